@@ -1,0 +1,315 @@
+//! The versioned binary graph file.
+//!
+//! Layout (all integers little-endian):
+//!
+//! | offset | size | content |
+//! |---|---|---|
+//! | 0 | 16 | [`MAGIC`] |
+//! | 16 | 4 | format version ([`FORMAT_VERSION`]) |
+//! | 20 | 4 | reserved, 0 |
+//! | 24 | 8 | body length in bytes |
+//! | 32 | 32 | SHA-256 of the body |
+//! | 64 | … | body: sections, each a `u64` element count then the elements |
+//!
+//! The header is checked first (magic, version, length, checksum), then the
+//! body is decoded with bounds checks and the graph is validated, so a file
+//! that passes the checksum but was written by a buggy or hostile program is
+//! still refused with a message and never panics the reader.
+
+use crate::{GraphMeta, RoadGraph};
+use sha2::{Digest, Sha256};
+
+/// First bytes of every corridor graph file.
+pub const MAGIC: &[u8; 16] = b"CORRIDOR-GRAPH\0\x1a";
+/// Format version written by this build; other versions are refused.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 64;
+
+/// Why a graph file was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[non_exhaustive]
+pub enum GraphFileError {
+    /// The file does not start with the corridor magic.
+    #[error("not a corridor graph file (no CORRIDOR-GRAPH header); make one with `corridor import EXTRACT.osm.pbf -o REGION.graph`")]
+    NotAGraph,
+    /// Written by another format version.
+    #[error("graph file format version {found}, but this corridor reads version {expected}; re-import the extract with this version")]
+    Version {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        expected: u32,
+    },
+    /// Shorter than its header says.
+    #[error("graph file is truncated: {found} bytes, expected {expected}")]
+    Truncated {
+        /// Bytes present.
+        found: u64,
+        /// Bytes the header announces.
+        expected: u64,
+    },
+    /// The body does not match its checksum.
+    #[error("graph file is damaged: its SHA-256 checksum does not match")]
+    Checksum,
+    /// Checksum fine, content inconsistent.
+    #[error("graph file is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl RoadGraph {
+    /// Encodes the graph into the versioned file format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut body = Vec::with_capacity(64 + self.num_edges() * 64 + self.shape_lat.len() * 8);
+        put_str(&mut body, &self.meta.source);
+        put_str(&mut body, &self.meta.policy);
+        put_i32s(&mut body, &self.node_lat);
+        put_i32s(&mut body, &self.node_lon);
+        put_i64s(&mut body, &self.node_osm);
+        put_u32s(&mut body, &self.edge_tail);
+        put_u32s(&mut body, &self.edge_head);
+        put_i64s(&mut body, &self.edge_way);
+        put_u32s(&mut body, &self.edge_name);
+        put_u32s(&mut body, &self.edge_ref);
+        put_u64(&mut body, self.edge_flags.len() as u64);
+        body.extend_from_slice(&self.edge_flags);
+        put_u64(&mut body, self.edge_length_m.len() as u64);
+        for x in &self.edge_length_m {
+            body.extend_from_slice(&x.to_le_bytes());
+        }
+        put_u32s(&mut body, &self.shape_first);
+        put_i32s(&mut body, &self.shape_lat);
+        put_i32s(&mut body, &self.shape_lon);
+        for p in &self.time_ms {
+            for d in p {
+                put_u32s(&mut body, d);
+            }
+        }
+        put_u64(&mut body, self.strings.len() as u64);
+        for s in &self.strings {
+            put_str(&mut body, s);
+        }
+        let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&Sha256::digest(&body));
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// Decodes and validates a graph file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<RoadGraph, GraphFileError> {
+        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(GraphFileError::NotAGraph);
+        }
+        if bytes.len() < HEADER_LEN {
+            return Err(GraphFileError::Truncated {
+                found: bytes.len() as u64,
+                expected: HEADER_LEN as u64,
+            });
+        }
+        let version = u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(GraphFileError::Version {
+                found: version,
+                expected: FORMAT_VERSION,
+            });
+        }
+        let body_len = u64::from_le_bytes(bytes[24..32].try_into().expect("8 bytes"));
+        let expected = (HEADER_LEN as u64).saturating_add(body_len);
+        if (bytes.len() as u64) < expected {
+            return Err(GraphFileError::Truncated {
+                found: bytes.len() as u64,
+                expected,
+            });
+        }
+        if (bytes.len() as u64) > expected {
+            return Err(GraphFileError::Corrupt(format!(
+                "{} bytes of trailing data after the body",
+                bytes.len() as u64 - expected
+            )));
+        }
+        let body = &bytes[HEADER_LEN..];
+        if Sha256::digest(body).as_slice() != &bytes[32..64] {
+            return Err(GraphFileError::Checksum);
+        }
+        decode_body(body)
+    }
+}
+
+/// Decodes a body without the checksum check: the entry point for fuzzing the
+/// decoder itself, which must refuse any input without panicking.
+pub fn decode_body(body: &[u8]) -> Result<RoadGraph, GraphFileError> {
+    let mut r = Reader { buf: body, pos: 0 };
+    let mut g = RoadGraph {
+        meta: GraphMeta {
+            source: r.string()?,
+            policy: r.string()?,
+        },
+        ..Default::default()
+    };
+    g.node_lat = r.i32s()?;
+    g.node_lon = r.i32s()?;
+    g.node_osm = r.i64s()?;
+    g.edge_tail = r.u32s()?;
+    g.edge_head = r.u32s()?;
+    g.edge_way = r.i64s()?;
+    g.edge_name = r.u32s()?;
+    g.edge_ref = r.u32s()?;
+    let n = r.count(1)?;
+    g.edge_flags = r.take(n)?.to_vec();
+    let n = r.count(8)?;
+    g.edge_length_m = r
+        .take(n * 8)?
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect();
+    g.shape_first = r.u32s()?;
+    g.shape_lat = r.i32s()?;
+    g.shape_lon = r.i32s()?;
+    for p in 0..2 {
+        for d in 0..2 {
+            g.time_ms[p][d] = r.u32s()?;
+        }
+    }
+    let n = r.count(8)?;
+    g.strings = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
+    if r.pos != body.len() {
+        return Err(GraphFileError::Corrupt("unexpected data after the last section".into()));
+    }
+    g.validate().map_err(GraphFileError::Corrupt)?;
+    Ok(g)
+}
+
+fn put_u64(out: &mut Vec<u8>, x: u64) {
+    out.extend_from_slice(&x.to_le_bytes());
+}
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_u64(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+fn put_u32s(out: &mut Vec<u8>, v: &[u32]) {
+    put_u64(out, v.len() as u64);
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+fn put_i32s(out: &mut Vec<u8>, v: &[i32]) {
+    put_u64(out, v.len() as u64);
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+fn put_i64s(out: &mut Vec<u8>, v: &[i64]) {
+    put_u64(out, v.len() as u64);
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], GraphFileError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.buf.len())
+            .ok_or_else(|| GraphFileError::Corrupt("a section runs past the end of the body".into()))?;
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    /// Reads an element count and checks that `count * size` bytes can follow.
+    fn count(&mut self, size: usize) -> Result<usize, GraphFileError> {
+        let n = u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes"));
+        let left = (self.buf.len() - self.pos) as u64;
+        if n.checked_mul(size as u64).is_none_or(|b| b > left) {
+            return Err(GraphFileError::Corrupt(format!(
+                "a section claims {n} elements, more than the body holds"
+            )));
+        }
+        Ok(n as usize)
+    }
+    fn u32s(&mut self) -> Result<Vec<u32>, GraphFileError> {
+        let n = self.count(4)?;
+        Ok(self
+            .take(n * 4)?
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect())
+    }
+    fn i32s(&mut self) -> Result<Vec<i32>, GraphFileError> {
+        let n = self.count(4)?;
+        Ok(self
+            .take(n * 4)?
+            .chunks_exact(4)
+            .map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect())
+    }
+    fn i64s(&mut self) -> Result<Vec<i64>, GraphFileError> {
+        let n = self.count(8)?;
+        Ok(self
+            .take(n * 8)?
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect())
+    }
+    fn string(&mut self) -> Result<String, GraphFileError> {
+        let n = self.count(1)?;
+        String::from_utf8(self.take(n)?.to_vec())
+            .map_err(|_| GraphFileError::Corrupt("a name is not valid UTF-8".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip() {
+        let g = crate::testgraph::grid(4, 3);
+        g.validate().unwrap();
+        let bytes = g.to_bytes();
+        assert_eq!(RoadGraph::from_bytes(&bytes).unwrap(), g);
+    }
+
+    #[test]
+    fn refuses_damage() {
+        let g = crate::testgraph::grid(4, 3);
+        let bytes = g.to_bytes();
+        assert_eq!(RoadGraph::from_bytes(b"PBF..."), Err(GraphFileError::NotAGraph));
+        assert!(matches!(
+            RoadGraph::from_bytes(&bytes[..bytes.len() - 10]),
+            Err(GraphFileError::Truncated { .. })
+        ));
+        let mut v = bytes.clone();
+        v[16] = 99;
+        assert_eq!(
+            RoadGraph::from_bytes(&v),
+            Err(GraphFileError::Version { found: 99, expected: FORMAT_VERSION })
+        );
+        let mut v = bytes.clone();
+        let last = v.len() - 1;
+        v[last] ^= 0x55;
+        assert_eq!(RoadGraph::from_bytes(&v), Err(GraphFileError::Checksum));
+    }
+
+    #[test]
+    fn body_decoder_never_panics_on_mutations() {
+        let g = crate::testgraph::grid(3, 3);
+        let bytes = g.to_bytes();
+        let body = &bytes[HEADER_LEN..];
+        // Flip every byte in turn: each result is Ok or a clean error.
+        for i in 0..body.len() {
+            let mut b = body.to_vec();
+            b[i] ^= 0xff;
+            let _ = decode_body(&b);
+            let _ = decode_body(&body[..i]);
+        }
+    }
+}

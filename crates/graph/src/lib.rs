@@ -1,0 +1,354 @@
+//! The road graph of corridor.
+//!
+//! A graph is plain arrays, in the manner of routing engines (OSRM,
+//! RoutingKit): nodes are road junctions and way ends; every *edge* is one
+//! stretch of one OSM way between two nodes, with its full shape, so that
+//! degree-2 chains inside a way cost nothing at query time but routes can
+//! still be drawn exactly. Each edge has a travel time per [`Profile`] and per
+//! direction; [`INFINITY`] marks a direction that the profile may not use.
+//!
+//! What the graph knows and what it does not:
+//! * it knows roads, their names, refs, flags and shapes, and the travel time
+//!   of each profile as the importer's tag policy set it;
+//! * it knows nothing about OSM tags (that is `corridor-osm`), hazards
+//!   (`corridor-hazards`) or searches (`corridor-routing`).
+//!
+//! The binary format ([`RoadGraph::to_bytes`], [`RoadGraph::from_bytes`]) has a
+//! magic, a format version and a SHA-256 of the body; a file from another
+//! version, truncated or damaged is refused with a precise [`GraphFileError`],
+//! and every index in it is checked before use, so no file can make the
+//! program panic. The crate does no IO: callers read and write the bytes.
+#![deny(missing_docs)]
+
+mod adjacency;
+mod format;
+mod spatial;
+
+pub use adjacency::{Adjacency, Arc};
+pub use format::{GraphFileError, FORMAT_VERSION, MAGIC};
+pub use spatial::{SegmentHit, SegmentIndex};
+
+use corridor_geo::LatLon;
+
+/// Travel time that marks "not allowed"; also the largest value any search
+/// may hold. Chosen as `u32::MAX / 2` so that adding two weights below it can
+/// never overflow a `u32`.
+pub const INFINITY: u32 = u32::MAX / 2;
+
+/// A way of travelling, with its own tag policy and travel times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Profile {
+    /// Cars and buses: the convoy profile.
+    Car = 0,
+    /// People on foot: ignores one-way streets.
+    Foot = 1,
+}
+
+impl Profile {
+    /// All profiles, in storage order.
+    pub const ALL: [Profile; 2] = [Profile::Car, Profile::Foot];
+
+    /// Index in per-profile arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The name used on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Car => "car",
+            Profile::Foot => "foot",
+        }
+    }
+
+    /// Parses `car` or `foot`.
+    pub fn parse(s: &str) -> Option<Profile> {
+        match s {
+            "car" | "bus" => Some(Profile::Car),
+            "foot" | "walk" => Some(Profile::Foot),
+            _ => None,
+        }
+    }
+}
+
+/// Direction along an edge: as digitised in OSM (tail to head) or against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dir {
+    /// From the edge's tail to its head.
+    Forward = 0,
+    /// From the edge's head to its tail.
+    Backward = 1,
+}
+
+/// Bit flags of an edge.
+pub mod flags {
+    /// The way is a bridge.
+    pub const BRIDGE: u8 = 1;
+    /// The way is a tunnel.
+    pub const TUNNEL: u8 = 2;
+    /// The way is a ferry route.
+    pub const FERRY: u8 = 4;
+    /// Motor vehicles may enter only to reach a destination on it.
+    pub const DESTINATION_ONLY: u8 = 8;
+    /// The way is a roundabout.
+    pub const ROUNDABOUT: u8 = 16;
+}
+
+/// Where a graph came from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GraphMeta {
+    /// File name of the extract it was imported from.
+    pub source: String,
+    /// Version of the importer's tag policy, so that routes can be traced to it.
+    pub policy: String,
+}
+
+/// The road graph: plain arrays, see the crate documentation.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoadGraph {
+    /// Provenance.
+    pub meta: GraphMeta,
+    /// Node latitudes in 1e-7 degrees.
+    pub node_lat: Vec<i32>,
+    /// Node longitudes in 1e-7 degrees.
+    pub node_lon: Vec<i32>,
+    /// OSM id of each node.
+    pub node_osm: Vec<i64>,
+    /// Tail node of each edge.
+    pub edge_tail: Vec<u32>,
+    /// Head node of each edge.
+    pub edge_head: Vec<u32>,
+    /// OSM way id of each edge.
+    pub edge_way: Vec<i64>,
+    /// Index into `strings` of the edge's `name` (0 = none).
+    pub edge_name: Vec<u32>,
+    /// Index into `strings` of the edge's `ref` (0 = none).
+    pub edge_ref: Vec<u32>,
+    /// [`flags`] of each edge.
+    pub edge_flags: Vec<u8>,
+    /// Length of each edge in metres along its shape.
+    pub edge_length_m: Vec<f64>,
+    /// Shape of edge `e` is `shape_*[shape_first[e]..shape_first[e+1]]`,
+    /// tail and head included; `shape_first.len() == edges + 1`.
+    pub shape_first: Vec<u32>,
+    /// Shape latitudes in 1e-7 degrees.
+    pub shape_lat: Vec<i32>,
+    /// Shape longitudes in 1e-7 degrees.
+    pub shape_lon: Vec<i32>,
+    /// Travel time in milliseconds, `[profile][dir][edge]`; [`INFINITY`] when
+    /// the profile may not use the edge in that direction.
+    pub time_ms: [[Vec<u32>; 2]; 2],
+    /// Names and refs; `strings[0]` is the empty string.
+    pub strings: Vec<String>,
+}
+
+impl RoadGraph {
+    /// Number of nodes.
+    pub fn num_nodes(&self) -> usize {
+        self.node_lat.len()
+    }
+
+    /// Number of edges (each carries both directions).
+    pub fn num_edges(&self) -> usize {
+        self.edge_tail.len()
+    }
+
+    /// Position of node `n`.
+    pub fn node_pos(&self, n: u32) -> LatLon {
+        LatLon::from_e7(self.node_lat[n as usize], self.node_lon[n as usize])
+    }
+
+    /// Shape of edge `e`, tail to head.
+    pub fn shape(&self, e: u32) -> impl ExactSizeIterator<Item = LatLon> + '_ {
+        let (a, b) = self.shape_range(e);
+        (a..b).map(move |i| LatLon::from_e7(self.shape_lat[i], self.shape_lon[i]))
+    }
+
+    /// Range of edge `e` in the shape arrays.
+    pub fn shape_range(&self, e: u32) -> (usize, usize) {
+        (
+            self.shape_first[e as usize] as usize,
+            self.shape_first[e as usize + 1] as usize,
+        )
+    }
+
+    /// Travel time of edge `e` in direction `dir` for `profile`, or [`INFINITY`].
+    pub fn time(&self, profile: Profile, e: u32, dir: Dir) -> u32 {
+        self.time_ms[profile.index()][dir as usize][e as usize]
+    }
+
+    /// Whether `profile` may use edge `e` in at least one direction.
+    pub fn usable(&self, profile: Profile, e: u32) -> bool {
+        self.time(profile, e, Dir::Forward) < INFINITY
+            || self.time(profile, e, Dir::Backward) < INFINITY
+    }
+
+    /// The edge's name, if any.
+    pub fn name(&self, e: u32) -> &str {
+        &self.strings[self.edge_name[e as usize] as usize]
+    }
+
+    /// The edge's `ref` (road number), if any.
+    pub fn road_ref(&self, e: u32) -> &str {
+        &self.strings[self.edge_ref[e as usize] as usize]
+    }
+
+    /// Number of edges usable by `profile`.
+    pub fn usable_edges(&self, profile: Profile) -> usize {
+        (0..self.num_edges() as u32)
+            .filter(|&e| self.usable(profile, e))
+            .count()
+    }
+
+    /// Checks every invariant the rest of corridor relies on: array lengths,
+    /// indices in range, shapes that start and end at their nodes, finite
+    /// lengths. A graph that passes can be used without bounds panics.
+    pub fn validate(&self) -> Result<(), String> {
+        let n = self.num_nodes();
+        let m = self.num_edges();
+        if self.node_lon.len() != n || self.node_osm.len() != n {
+            return Err("node arrays differ in length".into());
+        }
+        for (what, len) in [
+            ("edge heads", self.edge_head.len()),
+            ("edge ways", self.edge_way.len()),
+            ("edge names", self.edge_name.len()),
+            ("edge refs", self.edge_ref.len()),
+            ("edge flags", self.edge_flags.len()),
+            ("edge lengths", self.edge_length_m.len()),
+        ] {
+            if len != m {
+                return Err(format!("{what}: {len} entries for {m} edges"));
+            }
+        }
+        for p in 0..2 {
+            for d in 0..2 {
+                if self.time_ms[p][d].len() != m {
+                    return Err("travel-time arrays differ in length".into());
+                }
+                if let Some(t) = self.time_ms[p][d].iter().find(|&&t| t > INFINITY) {
+                    return Err(format!("travel time {t} ms exceeds the infinity sentinel"));
+                }
+            }
+        }
+        if self.strings.is_empty() || !self.strings[0].is_empty() {
+            return Err("string table must start with the empty string".into());
+        }
+        if self.shape_first.len() != m + 1 {
+            return Err("shape index has the wrong length".into());
+        }
+        if self.shape_lat.len() != self.shape_lon.len()
+            || self.shape_first.last().map(|&x| x as usize) != Some(self.shape_lat.len())
+            || self.shape_first.first() != Some(&0)
+        {
+            return Err("shape arrays are inconsistent".into());
+        }
+        if self.shape_first.windows(2).any(|w| w[1] < w[0] + 2) {
+            return Err("an edge has fewer than two shape points".into());
+        }
+        let ns = self.strings.len();
+        for e in 0..m {
+            let (t, h) = (self.edge_tail[e] as usize, self.edge_head[e] as usize);
+            if t >= n || h >= n {
+                return Err(format!("edge {e} refers to a node out of range"));
+            }
+            if self.edge_name[e] as usize >= ns || self.edge_ref[e] as usize >= ns {
+                return Err(format!("edge {e} refers to a string out of range"));
+            }
+            let len = self.edge_length_m[e];
+            if !len.is_finite() || len < 0.0 {
+                return Err(format!("edge {e} has an invalid length {len}"));
+            }
+            let (a, b) = (self.shape_first[e] as usize, self.shape_first[e + 1] as usize);
+            if (self.shape_lat[a], self.shape_lon[a]) != (self.node_lat[t], self.node_lon[t])
+                || (self.shape_lat[b - 1], self.shape_lon[b - 1])
+                    != (self.node_lat[h], self.node_lon[h])
+            {
+                return Err(format!("edge {e}: shape does not join its nodes"));
+            }
+        }
+        let bad = |v: &[i32], lim: i32| v.iter().any(|&x| x < -lim || x > lim);
+        if bad(&self.node_lat, 900_000_000)
+            || bad(&self.shape_lat, 900_000_000)
+            || bad(&self.node_lon, 1_800_000_000)
+            || bad(&self.shape_lon, 1_800_000_000)
+        {
+            return Err("a coordinate is out of range".into());
+        }
+        Ok(())
+    }
+
+    /// Bounding box `(min, max)` of all nodes, or `None` for an empty graph.
+    pub fn bbox(&self) -> Option<(LatLon, LatLon)> {
+        if self.num_nodes() == 0 {
+            return None;
+        }
+        let f = |v: &[i32], max: bool| {
+            if max {
+                *v.iter().max().unwrap_or(&0)
+            } else {
+                *v.iter().min().unwrap_or(&0)
+            }
+        };
+        Some((
+            LatLon::from_e7(f(&self.shape_lat, false), f(&self.shape_lon, false)),
+            LatLon::from_e7(f(&self.shape_lat, true), f(&self.shape_lon, true)),
+        ))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testgraph {
+    use super::*;
+
+    /// A small ladder graph for unit tests: nodes on a 1e-3 degree grid.
+    pub fn grid(w: usize, h: usize) -> RoadGraph {
+        let mut g = RoadGraph {
+            strings: vec![String::new(), "Main Street".into()],
+            ..Default::default()
+        };
+        for y in 0..h {
+            for x in 0..w {
+                let p = LatLon::new(49.0 + y as f64 * 1e-3, 8.0 + x as f64 * 1e-3);
+                let (la, lo) = p.to_e7();
+                g.node_lat.push(la);
+                g.node_lon.push(lo);
+                g.node_osm.push((y * w + x) as i64 + 1);
+            }
+        }
+        g.shape_first.push(0);
+        let add = |g: &mut RoadGraph, a: usize, b: usize| {
+            g.edge_tail.push(a as u32);
+            g.edge_head.push(b as u32);
+            g.edge_way.push(g.edge_tail.len() as i64);
+            g.edge_name.push(1);
+            g.edge_ref.push(0);
+            g.edge_flags.push(0);
+            let (pa, pb) = (g.node_pos(a as u32), g.node_pos(b as u32));
+            let len = corridor_geo::haversine_m(pa, pb);
+            g.edge_length_m.push(len);
+            for p in [a, b] {
+                g.shape_lat.push(g.node_lat[p]);
+                g.shape_lon.push(g.node_lon[p]);
+            }
+            g.shape_first.push(g.shape_lat.len() as u32);
+            let t = (len / 10.0 * 1000.0) as u32;
+            for p in 0..2 {
+                for d in 0..2 {
+                    g.time_ms[p][d].push(t);
+                }
+            }
+        };
+        for y in 0..h {
+            for x in 0..w {
+                if x + 1 < w {
+                    add(&mut g, y * w + x, y * w + x + 1);
+                }
+                if y + 1 < h {
+                    add(&mut g, y * w + x, (y + 1) * w + x);
+                }
+            }
+        }
+        g
+    }
+}

@@ -1,0 +1,349 @@
+//! OpenStreetMap import: `.osm.pbf` in, [`RoadGraph`] out.
+//!
+//! Two passes over the file, as every PBF importer does: the first reads ways
+//! and asks the [`policy`] which profiles may use each one, counting how many
+//! times every node is used; the second reads the coordinates of just those
+//! nodes. Ways are then cut at junctions (nodes used more than once) and at
+//! their ends, so every chain of degree-2 nodes inside a way becomes one edge
+//! that keeps its full shape.
+//!
+//! **Architecture invariant:** all OSM tag interpretation lives in
+//! [`policy`]; the importer only follows its verdicts.
+#![deny(missing_docs)]
+
+pub mod policy;
+
+use corridor_geo::{haversine_m, LatLon};
+use corridor_graph::{GraphMeta, Profile, RoadGraph, INFINITY};
+use osmpbf::{BlobDecode, BlobReader, Element};
+use policy::{Speed, Tags, WayAccess};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Why an import failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Not a PBF file, or a damaged or truncated one.
+    #[error("{path} is not a readable OSM PBF file ({detail}); is it truncated or of another format?")]
+    Pbf {
+        /// The file.
+        path: String,
+        /// What the decoder said.
+        detail: String,
+    },
+    /// OSM XML instead of PBF.
+    #[error("{path} is OSM XML; corridor reads .osm.pbf (convert with `osmium cat {path} -o out.osm.pbf`)")]
+    Xml {
+        /// The file.
+        path: String,
+    },
+    /// Decoded fine, but no way is routable for any profile.
+    #[error("{path} holds no road that cars or pedestrians may use")]
+    NoRoads {
+        /// The file.
+        path: String,
+    },
+}
+
+/// Counts that describe an import, for logs and tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportStats {
+    /// Ways read in the file.
+    pub ways_read: u64,
+    /// Ways that at least one profile may use.
+    pub ways_routable: u64,
+    /// Ways of which some nodes were missing from the extract.
+    pub ways_clipped: u64,
+    /// OSM nodes on routable ways.
+    pub osm_nodes: u64,
+    /// Graph nodes (junctions and way ends).
+    pub nodes: u64,
+    /// Graph edges.
+    pub edges: u64,
+}
+
+/// Progress reports: the phase, bytes done and bytes in all.
+pub trait Progress {
+    /// Called after each block of the file.
+    fn update(&mut self, phase: &'static str, done: u64, total: u64);
+}
+
+impl<F: FnMut(&'static str, u64, u64)> Progress for F {
+    fn update(&mut self, phase: &'static str, done: u64, total: u64) {
+        self(phase, done, total)
+    }
+}
+
+struct WayRec {
+    id: i64,
+    refs: Vec<i64>,
+    access: [Option<WayAccess>; 2],
+    flags: u8,
+    name: u32,
+    road_ref: u32,
+}
+
+/// Imports an extract into a road graph for every profile.
+pub fn import(path: &Path, progress: &mut dyn Progress) -> Result<(RoadGraph, ImportStats), ImportError> {
+    let shown = path.display().to_string();
+    let io = |source| ImportError::Io { path: shown.clone(), source };
+    let total = std::fs::metadata(path).map_err(io)?.len();
+    let mut head = [0u8; 64];
+    let n = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(io)?;
+        f.read(&mut head).map_err(io)?
+    };
+    let start = String::from_utf8_lossy(&head[..n]);
+    if start.trim_start().starts_with("<?xml") || start.trim_start().starts_with("<osm") {
+        return Err(ImportError::Xml { path: shown });
+    }
+
+    let mut stats = ImportStats::default();
+    let mut strings: Vec<String> = vec![String::new()];
+    let mut string_ids: HashMap<String, u32> = HashMap::new();
+    let mut intern = |s: Option<&str>| -> u32 {
+        match s {
+            None | Some("") => 0,
+            Some(s) => *string_ids.entry(s.to_string()).or_insert_with(|| {
+                strings.push(s.to_string());
+                (strings.len() - 1) as u32
+            }),
+        }
+    };
+    let mut ways: Vec<WayRec> = Vec::new();
+    // Times each OSM node is used by routable ways (saturating at 2+).
+    let mut uses: HashMap<i64, u8> = HashMap::new();
+
+    for_each_block(path, &shown, total, "reading ways", progress, |el| {
+        if let Element::Way(w) = el {
+            stats.ways_read += 1;
+            let tags = Tags(w.tags().collect());
+            let access = [
+                policy::evaluate(&tags, Profile::Car),
+                policy::evaluate(&tags, Profile::Foot),
+            ];
+            if access.iter().all(Option::is_none) {
+                return;
+            }
+            let refs: Vec<i64> = w.refs().collect();
+            if refs.len() < 2 {
+                return;
+            }
+            stats.ways_routable += 1;
+            let last = refs.len() - 1;
+            for (i, r) in refs.iter().enumerate() {
+                let u = uses.entry(*r).or_insert(0);
+                // Way ends count twice so that they always become graph nodes.
+                *u = u.saturating_add(if i == 0 || i == last { 2 } else { 1 });
+            }
+            ways.push(WayRec {
+                id: w.id(),
+                refs,
+                access,
+                flags: policy::way_flags(&tags)
+                    | access.iter().flatten().fold(0, |f, a| f | a.flags),
+                name: intern(tags.get("name")),
+                road_ref: intern(tags.get("ref")),
+            });
+        }
+    })?;
+    stats.osm_nodes = uses.len() as u64;
+
+    let mut coords: HashMap<i64, (i32, i32)> = HashMap::with_capacity(uses.len());
+    for_each_block(path, &shown, total, "reading nodes", progress, |el| match el {
+        Element::Node(n) if uses.contains_key(&n.id()) => {
+            coords.insert(n.id(), (n.decimicro_lat(), n.decimicro_lon()));
+        }
+        Element::DenseNode(n) if uses.contains_key(&n.id()) => {
+            coords.insert(n.id(), (n.decimicro_lat(), n.decimicro_lon()));
+        }
+        _ => {}
+    })?;
+
+    let mut g = RoadGraph {
+        meta: GraphMeta {
+            source: path
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            policy: policy::POLICY_VERSION.to_string(),
+        },
+        strings,
+        ..Default::default()
+    };
+    g.shape_first.push(0);
+    let mut node_of: HashMap<i64, u32> = HashMap::new();
+    for w in &ways {
+        build_way_edges(&mut g, &mut node_of, &uses, &coords, w, &mut stats);
+    }
+    stats.nodes = g.num_nodes() as u64;
+    stats.edges = g.num_edges() as u64;
+    if g.num_edges() == 0 {
+        return Err(ImportError::NoRoads { path: shown });
+    }
+    debug_assert_eq!(g.validate(), Ok(()));
+    tracing::info!(?stats, "imported");
+    Ok((g, stats))
+}
+
+fn for_each_block(
+    path: &Path,
+    shown: &str,
+    total: u64,
+    phase: &'static str,
+    progress: &mut dyn Progress,
+    mut f: impl FnMut(Element),
+) -> Result<(), ImportError> {
+    let pbf_err = |e: osmpbf::Error| ImportError::Pbf {
+        path: shown.to_string(),
+        detail: e.to_string(),
+    };
+    let reader = BlobReader::seekable_from_path(path).map_err(pbf_err)?;
+    let mut saw_header = false;
+    let mut done = 0u64;
+    for blob in reader {
+        let blob = blob.map_err(pbf_err)?;
+        if let Some(off) = blob.offset() {
+            done = off.0;
+        }
+        match blob.decode().map_err(pbf_err)? {
+            BlobDecode::OsmHeader(_) => saw_header = true,
+            BlobDecode::OsmData(block) => {
+                if !saw_header {
+                    return Err(ImportError::Pbf {
+                        path: shown.to_string(),
+                        detail: "data before the OSMHeader block".into(),
+                    });
+                }
+                block.for_each_element(&mut f);
+            }
+            BlobDecode::Unknown(_) => {}
+        }
+        progress.update(phase, done.min(total), total);
+    }
+    progress.update(phase, total, total);
+    if !saw_header {
+        return Err(ImportError::Pbf {
+            path: shown.to_string(),
+            detail: "no OSMHeader block".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Cuts one way at junctions and ends, adding an edge per piece.
+fn build_way_edges(
+    g: &mut RoadGraph,
+    node_of: &mut HashMap<i64, u32>,
+    uses: &HashMap<i64, u8>,
+    coords: &HashMap<i64, (i32, i32)>,
+    w: &WayRec,
+    stats: &mut ImportStats,
+) {
+    // Pieces of the way whose nodes are all present (a clipped extract may
+    // miss some); each piece is then cut at junctions.
+    let mut piece: Vec<(i64, (i32, i32))> = Vec::new();
+    let mut clipped = false;
+    let mut pieces: Vec<Vec<(i64, (i32, i32))>> = Vec::new();
+    for r in &w.refs {
+        match coords.get(r) {
+            Some(&c) => {
+                piece.push((*r, c));
+            }
+            None => {
+                clipped = true;
+                if piece.len() >= 2 {
+                    pieces.push(std::mem::take(&mut piece));
+                } else {
+                    piece.clear();
+                }
+            }
+        }
+    }
+    if piece.len() >= 2 {
+        pieces.push(piece);
+    }
+    if clipped {
+        stats.ways_clipped += 1;
+    }
+    let way_len: f64 = pieces
+        .iter()
+        .map(|p| p.windows(2).map(|s| haversine_m(pos(s[0]), pos(s[1]))).sum::<f64>())
+        .sum();
+    for piece in pieces {
+        let mut start = 0;
+        for i in 1..piece.len() {
+            let is_end = i == piece.len() - 1;
+            let junction = uses.get(&piece[i].0).copied().unwrap_or(0) >= 2;
+            if is_end || junction {
+                add_edge(g, node_of, w, &piece[start..=i], way_len);
+                start = i;
+            }
+        }
+    }
+}
+
+fn pos(p: (i64, (i32, i32))) -> LatLon {
+    LatLon::from_e7(p.1 .0, p.1 .1)
+}
+
+/// Adds one edge; `way_len` (metres, all pieces) spreads a ferry's `duration`.
+fn add_edge(
+    g: &mut RoadGraph,
+    node_of: &mut HashMap<i64, u32>,
+    w: &WayRec,
+    pts: &[(i64, (i32, i32))],
+    way_len: f64,
+) {
+    let mut node = |g: &mut RoadGraph, (id, (lat, lon)): (i64, (i32, i32))| -> u32 {
+        *node_of.entry(id).or_insert_with(|| {
+            g.node_lat.push(lat);
+            g.node_lon.push(lon);
+            g.node_osm.push(id);
+            (g.node_lat.len() - 1) as u32
+        })
+    };
+    let tail = node(g, pts[0]);
+    let head = node(g, pts[pts.len() - 1]);
+    let len: f64 = pts.windows(2).map(|s| haversine_m(pos(s[0]), pos(s[1]))).sum();
+    g.edge_tail.push(tail);
+    g.edge_head.push(head);
+    g.edge_way.push(w.id);
+    g.edge_name.push(w.name);
+    g.edge_ref.push(w.road_ref);
+    g.edge_flags.push(w.flags);
+    g.edge_length_m.push(len);
+    for p in pts {
+        g.shape_lat.push(p.1 .0);
+        g.shape_lon.push(p.1 .1);
+    }
+    g.shape_first.push(g.shape_lat.len() as u32);
+    for profile in Profile::ALL {
+        let a = w.access[profile.index()];
+        let t = |s: Option<Speed>| -> u32 {
+            match s {
+                None => INFINITY,
+                Some(Speed::Kmh(v)) => ms(len / (v / 3.6)),
+                Some(Speed::WholeWaySeconds(s)) => ms(s * len / way_len.max(1e-9)),
+            }
+        };
+        g.time_ms[profile.index()][0].push(t(a.and_then(|a| a.forward)));
+        g.time_ms[profile.index()][1].push(t(a.and_then(|a| a.backward)));
+    }
+}
+
+/// Seconds to whole milliseconds, at least 1 so that every edge costs time,
+/// and below [`INFINITY`].
+fn ms(seconds: f64) -> u32 {
+    ((seconds * 1000.0).round().max(1.0)).min((INFINITY - 1) as f64) as u32
+}

@@ -1,0 +1,444 @@
+//! The tag policy: every decision about which OSM ways a profile may use, in
+//! which direction, and how fast. Nothing else in corridor reads OSM tags.
+//!
+//! Car (cars and buses):
+//! * routable `highway` classes and their default speeds are in [`CAR_SPEEDS`];
+//!   a `maxspeed` (numbers in km/h, `"30 mph"`, country codes such as
+//!   `"DE:urban"` or `"RU:rural"`, `"none"`, `"walk"`) replaces the default,
+//!   times [`MAXSPEED_FACTOR`] for traffic, junctions and buses;
+//! * `oneway` = `yes`/`true`/`1` or `-1`/`reverse`; implied on motorways and on
+//!   `junction=roundabout|circular`; `reversible`/`alternating` roads are left
+//!   out, because their direction changes over the day;
+//! * access from the most specific of `motorcar`, `motor_vehicle`, `vehicle`,
+//!   `access`: `no`, `private`, `agricultural`, `forestry`, `emergency`,
+//!   `military`, `delivery`, `psv`, `bus` keep cars out; `destination` lets them
+//!   in but marks the edge [`flags::DESTINATION_ONLY`];
+//! * `route=ferry` at the speed its `duration` gives, else [`FERRY_KMH`].
+//!
+//! Foot: every road but motorways and trunk roads (those only when `foot`
+//! allows), plus footways, paths, steps, pedestrian streets and tracks, at
+//! [`FOOT_KMH`] ([`STEPS_KMH`] on steps), ignoring `oneway`; access from
+//! `foot`, then `access`.
+//!
+//! Both: `highway=construction|proposed`, a `construction=*` tag, `area=yes`
+//! and `impassable=yes` leave a way out.
+
+use corridor_graph::{flags, Profile};
+
+/// Version of this policy, stored in every graph file it made.
+pub const POLICY_VERSION: &str = "corridor-tag-policy/1";
+
+/// Default car speeds in km/h by `highway` class (as in OSRM's car profile).
+pub const CAR_SPEEDS: &[(&str, f64)] = &[
+    ("motorway", 90.0),
+    ("motorway_link", 45.0),
+    ("trunk", 85.0),
+    ("trunk_link", 40.0),
+    ("primary", 65.0),
+    ("primary_link", 30.0),
+    ("secondary", 55.0),
+    ("secondary_link", 25.0),
+    ("tertiary", 40.0),
+    ("tertiary_link", 20.0),
+    ("unclassified", 25.0),
+    ("residential", 25.0),
+    ("road", 25.0),
+    ("living_street", 10.0),
+    ("service", 15.0),
+];
+
+/// Share of the posted `maxspeed` that a car or bus actually averages.
+pub const MAXSPEED_FACTOR: f64 = 0.8;
+/// Ferry speed when the way has no usable `duration`.
+pub const FERRY_KMH: f64 = 5.0;
+/// Walking speed.
+pub const FOOT_KMH: f64 = 5.0;
+/// Walking speed on steps.
+pub const STEPS_KMH: f64 = 3.0;
+
+const FOOT_HIGHWAYS: &[&str] = &[
+    "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link",
+    "unclassified", "residential", "road", "living_street", "service", "track", "path",
+    "footway", "pedestrian", "steps", "bridleway", "platform", "corridor",
+];
+/// Open to pedestrians only when a `foot` tag says so.
+const FOOT_IF_TAGGED: &[&str] = &["trunk", "trunk_link", "cycleway", "busway"];
+
+/// Tags of one way, looked up by key.
+pub struct Tags<'a>(pub Vec<(&'a str, &'a str)>);
+
+impl<'a> Tags<'a> {
+    /// The value of `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+}
+
+/// How fast a profile travels on a way.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Speed {
+    /// A speed in km/h.
+    Kmh(f64),
+    /// The whole way takes this many seconds (ferries with `duration`).
+    WholeWaySeconds(f64),
+}
+
+/// What a profile may do on a way.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WayAccess {
+    /// Speed along the way as digitised, or `None` if not allowed.
+    pub forward: Option<Speed>,
+    /// Speed against the way, or `None` if not allowed.
+    pub backward: Option<Speed>,
+    /// [`flags`] that this profile's decision adds.
+    pub flags: u8,
+}
+
+/// Flags that come from the way itself, whatever the profile.
+pub fn way_flags(t: &Tags) -> u8 {
+    let mut f = 0;
+    if t.get("bridge").is_some_and(|v| v != "no") {
+        f |= flags::BRIDGE;
+    }
+    if t.get("tunnel").is_some_and(|v| v != "no") {
+        f |= flags::TUNNEL;
+    }
+    if t.get("route") == Some("ferry") {
+        f |= flags::FERRY;
+    }
+    if matches!(t.get("junction"), Some("roundabout" | "circular")) {
+        f |= flags::ROUNDABOUT;
+    }
+    f
+}
+
+/// The policy's verdict for one way and profile; `None` when the profile may
+/// not use the way at all.
+pub fn evaluate(t: &Tags, profile: Profile) -> Option<WayAccess> {
+    if t.get("area") == Some("yes")
+        || t.get("impassable") == Some("yes")
+        || t.get("construction").is_some_and(|v| v != "no")
+    {
+        return None;
+    }
+    match profile {
+        Profile::Car => car(t),
+        Profile::Foot => foot(t),
+    }
+}
+
+fn most_specific<'a>(t: &Tags<'a>, keys: &[&str]) -> Option<&'a str> {
+    keys.iter().find_map(|k| t.get(k))
+}
+
+fn car(t: &Tags) -> Option<WayAccess> {
+    let ferry = t.get("route") == Some("ferry");
+    let hw = t.get("highway");
+    let default = match hw {
+        Some(h) => CAR_SPEEDS.iter().find(|(k, _)| *k == h).map(|&(_, s)| s),
+        None => None,
+    };
+    if default.is_none() && !ferry {
+        return None;
+    }
+    let mut flags = 0;
+    match most_specific(t, &["motorcar", "motor_vehicle", "vehicle", "access"]) {
+        Some("no" | "private" | "agricultural" | "forestry" | "emergency" | "military"
+            | "delivery" | "psv" | "bus" | "discouraged" | "use_sidepath") => return None,
+        Some("destination" | "customers") => flags |= corridor_graph::flags::DESTINATION_ONLY,
+        _ => {}
+    }
+    if matches!(t.get("smoothness"), Some("impassable")) {
+        return None;
+    }
+    let (fwd_ok, bwd_ok) = match t.get("oneway") {
+        Some("yes" | "true" | "1") => (true, false),
+        Some("-1" | "reverse") => (false, true),
+        Some("reversible" | "alternating") => return None,
+        Some("no" | "false" | "0") => (true, true),
+        _ => {
+            let implied = hw == Some("motorway")
+                || matches!(t.get("junction"), Some("roundabout" | "circular"));
+            (true, !implied)
+        }
+    };
+    let speed = |dir_key: &str| -> Speed {
+        if ferry {
+            return ferry_speed(t);
+        }
+        let class = default.unwrap_or(FERRY_KMH);
+        let posted = t.get(dir_key).or_else(|| t.get("maxspeed"));
+        match posted.and_then(|v| parse_maxspeed(v, hw.unwrap_or(""))) {
+            Some(MaxSpeed::Kmh(v)) => Speed::Kmh((v * MAXSPEED_FACTOR).max(3.0)),
+            Some(MaxSpeed::None) => Speed::Kmh((130.0 * MAXSPEED_FACTOR).max(class)),
+            None => Speed::Kmh(class),
+        }
+    };
+    Some(WayAccess {
+        forward: fwd_ok.then(|| speed("maxspeed:forward")),
+        backward: bwd_ok.then(|| speed("maxspeed:backward")),
+        flags,
+    })
+}
+
+fn foot(t: &Tags) -> Option<WayAccess> {
+    let ferry = t.get("route") == Some("ferry");
+    let hw = t.get("highway").unwrap_or("");
+    let access = most_specific(t, &["foot", "access"]);
+    let tagged_yes = matches!(t.get("foot"), Some("yes" | "designated" | "permissive"));
+    let allowed_class = ferry
+        || FOOT_HIGHWAYS.contains(&hw)
+        || (FOOT_IF_TAGGED.contains(&hw) && tagged_yes)
+        || (hw.starts_with("motorway") && tagged_yes);
+    if !allowed_class {
+        return None;
+    }
+    if matches!(
+        access,
+        Some("no" | "private" | "agricultural" | "forestry" | "military" | "use_sidepath" | "emergency")
+    ) {
+        return None;
+    }
+    let speed = if ferry {
+        ferry_speed(t)
+    } else if hw == "steps" {
+        Speed::Kmh(STEPS_KMH)
+    } else {
+        Speed::Kmh(FOOT_KMH)
+    };
+    let (fwd, bwd) = match t.get("oneway:foot") {
+        Some("yes") => (true, false),
+        Some("-1") => (false, true),
+        _ => (true, true),
+    };
+    Some(WayAccess {
+        forward: fwd.then_some(speed),
+        backward: bwd.then_some(speed),
+        flags: 0,
+    })
+}
+
+fn ferry_speed(t: &Tags) -> Speed {
+    match t.get("duration").and_then(parse_duration_s) {
+        Some(s) if s > 0.0 => Speed::WholeWaySeconds(s),
+        _ => Speed::Kmh(FERRY_KMH),
+    }
+}
+
+/// A parsed `maxspeed` value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MaxSpeed {
+    /// A limit in km/h.
+    Kmh(f64),
+    /// No limit (`none`, German motorways).
+    None,
+}
+
+/// Parses a `maxspeed` value: `"50"`, `"30 mph"`, `"50 km/h"`, `"DE:urban"`,
+/// `"RU:rural"`, `"none"`, `"walk"`, `"50;30"` (first wins). `highway` picks
+/// the limit for codes such as `"DE:zone30"`. Unknown forms give `None`, so the
+/// class default applies.
+pub fn parse_maxspeed(v: &str, highway: &str) -> Option<MaxSpeed> {
+    let v = v.split(';').next()?.trim();
+    match v {
+        "none" | "unlimited" => return Some(MaxSpeed::None),
+        "walk" => return Some(MaxSpeed::Kmh(7.0)),
+        "signals" | "variable" | "" => return None,
+        _ => {}
+    }
+    if let Some((country, kind)) = v.split_once(':') {
+        return country_limit(country, kind, highway);
+    }
+    let lower = v.to_ascii_lowercase();
+    let (num, mph) = if let Some(n) = lower.strip_suffix("mph") {
+        (n.trim(), true)
+    } else if let Some(n) = lower.strip_suffix("km/h").or_else(|| lower.strip_suffix("kmh")) {
+        (n.trim(), false)
+    } else if let Some(n) = lower.strip_suffix("knots") {
+        return n.trim().parse::<f64>().ok().map(|k| MaxSpeed::Kmh(k * 1.852));
+    } else {
+        (lower.as_str(), false)
+    };
+    let x: f64 = num.parse().ok()?;
+    if !(x.is_finite() && x > 0.0 && x < 400.0) {
+        return None;
+    }
+    Some(MaxSpeed::Kmh(if mph { x * 1.609_344 } else { x }))
+}
+
+/// Legal limits behind country codes (km/h); `None` = no limit.
+fn country_limit(country: &str, kind: &str, highway: &str) -> Option<MaxSpeed> {
+    // (urban, rural, trunk, motorway) per country; motorway 0 = no general limit.
+    let (urban, rural, trunk, motorway): (f64, f64, f64, f64) = match country {
+        "DE" => (50.0, 100.0, 100.0, 0.0),
+        "AT" => (50.0, 100.0, 100.0, 130.0),
+        "CH" => (50.0, 80.0, 100.0, 120.0),
+        "LI" => (50.0, 80.0, 80.0, 80.0),
+        "FR" => (50.0, 80.0, 110.0, 130.0),
+        "AD" => (50.0, 90.0, 90.0, 90.0),
+        "FI" => (50.0, 80.0, 100.0, 120.0),
+        "UA" => (50.0, 90.0, 110.0, 130.0),
+        "RU" => (60.0, 90.0, 90.0, 110.0),
+        "BY" => (60.0, 90.0, 90.0, 110.0),
+        "MD" => (50.0, 90.0, 90.0, 110.0),
+        "PL" => (50.0, 90.0, 120.0, 140.0),
+        "RO" => (50.0, 90.0, 100.0, 130.0),
+        "SK" => (50.0, 90.0, 90.0, 130.0),
+        "HU" => (50.0, 90.0, 110.0, 130.0),
+        "GB" => (48.0, 96.0, 112.0, 112.0),
+        _ => (50.0, 90.0, 100.0, 120.0),
+    };
+    let kmh = match kind {
+        "urban" => urban,
+        "rural" => rural,
+        "trunk" | "expressway" | "dual_carriageway" | "nsl_dual" => trunk,
+        "nsl_single" | "single_carriageway" => rural,
+        "motorway" => motorway,
+        "living_street" | "walk" => 7.0,
+        "bicycle_road" | "cyclestreet" => 30.0,
+        k if k.starts_with("zone") => k[4..].trim_start_matches(':').parse().ok()?,
+        _ => {
+            return if highway.starts_with("motorway") {
+                Some(MaxSpeed::None)
+            } else {
+                None
+            }
+        }
+    };
+    if kmh == 0.0 {
+        Some(MaxSpeed::None)
+    } else {
+        Some(MaxSpeed::Kmh(kmh))
+    }
+}
+
+/// Parses a ferry `duration`: `"HH:MM"`, `"HH:MM:SS"`, minutes `"90"`, or ISO
+/// 8601 `"PT1H30M"`. Returns seconds.
+pub fn parse_duration_s(v: &str) -> Option<f64> {
+    let v = v.trim();
+    if let Some(iso) = v.strip_prefix("PT") {
+        let mut total = 0.0;
+        let mut num = String::new();
+        for c in iso.chars() {
+            match c {
+                '0'..='9' | '.' => num.push(c),
+                'H' | 'M' | 'S' => {
+                    let x: f64 = num.parse().ok()?;
+                    total += x * match c {
+                        'H' => 3600.0,
+                        'M' => 60.0,
+                        _ => 1.0,
+                    };
+                    num.clear();
+                }
+                _ => return None,
+            }
+        }
+        return num.is_empty().then_some(total);
+    }
+    let parts: Vec<&str> = v.split(':').collect();
+    let nums: Option<Vec<f64>> = parts.iter().map(|p| p.parse::<f64>().ok()).collect();
+    match nums?.as_slice() {
+        [m] => Some(m * 60.0),
+        [h, m] => Some(h * 3600.0 + m * 60.0),
+        [h, m, s] => Some(h * 3600.0 + m * 60.0 + s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags<'a>(kv: &[(&'a str, &'a str)]) -> Tags<'a> {
+        Tags(kv.to_vec())
+    }
+
+    fn kmh(s: Option<Speed>) -> f64 {
+        match s {
+            Some(Speed::Kmh(v)) => v,
+            other => panic!("expected a speed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn maxspeed_forms() {
+        assert_eq!(parse_maxspeed("50", ""), Some(MaxSpeed::Kmh(50.0)));
+        assert_eq!(parse_maxspeed("50 km/h", ""), Some(MaxSpeed::Kmh(50.0)));
+        let MaxSpeed::Kmh(v) = parse_maxspeed("30 mph", "").unwrap() else { panic!() };
+        assert!((v - 48.28).abs() < 0.01);
+        assert_eq!(parse_maxspeed("DE:urban", ""), Some(MaxSpeed::Kmh(50.0)));
+        assert_eq!(parse_maxspeed("DE:rural", ""), Some(MaxSpeed::Kmh(100.0)));
+        assert_eq!(parse_maxspeed("DE:motorway", "motorway"), Some(MaxSpeed::None));
+        assert_eq!(parse_maxspeed("RU:rural", ""), Some(MaxSpeed::Kmh(90.0)));
+        assert_eq!(parse_maxspeed("RU:urban", ""), Some(MaxSpeed::Kmh(60.0)));
+        assert_eq!(parse_maxspeed("UA:urban", ""), Some(MaxSpeed::Kmh(50.0)));
+        assert_eq!(parse_maxspeed("DE:zone30", ""), Some(MaxSpeed::Kmh(30.0)));
+        assert_eq!(parse_maxspeed("DE:zone:30", ""), Some(MaxSpeed::Kmh(30.0)));
+        assert_eq!(parse_maxspeed("none", ""), Some(MaxSpeed::None));
+        assert_eq!(parse_maxspeed("50;30", ""), Some(MaxSpeed::Kmh(50.0)));
+        assert_eq!(parse_maxspeed("signals", ""), None);
+        assert_eq!(parse_maxspeed("fast", ""), None);
+        assert_eq!(parse_maxspeed("-5", ""), None);
+    }
+
+    #[test]
+    fn oneway_rules() {
+        let a = evaluate(&tags(&[("highway", "primary"), ("oneway", "yes")]), Profile::Car).unwrap();
+        assert!(a.forward.is_some() && a.backward.is_none());
+        let a = evaluate(&tags(&[("highway", "primary"), ("oneway", "-1")]), Profile::Car).unwrap();
+        assert!(a.forward.is_none() && a.backward.is_some());
+        let a = evaluate(&tags(&[("highway", "motorway")]), Profile::Car).unwrap();
+        assert!(a.backward.is_none(), "implied on motorways");
+        let a = evaluate(&tags(&[("highway", "tertiary"), ("junction", "roundabout")]), Profile::Car).unwrap();
+        assert!(a.backward.is_none(), "implied on roundabouts");
+        assert!(evaluate(&tags(&[("highway", "primary"), ("oneway", "reversible")]), Profile::Car).is_none());
+        // Foot ignores oneway.
+        let a = evaluate(&tags(&[("highway", "residential"), ("oneway", "yes")]), Profile::Foot).unwrap();
+        assert!(a.forward.is_some() && a.backward.is_some());
+    }
+
+    #[test]
+    fn access_rules() {
+        assert!(evaluate(&tags(&[("highway", "service"), ("access", "private")]), Profile::Car).is_none());
+        assert!(evaluate(&tags(&[("highway", "service"), ("access", "no"), ("motor_vehicle", "yes")]), Profile::Car).is_some());
+        assert!(evaluate(&tags(&[("highway", "residential"), ("motor_vehicle", "no")]), Profile::Car).is_none());
+        assert!(evaluate(&tags(&[("highway", "residential"), ("motor_vehicle", "no")]), Profile::Foot).is_some());
+        let a = evaluate(&tags(&[("highway", "residential"), ("access", "destination")]), Profile::Car).unwrap();
+        assert_eq!(a.flags & flags::DESTINATION_ONLY, flags::DESTINATION_ONLY);
+        assert!(evaluate(&tags(&[("highway", "footway")]), Profile::Car).is_none());
+        assert!(evaluate(&tags(&[("highway", "footway")]), Profile::Foot).is_some());
+        assert!(evaluate(&tags(&[("highway", "footway"), ("foot", "no")]), Profile::Foot).is_none());
+        assert!(evaluate(&tags(&[("highway", "motorway")]), Profile::Foot).is_none());
+        assert!(evaluate(&tags(&[("highway", "trunk")]), Profile::Foot).is_none());
+        assert!(evaluate(&tags(&[("highway", "trunk"), ("foot", "yes")]), Profile::Foot).is_some());
+        assert!(evaluate(&tags(&[("highway", "construction")]), Profile::Car).is_none());
+        assert!(evaluate(&tags(&[("highway", "primary"), ("construction", "yes")]), Profile::Car).is_none());
+        assert!(evaluate(&tags(&[("highway", "pedestrian"), ("area", "yes")]), Profile::Foot).is_none());
+    }
+
+    #[test]
+    fn speeds() {
+        let a = evaluate(&tags(&[("highway", "primary")]), Profile::Car).unwrap();
+        assert_eq!(kmh(a.forward), 65.0);
+        let a = evaluate(&tags(&[("highway", "primary"), ("maxspeed", "100")]), Profile::Car).unwrap();
+        assert_eq!(kmh(a.forward), 80.0);
+        let a = evaluate(&tags(&[("highway", "primary"), ("maxspeed", "100"), ("maxspeed:backward", "50")]), Profile::Car).unwrap();
+        assert_eq!(kmh(a.backward), 40.0);
+        let a = evaluate(&tags(&[("highway", "steps")]), Profile::Foot).unwrap();
+        assert_eq!(kmh(a.forward), STEPS_KMH);
+    }
+
+    #[test]
+    fn ferries() {
+        let a = evaluate(&tags(&[("route", "ferry"), ("duration", "00:45")]), Profile::Car).unwrap();
+        assert_eq!(a.forward, Some(Speed::WholeWaySeconds(2700.0)));
+        let a = evaluate(&tags(&[("route", "ferry")]), Profile::Foot).unwrap();
+        assert_eq!(a.forward, Some(Speed::Kmh(FERRY_KMH)));
+        assert!(evaluate(&tags(&[("route", "ferry"), ("motor_vehicle", "no")]), Profile::Car).is_none());
+        assert_eq!(parse_duration_s("PT1H30M"), Some(5400.0));
+        assert_eq!(parse_duration_s("90"), Some(5400.0));
+        assert_eq!(parse_duration_s("1:2:3"), Some(3723.0));
+        assert_eq!(parse_duration_s("soon"), None);
+    }
+}

@@ -1,1 +1,100 @@
-fn main(){}
+//! The `corridor` command: thin glue over the library crates. Arguments are
+//! parsed by clap, resolved into options, handed to the libraries, and the
+//! results rendered for people (default) or machines (`--json`).
+
+mod commands;
+mod exit;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const ABOUT: &str = "Plan, negotiate, publish and monitor humanitarian evacuation corridors.";
+
+const LONG_ABOUT: &str = "\
+Plan, negotiate, publish and monitor humanitarian evacuation corridors.
+
+corridor turns an OpenStreetMap extract into a road graph, and finds the exact
+fastest route between two points that avoids every hazard (shelling zones,
+mines, destroyed bridges, closed checkpoints) active while the convoy is on
+the road.
+
+Start with the demo on the bundled Heidelberg extract:
+    corridor demo
+
+Or step by step:
+    corridor import data/heidelberg.osm.pbf -o heidelberg.graph
+    corridor route --graph heidelberg.graph --from 49.4093,8.6753 \\
+        --to 49.4185,8.7570 --hazards data/demo-hazards.geojson \\
+        --depart 2022-03-05T10:00:00+01:00
+
+Map data (c) OpenStreetMap contributors, ODbL.";
+
+#[derive(Parser)]
+#[command(name = "corridor", version, about = ABOUT, long_about = LONG_ABOUT, after_help = exit::TABLE)]
+struct Cli {
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG also works.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import an OpenStreetMap .osm.pbf extract into a road graph file.
+    #[command(after_help = exit::TABLE)]
+    Import(commands::ImportArgs),
+    /// Find the exact fastest route between two points, avoiding hazards.
+    #[command(after_help = exit::TABLE)]
+    Route(commands::RouteArgs),
+    /// Run the demo on the bundled Heidelberg extract: import, then a route
+    /// across the Neckar with sample hazards; writes a GeoJSON file.
+    #[command(after_help = exit::TABLE)]
+    Demo(commands::DemoArgs),
+}
+
+/// Where the bundled data lives: `./data` when run from the repository, else
+/// next to the crate sources.
+pub fn bundled(name: &str) -> PathBuf {
+    let here = PathBuf::from("data").join(name);
+    if here.exists() {
+        return here;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data").join(name)
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| {
+        match cli.verbose {
+            0 => "warn",
+            1 => "info",
+            _ => "debug",
+        }
+        .to_string()
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Import(a) => commands::import(a),
+        Command::Route(a) => commands::route(a),
+        Command::Demo(a) => commands::demo(a),
+    };
+    match result {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(f) => {
+            eprintln!("error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -1,1 +1,161 @@
-//! placeholder
+//! Routing: from two points and a set of hazards to the exact fastest route,
+//! or a precise reason why there is none.
+//!
+//! The pieces, in the order a query meets them:
+//! * [`Router`] owns the graph, its per-profile adjacency and the segment
+//!   R-tree; it is built once per graph and shared by all queries.
+//! * [`HazardLayer`] maps a [`HazardSet`](corridor_hazards::HazardSet) onto the
+//!   edges it touches (built once per hazard set, in milliseconds).
+//! * [`snap`] puts each endpoint on the nearest usable road, refusing points
+//!   more than [`RouteOptions::max_snap_m`] from any road.
+//! * [`search`] is a Dijkstra search from a position on an edge to a position
+//!   on an edge, applying the time rule below to every edge it relaxes.
+//! * On failure, [`RouteError::Cut`] names the hazards whose blocked roads
+//!   enclose the origin.
+//!
+//! ## The time rule
+//! A traveller who reaches edge `e` at time `t` (departure plus the fastest
+//! time to its start) could be on it from `t` until `t + w·F + margin`, where
+//! `w` is the edge's travel time, `F` the largest slow-down factor of any
+//! hazard on that edge (1 if none) and `margin` the delay allowance
+//! ([`RouteOptions::margin_ms`], 15 minutes by default). A hazard affects the
+//! traversal when its validity `[valid_from, valid_until)` meets that closed
+//! interval. A blocking hazard then forbids the edge; slowing hazards multiply
+//! its time by the largest of their factors.
+//!
+//! The search settles each node at its earliest arrival and never waits, so a
+//! hazard that *ends* during a trip is only avoided, never waited out: routes
+//! are always safe under the rule, and may be slower than "wait until the
+//! shelling stops". Hazards that *start* during the trip are handled exactly:
+//! arriving earlier is never worse.
+//!
+//! **Architecture invariant:** no OSM tags and no file formats here; the crate
+//! does no IO.
+#![deny(missing_docs)]
+
+mod hazard_layer;
+pub mod reference;
+mod search;
+mod snap;
+
+pub use hazard_layer::HazardLayer;
+pub use search::{RoadStretch, Route, Traversal};
+pub use snap::{Endpoint, Snap};
+
+use corridor_geo::LatLon;
+use corridor_graph::{Adjacency, Profile, RoadGraph, SegmentIndex};
+
+/// Options of one route query.
+#[derive(Clone, Debug)]
+pub struct RouteOptions {
+    /// Travel profile.
+    pub profile: Profile,
+    /// Departure, milliseconds since the Unix epoch.
+    pub depart_ms: i64,
+    /// Farthest a point may be from a road, in metres.
+    pub max_snap_m: f64,
+    /// Delay allowance of the time rule, in milliseconds.
+    pub margin_ms: i64,
+}
+
+impl Default for RouteOptions {
+    fn default() -> Self {
+        RouteOptions {
+            profile: Profile::Car,
+            depart_ms: 0,
+            max_snap_m: 1000.0,
+            margin_ms: 15 * 60 * 1000,
+        }
+    }
+}
+
+/// Why no route was given.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// No usable road within the snapping distance.
+    #[error("the {endpoint} {point} is off the map: no {profile} road within {max_snap_m} m{}", .nearest_m.map(|d| format!(" (nearest road {d:.0} m away)")).unwrap_or_default())]
+    OffMap {
+        /// Which end.
+        endpoint: Endpoint,
+        /// The point given.
+        point: LatLon,
+        /// The profile.
+        profile: &'static str,
+        /// The limit.
+        max_snap_m: f64,
+        /// The nearest road of any kind within 50 km, if one was found.
+        nearest_m: Option<f64>,
+    },
+    /// The point lies inside a blocking hazard, or every road near it is blocked.
+    #[error("the {endpoint} {point} is {} blocking hazard `{hazard}` ({kind}); choose a point outside it", if *.inside { "inside" } else { "cut off: every road near it is in" })]
+    InHazard {
+        /// Which end.
+        endpoint: Endpoint,
+        /// The point given.
+        point: LatLon,
+        /// Id of the hazard.
+        hazard: String,
+        /// Its kind.
+        kind: &'static str,
+        /// True when the point itself is within the hazard's buffer.
+        inside: bool,
+    },
+    /// A route exists without hazards, but these hazards cut the points apart.
+    #[error("no safe route: hazard(s) {} cut the origin off from the destination (a route exists without them)", .hazards.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "))]
+    Cut {
+        /// Ids of the blocking hazards on the boundary of what the origin can reach.
+        hazards: Vec<String>,
+    },
+    /// Not connected even without hazards.
+    #[error("no route: no {profile} road connects the origin with the destination, even without hazards")]
+    Disconnected {
+        /// The profile.
+        profile: &'static str,
+    },
+}
+
+/// A graph made ready for queries: adjacency per profile, segment index and
+/// the size of each node's connected component (to avoid snapping to islands).
+pub struct Router {
+    graph: RoadGraph,
+    index: SegmentIndex,
+    adj: [Adjacency; 2],
+    component_size: [Vec<u32>; 2],
+}
+
+impl Router {
+    /// Prepares a graph for routing.
+    pub fn new(graph: RoadGraph) -> Router {
+        let index = SegmentIndex::build(&graph);
+        let adj = [
+            Adjacency::build(&graph, Profile::Car, false),
+            Adjacency::build(&graph, Profile::Foot, false),
+        ];
+        let component_size = [
+            snap::component_sizes(&graph, Profile::Car),
+            snap::component_sizes(&graph, Profile::Foot),
+        ];
+        Router {
+            graph,
+            index,
+            adj,
+            component_size,
+        }
+    }
+
+    /// The graph.
+    pub fn graph(&self) -> &RoadGraph {
+        &self.graph
+    }
+
+    /// The segment index.
+    pub fn index(&self) -> &SegmentIndex {
+        &self.index
+    }
+
+    /// Adjacency of a profile.
+    pub fn adjacency(&self, profile: Profile) -> &Adjacency {
+        &self.adj[profile.index()]
+    }
+}

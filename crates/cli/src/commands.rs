@@ -1,0 +1,255 @@
+//! The subcommands: raw flags in, resolved options to the libraries, results
+//! to `output`.
+
+use crate::exit::{self, Failure};
+use crate::output;
+use anyhow::anyhow;
+use chrono::{DateTime, FixedOffset};
+use clap::Args;
+use corridor_geo::LatLon;
+use corridor_graph::{GraphFileError, Profile, RoadGraph};
+use corridor_hazards::{HazardFileError, HazardSet};
+use corridor_osm::ImportError;
+use corridor_routing::{HazardLayer, RouteError, RouteOptions, Router};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The OpenStreetMap extract (.osm.pbf).
+    pub extract: PathBuf,
+    /// Where to write the graph file.
+    #[arg(short, long, value_name = "REGION.graph")]
+    pub output: PathBuf,
+    /// Print the import summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct RouteArgs {
+    /// Graph file made by `corridor import`.
+    #[arg(long, value_name = "REGION.graph")]
+    pub graph: PathBuf,
+    /// Origin as LAT,LON in decimal degrees (WGS 84), e.g. 49.4093,8.6753.
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
+    pub from: String,
+    /// Destination as LAT,LON.
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
+    pub to: String,
+    /// Hazards to avoid: a GeoJSON FeatureCollection (see README, "Hazard files").
+    #[arg(long, value_name = "FILE")]
+    pub hazards: Option<PathBuf>,
+    /// Departure as RFC 3339 with a UTC offset, e.g. 2022-03-05T10:00:00+03:00,
+    /// or `now`. Decides which hazards are valid while on the road.
+    #[arg(long, value_name = "TIME", default_value = "now")]
+    pub depart: String,
+    /// Travel profile: car (cars and buses) or foot.
+    #[arg(long, value_name = "car|foot", default_value = "car")]
+    pub profile: String,
+    /// A point farther than this from any road is an error, in metres.
+    #[arg(long, value_name = "METRES", default_value_t = 1000.0)]
+    pub max_snap_m: f64,
+    /// Delay allowance of the time rule, in minutes: a hazard counts if it is
+    /// valid while the traveller could be on the road, up to this late.
+    #[arg(long, value_name = "MINUTES", default_value_t = 15)]
+    pub margin_min: u32,
+    /// Print the route as JSON (for machines).
+    #[arg(long, conflicts_with = "geojson")]
+    pub json: bool,
+    /// Print the route as a GeoJSON FeatureCollection.
+    #[arg(long)]
+    pub geojson: bool,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Folder for the graph and the route GeoJSON.
+    #[arg(long, default_value = "corridor-data")]
+    pub out: PathBuf,
+}
+
+fn progress_bar() -> ProgressBar {
+    let pb = ProgressBar::new(0);
+    if std::io::stderr().is_terminal() {
+        pb.set_draw_target(ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template("{msg:>14} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+    } else {
+        pb.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    pb
+}
+
+/// Imports an extract and writes the graph; returns the summary.
+fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Failure> {
+    let started = Instant::now();
+    let pb = progress_bar();
+    let mut progress = |phase: &'static str, done: u64, total: u64| {
+        pb.set_length(total);
+        pb.set_position(done);
+        pb.set_message(phase);
+    };
+    let (graph, stats) = corridor_osm::import(extract, &mut progress).map_err(|e| {
+        let code = match e {
+            ImportError::Io { .. } => exit::IO,
+            _ => exit::BAD_FILE,
+        };
+        Failure::new(code, e)
+    })?;
+    pb.finish_and_clear();
+    let bytes = graph.to_bytes();
+    std::fs::write(output, &bytes)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", output.display())))?;
+    Ok(output::ImportSummary {
+        extract: extract.display().to_string(),
+        output: output.display().to_string(),
+        stats,
+        car_edges: graph.usable_edges(Profile::Car),
+        foot_edges: graph.usable_edges(Profile::Foot),
+        file_bytes: bytes.len(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+pub fn import(a: ImportArgs) -> Result<(), Failure> {
+    let s = do_import(&a.extract, &a.output)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&s.to_json()).map_err(anyhow::Error::from)?);
+    } else {
+        print!("{}", s.human());
+    }
+    Ok(())
+}
+
+/// Reads a graph file, mapping each failure to its exit code.
+pub fn load_graph(path: &Path) -> Result<RoadGraph, Failure> {
+    let started = Instant::now();
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot read graph {}: {e}", path.display())))?;
+    let g = RoadGraph::from_bytes(&bytes).map_err(|e| {
+        let code = match e {
+            GraphFileError::Version { .. } => exit::GRAPH_VERSION,
+            _ => exit::BAD_FILE,
+        };
+        Failure::new(code, anyhow!("{}: {e}", path.display()))
+    })?;
+    tracing::info!(nodes = g.num_nodes(), edges = g.num_edges(), ms = started.elapsed().as_millis() as u64, "graph loaded");
+    Ok(g)
+}
+
+/// Reads and validates a hazard file.
+pub fn load_hazards(path: &Path) -> Result<HazardSet, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot read hazards {}: {e}", path.display())))?;
+    corridor_hazards::parse_geojson(&text).map_err(|e: HazardFileError| Failure::new(exit::BAD_HAZARDS, anyhow!("{}: {e}", path.display())))
+}
+
+/// Parses `--depart`.
+pub fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, Failure> {
+    if s == "now" {
+        return Ok(chrono::Utc::now().fixed_offset());
+    }
+    DateTime::parse_from_rfc3339(s).map_err(|_| {
+        Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("`{s}` is not a time with a UTC offset: use RFC 3339, e.g. 2022-03-05T10:00:00+03:00 (Kyiv/Moscow) or …Z for UTC"),
+        )
+    })
+}
+
+fn route_failure(e: RouteError) -> Failure {
+    let code = match e {
+        RouteError::OffMap { .. } => exit::OFF_MAP,
+        RouteError::InHazard { .. } => exit::IN_HAZARD,
+        RouteError::Cut { .. } => exit::CUT_BY_HAZARDS,
+        RouteError::Disconnected { .. } => exit::DISCONNECTED,
+        _ => exit::INTERNAL,
+    };
+    Failure::new(code, e)
+}
+
+pub fn route(a: RouteArgs) -> Result<(), Failure> {
+    let from = LatLon::parse(&a.from).map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("--from: {e}")))?;
+    let to = LatLon::parse(&a.to).map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("--to: {e}")))?;
+    let depart = parse_time(&a.depart)?;
+    let profile = Profile::parse(&a.profile)
+        .ok_or_else(|| Failure::new(exit::BAD_VALUE, anyhow!("--profile: `{}` is not a profile (car or foot)", a.profile)))?;
+    if !(a.max_snap_m.is_finite() && a.max_snap_m > 0.0) {
+        return Err(Failure::new(exit::BAD_VALUE, anyhow!("--max-snap-m must be a positive number of metres")));
+    }
+    let hazards = match &a.hazards {
+        Some(p) => load_hazards(p)?,
+        None => HazardSet::default(),
+    };
+    let router = Router::new(load_graph(&a.graph)?);
+    let layer = HazardLayer::new(router.graph(), router.index(), hazards);
+    let opts = RouteOptions {
+        profile,
+        depart_ms: depart.timestamp_millis(),
+        max_snap_m: a.max_snap_m,
+        margin_ms: a.margin_min as i64 * 60_000,
+    };
+    let started = Instant::now();
+    let route = router.route(&layer, from, to, &opts).map_err(route_failure)?;
+    tracing::info!(us = started.elapsed().as_micros() as u64, "route found");
+    let view = output::RouteView::new(&router, &layer, &route, *depart.offset());
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&view.to_json()).map_err(anyhow::Error::from)?);
+    } else if a.geojson {
+        println!("{}", serde_json::to_string_pretty(&view.to_geojson()).map_err(anyhow::Error::from)?);
+    } else {
+        print!("{}", view.human());
+    }
+    Ok(())
+}
+
+/// The demo's scenario: across the Neckar with the central bridges out.
+pub const DEMO_FROM: &str = "49.4037,8.6760";
+/// Destination of the demo route.
+pub const DEMO_TO: &str = "49.4225,8.6860";
+/// Departure of the demo route.
+pub const DEMO_DEPART: &str = "2022-03-05T10:00:00+01:00";
+
+pub fn demo(a: DemoArgs) -> Result<(), Failure> {
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot create {}: {e}", a.out.display())))?;
+    let extract = crate::bundled("heidelberg.osm.pbf");
+    let graph_path = a.out.join("heidelberg.graph");
+    println!("1. Importing the bundled extract {} ...", extract.display());
+    let s = do_import(&extract, &graph_path)?;
+    print!("{}", s.human());
+    let hazards_path = crate::bundled("demo-hazards.geojson");
+    let hazards = load_hazards(&hazards_path)?;
+    let router = Router::new(load_graph(&graph_path)?);
+    let depart = parse_time(DEMO_DEPART)?;
+    let opts = RouteOptions {
+        depart_ms: depart.timestamp_millis(),
+        ..Default::default()
+    };
+    let (from, to) = (LatLon::parse(DEMO_FROM).expect("constant"), LatLon::parse(DEMO_TO).expect("constant"));
+    let clear = HazardLayer::empty(router.graph());
+    let before = router.route(&clear, from, to, &opts).map_err(route_failure)?;
+    println!("\n2. Route without hazards:");
+    print!("{}", output::RouteView::new(&router, &clear, &before, *depart.offset()).human());
+    let layer = HazardLayer::new(router.graph(), router.index(), hazards);
+    println!(
+        "\n3. Route avoiding the {} hazards of {}:",
+        layer.set().len(),
+        hazards_path.display()
+    );
+    let route = router.route(&layer, from, to, &opts).map_err(route_failure)?;
+    let view = output::RouteView::new(&router, &layer, &route, *depart.offset());
+    print!("{}", view.human());
+    let out = a.out.join("demo-route.geojson");
+    let text = serde_json::to_string_pretty(&view.to_geojson()).map_err(anyhow::Error::from)?;
+    std::fs::write(&out, text).map_err(|e| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", out.display())))?;
+    println!("\nWrote {} (the route, its endpoints and the hazards; open it in any GeoJSON viewer, e.g. geojson.io).", out.display());
+    println!("Map data (c) OpenStreetMap contributors, ODbL.");
+    Ok(())
+}

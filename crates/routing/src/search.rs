@@ -1,0 +1,486 @@
+//! Dijkstra from a position on an edge to a position on an edge, under the
+//! time rule of the crate docs, and the assembly of the route it finds.
+
+use crate::{Endpoint, HazardLayer, RouteError, RouteOptions, Router, Snap};
+use corridor_geo::{haversine_m, LatLon};
+use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
+use corridor_hazards::Effect;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// One edge (or part of one) that a route travels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Traversal {
+    /// The edge.
+    pub edge: u32,
+    /// Direction of travel along it.
+    pub dir: Dir,
+    /// Where travel starts on the edge, as a share of its length from the tail.
+    pub from_frac: f64,
+    /// Where it ends.
+    pub to_frac: f64,
+    /// Milliseconds after departure at which the edge is entered.
+    pub enter_ms: u32,
+    /// Milliseconds spent on it (hazard slow-downs included).
+    pub duration_ms: u32,
+    /// Metres travelled on it.
+    pub length_m: f64,
+}
+
+/// A stretch of the route along roads of one name and ref.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoadStretch {
+    /// Road name (may be empty).
+    pub name: String,
+    /// Road number (may be empty).
+    pub road_ref: String,
+    /// Metres along it.
+    pub distance_m: f64,
+    /// Milliseconds along it.
+    pub duration_ms: u64,
+}
+
+/// The fastest route found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    /// Profile used.
+    pub profile: Profile,
+    /// Departure, ms since the epoch.
+    pub depart_ms: i64,
+    /// Travel time in milliseconds.
+    pub duration_ms: u64,
+    /// Length in metres.
+    pub distance_m: f64,
+    /// Where the origin was put on the network.
+    pub origin: Snap,
+    /// Where the destination was put on the network.
+    pub destination: Snap,
+    /// The edges travelled, in order.
+    pub legs: Vec<Traversal>,
+    /// The route's line, origin road point to destination road point.
+    pub geometry: Vec<LatLon>,
+    /// Consecutive stretches by road name and ref.
+    pub roads: Vec<RoadStretch>,
+    /// OSM way ids travelled, consecutive repeats removed.
+    pub way_ids: Vec<i64>,
+    /// Ids of hazards that slowed the route down.
+    pub slowed_by: Vec<String>,
+}
+
+impl Route {
+    /// Arrival, ms since the epoch.
+    pub fn arrive_ms(&self) -> i64 {
+        self.depart_ms + self.duration_ms as i64
+    }
+
+    /// "via Bergheimer Straße, B 37": the main roads in route order, naming
+    /// those that carry at least `min_share` of the distance (at most `max`).
+    pub fn via(&self, max: usize, min_share: f64) -> Vec<String> {
+        let mut by_label: Vec<(String, f64, usize)> = Vec::new();
+        for (i, r) in self.roads.iter().enumerate() {
+            let label = match (r.name.is_empty(), r.road_ref.is_empty()) {
+                (true, true) => continue,
+                (false, true) => r.name.clone(),
+                (true, false) => r.road_ref.clone(),
+                (false, false) => format!("{} ({})", r.name, r.road_ref),
+            };
+            match by_label.iter_mut().find(|(l, _, _)| *l == label) {
+                Some(x) => x.1 += r.distance_m,
+                None => by_label.push((label, r.distance_m, i)),
+            }
+        }
+        let total = self.distance_m.max(1.0);
+        let mut top: Vec<_> = by_label
+            .into_iter()
+            .filter(|(_, d, _)| d / total >= min_share)
+            .collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1));
+        top.truncate(max);
+        top.sort_by_key(|x| x.2);
+        top.into_iter().map(|x| x.0).collect()
+    }
+}
+
+const NONE: u32 = u32::MAX;
+/// `pred_arc` values at or above this mark a source: `SRC + k` is source k.
+const SRC: u32 = u32::MAX - 8;
+
+/// Where a search may end.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Target {
+    /// At a node.
+    Node(u32),
+    /// At a position on an edge.
+    Edge { edge: u32, frac: f64 },
+}
+
+/// A start of the search: a node reached at `cost` by travelling part of an edge.
+#[derive(Clone, Copy, Debug)]
+struct Source {
+    node: u32,
+    cost: u32,
+    leg: Option<(u32, Dir, f64, f64)>,
+}
+
+/// Search state, reusable across queries on one graph.
+pub(crate) struct Search {
+    dist: Vec<u32>,
+    pred_node: Vec<u32>,
+    pred_arc: Vec<u32>,
+    touched: Vec<u32>,
+    heap: BinaryHeap<Reverse<(u32, u32)>>,
+    /// (head, hazard) of arcs refused by a blocking hazard in the last search.
+    pub(crate) blocked: Vec<(u32, u32)>,
+}
+
+/// How the best route ends.
+#[derive(Clone, Copy, Debug)]
+enum End {
+    /// Straight along the origin's edge.
+    Direct(Dir),
+    /// At node `node`, then `partial` along the target edge (if any).
+    Via { node: u32, last: Option<(Dir, u32)> },
+}
+
+impl Search {
+    pub(crate) fn new(n: usize) -> Search {
+        Search {
+            dist: vec![INFINITY; n],
+            pred_node: vec![NONE; n],
+            pred_arc: vec![NONE; n],
+            touched: Vec::new(),
+            heap: BinaryHeap::new(),
+            blocked: Vec::new(),
+        }
+    }
+
+    fn reset(&mut self) {
+        for &v in &self.touched {
+            self.dist[v as usize] = INFINITY;
+            self.pred_node[v as usize] = NONE;
+            self.pred_arc[v as usize] = NONE;
+        }
+        self.touched.clear();
+        self.heap.clear();
+        self.blocked.clear();
+    }
+
+    fn reach(&mut self, v: u32, d: u32, from: u32, arc: u32) {
+        if self.dist[v as usize] == INFINITY {
+            self.touched.push(v);
+        }
+        self.dist[v as usize] = d;
+        self.pred_node[v as usize] = from;
+        self.pred_arc[v as usize] = arc;
+        self.heap.push(Reverse((d, v)));
+    }
+
+    /// Runs Dijkstra from `sources` until `target` is settled at its best, or
+    /// the reachable set is exhausted. Returns the cost and how it ends.
+    fn run(
+        &mut self,
+        r: &Router,
+        layer: &HazardLayer,
+        opts: &RouteOptions,
+        sources: &[Source],
+        target: Target,
+        direct: Option<(u32, Dir)>,
+    ) -> Option<(u32, End)> {
+        self.reset();
+        let g = r.graph();
+        let adj = r.adjacency(opts.profile);
+        let mut best: Option<(u32, End)> = direct.map(|(c, d)| (c, End::Direct(d)));
+        for (k, s) in sources.iter().enumerate() {
+            if s.cost < self.dist[s.node as usize] {
+                self.reach(s.node, s.cost, NONE, SRC + k as u32);
+            }
+        }
+        while let Some(Reverse((d, v))) = self.heap.pop() {
+            if d > self.dist[v as usize] {
+                continue;
+            }
+            if best.is_some_and(|(b, _)| d >= b) {
+                break;
+            }
+            let now = opts.depart_ms.saturating_add(d as i64);
+            match target {
+                Target::Node(t) if t == v => {
+                    best = Some((d, End::Via { node: v, last: None }));
+                    break;
+                }
+                Target::Edge { edge, frac } => {
+                    let (tail, head) = (g.edge_tail[edge as usize], g.edge_head[edge as usize]);
+                    for (end, dir, share) in [(tail, Dir::Forward, frac), (head, Dir::Backward, 1.0 - frac)] {
+                        if end != v {
+                            continue;
+                        }
+                        let w = g.time(opts.profile, edge, dir);
+                        if w >= INFINITY {
+                            continue;
+                        }
+                        match layer.traverse(edge, partial(w, share), now, opts.margin_ms) {
+                            Ok(c) => {
+                                let total = d.saturating_add(c).min(INFINITY);
+                                if best.is_none_or(|(b, _)| total < b) {
+                                    best = Some((total, End::Via { node: v, last: Some((dir, c)) }));
+                                }
+                            }
+                            Err(h) => self.blocked.push((NONE, h)),
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let first = adj.first_out[v as usize];
+            for (i, a) in adj.out(v).iter().enumerate() {
+                match layer.traverse(a.edge, a.weight, now, opts.margin_ms) {
+                    Ok(c) => {
+                        let nd = d.saturating_add(c).min(INFINITY);
+                        if nd < self.dist[a.head as usize] {
+                            self.reach(a.head, nd, v, first + i as u32);
+                        }
+                    }
+                    Err(h) => self.blocked.push((a.head, h)),
+                }
+            }
+        }
+        let _ = g;
+        best
+    }
+}
+
+/// Travel time of a share of an edge, rounded to the millisecond.
+fn partial(w: u32, share: f64) -> u32 {
+    (w as f64 * share.clamp(0.0, 1.0)).round() as u32
+}
+
+impl Router {
+    /// The exact fastest route from `from` to `to` under the hazards of
+    /// `layer` and the time rule (crate docs).
+    pub fn route(&self, layer: &HazardLayer, from: LatLon, to: LatLon, opts: &RouteOptions) -> Result<Route, RouteError> {
+        let mut search = Search::new(self.graph().num_nodes());
+        self.route_with(&mut search, layer, from, to, opts)
+    }
+
+    pub(crate) fn route_with(
+        &self,
+        search: &mut Search,
+        layer: &HazardLayer,
+        from: LatLon,
+        to: LatLon,
+        opts: &RouteOptions,
+    ) -> Result<Route, RouteError> {
+        let s = self.snap(layer, Endpoint::Origin, from, opts)?;
+        let t = self.snap(layer, Endpoint::Destination, to, opts)?;
+        if let Some(route) = self.route_snapped(search, layer, &s, &t, opts) {
+            return Ok(route);
+        }
+        let mut cut: Vec<u32> = search.blocked.iter().filter(|(head, _)| *head == NONE || search.dist[*head as usize] >= INFINITY).map(|x| x.1).collect();
+        let empty = HazardLayer::empty(self.graph());
+        if self.route_snapped(search, &empty, &s, &t, opts).is_none() {
+            return Err(RouteError::Disconnected {
+                profile: opts.profile.name(),
+            });
+        }
+        cut.sort_unstable();
+        cut.dedup();
+        if cut.is_empty() {
+            // Should not happen; name every blocking hazard rather than none.
+            cut = (0..layer.set().len() as u32)
+                .filter(|&h| layer.set().hazards[h as usize].effect == Effect::Block)
+                .collect();
+        }
+        Err(RouteError::Cut {
+            hazards: cut.iter().map(|&h| layer.set().hazards[h as usize].id.clone()).collect(),
+        })
+    }
+
+    /// Travel time in ms between two nodes under the hazards, if reachable.
+    /// The node-to-node form of [`Router::route`], used to check the engine
+    /// against the reference.
+    pub fn node_to_node(&self, layer: &HazardLayer, s: u32, t: u32, opts: &RouteOptions) -> Option<u32> {
+        let mut search = Search::new(self.graph().num_nodes());
+        let src = [Source { node: s, cost: 0, leg: None }];
+        search.run(self, layer, opts, &src, Target::Node(t), None).map(|x| x.0)
+    }
+
+    fn route_snapped(&self, search: &mut Search, layer: &HazardLayer, s: &Snap, t: &Snap, opts: &RouteOptions) -> Option<Route> {
+        let g = self.graph();
+        let p = opts.profile;
+        let (e, f) = (s.edge, s.frac);
+        let mut sources = Vec::with_capacity(2);
+        for (node, dir, share, to) in [
+            (g.edge_head[e as usize], Dir::Forward, 1.0 - f, 1.0),
+            (g.edge_tail[e as usize], Dir::Backward, f, 0.0),
+        ] {
+            let w = g.time(p, e, dir);
+            if w >= INFINITY {
+                continue;
+            }
+            if let Ok(c) = layer.traverse(e, partial(w, share), opts.depart_ms, opts.margin_ms) {
+                sources.push(Source { node, cost: c, leg: Some((e, dir, f, to)) });
+            }
+        }
+        let mut direct = None;
+        if t.edge == e {
+            let dir = if t.frac >= f { Dir::Forward } else { Dir::Backward };
+            let w = g.time(p, e, dir);
+            if w < INFINITY {
+                if let Ok(c) = layer.traverse(e, partial(w, (t.frac - f).abs()), opts.depart_ms, opts.margin_ms) {
+                    direct = Some((c, dir));
+                }
+            }
+        }
+        let (cost, end) = search.run(self, layer, opts, &sources, Target::Edge { edge: t.edge, frac: t.frac }, direct)?;
+        // Walk the predecessors back to the source.
+        let mut legs: Vec<Traversal> = Vec::new();
+        match end {
+            End::Direct(dir) => legs.push(leg(g, e, dir, f, t.frac, 0, cost)),
+            End::Via { node, last } => {
+                let adj = self.adjacency(p);
+                let mut v = node;
+                let mut rev = Vec::new();
+                loop {
+                    let arc = search.pred_arc[v as usize];
+                    if arc >= SRC {
+                        let src = sources[(arc - SRC) as usize];
+                        if let Some((se, sd, a, b)) = src.leg {
+                            if a != b {
+                                rev.push(leg(g, se, sd, a, b, 0, src.cost));
+                            }
+                        }
+                        break;
+                    }
+                    let a = adj.arcs[arc as usize];
+                    let u = search.pred_node[v as usize];
+                    let (du, dv) = (search.dist[u as usize], search.dist[v as usize]);
+                    let (ff, tf) = if a.dir == Dir::Forward { (0.0, 1.0) } else { (1.0, 0.0) };
+                    rev.push(leg(g, a.edge, a.dir, ff, tf, du, dv - du));
+                    v = u;
+                }
+                rev.reverse();
+                legs = rev;
+                if let Some((dir, c)) = last {
+                    let from = if dir == Dir::Forward { 0.0 } else { 1.0 };
+                    if from != t.frac {
+                        legs.push(leg(g, t.edge, dir, from, t.frac, search.dist[node as usize], c));
+                    }
+                }
+            }
+        }
+        Some(assemble(g, layer, opts, s.clone(), t.clone(), legs, cost))
+    }
+}
+
+fn leg(g: &RoadGraph, edge: u32, dir: Dir, from_frac: f64, to_frac: f64, enter_ms: u32, duration_ms: u32) -> Traversal {
+    Traversal {
+        edge,
+        dir,
+        from_frac,
+        to_frac,
+        enter_ms,
+        duration_ms,
+        length_m: g.edge_length_m[edge as usize] * (to_frac - from_frac).abs(),
+    }
+}
+
+/// The part of an edge's shape between two shares of its length, in the
+/// direction of travel.
+pub(crate) fn sub_shape(g: &RoadGraph, e: u32, from: f64, to: f64) -> Vec<LatLon> {
+    let pts: Vec<LatLon> = g.shape(e).collect();
+    let (lo, hi) = if from <= to { (from, to) } else { (to, from) };
+    let mut cum = vec![0.0];
+    for w in pts.windows(2) {
+        cum.push(cum.last().copied().unwrap_or(0.0) + haversine_m(w[0], w[1]));
+    }
+    let total = *cum.last().unwrap_or(&0.0);
+    let at = |share: f64| -> LatLon {
+        let want = share * total;
+        for i in 0..pts.len() - 1 {
+            if cum[i + 1] >= want {
+                let seg = cum[i + 1] - cum[i];
+                let t = if seg > 0.0 { (want - cum[i]) / seg } else { 0.0 };
+                return LatLon::new(
+                    pts[i].lat + t * (pts[i + 1].lat - pts[i].lat),
+                    pts[i].lon + t * (pts[i + 1].lon - pts[i].lon),
+                );
+            }
+        }
+        pts[pts.len() - 1]
+    };
+    let mut out = vec![at(lo)];
+    for i in 1..pts.len() - 1 {
+        if total > 0.0 && cum[i] / total > lo && cum[i] / total < hi {
+            out.push(pts[i]);
+        }
+    }
+    out.push(at(hi));
+    if from > to {
+        out.reverse();
+    }
+    out
+}
+
+fn assemble(g: &RoadGraph, layer: &HazardLayer, opts: &RouteOptions, origin: Snap, destination: Snap, legs: Vec<Traversal>, cost: u32) -> Route {
+    let mut geometry: Vec<LatLon> = Vec::new();
+    let mut roads: Vec<RoadStretch> = Vec::new();
+    let mut way_ids: Vec<i64> = Vec::new();
+    let mut slowed: Vec<u32> = Vec::new();
+    for l in &legs {
+        for p in sub_shape(g, l.edge, l.from_frac, l.to_frac) {
+            if geometry.last() != Some(&p) {
+                geometry.push(p);
+            }
+        }
+        let (name, rf) = (g.name(l.edge), g.road_ref(l.edge));
+        match roads.last_mut() {
+            Some(r) if r.name == name && r.road_ref == rf => {
+                r.distance_m += l.length_m;
+                r.duration_ms += l.duration_ms as u64;
+            }
+            _ => roads.push(RoadStretch {
+                name: name.to_string(),
+                road_ref: rf.to_string(),
+                distance_m: l.length_m,
+                duration_ms: l.duration_ms as u64,
+            }),
+        }
+        let way = g.edge_way[l.edge as usize];
+        if way_ids.last() != Some(&way) {
+            way_ids.push(way);
+        }
+        let base = g.time(opts.profile, l.edge, l.dir);
+        let share = (l.to_frac - l.from_frac).abs();
+        if l.duration_ms > partial(base, share) {
+            let now = opts.depart_ms + l.enter_ms as i64;
+            let leave = now + l.duration_ms as i64 + opts.margin_ms;
+            for &h in layer.on_edge(l.edge) {
+                let hz = &layer.set().hazards[h as usize];
+                if matches!(hz.effect, Effect::Slow(_)) && hz.validity.overlaps(now, leave) {
+                    slowed.push(h);
+                }
+            }
+        }
+    }
+    if geometry.len() == 1 {
+        geometry.push(geometry[0]);
+    }
+    if geometry.is_empty() {
+        geometry = vec![origin.point, destination.point];
+    }
+    slowed.sort_unstable();
+    slowed.dedup();
+    Route {
+        profile: opts.profile,
+        depart_ms: opts.depart_ms,
+        duration_ms: cost as u64,
+        distance_m: legs.iter().map(|l| l.length_m).sum(),
+        origin,
+        destination,
+        legs,
+        geometry,
+        roads,
+        way_ids,
+        slowed_by: slowed.iter().map(|&h| layer.set().hazards[h as usize].id.clone()).collect(),
+    }
+}

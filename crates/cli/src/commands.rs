@@ -219,7 +219,7 @@ pub const DEMO_DEPART: &str = "2022-03-05T10:00:00+01:00";
 pub fn demo(a: DemoArgs) -> Result<(), Failure> {
     std::fs::create_dir_all(&a.out)
         .map_err(|e| Failure::new(exit::IO, anyhow!("cannot create {}: {e}", a.out.display())))?;
-    let extract = crate::bundled("heidelberg.osm.pbf");
+    let extract = crate::bundled("osm/heidelberg.osm.pbf");
     let graph_path = a.out.join("heidelberg.graph");
     println!("1. Importing the bundled extract {} ...", extract.display());
     let s = do_import(&extract, &graph_path)?;

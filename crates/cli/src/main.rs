@@ -24,7 +24,7 @@ Start with the demo on the bundled Heidelberg extract:
     corridor demo
 
 Or step by step:
-    corridor import data/heidelberg.osm.pbf -o heidelberg.graph
+    corridor import data/osm/heidelberg.osm.pbf -o heidelberg.graph
     corridor route --graph heidelberg.graph --from 49.4093,8.6753 \\
         --to 49.4185,8.7570 --hazards data/demo-hazards.geojson \\
         --depart 2022-03-05T10:00:00+01:00

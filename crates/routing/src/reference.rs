@@ -2,9 +2,9 @@
 //! for tests and benchmarks to check the engine against.
 //!
 //! It maps hazards to edges by testing every segment of every edge against
-//! every hazard (no spatial index), and finds shortest times with an O(n²)
-//! Dijkstra over the raw edge arrays (no heap, no adjacency), under the same
-//! time rule as the engine.
+//! every hazard (no spatial index), and finds shortest times with a textbook
+//! Dijkstra over adjacency lists of its own, under the same time rule as the
+//! engine.
 
 use crate::RouteOptions;
 use corridor_geo::LatLon;
@@ -27,65 +27,66 @@ pub fn edge_hazards(g: &RoadGraph, set: &HazardSet) -> Vec<Vec<u32>> {
         .collect()
 }
 
-/// Fastest travel time in ms from node `s` to node `t`, or `None`.
+/// Fastest travel time in ms from node `s` to node `t`, or `None`: a
+/// textbook Dijkstra with a binary heap over adjacency lists it builds itself
+/// from the raw edge arrays, sharing no code with the engine's search.
 pub fn node_to_node(g: &RoadGraph, set: &HazardSet, hits: &[Vec<u32>], s: u32, t: u32, opts: &RouteOptions) -> Option<u32> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
     let n = g.num_nodes();
+    let mut out: Vec<Vec<(usize, usize, Dir)>> = vec![Vec::new(); n];
+    for e in 0..g.num_edges() {
+        let (a, b) = (g.edge_tail[e] as usize, g.edge_head[e] as usize);
+        out[a].push((b, e, Dir::Forward));
+        out[b].push((a, e, Dir::Backward));
+    }
     let mut dist = vec![u64::MAX; n];
-    let mut done = vec![false; n];
+    let mut heap = BinaryHeap::new();
     dist[s as usize] = 0;
-    loop {
-        let mut v = usize::MAX;
-        for i in 0..n {
-            if !done[i] && dist[i] != u64::MAX && (v == usize::MAX || dist[i] < dist[v]) {
-                v = i;
-            }
-        }
-        if v == usize::MAX {
-            return None;
+    heap.push(Reverse((0u64, s as usize)));
+    while let Some(Reverse((d, v))) = heap.pop() {
+        if d > dist[v] {
+            continue;
         }
         if v == t as usize {
-            return Some(dist[v] as u32);
+            return Some(d as u32);
         }
-        done[v] = true;
-        let now = opts.depart_ms + dist[v] as i64;
-        for e in 0..g.num_edges() {
-            for (dir, from, to) in [
-                (Dir::Forward, g.edge_tail[e], g.edge_head[e]),
-                (Dir::Backward, g.edge_head[e], g.edge_tail[e]),
-            ] {
-                let w = g.time(opts.profile, e as u32, dir);
-                if from as usize != v || w >= INFINITY {
-                    continue;
-                }
-                let worst = hits[e]
-                    .iter()
-                    .map(|&h| match set.hazards[h as usize].effect {
-                        Effect::Slow(f) => f,
-                        Effect::Block => 1.0,
-                    })
-                    .fold(1.0f64, f64::max);
-                let leave = now + (w as f64 * worst).ceil() as i64 + opts.margin_ms;
-                let active: Vec<_> = hits[e]
-                    .iter()
-                    .map(|&h| &set.hazards[h as usize])
-                    .filter(|hz| hz.validity.overlaps(now, leave))
-                    .collect();
-                if active.iter().any(|hz| hz.effect == Effect::Block) {
-                    continue;
-                }
-                let factor = active
-                    .iter()
-                    .map(|hz| match hz.effect {
-                        Effect::Slow(f) => f,
-                        Effect::Block => 1.0,
-                    })
-                    .fold(1.0f64, f64::max);
-                let c = if factor == 1.0 { w } else { (w as f64 * factor).ceil() as u32 };
-                let nd = dist[v] + c as u64;
-                if nd < dist[to as usize] {
-                    dist[to as usize] = nd;
-                }
+        let now = opts.depart_ms + d as i64;
+        for &(to, e, dir) in &out[v] {
+            let w = g.time(opts.profile, e as u32, dir);
+            if w >= INFINITY {
+                continue;
+            }
+            let worst = hits[e]
+                .iter()
+                .map(|&h| match set.hazards[h as usize].effect {
+                    Effect::Slow(f) => f,
+                    Effect::Block => 1.0,
+                })
+                .fold(1.0f64, f64::max);
+            let leave = now + (w as f64 * worst).ceil() as i64 + opts.margin_ms;
+            let active: Vec<_> = hits[e]
+                .iter()
+                .map(|&h| &set.hazards[h as usize])
+                .filter(|hz| hz.validity.overlaps(now, leave))
+                .collect();
+            if active.iter().any(|hz| hz.effect == Effect::Block) {
+                continue;
+            }
+            let factor = active
+                .iter()
+                .map(|hz| match hz.effect {
+                    Effect::Slow(f) => f,
+                    Effect::Block => 1.0,
+                })
+                .fold(1.0f64, f64::max);
+            let c = if factor == 1.0 { w } else { (w as f64 * factor).ceil() as u32 };
+            let nd = d + c as u64;
+            if nd < dist[to] {
+                dist[to] = nd;
+                heap.push(Reverse((nd, to)));
             }
         }
     }
+    None
 }

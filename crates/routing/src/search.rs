@@ -110,8 +110,10 @@ const SRC: u32 = u32::MAX - 8;
 pub(crate) enum Target {
     /// At a node.
     Node(u32),
-    /// At a position on an edge.
-    Edge { edge: u32, frac: f64 },
+    /// At a position on an edge, reached from its tail after `from_tail`
+    /// of its length, or from its head after `from_head` (0 when the
+    /// position is the node itself, whatever the edge's shape).
+    Edge { edge: u32, from_tail: f64, from_head: f64 },
 }
 
 /// A start of the search: a node reached at `cost` by travelling part of an edge.
@@ -208,17 +210,18 @@ impl Search {
                     best = Some((d, End::Via { node: v, last: None }));
                     break;
                 }
-                Target::Edge { edge, frac } => {
+                Target::Edge { edge, from_tail, from_head } => {
                     let (tail, head) = (g.edge_tail[edge as usize], g.edge_head[edge as usize]);
-                    for (end, dir, share) in [(tail, Dir::Forward, frac), (head, Dir::Backward, 1.0 - frac)] {
+                    for (end, dir, share) in [(tail, Dir::Forward, from_tail), (head, Dir::Backward, from_head)] {
                         if end != v {
                             continue;
                         }
                         let w = g.time(opts.profile, edge, dir);
-                        if w >= INFINITY {
+                        if w >= INFINITY && share > 0.0 {
                             continue;
                         }
-                        match layer.traverse(edge, partial(w, share), now, opts.margin_ms) {
+                        let base = if share > 0.0 { partial(w, share) } else { 0 };
+                        match layer.traverse(edge, base, now, opts.margin_ms) {
                             Ok(c) => {
                                 let total = d.saturating_add(c).min(INFINITY);
                                 if best.is_none_or(|(b, _)| total < b) {
@@ -309,10 +312,14 @@ impl Router {
         let p = opts.profile;
         let (e, f) = (s.edge, s.frac);
         let mut sources = Vec::with_capacity(2);
-        for (node, dir, share, to) in [
-            (g.edge_head[e as usize], Dir::Forward, 1.0 - f, 1.0),
-            (g.edge_tail[e as usize], Dir::Backward, f, 0.0),
-        ] {
+        let (tail, head) = (g.edge_tail[e as usize], g.edge_head[e as usize]);
+        // A snapped point on a node is the node: no share of the edge to travel.
+        let at = |v: u32, pt: LatLon| haversine_m(g.node_pos(v), pt) < 1e-3;
+        for (node, dir, share, to) in [(head, Dir::Forward, 1.0 - f, 1.0), (tail, Dir::Backward, f, 0.0)] {
+            if at(node, s.point) {
+                sources.push(Source { node, cost: 0, leg: None });
+                continue;
+            }
             let w = g.time(p, e, dir);
             if w >= INFINITY {
                 continue;
@@ -322,8 +329,11 @@ impl Router {
             }
         }
         let mut direct = None;
-        if t.edge == e {
-            let dir = if t.frac >= f { Dir::Forward } else { Dir::Backward };
+        if t.edge == e && t.frac == f {
+            // The same place: nothing to travel.
+            direct = Some((0, Dir::Forward));
+        } else if t.edge == e {
+            let dir = if t.frac > f { Dir::Forward } else { Dir::Backward };
             let w = g.time(p, e, dir);
             if w < INFINITY {
                 if let Ok(c) = layer.traverse(e, partial(w, (t.frac - f).abs()), opts.depart_ms, opts.margin_ms) {
@@ -331,7 +341,11 @@ impl Router {
                 }
             }
         }
-        let (cost, end) = search.run(self, layer, opts, &sources, Target::Edge { edge: t.edge, frac: t.frac }, direct)?;
+        let (cost, end) = search.run(self, layer, opts, &sources, Target::Edge {
+            edge: t.edge,
+            from_tail: if at(g.edge_tail[t.edge as usize], t.point) { 0.0 } else { t.frac },
+            from_head: if at(g.edge_head[t.edge as usize], t.point) { 0.0 } else { 1.0 - t.frac },
+        }, direct)?;
         // Walk the predecessors back to the source.
         let mut legs: Vec<Traversal> = Vec::new();
         match end {
@@ -362,7 +376,7 @@ impl Router {
                 legs = rev;
                 if let Some((dir, c)) = last {
                     let from = if dir == Dir::Forward { 0.0 } else { 1.0 };
-                    if from != t.frac {
+                    if from != t.frac && !at(node, t.point) {
                         legs.push(leg(g, t.edge, dir, from, t.frac, search.dist[node as usize], c));
                     }
                 }

@@ -1,0 +1,220 @@
+//! The engine against the reference (plain Dijkstra, brute-force hazard
+//! mapping) on random graphs with random hazards and departure times.
+
+use corridor_geo::{haversine_m, LatLon};
+use corridor_graph::{Profile, RoadGraph, INFINITY};
+use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
+use corridor_routing::{reference, HazardLayer, RouteError, RouteOptions, Router};
+use proptest::prelude::*;
+
+const T0: i64 = 1_646_470_800_000; // 2022-03-05T09:00:00Z
+
+/// A random road graph: `n` nodes scattered over ~2 km near 50.45N 30.52E
+/// (Kyiv), edges between random pairs with random travel times, some one-way.
+fn graph(n: usize, pts: &[(f64, f64)], edges: &[(usize, usize, u32, u8)]) -> RoadGraph {
+    let mut g = RoadGraph {
+        strings: vec![String::new(), "Khreshchatyk".into()],
+        ..Default::default()
+    };
+    for (i, (dy, dx)) in pts.iter().take(n).enumerate() {
+        let (la, lo) = LatLon::new(50.44 + dy * 0.02, 30.50 + dx * 0.03).to_e7();
+        g.node_lat.push(la);
+        g.node_lon.push(lo);
+        g.node_osm.push(i as i64 + 1);
+    }
+    g.shape_first.push(0);
+    for &(a, b, w, kind) in edges {
+        let (a, b) = (a % n, b % n);
+        g.edge_tail.push(a as u32);
+        g.edge_head.push(b as u32);
+        g.edge_way.push(g.edge_tail.len() as i64);
+        g.edge_name.push(1);
+        g.edge_ref.push(0);
+        g.edge_flags.push(0);
+        g.edge_length_m.push(haversine_m(g.node_pos(a as u32), g.node_pos(b as u32)));
+        for p in [a, b] {
+            g.shape_lat.push(g.node_lat[p]);
+            g.shape_lon.push(g.node_lon[p]);
+        }
+        g.shape_first.push(g.shape_lat.len() as u32);
+        // kind 0: two-way, 1: forward only, 2: backward only.
+        let (f, b) = match kind % 3 {
+            0 => (w, w),
+            1 => (w, INFINITY),
+            _ => (INFINITY, w),
+        };
+        g.time_ms[0][0].push(f);
+        g.time_ms[0][1].push(b);
+        g.time_ms[1][0].push(w * 7);
+        g.time_ms[1][1].push(w * 7);
+    }
+    g.validate().expect("valid test graph");
+    g
+}
+
+fn hazards(spec: &[(f64, f64, f64, u8, i64, i64, u8)]) -> HazardSet {
+    let mut set = HazardSet::default();
+    for (i, &(y, x, size, shape, from_min, len_min, effect)) in spec.iter().enumerate() {
+        let (lat, lon) = (50.44 + y * 0.02, 30.50 + x * 0.03);
+        let d = size * 0.002;
+        let part = match shape % 3 {
+            0 => Part::Polygon(vec![vec![
+                (lon - d, lat - d),
+                (lon + d, lat - d),
+                (lon + d, lat + d),
+                (lon - d, lat + d),
+                (lon - d, lat - d),
+            ]]),
+            1 => Part::Line(vec![(lon - d, lat), (lon + d, lat + d)]),
+            _ => Part::Point((lon, lat)),
+        };
+        set.hazards.push(Hazard {
+            id: format!("h{i}"),
+            kind: HazardKind::Shelling,
+            parts: vec![part],
+            buffer_m: if shape % 3 == 0 { 0.0 } else { 50.0 + size * 100.0 },
+            validity: if from_min < 0 {
+                Validity::ALWAYS
+            } else {
+                Validity {
+                    from_ms: T0 + from_min * 60_000,
+                    until_ms: T0 + (from_min + len_min) * 60_000,
+                }
+            },
+            effect: if effect % 3 == 0 { Effect::Slow(1.5 + effect as f64) } else { Effect::Block },
+            source: "test".into(),
+        });
+    }
+    set
+}
+
+fn incident(g: &RoadGraph, e: u32, v: u32) -> bool {
+    g.edge_tail[e as usize] == v || g.edge_head[e as usize] == v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Node to node: engine == reference for every pair tried.
+    #[test]
+    fn engine_equals_reference(
+        n in 4usize..40,
+        pts in prop::collection::vec((0.0..1.0f64, 0.0..1.0f64), 40),
+        edges in prop::collection::vec((0usize..40, 0usize..40, 1u32..600_000, 0u8..3), 5..90),
+        hz in prop::collection::vec((0.0..1.0f64, 0.0..1.0f64, 0.1..1.5f64, 0u8..3, -30i64..120, 1i64..90, 0u8..6), 0..5),
+        depart_min in 0i64..60,
+        queries in prop::collection::vec((0usize..40, 0usize..40), 8),
+        foot in any::<bool>(),
+    ) {
+        let g = graph(n, &pts, &edges);
+        let set = hazards(&hz);
+        let hits = reference::edge_hazards(&g, &set);
+        let router = Router::new(g.clone());
+        let layer = HazardLayer::new(router.graph(), router.index(), set.clone());
+        // The R-tree mapping equals the brute-force one.
+        for e in 0..g.num_edges() as u32 {
+            let mut a = layer.on_edge(e).to_vec();
+            a.sort_unstable();
+            prop_assert_eq!(&a, &hits[e as usize], "edge {}", e);
+        }
+        let opts = RouteOptions {
+            profile: if foot { Profile::Foot } else { Profile::Car },
+            depart_ms: T0 + depart_min * 60_000,
+            margin_ms: 10 * 60_000,
+            ..RouteOptions::default()
+        };
+        let empty = HazardLayer::empty(router.graph());
+        for &(s, t) in &queries {
+            let (s, t) = ((s % n) as u32, (t % n) as u32);
+            let want = reference::node_to_node(&g, &set, &hits, s, t, &opts);
+            let got = router.node_to_node(&layer, s, t, &opts);
+            prop_assert_eq!(got, want, "{} -> {}", s, t);
+            // Hazards never make a route faster.
+            let free = router.node_to_node(&empty, s, t, &opts);
+            if let (Some(a), Some(b)) = (got, free) {
+                prop_assert!(a >= b);
+            }
+            if got.is_some() {
+                prop_assert!(free.is_some());
+            }
+            // Point to point at node positions agrees when both points sit
+            // exactly on the network, at places no other node shares.
+            let unique = |v: u32| (0..n as u32).filter(|&u| g.node_pos(u) == g.node_pos(v)).count() == 1;
+            if !unique(s) || !unique(t) {
+                continue;
+            }
+            match router.route(&layer, g.node_pos(s), g.node_pos(t), &opts) {
+                Ok(r) if r.origin.distance_m < 1e-6
+                    && r.destination.distance_m < 1e-6
+                    && incident(&g, r.origin.edge, s)
+                    && incident(&g, r.destination.edge, t) =>
+                {
+                    prop_assert_eq!(Some(r.duration_ms as u32), want, "route {} -> {}", s, t);
+                }
+                Ok(_) => {}
+                // The snapped roads may differ from the node's own (a node can
+                // lie on another road), so only the message's content is checked.
+                Err(RouteError::Cut { hazards }) => prop_assert!(!hazards.is_empty()),
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn time_rule_hazard_starting_after_the_edge_is_left_does_not_count() {
+    // A straight road of two edges, 10 minutes each; a hazard on the second
+    // edge from minute 40 on. With a 15-minute margin, the second edge is
+    // entered at 10 and could be occupied until 10 + 10 + 15 = 35 < 40.
+    let pts = [(0.0, 0.0), (0.0, 0.5), (0.0, 1.0)];
+    let g = graph(3, &pts, &[(0, 1, 600_000, 0), (1, 2, 600_000, 0)]);
+    let router = Router::new(g);
+    let set = hazards(&[(0.0, 0.75, 0.5, 2, 40, 60, 1)]);
+    let layer = HazardLayer::new(router.graph(), router.index(), set);
+    let mut opts = RouteOptions { depart_ms: T0, margin_ms: 15 * 60_000, ..Default::default() };
+    assert_eq!(router.node_to_node(&layer, 0, 2, &opts), Some(1_200_000));
+    // Depart 6 minutes later: could be on it until 41 >= 40: blocked.
+    opts.depart_ms = T0 + 6 * 60_000;
+    assert_eq!(router.node_to_node(&layer, 0, 2, &opts), None);
+    // A hazard that ended before the traveller could arrive does not count:
+    // valid minutes 0..9 and the edge is entered at minute 10.
+    let set = hazards(&[(0.0, 0.75, 0.5, 2, 0, 9, 1)]);
+    let layer = HazardLayer::new(router.graph(), router.index(), set);
+    opts.depart_ms = T0;
+    assert_eq!(router.node_to_node(&layer, 0, 2, &opts), Some(1_200_000));
+    // Until is exclusive: valid 0..10 ends exactly as the edge is entered.
+    let set = hazards(&[(0.0, 0.75, 0.5, 2, 0, 10, 1)]);
+    let layer = HazardLayer::new(router.graph(), router.index(), set);
+    assert_eq!(router.node_to_node(&layer, 0, 2, &opts), Some(1_200_000));
+    let set = hazards(&[(0.0, 0.75, 0.5, 2, 0, 11, 1)]);
+    let layer = HazardLayer::new(router.graph(), router.index(), set);
+    assert_eq!(router.node_to_node(&layer, 0, 2, &opts), None);
+}
+
+#[test]
+fn disconnected_and_cut_are_told_apart() {
+    // Two separate roads far apart, and a road cut by a hazard.
+    let pts = [(0.0, 0.0), (0.0, 0.3), (1.0, 0.0), (1.0, 0.3)];
+    let g = graph(4, &pts, &[(0, 1, 60_000, 0), (2, 3, 60_000, 0)]);
+    let router = Router::new(g.clone());
+    let empty = HazardLayer::empty(router.graph());
+    let opts = RouteOptions { max_snap_m: 100_000.0, ..Default::default() };
+    let err = router.route(&empty, g.node_pos(0), g.node_pos(3), &opts).unwrap_err();
+    assert!(matches!(err, RouteError::Disconnected { .. }), "{err}");
+
+    let pts = [(0.0, 0.0), (0.0, 0.5), (0.0, 1.0)];
+    let g = graph(3, &pts, &[(0, 1, 600_000, 0), (1, 2, 600_000, 0)]);
+    let router = Router::new(g.clone());
+    let set = hazards(&[(0.0, 0.75, 0.3, 0, -1, 1, 1)]);
+    let layer = HazardLayer::new(router.graph(), router.index(), set);
+    let err = router.route(&layer, g.node_pos(0), g.node_pos(1), &opts);
+    assert!(err.is_ok(), "the first edge is clear: {err:?}");
+    // The destination's road is blocked and no other road is within 1 km.
+    let err = router
+        .route(&layer, g.node_pos(0), LatLon::new(50.44, 30.5 + 0.99 * 0.03), &RouteOptions::default())
+        .unwrap_err();
+    assert!(matches!(err, RouteError::InHazard { inside: false, .. }), "{err}");
+    // Routing to the far node itself: cut by the hazard, which is named.
+    let err = router.route(&layer, g.node_pos(0), g.node_pos(2), &RouteOptions::default()).unwrap_err();
+    assert!(matches!(err, RouteError::InHazard { .. } | RouteError::Cut { .. }), "{err}");
+}

@@ -1,0 +1,229 @@
+//! Every shipped extract: import counts, file round trip, the engine against
+//! the reference Dijkstra, routes under random hazards.
+
+use corridor_geo::LatLon;
+use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
+use corridor_hazards::{segment_meets_part, Effect, Hazard, HazardKind, HazardSet, Part, Validity};
+use corridor_routing::{reference, HazardLayer, RouteError, RouteOptions, Router};
+
+/// (extract, graph nodes, graph edges, car edges, foot edges) as imported by
+/// tag policy 1. A change here is a change of policy or importer: update
+/// these numbers only on purpose.
+const EXTRACTS: &[(&str, usize, usize, usize, usize)] = &[
+    ("andorra", 2341, 2765, 2146, 2581),
+    ("heidelberg", 31060, 40358, 18189, 39771),
+    ("helsinki-center", 3292, 4381, 1387, 4377),
+    ("liechtenstein", 6034, 7502, 4485, 7497),
+    ("tiny-finnish-town", 458, 536, 406, 512),
+];
+
+fn import(name: &str) -> RoadGraph {
+    let path = crate::data(&format!("osm/{name}.osm.pbf"));
+    let (g, _) = corridor_osm::import(&path, &mut |_, _, _| {}).expect("import");
+    g
+}
+
+/// A seeded splitmix64 generator: the same queries on every run.
+struct Rng(u64);
+
+fn rng(seed: u64) -> Rng {
+    Rng(seed)
+}
+
+fn pick(rng: &mut Rng, n: usize) -> usize {
+    rng.0 = rng.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = rng.0;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) % n as u64) as usize
+}
+
+/// Random square hazards (300 m to 1.5 km) centred on random nodes.
+fn random_squares(g: &RoadGraph, rng: &mut Rng, k: usize) -> HazardSet {
+    let mut set = HazardSet::default();
+    for i in 0..k {
+        let c = g.node_pos(pick(rng, g.num_nodes()) as u32);
+        let half_m = 150.0 + pick(rng, 600) as f64;
+        let dlat = half_m / 111_195.0;
+        let dlon = dlat / c.lat.to_radians().cos();
+        set.hazards.push(Hazard {
+            id: format!("zone-{i}"),
+            kind: HazardKind::Shelling,
+            parts: vec![Part::Polygon(vec![vec![
+                (c.lon - dlon, c.lat - dlat),
+                (c.lon + dlon, c.lat - dlat),
+                (c.lon + dlon, c.lat + dlat),
+                (c.lon - dlon, c.lat + dlat),
+                (c.lon - dlon, c.lat - dlat),
+            ]])],
+            buffer_m: if i % 2 == 0 { 0.0 } else { 100.0 },
+            validity: Validity::ALWAYS,
+            effect: if i == k - 1 { Effect::Slow(2.0) } else { Effect::Block },
+            source: "test".into(),
+        });
+    }
+    set
+}
+
+#[test]
+fn every_extract_imports_round_trips_and_routes_exactly() {
+    for &(name, nodes, edges, car, foot) in EXTRACTS {
+        let g = import(name);
+        assert_eq!(
+            (g.num_nodes(), g.num_edges(), g.usable_edges(Profile::Car), g.usable_edges(Profile::Foot)),
+            (nodes, edges, car, foot),
+            "{name}: import counts"
+        );
+        g.validate().unwrap();
+        let bytes = g.to_bytes();
+        assert_eq!(RoadGraph::from_bytes(&bytes).as_ref(), Ok(&g), "{name}: round trip");
+
+        // Foot ignores oneway: every edge a pedestrian may use goes both ways.
+        for e in 0..g.num_edges() as u32 {
+            assert_eq!(
+                g.time(Profile::Foot, e, Dir::Forward) < INFINITY,
+                g.time(Profile::Foot, e, Dir::Backward) < INFINITY,
+                "{name}: foot edge {e} is one-way"
+            );
+        }
+
+        let router = Router::new(g.clone());
+        let mut rng = rng(7);
+        let set = random_squares(&g, &mut rng, 5);
+        let hits = reference::edge_hazards(&g, &set);
+        let layer = HazardLayer::new(router.graph(), router.index(), set.clone());
+        for e in 0..g.num_edges() as u32 {
+            let mut a = layer.on_edge(e).to_vec();
+            a.sort_unstable();
+            assert_eq!(a, hits[e as usize], "{name}: hazards on edge {e}");
+        }
+        let empty = HazardLayer::empty(router.graph());
+        let no_hits = vec![Vec::new(); g.num_edges()];
+        for profile in Profile::ALL {
+            let opts = RouteOptions { profile, ..Default::default() };
+            for _ in 0..40 {
+                let (s, t) = (pick(&mut rng, g.num_nodes()) as u32, pick(&mut rng, g.num_nodes()) as u32);
+                let free = router.node_to_node(&empty, s, t, &opts);
+                assert_eq!(free, reference::node_to_node(&g, &HazardSet::default(), &no_hits, s, t, &opts), "{name} {s}->{t}");
+                let got = router.node_to_node(&layer, s, t, &opts);
+                assert_eq!(got, reference::node_to_node(&g, &set, &hits, s, t, &opts), "{name} {s}->{t} hazards");
+                if let (Some(a), Some(b)) = (got, free) {
+                    assert!(a >= b, "{name}: hazards made a route faster");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn routes_never_touch_a_blocking_hazard() {
+    let g = import("heidelberg");
+    let router = Router::new(g.clone());
+    let mut rng = rng(11);
+    let mut routed = 0;
+    for round in 0..6 {
+        let set = random_squares(&g, &mut rng, 5);
+        let layer = HazardLayer::new(router.graph(), router.index(), set.clone());
+        let empty = HazardLayer::empty(router.graph());
+        let opts = RouteOptions::default();
+        for _ in 0..15 {
+            let a = g.node_pos(pick(&mut rng, g.num_nodes()) as u32);
+            let b = g.node_pos(pick(&mut rng, g.num_nodes()) as u32);
+            let route = match router.route(&layer, a, b, &opts) {
+                Ok(r) => r,
+                Err(RouteError::InHazard { .. } | RouteError::Cut { .. } | RouteError::Disconnected { .. } | RouteError::OffMap { .. }) => continue,
+                Err(e) => panic!("{e}"),
+            };
+            routed += 1;
+            for hz in set.hazards.iter().filter(|h| h.effect == Effect::Block) {
+                for w in route.geometry.windows(2) {
+                    for part in &hz.parts {
+                        assert!(
+                            !segment_meets_part(w[0], w[1], part, hz.buffer_m),
+                            "round {round}: route passes through {}",
+                            hz.id
+                        );
+                    }
+                }
+            }
+            if let Ok(free) = router.route(&empty, a, b, &opts) {
+                assert!(route.duration_ms >= free.duration_ms);
+            }
+            // The legs add up.
+            let sum: u64 = route.legs.iter().map(|l| l.duration_ms as u64).sum();
+            assert_eq!(sum, route.duration_ms);
+        }
+    }
+    assert!(routed > 30, "too few routes to mean anything: {routed}");
+}
+
+#[test]
+fn foot_goes_against_one_way_streets_and_cars_do_not() {
+    let g = import("heidelberg");
+    let router = Router::new(g.clone());
+    let empty = HazardLayer::empty(router.graph());
+    // Long straight car one-way edges that pedestrians may also use; the
+    // first on which both points snap to the edge itself is the test case.
+    let mut candidates: Vec<u32> = (0..g.num_edges() as u32)
+        .filter(|&e| {
+            g.time(Profile::Car, e, Dir::Forward) < INFINITY
+                && g.time(Profile::Car, e, Dir::Backward) >= INFINITY
+                && g.usable(Profile::Foot, e)
+                && g.shape(e).len() == 2
+                && g.edge_length_m[e as usize] > 80.0
+        })
+        .collect();
+    candidates.sort_by(|&a, &b| g.edge_length_m[b as usize].total_cmp(&g.edge_length_m[a as usize]));
+    let foot_opts = RouteOptions { profile: Profile::Foot, ..Default::default() };
+    let mut checked = 0;
+    for e in candidates {
+        let pts: Vec<LatLon> = g.shape(e).collect();
+        let (tail, head) = (pts[0], pts[1]);
+        let along = |f: f64| LatLon::new(tail.lat + f * (head.lat - tail.lat), tail.lon + f * (head.lon - tail.lon));
+        let (a, b) = (along(0.8), along(0.2));
+        let Ok(foot) = router.route(&empty, a, b, &foot_opts) else { continue };
+        if foot.origin.edge != e || foot.destination.edge != e {
+            continue;
+        }
+        let len = g.edge_length_m[e as usize];
+        assert!((foot.distance_m - 0.6 * len).abs() < 1.0, "foot walks straight back: {} vs {}", foot.distance_m, 0.6 * len);
+        if let Ok(car) = router.route(&empty, a, b, &RouteOptions::default()) {
+            if car.origin.edge == e && car.destination.edge == e {
+                assert!(car.distance_m > 0.6 * len + 1.0, "car must not drive against the one-way street");
+                checked += 1;
+            }
+        }
+        if checked >= 10 {
+            break;
+        }
+    }
+    assert!(checked >= 10, "too few one-way streets checked: {checked}");
+}
+
+#[test]
+fn a_ring_of_hazard_around_the_origin_is_named_as_the_cut() {
+    let g = import("heidelberg");
+    let router = Router::new(g);
+    let origin = LatLon::new(49.4093, 8.6930);
+    // A closed line 600 m around the origin, with a 30 m buffer.
+    let ring: Vec<(f64, f64)> = (0..=36)
+        .map(|i| {
+            let a = (i as f64 * 10.0).to_radians();
+            (origin.lon + 600.0 / 72_500.0 * a.cos(), origin.lat + 600.0 / 111_195.0 * a.sin())
+        })
+        .collect();
+    let set = HazardSet {
+        hazards: vec![Hazard {
+            id: "ring".into(),
+            kind: HazardKind::FrontLine,
+            parts: vec![Part::Line(ring)],
+            buffer_m: 30.0,
+            validity: Validity::ALWAYS,
+            effect: Effect::Block,
+            source: "test".into(),
+        }],
+    };
+    let layer = HazardLayer::new(router.graph(), router.index(), set);
+    let err = router.route(&layer, origin, LatLon::new(49.4185, 8.7570), &RouteOptions::default()).unwrap_err();
+    assert_eq!(err, RouteError::Cut { hazards: vec!["ring".into()] });
+}

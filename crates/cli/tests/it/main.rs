@@ -1,0 +1,21 @@
+//! corridor's integration tests: one binary, one module per area.
+//! Fixtures: the real OSM extracts in `data/osm/` (ODbL, (c) OpenStreetMap
+//! contributors) and small files written by the tests themselves.
+
+mod cli;
+mod extracts;
+
+use std::path::PathBuf;
+
+/// Path of a file under the repository's `data/`.
+pub fn data(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data").join(rel)
+}
+
+/// A fresh scratch folder for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}

@@ -1,1 +1,237 @@
-fn main(){}
+//! corridor's benchmarks, apart from the tests. Each subcommand prints JSON
+//! on stdout; BENCHMARKS.md records the figures with the commands.
+//!
+//!   corridor-bench import PBF                  import time (median of 3) and peak RSS
+//!   corridor-bench routes GRAPH [N] [REPS]     route latency p50/p99, without and with 5 hazards
+//!   corridor-bench crosscheck GRAPH N OUT      our routes for N random pairs (without and
+//!                                              with 5 hazards) for scripts/crosscheck.py
+
+use anyhow::{bail, Context, Result};
+use corridor_geo::LatLon;
+use corridor_graph::{Profile, RoadGraph};
+use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
+use corridor_routing::{HazardLayer, RouteOptions, Router};
+use serde_json::json;
+use std::time::Instant;
+
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    }
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn pct(v: &[f64], p: f64) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+fn load(path: &str) -> Result<(Router, f64)> {
+    let t = Instant::now();
+    let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
+    let g = RoadGraph::from_bytes(&bytes)?;
+    let router = Router::new(g);
+    Ok((router, t.elapsed().as_secs_f64() * 1000.0))
+}
+
+/// Nodes of the main car network (largest weakly connected component).
+fn main_nodes(r: &Router) -> Vec<u32> {
+    let g = r.graph();
+    let adj = r.adjacency(Profile::Car);
+    // Nodes reachable both ways from a central node, found with two searches
+    // of the engine itself would be circular; a BFS over car arcs is enough.
+    let mut seen = vec![false; g.num_nodes()];
+    let mut best: Vec<u32> = Vec::new();
+    for s in 0..g.num_nodes() as u32 {
+        if seen[s as usize] || adj.out(s).is_empty() {
+            continue;
+        }
+        let mut comp = vec![s];
+        seen[s as usize] = true;
+        let mut i = 0;
+        while i < comp.len() {
+            let v = comp[i];
+            i += 1;
+            for a in adj.out(v) {
+                if !seen[a.head as usize] {
+                    seen[a.head as usize] = true;
+                    comp.push(a.head);
+                }
+            }
+        }
+        if comp.len() > best.len() {
+            best = comp;
+        }
+    }
+    best
+}
+
+/// `k` random square hazards of `side_m`, centred on random network nodes.
+fn squares(g: &RoadGraph, nodes: &[u32], rng: &mut Rng, k: usize, side_m: f64) -> HazardSet {
+    let mut set = HazardSet::default();
+    for i in 0..k {
+        let c = g.node_pos(nodes[rng.below(nodes.len())]);
+        let dlat = side_m / 2.0 / 111_195.0;
+        let dlon = dlat / c.lat.to_radians().cos();
+        set.hazards.push(Hazard {
+            id: format!("square-{i}"),
+            kind: HazardKind::Shelling,
+            parts: vec![Part::Polygon(vec![vec![
+                (c.lon - dlon, c.lat - dlat),
+                (c.lon + dlon, c.lat - dlat),
+                (c.lon + dlon, c.lat + dlat),
+                (c.lon - dlon, c.lat + dlat),
+                (c.lon - dlon, c.lat - dlat),
+            ]])],
+            buffer_m: 0.0,
+            validity: Validity::ALWAYS,
+            effect: Effect::Block,
+            source: "bench".into(),
+        });
+    }
+    set
+}
+
+fn pairs(g: &RoadGraph, nodes: &[u32], rng: &mut Rng, n: usize) -> Vec<(LatLon, LatLon)> {
+    (0..n)
+        .map(|_| (g.node_pos(nodes[rng.below(nodes.len())]), g.node_pos(nodes[rng.below(nodes.len())])))
+        .collect()
+}
+
+fn cmd_import(pbf: &str) -> Result<()> {
+    let mut secs = Vec::new();
+    let mut stats = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let (g, s) = corridor_osm::import(pbf.as_ref(), &mut |_, _, _| {})?;
+        let bytes = g.to_bytes();
+        secs.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let back = RoadGraph::from_bytes(&bytes)?;
+        let load_ms = t.elapsed().as_secs_f64() * 1000.0;
+        stats = Some((s, bytes.len(), load_ms, back.num_nodes()));
+    }
+    let (s, size, load_ms, _) = stats.expect("three runs");
+    println!(
+        "{}",
+        json!({
+            "extract": pbf, "import_s_median": median(secs.clone()), "import_s_runs": secs,
+            "peak_rss_mib": peak_rss_mib(), "nodes": s.nodes, "edges": s.edges,
+            "graph_file_bytes": size, "graph_load_ms": load_ms,
+        })
+    );
+    Ok(())
+}
+
+fn cmd_routes(graph: &str, n: usize, reps: usize) -> Result<()> {
+    let (router, load_ms) = load(graph)?;
+    let g = router.graph();
+    let nodes = main_nodes(&router);
+    let mut rng = Rng(42);
+    let qs = pairs(g, &nodes, &mut rng, n);
+    let hazards = squares(g, &nodes, &mut rng, 5, 1000.0);
+    let t = Instant::now();
+    let layer = HazardLayer::new(g, router.index(), hazards);
+    let layer_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let empty = HazardLayer::empty(g);
+    let opts = RouteOptions::default();
+    let mut out = serde_json::Map::new();
+    for (name, l) in [("no_hazards", &empty), ("five_1km_hazards", &layer)] {
+        let mut p50s = Vec::new();
+        let mut p99s = Vec::new();
+        let mut failed = 0;
+        for _ in 0..reps {
+            let mut us = Vec::with_capacity(n);
+            failed = 0;
+            for &(a, b) in &qs {
+                let t = Instant::now();
+                let r = router.route(l, a, b, &opts);
+                us.push(t.elapsed().as_secs_f64() * 1e6);
+                failed += r.is_err() as usize;
+            }
+            p50s.push(pct(&us, 0.5));
+            p99s.push(pct(&us, 0.99));
+        }
+        out.insert(
+            name.into(),
+            json!({"p50_us_median": median(p50s.clone()), "p99_us_median": median(p99s.clone()),
+                   "p50_us_runs": p50s, "p99_us_runs": p99s, "no_route": failed}),
+        );
+    }
+    out.insert("queries".into(), json!(n));
+    out.insert("reps".into(), json!(reps));
+    out.insert("graph_load_and_prepare_ms".into(), json!(load_ms));
+    out.insert("hazard_layer_ms".into(), json!(layer_ms));
+    out.insert("edges_touched".into(), json!(layer.edges_touched()));
+    println!("{}", serde_json::Value::Object(out));
+    Ok(())
+}
+
+fn cmd_crosscheck(graph: &str, n: usize, out: &str) -> Result<()> {
+    let (router, _) = load(graph)?;
+    let g = router.graph();
+    let nodes = main_nodes(&router);
+    let mut rng = Rng(7);
+    let qs = pairs(g, &nodes, &mut rng, n);
+    let hazards = squares(g, &nodes, &mut rng, 5, 1000.0);
+    let layer = HazardLayer::new(g, router.index(), hazards.clone());
+    let empty = HazardLayer::empty(g);
+    let opts = RouteOptions::default();
+    let one = |l: &HazardLayer, a: LatLon, b: LatLon| match router.route(l, a, b, &opts) {
+        Ok(r) => json!({"duration_s": r.duration_ms as f64 / 1000.0, "distance_m": r.distance_m,
+                        "geometry": r.geometry.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()}),
+        Err(e) => json!({"error": e.to_string()}),
+    };
+    let queries: Vec<_> = qs
+        .iter()
+        .map(|&(a, b)| json!({"from": [a.lon, a.lat], "to": [b.lon, b.lat],
+                              "ours": one(&empty, a, b), "ours_hazards": one(&layer, a, b)}))
+        .collect();
+    let polys: Vec<_> = hazards
+        .hazards
+        .iter()
+        .map(|h| match &h.parts[0] {
+            Part::Polygon(r) => json!(r[0]),
+            _ => json!(null),
+        })
+        .collect();
+    std::fs::write(out, serde_json::to_string(&json!({"hazards": polys, "queries": queries}))?)?;
+    eprintln!("wrote {out}");
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let num = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
+    match args.first().map(String::as_str) {
+        Some("import") if args.len() >= 2 => cmd_import(&args[1]),
+        Some("routes") if args.len() >= 2 => cmd_routes(&args[1], num(2, 1000), num(3, 3)),
+        Some("crosscheck") if args.len() >= 4 => cmd_crosscheck(&args[1], num(2, 200), &args[3]),
+        _ => bail!(
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3]\n  corridor-bench crosscheck GRAPH N OUT.json"
+        ),
+    }
+}

@@ -117,7 +117,12 @@ fn squares(g: &RoadGraph, nodes: &[u32], rng: &mut Rng, k: usize, side_m: f64) -
 
 fn pairs(g: &RoadGraph, nodes: &[u32], rng: &mut Rng, n: usize) -> Vec<(LatLon, LatLon)> {
     (0..n)
-        .map(|_| (g.node_pos(nodes[rng.below(nodes.len())]), g.node_pos(nodes[rng.below(nodes.len())])))
+        .map(|_| {
+            (
+                g.node_pos(nodes[rng.below(nodes.len())]),
+                g.node_pos(nodes[rng.below(nodes.len())]),
+            )
+        })
         .collect()
 }
 
@@ -207,8 +212,10 @@ fn cmd_crosscheck(graph: &str, n: usize, out: &str) -> Result<()> {
     };
     let queries: Vec<_> = qs
         .iter()
-        .map(|&(a, b)| json!({"from": [a.lon, a.lat], "to": [b.lon, b.lat],
-                              "ours": one(&empty, a, b), "ours_hazards": one(&layer, a, b)}))
+        .map(|&(a, b)| {
+            json!({"from": [a.lon, a.lat], "to": [b.lon, b.lat],
+                              "ours": one(&empty, a, b), "ours_hazards": one(&layer, a, b)})
+        })
         .collect();
     let polys: Vec<_> = hazards
         .hazards
@@ -218,7 +225,10 @@ fn cmd_crosscheck(graph: &str, n: usize, out: &str) -> Result<()> {
             _ => json!(null),
         })
         .collect();
-    std::fs::write(out, serde_json::to_string(&json!({"hazards": polys, "queries": queries}))?)?;
+    std::fs::write(
+        out,
+        serde_json::to_string(&json!({"hazards": polys, "queries": queries}))?,
+    )?;
     eprintln!("wrote {out}");
     Ok(())
 }

@@ -120,7 +120,10 @@ fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Fai
 pub fn import(a: ImportArgs) -> Result<(), Failure> {
     let s = do_import(&a.extract, &a.output)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s.to_json()).map_err(anyhow::Error::from)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&s.to_json()).map_err(anyhow::Error::from)?
+        );
     } else {
         print!("{}", s.human());
     }
@@ -130,8 +133,12 @@ pub fn import(a: ImportArgs) -> Result<(), Failure> {
 /// Reads a graph file, mapping each failure to its exit code.
 pub fn load_graph(path: &Path) -> Result<RoadGraph, Failure> {
     let started = Instant::now();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot read graph {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        Failure::new(
+            exit::IO,
+            anyhow!("cannot read graph {}: {e}", path.display()),
+        )
+    })?;
     let g = RoadGraph::from_bytes(&bytes).map_err(|e| {
         let code = match e {
             GraphFileError::Version { .. } => exit::GRAPH_VERSION,
@@ -139,15 +146,26 @@ pub fn load_graph(path: &Path) -> Result<RoadGraph, Failure> {
         };
         Failure::new(code, anyhow!("{}: {e}", path.display()))
     })?;
-    tracing::info!(nodes = g.num_nodes(), edges = g.num_edges(), ms = started.elapsed().as_millis() as u64, "graph loaded");
+    tracing::info!(
+        nodes = g.num_nodes(),
+        edges = g.num_edges(),
+        ms = started.elapsed().as_millis() as u64,
+        "graph loaded"
+    );
     Ok(g)
 }
 
 /// Reads and validates a hazard file.
 pub fn load_hazards(path: &Path) -> Result<HazardSet, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot read hazards {}: {e}", path.display())))?;
-    corridor_hazards::parse_geojson(&text).map_err(|e: HazardFileError| Failure::new(exit::BAD_HAZARDS, anyhow!("{}: {e}", path.display())))
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::new(
+            exit::IO,
+            anyhow!("cannot read hazards {}: {e}", path.display()),
+        )
+    })?;
+    corridor_hazards::parse_geojson(&text).map_err(|e: HazardFileError| {
+        Failure::new(exit::BAD_HAZARDS, anyhow!("{}: {e}", path.display()))
+    })
 }
 
 /// Parses `--depart`.
@@ -175,13 +193,22 @@ fn route_failure(e: RouteError) -> Failure {
 }
 
 pub fn route(a: RouteArgs) -> Result<(), Failure> {
-    let from = LatLon::parse(&a.from).map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("--from: {e}")))?;
-    let to = LatLon::parse(&a.to).map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("--to: {e}")))?;
+    let from = LatLon::parse(&a.from)
+        .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("--from: {e}")))?;
+    let to =
+        LatLon::parse(&a.to).map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("--to: {e}")))?;
     let depart = parse_time(&a.depart)?;
-    let profile = Profile::parse(&a.profile)
-        .ok_or_else(|| Failure::new(exit::BAD_VALUE, anyhow!("--profile: `{}` is not a profile (car or foot)", a.profile)))?;
+    let profile = Profile::parse(&a.profile).ok_or_else(|| {
+        Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("--profile: `{}` is not a profile (car or foot)", a.profile),
+        )
+    })?;
     if !(a.max_snap_m.is_finite() && a.max_snap_m > 0.0) {
-        return Err(Failure::new(exit::BAD_VALUE, anyhow!("--max-snap-m must be a positive number of metres")));
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("--max-snap-m must be a positive number of metres"),
+        ));
     }
     let hazards = match &a.hazards {
         Some(p) => load_hazards(p)?,
@@ -196,13 +223,21 @@ pub fn route(a: RouteArgs) -> Result<(), Failure> {
         margin_ms: a.margin_min as i64 * 60_000,
     };
     let started = Instant::now();
-    let route = router.route(&layer, from, to, &opts).map_err(route_failure)?;
+    let route = router
+        .route(&layer, from, to, &opts)
+        .map_err(route_failure)?;
     tracing::info!(us = started.elapsed().as_micros() as u64, "route found");
     let view = output::RouteView::new(&router, &layer, &route, *depart.offset());
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&view.to_json()).map_err(anyhow::Error::from)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&view.to_json()).map_err(anyhow::Error::from)?
+        );
     } else if a.geojson {
-        println!("{}", serde_json::to_string_pretty(&view.to_geojson()).map_err(anyhow::Error::from)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&view.to_geojson()).map_err(anyhow::Error::from)?
+        );
     } else {
         print!("{}", view.human());
     }
@@ -232,23 +267,34 @@ pub fn demo(a: DemoArgs) -> Result<(), Failure> {
         depart_ms: depart.timestamp_millis(),
         ..Default::default()
     };
-    let (from, to) = (LatLon::parse(DEMO_FROM).expect("constant"), LatLon::parse(DEMO_TO).expect("constant"));
+    let (from, to) = (
+        LatLon::parse(DEMO_FROM).expect("constant"),
+        LatLon::parse(DEMO_TO).expect("constant"),
+    );
     let clear = HazardLayer::empty(router.graph());
-    let before = router.route(&clear, from, to, &opts).map_err(route_failure)?;
+    let before = router
+        .route(&clear, from, to, &opts)
+        .map_err(route_failure)?;
     println!("\n2. Route without hazards:");
-    print!("{}", output::RouteView::new(&router, &clear, &before, *depart.offset()).human());
+    print!(
+        "{}",
+        output::RouteView::new(&router, &clear, &before, *depart.offset()).human()
+    );
     let layer = HazardLayer::new(router.graph(), router.index(), hazards);
     println!(
         "\n3. Route avoiding the {} hazards of {}:",
         layer.set().len(),
         hazards_path.display()
     );
-    let route = router.route(&layer, from, to, &opts).map_err(route_failure)?;
+    let route = router
+        .route(&layer, from, to, &opts)
+        .map_err(route_failure)?;
     let view = output::RouteView::new(&router, &layer, &route, *depart.offset());
     print!("{}", view.human());
     let out = a.out.join("demo-route.geojson");
     let text = serde_json::to_string_pretty(&view.to_geojson()).map_err(anyhow::Error::from)?;
-    std::fs::write(&out, text).map_err(|e| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", out.display())))?;
+    std::fs::write(&out, text)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", out.display())))?;
     println!("\nWrote {} (the route, its endpoints and the hazards; open it in any GeoJSON viewer, e.g. geojson.io).", out.display());
     println!("Map data (c) OpenStreetMap contributors, ODbL.");
     Ok(())

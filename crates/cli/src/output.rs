@@ -49,7 +49,10 @@ pub struct RouteView<'a> {
 
 fn rfc3339(ms: i64, offset: FixedOffset) -> String {
     DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&offset).to_rfc3339_opts(SecondsFormat::Secs, false))
+        .map(|t| {
+            t.with_timezone(&offset)
+                .to_rfc3339_opts(SecondsFormat::Secs, false)
+        })
         .unwrap_or_else(|| "out of range".into())
 }
 
@@ -67,8 +70,18 @@ fn lonlat(p: LatLon) -> Value {
 }
 
 impl<'a> RouteView<'a> {
-    pub fn new(router: &'a Router, layer: &'a HazardLayer, route: &'a Route, offset: FixedOffset) -> Self {
-        RouteView { router, layer, route, offset }
+    pub fn new(
+        router: &'a Router,
+        layer: &'a HazardLayer,
+        route: &'a Route,
+        offset: FixedOffset,
+    ) -> Self {
+        RouteView {
+            router,
+            layer,
+            route,
+            offset,
+        }
     }
 
     fn road_label(&self, e: u32) -> String {
@@ -84,7 +97,13 @@ impl<'a> RouteView<'a> {
     pub fn human(&self) -> String {
         let r = self.route;
         let mut s = String::new();
-        let _ = writeln!(s, "Route by {} from {} to {}", r.profile.name(), r.origin.input, r.destination.input);
+        let _ = writeln!(
+            s,
+            "Route by {} from {} to {}",
+            r.profile.name(),
+            r.origin.input,
+            r.destination.input
+        );
         let _ = writeln!(s, "  distance  {:.2} km", r.distance_m / 1000.0);
         let _ = writeln!(s, "  duration  {}", duration_text(r.duration_ms));
         let _ = writeln!(s, "  depart    {}", rfc3339(r.depart_ms, self.offset));
@@ -93,11 +112,25 @@ impl<'a> RouteView<'a> {
         if !via.is_empty() {
             let _ = writeln!(s, "  via       {}", via.join(", "));
         }
-        let _ = writeln!(s, "  origin      snapped {:.0} m to {}", r.origin.distance_m, self.road_label(r.origin.edge));
-        let _ = writeln!(s, "  destination snapped {:.0} m to {}", r.destination.distance_m, self.road_label(r.destination.edge));
+        let _ = writeln!(
+            s,
+            "  origin      snapped {:.0} m to {}",
+            r.origin.distance_m,
+            self.road_label(r.origin.edge)
+        );
+        let _ = writeln!(
+            s,
+            "  destination snapped {:.0} m to {}",
+            r.destination.distance_m,
+            self.road_label(r.destination.edge)
+        );
         let set = self.layer.set();
         if !set.is_empty() {
-            let blocking = set.hazards.iter().filter(|h| h.effect == Effect::Block).count();
+            let blocking = set
+                .hazards
+                .iter()
+                .filter(|h| h.effect == Effect::Block)
+                .count();
             let _ = writeln!(
                 s,
                 "  hazards   {} in force ({} blocking, {} slowing) touching {} road edges",
@@ -116,7 +149,11 @@ impl<'a> RouteView<'a> {
             s,
             "  OSM ways  {}{}",
             ways[..shown].join(" "),
-            if ways.len() > shown { format!(" … ({} in all; --json lists them)", ways.len()) } else { String::new() }
+            if ways.len() > shown {
+                format!(" … ({} in all; --json lists them)", ways.len())
+            } else {
+                String::new()
+            }
         );
         s
     }
@@ -154,9 +191,16 @@ impl<'a> RouteView<'a> {
 
     pub fn to_geojson(&self) -> Value {
         let mut props = self.to_json();
-        let geometry = props.as_object_mut().and_then(|o| o.remove("geometry")).unwrap_or(Value::Null);
-        let mut features = vec![json!({"type": "Feature", "properties": props, "geometry": geometry})];
-        for (role, sn) in [("origin", &self.route.origin), ("destination", &self.route.destination)] {
+        let geometry = props
+            .as_object_mut()
+            .and_then(|o| o.remove("geometry"))
+            .unwrap_or(Value::Null);
+        let mut features =
+            vec![json!({"type": "Feature", "properties": props, "geometry": geometry})];
+        for (role, sn) in [
+            ("origin", &self.route.origin),
+            ("destination", &self.route.destination),
+        ] {
             features.push(json!({
                 "type": "Feature",
                 "properties": {"role": role, "snap_distance_m": (sn.distance_m * 10.0).round() / 10.0},
@@ -167,8 +211,12 @@ impl<'a> RouteView<'a> {
             for part in &h.parts {
                 let geometry = match part {
                     Part::Point(p) => json!({"type": "Point", "coordinates": [p.0, p.1]}),
-                    Part::Line(l) => json!({"type": "LineString", "coordinates": l.iter().map(|p| [p.0, p.1]).collect::<Vec<_>>()}),
-                    Part::Polygon(rings) => json!({"type": "Polygon", "coordinates": rings.iter().map(|r| r.iter().map(|p| [p.0, p.1]).collect::<Vec<_>>()).collect::<Vec<_>>()}),
+                    Part::Line(l) => {
+                        json!({"type": "LineString", "coordinates": l.iter().map(|p| [p.0, p.1]).collect::<Vec<_>>()})
+                    }
+                    Part::Polygon(rings) => {
+                        json!({"type": "Polygon", "coordinates": rings.iter().map(|r| r.iter().map(|p| [p.0, p.1]).collect::<Vec<_>>()).collect::<Vec<_>>()})
+                    }
                 };
                 features.push(json!({
                     "type": "Feature",

@@ -196,7 +196,12 @@ fn on_segment(a: (f64, f64), b: (f64, f64), p: (f64, f64)) -> bool {
 
 /// Whether two closed segments in the plane touch or cross.
 pub fn segments_intersect(a: (f64, f64), b: (f64, f64), c: (f64, f64), d: (f64, f64)) -> bool {
-    let (o1, o2, o3, o4) = (orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b));
+    let (o1, o2, o3, o4) = (
+        orient(a, b, c),
+        orient(a, b, d),
+        orient(c, d, a),
+        orient(c, d, b),
+    );
     if ((o1 > 0.0 && o2 < 0.0) || (o1 < 0.0 && o2 > 0.0))
         && ((o3 > 0.0 && o4 < 0.0) || (o3 < 0.0 && o4 > 0.0))
     {
@@ -209,12 +214,7 @@ pub fn segments_intersect(a: (f64, f64), b: (f64, f64), c: (f64, f64), d: (f64, 
 }
 
 /// Distance between two segments in the plane (0 when they touch or cross).
-pub fn segment_segment_distance(
-    a: (f64, f64),
-    b: (f64, f64),
-    c: (f64, f64),
-    d: (f64, f64),
-) -> f64 {
+pub fn segment_segment_distance(a: (f64, f64), b: (f64, f64), c: (f64, f64), d: (f64, f64)) -> f64 {
     if segments_intersect(a, b, c, d) {
         return 0.0;
     }
@@ -291,9 +291,18 @@ mod tests {
     #[test]
     fn coordinates_are_validated() {
         assert!(LatLon::parse("49.4,8.7").is_ok());
-        assert!(matches!(LatLon::parse("91,8"), Err(CoordError::Latitude(_))));
-        assert!(matches!(LatLon::parse("49,181"), Err(CoordError::Longitude(_))));
-        assert!(matches!(LatLon::parse("NaN,8"), Err(CoordError::Latitude(_))));
+        assert!(matches!(
+            LatLon::parse("91,8"),
+            Err(CoordError::Latitude(_))
+        ));
+        assert!(matches!(
+            LatLon::parse("49,181"),
+            Err(CoordError::Longitude(_))
+        ));
+        assert!(matches!(
+            LatLon::parse("NaN,8"),
+            Err(CoordError::Latitude(_))
+        ));
         assert!(matches!(LatLon::parse("49.4"), Err(CoordError::Syntax(_))));
         assert!(matches!(LatLon::parse("a,b"), Err(CoordError::Syntax(_))));
     }
@@ -304,9 +313,22 @@ mod tests {
         assert!(point_in_ring((0.5, 0.5), &sq));
         assert!(!point_in_ring((1.5, 0.5), &sq));
         assert!(ring_signed_area(&sq) > 0.0);
-        assert!(segments_intersect((0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)));
-        assert!(!segments_intersect((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)));
-        assert_eq!(segment_segment_distance((0.0, 0.0), (1.0, 0.0), (0.0, 2.0), (1.0, 2.0)), 2.0);
+        assert!(segments_intersect(
+            (0.0, 0.0),
+            (1.0, 1.0),
+            (0.0, 1.0),
+            (1.0, 0.0)
+        ));
+        assert!(!segments_intersect(
+            (0.0, 0.0),
+            (1.0, 0.0),
+            (0.0, 1.0),
+            (1.0, 1.0)
+        ));
+        assert_eq!(
+            segment_segment_distance((0.0, 0.0), (1.0, 0.0), (0.0, 2.0), (1.0, 2.0)),
+            2.0
+        );
     }
 
     proptest::proptest! {

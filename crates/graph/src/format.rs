@@ -176,7 +176,9 @@ pub fn decode_body(body: &[u8]) -> Result<RoadGraph, GraphFileError> {
     let n = r.count(8)?;
     g.strings = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
     if r.pos != body.len() {
-        return Err(GraphFileError::Corrupt("unexpected data after the last section".into()));
+        return Err(GraphFileError::Corrupt(
+            "unexpected data after the last section".into(),
+        ));
     }
     g.validate().map_err(GraphFileError::Corrupt)?;
     Ok(g)
@@ -219,7 +221,9 @@ impl<'a> Reader<'a> {
             .pos
             .checked_add(n)
             .filter(|&e| e <= self.buf.len())
-            .ok_or_else(|| GraphFileError::Corrupt("a section runs past the end of the body".into()))?;
+            .ok_or_else(|| {
+                GraphFileError::Corrupt("a section runs past the end of the body".into())
+            })?;
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -282,7 +286,10 @@ mod tests {
     fn refuses_damage() {
         let g = crate::testgraph::grid(4, 3);
         let bytes = g.to_bytes();
-        assert_eq!(RoadGraph::from_bytes(b"PBF..."), Err(GraphFileError::NotAGraph));
+        assert_eq!(
+            RoadGraph::from_bytes(b"PBF..."),
+            Err(GraphFileError::NotAGraph)
+        );
         assert!(matches!(
             RoadGraph::from_bytes(&bytes[..bytes.len() - 10]),
             Err(GraphFileError::Truncated { .. })
@@ -291,7 +298,10 @@ mod tests {
         v[16] = 99;
         assert_eq!(
             RoadGraph::from_bytes(&v),
-            Err(GraphFileError::Version { found: 99, expected: FORMAT_VERSION })
+            Err(GraphFileError::Version {
+                found: 99,
+                expected: FORMAT_VERSION
+            })
         );
         let mut v = bytes.clone();
         let last = v.len() - 1;

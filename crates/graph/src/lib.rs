@@ -25,7 +25,7 @@ mod format;
 mod spatial;
 
 pub use adjacency::{Adjacency, Arc};
-pub use format::{GraphFileError, FORMAT_VERSION, MAGIC};
+pub use format::{decode_body, GraphFileError, FORMAT_VERSION, MAGIC};
 pub use spatial::{SegmentHit, SegmentIndex};
 
 use corridor_geo::LatLon;
@@ -259,7 +259,10 @@ impl RoadGraph {
             if !len.is_finite() || len < 0.0 {
                 return Err(format!("edge {e} has an invalid length {len}"));
             }
-            let (a, b) = (self.shape_first[e] as usize, self.shape_first[e + 1] as usize);
+            let (a, b) = (
+                self.shape_first[e] as usize,
+                self.shape_first[e + 1] as usize,
+            );
             if (self.shape_lat[a], self.shape_lon[a]) != (self.node_lat[t], self.node_lon[t])
                 || (self.shape_lat[b - 1], self.shape_lon[b - 1])
                     != (self.node_lat[h], self.node_lon[h])

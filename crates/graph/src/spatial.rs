@@ -66,7 +66,10 @@ impl SegmentIndex {
     /// Segments whose bounding box meets the given box (degrees).
     pub fn edges_in_box(&self, min: LatLon, max: LatLon) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.tree
-            .locate_in_envelope_intersecting(&AABB::from_corners([min.lon, min.lat], [max.lon, max.lat]))
+            .locate_in_envelope_intersecting(&AABB::from_corners(
+                [min.lon, min.lat],
+                [max.lon, max.lat],
+            ))
             .map(|s| (s.edge, s.idx))
     }
 
@@ -94,7 +97,11 @@ impl SegmentIndex {
                 })
             })
             .collect();
-        hits.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.edge.cmp(&b.edge)));
+        hits.sort_by(|a, b| {
+            a.distance_m
+                .total_cmp(&b.distance_m)
+                .then(a.edge.cmp(&b.edge))
+        });
         hits
     }
 }

@@ -169,7 +169,10 @@ impl HazardSet {
             for part in &hz.parts {
                 let (min, max) = part_bbox(part);
                 let mid_lat = (min.lat + max.lat) / 2.0;
-                let (dlat, dlon) = degree_margins(mid_lat.abs().max(min.lat.abs()).max(max.lat.abs()), hz.buffer_m);
+                let (dlat, dlon) = degree_margins(
+                    mid_lat.abs().max(min.lat.abs()).max(max.lat.abs()),
+                    hz.buffer_m,
+                );
                 let lo = LatLon::new(min.lat - dlat, min.lon - dlon);
                 let hi = LatLon::new(max.lat + dlat, max.lon + dlon);
                 for (edge, seg) in index.edges_in_box(lo, hi) {
@@ -264,11 +267,14 @@ pub fn segment_meets_part(p: LatLon, q: LatLon, part: &Part, buffer_m: f64) -> b
                 return point_segment_distance(proj(l[0]), a, b).0 <= buffer_m;
             }
             l.windows(2).any(|w| {
-                near(w[0], w[1]) && segment_segment_distance(a, b, proj(w[0]), proj(w[1])) <= buffer_m
+                near(w[0], w[1])
+                    && segment_segment_distance(a, b, proj(w[0]), proj(w[1])) <= buffer_m
             })
         }
         Part::Polygon(rings) => rings.iter().any(|ring| {
-            ring_edges(ring).any(|(x, y)| near(x, y) && segment_segment_distance(a, b, proj(x), proj(y)) <= buffer_m)
+            ring_edges(ring).any(|(x, y)| {
+                near(x, y) && segment_segment_distance(a, b, proj(x), proj(y)) <= buffer_m
+            })
         }),
     }
 }
@@ -296,9 +302,19 @@ mod tests {
     fn polygon_containment_and_crossing() {
         let sq = square(49.0, 8.0, 0.01);
         // Inside.
-        assert!(segment_meets_part(LatLon::new(49.0, 8.0), LatLon::new(49.001, 8.0), &sq, 0.0));
+        assert!(segment_meets_part(
+            LatLon::new(49.0, 8.0),
+            LatLon::new(49.001, 8.0),
+            &sq,
+            0.0
+        ));
         // Crossing straight through without an endpoint inside.
-        assert!(segment_meets_part(LatLon::new(48.9, 8.0), LatLon::new(49.1, 8.0), &sq, 0.0));
+        assert!(segment_meets_part(
+            LatLon::new(48.9, 8.0),
+            LatLon::new(49.1, 8.0),
+            &sq,
+            0.0
+        ));
         // Outside, 0.02 deg of longitude away (~1.46 km at 49N).
         let (p, q) = (LatLon::new(49.0, 8.03), LatLon::new(49.001, 8.03));
         assert!(!segment_meets_part(p, q, &sq, 1400.0));
@@ -316,17 +332,34 @@ mod tests {
 
     #[test]
     fn holes_are_outside() {
-        let Part::Polygon(mut rings) = square(49.0, 8.0, 0.01) else { unreachable!() };
-        let Part::Polygon(hole) = square(49.0, 8.0, 0.005) else { unreachable!() };
+        let Part::Polygon(mut rings) = square(49.0, 8.0, 0.01) else {
+            unreachable!()
+        };
+        let Part::Polygon(hole) = square(49.0, 8.0, 0.005) else {
+            unreachable!()
+        };
         rings.push(hole[0].clone());
         let donut = Part::Polygon(rings);
-        assert!(!segment_meets_part(LatLon::new(49.0, 8.0), LatLon::new(49.001, 8.0), &donut, 0.0));
-        assert!(segment_meets_part(LatLon::new(49.0, 8.0), LatLon::new(49.001, 8.0), &donut, 600.0));
+        assert!(!segment_meets_part(
+            LatLon::new(49.0, 8.0),
+            LatLon::new(49.001, 8.0),
+            &donut,
+            0.0
+        ));
+        assert!(segment_meets_part(
+            LatLon::new(49.0, 8.0),
+            LatLon::new(49.001, 8.0),
+            &donut,
+            600.0
+        ));
     }
 
     #[test]
     fn validity_overlap() {
-        let v = Validity { from_ms: 100, until_ms: 200 };
+        let v = Validity {
+            from_ms: 100,
+            until_ms: 200,
+        };
         assert!(v.overlaps(150, 160));
         assert!(v.overlaps(50, 100));
         assert!(!v.overlaps(50, 99));

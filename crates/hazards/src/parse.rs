@@ -48,7 +48,8 @@ pub enum HazardFileError {
 /// whole set is returned, or every bad feature is reported: nothing is
 /// silently dropped.
 pub fn parse_geojson(text: &str) -> Result<HazardSet, HazardFileError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| HazardFileError::NotGeoJson(e.to_string()))?;
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| HazardFileError::NotGeoJson(e.to_string()))?;
     if v.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
         return Err(HazardFileError::NotGeoJson(
             "the top level must be an object with \"type\": \"FeatureCollection\"".into(),
@@ -97,7 +98,8 @@ fn parse_feature(f: &Value, id: Option<String>) -> Result<Hazard, String> {
     if f.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err("not a Feature".into());
     }
-    let feature = geojson::Feature::from_json_value(f.clone()).map_err(|e| format!("invalid GeoJSON: {e}"))?;
+    let feature = geojson::Feature::from_json_value(f.clone())
+        .map_err(|e| format!("invalid GeoJSON: {e}"))?;
     let props = feature.properties.clone().unwrap_or_default();
     let id = id.ok_or("missing `id` (a string)")?;
     if id.trim().is_empty() {
@@ -146,10 +148,16 @@ fn parse_feature(f: &Value, id: Option<String>) -> Result<Hazard, String> {
         None | Some(Value::Null) => Effect::Block,
         Some(Value::String(s)) if s == "block" => Effect::Block,
         Some(Value::Object(o)) if o.len() == 1 && o.contains_key("slow") => {
-            let f = o["slow"].as_f64().filter(|f| f.is_finite() && *f > 1.0 && *f <= 1000.0);
+            let f = o["slow"]
+                .as_f64()
+                .filter(|f| f.is_finite() && *f > 1.0 && *f <= 1000.0);
             Effect::Slow(f.ok_or("`effect.slow` must be a factor greater than 1 (at most 1000)")?)
         }
-        Some(other) => return Err(format!("`effect` must be \"block\" or {{\"slow\": FACTOR}}, not {other}")),
+        Some(other) => {
+            return Err(format!(
+                "`effect` must be \"block\" or {{\"slow\": FACTOR}}, not {other}"
+            ))
+        }
     };
     let source = match props.get("source") {
         None | Some(Value::Null) => String::new(),
@@ -173,10 +181,14 @@ fn position(p: &[f64]) -> Result<(f64, f64), String> {
     }
     let (lon, lat) = (p[0], p[1]);
     if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-        return Err(format!("longitude {lon} is out of range (GeoJSON order is [lon, lat])"));
+        return Err(format!(
+            "longitude {lon} is out of range (GeoJSON order is [lon, lat])"
+        ));
     }
     if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-        return Err(format!("latitude {lat} is out of range (GeoJSON order is [lon, lat])"));
+        return Err(format!(
+            "latitude {lat} is out of range (GeoJSON order is [lon, lat])"
+        ));
     }
     Ok((lon, lat))
 }
@@ -196,7 +208,10 @@ fn polygon(rings: &[Vec<Vec<f64>>]) -> Result<Part, String> {
     for r in rings {
         let ring: Vec<(f64, f64)> = r.iter().map(|p| position(p)).collect::<Result<_, _>>()?;
         if ring.len() < 4 || ring.first() != ring.last() {
-            return Err("a polygon ring needs at least four positions and must be closed (last = first)".into());
+            return Err(
+                "a polygon ring needs at least four positions and must be closed (last = first)"
+                    .into(),
+            );
         }
         out.push(ring);
     }
@@ -207,12 +222,20 @@ fn parts_of(v: &geojson::Value) -> Result<Vec<Part>, String> {
     use geojson::Value as G;
     Ok(match v {
         G::Point(p) => vec![Part::Point(position(p)?)],
-        G::MultiPoint(ps) => ps.iter().map(|p| position(p).map(Part::Point)).collect::<Result<_, _>>()?,
+        G::MultiPoint(ps) => ps
+            .iter()
+            .map(|p| position(p).map(Part::Point))
+            .collect::<Result<_, _>>()?,
         G::LineString(l) => vec![Part::Line(line(l)?)],
-        G::MultiLineString(ls) => ls.iter().map(|l| line(l).map(Part::Line)).collect::<Result<_, _>>()?,
+        G::MultiLineString(ls) => ls
+            .iter()
+            .map(|l| line(l).map(Part::Line))
+            .collect::<Result<_, _>>()?,
         G::Polygon(p) => vec![polygon(p)?],
         G::MultiPolygon(ps) => ps.iter().map(|p| polygon(p)).collect::<Result<_, _>>()?,
-        G::GeometryCollection(_) => return Err("GeometryCollection is not supported: use one feature per geometry".into()),
+        G::GeometryCollection(_) => {
+            return Err("GeometryCollection is not supported: use one feature per geometry".into())
+        }
     })
 }
 
@@ -252,7 +275,9 @@ mod tests {
           {"type":"Feature","properties":{"id":"p","kind":"mines","buffer_m":5},"geometry":{"type":"Point","coordinates":[8.69,49.41]}},
           {"type":"Feature","properties":{"id":"p","kind":"mines","buffer_m":5},"geometry":{"type":"Point","coordinates":[8.69,49.41]}}
         ]}"#;
-        let Err(HazardFileError::Features(errs)) = parse_geojson(text) else { panic!("must fail") };
+        let Err(HazardFileError::Features(errs)) = parse_geojson(text) else {
+            panic!("must fail")
+        };
         let idx: Vec<usize> = errs.iter().map(|e| e.index).collect();
         assert_eq!(idx, vec![0, 1, 2, 3, 4, 5, 6, 7, 9], "{errs:#?}");
         assert!(errs[0].reason.contains("buffer_m"));
@@ -268,9 +293,23 @@ mod tests {
 
     #[test]
     fn refuses_non_geojson() {
-        assert!(matches!(parse_geojson("nope"), Err(HazardFileError::NotGeoJson(_))));
-        assert!(matches!(parse_geojson(r#"{"type":"Feature"}"#), Err(HazardFileError::NotGeoJson(_))));
-        assert!(matches!(parse_geojson(r#"{"type":"FeatureCollection"}"#), Err(HazardFileError::NotGeoJson(_))));
-        assert_eq!(parse_geojson(r#"{"type":"FeatureCollection","features":[]}"#).unwrap().len(), 0);
+        assert!(matches!(
+            parse_geojson("nope"),
+            Err(HazardFileError::NotGeoJson(_))
+        ));
+        assert!(matches!(
+            parse_geojson(r#"{"type":"Feature"}"#),
+            Err(HazardFileError::NotGeoJson(_))
+        ));
+        assert!(matches!(
+            parse_geojson(r#"{"type":"FeatureCollection"}"#),
+            Err(HazardFileError::NotGeoJson(_))
+        ));
+        assert_eq!(
+            parse_geojson(r#"{"type":"FeatureCollection","features":[]}"#)
+                .unwrap()
+                .len(),
+            0
+        );
     }
 }

@@ -33,7 +33,9 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// Not a PBF file, or a damaged or truncated one.
-    #[error("{path} is not a readable OSM PBF file ({detail}); is it truncated or of another format?")]
+    #[error(
+        "{path} is not a readable OSM PBF file ({detail}); is it truncated or of another format?"
+    )]
     Pbf {
         /// The file.
         path: String,
@@ -93,9 +95,15 @@ struct WayRec {
 }
 
 /// Imports an extract into a road graph for every profile.
-pub fn import(path: &Path, progress: &mut dyn Progress) -> Result<(RoadGraph, ImportStats), ImportError> {
+pub fn import(
+    path: &Path,
+    progress: &mut dyn Progress,
+) -> Result<(RoadGraph, ImportStats), ImportError> {
     let shown = path.display().to_string();
-    let io = |source| ImportError::Io { path: shown.clone(), source };
+    let io = |source| ImportError::Io {
+        path: shown.clone(),
+        source,
+    };
     let total = std::fs::metadata(path).map_err(io)?.len();
     let mut head = [0u8; 64];
     let n = {
@@ -160,15 +168,22 @@ pub fn import(path: &Path, progress: &mut dyn Progress) -> Result<(RoadGraph, Im
     stats.osm_nodes = uses.len() as u64;
 
     let mut coords: HashMap<i64, (i32, i32)> = HashMap::with_capacity(uses.len());
-    for_each_block(path, &shown, total, "reading nodes", progress, |el| match el {
-        Element::Node(n) if uses.contains_key(&n.id()) => {
-            coords.insert(n.id(), (n.decimicro_lat(), n.decimicro_lon()));
-        }
-        Element::DenseNode(n) if uses.contains_key(&n.id()) => {
-            coords.insert(n.id(), (n.decimicro_lat(), n.decimicro_lon()));
-        }
-        _ => {}
-    })?;
+    for_each_block(
+        path,
+        &shown,
+        total,
+        "reading nodes",
+        progress,
+        |el| match el {
+            Element::Node(n) if uses.contains_key(&n.id()) => {
+                coords.insert(n.id(), (n.decimicro_lat(), n.decimicro_lon()));
+            }
+            Element::DenseNode(n) if uses.contains_key(&n.id()) => {
+                coords.insert(n.id(), (n.decimicro_lat(), n.decimicro_lon()));
+            }
+            _ => {}
+        },
+    )?;
 
     let mut g = RoadGraph {
         meta: GraphMeta {
@@ -278,7 +293,11 @@ fn build_way_edges(
     }
     let way_len: f64 = pieces
         .iter()
-        .map(|p| p.windows(2).map(|s| haversine_m(pos(s[0]), pos(s[1]))).sum::<f64>())
+        .map(|p| {
+            p.windows(2)
+                .map(|s| haversine_m(pos(s[0]), pos(s[1])))
+                .sum::<f64>()
+        })
         .sum();
     for piece in pieces {
         let mut start = 0;
@@ -315,7 +334,10 @@ fn add_edge(
     };
     let tail = node(g, pts[0]);
     let head = node(g, pts[pts.len() - 1]);
-    let len: f64 = pts.windows(2).map(|s| haversine_m(pos(s[0]), pos(s[1]))).sum();
+    let len: f64 = pts
+        .windows(2)
+        .map(|s| haversine_m(pos(s[0]), pos(s[1])))
+        .sum();
     g.edge_tail.push(tail);
     g.edge_head.push(head);
     g.edge_way.push(w.id);

@@ -57,9 +57,25 @@ pub const FOOT_KMH: f64 = 5.0;
 pub const STEPS_KMH: f64 = 3.0;
 
 const FOOT_HIGHWAYS: &[&str] = &[
-    "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link",
-    "unclassified", "residential", "road", "living_street", "service", "track", "path",
-    "footway", "pedestrian", "steps", "bridleway", "platform", "corridor",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "road",
+    "living_street",
+    "service",
+    "track",
+    "path",
+    "footway",
+    "pedestrian",
+    "steps",
+    "bridleway",
+    "platform",
+    "corridor",
 ];
 /// Open to pedestrians only when a `foot` tag says so.
 const FOOT_IF_TAGGED: &[&str] = &["trunk", "trunk_link", "cycleway", "busway"];
@@ -143,8 +159,10 @@ fn car(t: &Tags) -> Option<WayAccess> {
     }
     let mut flags = 0;
     match most_specific(t, &["motorcar", "motor_vehicle", "vehicle", "access"]) {
-        Some("no" | "private" | "agricultural" | "forestry" | "emergency" | "military"
-            | "delivery" | "psv" | "bus" | "discouraged" | "use_sidepath") => return None,
+        Some(
+            "no" | "private" | "agricultural" | "forestry" | "emergency" | "military" | "delivery"
+            | "psv" | "bus" | "discouraged" | "use_sidepath",
+        ) => return None,
         Some("destination" | "customers") => flags |= corridor_graph::flags::DESTINATION_ONLY,
         _ => {}
     }
@@ -195,7 +213,14 @@ fn foot(t: &Tags) -> Option<WayAccess> {
     }
     if matches!(
         access,
-        Some("no" | "private" | "agricultural" | "forestry" | "military" | "use_sidepath" | "emergency")
+        Some(
+            "no" | "private"
+                | "agricultural"
+                | "forestry"
+                | "military"
+                | "use_sidepath"
+                | "emergency"
+        )
     ) {
         return None;
     }
@@ -252,10 +277,17 @@ pub fn parse_maxspeed(v: &str, highway: &str) -> Option<MaxSpeed> {
     let lower = v.to_ascii_lowercase();
     let (num, mph) = if let Some(n) = lower.strip_suffix("mph") {
         (n.trim(), true)
-    } else if let Some(n) = lower.strip_suffix("km/h").or_else(|| lower.strip_suffix("kmh")) {
+    } else if let Some(n) = lower
+        .strip_suffix("km/h")
+        .or_else(|| lower.strip_suffix("kmh"))
+    {
         (n.trim(), false)
     } else if let Some(n) = lower.strip_suffix("knots") {
-        return n.trim().parse::<f64>().ok().map(|k| MaxSpeed::Kmh(k * 1.852));
+        return n
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|k| MaxSpeed::Kmh(k * 1.852));
     } else {
         (lower.as_str(), false)
     };
@@ -365,11 +397,16 @@ mod tests {
     fn maxspeed_forms() {
         assert_eq!(parse_maxspeed("50", ""), Some(MaxSpeed::Kmh(50.0)));
         assert_eq!(parse_maxspeed("50 km/h", ""), Some(MaxSpeed::Kmh(50.0)));
-        let MaxSpeed::Kmh(v) = parse_maxspeed("30 mph", "").unwrap() else { panic!() };
+        let MaxSpeed::Kmh(v) = parse_maxspeed("30 mph", "").unwrap() else {
+            panic!()
+        };
         assert!((v - 48.28).abs() < 0.01);
         assert_eq!(parse_maxspeed("DE:urban", ""), Some(MaxSpeed::Kmh(50.0)));
         assert_eq!(parse_maxspeed("DE:rural", ""), Some(MaxSpeed::Kmh(100.0)));
-        assert_eq!(parse_maxspeed("DE:motorway", "motorway"), Some(MaxSpeed::None));
+        assert_eq!(
+            parse_maxspeed("DE:motorway", "motorway"),
+            Some(MaxSpeed::None)
+        );
         assert_eq!(parse_maxspeed("RU:rural", ""), Some(MaxSpeed::Kmh(90.0)));
         assert_eq!(parse_maxspeed("RU:urban", ""), Some(MaxSpeed::Kmh(60.0)));
         assert_eq!(parse_maxspeed("UA:urban", ""), Some(MaxSpeed::Kmh(50.0)));
@@ -384,46 +421,118 @@ mod tests {
 
     #[test]
     fn oneway_rules() {
-        let a = evaluate(&tags(&[("highway", "primary"), ("oneway", "yes")]), Profile::Car).unwrap();
+        let a = evaluate(
+            &tags(&[("highway", "primary"), ("oneway", "yes")]),
+            Profile::Car,
+        )
+        .unwrap();
         assert!(a.forward.is_some() && a.backward.is_none());
-        let a = evaluate(&tags(&[("highway", "primary"), ("oneway", "-1")]), Profile::Car).unwrap();
+        let a = evaluate(
+            &tags(&[("highway", "primary"), ("oneway", "-1")]),
+            Profile::Car,
+        )
+        .unwrap();
         assert!(a.forward.is_none() && a.backward.is_some());
         let a = evaluate(&tags(&[("highway", "motorway")]), Profile::Car).unwrap();
         assert!(a.backward.is_none(), "implied on motorways");
-        let a = evaluate(&tags(&[("highway", "tertiary"), ("junction", "roundabout")]), Profile::Car).unwrap();
+        let a = evaluate(
+            &tags(&[("highway", "tertiary"), ("junction", "roundabout")]),
+            Profile::Car,
+        )
+        .unwrap();
         assert!(a.backward.is_none(), "implied on roundabouts");
-        assert!(evaluate(&tags(&[("highway", "primary"), ("oneway", "reversible")]), Profile::Car).is_none());
+        assert!(evaluate(
+            &tags(&[("highway", "primary"), ("oneway", "reversible")]),
+            Profile::Car
+        )
+        .is_none());
         // Foot ignores oneway.
-        let a = evaluate(&tags(&[("highway", "residential"), ("oneway", "yes")]), Profile::Foot).unwrap();
+        let a = evaluate(
+            &tags(&[("highway", "residential"), ("oneway", "yes")]),
+            Profile::Foot,
+        )
+        .unwrap();
         assert!(a.forward.is_some() && a.backward.is_some());
     }
 
     #[test]
     fn access_rules() {
-        assert!(evaluate(&tags(&[("highway", "service"), ("access", "private")]), Profile::Car).is_none());
-        assert!(evaluate(&tags(&[("highway", "service"), ("access", "no"), ("motor_vehicle", "yes")]), Profile::Car).is_some());
-        assert!(evaluate(&tags(&[("highway", "residential"), ("motor_vehicle", "no")]), Profile::Car).is_none());
-        assert!(evaluate(&tags(&[("highway", "residential"), ("motor_vehicle", "no")]), Profile::Foot).is_some());
-        let a = evaluate(&tags(&[("highway", "residential"), ("access", "destination")]), Profile::Car).unwrap();
+        assert!(evaluate(
+            &tags(&[("highway", "service"), ("access", "private")]),
+            Profile::Car
+        )
+        .is_none());
+        assert!(evaluate(
+            &tags(&[
+                ("highway", "service"),
+                ("access", "no"),
+                ("motor_vehicle", "yes")
+            ]),
+            Profile::Car
+        )
+        .is_some());
+        assert!(evaluate(
+            &tags(&[("highway", "residential"), ("motor_vehicle", "no")]),
+            Profile::Car
+        )
+        .is_none());
+        assert!(evaluate(
+            &tags(&[("highway", "residential"), ("motor_vehicle", "no")]),
+            Profile::Foot
+        )
+        .is_some());
+        let a = evaluate(
+            &tags(&[("highway", "residential"), ("access", "destination")]),
+            Profile::Car,
+        )
+        .unwrap();
         assert_eq!(a.flags & flags::DESTINATION_ONLY, flags::DESTINATION_ONLY);
         assert!(evaluate(&tags(&[("highway", "footway")]), Profile::Car).is_none());
         assert!(evaluate(&tags(&[("highway", "footway")]), Profile::Foot).is_some());
-        assert!(evaluate(&tags(&[("highway", "footway"), ("foot", "no")]), Profile::Foot).is_none());
+        assert!(evaluate(
+            &tags(&[("highway", "footway"), ("foot", "no")]),
+            Profile::Foot
+        )
+        .is_none());
         assert!(evaluate(&tags(&[("highway", "motorway")]), Profile::Foot).is_none());
         assert!(evaluate(&tags(&[("highway", "trunk")]), Profile::Foot).is_none());
-        assert!(evaluate(&tags(&[("highway", "trunk"), ("foot", "yes")]), Profile::Foot).is_some());
+        assert!(evaluate(
+            &tags(&[("highway", "trunk"), ("foot", "yes")]),
+            Profile::Foot
+        )
+        .is_some());
         assert!(evaluate(&tags(&[("highway", "construction")]), Profile::Car).is_none());
-        assert!(evaluate(&tags(&[("highway", "primary"), ("construction", "yes")]), Profile::Car).is_none());
-        assert!(evaluate(&tags(&[("highway", "pedestrian"), ("area", "yes")]), Profile::Foot).is_none());
+        assert!(evaluate(
+            &tags(&[("highway", "primary"), ("construction", "yes")]),
+            Profile::Car
+        )
+        .is_none());
+        assert!(evaluate(
+            &tags(&[("highway", "pedestrian"), ("area", "yes")]),
+            Profile::Foot
+        )
+        .is_none());
     }
 
     #[test]
     fn speeds() {
         let a = evaluate(&tags(&[("highway", "primary")]), Profile::Car).unwrap();
         assert_eq!(kmh(a.forward), 65.0);
-        let a = evaluate(&tags(&[("highway", "primary"), ("maxspeed", "100")]), Profile::Car).unwrap();
+        let a = evaluate(
+            &tags(&[("highway", "primary"), ("maxspeed", "100")]),
+            Profile::Car,
+        )
+        .unwrap();
         assert_eq!(kmh(a.forward), 80.0);
-        let a = evaluate(&tags(&[("highway", "primary"), ("maxspeed", "100"), ("maxspeed:backward", "50")]), Profile::Car).unwrap();
+        let a = evaluate(
+            &tags(&[
+                ("highway", "primary"),
+                ("maxspeed", "100"),
+                ("maxspeed:backward", "50"),
+            ]),
+            Profile::Car,
+        )
+        .unwrap();
         assert_eq!(kmh(a.backward), 40.0);
         let a = evaluate(&tags(&[("highway", "steps")]), Profile::Foot).unwrap();
         assert_eq!(kmh(a.forward), STEPS_KMH);
@@ -431,11 +540,19 @@ mod tests {
 
     #[test]
     fn ferries() {
-        let a = evaluate(&tags(&[("route", "ferry"), ("duration", "00:45")]), Profile::Car).unwrap();
+        let a = evaluate(
+            &tags(&[("route", "ferry"), ("duration", "00:45")]),
+            Profile::Car,
+        )
+        .unwrap();
         assert_eq!(a.forward, Some(Speed::WholeWaySeconds(2700.0)));
         let a = evaluate(&tags(&[("route", "ferry")]), Profile::Foot).unwrap();
         assert_eq!(a.forward, Some(Speed::Kmh(FERRY_KMH)));
-        assert!(evaluate(&tags(&[("route", "ferry"), ("motor_vehicle", "no")]), Profile::Car).is_none());
+        assert!(evaluate(
+            &tags(&[("route", "ferry"), ("motor_vehicle", "no")]),
+            Profile::Car
+        )
+        .is_none());
         assert_eq!(parse_duration_s("PT1H30M"), Some(5400.0));
         assert_eq!(parse_duration_s("90"), Some(5400.0));
         assert_eq!(parse_duration_s("1:2:3"), Some(3723.0));

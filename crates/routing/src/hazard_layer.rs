@@ -63,7 +63,10 @@ impl HazardLayer {
 
     /// Hazards touching edge `e`.
     pub fn on_edge(&self, e: u32) -> &[u32] {
-        let (a, b) = (self.first[e as usize] as usize, self.first[e as usize + 1] as usize);
+        let (a, b) = (
+            self.first[e as usize] as usize,
+            self.first[e as usize + 1] as usize,
+        );
         &self.hazards[a..b]
     }
 

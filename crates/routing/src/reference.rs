@@ -19,8 +19,11 @@ pub fn edge_hazards(g: &RoadGraph, set: &HazardSet) -> Vec<Vec<u32>> {
             (0..set.len() as u32)
                 .filter(|&h| {
                     let hz = &set.hazards[h as usize];
-                    pts.windows(2)
-                        .any(|w| hz.parts.iter().any(|p| segment_meets_part(w[0], w[1], p, hz.buffer_m)))
+                    pts.windows(2).any(|w| {
+                        hz.parts
+                            .iter()
+                            .any(|p| segment_meets_part(w[0], w[1], p, hz.buffer_m))
+                    })
                 })
                 .collect()
         })
@@ -30,7 +33,14 @@ pub fn edge_hazards(g: &RoadGraph, set: &HazardSet) -> Vec<Vec<u32>> {
 /// Fastest travel time in ms from node `s` to node `t`, or `None`: a
 /// textbook Dijkstra with a binary heap over adjacency lists it builds itself
 /// from the raw edge arrays, sharing no code with the engine's search.
-pub fn node_to_node(g: &RoadGraph, set: &HazardSet, hits: &[Vec<u32>], s: u32, t: u32, opts: &RouteOptions) -> Option<u32> {
+pub fn node_to_node(
+    g: &RoadGraph,
+    set: &HazardSet,
+    hits: &[Vec<u32>],
+    s: u32,
+    t: u32,
+    opts: &RouteOptions,
+) -> Option<u32> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     let n = g.num_nodes();
@@ -80,7 +90,11 @@ pub fn node_to_node(g: &RoadGraph, set: &HazardSet, hits: &[Vec<u32>], s: u32, t
                     Effect::Block => 1.0,
                 })
                 .fold(1.0f64, f64::max);
-            let c = if factor == 1.0 { w } else { (w as f64 * factor).ceil() as u32 };
+            let c = if factor == 1.0 {
+                w
+            } else {
+                (w as f64 * factor).ceil() as u32
+            };
             let nd = d + c as u64;
             if nd < dist[to] {
                 dist[to] = nd;

@@ -113,7 +113,11 @@ pub(crate) enum Target {
     /// At a position on an edge, reached from its tail after `from_tail`
     /// of its length, or from its head after `from_head` (0 when the
     /// position is the node itself, whatever the edge's shape).
-    Edge { edge: u32, from_tail: f64, from_head: f64 },
+    Edge {
+        edge: u32,
+        from_tail: f64,
+        from_head: f64,
+    },
 }
 
 /// A start of the search: a node reached at `cost` by travelling part of an edge.
@@ -207,12 +211,25 @@ impl Search {
             let now = opts.depart_ms.saturating_add(d as i64);
             match target {
                 Target::Node(t) if t == v => {
-                    best = Some((d, End::Via { node: v, last: None }));
+                    best = Some((
+                        d,
+                        End::Via {
+                            node: v,
+                            last: None,
+                        },
+                    ));
                     break;
                 }
-                Target::Edge { edge, from_tail, from_head } => {
+                Target::Edge {
+                    edge,
+                    from_tail,
+                    from_head,
+                } => {
                     let (tail, head) = (g.edge_tail[edge as usize], g.edge_head[edge as usize]);
-                    for (end, dir, share) in [(tail, Dir::Forward, from_tail), (head, Dir::Backward, from_head)] {
+                    for (end, dir, share) in [
+                        (tail, Dir::Forward, from_tail),
+                        (head, Dir::Backward, from_head),
+                    ] {
                         if end != v {
                             continue;
                         }
@@ -225,7 +242,13 @@ impl Search {
                             Ok(c) => {
                                 let total = d.saturating_add(c).min(INFINITY);
                                 if best.is_none_or(|(b, _)| total < b) {
-                                    best = Some((total, End::Via { node: v, last: Some((dir, c)) }));
+                                    best = Some((
+                                        total,
+                                        End::Via {
+                                            node: v,
+                                            last: Some((dir, c)),
+                                        },
+                                    ));
                                 }
                             }
                             Err(h) => self.blocked.push((NONE, h)),
@@ -260,7 +283,13 @@ fn partial(w: u32, share: f64) -> u32 {
 impl Router {
     /// The exact fastest route from `from` to `to` under the hazards of
     /// `layer` and the time rule (crate docs).
-    pub fn route(&self, layer: &HazardLayer, from: LatLon, to: LatLon, opts: &RouteOptions) -> Result<Route, RouteError> {
+    pub fn route(
+        &self,
+        layer: &HazardLayer,
+        from: LatLon,
+        to: LatLon,
+        opts: &RouteOptions,
+    ) -> Result<Route, RouteError> {
         let mut search = Search::new(self.graph().num_nodes());
         self.route_with(&mut search, layer, from, to, opts)
     }
@@ -278,7 +307,12 @@ impl Router {
         if let Some(route) = self.route_snapped(search, layer, &s, &t, opts) {
             return Ok(route);
         }
-        let mut cut: Vec<u32> = search.blocked.iter().filter(|(head, _)| *head == NONE || search.dist[*head as usize] >= INFINITY).map(|x| x.1).collect();
+        let mut cut: Vec<u32> = search
+            .blocked
+            .iter()
+            .filter(|(head, _)| *head == NONE || search.dist[*head as usize] >= INFINITY)
+            .map(|x| x.1)
+            .collect();
         let empty = HazardLayer::empty(self.graph());
         if self.route_snapped(search, &empty, &s, &t, opts).is_none() {
             return Err(RouteError::Disconnected {
@@ -294,20 +328,42 @@ impl Router {
                 .collect();
         }
         Err(RouteError::Cut {
-            hazards: cut.iter().map(|&h| layer.set().hazards[h as usize].id.clone()).collect(),
+            hazards: cut
+                .iter()
+                .map(|&h| layer.set().hazards[h as usize].id.clone())
+                .collect(),
         })
     }
 
     /// Travel time in ms between two nodes under the hazards, if reachable.
     /// The node-to-node form of [`Router::route`], used to check the engine
     /// against the reference.
-    pub fn node_to_node(&self, layer: &HazardLayer, s: u32, t: u32, opts: &RouteOptions) -> Option<u32> {
+    pub fn node_to_node(
+        &self,
+        layer: &HazardLayer,
+        s: u32,
+        t: u32,
+        opts: &RouteOptions,
+    ) -> Option<u32> {
         let mut search = Search::new(self.graph().num_nodes());
-        let src = [Source { node: s, cost: 0, leg: None }];
-        search.run(self, layer, opts, &src, Target::Node(t), None).map(|x| x.0)
+        let src = [Source {
+            node: s,
+            cost: 0,
+            leg: None,
+        }];
+        search
+            .run(self, layer, opts, &src, Target::Node(t), None)
+            .map(|x| x.0)
     }
 
-    fn route_snapped(&self, search: &mut Search, layer: &HazardLayer, s: &Snap, t: &Snap, opts: &RouteOptions) -> Option<Route> {
+    fn route_snapped(
+        &self,
+        search: &mut Search,
+        layer: &HazardLayer,
+        s: &Snap,
+        t: &Snap,
+        opts: &RouteOptions,
+    ) -> Option<Route> {
         let g = self.graph();
         let p = opts.profile;
         let (e, f) = (s.edge, s.frac);
@@ -315,9 +371,16 @@ impl Router {
         let (tail, head) = (g.edge_tail[e as usize], g.edge_head[e as usize]);
         // A snapped point on a node is the node: no share of the edge to travel.
         let at = |v: u32, pt: LatLon| haversine_m(g.node_pos(v), pt) < 1e-3;
-        for (node, dir, share, to) in [(head, Dir::Forward, 1.0 - f, 1.0), (tail, Dir::Backward, f, 0.0)] {
+        for (node, dir, share, to) in [
+            (head, Dir::Forward, 1.0 - f, 1.0),
+            (tail, Dir::Backward, f, 0.0),
+        ] {
             if at(node, s.point) {
-                sources.push(Source { node, cost: 0, leg: None });
+                sources.push(Source {
+                    node,
+                    cost: 0,
+                    leg: None,
+                });
                 continue;
             }
             let w = g.time(p, e, dir);
@@ -325,7 +388,11 @@ impl Router {
                 continue;
             }
             if let Ok(c) = layer.traverse(e, partial(w, share), opts.depart_ms, opts.margin_ms) {
-                sources.push(Source { node, cost: c, leg: Some((e, dir, f, to)) });
+                sources.push(Source {
+                    node,
+                    cost: c,
+                    leg: Some((e, dir, f, to)),
+                });
             }
         }
         let mut direct = None;
@@ -333,19 +400,43 @@ impl Router {
             // The same place: nothing to travel.
             direct = Some((0, Dir::Forward));
         } else if t.edge == e {
-            let dir = if t.frac > f { Dir::Forward } else { Dir::Backward };
+            let dir = if t.frac > f {
+                Dir::Forward
+            } else {
+                Dir::Backward
+            };
             let w = g.time(p, e, dir);
             if w < INFINITY {
-                if let Ok(c) = layer.traverse(e, partial(w, (t.frac - f).abs()), opts.depart_ms, opts.margin_ms) {
+                if let Ok(c) = layer.traverse(
+                    e,
+                    partial(w, (t.frac - f).abs()),
+                    opts.depart_ms,
+                    opts.margin_ms,
+                ) {
                     direct = Some((c, dir));
                 }
             }
         }
-        let (cost, end) = search.run(self, layer, opts, &sources, Target::Edge {
-            edge: t.edge,
-            from_tail: if at(g.edge_tail[t.edge as usize], t.point) { 0.0 } else { t.frac },
-            from_head: if at(g.edge_head[t.edge as usize], t.point) { 0.0 } else { 1.0 - t.frac },
-        }, direct)?;
+        let (cost, end) = search.run(
+            self,
+            layer,
+            opts,
+            &sources,
+            Target::Edge {
+                edge: t.edge,
+                from_tail: if at(g.edge_tail[t.edge as usize], t.point) {
+                    0.0
+                } else {
+                    t.frac
+                },
+                from_head: if at(g.edge_head[t.edge as usize], t.point) {
+                    0.0
+                } else {
+                    1.0 - t.frac
+                },
+            },
+            direct,
+        )?;
         // Walk the predecessors back to the source.
         let mut legs: Vec<Traversal> = Vec::new();
         match end {
@@ -368,7 +459,11 @@ impl Router {
                     let a = adj.arcs[arc as usize];
                     let u = search.pred_node[v as usize];
                     let (du, dv) = (search.dist[u as usize], search.dist[v as usize]);
-                    let (ff, tf) = if a.dir == Dir::Forward { (0.0, 1.0) } else { (1.0, 0.0) };
+                    let (ff, tf) = if a.dir == Dir::Forward {
+                        (0.0, 1.0)
+                    } else {
+                        (1.0, 0.0)
+                    };
                     rev.push(leg(g, a.edge, a.dir, ff, tf, du, dv - du));
                     v = u;
                 }
@@ -377,7 +472,15 @@ impl Router {
                 if let Some((dir, c)) = last {
                     let from = if dir == Dir::Forward { 0.0 } else { 1.0 };
                     if from != t.frac && !at(node, t.point) {
-                        legs.push(leg(g, t.edge, dir, from, t.frac, search.dist[node as usize], c));
+                        legs.push(leg(
+                            g,
+                            t.edge,
+                            dir,
+                            from,
+                            t.frac,
+                            search.dist[node as usize],
+                            c,
+                        ));
                     }
                 }
             }
@@ -386,7 +489,15 @@ impl Router {
     }
 }
 
-fn leg(g: &RoadGraph, edge: u32, dir: Dir, from_frac: f64, to_frac: f64, enter_ms: u32, duration_ms: u32) -> Traversal {
+fn leg(
+    g: &RoadGraph,
+    edge: u32,
+    dir: Dir,
+    from_frac: f64,
+    to_frac: f64,
+    enter_ms: u32,
+    duration_ms: u32,
+) -> Traversal {
     Traversal {
         edge,
         dir,
@@ -413,7 +524,11 @@ pub(crate) fn sub_shape(g: &RoadGraph, e: u32, from: f64, to: f64) -> Vec<LatLon
         for i in 0..pts.len() - 1 {
             if cum[i + 1] >= want {
                 let seg = cum[i + 1] - cum[i];
-                let t = if seg > 0.0 { (want - cum[i]) / seg } else { 0.0 };
+                let t = if seg > 0.0 {
+                    (want - cum[i]) / seg
+                } else {
+                    0.0
+                };
                 return LatLon::new(
                     pts[i].lat + t * (pts[i + 1].lat - pts[i].lat),
                     pts[i].lon + t * (pts[i + 1].lon - pts[i].lon),
@@ -435,7 +550,15 @@ pub(crate) fn sub_shape(g: &RoadGraph, e: u32, from: f64, to: f64) -> Vec<LatLon
     out
 }
 
-fn assemble(g: &RoadGraph, layer: &HazardLayer, opts: &RouteOptions, origin: Snap, destination: Snap, legs: Vec<Traversal>, cost: u32) -> Route {
+fn assemble(
+    g: &RoadGraph,
+    layer: &HazardLayer,
+    opts: &RouteOptions,
+    origin: Snap,
+    destination: Snap,
+    legs: Vec<Traversal>,
+    cost: u32,
+) -> Route {
     let mut geometry: Vec<LatLon> = Vec::new();
     let mut roads: Vec<RoadStretch> = Vec::new();
     let mut way_ids: Vec<i64> = Vec::new();
@@ -495,6 +618,9 @@ fn assemble(g: &RoadGraph, layer: &HazardLayer, opts: &RouteOptions, origin: Sna
         geometry,
         roads,
         way_ids,
-        slowed_by: slowed.iter().map(|&h| layer.set().hazards[h as usize].id.clone()).collect(),
+        slowed_by: slowed
+            .iter()
+            .map(|&h| layer.set().hazards[h as usize].id.clone())
+            .collect(),
     }
 }

@@ -56,7 +56,10 @@ pub(crate) fn component_sizes(g: &RoadGraph, profile: Profile) -> Vec<u32> {
     }
     for e in 0..g.num_edges() as u32 {
         if g.usable(profile, e) {
-            let (a, b) = (find(&mut parent, g.edge_tail[e as usize]), find(&mut parent, g.edge_head[e as usize]));
+            let (a, b) = (
+                find(&mut parent, g.edge_tail[e as usize]),
+                find(&mut parent, g.edge_head[e as usize]),
+            );
             if a != b {
                 parent[a as usize] = b;
             }
@@ -67,7 +70,9 @@ pub(crate) fn component_sizes(g: &RoadGraph, profile: Profile) -> Vec<u32> {
         let r = find(&mut parent, v);
         size[r as usize] += 1;
     }
-    (0..n as u32).map(|v| size[find(&mut parent, v) as usize]).collect()
+    (0..n as u32)
+        .map(|v| size[find(&mut parent, v) as usize])
+        .collect()
 }
 
 /// Fraction of the edge's length before a point on segment `seg` at `t`.
@@ -77,7 +82,10 @@ pub(crate) fn frac_along(g: &RoadGraph, e: u32, seg: u32, t: f64) -> f64 {
     if total <= 0.0 {
         return 0.0;
     }
-    let before: f64 = pts[..=seg as usize].windows(2).map(|w| haversine_m(w[0], w[1])).sum();
+    let before: f64 = pts[..=seg as usize]
+        .windows(2)
+        .map(|w| haversine_m(w[0], w[1]))
+        .sum();
     let here = haversine_m(pts[seg as usize], pts[seg as usize + 1]) * t;
     ((before + here) / total).clamp(0.0, 1.0)
 }
@@ -85,13 +93,22 @@ pub(crate) fn frac_along(g: &RoadGraph, e: u32, seg: u32, t: f64) -> f64 {
 impl Router {
     /// Snaps `p` to the nearest road that the profile may use and that no
     /// blocking hazard closes, preferring the main network over islands.
-    pub fn snap(&self, layer: &HazardLayer, endpoint: Endpoint, p: LatLon, opts: &RouteOptions) -> Result<Snap, RouteError> {
+    pub fn snap(
+        &self,
+        layer: &HazardLayer,
+        endpoint: Endpoint,
+        p: LatLon,
+        opts: &RouteOptions,
+    ) -> Result<Snap, RouteError> {
         let g = self.graph();
         let profile = opts.profile;
         // When the hazard must not be valid: at departure (plus the margin)
         // for the origin, at any time from departure on for the destination.
         let (from, until) = match endpoint {
-            Endpoint::Origin => (opts.depart_ms, opts.depart_ms.saturating_add(opts.margin_ms)),
+            Endpoint::Origin => (
+                opts.depart_ms,
+                opts.depart_ms.saturating_add(opts.margin_ms),
+            ),
             Endpoint::Destination => (opts.depart_ms, i64::MAX),
         };
         let set = layer.set();
@@ -131,15 +148,14 @@ impl Router {
                 .max()
                 .unwrap_or(0);
             match endpoint {
-                Endpoint::Origin => layer
-                    .traverse(e, w, opts.depart_ms, opts.margin_ms)
-                    .err(),
+                Endpoint::Origin => layer.traverse(e, w, opts.depart_ms, opts.margin_ms).err(),
                 Endpoint::Destination => layer.blocked_from(e, opts.depart_ms),
             }
         };
         let sizes = &self.component_size[profile.index()];
         let largest = sizes.iter().copied().max().unwrap_or(0);
-        let main = |e: u32| sizes[g.edge_tail[e as usize] as usize] >= MAIN_COMPONENT_NODES.min(largest);
+        let main =
+            |e: u32| sizes[g.edge_tail[e as usize] as usize] >= MAIN_COMPONENT_NODES.min(largest);
         let open: Vec<_> = hits.iter().filter(|h| blocked(h.edge).is_none()).collect();
         let Some(best) = open.iter().find(|h| main(h.edge)).or(open.first()) else {
             let h = blocked(hits[0].edge).unwrap_or(0);
@@ -166,7 +182,12 @@ impl Router {
         let g = self.graph();
         let mut r = 2_000.0;
         while r <= 50_000.0 {
-            if let Some(h) = self.index().within(g, p, r).into_iter().find(|h| g.usable(profile, h.edge)) {
+            if let Some(h) = self
+                .index()
+                .within(g, p, r)
+                .into_iter()
+                .find(|h| g.usable(profile, h.edge))
+            {
                 return Some(h.distance_m);
             }
             r *= 5.0;

@@ -31,7 +31,8 @@ fn graph(n: usize, pts: &[(f64, f64)], edges: &[(usize, usize, u32, u8)]) -> Roa
         g.edge_name.push(1);
         g.edge_ref.push(0);
         g.edge_flags.push(0);
-        g.edge_length_m.push(haversine_m(g.node_pos(a as u32), g.node_pos(b as u32)));
+        g.edge_length_m
+            .push(haversine_m(g.node_pos(a as u32), g.node_pos(b as u32)));
         for p in [a, b] {
             g.shape_lat.push(g.node_lat[p]);
             g.shape_lon.push(g.node_lon[p]);
@@ -72,7 +73,11 @@ fn hazards(spec: &[(f64, f64, f64, u8, i64, i64, u8)]) -> HazardSet {
             id: format!("h{i}"),
             kind: HazardKind::Shelling,
             parts: vec![part],
-            buffer_m: if shape % 3 == 0 { 0.0 } else { 50.0 + size * 100.0 },
+            buffer_m: if shape % 3 == 0 {
+                0.0
+            } else {
+                50.0 + size * 100.0
+            },
             validity: if from_min < 0 {
                 Validity::ALWAYS
             } else {
@@ -81,7 +86,11 @@ fn hazards(spec: &[(f64, f64, f64, u8, i64, i64, u8)]) -> HazardSet {
                     until_ms: T0 + (from_min + len_min) * 60_000,
                 }
             },
-            effect: if effect % 3 == 0 { Effect::Slow(1.5 + effect as f64) } else { Effect::Block },
+            effect: if effect % 3 == 0 {
+                Effect::Slow(1.5 + effect as f64)
+            } else {
+                Effect::Block
+            },
             source: "test".into(),
         });
     }
@@ -171,7 +180,11 @@ fn time_rule_hazard_starting_after_the_edge_is_left_does_not_count() {
     let router = Router::new(g);
     let set = hazards(&[(0.0, 0.75, 0.5, 2, 40, 60, 1)]);
     let layer = HazardLayer::new(router.graph(), router.index(), set);
-    let mut opts = RouteOptions { depart_ms: T0, margin_ms: 15 * 60_000, ..Default::default() };
+    let mut opts = RouteOptions {
+        depart_ms: T0,
+        margin_ms: 15 * 60_000,
+        ..Default::default()
+    };
     assert_eq!(router.node_to_node(&layer, 0, 2, &opts), Some(1_200_000));
     // Depart 6 minutes later: could be on it until 41 >= 40: blocked.
     opts.depart_ms = T0 + 6 * 60_000;
@@ -198,8 +211,13 @@ fn disconnected_and_cut_are_told_apart() {
     let g = graph(4, &pts, &[(0, 1, 60_000, 0), (2, 3, 60_000, 0)]);
     let router = Router::new(g.clone());
     let empty = HazardLayer::empty(router.graph());
-    let opts = RouteOptions { max_snap_m: 100_000.0, ..Default::default() };
-    let err = router.route(&empty, g.node_pos(0), g.node_pos(3), &opts).unwrap_err();
+    let opts = RouteOptions {
+        max_snap_m: 100_000.0,
+        ..Default::default()
+    };
+    let err = router
+        .route(&empty, g.node_pos(0), g.node_pos(3), &opts)
+        .unwrap_err();
     assert!(matches!(err, RouteError::Disconnected { .. }), "{err}");
 
     let pts = [(0.0, 0.0), (0.0, 0.5), (0.0, 1.0)];
@@ -211,10 +229,28 @@ fn disconnected_and_cut_are_told_apart() {
     assert!(err.is_ok(), "the first edge is clear: {err:?}");
     // The destination's road is blocked and no other road is within 1 km.
     let err = router
-        .route(&layer, g.node_pos(0), LatLon::new(50.44, 30.5 + 0.99 * 0.03), &RouteOptions::default())
+        .route(
+            &layer,
+            g.node_pos(0),
+            LatLon::new(50.44, 30.5 + 0.99 * 0.03),
+            &RouteOptions::default(),
+        )
         .unwrap_err();
-    assert!(matches!(err, RouteError::InHazard { inside: false, .. }), "{err}");
+    assert!(
+        matches!(err, RouteError::InHazard { inside: false, .. }),
+        "{err}"
+    );
     // Routing to the far node itself: cut by the hazard, which is named.
-    let err = router.route(&layer, g.node_pos(0), g.node_pos(2), &RouteOptions::default()).unwrap_err();
-    assert!(matches!(err, RouteError::InHazard { .. } | RouteError::Cut { .. }), "{err}");
+    let err = router
+        .route(
+            &layer,
+            g.node_pos(0),
+            g.node_pos(2),
+            &RouteOptions::default(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, RouteError::InHazard { .. } | RouteError::Cut { .. }),
+        "{err}"
+    );
 }

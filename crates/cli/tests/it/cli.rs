@@ -14,7 +14,11 @@ fn corridor(args: &[&str]) -> Output {
 fn check(out: &Output, code: i32, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(code), "stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
     assert!(
         stderr.contains(needle) || stdout.contains(needle),
         "expected {needle:?} in:\nstdout: {stdout}\nstderr: {stderr}"
@@ -26,7 +30,13 @@ fn check(out: &Output, code: i32, needle: &str) {
 fn heidelberg(dir: &Path) -> String {
     let g = dir.join("heidelberg.graph");
     let pbf = crate::data("osm/heidelberg.osm.pbf");
-    let out = corridor(&["import", pbf.to_str().unwrap(), "-o", g.to_str().unwrap(), "--json"]);
+    let out = corridor(&[
+        "import",
+        pbf.to_str().unwrap(),
+        "-o",
+        g.to_str().unwrap(),
+        "--json",
+    ]);
     check(&out, 0, "\"edges\"");
     g.to_str().unwrap().to_string()
 }
@@ -55,7 +65,17 @@ fn route_outputs_human_json_and_geojson() {
     let dir = crate::scratch("cli-route");
     let g = heidelberg(&dir);
     let hz = crate::data("demo-hazards.geojson");
-    let base = ["route", "--graph", &g, "--from", FROM, "--to", TO, "--depart", "2022-03-05T10:00:00+03:00"];
+    let base = [
+        "route",
+        "--graph",
+        &g,
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--depart",
+        "2022-03-05T10:00:00+03:00",
+    ];
     let out = corridor(&base);
     check(&out, 0, "arrive    2022-03-05T10:");
     check(&out, 0, "via ");
@@ -81,8 +101,16 @@ fn bad_graph_files_are_refused_with_their_own_codes() {
     let g = heidelberg(&dir);
     let bytes = std::fs::read(&g).unwrap();
     let route = |graph: &str| corridor(&["route", "--graph", graph, "--from", FROM, "--to", TO]);
-    check(&route(&write(&dir, "junk.graph", b"hello, not a graph")), 4, "not a corridor graph file");
-    check(&route(&write(&dir, "cut.graph", &bytes[..bytes.len() / 2])), 4, "truncated");
+    check(
+        &route(&write(&dir, "junk.graph", b"hello, not a graph")),
+        4,
+        "not a corridor graph file",
+    );
+    check(
+        &route(&write(&dir, "cut.graph", &bytes[..bytes.len() / 2])),
+        4,
+        "truncated",
+    );
     let mut v = bytes.clone();
     let n = v.len() - 100;
     v[n] ^= 1;
@@ -90,7 +118,11 @@ fn bad_graph_files_are_refused_with_their_own_codes() {
     let mut v = bytes.clone();
     v[16] = 42;
     check(&route(&write(&dir, "v42.graph", &v)), 5, "version 42");
-    check(&route(dir.join("missing.graph").to_str().unwrap()), 3, "cannot read graph");
+    check(
+        &route(dir.join("missing.graph").to_str().unwrap()),
+        3,
+        "cannot read graph",
+    );
 }
 
 #[test]
@@ -98,14 +130,30 @@ fn bad_extracts_are_refused() {
     let dir = crate::scratch("cli-import");
     let out_g = dir.join("x.graph");
     let out = out_g.to_str().unwrap();
-    let text = write(&dir, "text.osm.pbf", b"this is not a pbf file at all, just text");
-    check(&corridor(&["import", &text, "-o", out]), 4, "not a readable OSM PBF");
+    let text = write(
+        &dir,
+        "text.osm.pbf",
+        b"this is not a pbf file at all, just text",
+    );
+    check(
+        &corridor(&["import", &text, "-o", out]),
+        4,
+        "not a readable OSM PBF",
+    );
     let xml = write(&dir, "x.osm", b"<?xml version='1.0'?><osm></osm>");
     check(&corridor(&["import", &xml, "-o", out]), 4, "OSM XML");
     let pbf = std::fs::read(crate::data("osm/tiny-finnish-town.osm.pbf")).unwrap();
     let cut = write(&dir, "cut.osm.pbf", &pbf[..pbf.len() * 2 / 3]);
-    check(&corridor(&["import", &cut, "-o", out]), 4, "not a readable OSM PBF");
-    check(&corridor(&["import", dir.join("none.pbf").to_str().unwrap(), "-o", out]), 3, "cannot read");
+    check(
+        &corridor(&["import", &cut, "-o", out]),
+        4,
+        "not a readable OSM PBF",
+    );
+    check(
+        &corridor(&["import", dir.join("none.pbf").to_str().unwrap(), "-o", out]),
+        3,
+        "cannot read",
+    );
     assert!(!out_g.exists(), "no graph is written on failure");
 }
 
@@ -119,9 +167,17 @@ fn bad_values_points_and_hazards() {
         corridor(&a)
     };
     check(&r("91,8.7", TO, &[]), 7, "latitude 91 is out of range");
-    check(&r(FROM, "49.4,-181", &[]), 7, "longitude -181 is out of range");
+    check(
+        &r(FROM, "49.4,-181", &[]),
+        7,
+        "longitude -181 is out of range",
+    );
     check(&r("here", TO, &[]), 7, "is not a coordinate");
-    check(&r(FROM, TO, &["--depart", "2022-03-05T10:00:00"]), 7, "UTC offset");
+    check(
+        &r(FROM, TO, &["--depart", "2022-03-05T10:00:00"]),
+        7,
+        "UTC offset",
+    );
     check(&r(FROM, TO, &["--profile", "tank"]), 7, "not a profile");
     // Off the map: the Atlantic.
     check(&r("45.0,-30.0", TO, &[]), 8, "off the map");
@@ -139,20 +195,44 @@ fn bad_values_points_and_hazards() {
         "bad.geojson",
         br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"p","kind":"mines"},"geometry":{"type":"Point","coordinates":[8.69,49.41]}}]}"#,
     );
-    check(&r(FROM, TO, &["--hazards", &bad]), 6, "feature 0 (id \"p\"): `buffer_m` > 0 is required");
-    check(&r(FROM, TO, &["--hazards", &write(&dir, "x.geojson", b"{oops")]), 6, "not a GeoJSON");
+    check(
+        &r(FROM, TO, &["--hazards", &bad]),
+        6,
+        "feature 0 (id \"p\"): `buffer_m` > 0 is required",
+    );
+    check(
+        &r(
+            FROM,
+            TO,
+            &["--hazards", &write(&dir, "x.geojson", b"{oops")],
+        ),
+        6,
+        "not a GeoJSON",
+    );
     // Cut apart: a ring of mines around the destination, named.
     let ring: Vec<String> = (0..=36)
         .map(|i| {
             let a = (i as f64 * 10.0f64).to_radians();
-            format!("[{},{}]", 8.6860 + 0.008 * a.cos(), 49.4225 + 0.005 * a.sin())
+            format!(
+                "[{},{}]",
+                8.6860 + 0.008 * a.cos(),
+                49.4225 + 0.005 * a.sin()
+            )
         })
         .collect();
     let ring = format!(
         r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"ring-of-mines","kind":"mines","buffer_m":20}},"geometry":{{"type":"LineString","coordinates":[{}]}}}}]}}"#,
         ring.join(",")
     );
-    check(&r(FROM, TO, &["--hazards", &write(&dir, "ring.geojson", ring.as_bytes())]), 10, "ring-of-mines");
+    check(
+        &r(
+            FROM,
+            TO,
+            &["--hazards", &write(&dir, "ring.geojson", ring.as_bytes())],
+        ),
+        10,
+        "ring-of-mines",
+    );
 }
 
 #[test]
@@ -163,5 +243,7 @@ fn the_demo_runs_and_writes_geojson() {
     let text = std::fs::read_to_string(dir.join("demo-route.geojson")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["features"][0]["geometry"]["type"], "LineString");
-    assert!(v["features"][0]["properties"]["slowed_by"].as_array().is_some());
+    assert!(v["features"][0]["properties"]["slowed_by"]
+        .as_array()
+        .is_some());
 }

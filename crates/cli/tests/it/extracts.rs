@@ -58,7 +58,11 @@ fn random_squares(g: &RoadGraph, rng: &mut Rng, k: usize) -> HazardSet {
             ]])],
             buffer_m: if i % 2 == 0 { 0.0 } else { 100.0 },
             validity: Validity::ALWAYS,
-            effect: if i == k - 1 { Effect::Slow(2.0) } else { Effect::Block },
+            effect: if i == k - 1 {
+                Effect::Slow(2.0)
+            } else {
+                Effect::Block
+            },
             source: "test".into(),
         });
     }
@@ -70,13 +74,22 @@ fn every_extract_imports_round_trips_and_routes_exactly() {
     for &(name, nodes, edges, car, foot) in EXTRACTS {
         let g = import(name);
         assert_eq!(
-            (g.num_nodes(), g.num_edges(), g.usable_edges(Profile::Car), g.usable_edges(Profile::Foot)),
+            (
+                g.num_nodes(),
+                g.num_edges(),
+                g.usable_edges(Profile::Car),
+                g.usable_edges(Profile::Foot)
+            ),
             (nodes, edges, car, foot),
             "{name}: import counts"
         );
         g.validate().unwrap();
         let bytes = g.to_bytes();
-        assert_eq!(RoadGraph::from_bytes(&bytes).as_ref(), Ok(&g), "{name}: round trip");
+        assert_eq!(
+            RoadGraph::from_bytes(&bytes).as_ref(),
+            Ok(&g),
+            "{name}: round trip"
+        );
 
         // Foot ignores oneway: every edge a pedestrian may use goes both ways.
         for e in 0..g.num_edges() as u32 {
@@ -100,13 +113,27 @@ fn every_extract_imports_round_trips_and_routes_exactly() {
         let empty = HazardLayer::empty(router.graph());
         let no_hits = vec![Vec::new(); g.num_edges()];
         for profile in Profile::ALL {
-            let opts = RouteOptions { profile, ..Default::default() };
+            let opts = RouteOptions {
+                profile,
+                ..Default::default()
+            };
             for _ in 0..40 {
-                let (s, t) = (pick(&mut rng, g.num_nodes()) as u32, pick(&mut rng, g.num_nodes()) as u32);
+                let (s, t) = (
+                    pick(&mut rng, g.num_nodes()) as u32,
+                    pick(&mut rng, g.num_nodes()) as u32,
+                );
                 let free = router.node_to_node(&empty, s, t, &opts);
-                assert_eq!(free, reference::node_to_node(&g, &HazardSet::default(), &no_hits, s, t, &opts), "{name} {s}->{t}");
+                assert_eq!(
+                    free,
+                    reference::node_to_node(&g, &HazardSet::default(), &no_hits, s, t, &opts),
+                    "{name} {s}->{t}"
+                );
                 let got = router.node_to_node(&layer, s, t, &opts);
-                assert_eq!(got, reference::node_to_node(&g, &set, &hits, s, t, &opts), "{name} {s}->{t} hazards");
+                assert_eq!(
+                    got,
+                    reference::node_to_node(&g, &set, &hits, s, t, &opts),
+                    "{name} {s}->{t} hazards"
+                );
                 if let (Some(a), Some(b)) = (got, free) {
                     assert!(a >= b, "{name}: hazards made a route faster");
                 }
@@ -131,7 +158,12 @@ fn routes_never_touch_a_blocking_hazard() {
             let b = g.node_pos(pick(&mut rng, g.num_nodes()) as u32);
             let route = match router.route(&layer, a, b, &opts) {
                 Ok(r) => r,
-                Err(RouteError::InHazard { .. } | RouteError::Cut { .. } | RouteError::Disconnected { .. } | RouteError::OffMap { .. }) => continue,
+                Err(
+                    RouteError::InHazard { .. }
+                    | RouteError::Cut { .. }
+                    | RouteError::Disconnected { .. }
+                    | RouteError::OffMap { .. },
+                ) => continue,
                 Err(e) => panic!("{e}"),
             };
             routed += 1;
@@ -173,23 +205,42 @@ fn foot_goes_against_one_way_streets_and_cars_do_not() {
                 && g.edge_length_m[e as usize] > 80.0
         })
         .collect();
-    candidates.sort_by(|&a, &b| g.edge_length_m[b as usize].total_cmp(&g.edge_length_m[a as usize]));
-    let foot_opts = RouteOptions { profile: Profile::Foot, ..Default::default() };
+    candidates
+        .sort_by(|&a, &b| g.edge_length_m[b as usize].total_cmp(&g.edge_length_m[a as usize]));
+    let foot_opts = RouteOptions {
+        profile: Profile::Foot,
+        ..Default::default()
+    };
     let mut checked = 0;
     for e in candidates {
         let pts: Vec<LatLon> = g.shape(e).collect();
         let (tail, head) = (pts[0], pts[1]);
-        let along = |f: f64| LatLon::new(tail.lat + f * (head.lat - tail.lat), tail.lon + f * (head.lon - tail.lon));
+        let along = |f: f64| {
+            LatLon::new(
+                tail.lat + f * (head.lat - tail.lat),
+                tail.lon + f * (head.lon - tail.lon),
+            )
+        };
         let (a, b) = (along(0.8), along(0.2));
-        let Ok(foot) = router.route(&empty, a, b, &foot_opts) else { continue };
+        let Ok(foot) = router.route(&empty, a, b, &foot_opts) else {
+            continue;
+        };
         if foot.origin.edge != e || foot.destination.edge != e {
             continue;
         }
         let len = g.edge_length_m[e as usize];
-        assert!((foot.distance_m - 0.6 * len).abs() < 1.0, "foot walks straight back: {} vs {}", foot.distance_m, 0.6 * len);
+        assert!(
+            (foot.distance_m - 0.6 * len).abs() < 1.0,
+            "foot walks straight back: {} vs {}",
+            foot.distance_m,
+            0.6 * len
+        );
         if let Ok(car) = router.route(&empty, a, b, &RouteOptions::default()) {
             if car.origin.edge == e && car.destination.edge == e {
-                assert!(car.distance_m > 0.6 * len + 1.0, "car must not drive against the one-way street");
+                assert!(
+                    car.distance_m > 0.6 * len + 1.0,
+                    "car must not drive against the one-way street"
+                );
                 checked += 1;
             }
         }
@@ -209,7 +260,10 @@ fn a_ring_of_hazard_around_the_origin_is_named_as_the_cut() {
     let ring: Vec<(f64, f64)> = (0..=36)
         .map(|i| {
             let a = (i as f64 * 10.0).to_radians();
-            (origin.lon + 600.0 / 72_500.0 * a.cos(), origin.lat + 600.0 / 111_195.0 * a.sin())
+            (
+                origin.lon + 600.0 / 72_500.0 * a.cos(),
+                origin.lat + 600.0 / 111_195.0 * a.sin(),
+            )
         })
         .collect();
     let set = HazardSet {
@@ -224,6 +278,18 @@ fn a_ring_of_hazard_around_the_origin_is_named_as_the_cut() {
         }],
     };
     let layer = HazardLayer::new(router.graph(), router.index(), set);
-    let err = router.route(&layer, origin, LatLon::new(49.4185, 8.7570), &RouteOptions::default()).unwrap_err();
-    assert_eq!(err, RouteError::Cut { hazards: vec!["ring".into()] });
+    let err = router
+        .route(
+            &layer,
+            origin,
+            LatLon::new(49.4185, 8.7570),
+            &RouteOptions::default(),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RouteError::Cut {
+            hazards: vec!["ring".into()]
+        }
+    );
 }

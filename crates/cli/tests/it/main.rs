@@ -9,7 +9,9 @@ use std::path::PathBuf;
 
 /// Path of a file under the repository's `data/`.
 pub fn data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(rel)
 }
 
 /// A fresh scratch folder for one test.

@@ -94,18 +94,10 @@ fn squares(g: &RoadGraph, nodes: &[u32], rng: &mut Rng, k: usize, side_m: f64) -
     let mut set = HazardSet::default();
     for i in 0..k {
         let c = g.node_pos(nodes[rng.below(nodes.len())]);
-        let dlat = side_m / 2.0 / 111_195.0;
-        let dlon = dlat / c.lat.to_radians().cos();
         set.hazards.push(Hazard {
             id: format!("square-{i}"),
             kind: HazardKind::Shelling,
-            parts: vec![Part::Polygon(vec![vec![
-                (c.lon - dlon, c.lat - dlat),
-                (c.lon + dlon, c.lat - dlat),
-                (c.lon + dlon, c.lat + dlat),
-                (c.lon - dlon, c.lat + dlat),
-                (c.lon - dlon, c.lat - dlat),
-            ]])],
+            parts: vec![Part::square(c, side_m)],
             buffer_m: 0.0,
             validity: Validity::ALWAYS,
             effect: Effect::Block,

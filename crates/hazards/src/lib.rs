@@ -207,6 +207,22 @@ impl HazardSet {
     }
 }
 
+impl Part {
+    /// A square polygon of `side_m` metres centred on `c` (sides along
+    /// meridians and parallels), as used for test and benchmark hazards.
+    pub fn square(c: LatLon, side_m: f64) -> Part {
+        let dlat = side_m / 2.0 / 111_195.0;
+        let dlon = dlat / c.lat.to_radians().cos().max(1e-6);
+        Part::Polygon(vec![vec![
+            (c.lon - dlon, c.lat - dlat),
+            (c.lon + dlon, c.lat - dlat),
+            (c.lon + dlon, c.lat + dlat),
+            (c.lon - dlon, c.lat + dlat),
+            (c.lon - dlon, c.lat - dlat),
+        ]])
+    }
+}
+
 fn part_bbox(part: &Part) -> (LatLon, LatLon) {
     let pts: Vec<(f64, f64)> = match part {
         Part::Polygon(rings) => rings.first().cloned().unwrap_or_default(),

@@ -43,19 +43,11 @@ fn random_squares(g: &RoadGraph, rng: &mut Rng, k: usize) -> HazardSet {
     let mut set = HazardSet::default();
     for i in 0..k {
         let c = g.node_pos(pick(rng, g.num_nodes()) as u32);
-        let half_m = 150.0 + pick(rng, 600) as f64;
-        let dlat = half_m / 111_195.0;
-        let dlon = dlat / c.lat.to_radians().cos();
+        let side_m = 300.0 + 2.0 * pick(rng, 600) as f64;
         set.hazards.push(Hazard {
             id: format!("zone-{i}"),
             kind: HazardKind::Shelling,
-            parts: vec![Part::Polygon(vec![vec![
-                (c.lon - dlon, c.lat - dlat),
-                (c.lon + dlon, c.lat - dlat),
-                (c.lon + dlon, c.lat + dlat),
-                (c.lon - dlon, c.lat + dlat),
-                (c.lon - dlon, c.lat - dlat),
-            ]])],
+            parts: vec![Part::square(c, side_m)],
             buffer_m: if i % 2 == 0 { 0.0 } else { 100.0 },
             validity: Validity::ALWAYS,
             effect: if i == k - 1 {

@@ -112,18 +112,21 @@ impl Router {
             Endpoint::Destination => (opts.depart_ms, i64::MAX),
         };
         let set = layer.set();
-        if let Some(&h) = set.containing(p).iter().find(|&&h| {
+        let in_hazard = |h: u32, inside: bool| {
             let hz = &set.hazards[h as usize];
-            hz.effect == Effect::Block && hz.validity.overlaps(from, until)
-        }) {
-            let hz = &set.hazards[h as usize];
-            return Err(RouteError::InHazard {
+            RouteError::InHazard {
                 endpoint,
                 point: p,
                 hazard: hz.id.clone(),
                 kind: hz.kind.name(),
-                inside: true,
-            });
+                inside,
+            }
+        };
+        if let Some(&h) = set.containing(p).iter().find(|&&h| {
+            let hz = &set.hazards[h as usize];
+            hz.effect == Effect::Block && hz.validity.overlaps(from, until)
+        }) {
+            return Err(in_hazard(h, true));
         }
         let hits: Vec<_> = self
             .index()
@@ -158,15 +161,7 @@ impl Router {
             |e: u32| sizes[g.edge_tail[e as usize] as usize] >= MAIN_COMPONENT_NODES.min(largest);
         let open: Vec<_> = hits.iter().filter(|h| blocked(h.edge).is_none()).collect();
         let Some(best) = open.iter().find(|h| main(h.edge)).or(open.first()) else {
-            let h = blocked(hits[0].edge).unwrap_or(0);
-            let hz = &set.hazards[h as usize];
-            return Err(RouteError::InHazard {
-                endpoint,
-                point: p,
-                hazard: hz.id.clone(),
-                kind: hz.kind.name(),
-                inside: false,
-            });
+            return Err(in_hazard(blocked(hits[0].edge).unwrap_or(0), false));
         };
         Ok(Snap {
             input: p,

@@ -10,7 +10,8 @@ use corridor_geo::LatLon;
 use corridor_graph::{GraphFileError, Profile, RoadGraph};
 use corridor_hazards::{HazardFileError, HazardSet};
 use corridor_osm::ImportError;
-use corridor_routing::{HazardLayer, RouteError, RouteOptions, Router};
+use corridor_routing::cch::Cch;
+use corridor_routing::{Engine, HazardLayer, RouteError, RouteOptions, Router};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -56,6 +57,11 @@ pub struct RouteArgs {
     /// valid while the traveller could be on the road, up to this late.
     #[arg(long, value_name = "MINUTES", default_value_t = 15)]
     pub margin_min: u32,
+    /// Routing engine: `cch` (the contraction hierarchy, microseconds per
+    /// query) or `dijkstra` (the plain time-dependent search it is checked
+    /// against). Both give the same travel time.
+    #[arg(long, value_name = "cch|dijkstra", default_value = "cch")]
+    pub engine: String,
     /// Print the route as JSON (for machines).
     #[arg(long, conflicts_with = "geojson")]
     pub json: bool,
@@ -95,7 +101,7 @@ fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Fai
         pb.set_position(done);
         pb.set_message(phase);
     };
-    let (graph, stats) = corridor_osm::import(extract, &mut progress).map_err(|e| {
+    let (mut graph, stats) = corridor_osm::import(extract, &mut progress).map_err(|e| {
         let code = match e {
             ImportError::Io { .. } => exit::IO,
             _ => exit::BAD_FILE,
@@ -103,6 +109,19 @@ fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Fai
         Failure::new(code, e)
     })?;
     pb.finish_and_clear();
+    let spinner = ProgressBar::new_spinner();
+    if std::io::stderr().is_terminal() {
+        spinner.set_message("ordering and contracting the road network for routing");
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    } else {
+        spinner.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let contracting = Instant::now();
+    let contraction = Cch::contraction_of(&graph);
+    let contraction_seconds = contracting.elapsed().as_secs_f64();
+    spinner.finish_and_clear();
+    let cch_arcs = contraction.up_head.len();
+    graph.contraction = Some(contraction);
     let bytes = graph.to_bytes();
     std::fs::write(output, &bytes)
         .map_err(|e| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", output.display())))?;
@@ -114,6 +133,8 @@ fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Fai
         foot_edges: graph.usable_edges(Profile::Foot),
         file_bytes: bytes.len(),
         seconds: started.elapsed().as_secs_f64(),
+        contraction_seconds,
+        cch_arcs,
     })
 }
 
@@ -204,6 +225,15 @@ pub fn route(a: RouteArgs) -> Result<(), Failure> {
             anyhow!("--profile: `{}` is not a profile (car or foot)", a.profile),
         )
     })?;
+    let engine = Engine::parse(&a.engine).ok_or_else(|| {
+        Failure::new(
+            exit::BAD_VALUE,
+            anyhow!(
+                "--engine: `{}` is not an engine (cch or dijkstra)",
+                a.engine
+            ),
+        )
+    })?;
     if !(a.max_snap_m.is_finite() && a.max_snap_m > 0.0) {
         return Err(Failure::new(
             exit::BAD_VALUE,
@@ -221,6 +251,7 @@ pub fn route(a: RouteArgs) -> Result<(), Failure> {
         depart_ms: depart.timestamp_millis(),
         max_snap_m: a.max_snap_m,
         margin_ms: a.margin_min as i64 * 60_000,
+        engine,
     };
     let started = Instant::now();
     let route = router

@@ -17,15 +17,20 @@ pub struct ImportSummary {
     pub foot_edges: usize,
     pub file_bytes: usize,
     pub seconds: f64,
+    /// Time spent ordering and contracting for the routing hierarchy.
+    pub contraction_seconds: f64,
+    /// Arcs of the chordal supergraph.
+    pub cch_arcs: usize,
 }
 
 impl ImportSummary {
     pub fn human(&self) -> String {
         let s = &self.stats;
         format!(
-            "Imported {} in {:.2} s\n  {} of {} ways routable ({} clipped at the extract's edge), {} OSM nodes\n  graph: {} nodes, {} edges ({} for car, {} for foot)\n  wrote {} ({:.1} MB)\n",
+            "Imported {} in {:.2} s\n  {} of {} ways routable ({} clipped at the extract's edge), {} OSM nodes\n  graph: {} nodes, {} edges ({} for car, {} for foot)\n  routing hierarchy: {} arcs, ordered and contracted in {:.2} s\n  wrote {} ({:.1} MB)\n",
             self.extract, self.seconds, s.ways_routable, s.ways_read, s.ways_clipped, s.osm_nodes,
-            s.nodes, s.edges, self.car_edges, self.foot_edges, self.output, self.file_bytes as f64 / 1e6
+            s.nodes, s.edges, self.car_edges, self.foot_edges, self.cch_arcs, self.contraction_seconds,
+            self.output, self.file_bytes as f64 / 1e6
         )
     }
 
@@ -36,6 +41,7 @@ impl ImportSummary {
             "ways_read": s.ways_read, "ways_routable": s.ways_routable, "ways_clipped": s.ways_clipped,
             "osm_nodes": s.osm_nodes, "nodes": s.nodes, "edges": s.edges,
             "car_edges": self.car_edges, "foot_edges": self.foot_edges, "file_bytes": self.file_bytes,
+            "cch_arcs": self.cch_arcs, "contraction_seconds": self.contraction_seconds,
         })
     }
 }

@@ -11,6 +11,11 @@
 //! | 32 | 32 | SHA-256 of the body |
 //! | 64 | … | body: sections, each a `u64` element count then the elements |
 //!
+//! The last section is the optional [`Contraction`](crate::Contraction): a
+//! `u64` marker (0 absent, 1 present), then `rank`, `first_up`, `up_head`.
+//! Version 2 added it; version 1 files are refused with a message to
+//! re-import.
+//!
 //! The header is checked first (magic, version, length, checksum), then the
 //! body is decoded with bounds checks and the graph is validated, so a file
 //! that passes the checksum but was written by a buggy or hostile program is
@@ -22,7 +27,7 @@ use sha2::{Digest, Sha256};
 /// First bytes of every corridor graph file.
 pub const MAGIC: &[u8; 16] = b"CORRIDOR-GRAPH\0\x1a";
 /// Format version written by this build; other versions are refused.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 64;
 
 /// Why a graph file was refused.
@@ -87,6 +92,15 @@ impl RoadGraph {
         put_u64(&mut body, self.strings.len() as u64);
         for s in &self.strings {
             put_str(&mut body, s);
+        }
+        match &self.contraction {
+            None => put_u64(&mut body, 0),
+            Some(c) => {
+                put_u64(&mut body, 1);
+                put_u32s(&mut body, &c.rank);
+                put_u32s(&mut body, &c.first_up);
+                put_u32s(&mut body, &c.up_head);
+            }
         }
         let mut out = Vec::with_capacity(HEADER_LEN + body.len());
         out.extend_from_slice(MAGIC);
@@ -175,6 +189,19 @@ pub fn decode_body(body: &[u8]) -> Result<RoadGraph, GraphFileError> {
     }
     let n = r.count(8)?;
     g.strings = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
+    g.contraction = match r.count(0)? {
+        0 => None,
+        1 => Some(crate::Contraction {
+            rank: r.u32s()?,
+            first_up: r.u32s()?,
+            up_head: r.u32s()?,
+        }),
+        k => {
+            return Err(GraphFileError::Corrupt(format!(
+                "unknown contraction marker {k}"
+            )))
+        }
+    };
     if r.pos != body.len() {
         return Err(GraphFileError::Corrupt(
             "unexpected data after the last section".into(),

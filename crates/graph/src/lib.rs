@@ -140,6 +140,77 @@ pub struct RoadGraph {
     pub time_ms: [[Vec<u32>; 2]; 2],
     /// Names and refs; `strings[0]` is the empty string.
     pub strings: Vec<String>,
+    /// The metric-independent contraction of the road network, when it has
+    /// been computed (by `corridor import`); the routing crate builds its
+    /// customizable contraction hierarchy from it without re-ordering.
+    pub contraction: Option<Contraction>,
+}
+
+/// A node order and the chordal supergraph it induces: the metric-independent
+/// part of a customizable contraction hierarchy, stored with the graph.
+///
+/// Nodes are referred to by *rank* (position in the order). The upward
+/// neighbours of rank `x` are `up_head[first_up[x]..first_up[x+1]]`, sorted
+/// ascending, all greater than `x`. The first of them is `x`'s parent in the
+/// elimination tree.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Contraction {
+    /// Rank of each node.
+    pub rank: Vec<u32>,
+    /// CSR index into `up_head`, `len == nodes + 1`.
+    pub first_up: Vec<u32>,
+    /// Upward neighbour ranks.
+    pub up_head: Vec<u32>,
+}
+
+impl Contraction {
+    /// Checks that this is a valid contraction of a graph with `n` nodes whose
+    /// edges join `tail[e]` and `head[e]`: `rank` a permutation, sorted
+    /// upward lists, the supergraph chordal (each node's upward neighbours,
+    /// apart from its parent, are upward neighbours of the parent) and every
+    /// edge present as an arc.
+    pub fn validate(&self, n: usize, tail: &[u32], head: &[u32]) -> Result<(), String> {
+        if self.rank.len() != n || self.first_up.len() != n + 1 {
+            return Err("contraction arrays do not match the node count".into());
+        }
+        let mut seen = vec![false; n];
+        for &r in &self.rank {
+            if r as usize >= n || std::mem::replace(&mut seen[r as usize], true) {
+                return Err("contraction order is not a permutation".into());
+            }
+        }
+        if self.first_up[0] != 0
+            || self.first_up.windows(2).any(|w| w[1] < w[0])
+            || self.first_up[n] as usize != self.up_head.len()
+        {
+            return Err("contraction index is inconsistent".into());
+        }
+        let up = |x: usize| &self.up_head[self.first_up[x] as usize..self.first_up[x + 1] as usize];
+        for x in 0..n {
+            let u = up(x);
+            if u.first().is_some_and(|&y| y as usize <= x)
+                || u.iter().any(|&y| y as usize >= n)
+                || u.windows(2).any(|w| w[1] <= w[0])
+            {
+                return Err(format!(
+                    "contraction: upward list of rank {x} is not sorted above it"
+                ));
+            }
+            if let Some((&p, rest)) = u.split_first() {
+                let pu = up(p as usize);
+                if rest.iter().any(|y| pu.binary_search(y).is_err()) {
+                    return Err(format!("contraction is not chordal at rank {x}"));
+                }
+            }
+        }
+        for (&t, &h) in tail.iter().zip(head) {
+            let (a, b) = (self.rank[t as usize], self.rank[h as usize]);
+            if a != b && up(a.min(b) as usize).binary_search(&a.max(b)).is_err() {
+                return Err("contraction lacks an arc for an edge".into());
+            }
+        }
+        Ok(())
+    }
 }
 
 impl RoadGraph {
@@ -277,6 +348,9 @@ impl RoadGraph {
             || bad(&self.shape_lon, 1_800_000_000)
         {
             return Err("a coordinate is out of range".into());
+        }
+        if let Some(c) = &self.contraction {
+            c.validate(n, &self.edge_tail, &self.edge_head)?;
         }
         Ok(())
     }

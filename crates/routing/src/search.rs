@@ -1,7 +1,7 @@
 //! Dijkstra from a position on an edge to a position on an edge, under the
 //! time rule of the crate docs, and the assembly of the route it finds.
 
-use crate::{Endpoint, HazardLayer, RouteError, RouteOptions, Router, Snap};
+use crate::{Endpoint, Engine, HazardLayer, RouteError, RouteOptions, Router, Snap};
 use corridor_geo::{haversine_m, LatLon};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
 use corridor_hazards::Effect;
@@ -122,10 +122,11 @@ pub(crate) enum Target {
 
 /// A start of the search: a node reached at `cost` by travelling part of an edge.
 #[derive(Clone, Copy, Debug)]
-struct Source {
-    node: u32,
-    cost: u32,
-    leg: Option<(u32, Dir, f64, f64)>,
+pub(crate) struct Source {
+    pub(crate) node: u32,
+    pub(crate) cost: u32,
+    /// The stretch of the origin's edge travelled: edge, direction, from, to.
+    pub(crate) leg: Option<(u32, Dir, f64, f64)>,
 }
 
 /// Search state, reusable across queries on one graph.
@@ -233,12 +234,12 @@ impl Search {
                         if end != v {
                             continue;
                         }
-                        let w = g.time(opts.profile, edge, dir);
-                        if w >= INFINITY && share > 0.0 {
+                        let Some(cost) = end_cost(g, opts.profile, edge, dir, share, |e, w| {
+                            layer.traverse(e, w, now, opts.margin_ms)
+                        }) else {
                             continue;
-                        }
-                        let base = if share > 0.0 { partial(w, share) } else { 0 };
-                        match layer.traverse(edge, base, now, opts.margin_ms) {
+                        };
+                        match cost {
                             Ok(c) => {
                                 let total = d.saturating_add(c).min(INFINITY);
                                 if best.is_none_or(|(b, _)| total < b) {
@@ -276,8 +277,146 @@ impl Search {
 }
 
 /// Travel time of a share of an edge, rounded to the millisecond.
-fn partial(w: u32, share: f64) -> u32 {
+pub(crate) fn partial(w: u32, share: f64) -> u32 {
     (w as f64 * share.clamp(0.0, 1.0)).round() as u32
+}
+
+/// Cost of the last stretch of a route: `share` of `edge` travelled in `dir`
+/// to the destination point, under `cost` (the hazard rule in force).
+/// `None` when the profile cannot travel it that way.
+fn end_cost(
+    g: &RoadGraph,
+    p: Profile,
+    edge: u32,
+    dir: Dir,
+    share: f64,
+    cost: impl Fn(u32, u32) -> Result<u32, u32>,
+) -> Option<Result<u32, u32>> {
+    let w = g.time(p, edge, dir);
+    if w >= INFINITY && share > 0.0 {
+        return None;
+    }
+    let base = if share > 0.0 { partial(w, share) } else { 0 };
+    Some(cost(edge, base))
+}
+
+/// Where a route may start and end on the network, under a cost rule.
+pub(crate) struct Ends {
+    pub(crate) sources: Vec<Source>,
+    pub(crate) target: Target,
+    /// Travelling straight along the origin's edge to the destination.
+    pub(crate) direct: Option<(u32, Dir)>,
+}
+
+impl Ends {
+    /// The starts, target and direct option of a route from `s` to `t`;
+    /// `cost(edge, ms)` applies the hazards to a traversal at departure.
+    pub(crate) fn new(
+        g: &RoadGraph,
+        p: Profile,
+        s: &Snap,
+        t: &Snap,
+        cost: impl Fn(u32, u32) -> Result<u32, u32>,
+    ) -> Ends {
+        let (e, f) = (s.edge, s.frac);
+        let mut sources = Vec::with_capacity(2);
+        let (tail, head) = (g.edge_tail[e as usize], g.edge_head[e as usize]);
+        for (node, dir, share, to) in [
+            (head, Dir::Forward, 1.0 - f, 1.0),
+            (tail, Dir::Backward, f, 0.0),
+        ] {
+            if at(g, node, s.point) {
+                sources.push(Source {
+                    node,
+                    cost: 0,
+                    leg: None,
+                });
+                continue;
+            }
+            let w = g.time(p, e, dir);
+            if w >= INFINITY {
+                continue;
+            }
+            if let Ok(c) = cost(e, partial(w, share)) {
+                sources.push(Source {
+                    node,
+                    cost: c,
+                    leg: Some((e, dir, f, to)),
+                });
+            }
+        }
+        let mut direct = None;
+        if t.edge == e && t.frac == f {
+            // The same place: nothing to travel.
+            direct = Some((0, Dir::Forward));
+        } else if t.edge == e {
+            let dir = if t.frac > f {
+                Dir::Forward
+            } else {
+                Dir::Backward
+            };
+            let w = g.time(p, e, dir);
+            if w < INFINITY {
+                if let Ok(c) = cost(e, partial(w, (t.frac - f).abs())) {
+                    direct = Some((c, dir));
+                }
+            }
+        }
+        let target = Target::Edge {
+            edge: t.edge,
+            from_tail: if at(g, g.edge_tail[t.edge as usize], t.point) {
+                0.0
+            } else {
+                t.frac
+            },
+            from_head: if at(g, g.edge_head[t.edge as usize], t.point) {
+                0.0
+            } else {
+                1.0 - t.frac
+            },
+        };
+        Ends {
+            sources,
+            target,
+            direct,
+        }
+    }
+
+    /// The target's end nodes with the cost from each to the destination
+    /// point under the time-independent rule `cost`.
+    pub(crate) fn target_seeds(
+        &self,
+        g: &RoadGraph,
+        p: Profile,
+        cost: impl Fn(u32, u32) -> Result<u32, u32>,
+    ) -> Vec<(u32, Dir, u32)> {
+        let Target::Edge {
+            edge,
+            from_tail,
+            from_head,
+        } = self.target
+        else {
+            return Vec::new();
+        };
+        let (tail, head) = (g.edge_tail[edge as usize], g.edge_head[edge as usize]);
+        [
+            (tail, Dir::Forward, from_tail),
+            (head, Dir::Backward, from_head),
+        ]
+        .into_iter()
+        .filter_map(
+            |(v, dir, share)| match end_cost(g, p, edge, dir, share, &cost) {
+                Some(Ok(c)) => Some((v, dir, c)),
+                _ => None,
+            },
+        )
+        .collect()
+    }
+}
+
+/// A snapped point on a node is the node: no share of the edge to travel.
+pub(crate) fn at(g: &RoadGraph, v: u32, pt: LatLon) -> bool {
+    haversine_m(g.node_pos(v), pt) < 1e-3
 }
 
 impl Router {
@@ -304,6 +443,11 @@ impl Router {
     ) -> Result<Route, RouteError> {
         let s = self.snap(layer, Endpoint::Origin, from, opts)?;
         let t = self.snap(layer, Endpoint::Destination, to, opts)?;
+        if opts.engine == Engine::Cch {
+            if let Some(route) = self.route_cch(layer, &s, &t, opts) {
+                return Ok(route);
+            }
+        }
         if let Some(route) = self.route_snapped(search, layer, &s, &t, opts) {
             return Ok(route);
         }
@@ -367,76 +511,11 @@ impl Router {
         let g = self.graph();
         let p = opts.profile;
         let (e, f) = (s.edge, s.frac);
-        let mut sources = Vec::with_capacity(2);
-        let (tail, head) = (g.edge_tail[e as usize], g.edge_head[e as usize]);
-        // A snapped point on a node is the node: no share of the edge to travel.
-        let at = |v: u32, pt: LatLon| haversine_m(g.node_pos(v), pt) < 1e-3;
-        for (node, dir, share, to) in [
-            (head, Dir::Forward, 1.0 - f, 1.0),
-            (tail, Dir::Backward, f, 0.0),
-        ] {
-            if at(node, s.point) {
-                sources.push(Source {
-                    node,
-                    cost: 0,
-                    leg: None,
-                });
-                continue;
-            }
-            let w = g.time(p, e, dir);
-            if w >= INFINITY {
-                continue;
-            }
-            if let Ok(c) = layer.traverse(e, partial(w, share), opts.depart_ms, opts.margin_ms) {
-                sources.push(Source {
-                    node,
-                    cost: c,
-                    leg: Some((e, dir, f, to)),
-                });
-            }
-        }
-        let mut direct = None;
-        if t.edge == e && t.frac == f {
-            // The same place: nothing to travel.
-            direct = Some((0, Dir::Forward));
-        } else if t.edge == e {
-            let dir = if t.frac > f {
-                Dir::Forward
-            } else {
-                Dir::Backward
-            };
-            let w = g.time(p, e, dir);
-            if w < INFINITY {
-                if let Ok(c) = layer.traverse(
-                    e,
-                    partial(w, (t.frac - f).abs()),
-                    opts.depart_ms,
-                    opts.margin_ms,
-                ) {
-                    direct = Some((c, dir));
-                }
-            }
-        }
-        let (cost, end) = search.run(
-            self,
-            layer,
-            opts,
-            &sources,
-            Target::Edge {
-                edge: t.edge,
-                from_tail: if at(g.edge_tail[t.edge as usize], t.point) {
-                    0.0
-                } else {
-                    t.frac
-                },
-                from_head: if at(g.edge_head[t.edge as usize], t.point) {
-                    0.0
-                } else {
-                    1.0 - t.frac
-                },
-            },
-            direct,
-        )?;
+        let ends = Ends::new(g, p, s, t, |e, w| {
+            layer.traverse(e, w, opts.depart_ms, opts.margin_ms)
+        });
+        let sources = &ends.sources;
+        let (cost, end) = search.run(self, layer, opts, sources, ends.target, ends.direct)?;
         // Walk the predecessors back to the source.
         let mut legs: Vec<Traversal> = Vec::new();
         match end {
@@ -471,7 +550,7 @@ impl Router {
                 legs = rev;
                 if let Some((dir, c)) = last {
                     let from = if dir == Dir::Forward { 0.0 } else { 1.0 };
-                    if from != t.frac && !at(node, t.point) {
+                    if from != t.frac && !at(g, node, t.point) {
                         legs.push(leg(
                             g,
                             t.edge,
@@ -489,7 +568,7 @@ impl Router {
     }
 }
 
-fn leg(
+pub(crate) fn leg(
     g: &RoadGraph,
     edge: u32,
     dir: Dir,
@@ -550,7 +629,7 @@ pub(crate) fn sub_shape(g: &RoadGraph, e: u32, from: f64, to: f64) -> Vec<LatLon
     out
 }
 
-fn assemble(
+pub(crate) fn assemble(
     g: &RoadGraph,
     layer: &HazardLayer,
     opts: &RouteOptions,

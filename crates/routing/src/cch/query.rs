@@ -1,0 +1,266 @@
+//! Phase 4: queries by elimination-tree walks (Dibbelt, Strasser and Wagner,
+//! section 5.2). The forward search relaxes the upward arcs of every ancestor
+//! of the sources in rank order, the backward search those of the targets'
+//! ancestors; the best meeting node gives the distance. No priority queue:
+//! the work is bounded by the height of the elimination tree.
+
+use super::metric::{Metric, INPUT};
+use super::{Cch, INFINITY, NONE};
+
+/// One original edge of an unpacked path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The edge.
+    pub edge: u32,
+    /// True when travelled tail → head.
+    pub forward: bool,
+}
+
+/// A path found by [`CchQuery::path`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Path {
+    /// Total cost, seed costs included.
+    pub cost: u32,
+    /// The source seed the path starts from (a node id).
+    pub source: u32,
+    /// The target seed it ends at.
+    pub target: u32,
+    /// The original edges travelled, in order.
+    pub steps: Vec<Step>,
+}
+
+/// Reusable query state for one hierarchy (arrays indexed by rank).
+#[derive(Clone, Debug)]
+pub struct CchQuery {
+    df: Vec<u32>,
+    db: Vec<u32>,
+    pf: Vec<u32>,
+    pb: Vec<u32>,
+    fpath: Vec<u32>,
+    bpath: Vec<u32>,
+}
+
+impl CchQuery {
+    /// State for queries on `cch`.
+    pub fn new(cch: &Cch) -> CchQuery {
+        let n = cch.num_nodes();
+        CchQuery {
+            df: vec![INFINITY; n],
+            db: vec![INFINITY; n],
+            pf: vec![NONE; n],
+            pb: vec![NONE; n],
+            fpath: Vec::new(),
+            bpath: Vec::new(),
+        }
+    }
+
+    /// Distance from node `s` to node `t`, if reachable.
+    pub fn distance(&mut self, cch: &Cch, m: &Metric, s: u32, t: u32) -> Option<u32> {
+        let r = self.run(cch, m, &[(s, 0)], &[(t, 0)]).map(|x| x.0);
+        self.reset();
+        r
+    }
+
+    /// Shortest path between seed sets: `sources` are `(node, cost to reach
+    /// it)`, `targets` are `(node, cost from it to the goal)`.
+    pub fn path(
+        &mut self,
+        cch: &Cch,
+        m: &Metric,
+        sources: &[(u32, u32)],
+        targets: &[(u32, u32)],
+    ) -> Option<Path> {
+        let r = self.run(cch, m, sources, targets).map(|(cost, meet)| {
+            let mut arcs_up = Vec::new();
+            let mut x = meet;
+            while self.pf[x as usize] != NONE {
+                let a = self.pf[x as usize];
+                arcs_up.push(a);
+                x = cch.up_tail[a as usize];
+            }
+            let source = cch.node[x as usize];
+            let mut steps = Vec::new();
+            for &a in arcs_up.iter().rev() {
+                unpack(cch, m, a, true, &mut steps);
+            }
+            let mut x = meet;
+            while self.pb[x as usize] != NONE {
+                let a = self.pb[x as usize];
+                unpack(cch, m, a, false, &mut steps);
+                x = cch.up_tail[a as usize];
+            }
+            Path {
+                cost,
+                source,
+                target: cch.node[x as usize],
+                steps,
+            }
+        });
+        self.reset();
+        r
+    }
+
+    /// Distances from the source seeds to each target node (`None` when
+    /// unreachable): one forward walk, then one backward walk per target.
+    pub fn one_to_many(
+        &mut self,
+        cch: &Cch,
+        m: &Metric,
+        sources: &[(u32, u32)],
+        targets: &[u32],
+    ) -> Vec<Option<u32>> {
+        self.forward(cch, m, sources);
+        let mut out = Vec::with_capacity(targets.len());
+        for &t in targets {
+            let (best, _) = self.backward_and_meet(cch, m, &[(t, 0)]);
+            for &x in &self.bpath {
+                self.db[x as usize] = INFINITY;
+                self.pb[x as usize] = NONE;
+            }
+            out.push((best < INFINITY).then_some(best));
+        }
+        self.reset();
+        out
+    }
+
+    fn forward(&mut self, cch: &Cch, m: &Metric, sources: &[(u32, u32)]) {
+        ancestors(cch, sources, &mut self.fpath);
+        for &(v, c) in sources {
+            let r = cch.rank[v as usize] as usize;
+            if c < self.df[r] {
+                self.df[r] = c;
+                self.pf[r] = NONE;
+            }
+        }
+        for &x in &self.fpath {
+            let d = self.df[x as usize];
+            if d >= INFINITY {
+                continue;
+            }
+            for a in cch.up_range(x) {
+                let y = cch.up_head[a] as usize;
+                let nd = d + m.up[a];
+                if nd < self.df[y] {
+                    self.df[y] = nd;
+                    self.pf[y] = a as u32;
+                }
+            }
+        }
+    }
+
+    fn backward_and_meet(&mut self, cch: &Cch, m: &Metric, targets: &[(u32, u32)]) -> (u32, u32) {
+        ancestors(cch, targets, &mut self.bpath);
+        for &(v, c) in targets {
+            let r = cch.rank[v as usize] as usize;
+            if c < self.db[r] {
+                self.db[r] = c;
+                self.pb[r] = NONE;
+            }
+        }
+        let (mut best, mut meet) = (INFINITY, NONE);
+        for &x in &self.bpath {
+            let d = self.db[x as usize];
+            if d >= INFINITY {
+                continue;
+            }
+            let f = self.df[x as usize];
+            if f < INFINITY && f + d < best {
+                best = f + d;
+                meet = x;
+            }
+            if d >= best {
+                continue;
+            }
+            for a in cch.up_range(x) {
+                let y = cch.up_head[a] as usize;
+                let nd = d + m.down[a];
+                if nd < self.db[y] {
+                    self.db[y] = nd;
+                    self.pb[y] = a as u32;
+                }
+            }
+        }
+        (best, meet)
+    }
+
+    fn run(
+        &mut self,
+        cch: &Cch,
+        m: &Metric,
+        sources: &[(u32, u32)],
+        targets: &[(u32, u32)],
+    ) -> Option<(u32, u32)> {
+        self.forward(cch, m, sources);
+        let (best, meet) = self.backward_and_meet(cch, m, targets);
+        (best < INFINITY).then_some((best, meet))
+    }
+
+    fn reset(&mut self) {
+        for &x in &self.fpath {
+            self.df[x as usize] = INFINITY;
+            self.pf[x as usize] = NONE;
+        }
+        for &x in &self.bpath {
+            self.db[x as usize] = INFINITY;
+            self.pb[x as usize] = NONE;
+        }
+        self.fpath.clear();
+        self.bpath.clear();
+    }
+}
+
+/// The union of the seeds' ancestors (seeds included), in ascending rank.
+fn ancestors(cch: &Cch, seeds: &[(u32, u32)], out: &mut Vec<u32>) {
+    out.clear();
+    let mut cur: Vec<u32> = seeds.iter().map(|&(v, _)| cch.rank[v as usize]).collect();
+    loop {
+        let Some(&x) = cur.iter().filter(|&&x| x != NONE).min() else {
+            break;
+        };
+        out.push(x);
+        for c in cur.iter_mut() {
+            if *c == x {
+                *c = cch.parent[x as usize];
+            }
+        }
+    }
+}
+
+/// Appends the original edges of arc `a` travelled up (lower → higher rank)
+/// or down.
+fn unpack(cch: &Cch, m: &Metric, a: u32, up: bool, out: &mut Vec<Step>) {
+    let mut stack = vec![(a, up)];
+    while let Some((a, up)) = stack.pop() {
+        let via = if up {
+            m.up_via[a as usize]
+        } else {
+            m.down_via[a as usize]
+        };
+        if via == NONE {
+            debug_assert!(false, "unpacking an arc without a path");
+            continue;
+        }
+        if via & INPUT != 0 {
+            let e = via & !INPUT;
+            out.push(Step {
+                edge: e,
+                forward: cch.edge_forward_up[e as usize] == up,
+            });
+            continue;
+        }
+        let (lo, hi) = (cch.up_tail[a as usize], cch.up_head[a as usize]);
+        let (Some(a_lo), Some(a_hi)) = (cch.arc(via, lo), cch.arc(via, hi)) else {
+            debug_assert!(false, "triangle without its arcs");
+            continue;
+        };
+        if up {
+            // lo → via (down on (via, lo)), then via → hi (up on (via, hi)).
+            stack.push((a_hi, true));
+            stack.push((a_lo, false));
+        } else {
+            // hi → via, then via → lo.
+            stack.push((a_lo, true));
+            stack.push((a_hi, false));
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! Routes through the customizable contraction hierarchy, with hazards as
+//! metrics and the time rule answered without re-customizing per query.
+//!
+//! ## Hazards as metrics
+//! A set of hazards *in force* gives a static metric: an edge under a
+//! blocking hazard in force weighs [`INFINITY`], one under slowing hazards
+//! its time times the largest factor (the same
+//! [`HazardLayer::static_time`] the time rule uses). The metric of a set is
+//! derived from the hazard-free base metric of the profile by a partial
+//! update over the edges those hazards touch, and kept in a small cache keyed
+//! by (profile, layer, set), so the next query with the same set costs
+//! nothing to prepare.
+//!
+//! ## The time rule, exactly
+//! For a departure `T` and a bound `D` on the trip's duration, each hazard is
+//! either *never met* (it ends by `T`, or starts after anything the traveller
+//! could reach by `T + D`, margin and slow-down included), *always met*
+//! (valid from at most `T + margin` until after `T + D`), or *uncertain*. With
+//! no uncertain hazard, the time rule on every route of at most `D` is the
+//! static metric of the always-met set, so its shortest route is the exact
+//! answer as long as it takes at most `D`. `D` starts at the hazard-free
+//! travel time (a lower bound) and grows to the route found until it holds.
+//! With uncertain hazards, the route with all of them in force (a safe
+//! upper bound) is exact when it costs no more than the route with none of
+//! them (a lower bound). Otherwise, and for every failure (to name the
+//! hazards that cut a route), the time-dependent Dijkstra answers.
+
+use crate::cch::{Cch, CchQuery, Metric, Step};
+use crate::search::{assemble, at, leg, Ends};
+use crate::{HazardLayer, Route, RouteOptions, Router, Snap};
+use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
+use std::sync::{Arc, Mutex};
+
+/// Metrics kept per router for recent hazard sets.
+const CACHE: usize = 16;
+/// Rounds of growing the duration bound before falling back to Dijkstra.
+const ROUNDS: usize = 4;
+
+/// The hierarchy, the base metrics and the caches of a [`Router`].
+pub(crate) struct CchEngine {
+    pub(crate) cch: Cch,
+    base: [Arc<Metric>; 2],
+    cache: Mutex<Vec<Cached>>,
+    pool: Mutex<Vec<CchQuery>>,
+}
+
+struct Cached {
+    profile: Profile,
+    layer: u64,
+    active: Vec<u32>,
+    metric: Arc<Metric>,
+}
+
+/// A path found through the hierarchy, with the legs it travels.
+struct Found {
+    cost: u32,
+    legs: Vec<crate::Traversal>,
+}
+
+impl CchEngine {
+    pub(crate) fn new(g: &RoadGraph) -> CchEngine {
+        let cch = Cch::for_graph(g);
+        let base = [Profile::Car, Profile::Foot]
+            .map(|p| Arc::new(Metric::new(&cch, |e| base_weights(g, p, e))));
+        CchEngine {
+            cch,
+            base,
+            cache: Mutex::new(Vec::new()),
+            pool: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn base(&self, p: Profile) -> &Arc<Metric> {
+        &self.base[p.index()]
+    }
+
+    /// The metric of `profile` with the hazards `active` (sorted indices
+    /// into the layer's set) in force, from the cache or by partial update.
+    pub(crate) fn metric(
+        &self,
+        g: &RoadGraph,
+        layer: &HazardLayer,
+        p: Profile,
+        active: &[u32],
+    ) -> Arc<Metric> {
+        if active.iter().all(|&h| layer.edges_of(h).is_empty()) {
+            return self.base[p.index()].clone();
+        }
+        {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(c) = cache
+                .iter()
+                .find(|c| c.profile == p && c.layer == layer.id() && c.active == active)
+            {
+                return c.metric.clone();
+            }
+        }
+        let mask = mask(layer, active);
+        let mut changed: Vec<u32> = active
+            .iter()
+            .flat_map(|&h| layer.edges_of(h).iter().copied())
+            .collect();
+        changed.sort_unstable();
+        changed.dedup();
+        let mut m = (*self.base[p.index()]).clone();
+        m.update(&self.cch, &changed, |e| {
+            hazard_weights(g, layer, p, &mask, e)
+        });
+        let m = Arc::new(m);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE {
+            cache.remove(0);
+        }
+        cache.push(Cached {
+            profile: p,
+            layer: layer.id(),
+            active: active.to_vec(),
+            metric: m.clone(),
+        });
+        m
+    }
+
+    fn with_query<R>(&self, f: impl FnOnce(&mut CchQuery) -> R) -> R {
+        let mut q = self
+            .pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_else(|| CchQuery::new(&self.cch));
+        let r = f(&mut q);
+        self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(q);
+        r
+    }
+}
+
+/// Edge weights of a profile without hazards.
+pub(crate) fn base_weights(g: &RoadGraph, p: Profile, e: u32) -> [u32; 2] {
+    [g.time(p, e, Dir::Forward), g.time(p, e, Dir::Backward)]
+}
+
+/// Edge weights of a profile with the hazards of `mask` in force.
+pub(crate) fn hazard_weights(
+    g: &RoadGraph,
+    layer: &HazardLayer,
+    p: Profile,
+    mask: &[bool],
+    e: u32,
+) -> [u32; 2] {
+    [Dir::Forward, Dir::Backward].map(|d| {
+        let w = g.time(p, e, d);
+        if w >= INFINITY {
+            INFINITY
+        } else {
+            layer.static_time(e, w, mask).unwrap_or(INFINITY)
+        }
+    })
+}
+
+fn mask(layer: &HazardLayer, active: &[u32]) -> Vec<bool> {
+    let mut m = vec![false; layer.set().len()];
+    for &h in active {
+        m[h as usize] = true;
+    }
+    m
+}
+
+/// Hazards always met and hazards perhaps met by a trip leaving at
+/// `depart` and taking at most `bound` ms (module docs).
+fn classify(
+    layer: &HazardLayer,
+    p: Profile,
+    opts: &RouteOptions,
+    bound: u32,
+) -> (Vec<u32>, Vec<u32>) {
+    let t = opts.depart_ms;
+    let end = t.saturating_add(bound as i64);
+    let (mut always, mut uncertain) = (Vec::new(), Vec::new());
+    for h in 0..layer.set().len() as u32 {
+        if layer.edges_of(h).is_empty() {
+            continue;
+        }
+        let v = layer.set().hazards[h as usize].validity;
+        let reach = end
+            .saturating_add(layer.worst_ms(p, h))
+            .saturating_add(opts.margin_ms);
+        if v.until_ms <= t || v.from_ms > reach {
+            continue;
+        }
+        if v.from_ms <= t.saturating_add(opts.margin_ms) && v.until_ms > end {
+            always.push(h);
+        } else {
+            uncertain.push(h);
+        }
+    }
+    (always, uncertain)
+}
+
+impl Router {
+    /// [`Router::route`] through the hierarchy (module docs of `engine`).
+    pub(crate) fn route_cch(
+        &self,
+        layer: &HazardLayer,
+        s: &Snap,
+        t: &Snap,
+        opts: &RouteOptions,
+    ) -> Option<Route> {
+        let p = opts.profile;
+        let g = self.graph();
+        let found = |active: &[u32]| self.cch_path(layer, s, t, p, active);
+        let free = found(&[])?;
+        let done = |f: Found| assemble(g, layer, opts, s.clone(), t.clone(), f.legs, f.cost);
+        if layer.edges_touched() == 0 {
+            return Some(done(free));
+        }
+        let mut bound = free.cost;
+        for _ in 0..ROUNDS {
+            let (always, uncertain) = classify(layer, p, opts, bound);
+            if uncertain.is_empty() {
+                let r = found(&always)?;
+                if r.cost <= bound {
+                    return Some(done(r));
+                }
+                bound = r.cost;
+                continue;
+            }
+            let mut all = always.clone();
+            all.extend_from_slice(&uncertain);
+            all.sort_unstable();
+            let upper = found(&all)?;
+            if upper.cost > bound {
+                bound = upper.cost;
+                continue;
+            }
+            let lower = found(&always)?;
+            if lower.cost == upper.cost {
+                return Some(done(upper));
+            }
+            return None;
+        }
+        None
+    }
+
+    /// Shortest path under the static metric of the `active` hazards,
+    /// between snapped points, with its legs.
+    fn cch_path(
+        &self,
+        layer: &HazardLayer,
+        s: &Snap,
+        t: &Snap,
+        p: Profile,
+        active: &[u32],
+    ) -> Option<Found> {
+        let g = self.graph();
+        let eng = &self.cch;
+        let metric = eng.metric(g, layer, p, active);
+        let mask = mask(layer, active);
+        let cost = |e: u32, w: u32| layer.static_time(e, w, &mask);
+        let ends = Ends::new(g, p, s, t, cost);
+        let sources: Vec<(u32, u32)> = ends.sources.iter().map(|x| (x.node, x.cost)).collect();
+        let targets = ends.target_seeds(g, p, cost);
+        let seeds: Vec<(u32, u32)> = targets.iter().map(|&(v, _, c)| (v, c)).collect();
+        let path = eng.with_query(|q| q.path(&eng.cch, &metric, &sources, &seeds));
+        let via = path.filter(|x| ends.direct.is_none_or(|(c, _)| x.cost < c));
+        let Some(path) = via else {
+            let (c, dir) = ends.direct?;
+            return Some(Found {
+                cost: c,
+                legs: vec![leg(g, s.edge, dir, s.frac, t.frac, 0, c)],
+            });
+        };
+        let mut legs = Vec::with_capacity(path.steps.len() + 2);
+        let src = ends
+            .sources
+            .iter()
+            .filter(|x| x.node == path.source)
+            .min_by_key(|x| x.cost)?;
+        if let Some((e, d, a, b)) = src.leg {
+            if a != b {
+                legs.push(leg(g, e, d, a, b, 0, src.cost));
+            }
+        }
+        let mut clock = src.cost;
+        for &Step { edge, forward } in &path.steps {
+            let dir = if forward { Dir::Forward } else { Dir::Backward };
+            let w = hazard_weights(g, layer, p, &mask, edge)[dir as usize];
+            let (from, to) = if forward { (0.0, 1.0) } else { (1.0, 0.0) };
+            legs.push(leg(g, edge, dir, from, to, clock, w));
+            clock += w;
+        }
+        let &(node, dir, c) = targets
+            .iter()
+            .filter(|x| x.0 == path.target)
+            .min_by_key(|x| x.2)?;
+        let from = if dir == Dir::Forward { 0.0 } else { 1.0 };
+        if from != t.frac && !at(g, node, t.point) {
+            legs.push(leg(g, t.edge, dir, from, t.frac, clock, c));
+        }
+        debug_assert_eq!(clock + c, path.cost, "legs add up to the path cost");
+        Some(Found {
+            cost: path.cost,
+            legs,
+        })
+    }
+
+    /// The hierarchy of this router.
+    pub fn cch(&self) -> &Cch {
+        &self.cch.cch
+    }
+
+    /// The metric of `profile` with the hazards `active` (sorted indices
+    /// into `layer`'s set) in force, derived from the base metric by partial
+    /// customization and cached.
+    pub fn metric(&self, layer: &HazardLayer, profile: Profile, active: &[u32]) -> Arc<Metric> {
+        self.cch.metric(self.graph(), layer, profile, active)
+    }
+
+    /// The hazard-free metric of a profile.
+    pub fn base_metric(&self, profile: Profile) -> Arc<Metric> {
+        self.cch.base(profile).clone()
+    }
+}

@@ -1,0 +1,302 @@
+//! The contraction hierarchy against the reference Dijkstra on random graphs:
+//! every phase (order, contraction, full, partial and perfect customization,
+//! distance, path and one-to-many queries), and the router's two engines
+//! against each other under random hazards and departure times.
+
+use corridor_geo::{haversine_m, LatLon};
+use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
+use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
+use corridor_routing::cch::{order, Cch, CchQuery, Metric};
+use corridor_routing::{reference, Engine, HazardLayer, RouteError, RouteOptions, Router};
+use proptest::prelude::*;
+
+const T0: i64 = 1_646_470_800_000; // 2022-03-05T09:00:00Z
+
+/// A random graph near Kyiv: `edges` as (a, b, weight, kind) with kind 0
+/// two-way, 1 forward only, 2 backward only; foot is car × 7, two-way.
+fn graph(n: usize, pts: &[(f64, f64)], edges: &[(usize, usize, u32, u8)]) -> RoadGraph {
+    let mut g = RoadGraph {
+        strings: vec![String::new()],
+        ..Default::default()
+    };
+    for (i, (dy, dx)) in pts.iter().take(n).enumerate() {
+        let (la, lo) = LatLon::new(50.44 + dy * 0.02, 30.50 + dx * 0.03).to_e7();
+        g.node_lat.push(la);
+        g.node_lon.push(lo);
+        g.node_osm.push(i as i64 + 1);
+    }
+    g.shape_first.push(0);
+    for &(a, b, w, kind) in edges {
+        let (a, b) = (a % n, b % n);
+        g.edge_tail.push(a as u32);
+        g.edge_head.push(b as u32);
+        g.edge_way.push(g.edge_tail.len() as i64);
+        g.edge_name.push(0);
+        g.edge_ref.push(0);
+        g.edge_flags.push(0);
+        g.edge_length_m
+            .push(haversine_m(g.node_pos(a as u32), g.node_pos(b as u32)));
+        for p in [a, b] {
+            g.shape_lat.push(g.node_lat[p]);
+            g.shape_lon.push(g.node_lon[p]);
+        }
+        g.shape_first.push(g.shape_lat.len() as u32);
+        let (f, b) = match kind % 3 {
+            0 => (w, w),
+            1 => (w, INFINITY),
+            _ => (INFINITY, w),
+        };
+        g.time_ms[0][0].push(f);
+        g.time_ms[0][1].push(b);
+        g.time_ms[1][0].push(w * 7);
+        g.time_ms[1][1].push(w * 7);
+    }
+    g.validate().expect("valid test graph");
+    g
+}
+
+fn hazards(spec: &[(f64, f64, f64, u8, i64, i64, u8)]) -> HazardSet {
+    let mut set = HazardSet::default();
+    for (i, &(y, x, size, shape, from_min, len_min, effect)) in spec.iter().enumerate() {
+        let (lat, lon) = (50.44 + y * 0.02, 30.50 + x * 0.03);
+        let d = size * 0.002;
+        let part = match shape % 3 {
+            0 => Part::Polygon(vec![vec![
+                (lon - d, lat - d),
+                (lon + d, lat - d),
+                (lon + d, lat + d),
+                (lon - d, lat + d),
+                (lon - d, lat - d),
+            ]]),
+            1 => Part::Line(vec![(lon - d, lat), (lon + d, lat + d)]),
+            _ => Part::Point((lon, lat)),
+        };
+        set.hazards.push(Hazard {
+            id: format!("h{i}"),
+            kind: HazardKind::Shelling,
+            parts: vec![part],
+            buffer_m: if shape % 3 == 0 {
+                0.0
+            } else {
+                50.0 + size * 100.0
+            },
+            validity: if from_min < 0 {
+                Validity::ALWAYS
+            } else {
+                Validity {
+                    from_ms: T0 + from_min * 60_000,
+                    until_ms: T0 + (from_min + len_min) * 60_000,
+                }
+            },
+            effect: if effect % 3 == 0 {
+                Effect::Slow(1.5 + effect as f64)
+            } else {
+                Effect::Block
+            },
+            source: "test".into(),
+        });
+    }
+    set
+}
+
+fn weights(g: &RoadGraph, p: Profile) -> impl Fn(u32) -> [u32; 2] + '_ {
+    move |e| [g.time(p, e, Dir::Forward), g.time(p, e, Dir::Backward)]
+}
+
+fn hierarchy(g: &RoadGraph) -> Cch {
+    let rank = order::nested_dissection(
+        g.num_nodes(),
+        &g.edge_tail,
+        &g.edge_head,
+        &g.node_lat,
+        &g.node_lon,
+    );
+    let c = order::contract(g.num_nodes(), &g.edge_tail, &g.edge_head, &rank);
+    c.validate(g.num_nodes(), &g.edge_tail, &g.edge_head)
+        .expect("contraction valid");
+    Cch::new(&c, &g.edge_tail, &g.edge_head).expect("hierarchy")
+}
+
+/// Plain Dijkstra on the car times of `g` (no hazards).
+fn dijkstra(g: &RoadGraph, s: u32, t: u32) -> Option<u32> {
+    let opts = RouteOptions::default();
+    let set = HazardSet::default();
+    let hits = vec![Vec::new(); g.num_edges()];
+    reference::node_to_node(g, &set, &hits, s, t, &opts)
+}
+
+/// Checks a path: it starts at `s`, ends at `t`, chains, and its weights sum
+/// to `cost`.
+fn check_path(
+    g: &RoadGraph,
+    s: u32,
+    t: u32,
+    cost: u32,
+    steps: &[corridor_routing::cch::Step],
+) -> Result<(), String> {
+    let mut at = s;
+    let mut sum = 0u64;
+    for st in steps {
+        let (tail, head) = (g.edge_tail[st.edge as usize], g.edge_head[st.edge as usize]);
+        let (from, to, dir) = if st.forward {
+            (tail, head, Dir::Forward)
+        } else {
+            (head, tail, Dir::Backward)
+        };
+        if from != at {
+            return Err(format!("path breaks at node {at}"));
+        }
+        sum += g.time(Profile::Car, st.edge, dir) as u64;
+        at = to;
+    }
+    if at != t {
+        return Err(format!("path ends at {at}, not {t}"));
+    }
+    if sum != cost as u64 {
+        return Err(format!("path weighs {sum}, cost says {cost}"));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Every phase against Dijkstra, before and after partial updates.
+    #[test]
+    fn cch_equals_dijkstra(
+        n in 2usize..60,
+        pts in prop::collection::vec((0.0..1.0f64, 0.0..1.0f64), 60),
+        edges in prop::collection::vec((0usize..60, 0usize..60, 1u32..600_000, 0u8..3), 1..140),
+        changes in prop::collection::vec(prop::collection::vec((0usize..140, 0u32..900_000, 0u8..4), 1..8), 1..4),
+        queries in prop::collection::vec((0usize..60, 0usize..60), 12),
+    ) {
+        let mut g = graph(n, &pts, &edges);
+        let cch = hierarchy(&g);
+        let mut m = Metric::new(&cch, weights(&g, Profile::Car));
+        let mut q = CchQuery::new(&cch);
+        let m_edges = g.num_edges();
+        for round in 0..=changes.len() {
+            if round > 0 {
+                // Change some edges: a new weight, blocked, or one way closed.
+                let mut changed = Vec::new();
+                for &(e, w, how) in &changes[round - 1] {
+                    let e = e % m_edges;
+                    let w = w.max(1);
+                    let (f, b) = match how {
+                        0 => (w, w),
+                        1 => (INFINITY, INFINITY),
+                        2 => (w, INFINITY),
+                        _ => (INFINITY, w),
+                    };
+                    g.time_ms[0][0][e] = f;
+                    g.time_ms[0][1][e] = b;
+                    changed.push(e as u32);
+                }
+                m.update(&cch, &changed, weights(&g, Profile::Car));
+                // Partial equals full customization, arc by arc.
+                let full = Metric::new(&cch, weights(&g, Profile::Car));
+                for a in 0..cch.num_arcs() as u32 {
+                    prop_assert_eq!(m.up_weight(a), full.up_weight(a), "arc {} up", a);
+                    prop_assert_eq!(m.down_weight(a), full.down_weight(a), "arc {} down", a);
+                }
+            }
+            let (perfect, _) = m.perfect(&cch);
+            let mut targets = Vec::new();
+            for &(s, t) in &queries {
+                let (s, t) = ((s % n) as u32, (t % n) as u32);
+                targets.push(t);
+                let want = dijkstra(&g, s, t);
+                prop_assert_eq!(q.distance(&cch, &m, s, t), want, "{} -> {} round {}", s, t, round);
+                prop_assert_eq!(q.distance(&cch, &perfect, s, t), want, "perfect {} -> {}", s, t);
+                let path = q.path(&cch, &m, &[(s, 0)], &[(t, 0)]);
+                prop_assert_eq!(path.as_ref().map(|p| p.cost), want);
+                if let Some(p) = path {
+                    check_path(&g, s, t, p.cost, &p.steps).map_err(TestCaseError::fail)?;
+                }
+                if let Some(p) = q.path(&cch, &perfect, &[(s, 0)], &[(t, 0)]) {
+                    check_path(&g, s, t, p.cost, &p.steps).map_err(TestCaseError::fail)?;
+                }
+            }
+            let s0 = (queries[0].0 % n) as u32;
+            let many = q.one_to_many(&cch, &m, &[(s0, 0)], &targets);
+            for (i, &t) in targets.iter().enumerate() {
+                prop_assert_eq!(many[i], dijkstra(&g, s0, t), "one-to-many {} -> {}", s0, t);
+            }
+        }
+    }
+
+    /// The router's engines agree on random points, hazards and departures:
+    /// the same travel time to the millisecond, or the same kind of error.
+    #[test]
+    fn engines_agree(
+        n in 4usize..40,
+        pts in prop::collection::vec((0.0..1.0f64, 0.0..1.0f64), 40),
+        edges in prop::collection::vec((0usize..40, 0usize..40, 1u32..600_000, 0u8..3), 5..90),
+        hz in prop::collection::vec((0.0..1.0f64, 0.0..1.0f64, 0.1..1.5f64, 0u8..3, -30i64..180, 1i64..120, 0u8..6), 0..6),
+        depart_min in 0i64..90,
+        queries in prop::collection::vec((0.0..1.0f64, 0.0..1.0f64, 0.0..1.0f64, 0.0..1.0f64), 6),
+        foot in any::<bool>(),
+    ) {
+        let g = graph(n, &pts, &edges);
+        let router = Router::new(g);
+        let layer = HazardLayer::new(router.graph(), router.index(), hazards(&hz));
+        let opts = RouteOptions {
+            profile: if foot { Profile::Foot } else { Profile::Car },
+            depart_ms: T0 + depart_min * 60_000,
+            margin_ms: 10 * 60_000,
+            max_snap_m: 5_000.0,
+            engine: Engine::Cch,
+        };
+        let reference = RouteOptions { engine: Engine::Dijkstra, ..opts.clone() };
+        for &(a, b, c, d) in &queries {
+            let from = LatLon::new(50.44 + a * 0.02, 30.50 + b * 0.03);
+            let to = LatLon::new(50.44 + c * 0.02, 30.50 + d * 0.03);
+            let got = router.route(&layer, from, to, &opts);
+            let want = router.route(&layer, from, to, &reference);
+            match (&got, &want) {
+                (Ok(x), Ok(y)) => {
+                    prop_assert_eq!(x.duration_ms, y.duration_ms);
+                    let legs: u64 = x.legs.iter().map(|l| l.duration_ms as u64).sum();
+                    prop_assert_eq!(legs, x.duration_ms, "legs add up");
+                    for w in x.legs.windows(2) {
+                        prop_assert_eq!(w[1].enter_ms, w[0].enter_ms + w[0].duration_ms);
+                    }
+                }
+                (Err(x), Err(y)) => prop_assert_eq!(
+                    std::mem::discriminant(x), std::mem::discriminant(y)),
+                _ => prop_assert!(false, "engines disagree: {:?} vs {:?}", got.map(|r| r.duration_ms), want.map(|r| r.duration_ms)),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_hazard_that_starts_mid_trip_is_handled_exactly() {
+    // Three edges of 10 minutes; a blocking hazard on the middle one from
+    // minute 40. Departing at 0 the traveller is off it by 35 (margin 15):
+    // clear. Departing at 6 they could be on it until 41: cut.
+    let pts = [(0.0, 0.0), (0.0, 0.33), (0.0, 0.66), (0.0, 1.0)];
+    let ten = 600_000;
+    let g = graph(4, &pts, &[(0, 1, ten, 0), (1, 2, ten, 0), (2, 3, ten, 0)]);
+    let router = Router::new(g.clone());
+    let layer = HazardLayer::new(
+        router.graph(),
+        router.index(),
+        hazards(&[(0.0, 0.5, 0.2, 2, 40, 60, 1)]),
+    );
+    assert_eq!(layer.edges_touched(), 1);
+    let mut opts = RouteOptions {
+        depart_ms: T0,
+        margin_ms: 15 * 60_000,
+        ..Default::default()
+    };
+    let r = router
+        .route(&layer, g.node_pos(0), g.node_pos(3), &opts)
+        .expect("clear at 0");
+    assert_eq!(r.duration_ms, 3 * ten as u64);
+    opts.depart_ms = T0 + 6 * 60_000;
+    let e = router
+        .route(&layer, g.node_pos(0), g.node_pos(3), &opts)
+        .unwrap_err();
+    assert!(matches!(e, RouteError::Cut { .. }), "{e}");
+}

@@ -5,6 +5,9 @@
 //!   corridor-bench routes GRAPH [N] [REPS]     route latency p50/p99, without and with 5 hazards
 //!   corridor-bench crosscheck GRAPH N OUT      our routes for N random pairs (without and
 //!                                              with 5 hazards) for scripts/crosscheck.py
+//!   corridor-bench export GRAPH DIR            the car graph and our order as text, for
+//!                                              scripts/rk_same_graph.py (RoutingKit)
+//!   corridor-bench cch DIR [REPS]              every CCH phase on that same graph
 
 use anyhow::{bail, Context, Result};
 use corridor_geo::LatLon;
@@ -13,6 +16,8 @@ use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
 use corridor_routing::{HazardLayer, RouteOptions, Router};
 use serde_json::json;
 use std::time::Instant;
+
+mod same_graph;
 
 struct Rng(u64);
 impl Rng {
@@ -232,8 +237,10 @@ fn main() -> Result<()> {
         Some("import") if args.len() >= 2 => cmd_import(&args[1]),
         Some("routes") if args.len() >= 2 => cmd_routes(&args[1], num(2, 1000), num(3, 3)),
         Some("crosscheck") if args.len() >= 4 => cmd_crosscheck(&args[1], num(2, 200), &args[3]),
+        Some("export") if args.len() >= 3 => same_graph::export(&args[1], &args[2]),
+        Some("cch") if args.len() >= 2 => same_graph::cch(&args[1], num(2, 3)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3]\n  corridor-bench crosscheck GRAPH N OUT.json"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]"
         ),
     }
 }

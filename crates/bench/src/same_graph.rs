@@ -1,0 +1,313 @@
+//! The CCH phases measured on exactly the graph RoutingKit gets.
+//!
+//! `export GRAPH DIR` writes the car network of a corridor graph as plain
+//! text (`nodes.txt`: lat lon per node; `arcs.txt`: tail head ms per arc,
+//! nodes renumbered to those with a car arc) plus our node order
+//! (`our_order.txt`, node ids from rank 0 up). `scripts/rk_same_graph.py DIR`
+//! loads the same files into RoutingKit (`routingkit_cch`), samples the
+//! queries and the hazard squares (`pairs.txt`, `blocked_1km.txt`,
+//! `blocked_5km.txt`), times RoutingKit and writes its distances
+//! (`rk_dist.txt`). `cch DIR` then times our phases on the same files and
+//! checks every distance against RoutingKit's.
+
+use anyhow::{Context, Result};
+use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
+use corridor_routing::cch::{order, Cch, CchQuery, Metric};
+use serde_json::json;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+/// A directed graph as RoutingKit sees it.
+pub struct Plain {
+    pub lat: Vec<i32>,
+    pub lon: Vec<i32>,
+    pub tail: Vec<u32>,
+    pub head: Vec<u32>,
+    pub w: Vec<u32>,
+}
+
+impl Plain {
+    /// The car arcs of a corridor graph, nodes renumbered densely.
+    pub fn car(g: &RoadGraph) -> Plain {
+        let mut id = vec![u32::MAX; g.num_nodes()];
+        let mut p = Plain {
+            lat: vec![],
+            lon: vec![],
+            tail: vec![],
+            head: vec![],
+            w: vec![],
+        };
+        let mut node = |v: u32, p: &mut Plain| {
+            if id[v as usize] == u32::MAX {
+                id[v as usize] = p.lat.len() as u32;
+                p.lat.push(g.node_lat[v as usize]);
+                p.lon.push(g.node_lon[v as usize]);
+            }
+            id[v as usize]
+        };
+        for e in 0..g.num_edges() as u32 {
+            let (t, h) = (g.edge_tail[e as usize], g.edge_head[e as usize]);
+            for (dir, a, b) in [(Dir::Forward, t, h), (Dir::Backward, h, t)] {
+                let w = g.time(Profile::Car, e, dir);
+                if w < INFINITY && a != b {
+                    let (a, b) = (node(a, &mut p), node(b, &mut p));
+                    p.tail.push(a);
+                    p.head.push(b);
+                    p.w.push(w);
+                }
+            }
+        }
+        p
+    }
+
+    pub fn n(&self) -> usize {
+        self.lat.len()
+    }
+
+    fn weights(&self) -> impl Fn(u32) -> [u32; 2] + '_ {
+        |a| [self.w[a as usize], INFINITY]
+    }
+
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        let mut s = String::new();
+        for i in 0..self.n() {
+            writeln!(s, "{:.7} {:.7}", self.lat[i] as f64 * 1e-7, self.lon[i] as f64 * 1e-7)?;
+        }
+        std::fs::write(dir.join("nodes.txt"), s)?;
+        let mut s = String::new();
+        for i in 0..self.tail.len() {
+            writeln!(s, "{} {} {}", self.tail[i], self.head[i], self.w[i])?;
+        }
+        std::fs::write(dir.join("arcs.txt"), s)?;
+        Ok(())
+    }
+
+    pub fn read(dir: &Path) -> Result<Plain> {
+        let mut p = Plain {
+            lat: vec![],
+            lon: vec![],
+            tail: vec![],
+            head: vec![],
+            w: vec![],
+        };
+        for l in read(dir, "nodes.txt")?.lines() {
+            let mut it = l.split_whitespace().map(|x| x.parse::<f64>());
+            let (Some(Ok(la)), Some(Ok(lo))) = (it.next(), it.next()) else {
+                anyhow::bail!("bad line in nodes.txt: {l}");
+            };
+            p.lat.push((la * 1e7).round() as i32);
+            p.lon.push((lo * 1e7).round() as i32);
+        }
+        for l in read(dir, "arcs.txt")?.lines() {
+            let v = ints(l)?;
+            p.tail.push(v[0]);
+            p.head.push(v[1]);
+            p.w.push(v[2]);
+        }
+        Ok(p)
+    }
+
+    /// Our nested-dissection order (ranks) of this graph.
+    pub fn order(&self) -> Vec<u32> {
+        order::nested_dissection(self.n(), &self.tail, &self.head, &self.lat, &self.lon)
+    }
+}
+
+fn read(dir: &Path, name: &str) -> Result<String> {
+    std::fs::read_to_string(dir.join(name)).with_context(|| format!("reading {}/{name}", dir.display()))
+}
+
+fn ints(l: &str) -> Result<Vec<u32>> {
+    let v: Result<Vec<u32>, _> = l.split_whitespace().map(str::parse).collect();
+    let v = v.with_context(|| format!("bad line: {l}"))?;
+    anyhow::ensure!(v.len() >= 2, "bad line: {l}");
+    Ok(v)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn pct(v: &[f64], p: f64) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+/// `export GRAPH DIR`.
+pub fn export(graph: &str, dir: &str) -> Result<()> {
+    let g = RoadGraph::from_bytes(&std::fs::read(graph).with_context(|| format!("reading {graph}"))?)?;
+    let dir = Path::new(dir);
+    std::fs::create_dir_all(dir)?;
+    let p = Plain::car(&g);
+    p.write(dir)?;
+    let rank = p.order();
+    let mut by_rank = vec![0u32; rank.len()];
+    for (v, &r) in rank.iter().enumerate() {
+        by_rank[r as usize] = v as u32;
+    }
+    let s: String = by_rank.iter().map(|v| format!("{v}\n")).collect();
+    std::fs::write(dir.join("our_order.txt"), s)?;
+    eprintln!(
+        "exported {} nodes, {} car arcs to {}",
+        p.n(),
+        p.tail.len(),
+        dir.display()
+    );
+    Ok(())
+}
+
+/// Times every phase `reps` times on the graph of `build`; returns medians.
+pub fn phases(p: &Plain, reps: usize) -> serde_json::Value {
+    let n = p.n();
+    let mut t_order = vec![];
+    let mut t_contract = vec![];
+    let mut t_derive = vec![];
+    let mut t_custom = vec![];
+    let mut rank = vec![];
+    let mut cch = None;
+    for _ in 0..reps {
+        let t = Instant::now();
+        rank = p.order();
+        t_order.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let c = order::contract(n, &p.tail, &p.head, &rank);
+        t_contract.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let h = Cch::new(&c, &p.tail, &p.head).expect("own contraction");
+        t_derive.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let m = Metric::new(&h, p.weights());
+        t_custom.push(t.elapsed().as_secs_f64());
+        drop(m);
+        cch = Some(h);
+    }
+    let cch = cch.expect("reps > 0");
+    json!({
+        "nodes": n, "arcs": p.tail.len(), "cch_arcs": cch.num_arcs(),
+        "tree_height": cch.tree_height(),
+        "order_s": median(t_order.clone()), "order_s_runs": t_order,
+        "contract_s": median(t_contract), "derive_s": median(t_derive),
+        "customize_full_s": median(t_custom.clone()), "customize_full_s_runs": t_custom,
+        "topology_bytes_per_node": cch.heap_bytes() as f64 / n.max(1) as f64,
+        "metric_bytes_per_node": 16.0 * cch.num_arcs() as f64 / n.max(1) as f64,
+    })
+}
+
+/// `cch DIR [REPS]`.
+pub fn cch(dir: &str, reps: usize) -> Result<()> {
+    let dir = Path::new(dir);
+    let p = Plain::read(dir)?;
+    let n = p.n();
+    let mut out = phases(&p, reps);
+    // Everything else with our order as exported (the one RoutingKit also
+    // ran with), so both engines search the same hierarchy.
+    let mut rank = vec![0u32; n];
+    for (r, l) in read(dir, "our_order.txt")?.lines().enumerate() {
+        rank[l.trim().parse::<usize>()?] = r as u32;
+    }
+    let c = order::contract(n, &p.tail, &p.head, &rank);
+    let cch = Cch::new(&c, &p.tail, &p.head).map_err(anyhow::Error::msg)?;
+    let mut metric = Metric::new(&cch, p.weights());
+    let pairs: Vec<(u32, u32)> = read(dir, "pairs.txt")?
+        .lines()
+        .map(|l| ints(l).map(|v| (v[0], v[1])))
+        .collect::<Result<_>>()?;
+    let rk: Option<Vec<Option<u32>>> = read(dir, "rk_dist.txt").ok().map(|s| {
+        s.lines()
+            .map(|l| l.trim().parse().ok())
+            .collect()
+    });
+    let mut q = CchQuery::new(&cch);
+    let mut dist_p50 = vec![];
+    let mut dist_p99 = vec![];
+    let mut path_p50 = vec![];
+    let mut path_p99 = vec![];
+    let mut dists = vec![];
+    for _ in 0..reps {
+        let mut us = Vec::with_capacity(pairs.len());
+        dists.clear();
+        for &(s, t) in &pairs {
+            let t0 = Instant::now();
+            let d = q.distance(&cch, &metric, s, t);
+            us.push(t0.elapsed().as_secs_f64() * 1e6);
+            dists.push(d);
+        }
+        dist_p50.push(pct(&us, 0.5));
+        dist_p99.push(pct(&us, 0.99));
+        let mut us = Vec::with_capacity(pairs.len());
+        for &(s, t) in &pairs {
+            let t0 = Instant::now();
+            let r = q.path(&cch, &metric, &[(s, 0)], &[(t, 0)]);
+            // The node path, as RoutingKit returns it.
+            let nodes: Vec<u32> = r
+                .map(|r| r.steps.iter().map(|st| p.head[st.edge as usize]).collect())
+                .unwrap_or_default();
+            us.push(t0.elapsed().as_secs_f64() * 1e6);
+            std::hint::black_box(nodes);
+        }
+        path_p50.push(pct(&us, 0.5));
+        path_p99.push(pct(&us, 0.99));
+    }
+    let mismatches = rk
+        .as_ref()
+        .map(|rk| rk.iter().zip(&dists).filter(|(a, b)| a != b).count());
+    // Perfect customization and the query on the pruned metric.
+    let t0 = Instant::now();
+    let (perfect, removed) = metric.perfect(&cch);
+    let perfect_s = t0.elapsed().as_secs_f64();
+    let mut us = vec![];
+    for &(s, t) in &pairs {
+        let t0 = Instant::now();
+        std::hint::black_box(q.distance(&cch, &perfect, s, t));
+        us.push(t0.elapsed().as_secs_f64() * 1e6);
+    }
+    let perfect_p50 = pct(&us, 0.5);
+    // Partial updates: block the arcs of the hazard squares, then restore.
+    let mut partial = serde_json::Map::new();
+    for name in ["blocked_1km", "blocked_5km"] {
+        let Ok(text) = read(dir, &format!("{name}.txt")) else {
+            continue;
+        };
+        let blocked: Vec<u32> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
+        let mut is_blocked = vec![false; p.tail.len()];
+        for &a in &blocked {
+            is_blocked[a as usize] = true;
+        }
+        let (mut t_up, mut t_back, mut arcs_changed) = (vec![], vec![], 0);
+        for _ in 0..reps {
+            let t0 = Instant::now();
+            arcs_changed = metric.update(&cch, &blocked, |a| {
+                [if is_blocked[a as usize] { INFINITY } else { p.w[a as usize] }, INFINITY]
+            });
+            t_up.push(t0.elapsed().as_secs_f64() * 1e3);
+            let t0 = Instant::now();
+            metric.update(&cch, &blocked, p.weights());
+            t_back.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+        partial.insert(
+            name.into(),
+            json!({"arcs_blocked": blocked.len(), "cch_arcs_changed": arcs_changed,
+                   "update_ms": median(t_up.clone()), "update_ms_runs": t_up,
+                   "restore_ms": median(t_back)}),
+        );
+    }
+    let o = out.as_object_mut().expect("object");
+    o.insert("queries".into(), json!(pairs.len()));
+    o.insert("query_distance_p50_us".into(), json!(median(dist_p50.clone())));
+    o.insert("query_distance_p99_us".into(), json!(median(dist_p99)));
+    o.insert("query_distance_p50_us_runs".into(), json!(dist_p50));
+    o.insert("query_path_p50_us".into(), json!(median(path_p50.clone())));
+    o.insert("query_path_p99_us".into(), json!(median(path_p99)));
+    o.insert("query_path_p50_us_runs".into(), json!(path_p50));
+    o.insert("perfect_customization_s".into(), json!(perfect_s));
+    o.insert("perfect_arc_directions_removed".into(), json!(removed));
+    o.insert("query_distance_p50_us_perfect".into(), json!(perfect_p50));
+    o.insert("partial".into(), serde_json::Value::Object(partial));
+    o.insert("unreachable".into(), json!(dists.iter().filter(|d| d.is_none()).count()));
+    o.insert("mismatches_vs_routingkit".into(), json!(mismatches));
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}

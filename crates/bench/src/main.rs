@@ -5,9 +5,11 @@
 //!   corridor-bench routes GRAPH [N] [REPS]     route latency p50/p99, without and with 5 hazards
 //!   corridor-bench crosscheck GRAPH N OUT      our routes for N random pairs (without and
 //!                                              with 5 hazards) for scripts/crosscheck.py
+//!   corridor-bench hazard-change GRAPH [N] [REPS]  a new hazard, then N corridors re-routed
 //!   corridor-bench export GRAPH DIR            the car graph and our order as text, for
 //!                                              scripts/rk_same_graph.py (RoutingKit)
 //!   corridor-bench cch DIR [REPS]              every CCH phase on that same graph
+//!   corridor-bench tiled DIR K [REPS]          the same, on that graph tiled K x K
 
 use anyhow::{bail, Context, Result};
 use corridor_geo::LatLon;
@@ -183,6 +185,16 @@ fn cmd_routes(graph: &str, n: usize, reps: usize) -> Result<()> {
                    "p50_us_runs": p50s, "p99_us_runs": p99s, "no_route": failed}),
         );
     }
+    // The share of snapping: both endpoints, no search.
+    let mut us = Vec::with_capacity(n);
+    for &(a, b) in &qs {
+        let t = Instant::now();
+        let x = router.snap(&empty, corridor_routing::Endpoint::Origin, a, &opts);
+        let y = router.snap(&empty, corridor_routing::Endpoint::Destination, b, &opts);
+        us.push(t.elapsed().as_secs_f64() * 1e6);
+        std::hint::black_box((x.is_ok(), y.is_ok()));
+    }
+    out.insert("snap_both_p50_us".into(), json!(pct(&us, 0.5)));
     out.insert("queries".into(), json!(n));
     out.insert("reps".into(), json!(reps));
     out.insert("graph_load_and_prepare_ms".into(), json!(load_ms));
@@ -230,6 +242,107 @@ fn cmd_crosscheck(graph: &str, n: usize, out: &str) -> Result<()> {
     Ok(())
 }
 
+/// A hazard appears; every active corridor is routed again. Times the whole
+/// change: mapping the hazard onto the roads, deriving the metric by partial
+/// customization, and 100 full routes (snapping, query, unpacking, geometry).
+fn cmd_hazard_change(graph: &str, corridors: usize, reps: usize) -> Result<()> {
+    let (router, _) = load(graph)?;
+    let g = router.graph();
+    let nodes = main_nodes(&router);
+    // The hazard sits at the main network's node nearest its centroid, the
+    // way the peers' scripts place theirs.
+    let k = nodes.len().max(1) as f64;
+    let centre = LatLon::new(
+        nodes.iter().map(|&v| g.node_pos(v).lat).sum::<f64>() / k,
+        nodes.iter().map(|&v| g.node_pos(v).lon).sum::<f64>() / k,
+    );
+    let hub = nodes
+        .iter()
+        .copied()
+        .min_by(|&a, &b| {
+            corridor_geo::haversine_m(g.node_pos(a), centre)
+                .total_cmp(&corridor_geo::haversine_m(g.node_pos(b), centre))
+        })
+        .context("no nodes")?;
+    let c = g.node_pos(hub);
+    let opts = RouteOptions::default();
+    let empty = HazardLayer::empty(g);
+    let mut out = serde_json::Map::new();
+    for side in [1000.0, 5000.0] {
+        // Corridors whose ends lie outside the square (plus 200 m), the way
+        // the peers' scripts sample theirs.
+        let mut rng = Rng(11);
+        let far = |p: LatLon| {
+            let (dy, dx) = corridor_geo::degree_margins(c.lat, side / 2.0 + 200.0);
+            (p.lat - c.lat).abs() > dy || (p.lon - c.lon).abs() > dx
+        };
+        let mut qs = Vec::new();
+        while qs.len() < corridors {
+            let (a, b) = (
+                g.node_pos(nodes[rng.below(nodes.len())]),
+                g.node_pos(nodes[rng.below(nodes.len())]),
+            );
+            if far(a) && far(b) {
+                qs.push((a, b));
+            }
+        }
+        let before: Vec<Option<u64>> = qs
+            .iter()
+            .map(|&(a, b)| {
+                router
+                    .route(&empty, a, b, &opts)
+                    .ok()
+                    .map(|r| r.duration_ms)
+            })
+            .collect();
+        let (mut total, mut layer_ms, mut first_ms) = (vec![], vec![], vec![]);
+        let (mut changed, mut failed, mut touched) = (0, 0, 0);
+        for _ in 0..reps {
+            let set = HazardSet {
+                hazards: vec![Hazard {
+                    id: "shelling".into(),
+                    kind: HazardKind::Shelling,
+                    parts: vec![Part::square(c, side)],
+                    buffer_m: 0.0,
+                    validity: Validity::ALWAYS,
+                    effect: Effect::Block,
+                    source: "bench".into(),
+                }],
+            };
+            let t0 = Instant::now();
+            let layer = HazardLayer::new(g, router.index(), set);
+            layer_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+            let mut results = Vec::with_capacity(qs.len());
+            for (i, &(a, b)) in qs.iter().enumerate() {
+                results.push(
+                    router
+                        .route(&layer, a, b, &opts)
+                        .ok()
+                        .map(|r| r.duration_ms),
+                );
+                if i == 0 {
+                    first_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+                }
+            }
+            total.push(t0.elapsed().as_secs_f64() * 1e3);
+            changed = results.iter().zip(&before).filter(|(x, y)| x != y).count();
+            failed = results.iter().filter(|x| x.is_none()).count();
+            touched = layer.edges_touched();
+        }
+        out.insert(
+            format!("square_{}m", side as u32),
+            json!({"corridors": corridors, "total_ms": median(total.clone()), "total_ms_runs": total,
+                   "map_hazard_ms": median(layer_ms), "map_and_first_route_ms": median(first_ms),
+                   "edges_touched": touched, "routes_changed": changed, "no_route": failed}),
+        );
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::Value::Object(out))?
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
@@ -237,10 +350,12 @@ fn main() -> Result<()> {
         Some("import") if args.len() >= 2 => cmd_import(&args[1]),
         Some("routes") if args.len() >= 2 => cmd_routes(&args[1], num(2, 1000), num(3, 3)),
         Some("crosscheck") if args.len() >= 4 => cmd_crosscheck(&args[1], num(2, 200), &args[3]),
+        Some("hazard-change") if args.len() >= 2 => cmd_hazard_change(&args[1], num(2, 100), num(3, 3)),
         Some("export") if args.len() >= 3 => same_graph::export(&args[1], &args[2]),
         Some("cch") if args.len() >= 2 => same_graph::cch(&args[1], num(2, 3)),
+        Some("tiled") if args.len() >= 3 => same_graph::tiled(&args[1], num(2, 2), num(3, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]"
         ),
     }
 }

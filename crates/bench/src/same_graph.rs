@@ -72,7 +72,12 @@ impl Plain {
     pub fn write(&self, dir: &Path) -> Result<()> {
         let mut s = String::new();
         for i in 0..self.n() {
-            writeln!(s, "{:.7} {:.7}", self.lat[i] as f64 * 1e-7, self.lon[i] as f64 * 1e-7)?;
+            writeln!(
+                s,
+                "{:.7} {:.7}",
+                self.lat[i] as f64 * 1e-7,
+                self.lon[i] as f64 * 1e-7
+            )?;
         }
         std::fs::write(dir.join("nodes.txt"), s)?;
         let mut s = String::new();
@@ -115,7 +120,8 @@ impl Plain {
 }
 
 fn read(dir: &Path, name: &str) -> Result<String> {
-    std::fs::read_to_string(dir.join(name)).with_context(|| format!("reading {}/{name}", dir.display()))
+    std::fs::read_to_string(dir.join(name))
+        .with_context(|| format!("reading {}/{name}", dir.display()))
 }
 
 fn ints(l: &str) -> Result<Vec<u32>> {
@@ -138,7 +144,8 @@ fn pct(v: &[f64], p: f64) -> f64 {
 
 /// `export GRAPH DIR`.
 pub fn export(graph: &str, dir: &str) -> Result<()> {
-    let g = RoadGraph::from_bytes(&std::fs::read(graph).with_context(|| format!("reading {graph}"))?)?;
+    let g =
+        RoadGraph::from_bytes(&std::fs::read(graph).with_context(|| format!("reading {graph}"))?)?;
     let dir = Path::new(dir);
     std::fs::create_dir_all(dir)?;
     let p = Plain::car(&g);
@@ -176,7 +183,7 @@ pub fn phases(p: &Plain, reps: usize) -> serde_json::Value {
         let c = order::contract(n, &p.tail, &p.head, &rank);
         t_contract.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        let h = Cch::new(&c, &p.tail, &p.head).expect("own contraction");
+        let h = Cch::new(&c, &p.tail, &p.head, |_| true).expect("own contraction");
         t_derive.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         let m = Metric::new(&h, p.weights());
@@ -209,17 +216,15 @@ pub fn cch(dir: &str, reps: usize) -> Result<()> {
         rank[l.trim().parse::<usize>()?] = r as u32;
     }
     let c = order::contract(n, &p.tail, &p.head, &rank);
-    let cch = Cch::new(&c, &p.tail, &p.head).map_err(anyhow::Error::msg)?;
+    let cch = Cch::new(&c, &p.tail, &p.head, |_| true).map_err(anyhow::Error::msg)?;
     let mut metric = Metric::new(&cch, p.weights());
     let pairs: Vec<(u32, u32)> = read(dir, "pairs.txt")?
         .lines()
         .map(|l| ints(l).map(|v| (v[0], v[1])))
         .collect::<Result<_>>()?;
-    let rk: Option<Vec<Option<u32>>> = read(dir, "rk_dist.txt").ok().map(|s| {
-        s.lines()
-            .map(|l| l.trim().parse().ok())
-            .collect()
-    });
+    let rk: Option<Vec<Option<u32>>> = read(dir, "rk_dist.txt")
+        .ok()
+        .map(|s| s.lines().map(|l| l.trim().parse().ok()).collect());
     let mut q = CchQuery::new(&cch);
     let mut dist_p50 = vec![];
     let mut dist_p99 = vec![];
@@ -280,7 +285,14 @@ pub fn cch(dir: &str, reps: usize) -> Result<()> {
         for _ in 0..reps {
             let t0 = Instant::now();
             arcs_changed = metric.update(&cch, &blocked, |a| {
-                [if is_blocked[a as usize] { INFINITY } else { p.w[a as usize] }, INFINITY]
+                [
+                    if is_blocked[a as usize] {
+                        INFINITY
+                    } else {
+                        p.w[a as usize]
+                    },
+                    INFINITY,
+                ]
             });
             t_up.push(t0.elapsed().as_secs_f64() * 1e3);
             let t0 = Instant::now();
@@ -296,7 +308,10 @@ pub fn cch(dir: &str, reps: usize) -> Result<()> {
     }
     let o = out.as_object_mut().expect("object");
     o.insert("queries".into(), json!(pairs.len()));
-    o.insert("query_distance_p50_us".into(), json!(median(dist_p50.clone())));
+    o.insert(
+        "query_distance_p50_us".into(),
+        json!(median(dist_p50.clone())),
+    );
     o.insert("query_distance_p99_us".into(), json!(median(dist_p99)));
     o.insert("query_distance_p50_us_runs".into(), json!(dist_p50));
     o.insert("query_path_p50_us".into(), json!(median(path_p50.clone())));
@@ -306,8 +321,200 @@ pub fn cch(dir: &str, reps: usize) -> Result<()> {
     o.insert("perfect_arc_directions_removed".into(), json!(removed));
     o.insert("query_distance_p50_us_perfect".into(), json!(perfect_p50));
     o.insert("partial".into(), serde_json::Value::Object(partial));
-    o.insert("unreachable".into(), json!(dists.iter().filter(|d| d.is_none()).count()));
+    o.insert(
+        "unreachable".into(),
+        json!(dists.iter().filter(|d| d.is_none()).count()),
+    );
     o.insert("mismatches_vs_routingkit".into(), json!(mismatches));
     println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+impl Plain {
+    /// Nodes of the strongly connected component of a node of highest
+    /// degree (forward and backward search from it).
+    fn main_scc(&self) -> Vec<bool> {
+        let n = self.n();
+        let mut deg = vec![0u32; n];
+        for &t in &self.tail {
+            deg[t as usize] += 1;
+        }
+        let root = (0..n).max_by_key(|&v| deg[v]).unwrap_or(0);
+        let reach = |from: &[u32], to: &[u32]| {
+            let mut adj = vec![Vec::new(); n];
+            for (&a, &b) in from.iter().zip(to) {
+                adj[a as usize].push(b);
+            }
+            let mut seen = vec![false; n];
+            let mut stack = vec![root as u32];
+            if n > 0 {
+                seen[root] = true;
+            }
+            while let Some(v) = stack.pop() {
+                for &u in &adj[v as usize] {
+                    if !seen[u as usize] {
+                        seen[u as usize] = true;
+                        stack.push(u);
+                    }
+                }
+            }
+            seen
+        };
+        let fwd = reach(&self.tail, &self.head);
+        let bwd = reach(&self.head, &self.tail);
+        fwd.iter().zip(&bwd).map(|(a, b)| *a && *b).collect()
+    }
+
+    /// `k × k` copies of this graph side by side, each joined to its east and
+    /// north neighbours by `links` two-way roads between the nodes nearest
+    /// the shared border: a synthetic country-sized network that keeps a
+    /// road network's local structure.
+    pub fn tiled(&self, k: usize, links: usize) -> Plain {
+        let n = self.n();
+        let (min_la, max_la) = (
+            self.lat.iter().min().copied().unwrap_or(0),
+            self.lat.iter().max().copied().unwrap_or(0),
+        );
+        let (min_lo, max_lo) = (
+            self.lon.iter().min().copied().unwrap_or(0),
+            self.lon.iter().max().copied().unwrap_or(0),
+        );
+        let (h, w) = (max_la - min_la + 1000, max_lo - min_lo + 1000);
+        let mut out = Plain {
+            lat: vec![],
+            lon: vec![],
+            tail: vec![],
+            head: vec![],
+            w: vec![],
+        };
+        for i in 0..k {
+            for j in 0..k {
+                for v in 0..n {
+                    out.lat.push(self.lat[v] + i as i32 * h);
+                    out.lon.push(self.lon[v] + j as i32 * w);
+                }
+                let off = ((i * k + j) * n) as u32;
+                for a in 0..self.tail.len() {
+                    out.tail.push(self.tail[a] + off);
+                    out.head.push(self.head[a] + off);
+                    out.w.push(self.w[a]);
+                }
+            }
+        }
+        // Border nodes: the `links` most eastern / western / northern /
+        // southern nodes of the main strongly connected component.
+        let main = self.main_scc();
+        let extreme = |key: &dyn Fn(usize) -> i64| {
+            let mut v: Vec<usize> = (0..n).filter(|&x| main[x]).collect();
+            v.sort_by_key(|&x| key(x));
+            v.truncate(links);
+            v
+        };
+        let east = extreme(&|x| -(self.lon[x] as i64));
+        let west = extreme(&|x| self.lon[x] as i64);
+        let north = extreme(&|x| -(self.lat[x] as i64));
+        let south = extreme(&|x| self.lat[x] as i64);
+        let mut join = |a: u32, b: u32| {
+            for (x, y) in [(a, b), (b, a)] {
+                out.tail.push(x);
+                out.head.push(y);
+                out.w.push(60_000);
+            }
+        };
+        for i in 0..k {
+            for j in 0..k {
+                let base = ((i * k + j) * n) as u32;
+                if j + 1 < k {
+                    let right = ((i * k + j + 1) * n) as u32;
+                    for l in 0..links {
+                        join(base + east[l] as u32, right + west[l] as u32);
+                    }
+                }
+                if i + 1 < k {
+                    let up = (((i + 1) * k + j) * n) as u32;
+                    for l in 0..links {
+                        join(base + north[l] as u32, up + south[l] as u32);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `tiled DIR K [REPS]`: the exported graph tiled `K × K`, every phase timed.
+pub fn tiled(dir: &str, k: usize, reps: usize) -> Result<()> {
+    let p = Plain::read(Path::new(dir))?.tiled(k, 12);
+    let n = p.n();
+    let mut out = phases(&p, reps);
+    let rank = p.order();
+    let c = order::contract(n, &p.tail, &p.head, &rank);
+    let cch = Cch::new(&c, &p.tail, &p.head, |_| true).map_err(anyhow::Error::msg)?;
+    let mut metric = Metric::new(&cch, p.weights());
+    let mut q = CchQuery::new(&cch);
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = |m: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % m as u64) as u32
+    };
+    let pairs: Vec<(u32, u32)> = (0..2000).map(|_| (next(n), next(n))).collect();
+    let (mut dist, mut path) = (vec![], vec![]);
+    for &(s, t) in &pairs {
+        let t0 = Instant::now();
+        std::hint::black_box(q.distance(&cch, &metric, s, t));
+        dist.push(t0.elapsed().as_secs_f64() * 1e6);
+    }
+    let reachable = pairs
+        .iter()
+        .filter(|&&(s, t)| q.distance(&cch, &metric, s, t).is_some())
+        .count();
+    for &(s, t) in &pairs {
+        let t0 = Instant::now();
+        std::hint::black_box(q.path(&cch, &metric, &[(s, 0)], &[(t, 0)]));
+        path.push(t0.elapsed().as_secs_f64() * 1e6);
+    }
+    // The 1 km square of `blocked_1km.txt`, in the middle copy.
+    let per_copy_arcs = Plain::read(Path::new(dir))?.tail.len() as u32;
+    let copy = ((k / 2) * k + k / 2) as u32;
+    let blocked: Vec<u32> = read(Path::new(dir), "blocked_1km.txt")
+        .map(|s| {
+            s.lines()
+                .filter_map(|l| l.trim().parse::<u32>().ok())
+                .map(|a| copy * per_copy_arcs + a)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut is_blocked = vec![false; p.tail.len()];
+    for &a in &blocked {
+        is_blocked[a as usize] = true;
+    }
+    let mut t_up = vec![];
+    for _ in 0..reps {
+        let t0 = Instant::now();
+        metric.update(&cch, &blocked, |a| {
+            [
+                if is_blocked[a as usize] {
+                    INFINITY
+                } else {
+                    p.w[a as usize]
+                },
+                INFINITY,
+            ]
+        });
+        t_up.push(t0.elapsed().as_secs_f64() * 1e3);
+        metric.update(&cch, &blocked, p.weights());
+    }
+    let o = out.as_object_mut().expect("object");
+    o.insert("copies".into(), json!(k * k));
+    o.insert("random_pairs".into(), json!(pairs.len()));
+    o.insert("reachable_pairs".into(), json!(reachable));
+    o.insert("query_distance_p50_us".into(), json!(pct(&dist, 0.5)));
+    o.insert("query_path_p50_us".into(), json!(pct(&path, 0.5)));
+    o.insert("partial_1km_ms".into(), json!(median(t_up)));
+    o.insert("partial_1km_arcs".into(), json!(blocked.len()));
+    o.insert("peak_rss_mib".into(), json!(crate::peak_rss_mib()));
+    println!("{}", serde_json::to_string(&out)?);
     Ok(())
 }

@@ -117,11 +117,12 @@ fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Fai
         spinner.set_draw_target(ProgressDrawTarget::hidden());
     }
     let contracting = Instant::now();
-    let contraction = Cch::contraction_of(&graph);
+    let contractions = Cch::contractions_of(&graph);
     let contraction_seconds = contracting.elapsed().as_secs_f64();
     spinner.finish_and_clear();
-    let cch_arcs = contraction.up_head.len();
-    graph.contraction = Some(contraction);
+    let cch_arcs = contractions[Profile::Car.index()].up_head.len();
+    let cch_arcs_foot = contractions[Profile::Foot.index()].up_head.len();
+    graph.contractions = contractions;
     let bytes = graph.to_bytes();
     std::fs::write(output, &bytes)
         .map_err(|e| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", output.display())))?;
@@ -135,6 +136,7 @@ fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Fai
         seconds: started.elapsed().as_secs_f64(),
         contraction_seconds,
         cch_arcs,
+        cch_arcs_foot,
     })
 }
 

@@ -19,17 +19,19 @@ pub struct ImportSummary {
     pub seconds: f64,
     /// Time spent ordering and contracting for the routing hierarchy.
     pub contraction_seconds: f64,
-    /// Arcs of the chordal supergraph.
+    /// Arcs of the car hierarchy's chordal supergraph.
     pub cch_arcs: usize,
+    /// Arcs of the foot hierarchy's.
+    pub cch_arcs_foot: usize,
 }
 
 impl ImportSummary {
     pub fn human(&self) -> String {
         let s = &self.stats;
         format!(
-            "Imported {} in {:.2} s\n  {} of {} ways routable ({} clipped at the extract's edge), {} OSM nodes\n  graph: {} nodes, {} edges ({} for car, {} for foot)\n  routing hierarchy: {} arcs, ordered and contracted in {:.2} s\n  wrote {} ({:.1} MB)\n",
+            "Imported {} in {:.2} s\n  {} of {} ways routable ({} clipped at the extract's edge), {} OSM nodes\n  graph: {} nodes, {} edges ({} for car, {} for foot)\n  routing hierarchies: {} arcs for car, {} for foot, ordered and contracted in {:.2} s\n  wrote {} ({:.1} MB)\n",
             self.extract, self.seconds, s.ways_routable, s.ways_read, s.ways_clipped, s.osm_nodes,
-            s.nodes, s.edges, self.car_edges, self.foot_edges, self.cch_arcs, self.contraction_seconds,
+            s.nodes, s.edges, self.car_edges, self.foot_edges, self.cch_arcs, self.cch_arcs_foot, self.contraction_seconds,
             self.output, self.file_bytes as f64 / 1e6
         )
     }
@@ -41,7 +43,7 @@ impl ImportSummary {
             "ways_read": s.ways_read, "ways_routable": s.ways_routable, "ways_clipped": s.ways_clipped,
             "osm_nodes": s.osm_nodes, "nodes": s.nodes, "edges": s.edges,
             "car_edges": self.car_edges, "foot_edges": self.foot_edges, "file_bytes": self.file_bytes,
-            "cch_arcs": self.cch_arcs, "contraction_seconds": self.contraction_seconds,
+            "cch_arcs_car": self.cch_arcs, "cch_arcs_foot": self.cch_arcs_foot, "contraction_seconds": self.contraction_seconds,
         })
     }
 }

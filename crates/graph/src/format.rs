@@ -11,8 +11,8 @@
 //! | 32 | 32 | SHA-256 of the body |
 //! | 64 | … | body: sections, each a `u64` element count then the elements |
 //!
-//! The last section is the optional [`Contraction`](crate::Contraction): a
-//! `u64` marker (0 absent, 1 present), then `rank`, `first_up`, `up_head`.
+//! The last section holds the [`Contraction`](crate::Contraction)s, one per
+//! profile or none: a `u64` count, then for each `rank`, `first_up`, `up_head`.
 //! Version 2 added it; version 1 files are refused with a message to
 //! re-import.
 //!
@@ -93,14 +93,11 @@ impl RoadGraph {
         for s in &self.strings {
             put_str(&mut body, s);
         }
-        match &self.contraction {
-            None => put_u64(&mut body, 0),
-            Some(c) => {
-                put_u64(&mut body, 1);
-                put_u32s(&mut body, &c.rank);
-                put_u32s(&mut body, &c.first_up);
-                put_u32s(&mut body, &c.up_head);
-            }
+        put_u64(&mut body, self.contractions.len() as u64);
+        for c in &self.contractions {
+            put_u32s(&mut body, &c.rank);
+            put_u32s(&mut body, &c.first_up);
+            put_u32s(&mut body, &c.up_head);
         }
         let mut out = Vec::with_capacity(HEADER_LEN + body.len());
         out.extend_from_slice(MAGIC);
@@ -189,19 +186,14 @@ pub fn decode_body(body: &[u8]) -> Result<RoadGraph, GraphFileError> {
     }
     let n = r.count(8)?;
     g.strings = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
-    g.contraction = match r.count(0)? {
-        0 => None,
-        1 => Some(crate::Contraction {
+    let k = r.count(12)?;
+    for _ in 0..k {
+        g.contractions.push(crate::Contraction {
             rank: r.u32s()?,
             first_up: r.u32s()?,
             up_head: r.u32s()?,
-        }),
-        k => {
-            return Err(GraphFileError::Corrupt(format!(
-                "unknown contraction marker {k}"
-            )))
-        }
-    };
+        });
+    }
     if r.pos != body.len() {
         return Err(GraphFileError::Corrupt(
             "unexpected data after the last section".into(),

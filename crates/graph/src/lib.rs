@@ -140,10 +140,11 @@ pub struct RoadGraph {
     pub time_ms: [[Vec<u32>; 2]; 2],
     /// Names and refs; `strings[0]` is the empty string.
     pub strings: Vec<String>,
-    /// The metric-independent contraction of the road network, when it has
-    /// been computed (by `corridor import`); the routing crate builds its
-    /// customizable contraction hierarchy from it without re-ordering.
-    pub contraction: Option<Contraction>,
+    /// The metric-independent contraction of each profile's network
+    /// (indexed by [`Profile::index`]), when computed (by `corridor import`);
+    /// empty otherwise. The routing crate builds its customizable
+    /// contraction hierarchies from them without re-ordering.
+    pub contractions: Vec<Contraction>,
 }
 
 /// A node order and the chordal supergraph it induces: the metric-independent
@@ -168,8 +169,14 @@ impl Contraction {
     /// edges join `tail[e]` and `head[e]`: `rank` a permutation, sorted
     /// upward lists, the supergraph chordal (each node's upward neighbours,
     /// apart from its parent, are upward neighbours of the parent) and every
-    /// edge present as an arc.
-    pub fn validate(&self, n: usize, tail: &[u32], head: &[u32]) -> Result<(), String> {
+    /// edge for which `uses(e)` holds present as an arc.
+    pub fn validate(
+        &self,
+        n: usize,
+        tail: &[u32],
+        head: &[u32],
+        uses: impl Fn(usize) -> bool,
+    ) -> Result<(), String> {
         if self.rank.len() != n || self.first_up.len() != n + 1 {
             return Err("contraction arrays do not match the node count".into());
         }
@@ -203,7 +210,10 @@ impl Contraction {
                 }
             }
         }
-        for (&t, &h) in tail.iter().zip(head) {
+        for (e, (&t, &h)) in tail.iter().zip(head).enumerate() {
+            if !uses(e) {
+                continue;
+            }
             let (a, b) = (self.rank[t as usize], self.rank[h as usize]);
             if a != b && up(a.min(b) as usize).binary_search(&a.max(b)).is_err() {
                 return Err("contraction lacks an arc for an edge".into());
@@ -230,7 +240,10 @@ impl RoadGraph {
     }
 
     /// Shape of edge `e`, tail to head.
-    pub fn shape(&self, e: u32) -> impl ExactSizeIterator<Item = LatLon> + '_ {
+    pub fn shape(
+        &self,
+        e: u32,
+    ) -> impl DoubleEndedIterator<Item = LatLon> + ExactSizeIterator + '_ {
         let (a, b) = self.shape_range(e);
         (a..b).map(move |i| LatLon::from_e7(self.shape_lat[i], self.shape_lon[i]))
     }
@@ -349,8 +362,18 @@ impl RoadGraph {
         {
             return Err("a coordinate is out of range".into());
         }
-        if let Some(c) = &self.contraction {
-            c.validate(n, &self.edge_tail, &self.edge_head)?;
+        if !self.contractions.is_empty() {
+            if self.contractions.len() != 2 {
+                return Err("there must be one contraction per profile".into());
+            }
+            for p in [Profile::Car, Profile::Foot] {
+                self.contractions[p.index()].validate(
+                    n,
+                    &self.edge_tail,
+                    &self.edge_head,
+                    |e| self.usable(p, e as u32),
+                )?;
+            }
         }
         Ok(())
     }

@@ -26,7 +26,7 @@
 //! hazards that cut a route), the time-dependent Dijkstra answers.
 
 use crate::cch::{Cch, CchQuery, Metric, Step};
-use crate::search::{assemble, at, leg, Ends};
+use crate::search::{assemble, at, end_cost, leg, Ends};
 use crate::{HazardLayer, Route, RouteOptions, Router, Snap};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
 use std::sync::{Arc, Mutex};
@@ -38,10 +38,11 @@ const ROUNDS: usize = 4;
 
 /// The hierarchy, the base metrics and the caches of a [`Router`].
 pub(crate) struct CchEngine {
-    pub(crate) cch: Cch,
+    /// One hierarchy per profile, over the edges it may use.
+    pub(crate) cch: [Cch; 2],
     base: [Arc<Metric>; 2],
     cache: Mutex<Vec<Cached>>,
-    pool: Mutex<Vec<CchQuery>>,
+    pool: [Mutex<Vec<CchQuery>>; 2],
 }
 
 struct Cached {
@@ -51,7 +52,21 @@ struct Cached {
     metric: Arc<Metric>,
 }
 
-/// A path found through the hierarchy, with the legs it travels.
+/// What the hierarchy says about a route.
+pub(crate) enum Answer {
+    /// The exact route.
+    Route(Route),
+    /// No route even without hazards.
+    Disconnected,
+    /// Cut by hazards in force for good: the hazards on the boundary of
+    /// what the origin can reach (as the Dijkstra search names them).
+    Cut(Vec<u32>),
+    /// Blocked, or not provably exact under the time rule: ask Dijkstra.
+    Unsure,
+}
+
+/// A path found through the hierarchy, with the legs it travels (none when
+/// only the cost was asked for).
 struct Found {
     cost: u32,
     legs: Vec<crate::Traversal>,
@@ -59,14 +74,14 @@ struct Found {
 
 impl CchEngine {
     pub(crate) fn new(g: &RoadGraph) -> CchEngine {
-        let cch = Cch::for_graph(g);
+        let cch = [Profile::Car, Profile::Foot].map(|p| Cch::for_graph(g, p));
         let base = [Profile::Car, Profile::Foot]
-            .map(|p| Arc::new(Metric::new(&cch, |e| base_weights(g, p, e))));
+            .map(|p| Arc::new(Metric::new(&cch[p.index()], |e| base_weights(g, p, e))));
         CchEngine {
             cch,
             base,
             cache: Mutex::new(Vec::new()),
-            pool: Mutex::new(Vec::new()),
+            pool: [Mutex::new(Vec::new()), Mutex::new(Vec::new())],
         }
     }
 
@@ -103,7 +118,7 @@ impl CchEngine {
         changed.sort_unstable();
         changed.dedup();
         let mut m = (*self.base[p.index()]).clone();
-        m.update(&self.cch, &changed, |e| {
+        m.update(&self.cch[p.index()], &changed, |e| {
             hazard_weights(g, layer, p, &mask, e)
         });
         let m = Arc::new(m);
@@ -120,15 +135,16 @@ impl CchEngine {
         m
     }
 
-    fn with_query<R>(&self, f: impl FnOnce(&mut CchQuery) -> R) -> R {
-        let mut q = self
-            .pool
+    fn with_query<R>(&self, p: Profile, f: impl FnOnce(&Cch, &mut CchQuery) -> R) -> R {
+        let cch = &self.cch[p.index()];
+        let pool = &self.pool[p.index()];
+        let mut q = pool
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .pop()
-            .unwrap_or_else(|| CchQuery::new(&self.cch));
-        let r = f(&mut q);
-        self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(q);
+            .unwrap_or_else(|| CchQuery::new(cch));
+        let r = f(cch, &mut q);
+        pool.lock().unwrap_or_else(|e| e.into_inner()).push(q);
         r
     }
 }
@@ -162,6 +178,25 @@ fn mask(layer: &HazardLayer, active: &[u32]) -> Vec<bool> {
         m[h as usize] = true;
     }
     m
+}
+
+/// When every hazard that matters is in force from departure (plus the
+/// margin) for good, those hazards; `None` when some hazard starts later or
+/// ends.
+fn permanent(layer: &HazardLayer, opts: &RouteOptions) -> Option<Vec<u32>> {
+    let t = opts.depart_ms;
+    let mut out = Vec::new();
+    for h in 0..layer.set().len() as u32 {
+        let v = layer.set().hazards[h as usize].validity;
+        if layer.edges_of(h).is_empty() || v.until_ms <= t {
+            continue;
+        }
+        if v.from_ms > t.saturating_add(opts.margin_ms) || v.until_ms != i64::MAX {
+            return None;
+        }
+        out.push(h);
+    }
+    Some(out)
 }
 
 /// Hazards always met and hazards perhaps met by a trip leaving at
@@ -203,22 +238,127 @@ impl Router {
         s: &Snap,
         t: &Snap,
         opts: &RouteOptions,
-    ) -> Option<Route> {
+    ) -> Answer {
         let p = opts.profile;
         let g = self.graph();
-        let found = |active: &[u32]| self.cch_path(layer, s, t, p, active);
-        let free = found(&[])?;
-        let done = |f: Found| assemble(g, layer, opts, s.clone(), t.clone(), f.legs, f.cost);
+        let done = |f: Found| {
+            Answer::Route(assemble(
+                g,
+                layer,
+                opts,
+                s.clone(),
+                t.clone(),
+                f.legs,
+                f.cost,
+            ))
+        };
         if layer.edges_touched() == 0 {
-            return Some(done(free));
+            return match self.cch_path(layer, s, t, p, &[], true) {
+                Some(f) => done(f),
+                None => Answer::Disconnected,
+            };
         }
-        let mut bound = free.cost;
+        // The hazard-free cost: a lower bound, and the disconnected test.
+        let Some(free) = self.cch_path(layer, s, t, p, &[], false) else {
+            return Answer::Disconnected;
+        };
+        if let Some(active) = permanent(layer, opts) {
+            // Every hazard that matters is in force from departure for good:
+            // the static metric is the time rule for trips of any length.
+            return match self.cch_path(layer, s, t, p, &active, true) {
+                Some(f) => done(f),
+                None => Answer::Cut(self.cut_static(layer, s, t, p, &active)),
+            };
+        }
+        match self.route_bounded(layer, s, t, opts, free.cost) {
+            Some(f) => done(f),
+            None => Answer::Unsure,
+        }
+    }
+
+    /// The hazards that stop the origin from reaching the destination when
+    /// `active` are in force for good: those refusing an arc (or the last
+    /// stretch) out of the region the origin reaches, found by a plain
+    /// breadth-first search.
+    fn cut_static(
+        &self,
+        layer: &HazardLayer,
+        s: &Snap,
+        t: &Snap,
+        p: Profile,
+        active: &[u32],
+    ) -> Vec<u32> {
+        let g = self.graph();
+        let mask = mask(layer, active);
+        let cost = |e: u32, w: u32| layer.static_time(e, w, &mask);
+        let ends = Ends::new(g, p, s, t, cost);
+        let adj = self.adjacency(p);
+        let mut seen = vec![false; g.num_nodes()];
+        let mut queue: Vec<u32> = Vec::new();
+        for src in &ends.sources {
+            if !std::mem::replace(&mut seen[src.node as usize], true) {
+                queue.push(src.node);
+            }
+        }
+        let mut refused: Vec<(u32, u32)> = Vec::new();
+        let mut i = 0;
+        while i < queue.len() {
+            let v = queue[i];
+            i += 1;
+            for a in adj.out(v) {
+                match cost(a.edge, a.weight) {
+                    Ok(_) => {
+                        if !std::mem::replace(&mut seen[a.head as usize], true) {
+                            queue.push(a.head);
+                        }
+                    }
+                    Err(h) => refused.push((a.head, h)),
+                }
+            }
+        }
+        let mut cut: Vec<u32> = refused
+            .into_iter()
+            .filter(|&(head, _)| !seen[head as usize])
+            .map(|x| x.1)
+            .collect();
+        if let crate::search::Target::Edge {
+            edge,
+            from_tail,
+            from_head,
+        } = ends.target
+        {
+            let (tail, head) = (g.edge_tail[edge as usize], g.edge_head[edge as usize]);
+            for (v, dir, share) in [
+                (tail, Dir::Forward, from_tail),
+                (head, Dir::Backward, from_head),
+            ] {
+                if seen[v as usize] {
+                    if let Some(Err(h)) = end_cost(g, p, edge, dir, share, cost) {
+                        cut.push(h);
+                    }
+                }
+            }
+        }
+        cut
+    }
+
+    /// The rounds of the module docs, from a first duration bound.
+    fn route_bounded(
+        &self,
+        layer: &HazardLayer,
+        s: &Snap,
+        t: &Snap,
+        opts: &RouteOptions,
+        mut bound: u32,
+    ) -> Option<Found> {
+        let p = opts.profile;
+        let found = |active: &[u32]| self.cch_path(layer, s, t, p, active, true);
         for _ in 0..ROUNDS {
             let (always, uncertain) = classify(layer, p, opts, bound);
             if uncertain.is_empty() {
                 let r = found(&always)?;
                 if r.cost <= bound {
-                    return Some(done(r));
+                    return Some(r);
                 }
                 bound = r.cost;
                 continue;
@@ -231,9 +371,9 @@ impl Router {
                 bound = upper.cost;
                 continue;
             }
-            let lower = found(&always)?;
+            let lower = self.cch_path(layer, s, t, p, &always, false)?;
             if lower.cost == upper.cost {
-                return Some(done(upper));
+                return Some(upper);
             }
             return None;
         }
@@ -241,7 +381,7 @@ impl Router {
     }
 
     /// Shortest path under the static metric of the `active` hazards,
-    /// between snapped points, with its legs.
+    /// between snapped points, with its legs when `legs` is set.
     fn cch_path(
         &self,
         layer: &HazardLayer,
@@ -249,6 +389,7 @@ impl Router {
         t: &Snap,
         p: Profile,
         active: &[u32],
+        legs: bool,
     ) -> Option<Found> {
         let g = self.graph();
         let eng = &self.cch;
@@ -259,7 +400,18 @@ impl Router {
         let sources: Vec<(u32, u32)> = ends.sources.iter().map(|x| (x.node, x.cost)).collect();
         let targets = ends.target_seeds(g, p, cost);
         let seeds: Vec<(u32, u32)> = targets.iter().map(|&(v, _, c)| (v, c)).collect();
-        let path = eng.with_query(|q| q.path(&eng.cch, &metric, &sources, &seeds));
+        if !legs {
+            let cost = eng.with_query(p, |cch, q| q.cost(cch, &metric, &sources, &seeds));
+            let best = match (cost, ends.direct) {
+                (Some(a), Some((b, _))) => a.min(b),
+                (a, b) => a.or(b.map(|x| x.0))?,
+            };
+            return Some(Found {
+                cost: best,
+                legs: Vec::new(),
+            });
+        }
+        let path = eng.with_query(p, |cch, q| q.path(cch, &metric, &sources, &seeds));
         let via = path.filter(|x| ends.direct.is_none_or(|(c, _)| x.cost < c));
         let Some(path) = via else {
             let (c, dir) = ends.direct?;
@@ -302,9 +454,9 @@ impl Router {
         })
     }
 
-    /// The hierarchy of this router.
-    pub fn cch(&self) -> &Cch {
-        &self.cch.cch
+    /// The hierarchy of a profile.
+    pub fn cch(&self, profile: Profile) -> &Cch {
+        &self.cch.cch[profile.index()]
     }
 
     /// The metric of `profile` with the hazards `active` (sorted indices

@@ -15,6 +15,8 @@ pub struct HazardLayer {
     set: HazardSet,
     first: Vec<u32>,
     hazards: Vec<u32>,
+    /// Number of edges touched by at least one hazard.
+    touched: usize,
     /// Edges of each hazard: `edges[first_edge[h]..first_edge[h+1]]`.
     first_edge: Vec<u32>,
     edges: Vec<u32>,
@@ -86,8 +88,10 @@ impl HazardLayer {
                 *slot = (*slot).max(worst);
             }
         }
+        let touched = first.windows(2).filter(|w| w[1] > w[0]).count();
         HazardLayer {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            touched,
             set,
             first,
             hazards,
@@ -134,7 +138,7 @@ impl HazardLayer {
 
     /// Number of edges touched by at least one hazard.
     pub fn edges_touched(&self) -> usize {
-        self.first.windows(2).filter(|w| w[1] > w[0]).count()
+        self.touched
     }
 
     /// Applies the time rule (crate docs) to traversing edge `e` of base time

@@ -151,6 +151,8 @@ pub struct Router {
     index: SegmentIndex,
     adj: [Adjacency; 2],
     component_size: [Vec<u32>; 2],
+    /// Size of each profile's largest component.
+    largest_component: [u32; 2],
     cch: engine::CchEngine,
 }
 
@@ -171,6 +173,9 @@ impl Router {
             graph,
             index,
             adj,
+            largest_component: component_size
+                .each_ref()
+                .map(|s| s.iter().copied().max().unwrap_or(0)),
             component_size,
             cch,
         }

@@ -1,6 +1,7 @@
 //! Dijkstra from a position on an edge to a position on an edge, under the
 //! time rule of the crate docs, and the assembly of the route it finds.
 
+use crate::engine::Answer;
 use crate::{Endpoint, Engine, HazardLayer, RouteError, RouteOptions, Router, Snap};
 use corridor_geo::{haversine_m, LatLon};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
@@ -284,7 +285,7 @@ pub(crate) fn partial(w: u32, share: f64) -> u32 {
 /// Cost of the last stretch of a route: `share` of `edge` travelled in `dir`
 /// to the destination point, under `cost` (the hazard rule in force).
 /// `None` when the profile cannot travel it that way.
-fn end_cost(
+pub(crate) fn end_cost(
     g: &RoadGraph,
     p: Profile,
     edge: u32,
@@ -429,40 +430,41 @@ impl Router {
         to: LatLon,
         opts: &RouteOptions,
     ) -> Result<Route, RouteError> {
-        let mut search = Search::new(self.graph().num_nodes());
-        self.route_with(&mut search, layer, from, to, opts)
-    }
-
-    pub(crate) fn route_with(
-        &self,
-        search: &mut Search,
-        layer: &HazardLayer,
-        from: LatLon,
-        to: LatLon,
-        opts: &RouteOptions,
-    ) -> Result<Route, RouteError> {
         let s = self.snap(layer, Endpoint::Origin, from, opts)?;
         let t = self.snap(layer, Endpoint::Destination, to, opts)?;
-        if opts.engine == Engine::Cch {
-            if let Some(route) = self.route_cch(layer, &s, &t, opts) {
-                return Ok(route);
+        let answer = match opts.engine {
+            Engine::Cch => self.route_cch(layer, &s, &t, opts),
+            Engine::Dijkstra => Answer::Unsure,
+        };
+        let disconnected = || RouteError::Disconnected {
+            profile: opts.profile.name(),
+        };
+        let mut cut = match answer {
+            Answer::Route(route) => return Ok(route),
+            Answer::Disconnected => return Err(disconnected()),
+            Answer::Cut(cut) => cut,
+            Answer::Unsure => {
+                let search = &mut Search::new(self.graph().num_nodes());
+                if let Some(route) = self.route_snapped(search, layer, &s, &t, opts) {
+                    return Ok(route);
+                }
+                let cut: Vec<u32> = search
+                    .blocked
+                    .iter()
+                    .filter(|(head, _)| *head == NONE || search.dist[*head as usize] >= INFINITY)
+                    .map(|x| x.1)
+                    .collect();
+                // The hierarchy answers "unsure" only after it has found a
+                // hazard-free route.
+                let empty = HazardLayer::empty(self.graph());
+                if opts.engine == Engine::Dijkstra
+                    && self.route_snapped(search, &empty, &s, &t, opts).is_none()
+                {
+                    return Err(disconnected());
+                }
+                cut
             }
-        }
-        if let Some(route) = self.route_snapped(search, layer, &s, &t, opts) {
-            return Ok(route);
-        }
-        let mut cut: Vec<u32> = search
-            .blocked
-            .iter()
-            .filter(|(head, _)| *head == NONE || search.dist[*head as usize] >= INFINITY)
-            .map(|x| x.1)
-            .collect();
-        let empty = HazardLayer::empty(self.graph());
-        if self.route_snapped(search, &empty, &s, &t, opts).is_none() {
-            return Err(RouteError::Disconnected {
-                profile: opts.profile.name(),
-            });
-        }
+        };
         cut.sort_unstable();
         cut.dedup();
         if cut.is_empty() {
@@ -591,7 +593,14 @@ pub(crate) fn leg(
 /// The part of an edge's shape between two shares of its length, in the
 /// direction of travel.
 pub(crate) fn sub_shape(g: &RoadGraph, e: u32, from: f64, to: f64) -> Vec<LatLon> {
-    let pts: Vec<LatLon> = g.shape(e).collect();
+    let mut pts: Vec<LatLon> = g.shape(e).collect();
+    if (from, to) == (0.0, 1.0) {
+        return pts;
+    }
+    if (from, to) == (1.0, 0.0) {
+        pts.reverse();
+        return pts;
+    }
     let (lo, hi) = if from <= to { (from, to) } else { (to, from) };
     let mut cum = vec![0.0];
     for w in pts.windows(2) {
@@ -642,24 +651,39 @@ pub(crate) fn assemble(
     let mut roads: Vec<RoadStretch> = Vec::new();
     let mut way_ids: Vec<i64> = Vec::new();
     let mut slowed: Vec<u32> = Vec::new();
-    for l in &legs {
-        for p in sub_shape(g, l.edge, l.from_frac, l.to_frac) {
-            if geometry.last() != Some(&p) {
-                geometry.push(p);
-            }
+    let mut push = |p: LatLon| {
+        if geometry.last() != Some(&p) {
+            geometry.push(p);
         }
-        let (name, rf) = (g.name(l.edge), g.road_ref(l.edge));
+    };
+    // Name and ref string ids of the current stretch.
+    let mut stretch = (u32::MAX, u32::MAX);
+    for l in &legs {
+        let full = (l.from_frac, l.to_frac);
+        if full == (0.0, 1.0) {
+            g.shape(l.edge).for_each(&mut push);
+        } else if full == (1.0, 0.0) {
+            g.shape(l.edge).rev().for_each(&mut push);
+        } else {
+            sub_shape(g, l.edge, l.from_frac, l.to_frac)
+                .into_iter()
+                .for_each(&mut push);
+        }
+        let key = (g.edge_name[l.edge as usize], g.edge_ref[l.edge as usize]);
         match roads.last_mut() {
-            Some(r) if r.name == name && r.road_ref == rf => {
+            Some(r) if key == stretch => {
                 r.distance_m += l.length_m;
                 r.duration_ms += l.duration_ms as u64;
             }
-            _ => roads.push(RoadStretch {
-                name: name.to_string(),
-                road_ref: rf.to_string(),
-                distance_m: l.length_m,
-                duration_ms: l.duration_ms as u64,
-            }),
+            _ => {
+                stretch = key;
+                roads.push(RoadStretch {
+                    name: g.name(l.edge).to_string(),
+                    road_ref: g.road_ref(l.edge).to_string(),
+                    distance_m: l.length_m,
+                    duration_ms: l.duration_ms as u64,
+                })
+            }
         }
         let way = g.edge_way[l.edge as usize];
         if way_ids.last() != Some(&way) {

@@ -90,6 +90,9 @@ pub(crate) fn frac_along(g: &RoadGraph, e: u32, seg: u32, t: f64) -> f64 {
     ((before + here) / total).clamp(0.0, 1.0)
 }
 
+/// Radius of the first snapping circle, in metres.
+const SNAP_FIRST_RADIUS_M: f64 = 60.0;
+
 impl Router {
     /// Snaps `p` to the nearest road that the profile may use and that no
     /// blocking hazard closes, preferring the main network over islands.
@@ -128,21 +131,6 @@ impl Router {
         }) {
             return Err(in_hazard(h, true));
         }
-        let hits: Vec<_> = self
-            .index()
-            .within(g, p, opts.max_snap_m)
-            .into_iter()
-            .filter(|h| g.usable(profile, h.edge))
-            .collect();
-        if hits.is_empty() {
-            return Err(RouteError::OffMap {
-                endpoint,
-                point: p,
-                profile: profile.name(),
-                max_snap_m: opts.max_snap_m,
-                nearest_m: self.nearest_usable_m(p, profile),
-            });
-        }
         let blocked = |e: u32| -> Option<u32> {
             let w = [Dir::Forward, Dir::Backward]
                 .into_iter()
@@ -156,11 +144,40 @@ impl Router {
             }
         };
         let sizes = &self.component_size[profile.index()];
-        let largest = sizes.iter().copied().max().unwrap_or(0);
+        let largest = self.largest_component[profile.index()];
         let main =
             |e: u32| sizes[g.edge_tail[e as usize] as usize] >= MAIN_COMPONENT_NODES.min(largest);
-        let open: Vec<_> = hits.iter().filter(|h| blocked(h.edge).is_none()).collect();
-        let Some(best) = open.iter().find(|h| main(h.edge)).or(open.first()) else {
+        // Search in growing circles: the nearest open road of the main
+        // network within a circle is the nearest one within the limit, so
+        // the common case never looks at the thousands of segments of a
+        // whole kilometre of city.
+        let mut radius = SNAP_FIRST_RADIUS_M.min(opts.max_snap_m);
+        let (hits, best) = loop {
+            let hits: Vec<_> = self
+                .index()
+                .within(g, p, radius)
+                .into_iter()
+                .filter(|h| g.usable(profile, h.edge))
+                .collect();
+            let found = hits
+                .iter()
+                .position(|h| main(h.edge) && blocked(h.edge).is_none());
+            if found.is_some() || radius >= opts.max_snap_m {
+                let best = found.or_else(|| hits.iter().position(|h| blocked(h.edge).is_none()));
+                break (hits, best);
+            }
+            radius = (radius * 4.0).min(opts.max_snap_m);
+        };
+        if hits.is_empty() {
+            return Err(RouteError::OffMap {
+                endpoint,
+                point: p,
+                profile: profile.name(),
+                max_snap_m: opts.max_snap_m,
+                nearest_m: self.nearest_usable_m(p, profile),
+            });
+        }
+        let Some(best) = best.map(|i| &hits[i]) else {
             return Err(in_hazard(blocked(hits[0].edge).unwrap_or(0), false));
         };
         Ok(Snap {

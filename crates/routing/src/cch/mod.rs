@@ -34,7 +34,7 @@ mod query;
 pub use metric::{EdgeWeights, Metric};
 pub use query::{CchQuery, Path, Step};
 
-use corridor_graph::{Contraction, RoadGraph};
+use corridor_graph::{Contraction, Profile, RoadGraph};
 
 pub use corridor_graph::INFINITY;
 
@@ -71,34 +71,59 @@ pub struct Cch {
     pub(crate) input_edge: Vec<u32>,
 }
 
+/// The edges a profile may use, as tail and head arrays.
+fn profile_edges(g: &RoadGraph, p: Profile) -> (Vec<u32>, Vec<u32>) {
+    (0..g.num_edges())
+        .filter(|&e| g.usable(p, e as u32))
+        .map(|e| (g.edge_tail[e], g.edge_head[e]))
+        .unzip()
+}
+
 impl Cch {
-    /// Computes the order and contraction of `g` (phases 1 and 2) over all
-    /// its edges, whatever profile may use them.
-    pub fn contraction_of(g: &RoadGraph) -> Contraction {
-        let rank = order::nested_dissection(
-            g.num_nodes(),
-            &g.edge_tail,
-            &g.edge_head,
-            &g.node_lat,
-            &g.node_lon,
-        );
-        order::contract(g.num_nodes(), &g.edge_tail, &g.edge_head, &rank)
+    /// Computes the order and contraction (phases 1 and 2) of the network
+    /// `profile` may use: each profile gets its own hierarchy, so that car
+    /// queries never walk footpaths.
+    pub fn contraction_of(g: &RoadGraph, profile: Profile) -> Contraction {
+        let (tail, head) = profile_edges(g, profile);
+        let rank = order::nested_dissection(g.num_nodes(), &tail, &head, &g.node_lat, &g.node_lon);
+        order::contract(g.num_nodes(), &tail, &head, &rank)
     }
 
-    /// Builds the hierarchy of a graph from its stored contraction, or
-    /// computes one when the graph has none.
-    pub fn for_graph(g: &RoadGraph) -> Cch {
-        match &g.contraction {
-            Some(c) => Cch::new(c, &g.edge_tail, &g.edge_head),
-            None => Cch::new(&Cch::contraction_of(g), &g.edge_tail, &g.edge_head),
+    /// Contractions of every profile, in [`Profile::index`] order, as
+    /// `RoadGraph::contractions` stores them.
+    pub fn contractions_of(g: &RoadGraph) -> Vec<Contraction> {
+        [Profile::Car, Profile::Foot]
+            .iter()
+            .map(|&p| Cch::contraction_of(g, p))
+            .collect()
+    }
+
+    /// Builds the hierarchy of a profile from the graph's stored contraction,
+    /// or computes one when the graph has none.
+    pub fn for_graph(g: &RoadGraph, profile: Profile) -> Cch {
+        let uses = |e: usize| g.usable(profile, e as u32);
+        match g.contractions.get(profile.index()) {
+            Some(c) => Cch::new(c, &g.edge_tail, &g.edge_head, uses),
+            None => Cch::new(
+                &Cch::contraction_of(g, profile),
+                &g.edge_tail,
+                &g.edge_head,
+                uses,
+            ),
         }
         .expect("a validated or freshly computed contraction covers every edge")
     }
 
     /// Derives the hierarchy from a contraction of the graph with edges
-    /// `tail[e] → head[e]`. Fails when an edge has no arc (the contraction
-    /// belongs to another graph).
-    pub fn new(c: &Contraction, tail: &[u32], head: &[u32]) -> Result<Cch, String> {
+    /// `tail[e] → head[e]`, of which those with `uses(e)` take part (the
+    /// others never get an arc). Fails when a used edge has no arc (the
+    /// contraction belongs to another graph).
+    pub fn new(
+        c: &Contraction,
+        tail: &[u32],
+        head: &[u32],
+        uses: impl Fn(usize) -> bool,
+    ) -> Result<Cch, String> {
         let n = c.rank.len();
         let m_arcs = c.up_head.len();
         let mut node = vec![0u32; n];
@@ -137,7 +162,7 @@ impl Cch {
         let mut input_deg = vec![0u32; m_arcs + 1];
         for e in 0..m {
             let (rt, rh) = (c.rank[tail[e] as usize], c.rank[head[e] as usize]);
-            if rt == rh {
+            if rt == rh || !uses(e) {
                 continue;
             }
             let (lo, hi) = (rt.min(rh), rt.max(rh));

@@ -100,6 +100,19 @@ impl CchQuery {
         r
     }
 
+    /// Cost between seed sets, as [`path`](Self::path) without the path.
+    pub fn cost(
+        &mut self,
+        cch: &Cch,
+        m: &Metric,
+        sources: &[(u32, u32)],
+        targets: &[(u32, u32)],
+    ) -> Option<u32> {
+        let r = self.run(cch, m, sources, targets).map(|x| x.0);
+        self.reset();
+        r
+    }
+
     /// Distances from the source seeds to each target node (`None` when
     /// unreachable): one forward walk, then one backward walk per target.
     pub fn one_to_many(

@@ -87,6 +87,18 @@ fn route_outputs_human_json_and_geojson() {
     assert!(v["arrive"].as_str().unwrap().ends_with("+03:00"));
     assert_eq!(v["geometry"]["type"], "LineString");
     assert!(v["distance_m"].as_f64().unwrap() > 3000.0);
+    // The reference engine gives the same route time.
+    let mut args = base.to_vec();
+    args.extend([
+        "--hazards",
+        hz.to_str().unwrap(),
+        "--json",
+        "--engine",
+        "dijkstra",
+    ]);
+    let w: serde_json::Value = serde_json::from_slice(&corridor(&args).stdout).unwrap();
+    assert_eq!(w["duration_s"], v["duration_s"]);
+    assert_eq!(w["arrive"], v["arrive"]);
     let mut args = base.to_vec();
     args.extend(["--geojson", "--profile", "foot"]);
     let out = corridor(&args);
@@ -179,6 +191,7 @@ fn bad_values_points_and_hazards() {
         "UTC offset",
     );
     check(&r(FROM, TO, &["--profile", "tank"]), 7, "not a profile");
+    check(&r(FROM, TO, &["--engine", "astar"]), 7, "not an engine");
     // Off the map: the Atlantic.
     check(&r("45.0,-30.0", TO, &[]), 8, "off the map");
     // Inside a blocking hazard, named.

@@ -9,7 +9,7 @@ use corridor_routing::{reference, HazardLayer, RouteError, RouteOptions, Router}
 /// (extract, graph nodes, graph edges, car edges, foot edges) as imported by
 /// tag policy 1. A change here is a change of policy or importer: update
 /// these numbers only on purpose.
-const EXTRACTS: &[(&str, usize, usize, usize, usize)] = &[
+pub const EXTRACTS: &[(&str, usize, usize, usize, usize)] = &[
     ("andorra", 2341, 2765, 2146, 2581),
     ("heidelberg", 31060, 40358, 18189, 39771),
     ("helsinki-center", 3292, 4381, 1387, 4377),
@@ -17,20 +17,20 @@ const EXTRACTS: &[(&str, usize, usize, usize, usize)] = &[
     ("tiny-finnish-town", 458, 536, 406, 512),
 ];
 
-fn import(name: &str) -> RoadGraph {
+pub fn import(name: &str) -> RoadGraph {
     let path = crate::data(&format!("osm/{name}.osm.pbf"));
     let (g, _) = corridor_osm::import(&path, &mut |_, _, _| {}).expect("import");
     g
 }
 
 /// A seeded splitmix64 generator: the same queries on every run.
-struct Rng(u64);
+pub struct Rng(u64);
 
-fn rng(seed: u64) -> Rng {
+pub fn rng(seed: u64) -> Rng {
     Rng(seed)
 }
 
-fn pick(rng: &mut Rng, n: usize) -> usize {
+pub fn pick(rng: &mut Rng, n: usize) -> usize {
     rng.0 = rng.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = rng.0;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -39,7 +39,7 @@ fn pick(rng: &mut Rng, n: usize) -> usize {
 }
 
 /// Random square hazards (300 m to 1.5 km) centred on random nodes.
-fn random_squares(g: &RoadGraph, rng: &mut Rng, k: usize) -> HazardSet {
+pub fn random_squares(g: &RoadGraph, rng: &mut Rng, k: usize) -> HazardSet {
     let mut set = HazardSet::default();
     for i in 0..k {
         let c = g.node_pos(pick(rng, g.num_nodes()) as u32);

@@ -2,6 +2,7 @@
 //! Fixtures: the real OSM extracts in `data/osm/` (ODbL, (c) OpenStreetMap
 //! contributors) and small files written by the tests themselves.
 
+mod cch;
 mod cli;
 mod extracts;
 

@@ -9,6 +9,7 @@
 //!   corridor-bench export GRAPH DIR            the car graph and our order as text, for
 //!                                              scripts/rk_same_graph.py (RoutingKit)
 //!   corridor-bench cch DIR [REPS]              every CCH phase on that same graph
+//!   corridor-bench prep GRAPH [REPS]          preprocessing time and memory per node
 //!   corridor-bench tiled DIR K [REPS]          the same, on that graph tiled K x K
 
 use anyhow::{bail, Context, Result};
@@ -353,9 +354,10 @@ fn main() -> Result<()> {
         Some("hazard-change") if args.len() >= 2 => cmd_hazard_change(&args[1], num(2, 100), num(3, 3)),
         Some("export") if args.len() >= 3 => same_graph::export(&args[1], &args[2]),
         Some("cch") if args.len() >= 2 => same_graph::cch(&args[1], num(2, 3)),
+        Some("prep") if args.len() >= 2 => same_graph::prep(&args[1], num(2, 3)),
         Some("tiled") if args.len() >= 3 => same_graph::tiled(&args[1], num(2, 2), num(3, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]"
         ),
     }
 }

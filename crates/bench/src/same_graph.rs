@@ -518,3 +518,35 @@ pub fn tiled(dir: &str, k: usize, reps: usize) -> Result<()> {
     println!("{}", serde_json::to_string(&out)?);
     Ok(())
 }
+
+/// `prep GRAPH`: every phase on the car network of a graph file, plus the
+/// time to build both profiles' hierarchies and base metrics as `route` and
+/// `serve` do when the file has no stored contraction.
+pub fn prep(graph: &str, reps: usize) -> Result<()> {
+    let mut g =
+        RoadGraph::from_bytes(&std::fs::read(graph).with_context(|| format!("reading {graph}"))?)?;
+    let p = Plain::car(&g);
+    let mut out = phases(&p, reps);
+    g.contractions.clear();
+    let t0 = Instant::now();
+    let contractions = Cch::contractions_of(&g);
+    let both = t0.elapsed().as_secs_f64();
+    g.contractions = contractions;
+    let t0 = Instant::now();
+    let router = corridor_routing::Router::new(g.clone());
+    let ready = t0.elapsed().as_secs_f64();
+    let o = out.as_object_mut().expect("object");
+    o.insert("graph".into(), json!(graph));
+    o.insert("all_nodes".into(), json!(g.num_nodes()));
+    o.insert("order_and_contract_both_profiles_s".into(), json!(both));
+    o.insert(
+        "router_ready_from_stored_contraction_s".into(),
+        json!(ready),
+    );
+    o.insert(
+        "foot_cch_arcs".into(),
+        json!(router.cch(Profile::Foot).num_arcs()),
+    );
+    println!("{}", serde_json::to_string(&out)?);
+    Ok(())
+}

@@ -26,6 +26,7 @@
 //! hazards that cut a route), the time-dependent Dijkstra answers.
 
 use crate::cch::{Cch, CchQuery, Metric, Step};
+use crate::cut::CutIndex;
 use crate::search::{assemble, at, end_cost, leg, Ends};
 use crate::{HazardLayer, Route, RouteOptions, Router, Snap};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
@@ -42,8 +43,13 @@ pub(crate) struct CchEngine {
     pub(crate) cch: [Cch; 2],
     base: [Arc<Metric>; 2],
     cache: Mutex<Vec<Cached>>,
+    /// Cut indexes of recent hazard sets, keyed like `cache`.
+    cuts: Mutex<Vec<(Key, Arc<CutIndex>)>>,
     pool: [Mutex<Vec<CchQuery>>; 2],
 }
+
+/// (profile, layer id, hazards in force).
+type Key = (Profile, u64, Vec<u32>);
 
 struct Cached {
     profile: Profile,
@@ -81,6 +87,7 @@ impl CchEngine {
             cch,
             base,
             cache: Mutex::new(Vec::new()),
+            cuts: Mutex::new(Vec::new()),
             pool: [Mutex::new(Vec::new()), Mutex::new(Vec::new())],
         }
     }
@@ -133,6 +140,34 @@ impl CchEngine {
             metric: m.clone(),
         });
         m
+    }
+
+    /// The cut index of `profile` with `active` in force, built by `build`
+    /// on first use and kept with the recent ones.
+    fn cut_index(
+        &self,
+        layer: &HazardLayer,
+        p: Profile,
+        active: &[u32],
+        build: impl FnOnce() -> CutIndex,
+    ) -> Arc<CutIndex> {
+        let key: Key = (p, layer.id(), active.to_vec());
+        if let Some((_, c)) = self
+            .cuts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|(k, _)| *k == key)
+        {
+            return c.clone();
+        }
+        let c = Arc::new(build());
+        let mut cuts = self.cuts.lock().unwrap_or_else(|e| e.into_inner());
+        if cuts.len() >= CACHE {
+            cuts.remove(0);
+        }
+        cuts.push((key, c.clone()));
+        c
     }
 
     fn with_query<R>(&self, p: Profile, f: impl FnOnce(&Cch, &mut CchQuery) -> R) -> R {
@@ -278,8 +313,8 @@ impl Router {
 
     /// The hazards that stop the origin from reaching the destination when
     /// `active` are in force for good: those refusing an arc (or the last
-    /// stretch) out of the region the origin reaches, found by a plain
-    /// breadth-first search.
+    /// stretch) out of the region the origin reaches, as the Dijkstra search
+    /// would name them, from the cut index of that hazard set (built once).
     fn cut_static(
         &self,
         layer: &HazardLayer,
@@ -292,35 +327,12 @@ impl Router {
         let mask = mask(layer, active);
         let cost = |e: u32, w: u32| layer.static_time(e, w, &mask);
         let ends = Ends::new(g, p, s, t, cost);
-        let adj = self.adjacency(p);
-        let mut seen = vec![false; g.num_nodes()];
-        let mut queue: Vec<u32> = Vec::new();
-        for src in &ends.sources {
-            if !std::mem::replace(&mut seen[src.node as usize], true) {
-                queue.push(src.node);
-            }
-        }
-        let mut refused: Vec<(u32, u32)> = Vec::new();
-        let mut i = 0;
-        while i < queue.len() {
-            let v = queue[i];
-            i += 1;
-            for a in adj.out(v) {
-                match cost(a.edge, a.weight) {
-                    Ok(_) => {
-                        if !std::mem::replace(&mut seen[a.head as usize], true) {
-                            queue.push(a.head);
-                        }
-                    }
-                    Err(h) => refused.push((a.head, h)),
-                }
-            }
-        }
-        let mut cut: Vec<u32> = refused
-            .into_iter()
-            .filter(|&(head, _)| !seen[head as usize])
-            .map(|x| x.1)
-            .collect();
+        let index = self.cch.cut_index(layer, p, active, || {
+            CutIndex::new(self.adjacency(p), |e, w| cost(e, w).err())
+        });
+        let sources: Vec<u32> = ends.sources.iter().map(|x| x.node).collect();
+        let reach = index.reach(&sources);
+        let mut cut = index.cut(&reach);
         if let crate::search::Target::Edge {
             edge,
             from_tail,
@@ -332,7 +344,7 @@ impl Router {
                 (tail, Dir::Forward, from_tail),
                 (head, Dir::Backward, from_head),
             ] {
-                if seen[v as usize] {
+                if index.reached(&reach, v) {
                     if let Some(Err(h)) = end_cost(g, p, edge, dir, share, cost) {
                         cut.push(h);
                     }

@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 pub mod cch;
+mod cut;
 mod engine;
 mod hazard_layer;
 pub mod reference;

@@ -2,10 +2,11 @@
 //! on stdout; BENCHMARKS.md records the figures with the commands.
 //!
 //!   corridor-bench import PBF                  import time (median of 3) and peak RSS
-//!   corridor-bench routes GRAPH [N] [REPS]     route latency p50/p99, without and with 5 hazards
+//!   corridor-bench routes GRAPH [N] [REPS] [ENGINE]  route latency p50/p99, without and with 5 hazards
 //!   corridor-bench crosscheck GRAPH N OUT      our routes for N random pairs (without and
 //!                                              with 5 hazards) for scripts/crosscheck.py
 //!   corridor-bench hazard-change GRAPH [N] [REPS]  a new hazard, then N corridors re-routed
+//!   corridor-bench time-windows GRAPH [K] [REPS]  hazards valid part of the day, K routes per departure
 //!   corridor-bench export GRAPH DIR            the car graph and our order as text, for
 //!                                              scripts/rk_same_graph.py (RoutingKit)
 //!   corridor-bench cch DIR [REPS]              every CCH phase on that same graph
@@ -151,7 +152,8 @@ fn cmd_import(pbf: &str) -> Result<()> {
     Ok(())
 }
 
-fn cmd_routes(graph: &str, n: usize, reps: usize) -> Result<()> {
+fn cmd_routes(graph: &str, n: usize, reps: usize, engine: &str) -> Result<()> {
+    let engine = corridor_routing::Engine::parse(engine).context("engine: cch or dijkstra")?;
     let (router, load_ms) = load(graph)?;
     let g = router.graph();
     let nodes = main_nodes(&router);
@@ -162,8 +164,12 @@ fn cmd_routes(graph: &str, n: usize, reps: usize) -> Result<()> {
     let layer = HazardLayer::new(g, router.index(), hazards);
     let layer_ms = t.elapsed().as_secs_f64() * 1000.0;
     let empty = HazardLayer::empty(g);
-    let opts = RouteOptions::default();
+    let opts = RouteOptions {
+        engine,
+        ..Default::default()
+    };
     let mut out = serde_json::Map::new();
+    out.insert("engine".into(), json!(format!("{engine:?}")));
     for (name, l) in [("no_hazards", &empty), ("five_1km_hazards", &layer)] {
         let mut p50s = Vec::new();
         let mut p99s = Vec::new();
@@ -344,20 +350,122 @@ fn cmd_hazard_change(graph: &str, corridors: usize, reps: usize) -> Result<()> {
     Ok(())
 }
 
+/// Hazards valid only part of the day, and departures every 10 minutes from
+/// 08:00 to 15:00 (+01:00): how the hierarchy answers each departure time,
+/// how often it customizes, and the Dijkstra engine on the same queries.
+fn cmd_time_windows(graph: &str, per_departure: usize, reps: usize) -> Result<()> {
+    let (router, _) = load(graph)?;
+    let g = router.graph();
+    let nodes = main_nodes(&router);
+    let mut rng = Rng(23);
+    let day = 1_646_463_600_000i64; // 2022-03-05T08:00:00+01:00
+    let hour = 3_600_000i64;
+    let mut set = squares(g, &nodes, &mut rng, 5, 1000.0);
+    let windows = [
+        (i64::MIN, i64::MAX),
+        (day + hour, day + 6 * hour),
+        (day + 3 * hour, day + 3 * hour + hour / 2),
+        (day + 4 * hour, i64::MAX),
+        (i64::MIN, day + 2 * hour + hour / 4),
+    ];
+    for (h, (a, b)) in set.hazards.iter_mut().zip(windows) {
+        h.validity = Validity {
+            from_ms: a,
+            until_ms: b,
+        };
+    }
+    let layer = HazardLayer::new(g, router.index(), set);
+    let departures: Vec<i64> = (0..=42).map(|k| day + k * 600_000).collect();
+    let qs: Vec<(i64, LatLon, LatLon)> = departures
+        .iter()
+        .flat_map(|&d| {
+            pairs(g, &nodes, &mut rng, per_departure)
+                .into_iter()
+                .map(move |(a, b)| (d, a, b))
+        })
+        .collect();
+    let run = |engine: corridor_routing::Engine| {
+        let mut us = Vec::with_capacity(qs.len());
+        let mut out = Vec::with_capacity(qs.len());
+        for &(d, a, b) in &qs {
+            let opts = RouteOptions {
+                depart_ms: d,
+                engine,
+                ..Default::default()
+            };
+            let t = Instant::now();
+            let r = router.route(&layer, a, b, &opts);
+            us.push(t.elapsed().as_secs_f64() * 1e6);
+            out.push(r.map(|r| (r.duration_ms, r.method)).map_err(|e| e.to_string()));
+        }
+        (us, out)
+    };
+    let before = router.engine_stats();
+    let (mut c50, mut c99, mut d50, mut d99) = (vec![], vec![], vec![], vec![]);
+    let (mut cch, mut dij) = (vec![], vec![]);
+    for _ in 0..reps {
+        let (us, out) = run(corridor_routing::Engine::Cch);
+        c50.push(pct(&us, 0.5));
+        c99.push(pct(&us, 0.99));
+        cch = out;
+        let (us, out) = run(corridor_routing::Engine::Dijkstra);
+        d50.push(pct(&us, 0.5));
+        d99.push(pct(&us, 0.99));
+        dij = out;
+    }
+    let after = router.engine_stats();
+    let agree = cch
+        .iter()
+        .zip(&dij)
+        .filter(|(a, b)| match (a, b) {
+            (Ok(x), Ok(y)) => x.0 == y.0,
+            (Err(x), Err(y)) => x == y,
+            _ => false,
+        })
+        .count();
+    let count = |m: corridor_routing::Method| {
+        cch.iter()
+            .filter(|r| r.as_ref().is_ok_and(|x| x.1 == m))
+            .count()
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "queries": qs.len(), "departures": departures.len(), "reps": reps,
+            "cch_p50_us": median(c50), "cch_p99_us": median(c99),
+            "dijkstra_p50_us": median(d50), "dijkstra_p99_us": median(d99),
+            "agree_with_dijkstra": agree,
+            "answered_static": count(corridor_routing::Method::Hierarchy),
+            "answered_bounds": count(corridor_routing::Method::HierarchyBounds),
+            "answered_dijkstra_fallback": count(corridor_routing::Method::Dijkstra),
+            "no_route": cch.iter().filter(|r| r.is_err()).count(),
+            "metrics_customized_all_reps": after.metrics_customized - before.metrics_customized,
+            "cut_indexes_all_reps": after.cut_indexes - before.cut_indexes,
+        }))?
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     match args.first().map(String::as_str) {
         Some("import") if args.len() >= 2 => cmd_import(&args[1]),
-        Some("routes") if args.len() >= 2 => cmd_routes(&args[1], num(2, 1000), num(3, 3)),
+        Some("routes") if args.len() >= 2 => cmd_routes(
+            &args[1],
+            num(2, 1000),
+            num(3, 3),
+            args.get(4).map_or("cch", String::as_str),
+        ),
         Some("crosscheck") if args.len() >= 4 => cmd_crosscheck(&args[1], num(2, 200), &args[3]),
         Some("hazard-change") if args.len() >= 2 => cmd_hazard_change(&args[1], num(2, 100), num(3, 3)),
+        Some("time-windows") if args.len() >= 2 => cmd_time_windows(&args[1], num(2, 25), num(3, 3)),
         Some("export") if args.len() >= 3 => same_graph::export(&args[1], &args[2]),
         Some("cch") if args.len() >= 2 => same_graph::cch(&args[1], num(2, 3)),
         Some("prep") if args.len() >= 2 => same_graph::prep(&args[1], num(2, 3)),
         Some("tiled") if args.len() >= 3 => same_graph::tiled(&args[1], num(2, 2), num(3, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]"
         ),
     }
 }

@@ -259,7 +259,11 @@ pub fn route(a: RouteArgs) -> Result<(), Failure> {
     let route = router
         .route(&layer, from, to, &opts)
         .map_err(route_failure)?;
-    tracing::info!(us = started.elapsed().as_micros() as u64, "route found");
+    tracing::info!(
+        us = started.elapsed().as_micros() as u64,
+        method = route.method.name(),
+        "route found"
+    );
     let view = output::RouteView::new(&router, &layer, &route, *depart.offset());
     if a.json {
         println!(

@@ -191,6 +191,7 @@ impl<'a> RouteView<'a> {
             })).collect::<Vec<_>>(),
             "osm_way_ids": r.way_ids,
             "slowed_by": r.slowed_by,
+            "method": r.method.name(),
             "hazards_in_force": self.layer.set().hazards.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
             "geometry": { "type": "LineString", "coordinates": r.geometry.iter().map(|p| lonlat(*p)).collect::<Vec<_>>() },
             "attribution": "Map data (c) OpenStreetMap contributors, ODbL",

@@ -28,7 +28,8 @@
 use crate::cch::{Cch, CchQuery, Metric, Step};
 use crate::cut::CutIndex;
 use crate::search::{assemble, at, end_cost, leg, Ends};
-use crate::{HazardLayer, Route, RouteOptions, Router, Snap};
+use crate::{Engine, EngineStats, HazardLayer, Method, Route, RouteOptions, Router, Snap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
 use std::sync::{Arc, Mutex};
 
@@ -46,6 +47,16 @@ pub(crate) struct CchEngine {
     /// Cut indexes of recent hazard sets, keyed like `cache`.
     cuts: Mutex<Vec<(Key, Arc<CutIndex>)>>,
     pool: [Mutex<Vec<CchQuery>>; 2],
+    stats: Counters,
+}
+
+#[derive(Default)]
+struct Counters {
+    metrics_customized: AtomicU64,
+    cut_indexes: AtomicU64,
+    static_routes: AtomicU64,
+    bounded_routes: AtomicU64,
+    dijkstra_fallbacks: AtomicU64,
 }
 
 /// (profile, layer id, hazards in force).
@@ -74,6 +85,7 @@ pub(crate) enum Answer {
 /// A path found through the hierarchy, with the legs it travels (none when
 /// only the cost was asked for).
 struct Found {
+    method: Method,
     cost: u32,
     legs: Vec<crate::Traversal>,
 }
@@ -88,6 +100,7 @@ impl CchEngine {
             base,
             cache: Mutex::new(Vec::new()),
             cuts: Mutex::new(Vec::new()),
+            stats: Counters::default(),
             pool: [Mutex::new(Vec::new()), Mutex::new(Vec::new())],
         }
     }
@@ -129,6 +142,7 @@ impl CchEngine {
             hazard_weights(g, layer, p, &mask, e)
         });
         let m = Arc::new(m);
+        self.stats.metrics_customized.fetch_add(1, Ordering::Relaxed);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= CACHE {
             cache.remove(0);
@@ -162,12 +176,20 @@ impl CchEngine {
             return c.clone();
         }
         let c = Arc::new(build());
+        self.stats.cut_indexes.fetch_add(1, Ordering::Relaxed);
         let mut cuts = self.cuts.lock().unwrap_or_else(|e| e.into_inner());
         if cuts.len() >= CACHE {
             cuts.remove(0);
         }
         cuts.push((key, c.clone()));
         c
+    }
+
+    /// Counts a query the hierarchy handed to Dijkstra.
+    pub(crate) fn count_fallback(&self, engine: Engine) {
+        if engine == Engine::Cch {
+            self.stats.dijkstra_fallbacks.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     fn with_query<R>(&self, p: Profile, f: impl FnOnce(&Cch, &mut CchQuery) -> R) -> R {
@@ -277,15 +299,14 @@ impl Router {
         let p = opts.profile;
         let g = self.graph();
         let done = |f: Found| {
-            Answer::Route(assemble(
-                g,
-                layer,
-                opts,
-                s.clone(),
-                t.clone(),
-                f.legs,
-                f.cost,
-            ))
+            let counter = match f.method {
+                Method::HierarchyBounds => &self.cch.stats.bounded_routes,
+                _ => &self.cch.stats.static_routes,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let mut r = assemble(g, layer, opts, s.clone(), t.clone(), f.legs, f.cost);
+            r.method = f.method;
+            Answer::Route(r)
         };
         if layer.edges_touched() == 0 {
             return match self.cch_path(layer, s, t, p, &[], true) {
@@ -385,7 +406,10 @@ impl Router {
             }
             let lower = self.cch_path(layer, s, t, p, &always, false)?;
             if lower.cost == upper.cost {
-                return Some(upper);
+                return Some(Found {
+                    method: Method::HierarchyBounds,
+                    ..upper
+                });
             }
             return None;
         }
@@ -419,6 +443,7 @@ impl Router {
                 (a, b) => a.or(b.map(|x| x.0))?,
             };
             return Some(Found {
+                method: Method::Hierarchy,
                 cost: best,
                 legs: Vec::new(),
             });
@@ -428,6 +453,7 @@ impl Router {
         let Some(path) = via else {
             let (c, dir) = ends.direct?;
             return Some(Found {
+                method: Method::Hierarchy,
                 cost: c,
                 legs: vec![leg(g, s.edge, dir, s.frac, t.frac, 0, c)],
             });
@@ -461,6 +487,7 @@ impl Router {
         }
         debug_assert_eq!(clock + c, path.cost, "legs add up to the path cost");
         Some(Found {
+            method: Method::Hierarchy,
             cost: path.cost,
             legs,
         })
@@ -476,6 +503,19 @@ impl Router {
     /// customization and cached.
     pub fn metric(&self, layer: &HazardLayer, profile: Profile, active: &[u32]) -> Arc<Metric> {
         self.cch.metric(self.graph(), layer, profile, active)
+    }
+
+    /// What the hierarchy has done so far.
+    pub fn engine_stats(&self) -> EngineStats {
+        let c = &self.cch.stats;
+        let get = |x: &AtomicU64| x.load(Ordering::Relaxed);
+        EngineStats {
+            metrics_customized: get(&c.metrics_customized),
+            cut_indexes: get(&c.cut_indexes),
+            static_routes: get(&c.static_routes),
+            bounded_routes: get(&c.bounded_routes),
+            dijkstra_fallbacks: get(&c.dijkstra_fallbacks),
+        }
     }
 
     /// The hazard-free metric of a profile.

@@ -76,6 +76,46 @@ pub enum Engine {
     Dijkstra,
 }
 
+/// How a route was found and shown exact under the time rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// The hierarchy, with the hazards in force during the whole trip (or
+    /// none) as a static metric.
+    Hierarchy,
+    /// The hierarchy, with some hazard starting or ending during the trip:
+    /// the route with all of them in force cost no more than the route with
+    /// none of them.
+    HierarchyBounds,
+    /// The time-dependent Dijkstra search.
+    Dijkstra,
+}
+
+impl Method {
+    /// A stable name for logs and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Hierarchy => "cch",
+            Method::HierarchyBounds => "cch-bounds",
+            Method::Dijkstra => "dijkstra",
+        }
+    }
+}
+
+/// Counters of the work the hierarchy did since the router was built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Metrics derived by partial customization (cache misses).
+    pub metrics_customized: u64,
+    /// Cut indexes built.
+    pub cut_indexes: u64,
+    /// Routes answered by the hierarchy with a static metric.
+    pub static_routes: u64,
+    /// Routes answered by the hierarchy with the two-bound proof.
+    pub bounded_routes: u64,
+    /// Queries handed to the Dijkstra search.
+    pub dijkstra_fallbacks: u64,
+}
+
 impl Engine {
     /// Parses `cch` or `dijkstra`.
     pub fn parse(s: &str) -> Option<Engine> {

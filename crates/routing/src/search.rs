@@ -2,7 +2,7 @@
 //! time rule of the crate docs, and the assembly of the route it finds.
 
 use crate::engine::Answer;
-use crate::{Endpoint, Engine, HazardLayer, RouteError, RouteOptions, Router, Snap};
+use crate::{Endpoint, Engine, HazardLayer, Method, RouteError, RouteOptions, Router, Snap};
 use corridor_geo::{haversine_m, LatLon};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
 use corridor_hazards::Effect;
@@ -66,6 +66,8 @@ pub struct Route {
     pub way_ids: Vec<i64>,
     /// Ids of hazards that slowed the route down.
     pub slowed_by: Vec<String>,
+    /// How the route was found.
+    pub method: Method,
 }
 
 impl Route {
@@ -444,6 +446,7 @@ impl Router {
             Answer::Disconnected => return Err(disconnected()),
             Answer::Cut(cut) => cut,
             Answer::Unsure => {
+                self.cch.count_fallback(opts.engine);
                 let search = &mut Search::new(self.graph().num_nodes());
                 if let Some(route) = self.route_snapped(search, layer, &s, &t, opts) {
                     return Ok(route);
@@ -725,5 +728,6 @@ pub(crate) fn assemble(
             .iter()
             .map(|&h| layer.set().hazards[h as usize].id.clone())
             .collect(),
+        method: Method::Dijkstra,
     }
 }

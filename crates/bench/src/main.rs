@@ -396,7 +396,10 @@ fn cmd_time_windows(graph: &str, per_departure: usize, reps: usize) -> Result<()
             let t = Instant::now();
             let r = router.route(&layer, a, b, &opts);
             us.push(t.elapsed().as_secs_f64() * 1e6);
-            out.push(r.map(|r| (r.duration_ms, r.method)).map_err(|e| e.to_string()));
+            out.push(
+                r.map(|r| (r.duration_ms, r.method))
+                    .map_err(|e| e.to_string()),
+            );
         }
         (us, out)
     };

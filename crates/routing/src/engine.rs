@@ -29,8 +29,8 @@ use crate::cch::{Cch, CchQuery, Metric, Step};
 use crate::cut::CutIndex;
 use crate::search::{assemble, at, end_cost, leg, Ends};
 use crate::{Engine, EngineStats, HazardLayer, Method, Route, RouteOptions, Router, Snap};
-use std::sync::atomic::{AtomicU64, Ordering};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Metrics kept per router for recent hazard sets.
@@ -142,7 +142,9 @@ impl CchEngine {
             hazard_weights(g, layer, p, &mask, e)
         });
         let m = Arc::new(m);
-        self.stats.metrics_customized.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .metrics_customized
+            .fetch_add(1, Ordering::Relaxed);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= CACHE {
             cache.remove(0);
@@ -188,7 +190,9 @@ impl CchEngine {
     /// Counts a query the hierarchy handed to Dijkstra.
     pub(crate) fn count_fallback(&self, engine: Engine) {
         if engine == Engine::Cch {
-            self.stats.dijkstra_fallbacks.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .dijkstra_fallbacks
+                .fetch_add(1, Ordering::Relaxed);
         }
     }
 

@@ -225,6 +225,50 @@ proptest! {
         }
     }
 
+    /// Larger graphs, so that the inertial-flow separators (not only the
+    /// minimum-degree order of small cells) are exercised: a jittered grid
+    /// with random one-way streets, random weights and random shortcuts.
+    #[test]
+    fn cch_equals_dijkstra_on_larger_grids(
+        w in 6usize..18,
+        h in 6usize..18,
+        jitter in prop::collection::vec((0.0..0.4f64, 0.0..0.4f64), 324),
+        kinds in prop::collection::vec((1u32..300_000, 0u8..5), 700),
+        shortcuts in prop::collection::vec((0usize..324, 0usize..324, 1u32..900_000), 0..20),
+        queries in prop::collection::vec((0usize..324, 0usize..324), 20),
+    ) {
+        let n = w * h;
+        let pts: Vec<(f64, f64)> = (0..n)
+            .map(|i| (((i / w) as f64 + jitter[i].0) / h as f64, ((i % w) as f64 + jitter[i].1) / w as f64))
+            .collect();
+        let mut edges = Vec::new();
+        for i in 0..n {
+            let (x, y) = (i % w, i / w);
+            if x + 1 < w {
+                let (wt, k) = kinds[2 * i];
+                if k != 4 { edges.push((i, i + 1, wt, k % 3)); }
+            }
+            if y + 1 < h {
+                let (wt, k) = kinds[2 * i + 1];
+                if k != 4 { edges.push((i, i + w, wt, k % 3)); }
+            }
+        }
+        edges.extend(shortcuts.iter().map(|&(a, b, wt)| (a % n, b % n, wt, 0u8)));
+        prop_assume!(!edges.is_empty());
+        let g = graph(n, &pts, &edges);
+        let cch = hierarchy(&g);
+        let m = Metric::new(&cch, weights(&g, Profile::Car));
+        let mut q = CchQuery::new(&cch);
+        for &(s, t) in &queries {
+            let (s, t) = ((s % n) as u32, (t % n) as u32);
+            let want = dijkstra(&g, s, t);
+            prop_assert_eq!(q.distance(&cch, &m, s, t), want, "{} -> {}", s, t);
+            if let Some(p) = q.path(&cch, &m, &[(s, 0)], &[(t, 0)]) {
+                check_path(&g, s, t, p.cost, &p.steps).map_err(TestCaseError::fail)?;
+            }
+        }
+    }
+
     /// The router's engines agree on random points, hazards and departures:
     /// the same travel time to the millisecond, or the same kind of error.
     #[test]
@@ -299,4 +343,52 @@ fn a_hazard_that_starts_mid_trip_is_handled_exactly() {
         .route(&layer, g.node_pos(0), g.node_pos(3), &opts)
         .unwrap_err();
     assert!(matches!(e, RouteError::Cut { .. }), "{e}");
+}
+
+/// A graph file whose contraction was damaged (checksum recomputed, as a
+/// buggy or hostile writer would) is refused with a message, never used.
+#[test]
+fn damaged_contractions_are_refused() {
+    let pts: Vec<(f64, f64)> = (0..30)
+        .map(|i| ((i % 6) as f64 / 6.0, (i / 6) as f64 / 5.0))
+        .collect();
+    let edges: Vec<(usize, usize, u32, u8)> = (0..29)
+        .flat_map(|i| [(i, i + 1, 60_000, 0u8), (i, (i + 6) % 30, 90_000, 1u8)])
+        .collect();
+    let mut g = graph(30, &pts, &edges);
+    g.contractions = Cch::contractions_of(&g);
+    assert!(RoadGraph::from_bytes(&g.to_bytes()).is_ok());
+    let damage: [(&str, fn(&mut corridor_graph::Contraction)); 5] = [
+        ("not a permutation", |c| c.rank[1] = c.rank[0]),
+        ("index", |c| c.first_up[3] = u32::MAX),
+        ("unsorted", |c| {
+            let x = (0..c.rank.len())
+                .find(|&x| c.first_up[x + 1] - c.first_up[x] >= 2)
+                .expect("a node with two upward arcs");
+            c.up_head
+                .swap(c.first_up[x] as usize, c.first_up[x] as usize + 1);
+        }),
+        ("missing arc", |c| {
+            let x = (0..c.rank.len())
+                .find(|&x| c.first_up[x + 1] > c.first_up[x])
+                .expect("an arc");
+            c.up_head.remove(c.first_up[x] as usize);
+            for f in c.first_up[x + 1..].iter_mut() {
+                *f -= 1;
+            }
+        }),
+        ("one profile only", |c| c.rank.clear()),
+    ];
+    for (what, f) in damage {
+        let mut bad = g.clone();
+        f(&mut bad.contractions[0]);
+        if what == "one profile only" {
+            bad.contractions.truncate(1);
+        }
+        let err = RoadGraph::from_bytes(&bad.to_bytes()).unwrap_err();
+        assert!(
+            matches!(err, corridor_graph::GraphFileError::Corrupt(_)),
+            "{what}: {err}"
+        );
+    }
 }

@@ -22,8 +22,14 @@
 //! travel time (a lower bound) and grows to the route found until it holds.
 //! With uncertain hazards, the route with all of them in force (a safe
 //! upper bound) is exact when it costs no more than the route with none of
-//! them (a lower bound). Otherwise, and for every failure (to name the
-//! hazards that cut a route), the time-dependent Dijkstra answers.
+//! them (a lower bound). Otherwise the time-dependent Dijkstra answers.
+//!
+//! ## Failures
+//! No route even without hazards is told by the hazard-free metric. When
+//! every hazard that matters is in force from departure for good, a missing
+//! route is final and the hazards that cut it are read from the cut index of
+//! that hazard set ([`crate::cut`]); otherwise (a windowed hazard might let a
+//! later traveller through) the Dijkstra search decides and names them.
 
 use crate::cch::{Cch, CchQuery, Metric, Step};
 use crate::cut::CutIndex;

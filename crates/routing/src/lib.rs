@@ -6,9 +6,13 @@
 //!   R-tree; it is built once per graph and shared by all queries.
 //! * [`HazardLayer`] maps a [`HazardSet`](corridor_hazards::HazardSet) onto the
 //!   edges it touches (built once per hazard set, in milliseconds).
-//! * [`snap`] puts each endpoint on the nearest usable road, refusing points
+//! * `snap` puts each endpoint on the nearest usable road, refusing points
 //!   more than [`RouteOptions::max_snap_m`] from any road.
-//! * [`search`] is a Dijkstra search from a position on an edge to a position
+//! * [`cch`] is the customizable contraction hierarchy that answers most
+//!   queries in microseconds, with hazards as metrics (partial customization)
+//!   and the time rule below proven exact per query (`engine` module), or
+//!   handed to the search.
+//! * `search` is a Dijkstra search from a position on an edge to a position
 //!   on an edge, applying the time rule below to every edge it relaxes.
 //! * On failure, [`RouteError::Cut`] names the hazards whose blocked roads
 //!   enclose the origin.

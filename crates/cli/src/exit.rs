@@ -25,6 +25,15 @@ pub const IN_HAZARD: u8 = 9;
 pub const CUT_BY_HAZARDS: u8 = 10;
 /// No route even without hazards.
 pub const DISCONNECTED: u8 = 11;
+/// A scenario file is invalid (every mistake with file, line and reason).
+pub const BAD_SCENARIO: u8 = 12;
+/// A log does not verify (every problem named by line).
+pub const LOG_INVALID: u8 = 13;
+/// An action was refused: not this party's key or role, or not allowed in
+/// the corridor's state.
+pub const REFUSED: u8 = 14;
+/// A proposal has no route (off the map, cut, not connected).
+pub const NO_ROUTE: u8 = 15;
 
 /// The table shown at the end of `--help`.
 pub const TABLE: &str = "\
@@ -40,7 +49,11 @@ Exit codes:
    8  a point is off the map (no road within --max-snap-m)
    9  origin or destination inside a blocking hazard (the hazard is named)
   10  no route: hazards cut the points apart (the hazards are named)
-  11  no route even without hazards (not connected by road)";
+  11  no route even without hazards (not connected by road)
+  12  invalid scenario file (every mistake with file, line and reason)
+  13  the public log does not verify (every problem named by line)
+  14  action refused (wrong key, role or corridor state)
+  15  a proposal in the scenario has no route";
 
 /// An error that knows its exit code.
 #[derive(Debug)]

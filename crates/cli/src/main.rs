@@ -4,6 +4,7 @@
 
 mod commands;
 mod exit;
+mod negotiate;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +54,26 @@ enum Command {
     /// across the Neckar with sample hazards; writes a GeoJSON file.
     #[command(after_help = exit::TABLE)]
     Demo(commands::DemoArgs),
+    /// Check every proposal of a scenario against every party's rules: a
+    /// verdict per party, each broken rule with a code and a reason.
+    #[command(after_help = exit::TABLE)]
+    Evaluate(negotiate::EvaluateArgs),
+    /// For one origin, find the fastest corridor to each destination that
+    /// every belligerent accepts, with alternatives, and explain the rest.
+    #[command(after_help = exit::TABLE)]
+    Search(negotiate::SearchArgs),
+    /// Make a party's ed25519 key pair: the secret to a file, the public key
+    /// (for the scenario file) to standard output.
+    #[command(after_help = exit::TABLE)]
+    Keygen(negotiate::KeygenArgs),
+    /// Act as a party on a corridor (propose, accept, reject, countersign,
+    /// open, suspend, reopen, close, complete, cancel): checked against the
+    /// lifecycle, signed, appended to the public log.
+    #[command(after_help = exit::TABLE)]
+    Act(negotiate::ActArgs),
+    /// The public log: verify it offline, sign tree heads, print proofs.
+    #[command(subcommand, after_help = exit::TABLE)]
+    Log(negotiate::LogCommand),
 }
 
 /// Where the bundled data lives: `./data` when run from the repository, else
@@ -95,6 +116,11 @@ fn main() -> ExitCode {
         Command::Import(a) => commands::import(a),
         Command::Route(a) => commands::route(a),
         Command::Demo(a) => commands::demo(a),
+        Command::Evaluate(a) => negotiate::evaluate_cmd(a),
+        Command::Search(a) => negotiate::search_cmd(a),
+        Command::Keygen(a) => negotiate::keygen(a),
+        Command::Act(a) => negotiate::act(a),
+        Command::Log(c) => negotiate::log_cmd(c),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

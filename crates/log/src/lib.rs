@@ -288,8 +288,11 @@ impl SignedHead {
 
     /// Checks the signature with the signer's key.
     pub fn verify_signature(&self, key: &VerifyingKey) -> bool {
-        key.verify(&self.head.canonical(), &Signature::from_bytes(&self.signature))
-            .is_ok()
+        key.verify(
+            &self.head.canonical(),
+            &Signature::from_bytes(&self.signature),
+        )
+        .is_ok()
     }
 }
 
@@ -388,11 +391,17 @@ pub fn verify(text: &str, key_of: &dyn Fn(&str) -> Option<VerifyingKey>) -> Veri
         match key_of(&rec.entry.actor) {
             None => problems.push(bad(
                 "unknown_actor",
-                format!("signed as `{}`, who is not a party: forged", rec.entry.actor),
+                format!(
+                    "signed as `{}`, who is not a party: forged",
+                    rec.entry.actor
+                ),
             )),
             Some(k) => {
-                if k.verify(&rec.entry.canonical(), &Signature::from_bytes(&rec.signature))
-                    .is_err()
+                if k.verify(
+                    &rec.entry.canonical(),
+                    &Signature::from_bytes(&rec.signature),
+                )
+                .is_err()
                 {
                     problems.push(bad(
                         "signature",
@@ -418,7 +427,10 @@ pub fn check_head(
     key_of: &dyn Fn(&str) -> Option<VerifyingKey>,
 ) -> Result<(), String> {
     let Some(k) = key_of(&head.head.signer) else {
-        return Err(format!("tree head signed by unknown `{}`", head.head.signer));
+        return Err(format!(
+            "tree head signed by unknown `{}`",
+            head.head.signer
+        ));
     };
     if !head.verify_signature(&k) {
         return Err("tree head signature does not verify".into());
@@ -450,9 +462,27 @@ mod tests {
     fn sample() -> (Log, Vec<(String, VerifyingKey)>) {
         let (a, b) = (key(1), key(2));
         let mut log = Log::new();
-        log.append("2022-03-05T09:00:00+02:00", "north", "proposal", json!({"id": "p1", "window": ["09:00", "14:00"]}), &a);
-        log.append("2022-03-05T09:05:00+02:00", "south", "accept", json!({"proposal": "p1"}), &b);
-        log.append("2022-03-05T09:06:00+02:00", "north", "accept", json!({"proposal": "p1"}), &a);
+        log.append(
+            "2022-03-05T09:00:00+02:00",
+            "north",
+            "proposal",
+            json!({"id": "p1", "window": ["09:00", "14:00"]}),
+            &a,
+        );
+        log.append(
+            "2022-03-05T09:05:00+02:00",
+            "south",
+            "accept",
+            json!({"proposal": "p1"}),
+            &b,
+        );
+        log.append(
+            "2022-03-05T09:06:00+02:00",
+            "north",
+            "accept",
+            json!({"proposal": "p1"}),
+            &a,
+        );
         let keys = vec![
             ("north".to_string(), a.verifying_key()),
             ("south".to_string(), b.verifying_key()),
@@ -511,10 +541,22 @@ mod tests {
         assert!(codes(swapped).contains(&(2, "sequence")));
         // An entry signed by a key nobody registered.
         let mut forged = log.clone();
-        forged.append("2022-03-05T10:00:00+02:00", "south", "cancel", json!({}), &key(9));
+        forged.append(
+            "2022-03-05T10:00:00+02:00",
+            "south",
+            "cancel",
+            json!({}),
+            &key(9),
+        );
         assert_eq!(codes(forged.to_text()), vec![(4, "signature")]);
         let mut stranger = log.clone();
-        stranger.append("2022-03-05T10:00:00+02:00", "eve", "cancel", json!({}), &key(9));
+        stranger.append(
+            "2022-03-05T10:00:00+02:00",
+            "eve",
+            "cancel",
+            json!({}),
+            &key(9),
+        );
         assert_eq!(codes(stranger.to_text()), vec![(4, "unknown_actor")]);
     }
 
@@ -525,23 +567,65 @@ mod tests {
         let old_root = log.root_at(old_size);
         // The honest log grows: the proof holds.
         let mut grown = log.clone();
-        grown.append("2022-03-05T11:00:00+02:00", "north", "status", json!({"to": "open"}), &key(1));
+        grown.append(
+            "2022-03-05T11:00:00+02:00",
+            "north",
+            "status",
+            json!({"to": "open"}),
+            &key(1),
+        );
         let proof = grown.consistency_proof(old_size);
-        assert!(merkle::verify_consistency(old_size as u64, grown.len() as u64, &old_root, &grown.root(), &proof));
+        assert!(merkle::verify_consistency(
+            old_size as u64,
+            grown.len() as u64,
+            &old_root,
+            &grown.root(),
+            &proof
+        ));
         // A log that rewrote entry 1 and grew: no proof from it holds.
         let mut rewritten = Log::new();
         let r0 = &log.records()[0].entry;
         rewritten.append(&r0.time, &r0.actor, &r0.kind, r0.body.clone(), &key(1));
-        rewritten.append("2022-03-05T09:05:00+02:00", "south", "reject", json!({"proposal": "p1"}), &key(2));
-        rewritten.append("2022-03-05T09:06:00+02:00", "north", "accept", json!({"proposal": "p1"}), &key(1));
-        rewritten.append("2022-03-05T11:00:00+02:00", "north", "status", json!({"to": "open"}), &key(1));
+        rewritten.append(
+            "2022-03-05T09:05:00+02:00",
+            "south",
+            "reject",
+            json!({"proposal": "p1"}),
+            &key(2),
+        );
+        rewritten.append(
+            "2022-03-05T09:06:00+02:00",
+            "north",
+            "accept",
+            json!({"proposal": "p1"}),
+            &key(1),
+        );
+        rewritten.append(
+            "2022-03-05T11:00:00+02:00",
+            "north",
+            "status",
+            json!({"to": "open"}),
+            &key(1),
+        );
         let proof = rewritten.consistency_proof(old_size);
-        assert!(!merkle::verify_consistency(old_size as u64, rewritten.len() as u64, &old_root, &rewritten.root(), &proof));
+        assert!(!merkle::verify_consistency(
+            old_size as u64,
+            rewritten.len() as u64,
+            &old_root,
+            &rewritten.root(),
+            &proof
+        ));
         // Inclusion proofs check single entries.
         for i in 0..grown.len() {
             let p = grown.inclusion_proof(i);
             let leaf = grown.leaf(i).unwrap();
-            assert!(merkle::verify_inclusion(i as u64, grown.len() as u64, &leaf, &p, &grown.root()));
+            assert!(merkle::verify_inclusion(
+                i as u64,
+                grown.len() as u64,
+                &leaf,
+                &p,
+                &grown.root()
+            ));
         }
     }
 }

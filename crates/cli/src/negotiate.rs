@@ -1,0 +1,758 @@
+//! Negotiation subcommands: evaluate, search, keygen, act, log.
+
+use crate::commands::load_graph;
+use crate::exit::{self, Failure};
+use anyhow::anyhow;
+use clap::{Args, Subcommand};
+use corridor_graph::Profile;
+use corridor_log::{Log, SignedHead};
+use corridor_negotiation::lifecycle::{Action, Book};
+use corridor_negotiation::plan::{self, PlannedRoute, RouteSource};
+use corridor_negotiation::scenario::{parse_time, ProposalSpec, Window};
+use corridor_negotiation::search::{search, SearchOptions};
+use corridor_negotiation::{evaluate, text, Evaluation, Scenario};
+use corridor_routing::{HazardLayer, Router};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct EvaluateArgs {
+    /// Scenario file (TOML; see docs/scenario.md and examples/).
+    pub scenario: PathBuf,
+    /// Only this proposal (default: every proposal in the file).
+    #[arg(long, value_name = "ID")]
+    pub proposal: Option<String>,
+    /// Print JSON (for machines).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    /// Scenario file.
+    pub scenario: PathBuf,
+    /// Origin id (an [[origin]] of the scenario).
+    #[arg(long, value_name = "ID")]
+    pub origin: String,
+    /// Window opening, RFC 3339 with offset (default: the window of the
+    /// first proposal from this origin).
+    #[arg(long, value_name = "TIME", requires = "window_end")]
+    pub window_start: Option<String>,
+    /// Window closing.
+    #[arg(long, value_name = "TIME", requires = "window_start")]
+    pub window_end: Option<String>,
+    /// Travel profile: car or foot.
+    #[arg(long, default_value = "car")]
+    pub profile: String,
+    /// Alternatives wanted per destination, besides the fastest.
+    #[arg(long, default_value_t = 2)]
+    pub alternatives: usize,
+    /// Largest share of an alternative's length in common with a route
+    /// already found (0..1).
+    #[arg(long, default_value_t = 0.5)]
+    pub max_shared: f64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct KeygenArgs {
+    /// Where to write the secret key (created with mode 0600; refuses to
+    /// overwrite).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct ActArgs {
+    /// Scenario file (the parties and their public keys).
+    pub scenario: PathBuf,
+    /// The public log file (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub log: PathBuf,
+    /// The acting party's id.
+    #[arg(long = "as", value_name = "PARTY")]
+    pub actor: String,
+    /// The acting party's secret key file (from `corridor keygen`).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// propose, accept, reject, countersign, open, suspend, reopen, close,
+    /// complete or cancel.
+    pub action: String,
+    /// The proposal (corridor) id.
+    pub proposal: String,
+    /// Why (reject, suspend, cancel).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// When, RFC 3339 with offset (default: now).
+    #[arg(long, default_value = "now")]
+    pub time: String,
+}
+
+#[derive(Subcommand)]
+pub enum LogCommand {
+    /// Verify a whole log offline from the scenario's public keys: every
+    /// line canonical, in order, chained, signed by its party; every action
+    /// allowed by the corridor lifecycle; and the signed tree heads.
+    Verify {
+        /// The log file.
+        log: PathBuf,
+        /// Scenario with the parties' public keys.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// Signed tree heads to check against the log (one JSON per line).
+        #[arg(long, value_name = "FILE")]
+        heads: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the log's current tree head and append it to a heads file.
+    Head {
+        /// The log file.
+        log: PathBuf,
+        /// Scenario with the parties' public keys.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// The signing party (usually the mediator).
+        #[arg(long = "as", value_name = "PARTY")]
+        actor: String,
+        /// Its secret key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// Heads file to append to.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// When (default now).
+        #[arg(long, default_value = "now")]
+        time: String,
+    },
+    /// Print an inclusion proof for entry N, or a consistency proof from an
+    /// earlier size, as JSON.
+    Prove {
+        /// The log file.
+        log: PathBuf,
+        /// Entry number (from 0) to prove included.
+        #[arg(long, conflicts_with = "from")]
+        entry: Option<usize>,
+        /// Earlier tree size to prove the log extends.
+        #[arg(long)]
+        from: Option<usize>,
+    },
+}
+
+fn read(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot read {}: {e}", path.display())))
+}
+
+/// Loads a scenario, reading the files it names relative to its folder.
+pub fn load_scenario(path: &Path) -> Result<Scenario, Failure> {
+    let text = read(path)?;
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let reader = move |rel: &str| {
+        let p = dir.join(rel);
+        std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    Scenario::parse(&text, &path.display().to_string(), &reader)
+        .map_err(|e| Failure::new(exit::BAD_SCENARIO, anyhow!("{e}")))
+}
+
+/// The scenario's road graph, if it names one (a `.graph`, or an
+/// `.osm.pbf` imported on the fly), ready for routing.
+fn load_map(path: &Path, scn: &Scenario) -> Result<Option<Router>, Failure> {
+    let Some(map) = &scn.map else { return Ok(None) };
+    let p = path.parent().unwrap_or(Path::new(".")).join(map);
+    let g = if map.ends_with(".pbf") {
+        corridor_osm::import(&p, &mut |_, _, _| {})
+            .map_err(|e| Failure::new(exit::BAD_FILE, anyhow!("{}: {e}", p.display())))?
+            .0
+    } else {
+        load_graph(&p)?
+    };
+    Ok(Some(Router::new(g)))
+}
+
+fn planned(
+    scn: &Scenario,
+    spec: &ProposalSpec,
+    router: Option<&Router>,
+    layer: Option<&HazardLayer>,
+) -> Result<PlannedRoute, Failure> {
+    plan::plan(scn, spec, router.zip(layer)).map_err(|e| {
+        Failure::new(
+            exit::NO_ROUTE,
+            anyhow!("proposal `{}`: no route: {e}", spec.id),
+        )
+    })
+}
+
+fn route_line(scn: &Scenario, r: &PlannedRoute) -> String {
+    let _ = scn;
+    format!(
+        "{} {}, {}{}",
+        match r.source {
+            RouteSource::Graph => "road route,",
+            RouteSource::Polyline => "straight-line route (no road graph),",
+        },
+        text::km(r.distance_m),
+        text::duration(r.duration_ms),
+        if r.via.is_empty() {
+            String::new()
+        } else {
+            format!(", via {}", r.via.join(" – "))
+        }
+    )
+}
+
+fn human_evaluation(
+    scn: &Scenario,
+    spec: &ProposalSpec,
+    r: &PlannedRoute,
+    ev: &Evaluation,
+) -> String {
+    let mut s = String::new();
+    let name = |id: &str| scn.place(id).map_or(id.to_string(), |p| p.name.clone());
+    s += &format!(
+        "Proposal {} (version {}): {} → {}, window {} to {}\n",
+        spec.id,
+        &ev.version[..12],
+        name(&spec.origin),
+        name(&spec.destination),
+        text::local_full(spec.window.start, scn.tz),
+        text::local(spec.window.end, scn.tz, spec.window.start),
+    );
+    s += &format!("  route     {}\n", route_line(scn, r));
+    s += &format!(
+        "  last safe departure {} {}\n",
+        text::local(ev.last_safe_departure, scn.tz, spec.window.start),
+        scn.tz.name()
+    );
+    for v in &ev.verdicts {
+        let p = scn.party(&v.party).expect("verdicts are for parties");
+        s += &format!(
+            "  {:<8} {} ({}, {})\n",
+            if v.accept { "ACCEPT" } else { "REJECT" },
+            p.id,
+            p.name,
+            p.role.name()
+        );
+        for x in &v.violations {
+            s += &format!("           - {}: {}\n", x.code, x.message);
+        }
+    }
+    s += &format!(
+        "  agreed    {}\n",
+        if ev.agreed() {
+            "yes: every belligerent accepts"
+        } else {
+            "no"
+        }
+    );
+    s
+}
+
+pub fn evaluate_cmd(a: EvaluateArgs) -> Result<(), Failure> {
+    let scn = load_scenario(&a.scenario)?;
+    let router = load_map(&a.scenario, &scn)?;
+    let layer = router
+        .as_ref()
+        .map(|r| HazardLayer::new(r.graph(), r.index(), scn.hazards.clone()));
+    let specs: Vec<&ProposalSpec> = match &a.proposal {
+        Some(id) => vec![scn.proposal(id).ok_or_else(|| {
+            Failure::new(
+                exit::BAD_VALUE,
+                anyhow!("no proposal `{id}` in {}", a.scenario.display()),
+            )
+        })?],
+        None => scn.proposals.iter().collect(),
+    };
+    let mut out = Vec::new();
+    for spec in specs {
+        let r = planned(&scn, spec, router.as_ref(), layer.as_ref())?;
+        let canonical = plan::canonical(&scn, spec, &r);
+        let version = plan::version_hash(&canonical);
+        let ev = evaluate(&scn, spec, &r, &version);
+        if a.json {
+            let mut v = ev.to_json(&scn);
+            v["route"] = json!({
+                "source": match r.source { RouteSource::Graph => "graph", RouteSource::Polyline => "polyline" },
+                "distance_m": r.distance_m.round(), "duration_s": r.duration_ms / 1000, "via": r.via,
+                "geometry": {"type": "LineString", "coordinates": r.geometry.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()},
+            });
+            out.push(v);
+        } else {
+            println!("{}", human_evaluation(&scn, spec, &r, &ev));
+        }
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"scenario": scn.name, "evaluations": out}))
+                .map_err(anyhow::Error::from)?
+        );
+    }
+    Ok(())
+}
+
+pub fn search_cmd(a: SearchArgs) -> Result<(), Failure> {
+    let scn = load_scenario(&a.scenario)?;
+    let router = load_map(&a.scenario, &scn)?;
+    let profile = Profile::parse(&a.profile).ok_or_else(|| {
+        Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("--profile: `{}` is not car or foot", a.profile),
+        )
+    })?;
+    if !(0.0..=1.0).contains(&a.max_shared) {
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("--max-shared must be within 0..1"),
+        ));
+    }
+    let window = match (&a.window_start, &a.window_end) {
+        (Some(s), Some(e)) => {
+            let bad = |e: String| Failure::new(exit::BAD_VALUE, anyhow!(e));
+            let w = Window { start: parse_time(s).map_err(bad)?, end: parse_time(e).map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!(e)))? };
+            if w.end <= w.start {
+                return Err(Failure::new(exit::BAD_VALUE, anyhow!("the window ends before it starts")));
+            }
+            w
+        }
+        _ => scn
+            .proposals
+            .iter()
+            .find(|p| p.origin == a.origin)
+            .map(|p| p.window)
+            .ok_or_else(|| {
+                Failure::new(exit::BAD_VALUE, anyhow!("no proposal from `{}` gives a window: pass --window-start and --window-end", a.origin))
+            })?,
+    };
+    let opts = SearchOptions {
+        profile,
+        window,
+        alternatives: a.alternatives,
+        max_shared: a.max_shared,
+    };
+    let results = search(&scn, &a.origin, &opts, router.as_ref())
+        .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!(e)))?;
+    let o = scn.place(&a.origin).expect("search checked the origin");
+    if a.json {
+        let v: Vec<Value> = results
+            .iter()
+            .map(|r| {
+                json!({
+                    "destination": r.destination,
+                    "options": r.options.iter().map(|c| json!({
+                        "distance_m": c.route.distance_m.round(), "duration_s": c.route.duration_ms / 1000,
+                        "via": c.route.via, "version": c.evaluation.version,
+                        "last_safe_departure": c.evaluation.last_safe_departure.with_timezone(&scn.tz).to_rfc3339(),
+                        "geometry": {"type": "LineString", "coordinates": c.route.geometry.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()},
+                    })).collect::<Vec<_>>(),
+                    "blocked_by": r.blocked_by,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"origin": a.origin, "window": {"start": window.start.to_rfc3339(), "end": window.end.to_rfc3339()}, "results": v}))
+                .map_err(anyhow::Error::from)?
+        );
+        return Ok(());
+    }
+    println!(
+        "From {} ({} people waiting), window {} to {}, by {}:",
+        o.name,
+        o.people,
+        text::local_full(window.start, scn.tz),
+        text::local(window.end, scn.tz, window.start),
+        profile.name()
+    );
+    for r in &results {
+        let d = scn.place(&r.destination).expect("a destination");
+        if r.options.is_empty() {
+            println!("  {}: no corridor every belligerent accepts", d.name);
+            for b in &r.blocked_by {
+                println!("      - {b}");
+            }
+        } else {
+            println!("  {}: {} corridor(s)", d.name, r.options.len());
+            for (i, c) in r.options.iter().enumerate() {
+                println!(
+                    "      {}. {}; last safe departure {} {}",
+                    i + 1,
+                    route_line(&scn, &c.route),
+                    text::local(c.evaluation.last_safe_departure, scn.tz, window.start),
+                    scn.tz.name()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn keygen(a: KeygenArgs) -> Result<(), Failure> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed)
+        .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("no randomness: {e}")))?;
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = opts
+        .open(&a.out)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot create {}: {e}", a.out.display())))?;
+    writeln!(f, "{}", corridor_log::format_secret_key(&key))
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", a.out.display())))?;
+    println!(
+        "public_key = \"{}\"",
+        corridor_log::format_public_key(&key.verifying_key())
+    );
+    eprintln!(
+        "secret key written to {} (keep it secret; it signs this party's actions)",
+        a.out.display()
+    );
+    Ok(())
+}
+
+fn now_or(t: &str) -> Result<String, Failure> {
+    if t == "now" {
+        return Ok(chrono::Local::now()
+            .fixed_offset()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+    }
+    parse_time(t)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+        .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("--time: {e}")))
+}
+
+/// The action a log entry records, if it is a lifecycle action.
+pub fn action_of(kind: &str, body: &Value) -> Option<(String, Action)> {
+    let id = body.get("proposal")?.as_str()?.to_string();
+    let version = || {
+        body.get("version")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let reason = || {
+        body.get("reason")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let a = match kind {
+        "propose" => Action::Propose {
+            version: version()?,
+        },
+        "accept" => Action::Accept {
+            version: version()?,
+        },
+        "reject" => Action::Reject {
+            version: version()?,
+            reason: reason(),
+        },
+        "countersign" => Action::Countersign {
+            version: version()?,
+        },
+        "open" => Action::Open,
+        "suspend" => Action::Suspend { reason: reason() },
+        "reopen" => Action::Reopen,
+        "close" => Action::Close,
+        "complete" => Action::Complete,
+        "cancel" => Action::Cancel { reason: reason() },
+        _ => return None,
+    };
+    Some((id, a))
+}
+
+/// Reads and verifies a log; refuses a log with problems.
+fn open_log(path: &Path, scn: &Scenario) -> Result<(Log, Book), Failure> {
+    let text = if path.exists() {
+        read(path)?
+    } else {
+        String::new()
+    };
+    let key_of = |id: &str| scn.party(id).map(|p| p.key);
+    let v = corridor_log::verify(&text, &key_of);
+    if !v.problems.is_empty() {
+        let list: Vec<String> = v.problems.iter().map(|p| p.to_string()).collect();
+        return Err(Failure::new(
+            exit::LOG_INVALID,
+            anyhow!(
+                "{}: the log does not verify:\n{}",
+                path.display(),
+                list.join("\n")
+            ),
+        ));
+    }
+    let mut book = Book::default();
+    for r in v.log.records() {
+        if let Some((id, a)) = action_of(&r.entry.kind, &r.entry.body) {
+            book.apply(scn, &r.entry.actor, &id, &a).map_err(|e| {
+                Failure::new(
+                    exit::LOG_INVALID,
+                    anyhow!("{}: entry {}: {e}", path.display(), r.entry.seq),
+                )
+            })?;
+        }
+    }
+    Ok((v.log, book))
+}
+
+/// Writes a whole file durably: a temporary file, fsync, rename.
+fn write_durably(path: &Path, text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let io =
+        |e: std::io::Error| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", path.display()));
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(text.as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+fn load_key(
+    path: &Path,
+    scn: &Scenario,
+    actor: &str,
+) -> Result<ed25519_dalek::SigningKey, Failure> {
+    let key = corridor_log::parse_secret_key(&read(path)?)
+        .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("{}: {e}", path.display())))?;
+    let party = scn.party(actor).ok_or_else(|| {
+        Failure::new(
+            exit::REFUSED,
+            anyhow!("`{actor}` is not a party of this scenario"),
+        )
+    })?;
+    if key.verifying_key() != party.key {
+        return Err(Failure::new(
+            exit::REFUSED,
+            anyhow!(
+                "{} is not {actor}'s key: it does not match the public key in the scenario",
+                path.display()
+            ),
+        ));
+    }
+    Ok(key)
+}
+
+pub fn act(a: ActArgs) -> Result<(), Failure> {
+    let scn = load_scenario(&a.scenario)?;
+    let key = load_key(&a.key, &scn, &a.actor)?;
+    let (mut log, mut book) = open_log(&a.log, &scn)?;
+    let time = now_or(&a.time)?;
+    let current = book.corridors.get(&a.proposal).map(|c| c.version.clone());
+    let need_version = || {
+        current.clone().ok_or_else(|| {
+            Failure::new(
+                exit::REFUSED,
+                anyhow!("no corridor `{}` has been proposed", a.proposal),
+            )
+        })
+    };
+    let reason = a.reason.clone().unwrap_or_default();
+    let mut body = json!({"proposal": a.proposal});
+    let action = match a.action.as_str() {
+        "propose" => {
+            let spec = scn.proposal(&a.proposal).ok_or_else(|| {
+                Failure::new(exit::BAD_VALUE, anyhow!("no proposal `{}` in {}", a.proposal, a.scenario.display()))
+            })?;
+            let router = load_map(&a.scenario, &scn)?;
+            let layer = router.as_ref().map(|r| HazardLayer::new(r.graph(), r.index(), scn.hazards.clone()));
+            let r = planned(&scn, spec, router.as_ref(), layer.as_ref())?;
+            let canonical = plan::canonical(&scn, spec, &r);
+            let version = plan::version_hash(&canonical);
+            body["content"] = canonical;
+            Action::Propose { version }
+        }
+        "accept" => Action::Accept { version: need_version()? },
+        "reject" => Action::Reject { version: need_version()?, reason: reason.clone() },
+        "countersign" => Action::Countersign { version: need_version()? },
+        "open" => Action::Open,
+        "suspend" => Action::Suspend { reason: reason.clone() },
+        "reopen" => Action::Reopen,
+        "close" => Action::Close,
+        "complete" => Action::Complete,
+        "cancel" => Action::Cancel { reason: reason.clone() },
+        other => {
+            return Err(Failure::new(
+                exit::BAD_VALUE,
+                anyhow!("`{other}` is not an action (propose, accept, reject, countersign, open, suspend, reopen, close, complete, cancel)"),
+            ))
+        }
+    };
+    match &action {
+        Action::Propose { version }
+        | Action::Accept { version }
+        | Action::Countersign { version } => {
+            body["version"] = json!(version);
+        }
+        Action::Reject { version, reason } => {
+            body["version"] = json!(version);
+            body["reason"] = json!(reason);
+        }
+        Action::Suspend { reason } | Action::Cancel { reason } => body["reason"] = json!(reason),
+        _ => {}
+    }
+    let state = book
+        .apply(&scn, &a.actor, &a.proposal, &action)
+        .map_err(|e| Failure::new(exit::REFUSED, anyhow!("refused: {e}")))?;
+    let rec = log
+        .append(&time, &a.actor, action.name(), body, &key)
+        .clone();
+    write_durably(&a.log, &log.to_text())?;
+    println!(
+        "entry {}: {} {} `{}` → corridor {}; log size {}, tree hash {}",
+        rec.entry.seq,
+        a.actor,
+        action.name(),
+        a.proposal,
+        state.name(),
+        log.len(),
+        corridor_log::hex(&log.root())
+    );
+    Ok(())
+}
+
+pub fn log_cmd(c: LogCommand) -> Result<(), Failure> {
+    match c {
+        LogCommand::Verify {
+            log,
+            scenario,
+            heads,
+            json,
+        } => {
+            let scn = load_scenario(&scenario)?;
+            let text = read(&log)?;
+            let key_of = |id: &str| scn.party(id).map(|p| p.key);
+            let v = corridor_log::verify(&text, &key_of);
+            let mut problems: Vec<String> = v.problems.iter().map(|p| p.to_string()).collect();
+            let mut book = Book::default();
+            for r in v.log.records() {
+                if let Some((id, a)) = action_of(&r.entry.kind, &r.entry.body) {
+                    if let Err(e) = book.apply(&scn, &r.entry.actor, &id, &a) {
+                        problems.push(format!("line {}: lifecycle: {e}", r.entry.seq + 1));
+                    }
+                }
+            }
+            let mut heads_checked = 0;
+            if let Some(h) = heads {
+                for (i, line) in read(&h)?.lines().enumerate() {
+                    let head = serde_json::from_str::<Value>(line)
+                        .ok()
+                        .and_then(|v| SignedHead::from_json(&v));
+                    match head {
+                        None => problems.push(format!(
+                            "{} line {}: not a signed tree head",
+                            h.display(),
+                            i + 1
+                        )),
+                        Some(head) => match corridor_log::check_head(&v.log, &head, &key_of) {
+                            Ok(()) => heads_checked += 1,
+                            Err(e) => problems.push(format!("{} line {}: {e}", h.display(), i + 1)),
+                        },
+                    }
+                }
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&json!({
+                    "entries": v.log.len(), "tree_hash": corridor_log::hex(&v.log.root()),
+                    "heads_checked": heads_checked, "ok": problems.is_empty(), "problems": problems,
+                    "corridors": book.corridors.values().map(|c| json!({"id": c.id, "state": c.state.name(), "version": c.version, "versions": c.versions})).collect::<Vec<_>>(),
+                })).map_err(anyhow::Error::from)?);
+            } else {
+                for c in book.corridors.values() {
+                    println!(
+                        "corridor {}: {} (version {} of {})",
+                        c.id,
+                        c.state.name(),
+                        &c.version[..12.min(c.version.len())],
+                        c.versions
+                    );
+                }
+            }
+            if problems.is_empty() {
+                if !json {
+                    println!(
+                        "OK: {} entries, every signature valid, chain intact; tree hash {}; {} tree head(s) checked",
+                        v.log.len(),
+                        corridor_log::hex(&v.log.root()),
+                        heads_checked
+                    );
+                }
+                Ok(())
+            } else {
+                Err(Failure::new(
+                    exit::LOG_INVALID,
+                    anyhow!("the log does not verify:\n{}", problems.join("\n")),
+                ))
+            }
+        }
+        LogCommand::Head {
+            log,
+            scenario,
+            actor,
+            key,
+            out,
+            time,
+        } => {
+            let scn = load_scenario(&scenario)?;
+            let key = load_key(&key, &scn, &actor)?;
+            let (log, _) = open_log(&log, &scn)?;
+            let head = log.head(&now_or(&time)?, &actor, &key);
+            let mut text = if out.exists() {
+                read(&out)?
+            } else {
+                String::new()
+            };
+            text += &String::from_utf8(corridor_log::canonical(&head.to_json())).expect("UTF-8");
+            text += "\n";
+            write_durably(&out, &text)?;
+            println!(
+                "signed tree head: size {}, tree hash {}",
+                head.head.size, head.head.root
+            );
+            Ok(())
+        }
+        LogCommand::Prove { log, entry, from } => {
+            let text = read(&log)?;
+            let v = corridor_log::verify(&text, &|_| None);
+            let l = v.log;
+            let hexes =
+                |p: Vec<[u8; 32]>| p.iter().map(|h| corridor_log::hex(h)).collect::<Vec<_>>();
+            let out = match (entry, from) {
+                (Some(i), _) if i < l.len() => json!({
+                    "type": "inclusion", "entry": i, "tree_size": l.len(),
+                    "leaf_hash": corridor_log::hex(&l.leaf(i).expect("in range")),
+                    "tree_hash": corridor_log::hex(&l.root()), "audit_path": hexes(l.inclusion_proof(i)),
+                }),
+                (None, Some(m)) if m >= 1 && m <= l.len() => json!({
+                    "type": "consistency", "first_size": m, "first_tree_hash": corridor_log::hex(&l.root_at(m)),
+                    "second_size": l.len(), "second_tree_hash": corridor_log::hex(&l.root()),
+                    "proof": hexes(l.consistency_proof(m)),
+                }),
+                _ => {
+                    return Err(Failure::new(
+                        exit::BAD_VALUE,
+                        anyhow!(
+                            "give --entry N (0..{}) or --from SIZE (1..={})",
+                            l.len(),
+                            l.len()
+                        ),
+                    ))
+                }
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).map_err(anyhow::Error::from)?
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! The life of a corridor, as a state machine over named actions.
+//!
+//! ```text
+//!  propose ──▶ proposed ──(every belligerent accepts this version)──▶ agreed
+//!                 ▲  ▲ reject / new version                              │ countersign (mediator)
+//!                 │  └───────────────────────────────────────────────── ▼
+//!                 │                                               countersigned
+//!                 │ new version                                          │ open (mediator, authority)
+//!                 └──────────── suspended ◀── suspend ── open ◀──────────┘
+//!                                  │  └──── reopen ────▶ │
+//!                                  └── close ─▶ closed ◀─┤── complete ─▶ completed
+//!         cancel (mediator, belligerent): from any state that is not final ─▶ cancelled
+//! ```
+//!
+//! Every action is made by a named party whose role allows it; anything
+//! else is refused with the reason. Replaying the public log through
+//! [`Book::apply`] rebuilds every corridor's state.
+
+use crate::scenario::{Role, Scenario};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where a corridor stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum State {
+    /// A version is on the table.
+    Proposed,
+    /// Every belligerent accepted the current version.
+    Agreed,
+    /// The mediator countersigned the agreement.
+    Countersigned,
+    /// In force: people may travel.
+    Open,
+    /// Halted (shelling, an incident); may reopen.
+    Suspended,
+    /// Ended by decision.
+    Closed,
+    /// Called off.
+    Cancelled,
+    /// Ended as planned.
+    Completed,
+}
+
+impl State {
+    /// The name used in the log and in feeds.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Proposed => "proposed",
+            State::Agreed => "agreed",
+            State::Countersigned => "countersigned",
+            State::Open => "open",
+            State::Suspended => "suspended",
+            State::Closed => "closed",
+            State::Cancelled => "cancelled",
+            State::Completed => "completed",
+        }
+    }
+
+    /// Whether nothing can happen any more.
+    pub fn is_final(self) -> bool {
+        matches!(self, State::Closed | State::Cancelled | State::Completed)
+    }
+}
+
+/// An action on a corridor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// A new proposal, or a new version of one (content hash).
+    Propose {
+        /// Version hash.
+        version: String,
+    },
+    /// Accepts a version.
+    Accept {
+        /// Version hash.
+        version: String,
+    },
+    /// Rejects a version.
+    Reject {
+        /// Version hash.
+        version: String,
+        /// Why.
+        reason: String,
+    },
+    /// The mediator countersigns the agreed version.
+    Countersign {
+        /// Version hash.
+        version: String,
+    },
+    /// Opens the countersigned corridor.
+    Open,
+    /// Halts an open corridor.
+    Suspend {
+        /// Why.
+        reason: String,
+    },
+    /// Opens a suspended corridor again.
+    Reopen,
+    /// Ends it by decision.
+    Close,
+    /// Ends it as planned.
+    Complete,
+    /// Calls it off.
+    Cancel {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Action {
+    /// The name used in the log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Propose { .. } => "propose",
+            Action::Accept { .. } => "accept",
+            Action::Reject { .. } => "reject",
+            Action::Countersign { .. } => "countersign",
+            Action::Open => "open",
+            Action::Suspend { .. } => "suspend",
+            Action::Reopen => "reopen",
+            Action::Close => "close",
+            Action::Complete => "complete",
+            Action::Cancel { .. } => "cancel",
+        }
+    }
+}
+
+/// One corridor's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Corridor {
+    /// Proposal id.
+    pub id: String,
+    /// Current version hash.
+    pub version: String,
+    /// Number of versions proposed so far.
+    pub versions: u32,
+    /// State.
+    pub state: State,
+    /// Parties that accepted the current version.
+    pub accepted: BTreeSet<String>,
+    /// Parties that rejected it, with their reasons.
+    pub rejected: BTreeMap<String, String>,
+}
+
+/// All corridors of a scenario.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Book {
+    /// By proposal id.
+    pub corridors: BTreeMap<String, Corridor>,
+}
+
+/// Why an action was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+impl Book {
+    /// Applies `action` by `actor` on corridor `id`; returns the new state.
+    pub fn apply(
+        &mut self,
+        scn: &Scenario,
+        actor: &str,
+        id: &str,
+        action: &Action,
+    ) -> Result<State, Refused> {
+        let party = scn
+            .party(actor)
+            .ok_or_else(|| Refused(format!("`{actor}` is not a party of this scenario")))?;
+        let role = party.role;
+        let may = |roles: &[Role]| -> Result<(), Refused> {
+            if roles.contains(&role) {
+                Ok(())
+            } else {
+                Err(Refused(format!(
+                    "a {} may not {} (only {})",
+                    role.name(),
+                    action.name(),
+                    roles
+                        .iter()
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                )))
+            }
+        };
+        if let Action::Propose { version } = action {
+            may(&[Role::Belligerent, Role::Mediator])?;
+            match self.corridors.get_mut(id) {
+                Some(c) if c.state.is_final() => {
+                    return Err(Refused(format!(
+                        "corridor `{id}` is {}: propose a new one",
+                        c.state.name()
+                    )))
+                }
+                Some(c) if &c.version == version => {
+                    return Err(Refused(format!(
+                        "this version of `{id}` is already on the table"
+                    )))
+                }
+                Some(c) => {
+                    c.version = version.clone();
+                    c.versions += 1;
+                    c.state = State::Proposed;
+                    c.accepted.clear();
+                    c.rejected.clear();
+                }
+                None => {
+                    self.corridors.insert(
+                        id.to_string(),
+                        Corridor {
+                            id: id.to_string(),
+                            version: version.clone(),
+                            versions: 1,
+                            state: State::Proposed,
+                            accepted: BTreeSet::new(),
+                            rejected: BTreeMap::new(),
+                        },
+                    );
+                }
+            }
+            return Ok(State::Proposed);
+        }
+        let c = self
+            .corridors
+            .get_mut(id)
+            .ok_or_else(|| Refused(format!("no corridor `{id}` has been proposed")))?;
+        let state = c.state;
+        let wrong_state = |want: &str| {
+            Refused(format!(
+                "corridor `{id}` is {}; {} needs it {want}",
+                state.name(),
+                action.name()
+            ))
+        };
+        let current = |v: &String| -> Result<(), Refused> {
+            if v == &c.version {
+                Ok(())
+            } else {
+                Err(Refused(format!(
+                    "version {} is not the current version {} of `{id}`",
+                    &v[..v.len().min(12)],
+                    &c.version[..c.version.len().min(12)]
+                )))
+            }
+        };
+        let next = match action {
+            Action::Propose { .. } => unreachable!("handled above"),
+            Action::Accept { version } | Action::Reject { version, .. } => {
+                may(&[Role::Belligerent, Role::Mediator, Role::Authority])?;
+                current(version)?;
+                if !matches!(state, State::Proposed | State::Agreed) {
+                    return Err(wrong_state("proposed or agreed"));
+                }
+                if let Action::Reject { reason, .. } = action {
+                    c.accepted.remove(actor);
+                    c.rejected.insert(actor.to_string(), reason.clone());
+                } else {
+                    c.rejected.remove(actor);
+                    c.accepted.insert(actor.to_string());
+                }
+                let all = scn
+                    .parties
+                    .iter()
+                    .filter(|p| p.role == Role::Belligerent)
+                    .all(|p| c.accepted.contains(&p.id));
+                if all {
+                    State::Agreed
+                } else {
+                    State::Proposed
+                }
+            }
+            Action::Countersign { version } => {
+                may(&[Role::Mediator])?;
+                current(version)?;
+                if state != State::Agreed {
+                    return Err(wrong_state("agreed by every belligerent"));
+                }
+                State::Countersigned
+            }
+            Action::Open => {
+                may(&[Role::Mediator, Role::Authority])?;
+                if state != State::Countersigned {
+                    return Err(wrong_state("countersigned"));
+                }
+                State::Open
+            }
+            Action::Suspend { .. } => {
+                may(&[Role::Belligerent, Role::Mediator, Role::Authority])?;
+                if state != State::Open {
+                    return Err(wrong_state("open"));
+                }
+                State::Suspended
+            }
+            Action::Reopen => {
+                may(&[Role::Mediator, Role::Authority])?;
+                if state != State::Suspended {
+                    return Err(wrong_state("suspended"));
+                }
+                State::Open
+            }
+            Action::Close => {
+                may(&[Role::Mediator, Role::Authority])?;
+                if !matches!(state, State::Open | State::Suspended) {
+                    return Err(wrong_state("open or suspended"));
+                }
+                State::Closed
+            }
+            Action::Complete => {
+                may(&[Role::Mediator, Role::Authority])?;
+                if state != State::Open {
+                    return Err(wrong_state("open"));
+                }
+                State::Completed
+            }
+            Action::Cancel { .. } => {
+                may(&[Role::Mediator, Role::Belligerent])?;
+                if state.is_final() {
+                    return Err(wrong_state("not yet ended"));
+                }
+                State::Cancelled
+            }
+        };
+        c.state = next;
+        Ok(next)
+    }
+}

@@ -1,0 +1,742 @@
+//! The scenario file (TOML): map, territories, time zone, status, parties
+//! with their keys and rules, origins, destinations, hazards and proposals.
+//! `examples/*/scenario.toml` are annotated examples; `docs/scenario.md`
+//! describes every key.
+//!
+//! Every mistake is reported with the file, the line and the reason, and all
+//! of them at once: unknown territories, time zones, places and keys,
+//! duplicate ids, parties without a key, times without an offset.
+
+use crate::gazetteer::Gazetteer;
+use crate::territory::Territory;
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+use corridor_geo::LatLon;
+use corridor_graph::Profile;
+use corridor_hazards::HazardSet;
+use ed25519_dalek::VerifyingKey;
+use serde::Deserialize;
+use std::collections::HashSet;
+use toml::Spanned;
+
+/// Whether a scenario is real: decides the CAP `status` of its alerts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Real events.
+    Actual,
+    /// A rehearsal.
+    Exercise,
+    /// A technical test.
+    Test,
+}
+
+/// What a party is at the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A warring party: its acceptance is required.
+    Belligerent,
+    /// The neutral mediator: countersigns and opens corridors.
+    Mediator,
+    /// A local or regional authority.
+    Authority,
+    /// Watches; never required.
+    Observer,
+}
+
+impl Role {
+    /// The name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Belligerent => "belligerent",
+            Role::Mediator => "mediator",
+            Role::Authority => "authority",
+            Role::Observer => "observer",
+        }
+    }
+}
+
+/// A checkpoint a route must pass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    /// Its name.
+    pub name: String,
+    /// Where.
+    pub at: LatLon,
+    /// How close the route must come, in metres.
+    pub radius_m: f64,
+    /// Only for corridors ending in this territory (`None`: every corridor).
+    pub for_destinations_in: Option<String>,
+}
+
+/// What one party will accept.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Constraints {
+    /// Territories a corridor may end in (`None`: anywhere).
+    pub allowed_destinations: Option<Vec<String>>,
+    /// Territories a corridor may not cross.
+    pub forbidden_transit: Vec<String>,
+    /// Checkpoints every route must pass.
+    pub checkpoints: Vec<Checkpoint>,
+    /// Longest acceptable trip, in ms.
+    pub max_trip_ms: Option<u64>,
+    /// Profiles allowed (`None`: any).
+    pub profiles: Option<Vec<Profile>>,
+}
+
+/// A party.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Party {
+    /// Id (used in the log).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Key that signs its actions.
+    pub key: VerifyingKey,
+    /// Its rules.
+    pub constraints: Constraints,
+}
+
+/// An origin or a destination.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Place {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Where.
+    pub at: LatLon,
+    /// People waiting (origins).
+    pub people: u64,
+    /// Places available (destinations), if known.
+    pub capacity: Option<u64>,
+}
+
+/// A named point on a route.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Waypoint {
+    /// Name as given (a town, or the coordinates).
+    pub name: String,
+    /// Where.
+    pub at: LatLon,
+}
+
+/// A time window with explicit offsets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    /// Opens.
+    pub start: DateTime<FixedOffset>,
+    /// Closes.
+    pub end: DateTime<FixedOffset>,
+}
+
+impl Window {
+    /// Length in ms.
+    pub fn len_ms(&self) -> i64 {
+        (self.end - self.start).num_milliseconds()
+    }
+}
+
+/// A proposal as written in the scenario file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProposalSpec {
+    /// Id.
+    pub id: String,
+    /// Origin place id.
+    pub origin: String,
+    /// Destination place id.
+    pub destination: String,
+    /// Window.
+    pub window: Window,
+    /// Profile.
+    pub profile: Profile,
+    /// Via points the route must pass (graph routing).
+    pub via: Vec<Waypoint>,
+    /// The route as named places (no graph): origin and destination are
+    /// added at the ends.
+    pub route: Vec<Waypoint>,
+}
+
+/// How routes without a road graph are timed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NoGraph {
+    /// Road distance over straight-line distance.
+    pub detour_factor: f64,
+    /// Convoy speed, km/h.
+    pub speed_kmh: f64,
+}
+
+/// A whole scenario, checked.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name.
+    pub name: String,
+    /// Status.
+    pub status: Status,
+    /// Time zone in which people are told times.
+    pub tz: Tz,
+    /// Road map (a `.graph` or `.osm.pbf` path, relative to the scenario
+    /// file), if any.
+    pub map: Option<String>,
+    /// Timing of routes without a graph.
+    pub no_graph: NoGraph,
+    /// A route may run this far through a forbidden territory (GPS-grade
+    /// slack along borders), metres.
+    pub transit_tolerance_m: f64,
+    /// Territories.
+    pub territories: Vec<Territory>,
+    /// Parties.
+    pub parties: Vec<Party>,
+    /// Origins.
+    pub origins: Vec<Place>,
+    /// Destinations.
+    pub destinations: Vec<Place>,
+    /// Hazards.
+    pub hazards: HazardSet,
+    /// Proposals.
+    pub proposals: Vec<ProposalSpec>,
+}
+
+impl Scenario {
+    /// The territory `id`.
+    pub fn territory(&self, id: &str) -> Option<&Territory> {
+        self.territories.iter().find(|t| t.id == id)
+    }
+
+    /// The party `id`.
+    pub fn party(&self, id: &str) -> Option<&Party> {
+        self.parties.iter().find(|p| p.id == id)
+    }
+
+    /// The origin or destination `id`.
+    pub fn place(&self, id: &str) -> Option<&Place> {
+        self.origins
+            .iter()
+            .chain(&self.destinations)
+            .find(|p| p.id == id)
+    }
+
+    /// The proposal `id`.
+    pub fn proposal(&self, id: &str) -> Option<&ProposalSpec> {
+        self.proposals.iter().find(|p| p.id == id)
+    }
+
+    /// Territories containing `p`, in file order.
+    pub fn territories_at(&self, p: LatLon) -> Vec<&Territory> {
+        self.territories.iter().filter(|t| t.contains(p)).collect()
+    }
+}
+
+/// One mistake in a scenario file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file.
+    pub file: String,
+    /// Line, from 1.
+    pub line: usize,
+    /// The reason.
+    pub message: String,
+}
+
+/// All the mistakes found.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(|e| format!("{}:{}: {}", e.file, e.line, e.message)).collect::<Vec<_>>().join("\n"))]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    name: String,
+    status: Spanned<String>,
+    time_zone: Spanned<String>,
+    map: Option<String>,
+    hazards: Option<Spanned<String>>,
+    gazetteer: Option<Spanned<String>>,
+    detour_factor: Option<f64>,
+    speed_kmh: Option<f64>,
+    transit_tolerance_m: Option<f64>,
+    #[serde(default)]
+    territory: Vec<RawTerritory>,
+    #[serde(default)]
+    party: Vec<RawParty>,
+    #[serde(default)]
+    origin: Vec<RawPlace>,
+    #[serde(default)]
+    destination: Vec<RawPlace>,
+    #[serde(default)]
+    proposal: Vec<RawProposal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerritory {
+    id: Spanned<String>,
+    name: String,
+    file: Spanned<String>,
+    property: Option<String>,
+    #[serde(default)]
+    values: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParty {
+    id: Spanned<String>,
+    name: String,
+    role: Spanned<String>,
+    public_key: Option<Spanned<String>>,
+    #[serde(default)]
+    allowed_destinations: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    forbidden_transit: Vec<Spanned<String>>,
+    #[serde(default)]
+    checkpoint: Vec<RawCheckpoint>,
+    max_trip_minutes: Option<u32>,
+    profiles: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheckpoint {
+    name: String,
+    at: Spanned<String>,
+    radius_m: Option<f64>,
+    for_destinations_in: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlace {
+    id: Spanned<String>,
+    name: Option<String>,
+    at: Option<Spanned<String>>,
+    town: Option<Spanned<String>>,
+    people: Option<u64>,
+    capacity: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProposal {
+    id: Spanned<String>,
+    origin: Spanned<String>,
+    destination: Spanned<String>,
+    window_start: Spanned<String>,
+    window_end: Spanned<String>,
+    profile: Option<Spanned<String>>,
+    #[serde(default)]
+    via: Vec<Spanned<String>>,
+    #[serde(default)]
+    route: Vec<Spanned<String>>,
+}
+
+/// Collects errors with their lines.
+struct Errors<'a> {
+    file: &'a str,
+    text: &'a str,
+    list: Vec<ScenarioError>,
+}
+
+impl Errors<'_> {
+    fn at(&mut self, offset: usize, message: impl Into<String>) {
+        let line = self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        self.list.push(ScenarioError {
+            file: self.file.to_string(),
+            line,
+            message: message.into(),
+        });
+    }
+    fn span<T>(&mut self, s: &Spanned<T>, message: impl Into<String>) {
+        self.at(s.span().start, message)
+    }
+}
+
+/// Parses an RFC 3339 time that carries its offset.
+pub fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(s).map_err(|_| {
+        format!("`{s}` is not a time with an explicit UTC offset (RFC 3339, e.g. 2022-03-05T10:00:00+02:00)")
+    })
+}
+
+impl Scenario {
+    /// Parses and checks a scenario. `file` names it in errors; `read`
+    /// returns the text of a file the scenario refers to (territory
+    /// GeoJSON, hazards, gazetteer), given the path as written.
+    pub fn parse(
+        text: &str,
+        file: &str,
+        read: &dyn Fn(&str) -> Result<String, String>,
+    ) -> Result<Scenario, ScenarioErrors> {
+        let mut errs = Errors {
+            file,
+            text,
+            list: Vec::new(),
+        };
+        let raw: Raw = match toml::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                let off = e.span().map(|s| s.start).unwrap_or(0);
+                errs.at(off, e.message().to_string());
+                return Err(ScenarioErrors(errs.list));
+            }
+        };
+        let status = match raw.status.get_ref().as_str() {
+            "actual" => Status::Actual,
+            "exercise" => Status::Exercise,
+            "test" => Status::Test,
+            s => {
+                errs.span(
+                    &raw.status,
+                    format!("status `{s}` is not actual, exercise or test"),
+                );
+                Status::Exercise
+            }
+        };
+        let tz: Tz = match raw.time_zone.get_ref().parse() {
+            Ok(tz) => tz,
+            Err(_) => {
+                errs.span(
+                    &raw.time_zone,
+                    format!(
+                        "`{}` is not an IANA time zone (e.g. Europe/Kyiv, Europe/Berlin)",
+                        raw.time_zone.get_ref()
+                    ),
+                );
+                Tz::UTC
+            }
+        };
+        let gazetteer = match &raw.gazetteer {
+            None => Gazetteer::default(),
+            Some(p) => match read(p.get_ref()).and_then(|t| Gazetteer::from_json(&t)) {
+                Ok(g) => g,
+                Err(e) => {
+                    errs.span(p, format!("gazetteer {}: {e}", p.get_ref()));
+                    Gazetteer::default()
+                }
+            },
+        };
+        let hazards = match &raw.hazards {
+            None => HazardSet::default(),
+            Some(p) => match read(p.get_ref()) {
+                Err(e) => {
+                    errs.span(p, format!("hazards {}: {e}", p.get_ref()));
+                    HazardSet::default()
+                }
+                Ok(t) => corridor_hazards::parse_geojson(&t).unwrap_or_else(|e| {
+                    errs.span(p, format!("hazards {}: {e}", p.get_ref()));
+                    HazardSet::default()
+                }),
+            },
+        };
+        let mut seen: HashSet<(&str, String)> = HashSet::new();
+        let mut unique = |errs: &mut Errors, what: &'static str, id: &Spanned<String>| {
+            if id.get_ref().is_empty() {
+                errs.span(id, format!("{what} id must not be empty"));
+            } else if !seen.insert((what, id.get_ref().clone())) {
+                errs.span(id, format!("duplicate {what} id `{}`", id.get_ref()));
+            }
+        };
+
+        let mut territories = Vec::new();
+        for t in &raw.territory {
+            unique(&mut errs, "territory", &t.id);
+            let loaded = read(t.file.get_ref()).and_then(|text| {
+                Territory::from_geojson(
+                    t.id.get_ref(),
+                    &t.name,
+                    &text,
+                    t.property.as_deref(),
+                    &t.values,
+                )
+            });
+            match loaded {
+                Ok(x) => territories.push(x),
+                Err(e) => errs.span(
+                    &t.file,
+                    format!("territory `{}`: {}: {e}", t.id.get_ref(), t.file.get_ref()),
+                ),
+            }
+        }
+        let known_territory: HashSet<&str> = raw
+            .territory
+            .iter()
+            .map(|t| t.id.get_ref().as_str())
+            .collect();
+        let check_territory = |errs: &mut Errors, s: &Spanned<String>| {
+            if !known_territory.contains(s.get_ref().as_str()) {
+                errs.span(
+                    s,
+                    format!(
+                        "unknown territory `{}` (not among the [[territory]] ids)",
+                        s.get_ref()
+                    ),
+                );
+            }
+        };
+
+        let point = |errs: &mut Errors, s: &Spanned<String>| -> Option<Waypoint> {
+            let text = s.get_ref();
+            if text.contains(',')
+                && text
+                    .trim_start()
+                    .starts_with(|c: char| c.is_ascii_digit() || c == '-')
+            {
+                match LatLon::parse(text) {
+                    Ok(at) => Some(Waypoint {
+                        name: text.clone(),
+                        at,
+                    }),
+                    Err(e) => {
+                        errs.span(s, format!("`{text}`: {e}"));
+                        None
+                    }
+                }
+            } else {
+                match gazetteer.find(text) {
+                    Some(t) => Some(Waypoint {
+                        name: t.name.clone(),
+                        at: t.at,
+                    }),
+                    None => {
+                        errs.span(
+                            s,
+                            if gazetteer.is_empty() {
+                                format!(
+                                    "`{text}` is neither LAT,LON nor a place (no gazetteer is set)"
+                                )
+                            } else {
+                                format!("unknown place `{text}`: not in the gazetteer")
+                            },
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let profile = |errs: &mut Errors, s: &Spanned<String>| -> Profile {
+            Profile::parse(s.get_ref()).unwrap_or_else(|| {
+                errs.span(
+                    s,
+                    format!("`{}` is not a profile (car or foot)", s.get_ref()),
+                );
+                Profile::Car
+            })
+        };
+
+        let mut parties = Vec::new();
+        for p in &raw.party {
+            unique(&mut errs, "party", &p.id);
+            let role = match p.role.get_ref().as_str() {
+                "belligerent" => Role::Belligerent,
+                "mediator" => Role::Mediator,
+                "authority" => Role::Authority,
+                "observer" => Role::Observer,
+                r => {
+                    errs.span(
+                        &p.role,
+                        format!("role `{r}` is not belligerent, mediator, authority or observer"),
+                    );
+                    Role::Observer
+                }
+            };
+            let key = match &p.public_key {
+                None => {
+                    errs.span(
+                        &p.id,
+                        format!(
+                            "party `{}` has no public_key: every party signs its actions",
+                            p.id.get_ref()
+                        ),
+                    );
+                    None
+                }
+                Some(k) => match corridor_log::parse_public_key(k.get_ref()) {
+                    Ok(k) => Some(k),
+                    Err(e) => {
+                        errs.span(k, format!("party `{}`: {e}", p.id.get_ref()));
+                        None
+                    }
+                },
+            };
+            if let Some(a) = &p.allowed_destinations {
+                a.iter().for_each(|t| check_territory(&mut errs, t));
+            }
+            p.forbidden_transit
+                .iter()
+                .for_each(|t| check_territory(&mut errs, t));
+            for c in &p.checkpoint {
+                if let Some(t) = &c.for_destinations_in {
+                    check_territory(&mut errs, t);
+                }
+            }
+            let checkpoints = p
+                .checkpoint
+                .iter()
+                .filter_map(|c| {
+                    point(&mut errs, &c.at).map(|w| Checkpoint {
+                        name: c.name.clone(),
+                        at: w.at,
+                        radius_m: c.radius_m.unwrap_or(250.0),
+                        for_destinations_in: c
+                            .for_destinations_in
+                            .as_ref()
+                            .map(|t| t.get_ref().clone()),
+                    })
+                })
+                .collect();
+            let constraints = Constraints {
+                allowed_destinations: p
+                    .allowed_destinations
+                    .as_ref()
+                    .map(|a| a.iter().map(|t| t.get_ref().clone()).collect()),
+                forbidden_transit: p
+                    .forbidden_transit
+                    .iter()
+                    .map(|t| t.get_ref().clone())
+                    .collect(),
+                checkpoints,
+                max_trip_ms: p.max_trip_minutes.map(|m| m as u64 * 60_000),
+                profiles: p
+                    .profiles
+                    .as_ref()
+                    .map(|v| v.iter().map(|s| profile(&mut errs, s)).collect()),
+            };
+            if let Some(key) = key {
+                parties.push(Party {
+                    id: p.id.get_ref().clone(),
+                    name: p.name.clone(),
+                    role,
+                    key,
+                    constraints,
+                });
+            }
+        }
+        if !raw.party.iter().any(|p| p.role.get_ref() == "belligerent") && !raw.party.is_empty() {
+            errs.at(
+                0,
+                "no party is a belligerent: nobody's acceptance would be required",
+            );
+        }
+
+        let mut places = |errs: &mut Errors, what: &'static str, list: &[RawPlace]| -> Vec<Place> {
+            let mut out = Vec::new();
+            for p in list {
+                unique(errs, what, &p.id);
+                let w = match (&p.at, &p.town) {
+                    (Some(at), None) => point(errs, at),
+                    (None, Some(town)) => point(errs, town),
+                    _ => {
+                        errs.span(
+                            &p.id,
+                            format!(
+                                "{what} `{}` needs exactly one of `at` (LAT,LON) or `town`",
+                                p.id.get_ref()
+                            ),
+                        );
+                        None
+                    }
+                };
+                if let Some(w) = w {
+                    out.push(Place {
+                        id: p.id.get_ref().clone(),
+                        name: p.name.clone().unwrap_or(w.name),
+                        at: w.at,
+                        people: p.people.unwrap_or(0),
+                        capacity: p.capacity,
+                    });
+                }
+            }
+            out
+        };
+        let origins = places(&mut errs, "origin", &raw.origin);
+        let destinations = places(&mut errs, "destination", &raw.destination);
+
+        let mut proposals = Vec::new();
+        for p in &raw.proposal {
+            unique(&mut errs, "proposal", &p.id);
+            if !raw
+                .origin
+                .iter()
+                .any(|o| o.id.get_ref() == p.origin.get_ref())
+            {
+                errs.span(
+                    &p.origin,
+                    format!("unknown origin `{}`", p.origin.get_ref()),
+                );
+            }
+            if !raw
+                .destination
+                .iter()
+                .any(|o| o.id.get_ref() == p.destination.get_ref())
+            {
+                errs.span(
+                    &p.destination,
+                    format!("unknown destination `{}`", p.destination.get_ref()),
+                );
+            }
+            let time = |errs: &mut Errors, s: &Spanned<String>| {
+                parse_time(s.get_ref()).map_err(|e| errs.span(s, e)).ok()
+            };
+            let (start, end) = (
+                time(&mut errs, &p.window_start),
+                time(&mut errs, &p.window_end),
+            );
+            let via: Vec<Waypoint> = p.via.iter().filter_map(|s| point(&mut errs, s)).collect();
+            let route: Vec<Waypoint> = p.route.iter().filter_map(|s| point(&mut errs, s)).collect();
+            let prof = p
+                .profile
+                .as_ref()
+                .map(|s| profile(&mut errs, s))
+                .unwrap_or(Profile::Car);
+            if let (Some(start), Some(end)) = (start, end) {
+                if end <= start {
+                    errs.span(&p.window_end, "the window ends before it starts");
+                }
+                proposals.push(ProposalSpec {
+                    id: p.id.get_ref().clone(),
+                    origin: p.origin.get_ref().clone(),
+                    destination: p.destination.get_ref().clone(),
+                    window: Window { start, end },
+                    profile: prof,
+                    via,
+                    route,
+                });
+            }
+        }
+        let detour_factor = raw.detour_factor.unwrap_or(1.3);
+        let speed_kmh = raw.speed_kmh.unwrap_or(40.0);
+        if !(detour_factor >= 1.0 && detour_factor <= 5.0)
+            || !(speed_kmh > 0.0 && speed_kmh <= 150.0)
+        {
+            errs.at(
+                0,
+                "detour_factor must be within 1..5 and speed_kmh within 0..150",
+            );
+        }
+        if !errs.list.is_empty() {
+            errs.list.sort_by_key(|e| e.line);
+            return Err(ScenarioErrors(errs.list));
+        }
+        Ok(Scenario {
+            name: raw.name,
+            status,
+            tz,
+            map: raw.map,
+            no_graph: NoGraph {
+                detour_factor,
+                speed_kmh,
+            },
+            transit_tolerance_m: raw.transit_tolerance_m.unwrap_or(25.0),
+            territories,
+            parties,
+            origins,
+            destinations,
+            hazards,
+            proposals,
+        })
+    }
+}

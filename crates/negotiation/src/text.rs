@@ -1,0 +1,65 @@
+//! Times and durations as people read them: local time in the scenario's
+//! zone, always with the zone named.
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use chrono_tz::Tz;
+
+/// "3 h 20 min", "45 min", "40 s".
+pub fn duration(ms: u64) -> String {
+    let s = ms / 1000;
+    match (s / 3600, (s % 3600) / 60) {
+        (0, 0) => format!("{s} s"),
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// A local time: "13:40" when on `day`'s date, else "2022-03-06 13:40".
+pub fn local(t: DateTime<FixedOffset>, tz: Tz, day: DateTime<FixedOffset>) -> String {
+    let l = tz.from_utc_datetime(&t.naive_utc());
+    let d = tz.from_utc_datetime(&day.naive_utc());
+    if l.date_naive() == d.date_naive() {
+        l.format("%H:%M").to_string()
+    } else {
+        l.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// A local time with its date and zone: "2022-03-05 10:00 Europe/Kyiv (+02:00)".
+pub fn local_full(t: DateTime<FixedOffset>, tz: Tz) -> String {
+    let l = tz.from_utc_datetime(&t.naive_utc());
+    format!(
+        "{} {} ({})",
+        l.format("%Y-%m-%d %H:%M"),
+        tz.name(),
+        l.format("%:z")
+    )
+}
+
+/// An interval in ms since the epoch, "10:00 to 14:00 Europe/Kyiv"; open
+/// ends read "until further notice" and "since before".
+pub fn validity(from_ms: i64, until_ms: i64, tz: Tz, day: DateTime<FixedOffset>) -> String {
+    let at =
+        |ms: i64| DateTime::from_timestamp_millis(ms).map(|t| local(t.fixed_offset(), tz, day));
+    match (from_ms == i64::MIN, until_ms == i64::MAX) {
+        (true, true) => "at all times".into(),
+        (true, false) => format!("until {} {}", at(until_ms).unwrap_or_default(), tz.name()),
+        (false, true) => format!(
+            "from {} {} until further notice",
+            at(from_ms).unwrap_or_default(),
+            tz.name()
+        ),
+        (false, false) => format!(
+            "{} to {} {}",
+            at(from_ms).unwrap_or_default(),
+            at(until_ms).unwrap_or_default(),
+            tz.name()
+        ),
+    }
+}
+
+/// Kilometres with one decimal.
+pub fn km(m: f64) -> String {
+    format!("{:.1} km", m / 1000.0)
+}

@@ -55,6 +55,7 @@ pub fn route_through(
     points: &[LatLon],
     profile: Profile,
     depart_ms: i64,
+    max_snap_m: f64,
 ) -> Result<PlannedRoute, RouteError> {
     let mut out = PlannedRoute {
         source: RouteSource::Graph,
@@ -68,6 +69,7 @@ pub fn route_through(
         let opts = RouteOptions {
             profile,
             depart_ms: depart_ms + out.duration_ms as i64,
+            max_snap_m,
             ..Default::default()
         };
         let r = router.route(layer, w[0], w[1], &opts)?;
@@ -129,6 +131,7 @@ pub fn plan(
                 &pts,
                 spec.profile,
                 spec.window.start.timestamp_millis(),
+                scn.max_snap_m,
             )?)
         }
         _ => {

@@ -184,6 +184,9 @@ pub struct Scenario {
     /// A route may run this far through a forbidden territory (GPS-grade
     /// slack along borders), metres.
     pub transit_tolerance_m: f64,
+    /// Farthest a place may be from the road a route starts or ends on,
+    /// metres: a corridor does not begin a kilometre from where people wait.
+    pub max_snap_m: f64,
     /// Territories.
     pub territories: Vec<Territory>,
     /// Parties.
@@ -256,6 +259,7 @@ struct Raw {
     detour_factor: Option<f64>,
     speed_kmh: Option<f64>,
     transit_tolerance_m: Option<f64>,
+    max_snap_m: Option<f64>,
     #[serde(default)]
     territory: Vec<RawTerritory>,
     #[serde(default)]
@@ -731,6 +735,7 @@ impl Scenario {
                 speed_kmh,
             },
             transit_tolerance_m: raw.transit_tolerance_m.unwrap_or(25.0),
+            max_snap_m: raw.max_snap_m.unwrap_or(300.0),
             territories,
             parties,
             origins,

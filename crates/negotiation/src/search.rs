@@ -123,6 +123,7 @@ fn orders(n: usize) -> Vec<Vec<usize>> {
 
 /// The fastest route from `o` to `d` through every checkpoint, under `layer`.
 fn fastest(
+    scn: &Scenario,
     router: &Router,
     layer: &HazardLayer,
     o: &Place,
@@ -142,6 +143,7 @@ fn fastest(
             &pts,
             opts.profile,
             opts.window.start.timestamp_millis(),
+            scn.max_snap_m,
         ) {
             Ok(r) if best.as_ref().is_none_or(|b| r.duration_ms < b.duration_ms) => best = Some(r),
             Ok(_) => {}
@@ -274,7 +276,7 @@ pub fn search(
         hz.extend(territory_hazards(scn, &forbidden));
         let set = HazardSet { hazards: hz };
         let layer = HazardLayer::new(router.graph(), router.index(), set);
-        match fastest(router, &layer, o, d, &checkpoints, opts) {
+        match fastest(scn, router, &layer, o, d, &checkpoints, opts) {
             Ok(route) => {
                 judge(scn, &s, route, &mut res);
                 if !res.options.is_empty() && opts.alternatives > 0 {
@@ -361,7 +363,7 @@ fn alternatives(
             });
         }
         let penalized = HazardLayer::new(router.graph(), router.index(), set);
-        let Ok(cand) = fastest(router, &penalized, o, d, checkpoints, opts) else {
+        let Ok(cand) = fastest(scn, router, &penalized, o, d, checkpoints, opts) else {
             break;
         };
         let n = cand.geometry.len();
@@ -378,6 +380,7 @@ fn alternatives(
             &pts,
             opts.profile,
             opts.window.start.timestamp_millis(),
+            scn.max_snap_m,
         ) else {
             continue;
         };
@@ -424,7 +427,7 @@ fn explain(
     let tname = |t: &str| scn.territory(t).map_or(t.to_string(), |x| x.name.clone());
     let try_with = |hz: Vec<Hazard>| {
         let layer = HazardLayer::new(router.graph(), router.index(), HazardSet { hazards: hz });
-        fastest(router, &layer, o, d, checkpoints, opts)
+        fastest(scn, router, &layer, o, d, checkpoints, opts)
     };
     let mut out = Vec::new();
     match &err {

@@ -5,6 +5,7 @@
 mod cch;
 mod cli;
 mod extracts;
+mod negotiation;
 
 use std::path::PathBuf;
 

@@ -323,3 +323,128 @@ impl Book {
         Ok(next)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Constraints, NoGraph, Party, Status};
+
+    fn scn() -> Scenario {
+        let party = |id: &str, role: Role, seed: u8| Party {
+            id: id.into(),
+            name: id.into(),
+            role,
+            key: ed25519_dalek::SigningKey::from_bytes(&[seed; 32]).verifying_key(),
+            constraints: Constraints::default(),
+        };
+        Scenario {
+            name: "t".into(),
+            status: Status::Test,
+            tz: chrono_tz::UTC,
+            map: None,
+            no_graph: NoGraph {
+                detour_factor: 1.3,
+                speed_kmh: 40.0,
+            },
+            transit_tolerance_m: 25.0,
+            max_snap_m: 300.0,
+            territories: vec![],
+            parties: vec![
+                party("a", Role::Belligerent, 1),
+                party("b", Role::Belligerent, 2),
+                party("m", Role::Mediator, 3),
+                party("o", Role::Observer, 4),
+            ],
+            origins: vec![],
+            destinations: vec![],
+            hazards: Default::default(),
+            proposals: vec![],
+        }
+    }
+
+    fn v(s: &str) -> String {
+        s.to_string()
+    }
+
+    #[test]
+    fn only_allowed_transitions_by_allowed_roles() {
+        let s = scn();
+        let mut b = Book::default();
+        let p = |version: &str| Action::Propose {
+            version: v(version),
+        };
+        let acc = |version: &str| Action::Accept {
+            version: v(version),
+        };
+        assert!(
+            b.apply(&s, "o", "c", &p("v1")).is_err(),
+            "an observer cannot propose"
+        );
+        assert!(b.apply(&s, "x", "c", &p("v1")).is_err(), "not a party");
+        assert_eq!(b.apply(&s, "a", "c", &p("v1")), Ok(State::Proposed));
+        assert_eq!(b.apply(&s, "a", "c", &acc("v1")), Ok(State::Proposed));
+        assert!(b.apply(&s, "b", "c", &acc("v0")).is_err(), "stale version");
+        assert!(b
+            .apply(&s, "m", "c", &Action::Countersign { version: v("v1") })
+            .is_err());
+        assert_eq!(b.apply(&s, "b", "c", &acc("v1")), Ok(State::Agreed));
+        // A new version resets every acceptance.
+        assert_eq!(b.apply(&s, "b", "c", &p("v2")), Ok(State::Proposed));
+        assert!(b.corridors["c"].accepted.is_empty());
+        assert_eq!(b.corridors["c"].versions, 2);
+        b.apply(&s, "a", "c", &acc("v2")).unwrap();
+        // A rejection after acceptance takes the acceptance back.
+        b.apply(
+            &s,
+            "b",
+            "c",
+            &Action::Reject {
+                version: v("v2"),
+                reason: v("too long"),
+            },
+        )
+        .unwrap();
+        assert_eq!(b.apply(&s, "b", "c", &acc("v2")), Ok(State::Agreed));
+        assert!(
+            b.apply(&s, "a", "c", &Action::Countersign { version: v("v2") })
+                .is_err(),
+            "not the mediator"
+        );
+        assert_eq!(
+            b.apply(&s, "m", "c", &Action::Countersign { version: v("v2") }),
+            Ok(State::Countersigned)
+        );
+        assert!(
+            b.apply(&s, "a", "c", &Action::Open).is_err(),
+            "a belligerent does not open"
+        );
+        assert_eq!(b.apply(&s, "m", "c", &Action::Open), Ok(State::Open));
+        assert_eq!(
+            b.apply(
+                &s,
+                "a",
+                "c",
+                &Action::Suspend {
+                    reason: v("shelling")
+                }
+            ),
+            Ok(State::Suspended)
+        );
+        assert!(
+            b.apply(&s, "m", "c", &Action::Complete).is_err(),
+            "complete needs it open"
+        );
+        assert_eq!(
+            b.apply(&s, "b", "c", &Action::Cancel { reason: v("no") }),
+            Ok(State::Cancelled)
+        );
+        assert!(
+            b.apply(&s, "m", "c", &Action::Reopen).is_err(),
+            "cancelled is final"
+        );
+        assert!(
+            b.apply(&s, "a", "c", &p("v3")).is_err(),
+            "a final corridor takes no new version"
+        );
+    }
+}

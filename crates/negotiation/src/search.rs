@@ -366,13 +366,25 @@ fn alternatives(
         let Ok(cand) = fastest(scn, router, &penalized, o, d, checkpoints, opts) else {
             break;
         };
+        // Through a few of its points and the checkpoints, in the order
+        // the candidate meets them.
         let n = cand.geometry.len();
-        let vias: Vec<_> = [n / 4, n / 2, 3 * n / 4]
+        let mut marks: Vec<(usize, corridor_geo::LatLon)> = [n / 4, n / 2, 3 * n / 4]
             .iter()
-            .map(|&i| cand.geometry[i.min(n - 1)])
+            .map(|&i| (i.min(n - 1), cand.geometry[i.min(n - 1)]))
             .collect();
+        for c in checkpoints {
+            let i = (0..n)
+                .min_by(|&a, &b| {
+                    corridor_geo::haversine_m(cand.geometry[a], c.at)
+                        .total_cmp(&corridor_geo::haversine_m(cand.geometry[b], c.at))
+                })
+                .unwrap_or(0);
+            marks.push((i, c.at));
+        }
+        marks.sort_by_key(|m| m.0);
         let mut pts = vec![o.at];
-        pts.extend(vias);
+        pts.extend(marks.iter().map(|m| m.1));
         pts.push(d.at);
         let Ok(real) = route_through(
             router,

@@ -182,3 +182,77 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn alternatives_are_acceptable_and_distinct() {
+    // A 4 × 3 grid of equal roads: many routes corner to corner.
+    let mut edges = Vec::new();
+    for i in 0..W * H {
+        if i % W + 1 < W {
+            edges.push((i, i + 1, 60_000, false));
+        }
+        if i + W < W * H {
+            edges.push((i, i + W, 60_000, false));
+        }
+    }
+    let g = graph(&edges);
+    let start = DateTime::parse_from_rfc3339("2022-03-05T10:00:00+02:00").unwrap();
+    let window = Window {
+        start,
+        end: start + chrono::Duration::hours(2),
+    };
+    let place = |id: &str, i: usize| Place {
+        id: id.into(),
+        name: id.into(),
+        at: LatLon::new(pos(i).0, pos(i).1),
+        people: 10,
+        capacity: None,
+    };
+    let scn = Scenario {
+        name: "alt".into(),
+        status: Status::Test,
+        tz: chrono_tz::Europe::Kyiv,
+        map: None,
+        no_graph: NoGraph {
+            detour_factor: 1.3,
+            speed_kmh: 40.0,
+        },
+        transit_tolerance_m: 0.0,
+        max_snap_m: 300.0,
+        territories: vec![],
+        parties: vec![party("a", 1, Constraints::default())],
+        origins: vec![place("o", 0)],
+        destinations: vec![place("d", W * H - 1)],
+        hazards: HazardSet::default(),
+        proposals: Vec::new(),
+    };
+    let router = Router::new(g.clone());
+    let opts = SearchOptions {
+        profile: Profile::Car,
+        window,
+        alternatives: 2,
+        max_shared: 0.5,
+    };
+    let res = search(&scn, "o", &opts, Some(&router)).unwrap();
+    let opts_found = &res[0].options;
+    assert!(opts_found.len() >= 2, "{:?}", res[0].blocked_by);
+    // The first is the fastest: 5 roads of a minute.
+    assert_eq!(opts_found[0].route.duration_ms, 5 * 60_000);
+    for (i, a) in opts_found.iter().enumerate() {
+        assert!(a.evaluation.agreed());
+        for b in &opts_found[..i] {
+            let shared: f64 = a
+                .route
+                .edges
+                .iter()
+                .filter(|e| b.route.edges.contains(e))
+                .map(|&e| g.edge_length_m[e as usize])
+                .sum();
+            assert!(
+                shared <= 0.5 * a.route.distance_m + 1.0,
+                "alternative {i} shares {shared} m of {}",
+                a.route.distance_m
+            );
+        }
+    }
+}

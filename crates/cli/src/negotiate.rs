@@ -571,8 +571,47 @@ pub fn act(a: ActArgs) -> Result<(), Failure> {
             body["content"] = canonical;
             Action::Propose { version }
         }
-        "accept" => Action::Accept { version: need_version()? },
-        "reject" => Action::Reject { version: need_version()?, reason: reason.clone() },
+        "accept" | "reject" => {
+            // The party's verdict on the version on the table goes into the
+            // log with its acceptance or rejection.
+            let version = need_version()?;
+            let spec = scn.proposal(&a.proposal).ok_or_else(|| {
+                Failure::new(exit::BAD_VALUE, anyhow!("no proposal `{}` in {}", a.proposal, a.scenario.display()))
+            })?;
+            let router = load_map(&a.scenario, &scn)?;
+            let layer = router.as_ref().map(|r| HazardLayer::new(r.graph(), r.index(), scn.hazards.clone()));
+            let r = planned(&scn, spec, router.as_ref(), layer.as_ref())?;
+            let here = plan::version_hash(&plan::canonical(&scn, spec, &r));
+            if here != version {
+                return Err(Failure::new(
+                    exit::REFUSED,
+                    anyhow!(
+                        "the proposal `{}` in {} (version {}) is not the version on the table ({}): propose it first",
+                        a.proposal,
+                        a.scenario.display(),
+                        &here[..12],
+                        &version[..12.min(version.len())]
+                    ),
+                ));
+            }
+            let ev = evaluate(&scn, spec, &r, &version);
+            if let Some(v) = ev.verdicts.iter().find(|v| v.party == a.actor) {
+                body["verdict"] = json!({
+                    "verdict": if v.accept { "accept" } else { "reject" },
+                    "violations": v.violations.iter().map(|x| json!({"code": x.code, "message": x.message})).collect::<Vec<_>>(),
+                });
+                if a.action == "reject" && reason.is_empty() && !v.accept {
+                    let codes: Vec<&str> = v.violations.iter().map(|x| x.code).collect();
+                    body["reason"] = json!(codes.join(", "));
+                }
+            }
+            if a.action == "accept" {
+                Action::Accept { version }
+            } else {
+                let reason = body.get("reason").and_then(Value::as_str).map(str::to_string).unwrap_or(reason.clone());
+                Action::Reject { version, reason }
+            }
+        }
         "countersign" => Action::Countersign { version: need_version()? },
         "open" => Action::Open,
         "suspend" => Action::Suspend { reason: reason.clone() },

@@ -74,6 +74,11 @@ enum Command {
     /// The public log: verify it offline, sign tree heads, print proofs.
     #[command(subcommand, after_help = exit::TABLE)]
     Log(negotiate::LogCommand),
+    /// Write the public information of a scenario's corridors into a static
+    /// folder: CAP 1.2 alerts (Ukrainian, Russian, English), an Atom feed,
+    /// GeoJSON and SMS texts, from the public log.
+    #[command(after_help = exit::TABLE)]
+    Publish(negotiate::PublishArgs),
 }
 
 /// Where the bundled data lives: `./data` when run from the repository, else
@@ -121,6 +126,7 @@ fn main() -> ExitCode {
         Command::Keygen(a) => negotiate::keygen(a),
         Command::Act(a) => negotiate::act(a),
         Command::Log(c) => negotiate::log_cmd(c),
+        Command::Publish(a) => negotiate::publish_cmd(a),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

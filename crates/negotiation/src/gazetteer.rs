@@ -12,6 +12,8 @@ pub struct Town {
     pub name: String,
     /// Every name it is known by, lower-cased, the main one included.
     pub names: Vec<String>,
+    /// Its alternate names as written (several scripts and languages).
+    pub alternates: Vec<String>,
     /// Where.
     pub at: LatLon,
     /// Population.
@@ -51,12 +53,20 @@ impl Gazetteer {
                 _ => return Err(format!("place {name} has no coordinates")),
             };
             let mut names = vec![name.to_lowercase()];
-            if let Some(alt) = get("alternatenames").and_then(Value::as_array) {
-                names.extend(alt.iter().filter_map(Value::as_str).map(str::to_lowercase));
-            }
+            let alternates: Vec<String> = get("alternatenames")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.extend(alternates.iter().map(|s| s.to_lowercase()));
             towns.push(Town {
                 name: name.to_string(),
                 names,
+                alternates,
                 at,
                 population: get("population").and_then(Value::as_u64).unwrap_or(0),
             });

@@ -138,12 +138,14 @@ pub fn plan(
             let mut pts = vec![Waypoint {
                 name: o.name.clone(),
                 at: o.at,
+                names: o.names.clone(),
             }];
             pts.extend(spec.route.iter().cloned());
             pts.extend(spec.via.iter().cloned());
             pts.push(Waypoint {
                 name: d.name.clone(),
                 at: d.at,
+                names: d.names.clone(),
             });
             Ok(polyline(scn, &pts))
         }
@@ -175,6 +177,7 @@ pub fn canonical(scn: &Scenario, spec: &ProposalSpec, route: &PlannedRoute) -> V
             "source": match route.source { RouteSource::Graph => "graph", RouteSource::Polyline => "polyline" },
             "distance_m": route.distance_m.round() as i64,
             "duration_s": route.duration_ms / 1000,
+            "roads": route.via,
             "geometry": route.geometry.iter().map(|p| e6(*p)).collect::<Vec<_>>(),
         },
     })

@@ -111,6 +111,12 @@ pub struct Place {
     pub people: u64,
     /// Places available (destinations), if known.
     pub capacity: Option<u64>,
+    /// Other names (from the gazetteer), in several scripts.
+    pub names: Vec<String>,
+    /// Its name in Ukrainian and in Russian, when the file gives them.
+    pub name_uk: Option<String>,
+    /// See `name_uk`.
+    pub name_ru: Option<String>,
 }
 
 /// A named point on a route.
@@ -120,6 +126,8 @@ pub struct Waypoint {
     pub name: String,
     /// Where.
     pub at: LatLon,
+    /// Other names (from the gazetteer).
+    pub names: Vec<String>,
 }
 
 /// A time window with explicit offsets.
@@ -318,6 +326,8 @@ struct RawPlace {
     town: Option<Spanned<String>>,
     people: Option<u64>,
     capacity: Option<u64>,
+    name_uk: Option<String>,
+    name_ru: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -493,6 +503,7 @@ impl Scenario {
                     Ok(at) => Some(Waypoint {
                         name: text.clone(),
                         at,
+                        names: Vec::new(),
                     }),
                     Err(e) => {
                         errs.span(s, format!("`{text}`: {e}"));
@@ -504,6 +515,7 @@ impl Scenario {
                     Some(t) => Some(Waypoint {
                         name: t.name.clone(),
                         at: t.at,
+                        names: t.alternates.clone(),
                     }),
                     None => {
                         errs.span(
@@ -651,6 +663,9 @@ impl Scenario {
                         at: w.at,
                         people: p.people.unwrap_or(0),
                         capacity: p.capacity,
+                        names: w.names,
+                        name_uk: p.name_uk.clone(),
+                        name_ru: p.name_ru.clone(),
                     });
                 }
             }

@@ -204,6 +204,7 @@ pub fn search(
             .map(|c| Waypoint {
                 name: c.name.clone(),
                 at: c.at,
+                names: Vec::new(),
             })
             .collect();
         let mut res = DestinationResult {
@@ -256,6 +257,7 @@ pub fn search(
             let mut pts = vec![Waypoint {
                 name: o.name.clone(),
                 at: o.at,
+                names: o.names.clone(),
             }];
             let mut cps = checkpoints.clone();
             cps.sort_by(|a, b| {
@@ -266,6 +268,7 @@ pub fn search(
             pts.push(Waypoint {
                 name: d.name.clone(),
                 at: d.at,
+                names: d.names.clone(),
             });
             let route = plan::polyline(scn, &pts);
             judge(scn, &s, route, &mut res);

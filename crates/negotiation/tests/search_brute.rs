@@ -145,7 +145,7 @@ proptest! {
         } else { Vec::new() };
         let start = DateTime::parse_from_rfc3339("2022-03-05T10:00:00+02:00").unwrap();
         let window = Window { start, end: start + chrono::Duration::minutes(window_min) };
-        let place = |id: &str, i: usize| Place { id: id.into(), name: id.into(), at: LatLon::new(pos(i).0, pos(i).1), people: 10, capacity: None };
+        let place = |id: &str, i: usize| Place { id: id.into(), name: id.into(), at: LatLon::new(pos(i).0, pos(i).1), people: 10, capacity: None, names: vec![], name_uk: None, name_ru: None };
         let scn = Scenario {
             name: "brute".into(), status: Status::Test, tz: chrono_tz::Europe::Kyiv, map: None,
             no_graph: NoGraph { detour_factor: 1.3, speed_kmh: 40.0 },

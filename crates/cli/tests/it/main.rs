@@ -6,6 +6,7 @@ mod cch;
 mod cli;
 mod extracts;
 mod negotiation;
+mod publish;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,650 @@
+//! OASIS CAP 1.2 alerts, one per announced status change, with an `info`
+//! block per language, the corridor as a polygon and the gathering point as
+//! a circle. Element order, value sets and time formats follow the schema
+//! (`data/standards/CAP-v1.2-schema.xsd`); [`check`] tests the rules the
+//! schema cannot express.
+
+use crate::events::{cap_time, Event, Kind};
+use crate::lang::{place_name, Arg, Lang, Texts};
+use crate::Site;
+use chrono::{DateTime, Duration, FixedOffset, TimeZone};
+use corridor_geo::{LatLon, LocalFrame};
+use corridor_negotiation::{Scenario, Status};
+use serde_json::Value;
+
+/// Half-width of the corridor polygon, metres.
+pub const CORRIDOR_HALF_WIDTH_M: f64 = 1000.0;
+/// Radius of the gathering-point circle, km.
+pub const GATHER_RADIUS_KM: f64 = 0.5;
+/// Most vertices of the route line before buffering.
+const MAX_LINE_POINTS: usize = 40;
+
+/// A CAP alert, as XML and with the facts the checks need.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    /// The corridor.
+    pub corridor: String,
+    /// `identifier`.
+    pub identifier: String,
+    /// `sent`.
+    pub sent: String,
+    /// `msgType`.
+    pub msg_type: &'static str,
+    /// `references`: earlier alerts of the same corridor, `sender,identifier,sent`.
+    pub references: Vec<String>,
+    /// `effective`, `expires` of the info blocks.
+    pub effective: String,
+    /// See `effective`.
+    pub expires: String,
+    /// The polygon, as CAP `lat,lon` pairs.
+    pub polygon: Vec<(f64, f64)>,
+    /// English headline (for the feed).
+    pub headline_en: String,
+    /// The document.
+    pub xml: String,
+}
+
+impl Alert {
+    /// File name without extension: the identifier with `:` made safe.
+    pub fn file_stem(&self) -> String {
+        self.identifier.replace([':', '/'], "_")
+    }
+}
+
+/// XML text escaping.
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// The facts of an event that every text uses, in one language.
+pub struct Facts {
+    /// Origin name.
+    pub origin: String,
+    /// Destination name.
+    pub destination: String,
+    /// Route: places or roads.
+    pub via: String,
+    /// Window: date, start, end (local), UTC offset.
+    pub date: String,
+    /// See `date`.
+    pub start: String,
+    /// See `date`.
+    pub end: String,
+    /// See `date`.
+    pub offset: String,
+    /// Last safe departure, local.
+    pub last: String,
+    /// Kilometres.
+    pub km: f64,
+    /// Hours and minutes on the road.
+    pub hours: u64,
+    /// See `hours`.
+    pub minutes: u64,
+    /// Gathering point.
+    pub gather: String,
+    /// Gathering point coordinates.
+    pub gather_at: LatLon,
+    /// Route geometry.
+    pub line: Vec<LatLon>,
+    /// Window in absolute time.
+    pub window: (DateTime<FixedOffset>, DateTime<FixedOffset>),
+}
+
+fn e6(v: &Value) -> Option<LatLon> {
+    let a = v.as_array()?;
+    Some(LatLon::new(
+        a.first()?.as_i64()? as f64 / 1e6,
+        a.get(1)?.as_i64()? as f64 / 1e6,
+    ))
+}
+
+/// The facts of `e` in `lang`.
+pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
+    let c = &e.content;
+    let place_id = |k: &str| {
+        c.get(k)
+            .and_then(|p| p.get("id"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    let local = |id: &str, fallback: &str| match scn.place(id) {
+        Some(p) => {
+            let explicit = match lang {
+                Lang::Uk => p.name_uk.as_deref(),
+                Lang::Ru => p.name_ru.as_deref(),
+                Lang::En => None,
+            };
+            place_name(lang, &p.name, &p.names, explicit)
+        }
+        None => fallback.to_string(),
+    };
+    let cname = |k: &str| {
+        c.get(k)
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string()
+    };
+    let origin = local(place_id("origin"), &cname("origin"));
+    let destination = local(place_id("destination"), &cname("destination"));
+    // Via: the proposal's named places (in this language where known), else
+    // the main roads of the road route.
+    let spec = scn.proposal(&e.corridor);
+    let mut via: Vec<String> = c
+        .get("via")
+        .and_then(Value::as_array)
+        .map(|v| {
+            v.iter()
+                .filter_map(|w| w.get("name").and_then(Value::as_str))
+                .map(|n| {
+                    let names = spec
+                        .and_then(|s| s.route.iter().chain(&s.via).find(|w| w.name == n))
+                        .map(|w| w.names.clone())
+                        .unwrap_or_default();
+                    place_name(lang, n, &names, None)
+                })
+                .filter(|n| !n.contains(','))
+                .collect()
+        })
+        .unwrap_or_default();
+    let polyline = c.pointer("/route/source").and_then(Value::as_str) == Some("polyline");
+    if via.is_empty() && !polyline {
+        via = c
+            .pointer("/route/roads")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .take(4)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+    let mut route_names = vec![origin.clone()];
+    route_names.extend(via);
+    route_names.push(destination.clone());
+    let time = |k: &str| {
+        c.pointer(&format!("/window/{k}"))
+            .and_then(Value::as_str)
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .unwrap_or(e.time)
+    };
+    let (ws, we) = (time("start"), time("end"));
+    let tz = scn.tz;
+    let ls = tz.from_utc_datetime(&ws.naive_utc());
+    let le = tz.from_utc_datetime(&we.naive_utc());
+    let dur_s = c
+        .pointer("/route/duration_s")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let last = tz.from_utc_datetime(&(we - Duration::seconds(dur_s as i64)).naive_utc());
+    let date = texts.get(
+        lang,
+        "date",
+        &[
+            (
+                "day",
+                Arg::Num(ls.format("%d").to_string().parse::<f64>().unwrap_or(1.0)),
+            ),
+            (
+                "m",
+                Arg::Num(ls.format("%m").to_string().parse::<f64>().unwrap_or(1.0)),
+            ),
+            ("year", Arg::Str(&ls.format("%Y").to_string())),
+        ],
+    );
+    let line: Vec<LatLon> = c
+        .pointer("/route/geometry")
+        .and_then(Value::as_array)
+        .map(|g| g.iter().filter_map(e6).collect())
+        .unwrap_or_default();
+    let gather_at = c
+        .pointer("/origin/at")
+        .and_then(e6)
+        .or(line.first().copied())
+        .unwrap_or(LatLon::new(0.0, 0.0));
+    Facts {
+        gather: format!("{origin} ({:.4}, {:.4})", gather_at.lat, gather_at.lon),
+        origin,
+        destination,
+        via: route_names.join(" – "),
+        date,
+        start: ls.format("%H:%M").to_string(),
+        end: if le.date_naive() == ls.date_naive() {
+            le.format("%H:%M").to_string()
+        } else {
+            le.format("%d.%m %H:%M").to_string()
+        },
+        offset: ls.format("%:z").to_string(),
+        last: last.format("%H:%M").to_string(),
+        km: (c
+            .pointer("/route/distance_m")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0)
+            / 1000.0)
+            .round(),
+        hours: dur_s / 3600,
+        minutes: (dur_s % 3600) / 60,
+        gather_at,
+        line,
+        window: (ws, we),
+    }
+}
+
+/// The template arguments of `f` for event kind `kind`.
+pub fn args<'a>(
+    f: &'a Facts,
+    kind: Kind,
+    tz: &'a str,
+    duration: &'a str,
+    km: &'a str,
+) -> Vec<(&'static str, Arg<'a>)> {
+    vec![
+        ("kind", Arg::Str(kind.name())),
+        ("origin", Arg::Str(&f.origin)),
+        ("destination", Arg::Str(&f.destination)),
+        ("via", Arg::Str(&f.via)),
+        ("date", Arg::Str(&f.date)),
+        ("start", Arg::Str(&f.start)),
+        ("end", Arg::Str(&f.end)),
+        ("offset", Arg::Str(&f.offset)),
+        ("tz", Arg::Str(tz)),
+        (
+            "tzkey",
+            Arg::Str(if tz == "Europe/Kyiv" { "kyiv" } else { "other" }),
+        ),
+        ("last", Arg::Str(&f.last)),
+        ("km", Arg::Str(km)),
+        ("duration", Arg::Str(duration)),
+        ("gather", Arg::Str(&f.gather)),
+    ]
+}
+
+/// "3 години 20 хвилин" in `lang`.
+pub fn duration_text(texts: &Texts, lang: Lang, h: u64, m: u64) -> String {
+    texts.get(
+        lang,
+        "duration",
+        &[("h", Arg::Num(h as f64)), ("m", Arg::Num(m as f64))],
+    )
+}
+
+/// Douglas–Peucker simplification of a planar polyline.
+fn simplify(pts: &[(f64, f64)], tol: f64) -> Vec<(f64, f64)> {
+    if pts.len() <= 2 {
+        return pts.to_vec();
+    }
+    let (a, b) = (pts[0], pts[pts.len() - 1]);
+    let (mut worst, mut at) = (0.0, 0);
+    for (i, &p) in pts.iter().enumerate().take(pts.len() - 1).skip(1) {
+        let d = corridor_geo::point_segment_distance(p, a, b).0;
+        if d > worst {
+            worst = d;
+            at = i;
+        }
+    }
+    if worst <= tol {
+        return vec![a, b];
+    }
+    let mut left = simplify(&pts[..=at], tol);
+    left.pop();
+    left.extend(simplify(&pts[at..], tol));
+    left
+}
+
+/// The corridor as a closed polygon: the route simplified to at most 40
+/// points, then buffered by `half_width_m` on both sides with square caps.
+/// Returns (lat, lon) pairs, first = last.
+pub fn corridor_polygon(line: &[LatLon], half_width_m: f64) -> Vec<(f64, f64)> {
+    let Some(&first) = line.first() else {
+        return Vec::new();
+    };
+    let frame = LocalFrame::new(first);
+    let pts: Vec<(f64, f64)> = line.iter().map(|&p| frame.project(p)).collect();
+    let mut tol = half_width_m / 4.0;
+    let mut simple = simplify(&pts, tol);
+    while simple.len() > MAX_LINE_POINTS {
+        tol *= 2.0;
+        simple = simplify(&pts, tol);
+    }
+    simple.dedup_by(|a, b| (a.0 - b.0).hypot(a.1 - b.1) < 1.0);
+    if simple.len() == 1 {
+        simple.push((simple[0].0 + 1.0, simple[0].1));
+    }
+    let n = simple.len();
+    let dir = |i: usize| {
+        let (a, b) = (simple[i], simple[i + 1]);
+        let l = (b.0 - a.0).hypot(b.1 - a.1).max(1e-9);
+        ((b.0 - a.0) / l, (b.1 - a.1) / l)
+    };
+    // Offset of vertex i to the left (side = 1) or right (side = -1).
+    let offset = |i: usize, side: f64| -> (f64, f64) {
+        let (d0, d1) = (dir(i.saturating_sub(1).min(n - 2)), dir(i.min(n - 2)));
+        let (d0, d1) = if i == 0 {
+            (d1, d1)
+        } else if i == n - 1 {
+            (d0, d0)
+        } else {
+            (d0, d1)
+        };
+        let nx = -(d0.1 + d1.1);
+        let ny = d0.0 + d1.0;
+        let l = nx.hypot(ny).max(1e-9);
+        let (nx, ny) = (nx / l, ny / l);
+        // Miter length, limited to twice the width at sharp turns.
+        let cos = (d0.0 * d1.0 + d0.1 * d1.1).clamp(-1.0, 1.0);
+        let scale = (1.0 / ((1.0 + cos) / 2.0).sqrt().max(0.5)).min(2.0);
+        let p = simple[i];
+        (
+            p.0 + side * nx * half_width_m * scale,
+            p.1 + side * ny * half_width_m * scale,
+        )
+    };
+    let (ds, de) = (dir(0), dir(n - 2));
+    let mut ring: Vec<(f64, f64)> = Vec::with_capacity(2 * n + 5);
+    // Start cap behind the first point, left side forward, end cap, right side back.
+    let back = (
+        simple[0].0 - ds.0 * half_width_m,
+        simple[0].1 - ds.1 * half_width_m,
+    );
+    ring.push((back.0 - ds.1 * half_width_m, back.1 + ds.0 * half_width_m));
+    for i in 0..n {
+        ring.push(offset(i, 1.0));
+    }
+    let ahead = (
+        simple[n - 1].0 + de.0 * half_width_m,
+        simple[n - 1].1 + de.1 * half_width_m,
+    );
+    ring.push((ahead.0 - de.1 * half_width_m, ahead.1 + de.0 * half_width_m));
+    ring.push((ahead.0 + de.1 * half_width_m, ahead.1 - de.0 * half_width_m));
+    for i in (0..n).rev() {
+        ring.push(offset(i, -1.0));
+    }
+    ring.push((back.0 + ds.1 * half_width_m, back.1 - ds.0 * half_width_m));
+    ring.push(ring[0]);
+    ring.iter()
+        .map(|&(x, y)| {
+            let p = frame.unproject(x, y);
+            ((p.lat * 1e5).round() / 1e5, (p.lon * 1e5).round() / 1e5)
+        })
+        .collect()
+}
+
+fn status(s: Status) -> &'static str {
+    match s {
+        Status::Actual => "Actual",
+        Status::Exercise => "Exercise",
+        Status::Test => "Test",
+    }
+}
+
+/// Every alert for the events, in order, each referencing the earlier
+/// alerts of its corridor.
+pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> Vec<Alert> {
+    let slug: String = scn
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let mut out: Vec<Alert> = Vec::new();
+    for e in events {
+        let identifier = format!(
+            "corridor.{slug}.{}.{}",
+            e.corridor.replace([' ', ',', '<', '&'], "_"),
+            e.seq
+        );
+        let sent = e.sent();
+        let references: Vec<String> = out
+            .iter()
+            .filter(|a| a.corridor == e.corridor)
+            .map(|a| format!("{},{},{}", site.sender, a.identifier, a.sent))
+            .collect();
+        let msg_type = match (e.kind, references.is_empty()) {
+            (Kind::Cancelled, false) => "Cancel",
+            (_, true) => "Alert",
+            _ => "Update",
+        };
+        let en = facts(scn, e, Lang::En, texts);
+        // Times: an open corridor is in force for its window; a suspension,
+        // closure or cancellation from now until the window would have ended
+        // (at least an hour).
+        let (effective, onset, expires) = if e.kind.open() {
+            let eff = en.window.0.max(e.time);
+            (
+                eff,
+                en.window.0,
+                en.window.1.max(eff + Duration::minutes(1)),
+            )
+        } else {
+            (e.time, e.time, en.window.1.max(e.time + Duration::hours(1)))
+        };
+        let (effective, onset, expires) = (cap_time(effective), cap_time(onset), cap_time(expires));
+        let polygon = corridor_polygon(&en.line, CORRIDOR_HALF_WIDTH_M);
+        let (response, urgency, severity) = match e.kind {
+            Kind::Opened | Kind::Changed | Kind::Reopened => (
+                "Evacuate",
+                if e.time >= en.window.0 {
+                    "Immediate"
+                } else {
+                    "Expected"
+                },
+                "Severe",
+            ),
+            Kind::Suspended => ("Avoid", "Immediate", "Severe"),
+            Kind::Closed => ("AllClear", "Past", "Minor"),
+            Kind::Cancelled => ("Avoid", "Immediate", "Moderate"),
+        };
+        let mut x = String::new();
+        x += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+        x += "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n";
+        x += &format!("  <identifier>{}</identifier>\n", escape(&identifier));
+        x += &format!("  <sender>{}</sender>\n", escape(&site.sender));
+        x += &format!("  <sent>{sent}</sent>\n");
+        x += &format!("  <status>{}</status>\n", status(scn.status));
+        x += &format!("  <msgType>{msg_type}</msgType>\n");
+        x += "  <scope>Public</scope>\n";
+        if scn.status != Status::Actual {
+            x += &format!(
+                "  <note>{} — not a real alert</note>\n",
+                if scn.status == Status::Exercise {
+                    "EXERCISE"
+                } else {
+                    "TEST"
+                }
+            );
+        }
+        if !references.is_empty() {
+            x += &format!(
+                "  <references>{}</references>\n",
+                escape(&references.join(" "))
+            );
+        }
+        let mut headline_en = String::new();
+        for lang in Lang::ALL {
+            let f = facts(scn, e, lang, texts);
+            let duration = duration_text(texts, lang, f.hours, f.minutes);
+            let km = format!("{}", f.km);
+            let a = args(&f, e.kind, scn.tz.name(), &duration, &km);
+            let headline = texts.get(lang, "headline", &a);
+            if lang == Lang::En {
+                headline_en = headline.clone();
+            }
+            x += "  <info>\n";
+            x += &format!("    <language>{}</language>\n", lang.tag());
+            x += "    <category>Safety</category>\n";
+            x += &format!(
+                "    <event>{}</event>\n",
+                escape(&texts.get(lang, "event", &a))
+            );
+            x += &format!("    <responseType>{response}</responseType>\n");
+            x += &format!("    <urgency>{urgency}</urgency>\n");
+            x += &format!("    <severity>{severity}</severity>\n");
+            x += "    <certainty>Observed</certainty>\n";
+            x += &format!("    <effective>{effective}</effective>\n");
+            x += &format!("    <onset>{onset}</onset>\n");
+            x += &format!("    <expires>{expires}</expires>\n");
+            x += &format!(
+                "    <senderName>{}</senderName>\n",
+                escape(&site.sender_name)
+            );
+            x += &format!("    <headline>{}</headline>\n", escape(&headline));
+            x += &format!(
+                "    <description>{}</description>\n",
+                escape(&texts.get(lang, "description", &a))
+            );
+            x += &format!(
+                "    <instruction>{}</instruction>\n",
+                escape(&texts.get(lang, "instruction", &a))
+            );
+            x += &format!(
+                "    <web>{}</web>\n",
+                escape(&format!("{}index.html", site.base_url))
+            );
+            for (name, value) in [
+                ("corridor", e.corridor.clone()),
+                ("corridorVersion", e.version.clone()),
+                ("logEntry", e.seq.to_string()),
+                ("logEntryHash", e.entry_hash.clone()),
+            ] {
+                x += &format!(
+                    "    <parameter><valueName>{name}</valueName><value>{}</value></parameter>\n",
+                    escape(&value)
+                );
+            }
+            x += "    <area>\n";
+            x += &format!(
+                "      <areaDesc>{}</areaDesc>\n",
+                escape(&texts.get(lang, "area", &a))
+            );
+            if polygon.len() >= 4 {
+                let p: Vec<String> = polygon
+                    .iter()
+                    .map(|(la, lo)| format!("{la},{lo}"))
+                    .collect();
+                x += &format!("      <polygon>{}</polygon>\n", p.join(" "));
+            }
+            x += &format!(
+                "      <circle>{:.5},{:.5} {GATHER_RADIUS_KM}</circle>\n",
+                f.gather_at.lat, f.gather_at.lon
+            );
+            x += "    </area>\n";
+            x += "  </info>\n";
+        }
+        x += "</alert>\n";
+        out.push(Alert {
+            corridor: e.corridor.clone(),
+            identifier,
+            sent,
+            msg_type,
+            references,
+            effective,
+            expires,
+            polygon,
+            headline_en,
+            xml: x,
+        });
+    }
+    out
+}
+
+/// The rules the schema cannot express: a closed polygon of at least four
+/// points with valid coordinates, `expires` after `effective`, references
+/// of the form `sender,identifier,sent` naming earlier alerts, times with
+/// an explicit offset and no fractions.
+pub fn check(a: &Alert, earlier: &[Alert]) -> Result<(), Vec<String>> {
+    let mut errs = Vec::new();
+    if !a.polygon.is_empty() {
+        if a.polygon.len() < 4 {
+            errs.push(format!(
+                "polygon has {} points, fewer than 4",
+                a.polygon.len()
+            ));
+        }
+        if a.polygon.first() != a.polygon.last() {
+            errs.push("polygon is not closed".into());
+        }
+        if a.polygon
+            .iter()
+            .any(|&(la, lo)| !(-90.0..=90.0).contains(&la) || !(-180.0..=180.0).contains(&lo))
+        {
+            errs.push("polygon point out of range".into());
+        }
+    }
+    let time = |s: &str| {
+        let ok = s.len() == 25
+            && !s.contains('Z')
+            && !s.contains('.')
+            && (s.ends_with(":00") || s.ends_with(":30") || s.ends_with(":45"));
+        ok.then(|| DateTime::parse_from_rfc3339(s).ok()).flatten()
+    };
+    for (what, t) in [
+        ("sent", &a.sent),
+        ("effective", &a.effective),
+        ("expires", &a.expires),
+    ] {
+        if time(t).is_none() {
+            errs.push(format!(
+                "{what} `{t}` is not a CAP time (seconds, explicit +hh:mm offset)"
+            ));
+        }
+    }
+    if let (Some(e), Some(x)) = (time(&a.effective), time(&a.expires)) {
+        if x <= e {
+            errs.push(format!(
+                "expires {} is not after effective {}",
+                a.expires, a.effective
+            ));
+        }
+    }
+    for r in &a.references {
+        let parts: Vec<&str> = r.split(',').collect();
+        if parts.len() != 3
+            || parts.iter().any(|p| p.is_empty() || p.contains(' '))
+            || time(parts[2]).is_none()
+        {
+            errs.push(format!("reference `{r}` is not sender,identifier,sent"));
+        } else if !earlier
+            .iter()
+            .any(|x| x.identifier == parts[1] && x.sent == parts[2] && x.corridor == a.corridor)
+        {
+            errs.push(format!(
+                "reference `{r}` names no earlier alert of corridor {}",
+                a.corridor
+            ));
+        }
+    }
+    if (a.msg_type == "Alert") != a.references.is_empty() {
+        errs.push(format!(
+            "msgType {} with {} references",
+            a.msg_type,
+            a.references.len()
+        ));
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs)
+    }
+}

@@ -1,0 +1,124 @@
+//! GeoJSON (RFC 7946) of the corridors as last announced, the hazards and
+//! the gathering points: longitude first, outer rings counter-clockwise,
+//! holes clockwise, status and window as properties.
+
+use crate::events::{cap_time, Event};
+use corridor_geo::ring_signed_area;
+use corridor_hazards::{Effect, Part};
+use corridor_negotiation::Scenario;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+fn oriented(ring: &[(f64, f64)], ccw: bool) -> Vec<[f64; 2]> {
+    let mut r: Vec<[f64; 2]> = ring.iter().map(|&(x, y)| [x, y]).collect();
+    if r.first() != r.last() {
+        if let Some(&f) = r.first() {
+            r.push(f);
+        }
+    }
+    let area = ring_signed_area(ring);
+    if (area > 0.0) != ccw {
+        r.reverse();
+    }
+    r
+}
+
+fn validity(ms: i64, open: i64) -> Value {
+    if ms == open {
+        Value::Null
+    } else {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| json!(cap_time(t.fixed_offset())))
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// The FeatureCollection.
+pub fn collection(scn: &Scenario, events: &[Event]) -> String {
+    let mut last: BTreeMap<&str, &Event> = BTreeMap::new();
+    for e in events {
+        last.insert(&e.corridor, e);
+    }
+    let mut features = Vec::new();
+    for e in last.values() {
+        let c = &e.content;
+        let line: Vec<[f64; 2]> = c
+            .pointer("/route/geometry")
+            .and_then(Value::as_array)
+            .map(|g| {
+                g.iter()
+                    .filter_map(|p| {
+                        let a = p.as_array()?;
+                        Some([
+                            a.get(1)?.as_i64()? as f64 / 1e6,
+                            a.first()?.as_i64()? as f64 / 1e6,
+                        ])
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        features.push(json!({
+            "type": "Feature",
+            "id": format!("corridor:{}", e.corridor),
+            "geometry": {"type": "LineString", "coordinates": line},
+            "properties": {
+                "kind": "corridor", "corridor": e.corridor, "status": e.kind.name(),
+                "open": e.kind.open(), "version": e.version,
+                "window_start": c.pointer("/window/start"), "window_end": c.pointer("/window/end"),
+                "time_zone": scn.tz.name(),
+                "origin": c.pointer("/origin/name"), "destination": c.pointer("/destination/name"),
+                "distance_m": c.pointer("/route/distance_m"), "duration_s": c.pointer("/route/duration_s"),
+                "announced": e.sent(), "log_entry": e.seq,
+            },
+        }));
+        if let Some(at) = c.pointer("/origin/at").and_then(Value::as_array) {
+            if let (Some(la), Some(lo)) = (
+                at.first().and_then(Value::as_i64),
+                at.get(1).and_then(Value::as_i64),
+            ) {
+                features.push(json!({
+                    "type": "Feature",
+                    "id": format!("gathering:{}", e.corridor),
+                    "geometry": {"type": "Point", "coordinates": [lo as f64 / 1e6, la as f64 / 1e6]},
+                    "properties": {"kind": "gathering_point", "corridor": e.corridor,
+                                   "name": c.pointer("/origin/name"), "status": e.kind.name()},
+                }));
+            }
+        }
+    }
+    for h in &scn.hazards.hazards {
+        let geoms: Vec<Value> = h
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Polygon(rings) => json!({"type": "Polygon", "coordinates":
+                    rings.iter().enumerate().map(|(i, r)| oriented(r, i == 0)).collect::<Vec<_>>()}),
+                Part::Line(l) => json!({"type": "LineString", "coordinates": l.iter().map(|&(x, y)| [x, y]).collect::<Vec<_>>()}),
+                Part::Point((x, y)) => json!({"type": "Point", "coordinates": [x, y]}),
+            })
+            .collect();
+        let geometry = if geoms.len() == 1 {
+            geoms[0].clone()
+        } else {
+            json!({"type": "GeometryCollection", "geometries": geoms})
+        };
+        features.push(json!({
+            "type": "Feature",
+            "id": format!("hazard:{}", h.id),
+            "geometry": geometry,
+            "properties": {
+                "kind": "hazard", "hazard": h.id, "hazard_kind": h.kind.name(), "buffer_m": h.buffer_m,
+                "effect": match h.effect { Effect::Block => json!("block"), Effect::Slow(f) => json!({"slow": f}) },
+                "valid_from": validity(h.validity.from_ms, i64::MIN),
+                "valid_until": validity(h.validity.until_ms, i64::MAX),
+            },
+        }));
+    }
+    let fc = json!({
+        "type": "FeatureCollection",
+        "name": scn.name,
+        "attribution": "Map data (c) OpenStreetMap contributors, ODbL",
+        "features": features,
+    });
+    serde_json::to_string_pretty(&fc).expect("JSON")
+}

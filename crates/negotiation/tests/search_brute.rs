@@ -207,6 +207,9 @@ fn alternatives_are_acceptable_and_distinct() {
         at: LatLon::new(pos(i).0, pos(i).1),
         people: 10,
         capacity: None,
+        names: vec![],
+        name_uk: None,
+        name_ru: None,
     };
     let scn = Scenario {
         name: "alt".into(),

@@ -1,0 +1,187 @@
+//! The planner, in the manner of CCRP (Capacity Constrained Route Planner;
+//! Lu, George and Shekhar, 2005): again and again, among every vehicle and
+//! every corridor, take the trip that brings a load of people to safety
+//! earliest, given the capacity already reserved — the vehicle's time and
+//! place, and the corridor's departure slots under its convoy limits — then
+//! reserve it. A vehicle at a corridor's destination first drives back empty
+//! along it, inside the window. People needing an accessible vehicle board
+//! accessible vehicles first.
+
+use crate::model::{Leg, Problem, Schedule};
+
+/// First free departure slot at or after `k`, with path compression
+/// (a "next free" union–find over slot indices).
+struct Slots {
+    next: Vec<usize>,
+}
+
+impl Slots {
+    fn new(n: usize) -> Slots {
+        Slots {
+            next: (0..=n).collect(),
+        }
+    }
+    fn find(&mut self, k: usize) -> usize {
+        let mut r = k.min(self.next.len() - 1);
+        while self.next[r] != r {
+            r = self.next[r];
+        }
+        let mut x = k.min(self.next.len() - 1);
+        while self.next[x] != r {
+            let n = self.next[x];
+            self.next[x] = r;
+            x = n;
+        }
+        r
+    }
+    fn take(&mut self, k: usize) {
+        self.next[k] = k + 1;
+    }
+    /// Index one past the last slot (meaning "none free").
+    fn end(&self) -> usize {
+        self.next.len() - 1
+    }
+}
+
+/// Plans the evacuation.
+pub fn plan(p: &Problem) -> Schedule {
+    let nc = p.corridors.len();
+    let mut slots: Vec<Slots> = p
+        .corridors
+        .iter()
+        .map(|c| {
+            let span = (c.last_safe_departure() - c.open).max(-1);
+            Slots::new(if span < 0 {
+                0
+            } else {
+                (span / c.step()) as usize + 1
+            })
+        })
+        .collect();
+    let mut remaining: Vec<u64> = p.groups.iter().map(|g| g.people).collect();
+    // Groups served by each corridor: accessible first.
+    let served: Vec<Vec<usize>> = p
+        .corridors
+        .iter()
+        .map(|c| {
+            let mut v: Vec<usize> = (0..p.groups.len())
+                .filter(|&g| {
+                    p.groups[g].origin == c.origin && p.groups[g].destination == c.destination
+                })
+                .collect();
+            v.sort_by_key(|&g| !p.groups[g].accessible);
+            v
+        })
+        .collect();
+    let mut loc: Vec<String> = p.vehicles.iter().map(|v| v.start.clone()).collect();
+    let mut ready: Vec<i64> = p.vehicles.iter().map(|v| v.ready).collect();
+    let mut legs: Vec<Leg> = Vec::new();
+    loop {
+        // (arrival, -load, vehicle, corridor, departure, empty leg)
+        let mut best: Option<(i64, i64, usize, usize, i64, Option<(usize, i64)>)> = None;
+        for ci in 0..nc {
+            let c = &p.corridors[ci];
+            let (mut general, mut accessible) = (0u64, 0u64);
+            for &g in &served[ci] {
+                if p.groups[g].accessible {
+                    accessible += remaining[g];
+                } else {
+                    general += remaining[g];
+                }
+            }
+            if general + accessible == 0 {
+                continue;
+            }
+            let step = c.step();
+            for (vi, v) in p.vehicles.iter().enumerate() {
+                let load = general + if v.accessible { accessible } else { 0 };
+                if load == 0 {
+                    continue;
+                }
+                let load = load.min(v.seats as u64) as i64;
+                // To the origin: already there, or empty back along any
+                // corridor from where the vehicle is, inside its window.
+                let (at_origin, empty) = if loc[vi] == c.origin {
+                    (ready[vi], None)
+                } else {
+                    let back = p
+                        .corridors
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| b.destination == loc[vi] && b.origin == c.origin)
+                        .filter_map(|(bi, b)| {
+                            let dep = ready[vi].max(b.open);
+                            (dep + b.travel <= b.close).then_some((dep + b.travel, bi, dep))
+                        })
+                        .min();
+                    match back {
+                        Some((arr, bi, dep)) => (arr, Some((bi, dep))),
+                        None => continue,
+                    }
+                };
+                let earliest = (at_origin + p.loading).max(c.open);
+                let k = ((earliest - c.open) + step - 1).div_euclid(step).max(0) as usize;
+                let s = &mut slots[ci];
+                if k >= s.end() {
+                    continue;
+                }
+                let free = s.find(k);
+                if free >= s.end() {
+                    continue;
+                }
+                let depart = c.open + free as i64 * step;
+                let arrive = depart + c.travel;
+                if arrive > c.close {
+                    continue;
+                }
+                let key = (arrive, -load, vi, ci, depart, empty);
+                if best.is_none_or(|b| (key.0, key.1, key.2, key.3) < (b.0, b.1, b.2, b.3)) {
+                    best = Some(key);
+                }
+            }
+        }
+        let Some((arrive, _, vi, ci, depart, empty)) = best else {
+            break;
+        };
+        let c = &p.corridors[ci];
+        if let Some((bi, dep)) = empty {
+            legs.push(Leg {
+                vehicle: vi,
+                corridor: bi,
+                loaded: false,
+                depart: dep,
+                arrive: dep + p.corridors[bi].travel,
+                carries: Vec::new(),
+            });
+        }
+        let mut seats = p.vehicles[vi].seats as u64;
+        let mut carries = Vec::new();
+        for &g in &served[ci] {
+            if seats == 0 {
+                break;
+            }
+            if p.groups[g].accessible && !p.vehicles[vi].accessible {
+                continue;
+            }
+            let n = remaining[g].min(seats);
+            if n > 0 {
+                remaining[g] -= n;
+                seats -= n;
+                carries.push((g, n));
+            }
+        }
+        slots[ci].take(((depart - c.open) / c.step()) as usize);
+        legs.push(Leg {
+            vehicle: vi,
+            corridor: ci,
+            loaded: true,
+            depart,
+            arrive,
+            carries,
+        });
+        loc[vi] = c.destination.clone();
+        ready[vi] = arrive + p.unloading;
+    }
+    legs.sort_by_key(|l| (l.vehicle, l.depart, !l.loaded));
+    Schedule { legs }
+}

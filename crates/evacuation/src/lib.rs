@@ -1,0 +1,236 @@
+//! Evacuation planning: how many people get out inside the window, on which
+//! vehicles, when, and what limits it.
+//!
+//! * [`model`]: corridors (windows, travel times, convoy limits), people by
+//!   origin, destination and need, the fleet; the schedule.
+//! * [`ccrp::plan`]: the planner (earliest-arrival trips under reserved
+//!   capacity, in the manner of CCRP).
+//! * [`check::check`]: an independent feasibility checker.
+//! * [`exact::max_trips`]: the exact optimum on small instances
+//!   (time-expanded minimum-cost flow).
+//! * [`lower_bound`]: a lower bound on the time to evacuate everyone.
+//! * [`summarize`]: people out per origin and destination, people left,
+//!   last safe departures, the binding bottleneck in plain words, and what an
+//!   extra hour of window or ten more vehicles would change.
+//!
+//! **Architecture invariant:** no IO; the checker shares no code with the
+//! planner.
+#![deny(missing_docs)]
+
+pub mod ccrp;
+pub mod check;
+pub mod exact;
+pub mod model;
+pub mod plan_file;
+
+pub use model::{Corridor, Group, Leg, Problem, Schedule, Vehicle};
+
+/// A lower bound on when the last person can arrive if windows never
+/// closed: the later of the convoy bound (on each corridor, the departures
+/// its people need, one grid step apart from the opening) and the fleet
+/// bound (the earliest time by which all vehicles together could have
+/// carried everyone, each on its fastest cycle).
+pub fn lower_bound(p: &Problem) -> Option<i64> {
+    let max_seats = p.vehicles.iter().map(|v| v.seats as u64).max()?;
+    let mut lb = i64::MIN;
+    for c in &p.corridors {
+        let people: u64 = p
+            .groups
+            .iter()
+            .filter(|g| g.origin == c.origin && g.destination == c.destination)
+            .map(|g| g.people)
+            .sum();
+        if people == 0 {
+            continue;
+        }
+        let trips = people.div_ceil(max_seats) as i64;
+        lb = lb.max(c.open + (trips - 1) * c.step() + c.travel);
+    }
+    let total = p.people();
+    if total == 0 {
+        return None;
+    }
+    // Fleet bound: by time t, a vehicle can have made at most k loaded
+    // trips on corridor c, k = 1 + (t - first arrival) / cycle.
+    let trips_by = |t: i64| -> u64 {
+        p.vehicles
+            .iter()
+            .map(|v| {
+                p.corridors
+                    .iter()
+                    .map(|c| {
+                        let to_origin = if v.start == c.origin { 0 } else { c.travel };
+                        let first = v.ready.max(c.open - p.loading - to_origin)
+                            + to_origin
+                            + p.loading
+                            + c.travel;
+                        if t < first {
+                            0
+                        } else {
+                            let cycle = 2 * c.travel + p.loading + p.unloading;
+                            (1 + (t - first) / cycle.max(1)) as u64
+                        }
+                    })
+                    .max()
+                    .unwrap_or(0)
+                    * v.seats as u64
+            })
+            .sum()
+    };
+    let (mut lo, mut hi) = (p.corridors.iter().map(|c| c.open).min()?, lb.max(0) + 1);
+    while trips_by(hi) < total {
+        hi += (hi - lo).max(60);
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if trips_by(mid) >= total {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Some(lb.max(lo))
+}
+
+/// What a plan achieves and what limits it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// People out, per group (same order as the problem's groups).
+    pub evacuated: Vec<u64>,
+    /// People left, per group.
+    pub left: Vec<u64>,
+    /// Last safe departure per corridor.
+    pub last_safe_departure: Vec<i64>,
+    /// Loaded departures used / available, per corridor.
+    pub slots: Vec<(usize, usize)>,
+    /// The binding bottleneck, in plain words.
+    pub bottleneck: String,
+    /// People out with the windows one hour longer.
+    pub with_extra_hour: u64,
+    /// People out with ten more vehicles like the largest one.
+    pub with_ten_more_vehicles: u64,
+}
+
+/// Summarizes a plan of `p`, replanning twice for the what-ifs.
+pub fn summarize(p: &Problem, s: &Schedule) -> Summary {
+    let evacuated = s.carried(p.groups.len());
+    let left: Vec<u64> = p
+        .groups
+        .iter()
+        .zip(&evacuated)
+        .map(|(g, e)| g.people - e)
+        .collect();
+    let slots: Vec<(usize, usize)> = p
+        .corridors
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            let used = s
+                .legs
+                .iter()
+                .filter(|l| l.loaded && l.corridor == ci)
+                .count();
+            let span = c.last_safe_departure() - c.open;
+            let avail = if span < 0 {
+                0
+            } else {
+                (span / c.step()) as usize + 1
+            };
+            (used, avail)
+        })
+        .collect();
+    let mut longer = p.clone();
+    for c in &mut longer.corridors {
+        c.close += 60;
+    }
+    let with_extra_hour = ccrp::plan(&longer).total();
+    let mut bigger = p.clone();
+    if let Some(v) = p.vehicles.iter().max_by_key(|v| v.seats).cloned() {
+        for i in 0..10 {
+            bigger.vehicles.push(Vehicle {
+                id: format!("{}+{}", v.id, i + 1),
+                ..v.clone()
+            });
+        }
+    }
+    let with_ten_more_vehicles = ccrp::plan(&bigger).total();
+    let total_left: u64 = left.iter().sum();
+    let out = s.total();
+    let bottleneck = if total_left == 0 {
+        match s.last_arrival() {
+            Some(t) => {
+                let close = p.corridors.iter().map(|c| c.close).max().unwrap_or(t);
+                format!(
+                    "none: everyone is out, the last arriving {} min before the windows close",
+                    close - t
+                )
+            }
+            None => "none: nobody is waiting".into(),
+        }
+    } else if let Some((ci, _)) = slots
+        .iter()
+        .enumerate()
+        .filter(|(ci, (u, a))| *a > 0 && *u * 100 >= *a * 95 && left_on(p, &left, *ci) > 0)
+        .max_by_key(|(_, (u, _))| *u)
+    {
+        let c = &p.corridors[ci];
+        format!(
+            "the convoy limit on corridor {}: all {} departure slots of the window are used (one every {} min); more vehicles do not help, a longer window or a higher limit does",
+            c.id,
+            slots[ci].1,
+            c.step()
+        )
+    } else if with_ten_more_vehicles > with_extra_hour.max(out) {
+        format!(
+            "the vehicles: every vehicle is busy to the end of the window; ten more would carry {} more people, an extra hour {} more",
+            with_ten_more_vehicles - out,
+            with_extra_hour.saturating_sub(out)
+        )
+    } else if with_extra_hour > out {
+        let cycle_share = p
+            .corridors
+            .iter()
+            .map(|c| {
+                (p.loading + p.unloading) as f64
+                    / (2 * c.travel + p.loading + p.unloading).max(1) as f64
+            })
+            .fold(0.0, f64::max);
+        if cycle_share > 0.5 {
+            format!(
+                "loading and unloading: they take {:.0} % of each round trip; an extra hour of window would carry {} more people",
+                cycle_share * 100.0,
+                with_extra_hour - out
+            )
+        } else {
+            format!(
+                "the window length: vehicles cannot make another round trip before it closes; an extra hour would carry {} more people",
+                with_extra_hour - out
+            )
+        }
+    } else {
+        "nothing the fleet or the window can change: the remaining people have no corridor or no suitable vehicle (e.g. no accessible vehicle)".into()
+    };
+    Summary {
+        evacuated,
+        left,
+        last_safe_departure: p
+            .corridors
+            .iter()
+            .map(|c| c.last_safe_departure())
+            .collect(),
+        slots,
+        bottleneck,
+        with_extra_hour,
+        with_ten_more_vehicles,
+    }
+}
+
+fn left_on(p: &Problem, left: &[u64], ci: usize) -> u64 {
+    let c = &p.corridors[ci];
+    p.groups
+        .iter()
+        .zip(left)
+        .filter(|(g, _)| g.origin == c.origin && g.destination == c.destination)
+        .map(|x| *x.1)
+        .sum()
+}

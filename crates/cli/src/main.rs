@@ -79,6 +79,10 @@ enum Command {
     /// GeoJSON and SMS texts, from the public log.
     #[command(after_help = exit::TABLE)]
     Publish(negotiate::PublishArgs),
+    /// Plan the evacuation: which vehicle carries whom on which corridor
+    /// when, how many get out inside the windows, and what limits it.
+    #[command(after_help = exit::TABLE)]
+    Plan(negotiate::PlanArgs),
 }
 
 /// Where the bundled data lives: `./data` when run from the repository, else
@@ -127,6 +131,7 @@ fn main() -> ExitCode {
         Command::Act(a) => negotiate::act(a),
         Command::Log(c) => negotiate::log_cmd(c),
         Command::Publish(a) => negotiate::publish_cmd(a),
+        Command::Plan(a) => negotiate::plan_cmd(a),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

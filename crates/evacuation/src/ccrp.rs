@@ -98,6 +98,9 @@ pub fn plan(p: &Problem) -> Schedule {
                 if load == 0 {
                     continue;
                 }
+                // An accessible vehicle with people who need it goes first:
+                // nobody else can carry them.
+                let needed = i64::from(!(v.accessible && accessible > 0));
                 let load = load.min(v.seats as u64) as i64;
                 // To the origin: already there, or empty back along any
                 // corridor from where the vehicle is, inside its window.
@@ -134,7 +137,7 @@ pub fn plan(p: &Problem) -> Schedule {
                 if arrive > c.close {
                     continue;
                 }
-                let key = (arrive, -load, vi, ci, depart, empty);
+                let key = (arrive, needed * 1_000_000 - load, vi, ci, depart, empty);
                 if best.is_none_or(|b| (key.0, key.1, key.2, key.3) < (b.0, b.1, b.2, b.3)) {
                     best = Some(key);
                 }

@@ -210,6 +210,26 @@ pub fn summarize(p: &Problem, s: &Schedule) -> Summary {
     } else {
         "nothing the fleet or the window can change: the remaining people have no corridor or no suitable vehicle (e.g. no accessible vehicle)".into()
     };
+    let accessible_left: u64 = p
+        .groups
+        .iter()
+        .zip(&left)
+        .filter(|(g, _)| g.accessible)
+        .map(|x| *x.1)
+        .sum();
+    let bottleneck = if accessible_left > 0 {
+        let seats: u64 = p
+            .vehicles
+            .iter()
+            .filter(|v| v.accessible)
+            .map(|v| v.seats as u64)
+            .sum();
+        format!(
+            "{bottleneck}; and {accessible_left} people who need an accessible vehicle are left ({seats} accessible seats in the fleet): more accessible vehicles are needed for them"
+        )
+    } else {
+        bottleneck
+    };
     Summary {
         evacuated,
         left,

@@ -7,6 +7,7 @@
 //!                                              with 5 hazards) for scripts/crosscheck.py
 //!   corridor-bench hazard-change GRAPH [N] [REPS]  a new hazard, then N corridors re-routed
 //!   corridor-bench time-windows GRAPH [K] [REPS]  hazards valid part of the day, K routes per departure
+//!   corridor-bench evacuation [REPS]            planning 100,000 people; optimality gaps
 //!   corridor-bench export GRAPH DIR            the car graph and our order as text, for
 //!                                              scripts/rk_same_graph.py (RoutingKit)
 //!   corridor-bench cch DIR [REPS]              every CCH phase on that same graph
@@ -449,6 +450,163 @@ fn cmd_time_windows(graph: &str, per_departure: usize, reps: usize) -> Result<()
     Ok(())
 }
 
+/// Evacuation planning: plan time for 100,000 people, 500 vehicles and 5
+/// corridors (median of `reps`), the gap to the lower bound with windows long
+/// enough for everyone, and the gap to the exact optimum on random small
+/// instances.
+fn cmd_evacuation(reps: usize) -> Result<()> {
+    use corridor_evacuation::{ccrp, check, exact, lower_bound, Corridor, Group, Problem, Vehicle};
+    let t0 = 27_440_000i64;
+    let big = |hours: i64| {
+        let corridors: Vec<Corridor> = (0..5)
+            .map(|i| Corridor {
+                id: format!("c{i}"),
+                origin: format!("o{i}"),
+                destination: format!("d{i}"),
+                open: t0 + 30 * i as i64,
+                close: t0 + 30 * i as i64 + hours * 60,
+                travel: 90 + 30 * i as i64,
+                per_hour: Some(40),
+                min_spacing: 1,
+            })
+            .collect();
+        let groups: Vec<Group> = (0..5)
+            .flat_map(|i| {
+                [
+                    Group {
+                        origin: format!("o{i}"),
+                        destination: format!("d{i}"),
+                        accessible: false,
+                        people: 19_000,
+                    },
+                    Group {
+                        origin: format!("o{i}"),
+                        destination: format!("d{i}"),
+                        accessible: true,
+                        people: 1_000,
+                    },
+                ]
+            })
+            .collect();
+        let vehicles: Vec<Vehicle> = (0..500)
+            .map(|i| Vehicle {
+                id: format!("v{i}"),
+                seats: if i % 10 == 0 { 16 } else { 50 },
+                accessible: i % 10 == 0,
+                // Accessible vehicles spread over the corridors too.
+                start: if i % 2 == 0 {
+                    format!("o{}", (i / 10 + i) % 5)
+                } else {
+                    format!("d{}", (i / 10 + i) % 5)
+                },
+                ready: t0 - 60,
+            })
+            .collect();
+        Problem {
+            corridors,
+            groups,
+            vehicles,
+            loading: 20,
+            unloading: 15,
+        }
+    };
+    let p = big(12);
+    let mut ms = Vec::new();
+    let mut s = ccrp::plan(&p);
+    for _ in 0..reps {
+        let t = Instant::now();
+        s = ccrp::plan(&p);
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let errs = check::check(&p, &s);
+    // Long windows: everyone gets out; compare with the lower bound.
+    let long = big(24 * 7);
+    let t = Instant::now();
+    let sl = ccrp::plan(&long);
+    let long_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let lb = lower_bound(&long).context("bound")?;
+    let first = long.corridors.iter().map(|c| c.open).min().unwrap_or(t0);
+    let done = sl.last_arrival().context("arrivals")?;
+    // Small instances: the exact optimum.
+    let mut rng = Rng(5);
+    let (mut n, mut sum_gap, mut worst, mut optimal) = (0, 0.0, 0.0f64, 0);
+    for _ in 0..200 {
+        let nc = 1 + rng.below(2);
+        let mut corridors: Vec<Corridor> = Vec::new();
+        for i in 0..nc {
+            let open = t0 + 10 * rng.below(6) as i64;
+            let travel = 10 * (1 + rng.below(6)) as i64;
+            let per_hour = if rng.below(2) == 0 {
+                None
+            } else {
+                Some(2 + rng.below(10) as u32)
+            };
+            let min_spacing = 10 * rng.below(3) as i64;
+            let close = open + 60 * (1 + rng.below(4)) as i64;
+            corridors.push(Corridor {
+                id: format!("c{i}"),
+                origin: "a".into(),
+                destination: format!("d{i}"),
+                open,
+                close,
+                travel,
+                per_hour,
+                min_spacing,
+            });
+        }
+        let groups = (0..nc)
+            .map(|i| Group {
+                origin: "a".into(),
+                destination: format!("d{i}"),
+                accessible: false,
+                people: 1_000_000,
+            })
+            .collect();
+        let vehicles = (0..1 + rng.below(5))
+            .map(|i| Vehicle {
+                id: format!("v{i}"),
+                seats: 40,
+                accessible: false,
+                start: if rng.below(2) == 0 {
+                    "a".into()
+                } else {
+                    format!("d{}", rng.below(nc))
+                },
+                ready: t0 - 60,
+            })
+            .collect();
+        let p = Problem {
+            corridors,
+            groups,
+            vehicles,
+            loading: 10,
+            unloading: 10,
+        };
+        let got = ccrp::plan(&p).legs.iter().filter(|l| l.loaded).count() as f64;
+        let opt = exact::max_trips(&p).map_err(anyhow::Error::msg)? as f64;
+        if opt > 0.0 {
+            n += 1;
+            let gap = (opt - got) / opt;
+            sum_gap += gap;
+            worst = worst.max(gap);
+            optimal += usize::from(gap == 0.0);
+        }
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({
+            "large": {"people": p.people(), "vehicles": p.vehicles.len(), "corridors": p.corridors.len(),
+                      "window_hours": 12, "plan_ms_median": median(ms.clone()), "plan_ms_runs": ms,
+                      "evacuated": s.total(), "legs": s.legs.len(), "checker_errors": errs.len()},
+            "all_out": {"window_hours": 168, "plan_ms": long_ms, "evacuated": sl.total(),
+                        "completion_min": done - first, "lower_bound_min": lb - first,
+                        "gap_to_lower_bound": (done - lb) as f64 / (lb - first) as f64},
+            "small_exact": {"instances": n, "optimal": optimal, "mean_gap": sum_gap / n.max(1) as f64, "worst_gap": worst},
+        }))?
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
@@ -463,6 +621,7 @@ fn main() -> Result<()> {
         Some("crosscheck") if args.len() >= 4 => cmd_crosscheck(&args[1], num(2, 200), &args[3]),
         Some("hazard-change") if args.len() >= 2 => cmd_hazard_change(&args[1], num(2, 100), num(3, 3)),
         Some("time-windows") if args.len() >= 2 => cmd_time_windows(&args[1], num(2, 25), num(3, 3)),
+        Some("evacuation") => cmd_evacuation(num(1, 3)),
         Some("export") if args.len() >= 3 => same_graph::export(&args[1], &args[2]),
         Some("cch") if args.len() >= 2 => same_graph::cch(&args[1], num(2, 3)),
         Some("prep") if args.len() >= 2 => same_graph::prep(&args[1], num(2, 3)),

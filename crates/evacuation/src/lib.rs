@@ -51,10 +51,13 @@ pub fn lower_bound(p: &Problem) -> Option<i64> {
         return None;
     }
     // Fleet bound: by time t, a vehicle can have made at most k loaded
-    // trips on corridor c, k = 1 + (t - first arrival) / cycle.
-    let trips_by = |t: i64| -> u64 {
+    // trips on corridor c, k = 1 + (t - first arrival) / cycle. Once for
+    // everyone on every vehicle, once for the people who need an accessible
+    // vehicle on the accessible ones.
+    let trips_by = |t: i64, accessible_only: bool| -> u64 {
         p.vehicles
             .iter()
+            .filter(|v| v.accessible || !accessible_only)
             .map(|v| {
                 p.corridors
                     .iter()
@@ -77,19 +80,37 @@ pub fn lower_bound(p: &Problem) -> Option<i64> {
             })
             .sum()
     };
-    let (mut lo, mut hi) = (p.corridors.iter().map(|c| c.open).min()?, lb.max(0) + 1);
-    while trips_by(hi) < total {
-        hi += (hi - lo).max(60);
-    }
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if trips_by(mid) >= total {
-            hi = mid;
-        } else {
-            lo = mid + 1;
+    let accessible: u64 = p
+        .groups
+        .iter()
+        .filter(|g| g.accessible)
+        .map(|g| g.people)
+        .sum();
+    let start = p.corridors.iter().map(|c| c.open).min()?;
+    let earliest = |need: u64, accessible_only: bool| -> Option<i64> {
+        if need == 0 {
+            return Some(i64::MIN);
         }
-    }
-    Some(lb.max(lo))
+        let (mut lo, mut hi) = (start, start + 60);
+        while trips_by(hi, accessible_only) < need {
+            hi += (hi - lo).max(60);
+            if hi - start > 10_000 * 60 * 24 {
+                return None; // no vehicle can ever carry them
+            }
+        }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if trips_by(mid, accessible_only) >= need {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Some(lo)
+    };
+    let all = earliest(total, false)?;
+    let acc = earliest(accessible, true)?;
+    Some(lb.max(all).max(acc))
 }
 
 /// What a plan achieves and what limits it.

@@ -403,3 +403,51 @@ fn a_corridor_lives_through_signed_actions_and_the_log_verifies() {
     assert_eq!(o.status.code(), Some(13));
     assert!(String::from_utf8_lossy(&o.stderr).contains("entries were removed"));
 }
+
+#[test]
+fn the_planning_example_runs() {
+    let plan = example("ukraine/plan.toml");
+    let out = corridor(&["plan", plan.to_str().unwrap()]);
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(s.contains("Bottleneck:"), "{s}");
+    assert!(s.contains("With one more hour of window"), "{s}");
+    assert!(s.contains("checked: no vehicle in two places"), "{s}");
+    let out = corridor(&["plan", plan.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["people"], 18700);
+    let evacuated = v["evacuated"].as_u64().unwrap();
+    assert!(evacuated > 3000 && evacuated < 18700, "{evacuated}");
+    // Every loaded leg inside its corridor's window, in local time.
+    for l in v["legs"].as_array().unwrap() {
+        assert!(l["depart"].as_str().unwrap().ends_with("+02:00"));
+    }
+    // A bad planning file: the line and the reason, exit 12.
+    let dir = std::env::temp_dir().join(format!("corridor-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(&plan).unwrap().replace(
+        "origin = \"sumy\"\ndestination = \"poltava\"",
+        "origin = \"sumy\"\ndestination = \"atlantis\"",
+    );
+    let text = text.replace(
+        "scenario = \"scenario.toml\"",
+        &format!(
+            "scenario = \"{}\"",
+            example("ukraine/scenario.toml").display()
+        ),
+    );
+    let f = dir.join("plan.toml");
+    std::fs::write(&f, text).unwrap();
+    let out = corridor(&["plan", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(12));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown place `atlantis`") && err.contains("plan.toml:"),
+        "{err}"
+    );
+}

@@ -10,6 +10,7 @@
 //! (`rk_dist.txt`). `cch DIR` then times our phases on the same files and
 //! checks every distance against RoutingKit's.
 
+use crate::{median, pct};
 use anyhow::{Context, Result};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
 use corridor_routing::cch::{order, Cch, CchQuery, Metric};
@@ -129,17 +130,6 @@ fn ints(l: &str) -> Result<Vec<u32>> {
     let v = v.with_context(|| format!("bad line: {l}"))?;
     anyhow::ensure!(v.len() >= 2, "bad line: {l}");
     Ok(v)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn pct(v: &[f64], p: f64) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    v[((v.len() - 1) as f64 * p).round() as usize]
 }
 
 /// `export GRAPH DIR`.

@@ -284,6 +284,52 @@ impl RoadGraph {
             .count()
     }
 
+    /// An empty graph to fill with [`push_node`](Self::push_node) and
+    /// [`push_straight_edge`](Self::push_straight_edge): for tests, examples
+    /// and synthetic networks (the OSM importer builds its own arrays).
+    pub fn builder() -> RoadGraph {
+        RoadGraph {
+            strings: vec![String::new()],
+            shape_first: vec![0],
+            ..Default::default()
+        }
+    }
+
+    /// Adds a node; returns its index.
+    pub fn push_node(&mut self, p: LatLon, osm_id: i64) -> u32 {
+        let (la, lo) = p.to_e7();
+        self.node_lat.push(la);
+        self.node_lon.push(lo);
+        self.node_osm.push(osm_id);
+        (self.node_lat.len() - 1) as u32
+    }
+
+    /// Adds a straight edge from node `a` to node `b` (no name, no ref) with
+    /// travel times `time_ms[profile][dir]`; returns its index.
+    pub fn push_straight_edge(&mut self, a: u32, b: u32, time_ms: [[u32; 2]; 2]) -> u32 {
+        self.edge_tail.push(a);
+        self.edge_head.push(b);
+        self.edge_way.push(self.edge_tail.len() as i64);
+        self.edge_name.push(0);
+        self.edge_ref.push(0);
+        self.edge_flags.push(0);
+        self.edge_length_m.push(corridor_geo::haversine_m(
+            self.node_pos(a),
+            self.node_pos(b),
+        ));
+        for p in [a, b] {
+            self.shape_lat.push(self.node_lat[p as usize]);
+            self.shape_lon.push(self.node_lon[p as usize]);
+        }
+        self.shape_first.push(self.shape_lat.len() as u32);
+        for (p, row) in time_ms.iter().enumerate() {
+            for (d, &t) in row.iter().enumerate() {
+                self.time_ms[p][d].push(t);
+            }
+        }
+        (self.edge_tail.len() - 1) as u32
+    }
+
     /// Checks every invariant the rest of corridor relies on: array lengths,
     /// indices in range, shapes that start and end at their nodes, finite
     /// lengths. A graph that passes can be used without bounds panics.
@@ -403,49 +449,25 @@ pub(crate) mod testgraph {
 
     /// A small ladder graph for unit tests: nodes on a 1e-3 degree grid.
     pub fn grid(w: usize, h: usize) -> RoadGraph {
-        let mut g = RoadGraph {
-            strings: vec![String::new(), "Main Street".into()],
-            ..Default::default()
-        };
+        let mut g = RoadGraph::builder();
         for y in 0..h {
             for x in 0..w {
                 let p = LatLon::new(49.0 + y as f64 * 1e-3, 8.0 + x as f64 * 1e-3);
-                let (la, lo) = p.to_e7();
-                g.node_lat.push(la);
-                g.node_lon.push(lo);
-                g.node_osm.push((y * w + x) as i64 + 1);
+                g.push_node(p, (y * w + x) as i64 + 1);
             }
         }
-        g.shape_first.push(0);
-        let add = |g: &mut RoadGraph, a: usize, b: usize| {
-            g.edge_tail.push(a as u32);
-            g.edge_head.push(b as u32);
-            g.edge_way.push(g.edge_tail.len() as i64);
-            g.edge_name.push(1);
-            g.edge_ref.push(0);
-            g.edge_flags.push(0);
-            let (pa, pb) = (g.node_pos(a as u32), g.node_pos(b as u32));
-            let len = corridor_geo::haversine_m(pa, pb);
-            g.edge_length_m.push(len);
-            for p in [a, b] {
-                g.shape_lat.push(g.node_lat[p]);
-                g.shape_lon.push(g.node_lon[p]);
-            }
-            g.shape_first.push(g.shape_lat.len() as u32);
+        let mut add = |a: usize, b: usize| {
+            let len = corridor_geo::haversine_m(g.node_pos(a as u32), g.node_pos(b as u32));
             let t = (len / 10.0 * 1000.0) as u32;
-            for p in 0..2 {
-                for d in 0..2 {
-                    g.time_ms[p][d].push(t);
-                }
-            }
+            g.push_straight_edge(a as u32, b as u32, [[t; 2]; 2]);
         };
         for y in 0..h {
             for x in 0..w {
                 if x + 1 < w {
-                    add(&mut g, y * w + x, y * w + x + 1);
+                    add(y * w + x, y * w + x + 1);
                 }
                 if y + 1 < h {
-                    add(&mut g, y * w + x, (y + 1) * w + x);
+                    add(y * w + x, (y + 1) * w + x);
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! that `evaluate` accepts for every belligerent — or neither exists.
 
 use chrono::DateTime;
-use corridor_geo::{haversine_m, LatLon};
+use corridor_geo::LatLon;
 use corridor_graph::{Profile, RoadGraph, INFINITY};
 use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
 use corridor_negotiation::evaluate;
@@ -30,35 +30,13 @@ fn pos(i: usize) -> (f64, f64) {
 }
 
 fn graph(edges: &[(usize, usize, u32, bool)]) -> RoadGraph {
-    let mut g = RoadGraph {
-        strings: vec![String::new()],
-        ..Default::default()
-    };
+    let mut g = RoadGraph::builder();
     for i in 0..W * H {
-        let (la, lo) = LatLon::new(pos(i).0, pos(i).1).to_e7();
-        g.node_lat.push(la);
-        g.node_lon.push(lo);
-        g.node_osm.push(i as i64 + 1);
+        g.push_node(LatLon::new(pos(i).0, pos(i).1), i as i64 + 1);
     }
-    g.shape_first.push(0);
     for &(a, b, w, oneway) in edges {
-        g.edge_tail.push(a as u32);
-        g.edge_head.push(b as u32);
-        g.edge_way.push(g.edge_tail.len() as i64);
-        g.edge_name.push(0);
-        g.edge_ref.push(0);
-        g.edge_flags.push(0);
-        g.edge_length_m
-            .push(haversine_m(g.node_pos(a as u32), g.node_pos(b as u32)));
-        for p in [a, b] {
-            g.shape_lat.push(g.node_lat[p]);
-            g.shape_lon.push(g.node_lon[p]);
-        }
-        g.shape_first.push(g.shape_lat.len() as u32);
-        g.time_ms[0][0].push(w);
-        g.time_ms[0][1].push(if oneway { INFINITY } else { w });
-        g.time_ms[1][0].push(w * 8);
-        g.time_ms[1][1].push(w * 8);
+        let back = if oneway { INFINITY } else { w };
+        g.push_straight_edge(a as u32, b as u32, [[w, back], [w * 8, w * 8]]);
     }
     g.validate().expect("valid");
     g

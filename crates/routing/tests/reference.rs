@@ -1,101 +1,12 @@
 //! The engine against the reference (plain Dijkstra, brute-force hazard
 //! mapping) on random graphs with random hazards and departure times.
 
-use corridor_geo::{haversine_m, LatLon};
-use corridor_graph::{Profile, RoadGraph, INFINITY};
-use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
+mod common;
+use common::{graph, hazards, T0};
+use corridor_geo::LatLon;
+use corridor_graph::{Profile, RoadGraph};
 use corridor_routing::{reference, HazardLayer, RouteError, RouteOptions, Router};
 use proptest::prelude::*;
-
-const T0: i64 = 1_646_470_800_000; // 2022-03-05T09:00:00Z
-
-/// A random road graph: `n` nodes scattered over ~2 km near 50.45N 30.52E
-/// (Kyiv), edges between random pairs with random travel times, some one-way.
-fn graph(n: usize, pts: &[(f64, f64)], edges: &[(usize, usize, u32, u8)]) -> RoadGraph {
-    let mut g = RoadGraph {
-        strings: vec![String::new(), "Khreshchatyk".into()],
-        ..Default::default()
-    };
-    for (i, (dy, dx)) in pts.iter().take(n).enumerate() {
-        let (la, lo) = LatLon::new(50.44 + dy * 0.02, 30.50 + dx * 0.03).to_e7();
-        g.node_lat.push(la);
-        g.node_lon.push(lo);
-        g.node_osm.push(i as i64 + 1);
-    }
-    g.shape_first.push(0);
-    for &(a, b, w, kind) in edges {
-        let (a, b) = (a % n, b % n);
-        g.edge_tail.push(a as u32);
-        g.edge_head.push(b as u32);
-        g.edge_way.push(g.edge_tail.len() as i64);
-        g.edge_name.push(1);
-        g.edge_ref.push(0);
-        g.edge_flags.push(0);
-        g.edge_length_m
-            .push(haversine_m(g.node_pos(a as u32), g.node_pos(b as u32)));
-        for p in [a, b] {
-            g.shape_lat.push(g.node_lat[p]);
-            g.shape_lon.push(g.node_lon[p]);
-        }
-        g.shape_first.push(g.shape_lat.len() as u32);
-        // kind 0: two-way, 1: forward only, 2: backward only.
-        let (f, b) = match kind % 3 {
-            0 => (w, w),
-            1 => (w, INFINITY),
-            _ => (INFINITY, w),
-        };
-        g.time_ms[0][0].push(f);
-        g.time_ms[0][1].push(b);
-        g.time_ms[1][0].push(w * 7);
-        g.time_ms[1][1].push(w * 7);
-    }
-    g.validate().expect("valid test graph");
-    g
-}
-
-fn hazards(spec: &[(f64, f64, f64, u8, i64, i64, u8)]) -> HazardSet {
-    let mut set = HazardSet::default();
-    for (i, &(y, x, size, shape, from_min, len_min, effect)) in spec.iter().enumerate() {
-        let (lat, lon) = (50.44 + y * 0.02, 30.50 + x * 0.03);
-        let d = size * 0.002;
-        let part = match shape % 3 {
-            0 => Part::Polygon(vec![vec![
-                (lon - d, lat - d),
-                (lon + d, lat - d),
-                (lon + d, lat + d),
-                (lon - d, lat + d),
-                (lon - d, lat - d),
-            ]]),
-            1 => Part::Line(vec![(lon - d, lat), (lon + d, lat + d)]),
-            _ => Part::Point((lon, lat)),
-        };
-        set.hazards.push(Hazard {
-            id: format!("h{i}"),
-            kind: HazardKind::Shelling,
-            parts: vec![part],
-            buffer_m: if shape % 3 == 0 {
-                0.0
-            } else {
-                50.0 + size * 100.0
-            },
-            validity: if from_min < 0 {
-                Validity::ALWAYS
-            } else {
-                Validity {
-                    from_ms: T0 + from_min * 60_000,
-                    until_ms: T0 + (from_min + len_min) * 60_000,
-                }
-            },
-            effect: if effect % 3 == 0 {
-                Effect::Slow(1.5 + effect as f64)
-            } else {
-                Effect::Block
-            },
-            source: "test".into(),
-        });
-    }
-    set
-}
 
 fn incident(g: &RoadGraph, e: u32, v: u32) -> bool {
     g.edge_tail[e as usize] == v || g.edge_head[e as usize] == v

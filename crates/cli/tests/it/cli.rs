@@ -1,15 +1,9 @@
 //! The `corridor` binary as users meet it: every failure has its own exit
 //! code and a message that says what to do; never a panic.
 
+use crate::corridor;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn corridor(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corridor"))
-        .args(args)
-        .output()
-        .expect("run corridor")
-}
+use std::process::Output;
 
 fn check(out: &Output, code: i32, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -9,6 +9,15 @@ mod negotiation;
 mod publish;
 
 use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Runs the `corridor` binary with `args`.
+pub fn corridor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .args(args)
+        .output()
+        .expect("run corridor")
+}
 
 /// Path of a file under the repository's `data/`.
 pub fn data(rel: &str) -> PathBuf {

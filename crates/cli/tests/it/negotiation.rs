@@ -3,18 +3,12 @@
 //! line and reason, the Heidelberg exercise on the road graph, and a whole
 //! corridor life through `corridor act`, checked by `corridor log verify`.
 
+use crate::corridor;
 use corridor_graph::Profile;
 use corridor_negotiation::plan;
 use corridor_negotiation::{evaluate, Scenario};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn corridor(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corridor"))
-        .args(args)
-        .output()
-        .expect("run corridor")
-}
+use std::process::Output;
 
 fn example(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -542,6 +542,28 @@ fn load_key(
     Ok(key)
 }
 
+/// A proposal of the scenario with its route, canonical form and version.
+fn proposal_version<'s>(
+    path: &Path,
+    scn: &'s Scenario,
+    id: &str,
+) -> Result<(&'s ProposalSpec, PlannedRoute, Value, String), Failure> {
+    let spec = scn.proposal(id).ok_or_else(|| {
+        Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("no proposal `{id}` in {}", path.display()),
+        )
+    })?;
+    let router = load_map(path, scn)?;
+    let layer = router
+        .as_ref()
+        .map(|r| HazardLayer::new(r.graph(), r.index(), scn.hazards.clone()));
+    let r = planned(scn, spec, router.as_ref(), layer.as_ref())?;
+    let canonical = plan::canonical(scn, spec, &r);
+    let version = plan::version_hash(&canonical);
+    Ok((spec, r, canonical, version))
+}
+
 pub fn act(a: ActArgs) -> Result<(), Failure> {
     let scn = load_scenario(&a.scenario)?;
     let key = load_key(&a.key, &scn, &a.actor)?;
@@ -560,14 +582,7 @@ pub fn act(a: ActArgs) -> Result<(), Failure> {
     let mut body = json!({"proposal": a.proposal});
     let action = match a.action.as_str() {
         "propose" => {
-            let spec = scn.proposal(&a.proposal).ok_or_else(|| {
-                Failure::new(exit::BAD_VALUE, anyhow!("no proposal `{}` in {}", a.proposal, a.scenario.display()))
-            })?;
-            let router = load_map(&a.scenario, &scn)?;
-            let layer = router.as_ref().map(|r| HazardLayer::new(r.graph(), r.index(), scn.hazards.clone()));
-            let r = planned(&scn, spec, router.as_ref(), layer.as_ref())?;
-            let canonical = plan::canonical(&scn, spec, &r);
-            let version = plan::version_hash(&canonical);
+            let (_, _, canonical, version) = proposal_version(&a.scenario, &scn, &a.proposal)?;
             body["content"] = canonical;
             Action::Propose { version }
         }
@@ -575,13 +590,7 @@ pub fn act(a: ActArgs) -> Result<(), Failure> {
             // The party's verdict on the version on the table goes into the
             // log with its acceptance or rejection.
             let version = need_version()?;
-            let spec = scn.proposal(&a.proposal).ok_or_else(|| {
-                Failure::new(exit::BAD_VALUE, anyhow!("no proposal `{}` in {}", a.proposal, a.scenario.display()))
-            })?;
-            let router = load_map(&a.scenario, &scn)?;
-            let layer = router.as_ref().map(|r| HazardLayer::new(r.graph(), r.index(), scn.hazards.clone()));
-            let r = planned(&scn, spec, router.as_ref(), layer.as_ref())?;
-            let here = plan::version_hash(&plan::canonical(&scn, spec, &r));
+            let (spec, r, _, here) = proposal_version(&a.scenario, &scn, &a.proposal)?;
             if here != version {
                 return Err(Failure::new(
                     exit::REFUSED,

@@ -6,6 +6,7 @@ mod commands;
 mod exit;
 mod negotiate;
 mod output;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -79,6 +80,10 @@ enum Command {
     /// GeoJSON and SMS texts, from the public log.
     #[command(after_help = exit::TABLE)]
     Publish(negotiate::PublishArgs),
+    /// Serve a scenario: the coordination API, the public feeds and the web
+    /// map (default: the bundled Heidelberg exercise, stored in SQLite).
+    #[command(after_help = exit::TABLE)]
+    Serve(serve::ServeArgs),
     /// Plan the evacuation: which vehicle carries whom on which corridor
     /// when, how many get out inside the windows, and what limits it.
     #[command(after_help = exit::TABLE)]
@@ -132,6 +137,7 @@ fn main() -> ExitCode {
         Command::Log(c) => negotiate::log_cmd(c),
         Command::Publish(a) => negotiate::publish_cmd(a),
         Command::Plan(a) => negotiate::plan_cmd(a),
+        Command::Serve(a) => serve::serve(a),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

@@ -432,45 +432,6 @@ fn now_or(t: &str) -> Result<String, Failure> {
         .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("--time: {e}")))
 }
 
-/// The action a log entry records, if it is a lifecycle action.
-pub fn action_of(kind: &str, body: &Value) -> Option<(String, Action)> {
-    let id = body.get("proposal")?.as_str()?.to_string();
-    let version = || {
-        body.get("version")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
-    let reason = || {
-        body.get("reason")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let a = match kind {
-        "propose" => Action::Propose {
-            version: version()?,
-        },
-        "accept" => Action::Accept {
-            version: version()?,
-        },
-        "reject" => Action::Reject {
-            version: version()?,
-            reason: reason(),
-        },
-        "countersign" => Action::Countersign {
-            version: version()?,
-        },
-        "open" => Action::Open,
-        "suspend" => Action::Suspend { reason: reason() },
-        "reopen" => Action::Reopen,
-        "close" => Action::Close,
-        "complete" => Action::Complete,
-        "cancel" => Action::Cancel { reason: reason() },
-        _ => return None,
-    };
-    Some((id, a))
-}
-
 /// Reads and verifies a log; refuses a log with problems.
 fn open_log(path: &Path, scn: &Scenario) -> Result<(Log, Book), Failure> {
     let text = if path.exists() {
@@ -493,7 +454,7 @@ fn open_log(path: &Path, scn: &Scenario) -> Result<(Log, Book), Failure> {
     }
     let mut book = Book::default();
     for r in v.log.records() {
-        if let Some((id, a)) = action_of(&r.entry.kind, &r.entry.body) {
+        if let Some((id, a)) = Action::from_entry(&r.entry.kind, &r.entry.body) {
             book.apply(scn, &r.entry.actor, &id, &a).map_err(|e| {
                 Failure::new(
                     exit::LOG_INVALID,
@@ -683,7 +644,7 @@ pub fn log_cmd(c: LogCommand) -> Result<(), Failure> {
             let mut problems: Vec<String> = v.problems.iter().map(|p| p.to_string()).collect();
             let mut book = Book::default();
             for r in v.log.records() {
-                if let Some((id, a)) = action_of(&r.entry.kind, &r.entry.body) {
+                if let Some((id, a)) = Action::from_entry(&r.entry.kind, &r.entry.body) {
                     if let Err(e) = book.apply(&scn, &r.entry.actor, &id, &a) {
                         problems.push(format!("line {}: lifecycle: {e}", r.entry.seq + 1));
                     }

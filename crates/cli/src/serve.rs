@@ -1,0 +1,161 @@
+//! `corridor serve`: the coordination server on a scenario.
+
+use crate::exit::{self, Failure};
+use crate::negotiate::load_scenario;
+use anyhow::anyhow;
+use clap::Args;
+use corridor_routing::Router;
+use corridor_server::store::{Sqlite, Store};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Scenario file (default: the bundled Heidelberg exercise).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Folder for the database and the demo credentials.
+    #[arg(long, value_name = "DIR", default_value = "corridor-data")]
+    pub data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Folder of the parties' secret keys, PARTY.key (default: keys/ next to
+    /// the scenario). The server signs each party's actions with its key.
+    #[arg(long, value_name = "DIR")]
+    pub keys: Option<PathBuf>,
+}
+
+fn example(rel: &str) -> PathBuf {
+    let here = PathBuf::from("examples").join(rel);
+    if here.exists() {
+        return here;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(rel)
+}
+
+pub fn serve(a: ServeArgs) -> Result<(), Failure> {
+    let scn_path = a
+        .scenario
+        .clone()
+        .unwrap_or_else(|| example("heidelberg/scenario.toml"));
+    let scenario = load_scenario(&scn_path)?;
+    let router = match &scenario.map {
+        None => None,
+        Some(m) => {
+            let p = scn_path.parent().unwrap_or(Path::new(".")).join(m);
+            let g = if m.ends_with(".pbf") {
+                corridor_osm::import(&p, &mut |_, _, _| {})
+                    .map_err(|e| Failure::new(exit::BAD_FILE, anyhow!("{}: {e}", p.display())))?
+                    .0
+            } else {
+                crate::commands::load_graph(&p)?
+            };
+            Some(Router::new(g))
+        }
+    };
+    let keys_dir = a
+        .keys
+        .clone()
+        .unwrap_or_else(|| scn_path.parent().unwrap_or(Path::new(".")).join("keys"));
+    let mut keys = HashMap::new();
+    for p in &scenario.parties {
+        let f = keys_dir.join(format!("{}.key", p.id));
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            tracing::warn!(party = %p.id, file = %f.display(), "no key: this party cannot act through the server");
+            continue;
+        };
+        let k = corridor_log::parse_secret_key(&text)
+            .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("{}: {e}", f.display())))?;
+        if k.verifying_key() != p.key {
+            return Err(Failure::new(
+                exit::BAD_VALUE,
+                anyhow!("{} is not {}'s key", f.display(), p.id),
+            ));
+        }
+        keys.insert(p.id.clone(), k);
+    }
+    std::fs::create_dir_all(&a.data)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot create {}: {e}", a.data.display())))?;
+    let db = a.data.join("corridor.sqlite");
+    let store =
+        Sqlite::open(&db).map_err(|e| Failure::new(exit::IO, anyhow!("{}: {e}", db.display())))?;
+    // Demo credentials: a token per party that has none yet, shown once and
+    // kept in a file only its owner can read.
+    let mut creds = Vec::new();
+    for p in scenario.parties.iter().filter(|p| keys.contains_key(&p.id)) {
+        if store
+            .token_hash(&p.id)
+            .map_err(|e| Failure::new(exit::IO, anyhow!("{e}")))?
+            .is_none()
+        {
+            let t = corridor_server::new_token()
+                .map_err(|e| Failure::new(exit::INTERNAL, anyhow!(e)))?;
+            corridor_server::set_token(&store, &p.id, &t)
+                .map_err(|e| Failure::new(exit::IO, anyhow!("{e}")))?;
+            creds.push(format!("{}\t{}\t{}", p.id, p.role.name(), t));
+        }
+    }
+    let cred_file = a.data.join("credentials.txt");
+    if !creds.is_empty() {
+        let text = format!(
+            "# party\trole\ttoken (send as: Authorization: Bearer TOKEN)\n{}\n",
+            creds.join("\n")
+        );
+        std::fs::write(&cred_file, text).map_err(|e| {
+            Failure::new(
+                exit::IO,
+                anyhow!("cannot write {}: {e}", cred_file.display()),
+            )
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&cred_file, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    let state = Arc::new(corridor_server::AppState {
+        scenario,
+        router,
+        store: Box::new(store),
+        keys,
+        site: corridor_publish::Site {
+            base_url: format!("http://{}/public/", a.addr),
+            sender: "alerts@corridor.example.org".into(),
+            sender_name: "Humanitarian corridor coordination cell".into(),
+        },
+        write: Mutex::new(()),
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("{e}")))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&a.addr)
+            .await
+            .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
+        println!("corridor is serving {} on http://{}/", state.scenario.name, a.addr);
+        println!("  database: {} (SQLite, WAL, full sync)", db.display());
+        if creds.is_empty() {
+            println!("  parties' tokens: in {} (made at the first start)", cred_file.display());
+        } else {
+            println!("  demo credentials (party, role, token; also in {}):", cred_file.display());
+            for c in &creds {
+                println!("    {c}");
+            }
+        }
+        println!("  public feeds: http://{0}/public/alerts.atom, http://{0}/public/corridors.geojson", a.addr);
+        println!("  act: curl -H 'Authorization: Bearer TOKEN' -d '{{\"action\":\"propose\",\"proposal\":\"ID\"}}' http://{}/api/act", a.addr);
+        println!("  Map data (c) OpenStreetMap contributors, ODbL. Ctrl-C stops.");
+        axum::serve(listener, corridor_server::app(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| Failure::new(exit::IO, anyhow!("server: {e}")))
+    })
+}

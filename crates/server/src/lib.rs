@@ -1,0 +1,449 @@
+//! The coordination server: one scenario's corridors, verdicts, actions
+//! and public log over HTTP, with the public feeds and the web map.
+//!
+//! * Public endpoints (no account, read only): the web page and its
+//!   vendored Leaflet, `/api/scenario`, `/api/network.geojson`,
+//!   `/api/territories.geojson`, `/api/corridors`, `/api/alerts?lang=`,
+//!   `/api/log` (the log text), `/api/log/head`, and the feeds under
+//!   `/public/` (`alerts.atom`, `corridors.geojson`, `cap/*.xml`).
+//! * Write endpoint: `POST /api/act` with `Authorization: Bearer TOKEN`.
+//!   The token names the party (tokens are stored only as SHA-256 hashes and
+//!   compared in constant time); the action is checked against the corridor
+//!   lifecycle, signed with the party's key held by the server (custodial
+//!   signing: parties act from a browser without key handling; the public
+//!   log still proves which key signed what), and appended durably.
+//!
+//! Status codes: 200 OK; 400 malformed request; 401 no or unknown token;
+//! 403 acting as another party; 404 unknown corridor or file; 409 refused
+//! by the lifecycle or a concurrent append; 413 request too large; 500
+//! internal (no details leave the server; they go to the log).
+
+pub mod store;
+
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use corridor_graph::{Dir, Profile};
+use corridor_log::Log;
+use corridor_negotiation::lifecycle::{Action, Book};
+use corridor_negotiation::plan;
+use corridor_negotiation::Scenario;
+use corridor_publish::Site;
+use ed25519_dalek::SigningKey;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use store::{Store, StoreError};
+
+/// Everything the handlers share.
+pub struct AppState {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Its road graph, ready for routing, if it has one.
+    pub router: Option<corridor_routing::Router>,
+    /// The store.
+    pub store: Box<dyn Store>,
+    /// The parties' signing keys (custodial).
+    pub keys: HashMap<String, SigningKey>,
+    /// Where the public feeds point.
+    pub site: Site,
+    /// Serializes appends within this process (the store's key on the
+    /// sequence number serializes them across processes).
+    pub write: Mutex<()>,
+}
+
+type Shared = Arc<AppState>;
+
+/// An error response: a status and a message safe to show.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"error": self.1}))).into_response()
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "internal error");
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+}
+
+/// Reads and verifies the log from the store.
+fn load_log(st: &AppState) -> Result<Log, ApiError> {
+    let lines = st.store.lines().map_err(internal)?;
+    let mut text = lines.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    let key_of = |id: &str| st.scenario.party(id).map(|p| p.key);
+    let v = corridor_log::verify(&text, &key_of);
+    if let Some(p) = v.problems.first() {
+        return Err(internal(format!("stored log does not verify: {p}")));
+    }
+    Ok(v.log)
+}
+
+/// The web application.
+pub fn app(state: Shared) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route(
+            "/assets/leaflet.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript")],
+                    include_str!("../assets/leaflet/leaflet.js"),
+                )
+            }),
+        )
+        .route(
+            "/assets/leaflet.css",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/css")],
+                    include_str!("../assets/leaflet/leaflet.css"),
+                )
+            }),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/scenario", get(scenario))
+        .route("/api/network.geojson", get(network))
+        .route("/api/territories.geojson", get(territories))
+        .route("/api/corridors", get(corridors))
+        .route("/api/alerts", get(alerts))
+        .route("/api/log", get(log_text))
+        .route("/api/log/head", get(log_head))
+        .route("/api/act", post(act))
+        .route("/public/alerts.atom", get(|s| feed(s, "alerts.atom")))
+        .route(
+            "/public/corridors.geojson",
+            get(|s| feed(s, "corridors.geojson")),
+        )
+        .route("/public/cap/{file}", get(cap_file))
+        .layer(DefaultBodyLimit::max(16 * 1024))
+        .with_state(state)
+}
+
+async fn index() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("../assets/index.html"),
+    )
+}
+
+async fn scenario(State(st): State<Shared>) -> Json<Value> {
+    let s = &st.scenario;
+    Json(json!({
+        "name": s.name,
+        "status": format!("{:?}", s.status).to_lowercase(),
+        "time_zone": s.tz.name(),
+        "parties": s.parties.iter().map(|p| json!({"id": p.id, "name": p.name, "role": p.role.name(),
+            "public_key": corridor_log::format_public_key(&p.key)})).collect::<Vec<_>>(),
+        "places": s.origins.iter().chain(&s.destinations).map(|p| json!({"id": p.id, "name": p.name,
+            "name_uk": p.name_uk, "name_ru": p.name_ru, "at": [p.at.lon, p.at.lat]})).collect::<Vec<_>>(),
+        "proposals": s.proposals.iter().map(|p| json!({"id": p.id, "origin": p.origin, "destination": p.destination,
+            "window": {"start": p.window.start.to_rfc3339(), "end": p.window.end.to_rfc3339()}})).collect::<Vec<_>>(),
+        "attribution": "Map data (c) OpenStreetMap contributors, ODbL",
+    }))
+}
+
+/// The car network as lines, rounded to 5 decimals, for the map (no tile
+/// server needed).
+async fn network(State(st): State<Shared>) -> Response {
+    let Some(r) = &st.router else {
+        return Json(json!({"type": "FeatureCollection", "features": []})).into_response();
+    };
+    let g = r.graph();
+    let lines: Vec<Vec<[f64; 2]>> = (0..g.num_edges() as u32)
+        .filter(|&e| {
+            g.time(Profile::Car, e, Dir::Forward) < corridor_graph::INFINITY
+                || g.time(Profile::Car, e, Dir::Backward) < corridor_graph::INFINITY
+        })
+        .map(|e| {
+            g.shape(e)
+                .map(|p| [(p.lon * 1e5).round() / 1e5, (p.lat * 1e5).round() / 1e5])
+                .collect()
+        })
+        .collect();
+    Json(
+        json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "geometry": {"type": "MultiLineString", "coordinates": lines},
+        "properties": {"attribution": "(c) OpenStreetMap contributors"}}]}),
+    )
+    .into_response()
+}
+
+async fn territories(State(st): State<Shared>) -> Json<Value> {
+    let f: Vec<Value> = st
+        .scenario
+        .territories
+        .iter()
+        .map(|t| {
+            json!({"type": "Feature", "id": t.id, "properties": {"id": t.id, "name": t.name},
+                "geometry": {"type": "MultiPolygon", "coordinates": t.polygons().map(|p| p.iter().map(|r| r.iter().map(|&(x, y)| [x, y]).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>()}})
+        })
+        .collect();
+    Json(json!({"type": "FeatureCollection", "features": f}))
+}
+
+async fn corridors(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
+    let log = load_log(&st)?;
+    let book =
+        Book::replay(&st.scenario, &log).map_err(|(s, e)| internal(format!("entry {s}: {e}")))?;
+    let mut out = Vec::new();
+    for spec in &st.scenario.proposals {
+        let layer = st.router.as_ref().map(|r| {
+            corridor_routing::HazardLayer::new(r.graph(), r.index(), st.scenario.hazards.clone())
+        });
+        let route = plan::plan(&st.scenario, spec, st.router.as_ref().zip(layer.as_ref()));
+        let (version, verdicts) = match &route {
+            Ok(r) => {
+                let v = plan::version_hash(&plan::canonical(&st.scenario, spec, r));
+                let ev = corridor_negotiation::evaluate(&st.scenario, spec, r, &v);
+                (Some(v), ev.to_json(&st.scenario))
+            }
+            Err(e) => (None, json!({"error": e.to_string()})),
+        };
+        let c = book.corridors.get(&spec.id);
+        out.push(json!({
+            "id": spec.id, "state": c.map(|c| c.state.name()).unwrap_or("not proposed"),
+            "version_on_table": c.map(|c| c.version.clone()), "version_of_scenario": version,
+            "accepted": c.map(|c| c.accepted.iter().cloned().collect::<Vec<_>>()).unwrap_or_default(),
+            "window": {"start": spec.window.start.to_rfc3339(), "end": spec.window.end.to_rfc3339()},
+            "evaluation": verdicts,
+        }));
+    }
+    Ok(Json(json!({"corridors": out})))
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// The alert texts of every announced event, newest first, in one language.
+async fn alerts(
+    State(st): State<Shared>,
+    Query(q): Query<LangQuery>,
+) -> Result<Json<Value>, ApiError> {
+    use corridor_publish::lang::{Lang, Texts};
+    let lang = match q.lang.as_deref().unwrap_or("uk") {
+        "uk" => Lang::Uk,
+        "ru" => Lang::Ru,
+        "en" => Lang::En,
+        other => {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("unknown language `{other}` (uk, ru, en)"),
+            ))
+        }
+    };
+    let log = load_log(&st)?;
+    let texts = Texts::new();
+    let evs = corridor_publish::events(&st.scenario, &log);
+    let mut out: Vec<Value> = evs
+        .iter()
+        .map(|e| {
+            let f = corridor_publish::cap::facts(&st.scenario, e, lang, &texts);
+            let duration = corridor_publish::cap::duration_text(&texts, lang, f.hours, f.minutes);
+            let km = format!("{}", f.km);
+            let a = corridor_publish::cap::args(&f, e.kind, st.scenario.tz.name(), &duration, &km);
+            json!({"corridor": e.corridor, "kind": e.kind.name(), "open": e.kind.open(), "sent": e.sent(),
+                   "window_end": f.window.1.to_rfc3339(),
+                   "headline": texts.get(lang, "headline", &a), "description": texts.get(lang, "description", &a),
+                   "instruction": texts.get(lang, "instruction", &a)})
+        })
+        .collect();
+    out.reverse();
+    Ok(Json(json!({"lang": lang.tag(), "alerts": out})))
+}
+
+async fn log_text(State(st): State<Shared>) -> Result<Response, ApiError> {
+    let log = load_log(&st)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        log.to_text(),
+    )
+        .into_response())
+}
+
+async fn log_head(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
+    let log = load_log(&st)?;
+    Ok(Json(
+        json!({"size": log.len(), "tree_hash": corridor_log::hex(&log.root())}),
+    ))
+}
+
+fn publish(st: &AppState) -> Result<Vec<corridor_publish::File>, ApiError> {
+    let log = load_log(st)?;
+    Ok(corridor_publish::publish(&st.scenario, &log, &st.site))
+}
+
+async fn feed(State(st): State<Shared>, name: &'static str) -> Result<Response, ApiError> {
+    let files = publish(&st)?;
+    let f = files
+        .into_iter()
+        .find(|f| f.path == name)
+        .ok_or_else(|| internal("feed missing"))?;
+    let ct = if name.ends_with(".atom") {
+        "application/atom+xml"
+    } else {
+        "application/geo+json"
+    };
+    Ok(([(header::CONTENT_TYPE, ct)], f.text).into_response())
+}
+
+async fn cap_file(
+    State(st): State<Shared>,
+    UrlPath(file): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let files = publish(&st)?;
+    let want = format!("cap/{file}");
+    let f = files
+        .into_iter()
+        .find(|f| f.path == want)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no such alert".into()))?;
+    Ok(([(header::CONTENT_TYPE, "application/cap+xml")], f.text).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActRequest {
+    /// Acting party (optional; must be the token's).
+    party: Option<String>,
+    action: String,
+    proposal: String,
+    reason: Option<String>,
+}
+
+fn eq_ct(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The party whose token this is (constant-time comparison of hashes).
+fn authenticate(st: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    let unauthorized = || {
+        ApiError(
+            StatusCode::UNAUTHORIZED,
+            "a valid bearer token is required".into(),
+        )
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(unauthorized)?;
+    let h = corridor_log::hex(&Sha256::digest(token.trim().as_bytes()));
+    let mut found = None;
+    for p in &st.scenario.parties {
+        if let Some(stored) = st.store.token_hash(&p.id).map_err(internal)? {
+            if eq_ct(stored.as_bytes(), h.as_bytes()) {
+                found = Some(p.id.clone());
+            }
+        }
+    }
+    found.ok_or_else(unauthorized)
+}
+
+async fn act(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let party = authenticate(&st, &headers)?;
+    let req: ActRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("bad request body: {e}")))?;
+    if req.party.as_ref().is_some_and(|p| *p != party) {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!("this token acts for `{party}` only"),
+        ));
+    }
+    let key = st
+        .keys
+        .get(&party)
+        .ok_or_else(|| internal(format!("no key held for {party}")))?;
+    let _guard = st.write.lock().unwrap_or_else(|e| e.into_inner());
+    let mut log = load_log(&st)?;
+    let mut book =
+        Book::replay(&st.scenario, &log).map_err(|(s, e)| internal(format!("entry {s}: {e}")))?;
+    let spec = st.scenario.proposal(&req.proposal).ok_or_else(|| {
+        ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no corridor `{}`", req.proposal),
+        )
+    })?;
+    let layer = st.router.as_ref().map(|r| {
+        corridor_routing::HazardLayer::new(r.graph(), r.index(), st.scenario.hazards.clone())
+    });
+    let route = plan::plan(&st.scenario, spec, st.router.as_ref().zip(layer.as_ref()))
+        .map_err(|e| ApiError(StatusCode::CONFLICT, format!("no route: {e}")))?;
+    let content = plan::canonical(&st.scenario, spec, &route);
+    let version = plan::version_hash(&content);
+    let reason = req.reason.clone().unwrap_or_default();
+    let current = book
+        .corridors
+        .get(&req.proposal)
+        .map(|c| c.version.clone())
+        .unwrap_or_else(|| version.clone());
+    let action = match req.action.as_str() {
+        "propose" => Action::Propose {
+            version: version.clone(),
+        },
+        "accept" => Action::Accept { version: current },
+        "reject" => Action::Reject {
+            version: current,
+            reason,
+        },
+        "countersign" => Action::Countersign { version: current },
+        "open" => Action::Open,
+        "suspend" => Action::Suspend { reason },
+        "reopen" => Action::Reopen,
+        "close" => Action::Close,
+        "complete" => Action::Complete,
+        "cancel" => Action::Cancel { reason },
+        other => {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("`{other}` is not an action"),
+            ))
+        }
+    };
+    let state = book
+        .apply(&st.scenario, &party, &req.proposal, &action)
+        .map_err(|e| ApiError(StatusCode::CONFLICT, e.to_string()))?;
+    let mut body = action.body(&req.proposal);
+    if matches!(action, Action::Propose { .. }) {
+        body["content"] = content;
+    }
+    let time = chrono::Local::now()
+        .fixed_offset()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let rec = log.append(&time, &party, action.name(), body, key).clone();
+    st.store
+        .append(rec.entry.seq, &rec.line())
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError(StatusCode::CONFLICT, e.to_string()),
+            other => internal(other),
+        })?;
+    Ok(Json(
+        json!({"seq": rec.entry.seq, "party": party, "action": action.name(), "corridor": req.proposal,
+                   "state": state.name(), "tree_hash": corridor_log::hex(&log.root())}),
+    ))
+}
+
+/// A fresh random token (32 bytes, hex).
+pub fn new_token() -> Result<String, String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| format!("no randomness: {e}"))?;
+    Ok(corridor_log::hex(&b))
+}
+
+/// Stores the SHA-256 of `token` as `party`'s token.
+pub fn set_token(store: &dyn Store, party: &str, token: &str) -> Result<(), StoreError> {
+    store.set_token_hash(party, &corridor_log::hex(&Sha256::digest(token.as_bytes())))
+}

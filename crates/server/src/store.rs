@@ -1,0 +1,124 @@
+//! Storage behind a trait: the public log (one row per line, keyed by its
+//! sequence number, so two writers can never both append entry N: the log
+//! cannot fork) and the parties' token hashes. SQLite (embedded, WAL mode,
+//! full sync: a write is acknowledged only once durable) is the default.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Why the store refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer appended entry `seq` first.
+    #[error("log entry {0} was appended by another writer; reload and retry")]
+    Conflict(u64),
+    /// The database failed.
+    #[error("storage: {0}")]
+    Db(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
+}
+
+/// What the server keeps.
+pub trait Store: Send + Sync {
+    /// Appends log line `seq`, durably; fails with `Conflict` if it exists.
+    fn append(&self, seq: u64, line: &str) -> Result<(), StoreError>;
+    /// Every log line, in order.
+    fn lines(&self) -> Result<Vec<String>, StoreError>;
+    /// The SHA-256 (hex) of a party's token, if it has one.
+    fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError>;
+    /// Sets a party's token hash.
+    fn set_token_hash(&self, party: &str, sha256_hex: &str) -> Result<(), StoreError>;
+}
+
+/// SQLite store.
+pub struct Sqlite {
+    conn: Mutex<Connection>,
+}
+
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE log (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
+     CREATE TABLE tokens (party TEXT PRIMARY KEY, sha256 TEXT NOT NULL);",
+];
+
+impl Sqlite {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Sqlite, StoreError> {
+        let conn = Connection::open(path)?;
+        Sqlite::init(conn)
+    }
+
+    /// An in-memory database (tests).
+    pub fn memory() -> Result<Sqlite, StoreError> {
+        Sqlite::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Sqlite, StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            conn.execute_batch(&format!(
+                "BEGIN; {m} PRAGMA user_version = {}; COMMIT;",
+                i + 1
+            ))?;
+        }
+        Ok(Sqlite {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Store for Sqlite {
+    fn append(&self, seq: u64, line: &str) -> Result<(), StoreError> {
+        let c = self.conn();
+        match c.execute(
+            "INSERT INTO log (seq, line) VALUES (?1, ?2)",
+            params![seq as i64, line],
+        ) {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::Conflict(seq))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn lines(&self) -> Result<Vec<String>, StoreError> {
+        let c = self.conn();
+        let mut st = c.prepare("SELECT line FROM log ORDER BY seq")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError> {
+        let c = self.conn();
+        Ok(
+            c.query_row("SELECT sha256 FROM tokens WHERE party = ?1", [party], |r| {
+                r.get(0)
+            })
+            .optional()?,
+        )
+    }
+
+    fn set_token_hash(&self, party: &str, sha256_hex: &str) -> Result<(), StoreError> {
+        let c = self.conn();
+        c.execute(
+            "INSERT INTO tokens (party, sha256) VALUES (?1, ?2) ON CONFLICT(party) DO UPDATE SET sha256 = excluded.sha256",
+            params![party, sha256_hex],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,285 @@
+//! The API on the app value, without a socket: public endpoints, the access
+//! matrix of the write endpoint, a corridor's life, and the feeds and log
+//! that follow from it.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use corridor_negotiation::Scenario;
+use corridor_server::store::Sqlite;
+use corridor_server::{app, set_token, AppState};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tower::ServiceExt;
+
+fn example(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(rel)
+}
+
+/// The Ukrainian exercise (no road graph) with tokens `token-PARTY`.
+fn state() -> Arc<AppState> {
+    let p = example("ukraine/scenario.toml");
+    let dir = p.parent().unwrap().to_path_buf();
+    let read = move |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
+    let scenario = Scenario::parse(
+        &std::fs::read_to_string(&p).unwrap(),
+        "scenario.toml",
+        &read,
+    )
+    .unwrap();
+    let store = Sqlite::memory().unwrap();
+    let mut keys = HashMap::new();
+    for (party, file) in [
+        ("ua", "ua"),
+        ("ru", "ru"),
+        ("icrc", "icrc"),
+        ("zp-admin", "zp"),
+    ] {
+        let k = corridor_log::parse_secret_key(
+            &std::fs::read_to_string(example(&format!("ukraine/keys/{file}.key"))).unwrap(),
+        )
+        .unwrap();
+        keys.insert(party.to_string(), k);
+        set_token(&store, party, &format!("token-{party}")).unwrap();
+    }
+    Arc::new(AppState {
+        scenario,
+        router: None,
+        store: Box::new(store),
+        keys,
+        site: corridor_publish::Site {
+            base_url: "http://test/public/".into(),
+            sender: "alerts@test".into(),
+            sender_name: "test".into(),
+        },
+        write: Mutex::new(()),
+    })
+}
+
+async fn call(
+    st: &Arc<AppState>,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = req
+        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
+        .unwrap();
+    let res = app(st.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).to_string())
+}
+
+fn act(action: &str) -> Value {
+    json!({"action": action, "proposal": "sumy-poltava"})
+}
+
+#[tokio::test]
+async fn public_endpoints_answer_without_an_account() {
+    let st = state();
+    for uri in [
+        "/",
+        "/healthz",
+        "/api/scenario",
+        "/api/network.geojson",
+        "/api/territories.geojson",
+        "/api/corridors",
+        "/api/alerts?lang=ru",
+        "/api/log",
+        "/api/log/head",
+        "/public/alerts.atom",
+        "/public/corridors.geojson",
+        "/assets/leaflet.js",
+        "/assets/leaflet.css",
+    ] {
+        let (s, body) = call(&st, "GET", uri, None, None).await;
+        assert_eq!(s, StatusCode::OK, "{uri}: {body}");
+    }
+    let (s, body) = call(&st, "GET", "/", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains("OpenStreetMap contributors")
+            && !body.contains("unpkg")
+            && !body.contains("cdn")
+    );
+    assert_eq!(
+        call(&st, "GET", "/public/cap/nothing.xml", None, None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(&st, "GET", "/api/alerts?lang=fr", None, None).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    // Public endpoints cannot change anything.
+    assert_eq!(
+        call(&st, "POST", "/api/log", None, Some(json!({}))).await.0,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+}
+
+#[tokio::test]
+async fn the_write_endpoint_admits_only_the_right_party() {
+    let st = state();
+    // No token, an unknown token: 401. Nothing is written.
+    assert_eq!(
+        call(&st, "POST", "/api/act", None, Some(act("propose")))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&st, "POST", "/api/act", Some("guess"), Some(act("propose")))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    // A party acting as another: 403.
+    let mut as_other = act("propose");
+    as_other["party"] = json!("ru");
+    assert_eq!(
+        call(&st, "POST", "/api/act", Some("token-ua"), Some(as_other))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(st.store.lines().unwrap().len(), 0);
+    // The right party: 200.
+    let (s, body) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-ua"),
+        Some(act("propose")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // A role that may not: the authority cannot countersign (409), the
+    // mediator cannot before agreement (409).
+    assert_eq!(
+        call(
+            &st,
+            "POST",
+            "/api/act",
+            Some("token-zp-admin"),
+            Some(act("countersign"))
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        call(
+            &st,
+            "POST",
+            "/api/act",
+            Some("token-icrc"),
+            Some(act("countersign"))
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    // Malformed and oversized requests.
+    assert_eq!(
+        call(
+            &st,
+            "POST",
+            "/api/act",
+            Some("token-ua"),
+            Some(json!({"action": 1}))
+        )
+        .await
+        .0,
+        StatusCode::BAD_REQUEST
+    );
+    let big = json!({"action": "reject", "proposal": "sumy-poltava", "reason": "x".repeat(40_000)});
+    assert_eq!(
+        call(&st, "POST", "/api/act", Some("token-ua"), Some(big))
+            .await
+            .0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        call(
+            &st,
+            "POST",
+            "/api/act",
+            Some("token-ua"),
+            Some(json!({"action": "propose", "proposal": "nowhere"}))
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_corridor_lives_through_the_api_and_the_feeds_follow() {
+    let st = state();
+    for (token, action) in [
+        ("token-ua", "propose"),
+        ("token-ru", "accept"),
+        ("token-ua", "accept"),
+        ("token-icrc", "countersign"),
+        ("token-zp-admin", "open"),
+        ("token-ru", "suspend"),
+    ] {
+        let (s, body) = call(&st, "POST", "/api/act", Some(token), Some(act(action))).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {body}");
+    }
+    let (_, body) = call(&st, "GET", "/api/corridors", None, None).await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let c = v["corridors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "sumy-poltava")
+        .unwrap();
+    assert_eq!(c["state"], "suspended");
+    // The log verifies offline from the public keys.
+    let (_, text) = call(&st, "GET", "/api/log", None, None).await;
+    let key_of = |id: &str| st.scenario.party(id).map(|p| p.key);
+    let v = corridor_log::verify(&text, &key_of);
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert_eq!(v.log.len(), 6);
+    // Alerts: opened then suspended, in Ukrainian; the CAP documents exist.
+    let (_, body) = call(&st, "GET", "/api/alerts?lang=uk", None, None).await;
+    let a: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        a["alerts"][0]["headline"]
+            .as_str()
+            .unwrap()
+            .contains("ПРИЗУПИНЕНО"),
+        "{a}"
+    );
+    let (_, atom) = call(&st, "GET", "/public/alerts.atom", None, None).await;
+    let href = atom
+        .split("type=\"application/cap+xml\" href=\"http://test/public/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let (s, cap) = call(&st, "GET", &format!("/public/{href}"), None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(cap.contains("<msgType>Update</msgType>"));
+    // No personal data in public output: tokens never appear.
+    for uri in ["/api/log", "/api/scenario", "/public/corridors.geojson"] {
+        assert!(
+            !call(&st, "GET", uri, None, None).await.1.contains("token-"),
+            "{uri}"
+        );
+    }
+}

@@ -13,7 +13,7 @@ act ua ua propose sumy-poltava 2022-03-07T18:00:00+02:00
 act ru ru accept sumy-poltava 2022-03-07T19:10:00+02:00
 act ua ua accept sumy-poltava 2022-03-07T19:25:00+02:00
 act icrc icrc countersign sumy-poltava 2022-03-07T20:00:00+02:00
-act zp-admin zp open sumy-poltava 2022-03-08T08:30:00+02:00
+act zp-admin zp-admin open sumy-poltava 2022-03-08T08:30:00+02:00
 act ru ru suspend sumy-poltava 2022-03-08T12:40:00+02:00 --reason "shelling reported near Lokhvytsia"
 act icrc icrc reopen sumy-poltava 2022-03-08T13:30:00+02:00
 act ua ua propose irpin-gomel 2022-03-07T08:00:00+02:00

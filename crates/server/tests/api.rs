@@ -37,7 +37,7 @@ fn state() -> Arc<AppState> {
         ("ua", "ua"),
         ("ru", "ru"),
         ("icrc", "icrc"),
-        ("zp-admin", "zp"),
+        ("zp-admin", "zp-admin"),
     ] {
         let k = corridor_log::parse_secret_key(
             &std::fs::read_to_string(example(&format!("ukraine/keys/{file}.key"))).unwrap(),

@@ -7,6 +7,7 @@ mod cli;
 mod extracts;
 mod negotiation;
 mod publish;
+mod server;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

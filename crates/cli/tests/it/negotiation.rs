@@ -329,7 +329,7 @@ fn a_corridor_lives_through_signed_actions_and_the_log_verifies() {
     // A belligerent cannot countersign.
     assert_eq!(act("ua", "ua", "countersign", &[]).status.code(), Some(14));
     assert!(ok(act("icrc", "icrc", "countersign", &[])).contains("corridor countersigned"));
-    assert!(ok(act("zp-admin", "zp", "open", &[])).contains("corridor open"));
+    assert!(ok(act("zp-admin", "zp-admin", "open", &[])).contains("corridor open"));
     assert!(ok(act(
         "ru",
         "ru",

@@ -21,6 +21,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: String,
+    /// PostgreSQL instead of the embedded SQLite, for a shared deployment
+    /// of several servers: postgres://USER:PASSWORD@HOST/DB.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
     /// Folder of the parties' secret keys, PARTY.key (default: keys/ next to
     /// the scenario). The server signs each party's actions with its key.
     #[arg(long, value_name = "DIR")]
@@ -81,8 +85,27 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     std::fs::create_dir_all(&a.data)
         .map_err(|e| Failure::new(exit::IO, anyhow!("cannot create {}: {e}", a.data.display())))?;
     let db = a.data.join("corridor.sqlite");
-    let store =
-        Sqlite::open(&db).map_err(|e| Failure::new(exit::IO, anyhow!("{}: {e}", db.display())))?;
+    let (store, db_desc): (Box<dyn Store>, String) = match &a.database {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let s = corridor_server::store::Postgres::connect(url)
+                .map_err(|e| Failure::new(exit::IO, anyhow!("{e}")))?;
+            (Box::new(s), "PostgreSQL (--database)".to_string())
+        }
+        Some(other) => {
+            return Err(Failure::new(
+                exit::BAD_VALUE,
+                anyhow!("--database: `{other}` is not a postgres:// URL"),
+            ))
+        }
+        None => {
+            let s = Sqlite::open(&db)
+                .map_err(|e| Failure::new(exit::IO, anyhow!("{}: {e}", db.display())))?;
+            (
+                Box::new(s),
+                format!("{} (SQLite, WAL, full sync)", db.display()),
+            )
+        }
+    };
     // Demo credentials: a token per party that has none yet, shown once and
     // kept in a file only its owner can read.
     let mut creds = Vec::new();
@@ -94,7 +117,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         {
             let t = corridor_server::new_token()
                 .map_err(|e| Failure::new(exit::INTERNAL, anyhow!(e)))?;
-            corridor_server::set_token(&store, &p.id, &t)
+            corridor_server::set_token(store.as_ref(), &p.id, &t)
                 .map_err(|e| Failure::new(exit::IO, anyhow!("{e}")))?;
             creds.push(format!("{}\t{}\t{}", p.id, p.role.name(), t));
         }
@@ -120,7 +143,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     let state = Arc::new(corridor_server::AppState {
         scenario,
         router,
-        store: Box::new(store),
+        store,
         keys,
         site: corridor_publish::Site {
             base_url: format!("http://{}/public/", a.addr),
@@ -134,12 +157,14 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("{e}")))?;
-    rt.block_on(async move {
+    // The PostgreSQL client must be dropped outside the runtime.
+    let keep = state.clone();
+    let result = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&a.addr)
             .await
             .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
         println!("corridor is serving {} on http://{}/", state.scenario.name, a.addr);
-        println!("  database: {} (SQLite, WAL, full sync)", db.display());
+        println!("  database: {db_desc}");
         if creds.is_empty() {
             println!("  parties' tokens: in {} (made at the first start)", cred_file.display());
         } else {
@@ -157,5 +182,8 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             })
             .await
             .map_err(|e| Failure::new(exit::IO, anyhow!("server: {e}")))
-    })
+    });
+    drop(rt);
+    drop(keep);
+    result
 }

@@ -72,6 +72,16 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
 }
 
+/// Runs store work off the async threads (the PostgreSQL client blocks).
+async fn blocking<T: Send + 'static>(
+    st: Shared,
+    f: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(move || f(&st))
+        .await
+        .map_err(internal)?
+}
+
 /// Reads and verifies the log from the store.
 fn load_log(st: &AppState) -> Result<Log, ApiError> {
     let lines = st.store.lines().map_err(internal)?;
@@ -191,7 +201,11 @@ async fn territories(State(st): State<Shared>) -> Json<Value> {
 }
 
 async fn corridors(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let log = load_log(&st)?;
+    blocking(st, corridors_sync).await.map(Json)
+}
+
+fn corridors_sync(st: &AppState) -> Result<Value, ApiError> {
+    let log = load_log(st)?;
     let book =
         Book::replay(&st.scenario, &log).map_err(|(s, e)| internal(format!("entry {s}: {e}")))?;
     let mut out = Vec::new();
@@ -217,7 +231,7 @@ async fn corridors(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
             "evaluation": verdicts,
         }));
     }
-    Ok(Json(json!({"corridors": out})))
+    Ok(json!({"corridors": out}))
 }
 
 #[derive(Deserialize)]
@@ -242,7 +256,7 @@ async fn alerts(
             ))
         }
     };
-    let log = load_log(&st)?;
+    let log = blocking(st.clone(), load_log).await?;
     let texts = Texts::new();
     let evs = corridor_publish::events(&st.scenario, &log);
     let mut out: Vec<Value> = evs
@@ -263,7 +277,7 @@ async fn alerts(
 }
 
 async fn log_text(State(st): State<Shared>) -> Result<Response, ApiError> {
-    let log = load_log(&st)?;
+    let log = blocking(st, load_log).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/x-ndjson")],
         log.to_text(),
@@ -272,7 +286,7 @@ async fn log_text(State(st): State<Shared>) -> Result<Response, ApiError> {
 }
 
 async fn log_head(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let log = load_log(&st)?;
+    let log = blocking(st, load_log).await?;
     Ok(Json(
         json!({"size": log.len(), "tree_hash": corridor_log::hex(&log.root())}),
     ))
@@ -284,7 +298,7 @@ fn publish(st: &AppState) -> Result<Vec<corridor_publish::File>, ApiError> {
 }
 
 async fn feed(State(st): State<Shared>, name: &'static str) -> Result<Response, ApiError> {
-    let files = publish(&st)?;
+    let files = blocking(st, publish).await?;
     let f = files
         .into_iter()
         .find(|f| f.path == name)
@@ -301,7 +315,7 @@ async fn cap_file(
     State(st): State<Shared>,
     UrlPath(file): UrlPath<String>,
 ) -> Result<Response, ApiError> {
-    let files = publish(&st)?;
+    let files = blocking(st, publish).await?;
     let want = format!("cap/{file}");
     let f = files
         .into_iter()
@@ -354,8 +368,14 @@ async fn act(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let party = authenticate(&st, &headers)?;
-    let req: ActRequest = serde_json::from_slice(&body)
+    blocking(st, move |st| act_sync(st, &headers, &body))
+        .await
+        .map(Json)
+}
+
+fn act_sync(st: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    let party = authenticate(st, headers)?;
+    let req: ActRequest = serde_json::from_slice(body)
         .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("bad request body: {e}")))?;
     if req.party.as_ref().is_some_and(|p| *p != party) {
         return Err(ApiError(
@@ -430,10 +450,10 @@ async fn act(
             StoreError::Conflict(_) => ApiError(StatusCode::CONFLICT, e.to_string()),
             other => internal(other),
         })?;
-    Ok(Json(
+    Ok(
         json!({"seq": rec.entry.seq, "party": party, "action": action.name(), "corridor": req.proposal,
-                   "state": state.name(), "tree_hash": corridor_log::hex(&log.root())}),
-    ))
+               "state": state.name(), "tree_hash": corridor_log::hex(&log.root())}),
+    )
 }
 
 /// A fresh random token (32 bytes, hex).

@@ -122,3 +122,87 @@ impl Store for Sqlite {
         Ok(())
     }
 }
+
+/// PostgreSQL store, for a shared deployment: several `serve` processes on
+/// one database keep one linear log (the primary key on the entry number
+/// refuses a second entry N) and see each other's writes. Each write is a
+/// committed transaction before it is acknowledged.
+pub struct Postgres {
+    client: Mutex<postgres::Client>,
+}
+
+impl Postgres {
+    /// Connects (e.g. `postgres://user:pass@127.0.0.1/db`) and migrates.
+    pub fn connect(url: &str) -> Result<Postgres, StoreError> {
+        let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(pg)?;
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS corridor_schema (version INTEGER NOT NULL);
+                 CREATE TABLE IF NOT EXISTS log (seq BIGINT PRIMARY KEY, line TEXT NOT NULL);
+                 CREATE TABLE IF NOT EXISTS tokens (party TEXT PRIMARY KEY, sha256 TEXT NOT NULL);",
+            )
+            .map_err(pg)?;
+        Ok(Postgres {
+            client: Mutex::new(client),
+        })
+    }
+
+    fn client(&self) -> std::sync::MutexGuard<'_, postgres::Client> {
+        self.client.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Empties the tables (tests on a shared test database).
+    pub fn reset(&self) -> Result<(), StoreError> {
+        self.client()
+            .batch_execute("TRUNCATE log; TRUNCATE tokens;")
+            .map_err(pg)
+    }
+}
+
+fn pg(e: postgres::Error) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
+impl Store for Postgres {
+    fn append(&self, seq: u64, line: &str) -> Result<(), StoreError> {
+        let r = self.client().execute(
+            "INSERT INTO log (seq, line) VALUES ($1, $2)",
+            &[&(seq as i64), &line],
+        );
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
+                Err(StoreError::Conflict(seq))
+            }
+            Err(e) => Err(pg(e)),
+        }
+    }
+
+    fn lines(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .client()
+            .query("SELECT line FROM log ORDER BY seq", &[])
+            .map_err(pg)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .client()
+            .query_opt("SELECT sha256 FROM tokens WHERE party = $1", &[&party])
+            .map_err(pg)?
+            .map(|r| r.get(0)))
+    }
+
+    fn set_token_hash(&self, party: &str, sha256_hex: &str) -> Result<(), StoreError> {
+        self.client()
+            .execute(
+                "INSERT INTO tokens (party, sha256) VALUES ($1, $2) ON CONFLICT (party) DO UPDATE SET sha256 = excluded.sha256",
+                &[&party, &sha256_hex],
+            )
+            .map_err(pg)?;
+        Ok(())
+    }
+}

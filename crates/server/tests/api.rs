@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use corridor_negotiation::Scenario;
-use corridor_server::store::Sqlite;
+use corridor_server::store::{Postgres, Sqlite, Store, StoreError};
 use corridor_server::{app, set_token, AppState};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -20,8 +20,13 @@ fn example(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// The Ukrainian exercise (no road graph) with tokens `token-PARTY`.
+/// The Ukrainian exercise (no road graph) with tokens `token-PARTY`, on
+/// an in-memory SQLite store.
 fn state() -> Arc<AppState> {
+    state_on(Box::new(Sqlite::memory().unwrap()))
+}
+
+fn state_on(store: Box<dyn Store>) -> Arc<AppState> {
     let p = example("ukraine/scenario.toml");
     let dir = p.parent().unwrap().to_path_buf();
     let read = move |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
@@ -31,7 +36,6 @@ fn state() -> Arc<AppState> {
         &read,
     )
     .unwrap();
-    let store = Sqlite::memory().unwrap();
     let mut keys = HashMap::new();
     for (party, file) in [
         ("ua", "ua"),
@@ -44,12 +48,12 @@ fn state() -> Arc<AppState> {
         )
         .unwrap();
         keys.insert(party.to_string(), k);
-        set_token(&store, party, &format!("token-{party}")).unwrap();
+        set_token(store.as_ref(), party, &format!("token-{party}")).unwrap();
     }
     Arc::new(AppState {
         scenario,
         router: None,
-        store: Box::new(store),
+        store,
         keys,
         site: corridor_publish::Site {
             base_url: "http://test/public/".into(),
@@ -86,7 +90,10 @@ fn act(action: &str) -> Value {
 
 #[tokio::test]
 async fn public_endpoints_answer_without_an_account() {
-    let st = state();
+    public_suite(state()).await;
+}
+
+async fn public_suite(st: Arc<AppState>) {
     for uri in [
         "/",
         "/healthz",
@@ -131,7 +138,10 @@ async fn public_endpoints_answer_without_an_account() {
 
 #[tokio::test]
 async fn the_write_endpoint_admits_only_the_right_party() {
-    let st = state();
+    access_suite(state()).await;
+}
+
+async fn access_suite(st: Arc<AppState>) {
     // No token, an unknown token: 401. Nothing is written.
     assert_eq!(
         call(&st, "POST", "/api/act", None, Some(act("propose")))
@@ -154,7 +164,11 @@ async fn the_write_endpoint_admits_only_the_right_party() {
             .0,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(st.store.lines().unwrap().len(), 0);
+    let s2 = st.clone();
+    let n = tokio::task::spawn_blocking(move || s2.store.lines().unwrap().len())
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing written");
     // The right party: 200.
     let (s, body) = call(
         &st,
@@ -227,7 +241,10 @@ async fn the_write_endpoint_admits_only_the_right_party() {
 
 #[tokio::test]
 async fn a_corridor_lives_through_the_api_and_the_feeds_follow() {
-    let st = state();
+    life_suite(state()).await;
+}
+
+async fn life_suite(st: Arc<AppState>) {
     for (token, action) in [
         ("token-ua", "propose"),
         ("token-ru", "accept"),
@@ -282,4 +299,73 @@ async fn a_corridor_lives_through_the_api_and_the_feeds_follow() {
             "{uri}"
         );
     }
+}
+
+/// The same suites on a real PostgreSQL (`.ci/run` starts one on loopback
+/// and sets CORRIDOR_TEST_PG), then two servers on one database: they see
+/// each other's writes and cannot fork the log.
+#[test]
+fn the_api_on_postgresql_and_two_servers_on_one_log() {
+    let Some(url) = std::env::var("CORRIDOR_TEST_PG").ok() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CORRIDOR_TEST_PG is not set in CI: .ci/run starts PostgreSQL"
+        );
+        eprintln!("CORRIDOR_TEST_PG not set: PostgreSQL suite skipped");
+        return;
+    };
+    // The PostgreSQL client blocks: it is made, used for setup and dropped
+    // outside the async runtime; the handlers run it on blocking threads.
+    let pg = |reset: bool| -> Box<dyn Store> {
+        let s = Postgres::connect(&url).expect("connect to PostgreSQL");
+        if reset {
+            s.reset().unwrap();
+        }
+        Box::new(s)
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    // Each state outlives its suite, so the client is dropped here, not in
+    // the runtime.
+    let st = state_on(pg(true));
+    rt.block_on(public_suite(st.clone()));
+    let st = state_on(pg(true));
+    rt.block_on(access_suite(st.clone()));
+    let st = state_on(pg(true));
+    rt.block_on(life_suite(st.clone()));
+    drop(st);
+    // Two servers, one database.
+    let a = state_on(pg(true));
+    let b = state_on(pg(false));
+    assert_eq!(
+        rt.block_on(call(
+            &a,
+            "POST",
+            "/api/act",
+            Some("token-ua"),
+            Some(act("propose"))
+        ))
+        .0,
+        StatusCode::OK
+    );
+    let (s, body) = rt.block_on(call(
+        &b,
+        "POST",
+        "/api/act",
+        Some("token-ru"),
+        Some(act("accept")),
+    ));
+    assert_eq!(s, StatusCode::OK, "server B must see A's proposal: {body}");
+    let (_, la) = rt.block_on(call(&a, "GET", "/api/log", None, None));
+    let (_, lb) = rt.block_on(call(&b, "GET", "/api/log", None, None));
+    assert_eq!(la, lb);
+    assert_eq!(la.lines().count(), 2);
+    // A second entry 1 is refused by the database: no fork.
+    let line = la.lines().nth(1).unwrap().to_string();
+    let r = b.store.append(1, &line);
+    assert!(matches!(r, Err(StoreError::Conflict(1))), "{r:?}");
+    drop(rt);
 }

@@ -9,19 +9,33 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn example(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(rel)
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A minimal HTTP/1.1 exchange: (status, body), or None when the server
 /// does not answer.
-fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) -> Option<(u16, String)> {
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> Option<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
@@ -31,7 +45,10 @@ fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) ->
     s.read_to_end(&mut out).ok()?;
     let text = String::from_utf8_lossy(&out).to_string();
     let status = text.split(' ').nth(1)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default();
     // Chunked bodies: keep it simple, strip the chunk size lines.
     let body = if text.to_lowercase().contains("transfer-encoding: chunked") {
         let mut b = String::new();
@@ -68,7 +85,10 @@ fn start(data: &Path, port: u16, scenario: &Path) -> Child {
         .expect("start corridor serve");
     let t = Instant::now();
     while http(port, "GET", "/healthz", None, "").is_none() {
-        assert!(t.elapsed() < Duration::from_secs(60), "server did not start");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     child
@@ -98,7 +118,13 @@ fn every_acknowledged_write_survives_a_sigkill() {
         let body = format!("{{\"action\":\"{action}\",\"proposal\":\"sumy-poltava\"}}");
         http(port, "POST", "/api/act", Some(&tok[who]), &body)
     };
-    for (who, a) in [("ua", "propose"), ("ru", "accept"), ("ua", "accept"), ("icrc", "countersign"), ("zp-admin", "open")] {
+    for (who, a) in [
+        ("ua", "propose"),
+        ("ru", "accept"),
+        ("ua", "accept"),
+        ("icrc", "countersign"),
+        ("zp-admin", "open"),
+    ] {
         assert_eq!(act(who, a).map(|x| x.0), Some(200), "{a}");
     }
     // A burst of suspend/reopen from another thread; kill the server in the
@@ -108,7 +134,11 @@ fn every_acknowledged_write_survives_a_sigkill() {
     let tok2 = tok.clone();
     let burst = std::thread::spawn(move || {
         for i in 0..400 {
-            let (who, a) = if i % 2 == 0 { ("ru", "suspend") } else { ("icrc", "reopen") };
+            let (who, a) = if i % 2 == 0 {
+                ("ru", "suspend")
+            } else {
+                ("icrc", "reopen")
+            };
             let body = format!("{{\"action\":\"{a}\",\"proposal\":\"sumy-poltava\"}}");
             match http(port, "POST", "/api/act", Some(&tok2[who]), &body) {
                 Some((200, b)) => {
@@ -128,7 +158,11 @@ fn every_acknowledged_write_survives_a_sigkill() {
     server.wait().unwrap();
     burst.join().unwrap();
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= 10, "too few writes before the kill: {}", acked.len());
+    assert!(
+        acked.len() >= 10,
+        "too few writes before the kill: {}",
+        acked.len()
+    );
     // Restart on the same data: everything acknowledged is there.
     let mut server = start(&data, port, &scn);
     let (s, log) = http(port, "GET", "/api/log", None, "").unwrap();
@@ -137,12 +171,26 @@ fn every_acknowledged_write_survives_a_sigkill() {
     assert_eq!(s, 200);
     let n = log.lines().count() as u64;
     let max = *acked.iter().max().unwrap();
-    assert!(n > max, "acknowledged entry {max} lost: the log has {n} entries");
+    assert!(
+        n > max,
+        "acknowledged entry {max} lost: the log has {n} entries"
+    );
     // And the log verifies offline, lifecycle included.
     let f = data.join("exported.jsonl");
     std::fs::write(&f, &log).unwrap();
-    let out = crate::corridor(&["log", "verify", f.to_str().unwrap(), "--scenario", scn.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = crate::corridor(&[
+        "log",
+        "verify",
+        f.to_str().unwrap(),
+        "--scenario",
+        scn.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The map in a real headless Chromium (Debian's `chromium`, which `.ci/run`
@@ -150,11 +198,17 @@ fn every_acknowledged_write_survives_a_sigkill() {
 /// alert in the chosen language with the OpenStreetMap credit.
 #[test]
 fn the_web_page_renders_in_headless_chromium() {
-    let chromium = ["chromium", "chromium-browser"]
-        .into_iter()
-        .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()));
+    let chromium = ["chromium", "chromium-browser"].into_iter().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
     let Some(chromium) = chromium else {
-        assert!(std::env::var_os("CI").is_none(), "chromium missing in CI: .ci/run installs it");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium missing in CI: .ci/run installs it"
+        );
         eprintln!("chromium not installed: browser test skipped (apt-get install chromium)");
         return;
     };
@@ -164,9 +218,18 @@ fn the_web_page_renders_in_headless_chromium() {
     let port = free_port();
     let mut server = start(&data, port, &scn);
     let tok = tokens(&data);
-    for (who, a) in [("ua", "propose"), ("ru", "accept"), ("ua", "accept"), ("icrc", "countersign"), ("zp-admin", "open")] {
+    for (who, a) in [
+        ("ua", "propose"),
+        ("ru", "accept"),
+        ("ua", "accept"),
+        ("icrc", "countersign"),
+        ("zp-admin", "open"),
+    ] {
         let body = format!("{{\"action\":\"{a}\",\"proposal\":\"sumy-poltava\"}}");
-        assert_eq!(http(port, "POST", "/api/act", Some(&tok[who]), &body).map(|x| x.0), Some(200));
+        assert_eq!(
+            http(port, "POST", "/api/act", Some(&tok[who]), &body).map(|x| x.0),
+            Some(200)
+        );
     }
     let profile = data.join("chromium-profile");
     let dom = |lang: &str| {
@@ -192,9 +255,19 @@ fn the_web_page_renders_in_headless_chromium() {
     let en = dom("en");
     server.kill().unwrap();
     server.wait().unwrap();
-    assert!(uk.contains("data-ready=\"1\""), "the page did not finish loading:\n{}", &uk[..uk.len().min(2000)]);
+    assert!(
+        uk.contains("data-ready=\"1\""),
+        "the page did not finish loading:\n{}",
+        &uk[..uk.len().min(2000)]
+    );
     assert!(uk.contains("leaflet-container"), "Leaflet did not start");
-    assert!(uk.contains("Відкрито евакуаційний коридор: Суми → Полтава"), "no Ukrainian alert");
-    assert!(en.contains("Evacuation corridor open: Sumy → Poltava reception centre"), "no English alert");
+    assert!(
+        uk.contains("Відкрито евакуаційний коридор: Суми → Полтава"),
+        "no Ukrainian alert"
+    );
+    assert!(
+        en.contains("Evacuation corridor open: Sumy → Poltava reception centre"),
+        "no English alert"
+    );
     assert!(uk.contains("OpenStreetMap contributors"));
 }

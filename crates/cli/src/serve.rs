@@ -8,7 +8,7 @@ use corridor_routing::Router;
 use corridor_server::store::{Sqlite, Store};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -140,18 +140,17 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             let _ = std::fs::set_permissions(&cred_file, std::fs::Permissions::from_mode(0o600));
         }
     }
-    let state = Arc::new(corridor_server::AppState {
+    let state = Arc::new(corridor_server::AppState::new(
         scenario,
         router,
         store,
         keys,
-        site: corridor_publish::Site {
+        corridor_publish::Site {
             base_url: format!("http://{}/public/", a.addr),
             sender: "alerts@corridor.example.org".into(),
             sender_name: "Humanitarian corridor coordination cell".into(),
         },
-        write: Mutex::new(()),
-    });
+    ));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -176,7 +175,10 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         println!("  public feeds: http://{0}/public/alerts.atom, http://{0}/public/corridors.geojson", a.addr);
         println!("  act: curl -H 'Authorization: Bearer TOKEN' -d '{{\"action\":\"propose\",\"proposal\":\"ID\"}}' http://{}/api/act", a.addr);
         println!("  Map data (c) OpenStreetMap contributors, ODbL. Ctrl-C stops.");
-        axum::serve(listener, corridor_server::app(state))
+        axum::serve(
+            listener,
+            corridor_server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

@@ -54,6 +54,116 @@ pub struct AppState {
     /// Serializes appends within this process (the store's key on the
     /// sequence number serializes them across processes).
     pub write: Mutex<()>,
+    /// Live changes: one message per appended entry (server-sent events).
+    pub events: tokio::sync::broadcast::Sender<String>,
+    /// Request counters for the rate limits: (client, class) → (window start, count).
+    limits: Mutex<HashMap<(String, bool), (std::time::Instant, u32)>>,
+}
+
+impl AppState {
+    /// A state for `scenario` with `store`; `keys` are the parties' signing
+    /// keys the server holds.
+    pub fn new(
+        scenario: Scenario,
+        router: Option<corridor_routing::Router>,
+        store: Box<dyn Store>,
+        keys: HashMap<String, SigningKey>,
+        site: Site,
+    ) -> AppState {
+        AppState {
+            scenario,
+            router,
+            store,
+            keys,
+            site,
+            write: Mutex::new(()),
+            events: tokio::sync::broadcast::channel(256).0,
+            limits: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// Requests per minute and client: writes, and everything else.
+pub const WRITES_PER_MINUTE: u32 = 60;
+/// See [`WRITES_PER_MINUTE`].
+pub const READS_PER_MINUTE: u32 = 1200;
+
+/// Rate limits per client (address, or token for writes) and a strict
+/// same-origin rule for writes: a browser request from another origin is
+/// refused, and no CORS header ever allows one.
+async fn guard(
+    State(st): State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let write = req.method() != axum::http::Method::GET;
+    let h = req.headers();
+    if write {
+        if let (Some(origin), Some(host)) = (h.get(header::ORIGIN), h.get(header::HOST)) {
+            let o = origin.to_str().unwrap_or("");
+            let same = o
+                .split("://")
+                .nth(1)
+                .is_some_and(|x| x == host.to_str().unwrap_or("-"));
+            if !same {
+                return ApiError(
+                    StatusCode::FORBIDDEN,
+                    "cross-origin writes are refused".into(),
+                )
+                .into_response();
+            }
+        }
+    }
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".into());
+    let key = if write {
+        h.get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|t| corridor_log::hex(&Sha256::digest(t.as_bytes())))
+            .unwrap_or(client)
+    } else {
+        client
+    };
+    let limit = if write {
+        WRITES_PER_MINUTE
+    } else {
+        READS_PER_MINUTE
+    };
+    {
+        let mut l = st.limits.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        let e = l.entry((key, write)).or_insert((now, 0));
+        if now.duration_since(e.0) >= std::time::Duration::from_secs(60) {
+            *e = (now, 0);
+        }
+        e.1 += 1;
+        if e.1 > limit {
+            return ApiError(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests: slow down".into(),
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+async fn sse(State(st): State<Shared>) -> impl IntoResponse {
+    use tokio_stream::StreamExt;
+    let rx = st.events.subscribe();
+    let stream = tokio_stream::wrappers::BroadcastStream::new(rx).filter_map(|m| {
+        m.ok().map(|data| {
+            Ok::<_, std::convert::Infallible>(
+                axum::response::sse::Event::default()
+                    .event("entry")
+                    .data(data),
+            )
+        })
+    });
+    axum::response::sse::Sse::new(stream).keep_alive(axum::response::sse::KeepAlive::default())
 }
 
 type Shared = Arc<AppState>;
@@ -128,6 +238,16 @@ pub fn app(state: Shared) -> Router {
         .route("/api/log", get(log_text))
         .route("/api/log/head", get(log_head))
         .route("/api/act", post(act))
+        .route("/api/events", get(sse))
+        .route(
+            "/openapi.json",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    include_str!("../assets/openapi.json"),
+                )
+            }),
+        )
         .route("/public/alerts.atom", get(|s| feed(s, "alerts.atom")))
         .route(
             "/public/corridors.geojson",
@@ -135,6 +255,7 @@ pub fn app(state: Shared) -> Router {
         )
         .route("/public/cap/{file}", get(cap_file))
         .layer(DefaultBodyLimit::max(16 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
 }
 
@@ -450,10 +571,11 @@ fn act_sync(st: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, Ap
             StoreError::Conflict(_) => ApiError(StatusCode::CONFLICT, e.to_string()),
             other => internal(other),
         })?;
-    Ok(
-        json!({"seq": rec.entry.seq, "party": party, "action": action.name(), "corridor": req.proposal,
-               "state": state.name(), "tree_hash": corridor_log::hex(&log.root())}),
-    )
+    let out = json!({"seq": rec.entry.seq, "party": party, "action": action.name(), "corridor": req.proposal,
+               "state": state.name(), "tree_hash": corridor_log::hex(&log.root())});
+    // Nobody listening is fine.
+    let _ = st.events.send(out.to_string());
+    Ok(out)
 }
 
 /// A fresh random token (32 bytes, hex).

@@ -11,7 +11,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tower::ServiceExt;
 
 fn example(rel: &str) -> PathBuf {
@@ -50,18 +50,17 @@ fn state_on(store: Box<dyn Store>) -> Arc<AppState> {
         keys.insert(party.to_string(), k);
         set_token(store.as_ref(), party, &format!("token-{party}")).unwrap();
     }
-    Arc::new(AppState {
+    Arc::new(AppState::new(
         scenario,
-        router: None,
+        None,
         store,
         keys,
-        site: corridor_publish::Site {
+        corridor_publish::Site {
             base_url: "http://test/public/".into(),
             sender: "alerts@test".into(),
             sender_name: "test".into(),
         },
-        write: Mutex::new(()),
-    })
+    ))
 }
 
 async fn call(
@@ -368,4 +367,101 @@ fn the_api_on_postgresql_and_two_servers_on_one_log() {
     let r = b.store.append(1, &line);
     assert!(matches!(r, Err(StoreError::Conflict(1))), "{r:?}");
     drop(rt);
+}
+
+#[tokio::test]
+async fn openapi_limits_origins_and_live_events() {
+    let st = state();
+    // The OpenAPI document lists every route the app serves.
+    let (s, body) = call(&st, "GET", "/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    for p in [
+        "/api/scenario",
+        "/api/corridors",
+        "/api/act",
+        "/api/events",
+        "/api/log",
+        "/public/alerts.atom",
+    ] {
+        assert!(
+            doc["paths"].get(p).is_some(),
+            "{p} missing from /openapi.json"
+        );
+    }
+    // A write from another origin: refused, and no CORS header allows reads.
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/act")
+        .header("host", "corridor.example.org")
+        .header("origin", "https://evil.example")
+        .header("authorization", "Bearer token-ua")
+        .body(Body::from(act("propose").to_string()))
+        .unwrap();
+    let res = app(st.clone()).oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (_, _) = call(&st, "GET", "/api/scenario", None, None).await;
+    let res = app(st.clone())
+        .oneshot(
+            Request::builder()
+                .uri("/api/scenario")
+                .header("origin", "https://evil.example")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    // Server-sent events: an act shows up on the stream.
+    let res = app(st.clone())
+        .oneshot(
+            Request::builder()
+                .uri("/api/events")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut body = res.into_body();
+    assert_eq!(
+        call(
+            &st,
+            "POST",
+            "/api/act",
+            Some("token-ua"),
+            Some(act("propose"))
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(frame.data_ref().unwrap()).to_string();
+    assert!(
+        text.contains("event: entry") && text.contains("\"action\":\"propose\""),
+        "{text}"
+    );
+    // Rate limit on writes: the 61st write of a minute gets 429.
+    let mut last = StatusCode::OK;
+    for _ in 0..70 {
+        last = call(
+            &st,
+            "POST",
+            "/api/act",
+            Some("token-ru"),
+            Some(json!({"action": "nothing", "proposal": "x"})),
+        )
+        .await
+        .0;
+        if last == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }

@@ -233,8 +233,12 @@ fn the_web_page_renders_in_headless_chromium() {
     }
     let profile = data.join("chromium-profile");
     let dom = |lang: &str| {
-        let out = Command::new(chromium)
+        // `timeout` bounds a browser that would hang; `live=0` leaves out the
+        // event stream, which would keep the page loading forever.
+        let out = Command::new("timeout")
             .args([
+                "90",
+                chromium,
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
@@ -245,7 +249,7 @@ fn the_web_page_renders_in_headless_chromium() {
                 &format!("--user-data-dir={}", profile.display()),
                 "--virtual-time-budget=15000",
                 "--dump-dom",
-                &format!("http://127.0.0.1:{port}/?lang={lang}"),
+                &format!("http://127.0.0.1:{port}/?lang={lang}&live=0"),
             ])
             .output()
             .expect("run chromium");
@@ -270,4 +274,13 @@ fn the_web_page_renders_in_headless_chromium() {
         "no English alert"
     );
     assert!(uk.contains("OpenStreetMap contributors"));
+    // The coordinator view lists the corridors with every party's verdict.
+    assert!(
+        uk.contains("sumy-poltava: open"),
+        "coordinator view missing"
+    );
+    assert!(
+        uk.contains("destination_forbidden"),
+        "verdicts missing from the coordinator view"
+    );
 }

@@ -207,6 +207,76 @@ fn load_log(st: &AppState) -> Result<Log, ApiError> {
     Ok(v.log)
 }
 
+/// The scenario with the hazards reported through the log in force
+/// (`hazard` entries, minus those lifted by `lift` entries).
+fn effective(st: &AppState, log: &Log) -> Scenario {
+    let mut scn = st.scenario.clone();
+    for r in log.records() {
+        let b = &r.entry.body;
+        match r.entry.kind.as_str() {
+            "hazard" => {
+                if let Some(h) = b.get("hazard").and_then(hazard_of) {
+                    scn.hazards.hazards.retain(|x| x.id != h.id);
+                    scn.hazards.hazards.push(h);
+                }
+            }
+            "lift" => {
+                if let Some(id) = b.get("hazard").and_then(Value::as_str) {
+                    scn.hazards.hazards.retain(|x| x.id != id);
+                }
+            }
+            _ => {}
+        }
+    }
+    scn
+}
+
+/// A hazard as logged: {id, kind, at: [lat, lon], radius_m, valid_from?,
+/// valid_until?, source}.
+fn hazard_of(v: &Value) -> Option<corridor_hazards::Hazard> {
+    use corridor_hazards::{Effect, Hazard, HazardKind, Part, Validity};
+    let at = v.get("at")?.as_array()?;
+    let (lat, lon) = (at.first()?.as_f64()?, at.get(1)?.as_f64()?);
+    let time = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.timestamp_millis())
+    };
+    Some(Hazard {
+        id: v.get("id")?.as_str()?.to_string(),
+        kind: HazardKind::parse(v.get("kind")?.as_str()?).unwrap_or(HazardKind::Other),
+        parts: vec![Part::Point((lon, lat))],
+        buffer_m: v.get("radius_m")?.as_f64()?.max(1.0),
+        validity: Validity {
+            from_ms: time("valid_from").unwrap_or(i64::MIN),
+            until_ms: time("valid_until").unwrap_or(i64::MAX),
+        },
+        effect: Effect::Block,
+        source: v
+            .get("source")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+    })
+}
+
+/// A proposal's route under `scn`'s hazards, its canonical form and version.
+fn plan_spec(
+    st: &AppState,
+    scn: &Scenario,
+    spec: &corridor_negotiation::scenario::ProposalSpec,
+) -> Result<(plan::PlannedRoute, Value, String), plan::PlanError> {
+    let layer = st
+        .router
+        .as_ref()
+        .map(|r| corridor_routing::HazardLayer::new(r.graph(), r.index(), scn.hazards.clone()));
+    let route = plan::plan(scn, spec, st.router.as_ref().zip(layer.as_ref()))?;
+    let canonical = plan::canonical(scn, spec, &route);
+    let version = plan::version_hash(&canonical);
+    Ok((route, canonical, version))
+}
+
 /// The web application.
 pub fn app(state: Shared) -> Router {
     Router::new()
@@ -239,6 +309,10 @@ pub fn app(state: Shared) -> Router {
         .route("/api/log/head", get(log_head))
         .route("/api/act", post(act))
         .route("/api/events", get(sse))
+        .route("/api/hazards", post(add_hazard))
+        .route("/api/hazards/{id}/lift", post(lift_hazard))
+        .route("/api/incidents", post(incident))
+        .route("/api/log/proof", get(log_proof))
         .route(
             "/openapi.json",
             get(|| async {
@@ -327,19 +401,15 @@ async fn corridors(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
 
 fn corridors_sync(st: &AppState) -> Result<Value, ApiError> {
     let log = load_log(st)?;
-    let book =
-        Book::replay(&st.scenario, &log).map_err(|(s, e)| internal(format!("entry {s}: {e}")))?;
+    let scn = effective(st, &log);
+    let scn = &scn;
+    let book = Book::replay(scn, &log).map_err(|(s, e)| internal(format!("entry {s}: {e}")))?;
     let mut out = Vec::new();
-    for spec in &st.scenario.proposals {
-        let layer = st.router.as_ref().map(|r| {
-            corridor_routing::HazardLayer::new(r.graph(), r.index(), st.scenario.hazards.clone())
-        });
-        let route = plan::plan(&st.scenario, spec, st.router.as_ref().zip(layer.as_ref()));
-        let (version, verdicts) = match &route {
-            Ok(r) => {
-                let v = plan::version_hash(&plan::canonical(&st.scenario, spec, r));
-                let ev = corridor_negotiation::evaluate(&st.scenario, spec, r, &v);
-                (Some(v), ev.to_json(&st.scenario))
+    for spec in &scn.proposals {
+        let (version, verdicts) = match plan_spec(st, scn, spec) {
+            Ok((r, _, v)) => {
+                let ev = corridor_negotiation::evaluate(scn, spec, &r, &v);
+                (Some(v), ev.to_json(scn))
             }
             Err(e) => (None, json!({"error": e.to_string()})),
         };
@@ -415,7 +485,11 @@ async fn log_head(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
 
 fn publish(st: &AppState) -> Result<Vec<corridor_publish::File>, ApiError> {
     let log = load_log(st)?;
-    Ok(corridor_publish::publish(&st.scenario, &log, &st.site))
+    Ok(corridor_publish::publish(
+        &effective(st, &log),
+        &log,
+        &st.site,
+    ))
 }
 
 async fn feed(State(st): State<Shared>, name: &'static str) -> Result<Response, ApiError> {
@@ -504,37 +578,75 @@ fn act_sync(st: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, Ap
             format!("this token acts for `{party}` only"),
         ));
     }
+    let _guard = st.write.lock().unwrap_or_else(|e| e.into_inner());
+    let mut log = load_log(st)?;
+    act_on(
+        st,
+        &party,
+        &mut log,
+        &req.proposal,
+        &req.action,
+        req.reason.clone().unwrap_or_default(),
+    )
+}
+
+/// Appends an entry by `party` to the log and the store, durably, and tells
+/// the listeners.
+fn append(
+    st: &AppState,
+    log: &mut Log,
+    party: &str,
+    kind: &str,
+    body: Value,
+) -> Result<u64, ApiError> {
     let key = st
         .keys
-        .get(&party)
+        .get(party)
         .ok_or_else(|| internal(format!("no key held for {party}")))?;
-    let _guard = st.write.lock().unwrap_or_else(|e| e.into_inner());
-    let mut log = load_log(&st)?;
-    let mut book =
-        Book::replay(&st.scenario, &log).map_err(|(s, e)| internal(format!("entry {s}: {e}")))?;
-    let spec = st.scenario.proposal(&req.proposal).ok_or_else(|| {
-        ApiError(
-            StatusCode::NOT_FOUND,
-            format!("no corridor `{}`", req.proposal),
-        )
-    })?;
-    let layer = st.router.as_ref().map(|r| {
-        corridor_routing::HazardLayer::new(r.graph(), r.index(), st.scenario.hazards.clone())
-    });
-    let route = plan::plan(&st.scenario, spec, st.router.as_ref().zip(layer.as_ref()))
+    let rec = log.append(&now(), party, kind, body, key).clone();
+    st.store
+        .append(rec.entry.seq, &rec.line())
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError(StatusCode::CONFLICT, e.to_string()),
+            other => internal(other),
+        })?;
+    let _ = st.events.send(
+        json!({"seq": rec.entry.seq, "party": party, "kind": kind, "tree_hash": corridor_log::hex(&log.root())})
+            .to_string(),
+    );
+    Ok(rec.entry.seq)
+}
+
+fn now() -> String {
+    chrono::Local::now()
+        .fixed_offset()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// One lifecycle action by `party` on corridor `proposal`, checked, signed
+/// and appended.
+fn act_on(
+    st: &AppState,
+    party: &str,
+    log: &mut Log,
+    proposal: &str,
+    action: &str,
+    reason: String,
+) -> Result<Value, ApiError> {
+    let scn = effective(st, log);
+    let mut book = Book::replay(&scn, log).map_err(|(s, e)| internal(format!("entry {s}: {e}")))?;
+    let spec = scn
+        .proposal(proposal)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("no corridor `{proposal}`")))?;
+    let (_, content, version) = plan_spec(st, &scn, spec)
         .map_err(|e| ApiError(StatusCode::CONFLICT, format!("no route: {e}")))?;
-    let content = plan::canonical(&st.scenario, spec, &route);
-    let version = plan::version_hash(&content);
-    let reason = req.reason.clone().unwrap_or_default();
     let current = book
         .corridors
-        .get(&req.proposal)
+        .get(proposal)
         .map(|c| c.version.clone())
         .unwrap_or_else(|| version.clone());
-    let action = match req.action.as_str() {
-        "propose" => Action::Propose {
-            version: version.clone(),
-        },
+    let action = match action {
+        "propose" => Action::Propose { version },
         "accept" => Action::Accept { version: current },
         "reject" => Action::Reject {
             version: current,
@@ -555,27 +667,214 @@ fn act_sync(st: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, Ap
         }
     };
     let state = book
-        .apply(&st.scenario, &party, &req.proposal, &action)
+        .apply(&scn, party, proposal, &action)
         .map_err(|e| ApiError(StatusCode::CONFLICT, e.to_string()))?;
-    let mut body = action.body(&req.proposal);
+    let mut body = action.body(proposal);
     if matches!(action, Action::Propose { .. }) {
         body["content"] = content;
     }
-    let time = chrono::Local::now()
-        .fixed_offset()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-    let rec = log.append(&time, &party, action.name(), body, key).clone();
-    st.store
-        .append(rec.entry.seq, &rec.line())
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => ApiError(StatusCode::CONFLICT, e.to_string()),
-            other => internal(other),
-        })?;
-    let out = json!({"seq": rec.entry.seq, "party": party, "action": action.name(), "corridor": req.proposal,
-               "state": state.name(), "tree_hash": corridor_log::hex(&log.root())});
-    // Nobody listening is fine.
-    let _ = st.events.send(out.to_string());
-    Ok(out)
+    let seq = append(st, log, party, action.name(), body)?;
+    Ok(
+        json!({"seq": seq, "party": party, "action": action.name(), "corridor": proposal,
+              "state": state.name(), "tree_hash": corridor_log::hex(&log.root())}),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HazardRequest {
+    id: Option<String>,
+    kind: String,
+    /// LAT,LON.
+    at: String,
+    radius_m: f64,
+    valid_from: Option<String>,
+    valid_until: Option<String>,
+    description: Option<String>,
+}
+
+/// Checks a reported hazard and turns it into its log body.
+fn hazard_body(party: &str, req: &HazardRequest, seq: usize) -> Result<Value, ApiError> {
+    let bad = |m: String| ApiError(StatusCode::BAD_REQUEST, m);
+    let at = corridor_geo::LatLon::parse(&req.at).map_err(|e| bad(format!("at: {e}")))?;
+    if corridor_hazards::HazardKind::parse(&req.kind).is_none() {
+        return Err(bad(format!("`{}` is not a hazard kind", req.kind)));
+    }
+    if !(req.radius_m.is_finite() && req.radius_m > 0.0 && req.radius_m <= 50_000.0) {
+        return Err(bad("radius_m must be within 0..50000".into()));
+    }
+    for t in [&req.valid_from, &req.valid_until].into_iter().flatten() {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map_err(|_| bad(format!("`{t}` is not a time with a UTC offset")))?;
+    }
+    let id = req
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}-{seq}", req.kind, party));
+    Ok(
+        json!({"hazard": {"id": id, "kind": req.kind, "at": [at.lat, at.lon], "radius_m": req.radius_m,
+        "valid_from": req.valid_from, "valid_until": req.valid_until,
+        "source": format!("{party}: {}", req.description.clone().unwrap_or_default())}}),
+    )
+}
+
+fn may_report(st: &AppState, party: &str) -> Result<(), ApiError> {
+    match st.scenario.party(party).map(|p| p.role) {
+        Some(corridor_negotiation::Role::Observer) | None => Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "observers cannot report hazards".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn add_hazard(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        let party = authenticate(st, &headers)?;
+        may_report(st, &party)?;
+        let req: HazardRequest = serde_json::from_slice(&body)
+            .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("bad request body: {e}")))?;
+        let _guard = st.write.lock().unwrap_or_else(|e| e.into_inner());
+        let mut log = load_log(st)?;
+        let b = hazard_body(&party, &req, log.len())?;
+        let id = b["hazard"]["id"].clone();
+        let seq = append(st, &mut log, &party, "hazard", b)?;
+        Ok(Json(json!({"seq": seq, "hazard": id})))
+    })
+    .await
+}
+
+async fn lift_hazard(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        let party = authenticate(st, &headers)?;
+        may_report(st, &party)?;
+        let _guard = st.write.lock().unwrap_or_else(|e| e.into_inner());
+        let mut log = load_log(st)?;
+        if !effective(st, &log)
+            .hazards
+            .hazards
+            .iter()
+            .any(|h| h.id == id)
+        {
+            return Err(ApiError(
+                StatusCode::NOT_FOUND,
+                format!("no hazard `{id}` in force"),
+            ));
+        }
+        let seq = append(st, &mut log, &party, "lift", json!({"hazard": id}))?;
+        Ok(Json(json!({"seq": seq, "lifted": id})))
+    })
+    .await
+}
+
+/// An incident: the hazard goes into the log; every open corridor whose
+/// route it touches is suspended; each is proposed again with a route that
+/// avoids it (when the reporting party may propose); the alerts follow from
+/// the log.
+async fn incident(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        let party = authenticate(st, &headers)?;
+        may_report(st, &party)?;
+        let req: HazardRequest = serde_json::from_slice(&body)
+            .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("bad request body: {e}")))?;
+        let _guard = st.write.lock().unwrap_or_else(|e| e.into_inner());
+        let mut log = load_log(st)?;
+        let b = hazard_body(&party, &req, log.len())?;
+        let hazard = hazard_of(&b["hazard"]).ok_or_else(|| internal("hazard body"))?;
+        append(st, &mut log, &party, "hazard", b)?;
+        let scn = effective(st, &log);
+        let book = Book::replay(&scn, &log).map_err(|(s, e)| internal(format!("entry {s}: {e}")))?;
+        let open: Vec<String> = book
+            .corridors
+            .values()
+            .filter(|c| c.state == corridor_negotiation::lifecycle::State::Open)
+            .map(|c| c.id.clone())
+            .collect();
+        let (mut suspended, mut proposed, mut untouched) = (vec![], vec![], vec![]);
+        for id in open {
+            // The route on the table, as logged with its proposal.
+            let line: Vec<corridor_geo::LatLon> = log
+                .records()
+                .iter()
+                .rev()
+                .find(|r| r.entry.kind == "propose" && r.entry.body["proposal"] == id.as_str())
+                .and_then(|r| r.entry.body.pointer("/content/route/geometry").cloned())
+                .and_then(|g| {
+                    g.as_array().map(|a| {
+                        a.iter()
+                            .filter_map(|p| Some(corridor_geo::LatLon::new(p[0].as_f64()? / 1e6, p[1].as_f64()? / 1e6)))
+                            .collect()
+                    })
+                })
+                .unwrap_or_default();
+            let hit = line
+                .windows(2)
+                .any(|w| hazard.parts.iter().any(|p| corridor_hazards::segment_meets_part(w[0], w[1], p, hazard.buffer_m)));
+            if !hit {
+                untouched.push(id);
+                continue;
+            }
+            let reason = format!("incident: {} ({})", hazard.id, hazard.kind.name());
+            match act_on(st, &party, &mut log, &id, "suspend", reason) {
+                Ok(_) => suspended.push(id.clone()),
+                Err(e) => return Err(ApiError(e.0, format!("suspending {id}: {}", e.1))),
+            }
+            // A new version with a route around the hazard, if one exists and
+            // this party may propose.
+            if act_on(st, &party, &mut log, &id, "propose", String::new()).is_ok() {
+                proposed.push(id);
+            }
+        }
+        Ok(Json(json!({"hazard": hazard.id, "suspended": suspended, "proposed_again": proposed, "not_affected": untouched})))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ProofQuery {
+    entry: Option<usize>,
+    from: Option<usize>,
+}
+
+/// Inclusion proof of an entry, or consistency proof from an earlier size.
+async fn log_proof(
+    State(st): State<Shared>,
+    Query(q): Query<ProofQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let log = blocking(st, load_log).await?;
+    let hexes = |p: Vec<[u8; 32]>| p.iter().map(|h| corridor_log::hex(h)).collect::<Vec<_>>();
+    match (q.entry, q.from) {
+        (Some(i), None) if i < log.len() => Ok(Json(
+            json!({"type": "inclusion", "entry": i, "tree_size": log.len(),
+            "leaf_hash": log.leaf(i).map(|h| corridor_log::hex(&h)), "tree_hash": corridor_log::hex(&log.root()),
+            "audit_path": hexes(log.inclusion_proof(i))}),
+        )),
+        (None, Some(m)) if m >= 1 && m <= log.len() => {
+            Ok(Json(json!({"type": "consistency", "first_size": m,
+            "first_tree_hash": corridor_log::hex(&log.root_at(m)), "second_size": log.len(),
+            "second_tree_hash": corridor_log::hex(&log.root()), "proof": hexes(log.consistency_proof(m))})))
+        }
+        _ => Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "give entry=N (0..{}) or from=SIZE (1..={})",
+                log.len(),
+                log.len()
+            ),
+        )),
+    }
 }
 
 /// A fresh random token (32 bytes, hex).

@@ -444,7 +444,7 @@ async fn openapi_limits_origins_and_live_events() {
         .unwrap();
     let text = String::from_utf8_lossy(frame.data_ref().unwrap()).to_string();
     assert!(
-        text.contains("event: entry") && text.contains("\"action\":\"propose\""),
+        text.contains("event: entry") && text.contains("\"kind\":\"propose\""),
         "{text}"
     );
     // Rate limit on writes: the 61st write of a minute gets 429.
@@ -464,4 +464,125 @@ async fn openapi_limits_origins_and_live_events() {
         }
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn an_incident_suspends_the_corridors_it_touches() {
+    let st = state();
+    for (token, action) in [
+        ("token-ua", "propose"),
+        ("token-ru", "accept"),
+        ("token-ua", "accept"),
+        ("token-icrc", "countersign"),
+        ("token-zp-admin", "open"),
+    ] {
+        assert_eq!(
+            call(&st, "POST", "/api/act", Some(token), Some(act(action)))
+                .await
+                .0,
+            StatusCode::OK
+        );
+    }
+    // Shelling on the Sumy–Poltava line, reported by a belligerent.
+    let report = json!({"kind": "shelling", "at": "50.2533,34.6764", "radius_m": 5000, "description": "artillery near the route"});
+    let (s, body) = call(
+        &st,
+        "POST",
+        "/api/incidents",
+        Some("token-ru"),
+        Some(report.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["suspended"], json!(["sumy-poltava"]));
+    // The corridor is suspended; every party now sees the hazard verdict.
+    let (_, body) = call(&st, "GET", "/api/corridors", None, None).await;
+    let c: Value = serde_json::from_str(&body).unwrap();
+    let sp = c["corridors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "sumy-poltava")
+        .unwrap()
+        .clone();
+    assert_eq!(sp["state"], "suspended");
+    assert!(
+        sp["evaluation"]["verdicts"][0]["violations"]
+            .to_string()
+            .contains("\"hazard\""),
+        "{sp}"
+    );
+    // The suspension alert went out; the hazard is in the public GeoJSON.
+    let (_, a) = call(&st, "GET", "/api/alerts?lang=en", None, None).await;
+    assert!(a.contains("SUSPENDED"), "{a}");
+    let (_, g) = call(&st, "GET", "/public/corridors.geojson", None, None).await;
+    assert!(g.contains("shelling-ru-5"), "{g}");
+    // Lifting it: the verdicts are clean again; lifting twice is a 404.
+    assert_eq!(
+        call(
+            &st,
+            "POST",
+            "/api/hazards/shelling-ru-5/lift",
+            Some("token-icrc"),
+            None
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(
+            &st,
+            "POST",
+            "/api/hazards/shelling-ru-5/lift",
+            Some("token-icrc"),
+            None
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    // Bad reports are refused with the reason.
+    let (s, body) = call(
+        &st,
+        "POST",
+        "/api/hazards",
+        Some("token-ua"),
+        Some(json!({"kind": "shelling", "at": "91,30", "radius_m": 100})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        call(&st, "POST", "/api/hazards", None, Some(report))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Proofs: every entry's inclusion proof verifies against the tree hash.
+    let (_, head) = call(&st, "GET", "/api/log/head", None, None).await;
+    let head: Value = serde_json::from_str(&head).unwrap();
+    let n = head["size"].as_u64().unwrap();
+    for i in 0..n {
+        let (_, p) = call(&st, "GET", &format!("/api/log/proof?entry={i}"), None, None).await;
+        let p: Value = serde_json::from_str(&p).unwrap();
+        let h = |v: &Value| corridor_log::unhex::<32>(v.as_str().unwrap()).unwrap();
+        let path: Vec<[u8; 32]> = p["audit_path"].as_array().unwrap().iter().map(h).collect();
+        assert!(corridor_log::merkle::verify_inclusion(
+            i,
+            n,
+            &h(&p["leaf_hash"]),
+            &path,
+            &h(&head["tree_hash"])
+        ));
+    }
+    let (_, p) = call(&st, "GET", "/api/log/proof?from=3", None, None).await;
+    let p: Value = serde_json::from_str(&p).unwrap();
+    assert_eq!(p["type"], "consistency");
+    assert_eq!(
+        call(&st, "GET", "/api/log/proof?entry=999", None, None)
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
 }

@@ -476,10 +476,17 @@ async fn log_text(State(st): State<Shared>) -> Result<Response, ApiError> {
         .into_response())
 }
 
+/// Size and tree hash of the log, with a tree head signed by the mediator
+/// (whose key the server holds), checkable with `corridor log verify --heads`.
 async fn log_head(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let log = blocking(st, load_log).await?;
+    let log = blocking(st.clone(), load_log).await?;
+    let signer =
+        st.scenario.parties.iter().find(|p| {
+            p.role == corridor_negotiation::Role::Mediator && st.keys.contains_key(&p.id)
+        });
+    let signed = signer.map(|p| log.head(&now(), &p.id, &st.keys[&p.id]).to_json());
     Ok(Json(
-        json!({"size": log.len(), "tree_hash": corridor_log::hex(&log.root())}),
+        json!({"size": log.len(), "tree_hash": corridor_log::hex(&log.root()), "signed": signed}),
     ))
 }
 

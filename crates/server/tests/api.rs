@@ -586,3 +586,94 @@ async fn an_incident_suspends_the_corridors_it_touches() {
         StatusCode::BAD_REQUEST
     );
 }
+
+/// Every write endpoint × no token, another party's claim, an observer-less
+/// wrong role, the right party, and the mediator.
+#[tokio::test]
+async fn access_matrix_of_every_write_endpoint() {
+    let st = state();
+    let hazard = json!({"id": "mines-1", "kind": "mines", "at": "50.0,35.0", "radius_m": 300});
+    // (endpoint, body, allowed party, a party the rules refuse (if any))
+    let cases: Vec<(&str, Value, &str, Option<&str>)> = vec![
+        (
+            "/api/act",
+            act("propose"),
+            "token-ua",
+            Some("token-zp-admin"),
+        ),
+        ("/api/hazards", hazard.clone(), "token-ua", None),
+        (
+            "/api/incidents",
+            json!({"kind": "shelling", "at": "49.0,30.0", "radius_m": 100}),
+            "token-ru",
+            None,
+        ),
+    ];
+    for (uri, body, right, refused) in cases {
+        assert_eq!(
+            call(&st, "POST", uri, None, Some(body.clone())).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{uri} without a token"
+        );
+        assert_eq!(
+            call(&st, "POST", uri, Some("forged"), Some(body.clone()))
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED,
+            "{uri} with a forged token"
+        );
+        if uri == "/api/act" {
+            let mut claim = body.clone();
+            claim["party"] = json!("icrc");
+            assert_eq!(
+                call(&st, "POST", uri, Some(right), Some(claim)).await.0,
+                StatusCode::FORBIDDEN,
+                "{uri} as another party"
+            );
+        }
+        if let Some(r) = refused {
+            assert_eq!(
+                call(&st, "POST", uri, Some(r), Some(body.clone())).await.0,
+                StatusCode::CONFLICT,
+                "{uri}: role refused"
+            );
+        }
+        let (s, b) = call(&st, "POST", uri, Some(right), Some(body.clone())).await;
+        assert_eq!(s, StatusCode::OK, "{uri} by the right party: {b}");
+        let (s, b) = call(
+            &st,
+            "POST",
+            uri,
+            Some("token-icrc"),
+            Some(if uri == "/api/act" {
+                act("cancel")
+            } else {
+                body
+            }),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{uri} by the mediator: {b}");
+    }
+    // Lift: no token, forged, the mediator.
+    let id = "mines-1";
+    let lift = format!("/api/hazards/{id}/lift");
+    assert_eq!(
+        call(&st, "POST", &lift, None, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&st, "POST", &lift, Some("forged"), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (s, b) = call(&st, "POST", &lift, Some("token-icrc"), None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // The signed tree head verifies against the log.
+    let (_, h) = call(&st, "GET", "/api/log/head", None, None).await;
+    let h: Value = serde_json::from_str(&h).unwrap();
+    let head = corridor_log::SignedHead::from_json(&h["signed"]).unwrap();
+    let (_, text) = call(&st, "GET", "/api/log", None, None).await;
+    let key_of = |id: &str| st.scenario.party(id).map(|p| p.key);
+    let v = corridor_log::verify(&text, &key_of);
+    assert!(v.problems.is_empty());
+    assert_eq!(corridor_log::check_head(&v.log, &head, &key_of), Ok(()));
+}

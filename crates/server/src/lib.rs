@@ -300,6 +300,7 @@ pub fn app(state: Shared) -> Router {
             }),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/api/scenario", get(scenario))
         .route("/api/network.geojson", get(network))
         .route("/api/territories.geojson", get(territories))

@@ -3,6 +3,7 @@
 //! contributors) and small files written by the tests themselves.
 
 mod cch;
+mod cdp;
 mod cli;
 mod extracts;
 mod negotiation;

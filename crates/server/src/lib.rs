@@ -58,7 +58,13 @@ pub struct AppState {
     pub events: tokio::sync::broadcast::Sender<String>,
     /// Request counters for the rate limits: (client, class) → (window start, count).
     limits: Mutex<HashMap<(String, bool), (std::time::Instant, u32)>>,
+    /// The verified log and its published files, reused while the store
+    /// holds the same number of entries (entries are never changed, only
+    /// appended).
+    cache: Mutex<Cache>,
 }
+
+type Cache = Option<(u64, Arc<Log>, Option<Arc<Vec<corridor_publish::File>>>)>;
 
 impl AppState {
     /// A state for `scenario` with `store`; `keys` are the parties' signing
@@ -79,6 +85,7 @@ impl AppState {
             write: Mutex::new(()),
             events: tokio::sync::broadcast::channel(256).0,
             limits: Mutex::new(HashMap::new()),
+            cache: Mutex::new(None),
         }
     }
 }
@@ -192,8 +199,26 @@ async fn blocking<T: Send + 'static>(
         .map_err(internal)?
 }
 
-/// Reads and verifies the log from the store.
+/// The verified log: from the cache when the store has not grown.
 fn load_log(st: &AppState) -> Result<Log, ApiError> {
+    Ok((*cached_log(st)?).clone())
+}
+
+fn cached_log(st: &AppState) -> Result<Arc<Log>, ApiError> {
+    let n = st.store.len().map_err(internal)?;
+    if let Some((len, log, _)) = st.cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        if *len == n {
+            return Ok(log.clone());
+        }
+    }
+    let log = Arc::new(read_log(st)?);
+    *st.cache.lock().unwrap_or_else(|e| e.into_inner()) =
+        Some((log.len() as u64, log.clone(), None));
+    Ok(log)
+}
+
+/// Reads and verifies the whole log from the store.
+fn read_log(st: &AppState) -> Result<Log, ApiError> {
     let lines = st.store.lines().map_err(internal)?;
     let mut text = lines.join("\n");
     if !text.is_empty() {
@@ -491,19 +516,32 @@ async fn log_head(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
     ))
 }
 
-fn publish(st: &AppState) -> Result<Vec<corridor_publish::File>, ApiError> {
-    let log = load_log(st)?;
-    Ok(corridor_publish::publish(
+fn publish(st: &AppState) -> Result<Arc<Vec<corridor_publish::File>>, ApiError> {
+    let log = cached_log(st)?;
+    if let Some((len, _, Some(files))) = st.cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+    {
+        if *len == log.len() as u64 {
+            return Ok(files.clone());
+        }
+    }
+    let files = Arc::new(corridor_publish::publish(
         &effective(st, &log),
         &log,
         &st.site,
-    ))
+    ));
+    let mut c = st.cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((len, _, f)) = c.as_mut() {
+        if *len == log.len() as u64 {
+            *f = Some(files.clone());
+        }
+    }
+    Ok(files)
 }
 
 async fn feed(State(st): State<Shared>, name: &'static str) -> Result<Response, ApiError> {
     let files = blocking(st, publish).await?;
     let f = files
-        .into_iter()
+        .iter()
         .find(|f| f.path == name)
         .ok_or_else(|| internal("feed missing"))?;
     let ct = if name.ends_with(".atom") {
@@ -511,7 +549,7 @@ async fn feed(State(st): State<Shared>, name: &'static str) -> Result<Response, 
     } else {
         "application/geo+json"
     };
-    Ok(([(header::CONTENT_TYPE, ct)], f.text).into_response())
+    Ok(([(header::CONTENT_TYPE, ct)], f.text.clone()).into_response())
 }
 
 async fn cap_file(
@@ -521,10 +559,14 @@ async fn cap_file(
     let files = blocking(st, publish).await?;
     let want = format!("cap/{file}");
     let f = files
-        .into_iter()
+        .iter()
         .find(|f| f.path == want)
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no such alert".into()))?;
-    Ok(([(header::CONTENT_TYPE, "application/cap+xml")], f.text).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/cap+xml")],
+        f.text.clone(),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

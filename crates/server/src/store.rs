@@ -30,6 +30,8 @@ pub trait Store: Send + Sync {
     fn append(&self, seq: u64, line: &str) -> Result<(), StoreError>;
     /// Every log line, in order.
     fn lines(&self) -> Result<Vec<String>, StoreError>;
+    /// Number of log lines (cheap: lets readers reuse what they verified).
+    fn len(&self) -> Result<u64, StoreError>;
     /// The SHA-256 (hex) of a party's token, if it has one.
     fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError>;
     /// Sets a party's token hash.
@@ -101,6 +103,13 @@ impl Store for Sqlite {
         let mut st = c.prepare("SELECT line FROM log ORDER BY seq")?;
         let rows = st.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn len(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM log", [], |r| r.get(0))?;
+        Ok(n as u64)
     }
 
     fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError> {
@@ -186,6 +195,15 @@ impl Store for Postgres {
             .iter()
             .map(|r| r.get(0))
             .collect())
+    }
+
+    fn len(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .client()
+            .query_one("SELECT COUNT(*) FROM log", &[])
+            .map_err(pg)?
+            .get(0);
+        Ok(n as u64)
     }
 
     fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError> {

@@ -21,6 +21,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: String,
+    /// Public requests per minute allowed from one client address.
+    #[arg(long, default_value_t = corridor_server::READS_PER_MINUTE)]
+    pub reads_per_minute: u32,
     /// PostgreSQL instead of the embedded SQLite, for a shared deployment
     /// of several servers: postgres://USER:PASSWORD@HOST/DB.
     #[arg(long, value_name = "URL")]
@@ -140,7 +143,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             let _ = std::fs::set_permissions(&cred_file, std::fs::Permissions::from_mode(0o600));
         }
     }
-    let state = Arc::new(corridor_server::AppState::new(
+    let mut state = corridor_server::AppState::new(
         scenario,
         router,
         store,
@@ -150,7 +153,9 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             sender: "alerts@corridor.example.org".into(),
             sender_name: "Humanitarian corridor coordination cell".into(),
         },
-    ));
+    );
+    state.per_minute.1 = a.reads_per_minute.max(1);
+    let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -56,6 +56,8 @@ pub struct AppState {
     pub write: Mutex<()>,
     /// Live changes: one message per appended entry (server-sent events).
     pub events: tokio::sync::broadcast::Sender<String>,
+    /// Requests per minute and client allowed: (writes, reads).
+    pub per_minute: (u32, u32),
     /// Request counters for the rate limits: (client, class) → (window start, count).
     limits: Mutex<HashMap<(String, bool), (std::time::Instant, u32)>>,
     /// The verified log and its published files, reused while the store
@@ -85,6 +87,7 @@ impl AppState {
             write: Mutex::new(()),
             events: tokio::sync::broadcast::channel(256).0,
             limits: Mutex::new(HashMap::new()),
+            per_minute: (WRITES_PER_MINUTE, READS_PER_MINUTE),
             cache: Mutex::new(None),
         }
     }
@@ -135,9 +138,9 @@ async fn guard(
         client
     };
     let limit = if write {
-        WRITES_PER_MINUTE
+        st.per_minute.0
     } else {
-        READS_PER_MINUTE
+        st.per_minute.1
     };
     {
         let mut l = st.limits.lock().unwrap_or_else(|e| e.into_inner());

@@ -275,7 +275,7 @@ impl Evaluation {
             "proposal": self.proposal,
             "version": self.version,
             "agreed": self.agreed(),
-            "last_safe_departure": self.last_safe_departure.with_timezone(&scn.tz).to_rfc3339(),
+            "last_safe_departure": self.last_safe_departure.with_timezone(&scn.tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             "time_zone": scn.tz.name(),
             "verdicts": self.verdicts.iter().map(|v| json!({
                 "party": v.party, "role": v.role.name(),

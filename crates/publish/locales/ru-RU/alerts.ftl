@@ -54,12 +54,12 @@ route-facts = Маршрут: { $via }. Около { $km } км, в пути { $
 departure = Место сбора: { $gather }. Выезжайте не позднее { $last }, чтобы прибыть до закрытия коридора.
 
 description = { $kind ->
-    [opened] Гуманитарный коридор из города { $origin } в город { $destination } открыт { window }. { route-facts } { departure }
-    [changed] Гуманитарный коридор из города { $origin } в город { $destination } изменён. Он действует { window }. { route-facts } { departure }
-    [suspended] Гуманитарный коридор из города { $origin } в город { $destination } приостановлен. Не выезжайте. Транспорт, который уже в пути: остановитесь в ближайшем безопасном месте и ждите указаний. { route-facts }
-    [reopened] Гуманитарный коридор из города { $origin } в город { $destination } снова открыт { window }. { route-facts } { departure }
-    [closed] Гуманитарный коридор из города { $origin } в город { $destination } закрыт. Не пользуйтесь этим маршрутом. { route-facts }
-   *[cancelled] Гуманитарный коридор из города { $origin } в город { $destination } отменён. Не пользуйтесь этим маршрутом. { route-facts }
+    [opened] Гуманитарный коридор «{ $origin } – { $destination }» открыт { window }. { route-facts } { departure }
+    [changed] Гуманитарный коридор «{ $origin } – { $destination }» изменён. Он действует { window }. { route-facts } { departure }
+    [suspended] Гуманитарный коридор «{ $origin } – { $destination }» приостановлен. Не выезжайте. Транспорт, который уже в пути: остановитесь в ближайшем безопасном месте и ждите указаний. { route-facts }
+    [reopened] Гуманитарный коридор «{ $origin } – { $destination }» снова открыт { window }. { route-facts } { departure }
+    [closed] Гуманитарный коридор «{ $origin } – { $destination }» закрыт. Не пользуйтесь этим маршрутом. { route-facts }
+   *[cancelled] Гуманитарный коридор «{ $origin } – { $destination }» отменён. Не пользуйтесь этим маршрутом. { route-facts }
 }
 
 duration = { $h ->

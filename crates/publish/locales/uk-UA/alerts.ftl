@@ -54,12 +54,12 @@ route-facts = Маршрут: { $via }. Близько { $km } км, у доро
 departure = Місце збору: { $gather }. Вирушайте не пізніше ніж о { $last }, щоб прибути до закриття коридору.
 
 description = { $kind ->
-    [opened] Гуманітарний коридор з міста { $origin } до міста { $destination } відкрито { window }. { route-facts } { departure }
-    [changed] Гуманітарний коридор з міста { $origin } до міста { $destination } змінено. Він діє { window }. { route-facts } { departure }
-    [suspended] Гуманітарний коридор з міста { $origin } до міста { $destination } призупинено. Не вирушайте в дорогу. Транспорт, що вже в дорозі: зупиніться в найближчому безпечному місці й чекайте вказівок. { route-facts }
-    [reopened] Гуманітарний коридор з міста { $origin } до міста { $destination } знову відкрито { window }. { route-facts } { departure }
-    [closed] Гуманітарний коридор з міста { $origin } до міста { $destination } закрито. Не користуйтеся цим маршрутом. { route-facts }
-   *[cancelled] Гуманітарний коридор з міста { $origin } до міста { $destination } скасовано. Не користуйтеся цим маршрутом. { route-facts }
+    [opened] Гуманітарний коридор «{ $origin } – { $destination }» відкрито { window }. { route-facts } { departure }
+    [changed] Гуманітарний коридор «{ $origin } – { $destination }» змінено. Він діє { window }. { route-facts } { departure }
+    [suspended] Гуманітарний коридор «{ $origin } – { $destination }» призупинено. Не вирушайте в дорогу. Транспорт, що вже в дорозі: зупиніться в найближчому безпечному місці й чекайте вказівок. { route-facts }
+    [reopened] Гуманітарний коридор «{ $origin } – { $destination }» знову відкрито { window }. { route-facts } { departure }
+    [closed] Гуманітарний коридор «{ $origin } – { $destination }» закрито. Не користуйтеся цим маршрутом. { route-facts }
+   *[cancelled] Гуманітарний коридор «{ $origin } – { $destination }» скасовано. Не користуйтеся цим маршрутом. { route-facts }
 }
 
 duration = { $h ->

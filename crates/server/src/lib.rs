@@ -781,19 +781,42 @@ fn may_report(st: &AppState, party: &str) -> Result<(), ApiError> {
     }
 }
 
+/// A checked hazard report: who, the write lock, the log, the entry body.
+struct Report<'a> {
+    party: String,
+    _guard: std::sync::MutexGuard<'a, ()>,
+    log: Log,
+    body: Value,
+}
+
+fn report<'a>(st: &'a AppState, headers: &HeaderMap, body: &[u8]) -> Result<Report<'a>, ApiError> {
+    let party = authenticate(st, headers)?;
+    may_report(st, &party)?;
+    let req: HazardRequest = serde_json::from_slice(body)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("bad request body: {e}")))?;
+    let _guard = st.write.lock().unwrap_or_else(|e| e.into_inner());
+    let log = load_log(st)?;
+    let body = hazard_body(&party, &req, log.len())?;
+    Ok(Report {
+        party,
+        _guard,
+        log,
+        body,
+    })
+}
+
 async fn add_hazard(
     State(st): State<Shared>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     blocking(st, move |st| {
-        let party = authenticate(st, &headers)?;
-        may_report(st, &party)?;
-        let req: HazardRequest = serde_json::from_slice(&body)
-            .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("bad request body: {e}")))?;
-        let _guard = st.write.lock().unwrap_or_else(|e| e.into_inner());
-        let mut log = load_log(st)?;
-        let b = hazard_body(&party, &req, log.len())?;
+        let Report {
+            party,
+            _guard,
+            mut log,
+            body: b,
+        } = report(st, &headers, &body)?;
         let id = b["hazard"]["id"].clone();
         let seq = append(st, &mut log, &party, "hazard", b)?;
         Ok(Json(json!({"seq": seq, "hazard": id})))
@@ -838,13 +861,7 @@ async fn incident(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     blocking(st, move |st| {
-        let party = authenticate(st, &headers)?;
-        may_report(st, &party)?;
-        let req: HazardRequest = serde_json::from_slice(&body)
-            .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("bad request body: {e}")))?;
-        let _guard = st.write.lock().unwrap_or_else(|e| e.into_inner());
-        let mut log = load_log(st)?;
-        let b = hazard_body(&party, &req, log.len())?;
+        let Report { party, _guard, mut log, body: b } = report(st, &headers, &body)?;
         let hazard = hazard_of(&b["hazard"]).ok_or_else(|| internal("hazard body"))?;
         append(st, &mut log, &party, "hazard", b)?;
         let scn = effective(st, &log);

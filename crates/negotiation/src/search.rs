@@ -121,6 +121,24 @@ fn orders(n: usize) -> Vec<Vec<usize>> {
     out
 }
 
+/// A road route through `pts`, leaving when the window opens.
+fn route_window(
+    scn: &Scenario,
+    router: &Router,
+    layer: &HazardLayer,
+    pts: &[corridor_geo::LatLon],
+    opts: &SearchOptions,
+) -> Result<PlannedRoute, RouteError> {
+    route_through(
+        router,
+        layer,
+        pts,
+        opts.profile,
+        opts.window.start.timestamp_millis(),
+        scn.max_snap_m,
+    )
+}
+
 /// The fastest route from `o` to `d` through every checkpoint, under `layer`.
 fn fastest(
     scn: &Scenario,
@@ -137,14 +155,7 @@ fn fastest(
         let mut pts = vec![o.at];
         pts.extend(order.iter().map(|&i| checkpoints[i].at));
         pts.push(d.at);
-        match route_through(
-            router,
-            layer,
-            &pts,
-            opts.profile,
-            opts.window.start.timestamp_millis(),
-            scn.max_snap_m,
-        ) {
+        match route_window(scn, router, layer, &pts, opts) {
             Ok(r) if best.as_ref().is_none_or(|b| r.duration_ms < b.duration_ms) => best = Some(r),
             Ok(_) => {}
             Err(e) => last_err = Some(e),
@@ -389,14 +400,7 @@ fn alternatives(
         let mut pts = vec![o.at];
         pts.extend(marks.iter().map(|m| m.1));
         pts.push(d.at);
-        let Ok(real) = route_through(
-            router,
-            layer,
-            &pts,
-            opts.profile,
-            opts.window.start.timestamp_millis(),
-            scn.max_snap_m,
-        ) else {
+        let Ok(real) = route_window(scn, router, layer, &pts, opts) else {
             continue;
         };
         let distinct = res

@@ -305,27 +305,25 @@ fn plan_spec(
     Ok((route, canonical, version))
 }
 
+/// A static file compiled into the binary.
+fn asset(content_type: &'static str, body: &'static str) -> axum::routing::MethodRouter<Shared> {
+    get(move || async move { ([(header::CONTENT_TYPE, content_type)], body) })
+}
+
 /// The web application.
 pub fn app(state: Shared) -> Router {
     Router::new()
         .route("/", get(index))
         .route(
             "/assets/leaflet.js",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "text/javascript")],
-                    include_str!("../assets/leaflet/leaflet.js"),
-                )
-            }),
+            asset(
+                "text/javascript",
+                include_str!("../assets/leaflet/leaflet.js"),
+            ),
         )
         .route(
             "/assets/leaflet.css",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "text/css")],
-                    include_str!("../assets/leaflet/leaflet.css"),
-                )
-            }),
+            asset("text/css", include_str!("../assets/leaflet/leaflet.css")),
         )
         .route("/healthz", get(|| async { "ok" }))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
@@ -344,12 +342,7 @@ pub fn app(state: Shared) -> Router {
         .route("/api/log/proof", get(log_proof))
         .route(
             "/openapi.json",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    include_str!("../assets/openapi.json"),
-                )
-            }),
+            asset("application/json", include_str!("../assets/openapi.json")),
         )
         .route("/public/alerts.atom", get(|s| feed(s, "alerts.atom")))
         .route(

@@ -13,8 +13,8 @@
 //! ```
 //!
 //! Every action is made by a named party whose role allows it; anything
-//! else is refused with the reason. Replaying the public log through
-//! [`Book::apply`] rebuilds every corridor's state.
+//! else is refused with the reason. The ledger (`corridor-ledger`) replays
+//! the public log through [`Book::apply`] to rebuild every corridor's state.
 
 use crate::scenario::{Role, Scenario};
 use std::collections::{BTreeMap, BTreeSet};
@@ -446,85 +446,5 @@ mod tests {
             b.apply(&s, "a", "c", &p("v3")).is_err(),
             "a final corridor takes no new version"
         );
-    }
-}
-
-impl Action {
-    /// The action a log entry records (`kind` and `body` as `corridor act`
-    /// writes them), with the corridor id; `None` for other entries.
-    pub fn from_entry(kind: &str, body: &serde_json::Value) -> Option<(String, Action)> {
-        use serde_json::Value;
-        let id = body.get("proposal")?.as_str()?.to_string();
-        let version = || {
-            body.get("version")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let reason = || {
-            body.get("reason")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
-        let a = match kind {
-            "propose" => Action::Propose {
-                version: version()?,
-            },
-            "accept" => Action::Accept {
-                version: version()?,
-            },
-            "reject" => Action::Reject {
-                version: version()?,
-                reason: reason(),
-            },
-            "countersign" => Action::Countersign {
-                version: version()?,
-            },
-            "open" => Action::Open,
-            "suspend" => Action::Suspend { reason: reason() },
-            "reopen" => Action::Reopen,
-            "close" => Action::Close,
-            "complete" => Action::Complete,
-            "cancel" => Action::Cancel { reason: reason() },
-            _ => return None,
-        };
-        Some((id, a))
-    }
-
-    /// The log entry body of this action on corridor `id` (what
-    /// [`from_entry`](Self::from_entry) reads).
-    pub fn body(&self, id: &str) -> serde_json::Value {
-        let mut b = serde_json::json!({ "proposal": id });
-        match self {
-            Action::Propose { version }
-            | Action::Accept { version }
-            | Action::Countersign { version } => {
-                b["version"] = version.clone().into();
-            }
-            Action::Reject { version, reason } => {
-                b["version"] = version.clone().into();
-                b["reason"] = reason.clone().into();
-            }
-            Action::Suspend { reason } | Action::Cancel { reason } => {
-                b["reason"] = reason.clone().into()
-            }
-            _ => {}
-        }
-        b
-    }
-}
-
-impl Book {
-    /// Replays every lifecycle entry of a log; the first refused one is
-    /// returned with its sequence number.
-    pub fn replay(scn: &Scenario, log: &corridor_log::Log) -> Result<Book, (u64, Refused)> {
-        let mut book = Book::default();
-        for r in log.records() {
-            if let Some((id, a)) = Action::from_entry(&r.entry.kind, &r.entry.body) {
-                book.apply(scn, &r.entry.actor, &id, &a)
-                    .map_err(|e| (r.entry.seq, e))?;
-            }
-        }
-        Ok(book)
     }
 }

@@ -6,7 +6,9 @@ use crate::scenario::{ProposalSpec, Scenario, Waypoint};
 use corridor_geo::{haversine_m, LatLon};
 use corridor_graph::Profile;
 use corridor_routing::{HazardLayer, RouteError, RouteOptions, Router};
-use serde_json::{json, Value};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// How the route was obtained.
@@ -152,38 +154,211 @@ pub fn plan(
     }
 }
 
-fn e6(p: LatLon) -> Value {
-    json!([(p.lat * 1e6).round() as i64, (p.lon * 1e6).round() as i64])
+/// A point in a proposal's canonical form: integer micro-degrees, `[lat, lon]`.
+pub type E6 = [i64; 2];
+
+fn e6(p: LatLon) -> E6 {
+    [(p.lat * 1e6).round() as i64, (p.lon * 1e6).round() as i64]
 }
 
-/// The canonical form of a proposal version: what the parties sign.
+/// A point of the canonical form back in degrees.
+pub fn from_e6(p: E6) -> LatLon {
+    LatLon::new(p[0] as f64 / 1e6, p[1] as f64 / 1e6)
+}
+
+/// An origin or destination as signed in a proposal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceRef {
+    /// The scenario's place id.
+    pub id: String,
+    /// Its name in the scenario.
+    pub name: String,
+    /// Where (micro-degrees, lat then lon).
+    pub at: E6,
+}
+
+/// A named point the route passes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViaRef {
+    /// Name.
+    pub name: String,
+    /// Where (micro-degrees).
+    pub at: E6,
+}
+
+/// The window as signed: RFC 3339 with the offset it was written with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowRef {
+    /// Opens.
+    pub start: String,
+    /// Closes.
+    pub end: String,
+}
+
+/// The route as signed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteRef {
+    /// `graph` or `polyline`.
+    pub source: String,
+    /// Whole metres.
+    pub distance_m: i64,
+    /// Whole seconds.
+    pub duration_s: u64,
+    /// Main roads or places along it, for people.
+    pub roads: Vec<String>,
+    /// The line (micro-degrees).
+    pub geometry: Vec<E6>,
+}
+
+/// The canonical form of a proposal version: what the parties sign, and
+/// what every reader of the log (publishing, the server, the CLI) reads back.
 /// Coordinates are integer micro-degrees (lat, lon), distances whole metres,
 /// durations whole seconds, times RFC 3339 with their offsets.
-pub fn canonical(scn: &Scenario, spec: &ProposalSpec, route: &PlannedRoute) -> Value {
-    let place = |id: &str| {
-        scn.place(id)
-            .map(|p| json!({"id": p.id, "name": p.name, "at": e6(p.at)}))
-            .unwrap_or(Value::Null)
-    };
-    json!({
-        "scenario": scn.name,
-        "id": spec.id,
-        "origin": place(&spec.origin),
-        "destination": place(&spec.destination),
-        "window": {"start": spec.window.start.to_rfc3339(), "end": spec.window.end.to_rfc3339()},
-        "profile": spec.profile.name(),
-        "via": spec.via.iter().chain(&spec.route).map(|w| json!({"name": w.name, "at": e6(w.at)})).collect::<Vec<_>>(),
-        "route": {
-            "source": match route.source { RouteSource::Graph => "graph", RouteSource::Polyline => "polyline" },
-            "distance_m": route.distance_m.round() as i64,
-            "duration_s": route.duration_ms / 1000,
-            "roads": route.via,
-            "geometry": route.geometry.iter().map(|p| e6(*p)).collect::<Vec<_>>(),
-        },
-    })
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalContent {
+    /// Scenario name.
+    pub scenario: String,
+    /// Proposal (corridor) id.
+    pub id: String,
+    /// Where people gather.
+    pub origin: PlaceRef,
+    /// Where they go.
+    pub destination: PlaceRef,
+    /// When the corridor is in force.
+    pub window: WindowRef,
+    /// `car` or `foot`.
+    pub profile: String,
+    /// Points the route passes, in order.
+    pub via: Vec<ViaRef>,
+    /// The route.
+    pub route: RouteRef,
 }
 
-/// The content hash of a proposal version: SHA-256 of its canonical JSON, hex.
+impl ProposalContent {
+    /// The window as times (`None` only for a content not made by [`canonical`]).
+    pub fn window(&self) -> Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {
+        Some((
+            DateTime::parse_from_rfc3339(&self.window.start).ok()?,
+            DateTime::parse_from_rfc3339(&self.window.end).ok()?,
+        ))
+    }
+
+    /// The last moment a convoy may leave and still arrive inside the window.
+    pub fn last_safe_departure(&self) -> Option<DateTime<FixedOffset>> {
+        let (_, end) = self.window()?;
+        end.checked_sub_signed(chrono::Duration::seconds(
+            i64::try_from(self.route.duration_s).ok()?,
+        ))
+    }
+
+    /// The route's line in degrees.
+    pub fn line(&self) -> Vec<LatLon> {
+        self.route.geometry.iter().map(|&p| from_e6(p)).collect()
+    }
+
+    /// Whether the route was drawn between named places (no road graph).
+    pub fn is_polyline(&self) -> bool {
+        self.route.source == "polyline"
+    }
+
+    /// As JSON (keys sorted: the canonical encoding is [`corridor_log::canonical`] of it).
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("plain data always serializes")
+    }
+
+    /// The content hash of this version: SHA-256 of the canonical JSON, hex.
+    pub fn version(&self) -> String {
+        version_hash(&self.to_value())
+    }
+}
+
+/// The canonical form of a proposal version (see [`ProposalContent`]).
+pub fn canonical(scn: &Scenario, spec: &ProposalSpec, route: &PlannedRoute) -> ProposalContent {
+    let place = |id: &str| {
+        scn.place(id)
+            .map(|p| PlaceRef {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                at: e6(p.at),
+            })
+            .unwrap_or_else(|| PlaceRef {
+                id: id.to_string(),
+                name: id.to_string(),
+                at: [0, 0],
+            })
+    };
+    ProposalContent {
+        scenario: scn.name.clone(),
+        id: spec.id.clone(),
+        origin: place(&spec.origin),
+        destination: place(&spec.destination),
+        window: WindowRef {
+            start: spec.window.start.to_rfc3339(),
+            end: spec.window.end.to_rfc3339(),
+        },
+        profile: spec.profile.name().to_string(),
+        via: spec
+            .via
+            .iter()
+            .chain(&spec.route)
+            .map(|w| ViaRef {
+                name: w.name.clone(),
+                at: e6(w.at),
+            })
+            .collect(),
+        route: RouteRef {
+            source: match route.source {
+                RouteSource::Graph => "graph",
+                RouteSource::Polyline => "polyline",
+            }
+            .to_string(),
+            distance_m: route.distance_m.round() as i64,
+            duration_s: route.duration_ms / 1000,
+            roads: route.via.clone(),
+            geometry: route.geometry.iter().map(|p| e6(*p)).collect(),
+        },
+    }
+}
+
+/// The content hash of a canonical JSON value: SHA-256, hex.
 pub fn version_hash(canonical: &Value) -> String {
     corridor_log::hex(&Sha256::digest(corridor_log::canonical(canonical)))
+}
+
+impl ProposalContent {
+    /// The proposal and route this content records, for evaluating a
+    /// logged version without routing again. `None` when its window or
+    /// profile cannot be read.
+    pub fn replayed(&self) -> Option<(ProposalSpec, PlannedRoute)> {
+        let (start, end) = self.window()?;
+        let way = |v: &ViaRef| Waypoint {
+            name: v.name.clone(),
+            at: from_e6(v.at),
+            names: Vec::new(),
+        };
+        let polyline = self.is_polyline();
+        let spec = ProposalSpec {
+            id: self.id.clone(),
+            origin: self.origin.id.clone(),
+            destination: self.destination.id.clone(),
+            window: crate::scenario::Window { start, end },
+            profile: Profile::parse(&self.profile)?,
+            via: if polyline { Vec::new() } else { self.via.iter().map(way).collect() },
+            route: if polyline { self.via.iter().map(way).collect() } else { Vec::new() },
+        };
+        let route = PlannedRoute {
+            source: if polyline { RouteSource::Polyline } else { RouteSource::Graph },
+            geometry: self.line(),
+            distance_m: self.route.distance_m as f64,
+            duration_ms: self.route.duration_s.saturating_mul(1000),
+            via: self.route.roads.clone(),
+            edges: Vec::new(),
+        };
+        Some((spec, route))
+    }
 }

@@ -309,7 +309,7 @@ pub fn search(
 /// Evaluates a route; keeps it as an option when every belligerent accepts,
 /// else records why not and what would change it.
 fn judge(scn: &Scenario, s: &ProposalSpec, route: PlannedRoute, res: &mut DestinationResult) {
-    let version = plan::version_hash(&plan::canonical(scn, s, &route));
+    let version = plan::canonical(scn, s, &route).version();
     let ev = evaluate(scn, s, &route, &version);
     if ev.agreed() {
         res.options.push(Candidate {

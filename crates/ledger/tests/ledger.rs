@@ -1,0 +1,235 @@
+//! The ledger against logs written before it was typed (fixtures), and its
+//! rules: time, windows, hazard ownership, the exercise clock.
+
+use corridor_ledger::{propose, Body, HazardReport, Ledger, Owner, Rule, Verb};
+use corridor_log::Log;
+use corridor_negotiation::lifecycle::State;
+use corridor_negotiation::{plan, Scenario};
+use ed25519_dalek::SigningKey;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn scenario(rel: &str) -> Scenario {
+    let path = root().join(rel);
+    let dir = path.parent().unwrap().to_path_buf();
+    let text = std::fs::read_to_string(&path).unwrap();
+    Scenario::parse(&text, rel, &move |f: &str| {
+        std::fs::read_to_string(dir.join(f)).map_err(|e| e.to_string())
+    })
+    .unwrap()
+}
+
+fn key(example: &str, party: &str) -> SigningKey {
+    let t = std::fs::read_to_string(root().join(format!("examples/{example}/keys/{party}.key"))).unwrap();
+    corridor_log::parse_secret_key(&t).unwrap()
+}
+
+fn fixture(name: &str, scn: &Scenario) -> Log {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)).unwrap();
+    let v = corridor_log::verify(&text, &|id| scn.party(id).map(|p| p.key));
+    assert!(v.problems.is_empty(), "{name}: {:?}", v.problems);
+    v.log
+}
+
+/// A log written by `corridor act` before entries were typed (schema 1)
+/// verifies and replays, with the verdicts it recorded.
+#[test]
+fn schema_1_cli_log_replays() {
+    let scn = scenario("examples/ukraine/scenario.toml");
+    let log = fixture("v1-cli.jsonl", &scn);
+    let l = Ledger::replay(scn, &log).unwrap();
+    assert_eq!(l.len(), 10);
+    assert!(l.entries().iter().all(|e| e.schema == 1));
+    assert_eq!(l.corridor("sumy-poltava").unwrap().state(), State::Closed);
+    let irpin = l.corridor("irpin-gomel").unwrap();
+    assert_eq!(irpin.state(), State::Proposed);
+    let ua = &irpin.answers_by["ua"];
+    assert!(!ua.accept);
+    assert_eq!(ua.verdict.as_ref().unwrap().verdict, "reject");
+    assert!(ua.reason.as_deref().unwrap().contains("destination_forbidden"));
+}
+
+/// A log written by the server before entries were typed: hazards with
+/// explicit nulls, an incident's suspension and new version, a lift.
+#[test]
+fn schema_1_server_log_replays() {
+    let scn = scenario("examples/heidelberg/scenario.toml");
+    let log = fixture("v1-server.jsonl", &scn);
+    let l = Ledger::replay(scn, &log).unwrap();
+    assert_eq!(l.len(), 10);
+    let c = l.corridor("altstadt-rohrbach").unwrap();
+    assert_eq!(c.state(), State::Proposed);
+    assert_eq!(c.life.versions, 2);
+    assert_eq!(c.proposed_by, "south");
+    assert!(l.owner("mines-south-5").is_none(), "lifted");
+    assert_eq!(
+        l.owner("shelling-south-6"),
+        Some(&Owner::Party("south".into(), 6))
+    );
+    assert!(l.scenario().hazards.hazards.iter().any(|h| h.id == "shelling-south-6"));
+    assert!(!l.scenario().hazards.hazards.iter().any(|h| h.id == "mines-south-5"));
+}
+
+struct Table {
+    log: Log,
+    l: Ledger,
+}
+
+impl Table {
+    fn ukraine() -> Table {
+        Table {
+            log: Log::new(),
+            l: Ledger::new(scenario("examples/ukraine/scenario.toml")),
+        }
+    }
+
+    fn act(&mut self, time: &str, who: &str, body: Body) -> Result<(), corridor_ledger::Refusal> {
+        let k = key("ukraine", who);
+        self.l.append(&mut self.log, time, who, body, &k).map(|_| ())
+    }
+
+    fn verb(&mut self, time: &str, who: &str, verb: Verb, id: &str) -> Result<(), corridor_ledger::Refusal> {
+        let b = self.l.action(who, verb, id, None)?;
+        self.act(time, who, b)
+    }
+
+    fn propose(&mut self, time: &str, who: &str, id: &str) -> Result<(), corridor_ledger::Refusal> {
+        let scn = self.l.scenario();
+        let spec = scn.proposal(id).unwrap();
+        let r = plan::plan(scn, spec, None).unwrap();
+        let b = propose(plan::canonical(scn, spec, &r), None);
+        self.act(time, who, b)
+    }
+
+    /// Up to countersigned, on 7 March.
+    fn agreed(&mut self) {
+        self.propose("2022-03-07T18:00:00+02:00", "ua", "sumy-poltava").unwrap();
+        self.verb("2022-03-07T19:10:00+02:00", "ru", Verb::Accept, "sumy-poltava").unwrap();
+        self.verb("2022-03-07T19:25:00+02:00", "ua", Verb::Accept, "sumy-poltava").unwrap();
+        self.verb("2022-03-07T20:00:00+02:00", "icrc", Verb::Countersign, "sumy-poltava").unwrap();
+    }
+}
+
+#[test]
+fn a_refused_entry_changes_nothing_and_replay_agrees() {
+    let mut t = Table::ukraine();
+    t.agreed();
+    let before = (t.log.to_text(), t.l.len());
+    // Earlier than the last entry.
+    let e = t.verb("2022-03-07T19:59:59+02:00", "icrc", Verb::Open, "sumy-poltava").unwrap_err();
+    assert_eq!(e.rule, Rule::Time);
+    assert!(e.message.contains("07.03.2022 19:59 (Europe/Kyiv, UTC+02:00)"), "{e}");
+    // An observer-less role mistake: a belligerent may not open.
+    let e = t.verb("2022-03-08T08:00:00+02:00", "ru", Verb::Open, "sumy-poltava").unwrap_err();
+    assert_eq!(e.rule, Rule::Lifecycle);
+    assert_eq!((t.log.to_text(), t.l.len()), before);
+    // The same time as the last entry is allowed.
+    t.verb("2022-03-07T20:00:00+02:00", "icrc", Verb::Open, "sumy-poltava").unwrap();
+    let again = Ledger::replay(t.l.base().clone(), &t.log).unwrap();
+    assert_eq!(again.corridors(), t.l.corridors());
+    assert!(again.entries().iter().all(|e| e.schema == 2));
+}
+
+#[test]
+fn accept_and_reject_record_the_verdict() {
+    let mut t = Table::ukraine();
+    t.propose("2022-03-07T08:00:00+02:00", "ua", "irpin-gomel").unwrap();
+    t.verb("2022-03-07T08:05:00+02:00", "ua", Verb::Reject, "irpin-gomel").unwrap();
+    let a = &t.l.corridor("irpin-gomel").unwrap().answers_by["ua"];
+    assert_eq!(a.reason.as_deref(), Some("destination_forbidden, transit_forbidden"));
+    assert_eq!(a.verdict.as_ref().unwrap().violations[0].code, "destination_forbidden");
+}
+
+#[test]
+fn no_opening_after_the_last_safe_departure() {
+    let mut t = Table::ukraine();
+    t.agreed();
+    // Window 09:00–21:00 Kyiv time; the trip takes several hours.
+    let c = t.l.corridor("sumy-poltava").unwrap().content().clone();
+    let last = c.last_safe_departure().unwrap();
+    let late = (last + chrono::Duration::minutes(1)).to_rfc3339();
+    let e = t.verb(&late, "icrc", Verb::Open, "sumy-poltava").unwrap_err();
+    assert_eq!(e.rule, Rule::Window);
+    assert!(e.message.contains("last safe departure was 08.03.2022"), "{e}");
+    assert!(e.message.contains("Europe/Kyiv, UTC+02:00"), "{e}");
+    t.verb(&last.to_rfc3339(), "icrc", Verb::Open, "sumy-poltava").unwrap();
+    t.verb(&late, "ru", Verb::Suspend, "sumy-poltava").unwrap();
+    let e = t.verb(&late, "icrc", Verb::Reopen, "sumy-poltava").unwrap_err();
+    assert_eq!(e.rule, Rule::Window);
+    // Stopping never depends on the window.
+    t.verb("2022-03-09T10:00:00+02:00", "icrc", Verb::Close, "sumy-poltava").unwrap();
+}
+
+#[test]
+fn no_proposal_for_a_window_already_closed() {
+    let mut t = Table::ukraine();
+    let e = t.propose("2022-03-09T08:00:00+02:00", "ua", "sumy-poltava").unwrap_err();
+    assert_eq!(e.rule, Rule::Window);
+}
+
+fn report(id: &str) -> Body {
+    Body::Hazard(corridor_ledger::entry::HazardEntry {
+        hazard: HazardReport {
+            id: id.into(),
+            kind: "shelling".into(),
+            at: [50.0, 34.5],
+            radius_m: 500.0,
+            valid_from: None,
+            valid_until: None,
+            source: "ru: artillery".into(),
+        },
+    })
+}
+
+fn lift(id: &str) -> Body {
+    Body::Lift(corridor_ledger::entry::Lift {
+        hazard: id.into(),
+        reason: None,
+    })
+}
+
+#[test]
+fn hazards_have_owners_and_ids_are_never_reused() {
+    let mut t = Table::ukraine();
+    let scenario_hazard = t.l.base().hazards.hazards[0].id.clone();
+    let at = "2022-03-07T10:00:00+02:00";
+    t.act(at, "ru", report("h-1")).unwrap();
+    // Reporting again under the same id would move it: refused.
+    assert_eq!(t.act(at, "ua", report("h-1")).unwrap_err().rule, Rule::Hazard);
+    assert_eq!(t.act(at, "ru", report(&scenario_hazard)).unwrap_err().rule, Rule::Hazard);
+    // Another party's report, the scenario's hazard: not a belligerent's to lift.
+    assert_eq!(t.act(at, "ua", lift("h-1")).unwrap_err().rule, Rule::Hazard);
+    assert_eq!(t.act(at, "ru", lift(&scenario_hazard)).unwrap_err().rule, Rule::Hazard);
+    // Markup in an id is refused.
+    assert_eq!(t.act(at, "ru", report("<img src=x onerror=alert(1)>")).unwrap_err().rule, Rule::Hazard);
+    // Its reporter lifts it; the mediator lifts the scenario's.
+    t.act(at, "ru", lift("h-1")).unwrap();
+    t.act(at, "icrc", lift(&scenario_hazard)).unwrap();
+    assert!(t.l.scenario().hazards.hazards.iter().all(|h| h.id != scenario_hazard));
+    // A lifted id is not reused either.
+    assert_eq!(t.act(at, "ru", report("h-1")).unwrap_err().rule, Rule::Hazard);
+}
+
+#[test]
+fn the_exercise_clock_moves_every_time_of_the_scenario() {
+    let mut t = Table::ukraine();
+    let clock = Body::Clock(corridor_ledger::entry::Clock { shift_days: 1730 });
+    // Not by a belligerent.
+    assert_eq!(t.act("2026-11-30T08:00:00+02:00", "ua", clock.clone()).unwrap_err().rule, Rule::Clock);
+    t.act("2026-11-30T08:00:00+02:00", "icrc", clock.clone()).unwrap();
+    let w = t.l.scenario().proposal("sumy-poltava").unwrap().window;
+    assert_eq!(w.start.to_rfc3339(), "2026-12-02T09:00:00+02:00");
+    let base = &t.l.base().hazards.hazards[0];
+    let moved = &t.l.scenario().hazards.hazards[0];
+    if base.validity.from_ms != i64::MIN {
+        assert_eq!(moved.validity.from_ms - base.validity.from_ms, 1730 * 86_400_000);
+    }
+    // Only as the first entry.
+    assert_eq!(t.act("2026-11-30T08:00:00+02:00", "icrc", clock).unwrap_err().rule, Rule::Clock);
+    t.propose("2026-11-30T09:00:00+02:00", "ua", "sumy-poltava").unwrap();
+    let again = Ledger::replay(t.l.base().clone(), &t.log).unwrap();
+    assert_eq!(again.corridors(), t.l.corridors());
+}

@@ -155,6 +155,13 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         },
     );
     state.per_minute.1 = a.reads_per_minute.max(1);
+    // An exercise written for a past date is played today: its times move
+    // by whole days, recorded as the log's first entry.
+    match state.start_exercise_clock() {
+        Ok(Some(days)) => tracing::warn!(days, "exercise clock: every time of the scenario moved {days} days, so the first window opens within a day"),
+        Ok(None) => {}
+        Err(e) => return Err(Failure::new(exit::IO, anyhow!("cannot start the exercise clock: {}", e.message()))),
+    }
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -167,7 +174,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let listener = tokio::net::TcpListener::bind(&a.addr)
             .await
             .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
-        println!("corridor is serving {} on http://{}/", state.scenario.name, a.addr);
+        println!("corridor is serving {} on http://{}/", state.scenario().name, a.addr);
         println!("  database: {db_desc}");
         if creds.is_empty() {
             println!("  parties' tokens: in {} (made at the first start)", cred_file.display());

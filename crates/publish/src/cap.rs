@@ -10,7 +10,7 @@ use crate::Site;
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
 use corridor_geo::{LatLon, LocalFrame};
 use corridor_negotiation::{Scenario, Status};
-use serde_json::Value;
+use corridor_negotiation::plan::{from_e6, PlaceRef};
 
 /// Half-width of the corridor polygon, metres.
 pub const CORRIDOR_HALF_WIDTH_M: f64 = 1000.0;
@@ -101,95 +101,49 @@ pub struct Facts {
     pub window: (DateTime<FixedOffset>, DateTime<FixedOffset>),
 }
 
-fn e6(v: &Value) -> Option<LatLon> {
-    let a = v.as_array()?;
-    Some(LatLon::new(
-        a.first()?.as_i64()? as f64 / 1e6,
-        a.get(1)?.as_i64()? as f64 / 1e6,
-    ))
-}
-
 /// The facts of `e` in `lang`.
 pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
     let c = &e.content;
-    let place_id = |k: &str| {
-        c.get(k)
-            .and_then(|p| p.get("id"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-    };
-    let local = |id: &str, fallback: &str| match scn.place(id) {
-        Some(p) => {
+    let local = |p: &PlaceRef| match scn.place(&p.id) {
+        Some(x) => {
             let explicit = match lang {
-                Lang::Uk => p.name_uk.as_deref(),
-                Lang::Ru => p.name_ru.as_deref(),
+                Lang::Uk => x.name_uk.as_deref(),
+                Lang::Ru => x.name_ru.as_deref(),
                 Lang::En => None,
             };
-            place_name(lang, &p.name, &p.names, explicit)
+            place_name(lang, &x.name, &x.names, explicit)
         }
-        None => fallback.to_string(),
+        None => p.name.clone(),
     };
-    let cname = |k: &str| {
-        c.get(k)
-            .and_then(|p| p.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string()
-    };
-    let origin = local(place_id("origin"), &cname("origin"));
-    let destination = local(place_id("destination"), &cname("destination"));
+    let origin = local(&c.origin);
+    let destination = local(&c.destination);
     // Via: the proposal's named places (in this language where known), else
     // the main roads of the road route.
     let spec = scn.proposal(&e.corridor);
     let mut via: Vec<String> = c
-        .get("via")
-        .and_then(Value::as_array)
-        .map(|v| {
-            v.iter()
-                .filter_map(|w| w.get("name").and_then(Value::as_str))
-                .map(|n| {
-                    let names = spec
-                        .and_then(|s| s.route.iter().chain(&s.via).find(|w| w.name == n))
-                        .map(|w| w.names.clone())
-                        .unwrap_or_default();
-                    place_name(lang, n, &names, None)
-                })
-                .filter(|n| !n.contains(','))
-                .collect()
+        .via
+        .iter()
+        .map(|w| {
+            let names = spec
+                .and_then(|s| s.route.iter().chain(&s.via).find(|x| x.name == w.name))
+                .map(|x| x.names.clone())
+                .unwrap_or_default();
+            place_name(lang, &w.name, &names, None)
         })
-        .unwrap_or_default();
-    let polyline = c.pointer("/route/source").and_then(Value::as_str) == Some("polyline");
-    if via.is_empty() && !polyline {
-        via = c
-            .pointer("/route/roads")
-            .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(Value::as_str)
-                    .take(4)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        .filter(|n| !n.contains(','))
+        .collect();
+    if via.is_empty() && !c.is_polyline() {
+        via = c.route.roads.iter().take(4).cloned().collect();
     }
     let mut route_names = vec![origin.clone()];
     route_names.extend(via);
     route_names.push(destination.clone());
-    let time = |k: &str| {
-        c.pointer(&format!("/window/{k}"))
-            .and_then(Value::as_str)
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .unwrap_or(e.time)
-    };
-    let (ws, we) = (time("start"), time("end"));
+    let (ws, we) = c.window().unwrap_or((e.time, e.time));
+    let dur_s = c.route.duration_s;
     let tz = scn.tz;
     let ls = tz.from_utc_datetime(&ws.naive_utc());
     let le = tz.from_utc_datetime(&we.naive_utc());
-    let dur_s = c
-        .pointer("/route/duration_s")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let last = tz.from_utc_datetime(&(we - Duration::seconds(dur_s as i64)).naive_utc());
+    let last = tz.from_utc_datetime(&(we - Duration::seconds(i64::try_from(dur_s).unwrap_or(0))).naive_utc());
     let date = texts.get(
         lang,
         "date",
@@ -205,16 +159,8 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
             ("year", Arg::Str(&ls.format("%Y").to_string())),
         ],
     );
-    let line: Vec<LatLon> = c
-        .pointer("/route/geometry")
-        .and_then(Value::as_array)
-        .map(|g| g.iter().filter_map(e6).collect())
-        .unwrap_or_default();
-    let gather_at = c
-        .pointer("/origin/at")
-        .and_then(e6)
-        .or(line.first().copied())
-        .unwrap_or(LatLon::new(0.0, 0.0));
+    let line = c.line();
+    let gather_at = from_e6(c.origin.at);
     Facts {
         gather: format!("{origin} ({:.4}, {:.4})", gather_at.lat, gather_at.lon),
         origin,
@@ -229,12 +175,7 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
         },
         offset: ls.format("%:z").to_string(),
         last: last.format("%H:%M").to_string(),
-        km: (c
-            .pointer("/route/distance_m")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0)
-            / 1000.0)
-            .round(),
+        km: (c.route.distance_m as f64 / 1000.0).round(),
         hours: dur_s / 3600,
         minutes: (dur_s % 3600) / 60,
         gather_at,

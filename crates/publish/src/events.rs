@@ -1,9 +1,8 @@
-//! The status changes the public must hear about, read from the public log.
+//! The status changes the public must hear about, read from the ledger.
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
-use corridor_log::Log;
-use corridor_negotiation::Scenario;
-use serde_json::Value;
+use corridor_ledger::{Body, Ledger};
+use corridor_negotiation::plan::ProposalContent;
 use std::collections::BTreeMap;
 
 /// What happened to a corridor, as announced.
@@ -59,9 +58,11 @@ pub struct Event {
     pub version: String,
     /// Leaf hash (hex) of the log entry announced.
     pub entry_hash: String,
+    /// Why, where the entry says (suspensions, closures, cancellations).
+    pub reason: Option<String>,
     /// The proposal's canonical content (route, window, places) for that
     /// version, as logged with the proposal.
-    pub content: Value,
+    pub content: ProposalContent,
 }
 
 impl Event {
@@ -83,61 +84,58 @@ pub fn cap_time(t: DateTime<FixedOffset>) -> String {
 /// Every announced status change, in log order. A corridor is announced
 /// from its first opening on; what happens before (proposals, verdicts) is
 /// in the log, not on the air.
-pub fn events(_scn: &Scenario, log: &Log) -> Vec<Event> {
+pub fn events(ledger: &Ledger) -> Vec<Event> {
     #[derive(Default)]
     struct C {
-        content: BTreeMap<String, Value>,
         version: String,
         opened_version: Option<String>,
     }
-    let mut cs: BTreeMap<String, C> = BTreeMap::new();
+    let mut cs: BTreeMap<&str, C> = BTreeMap::new();
     let mut out = Vec::new();
-    for (i, r) in log.records().iter().enumerate() {
-        let e = &r.entry;
-        let Some(id) = e.body.get("proposal").and_then(Value::as_str) else {
+    for e in ledger.entries() {
+        let Some(id) = e.body.corridor() else {
             continue;
         };
-        let c = cs.entry(id.to_string()).or_default();
-        if e.kind == "propose" {
-            if let (Some(v), Some(content)) = (
-                e.body.get("version").and_then(Value::as_str),
-                e.body.get("content"),
-            ) {
-                c.version = v.to_string();
-                c.content.insert(v.to_string(), content.clone());
+        let c = cs.entry(id).or_default();
+        let kind = match &e.body {
+            Body::Propose(p) => {
+                c.version = p.version.clone();
+                continue;
             }
-            continue;
-        }
-        let kind = match e.kind.as_str() {
-            "open" => match &c.opened_version {
+            Body::Open(_) => match &c.opened_version {
                 Some(v) if *v != c.version => Kind::Changed,
                 Some(_) => Kind::Reopened,
                 None => Kind::Opened,
             },
-            "suspend" => Kind::Suspended,
-            "reopen" => Kind::Reopened,
-            "close" | "complete" => Kind::Closed,
-            "cancel" if c.opened_version.is_some() => Kind::Cancelled,
+            Body::Suspend(_) => Kind::Suspended,
+            Body::Reopen(_) => Kind::Reopened,
+            Body::Close(_) | Body::Complete(_) => Kind::Closed,
+            Body::Cancel(_) if c.opened_version.is_some() => Kind::Cancelled,
             _ => continue,
         };
         if kind.open() {
             c.opened_version = Some(c.version.clone());
         }
-        let Ok(time) = DateTime::parse_from_rfc3339(&e.time) else {
+        let Some(content) = ledger
+            .corridor(id)
+            .and_then(|x| x.contents.get(&c.version))
+            .cloned()
+        else {
             continue;
         };
         out.push(Event {
             corridor: id.to_string(),
             kind,
             seq: e.seq,
-            time,
+            time: e.time,
             actor: e.actor.clone(),
             version: c.version.clone(),
-            entry_hash: log
-                .leaf(i)
-                .map(|h| corridor_log::hex(&h))
-                .unwrap_or_default(),
-            content: c.content.get(&c.version).cloned().unwrap_or(Value::Null),
+            entry_hash: e.leaf.clone(),
+            reason: match &e.body {
+                Body::Suspend(x) | Body::Cancel(x) | Body::Close(x) => x.reason.clone(),
+                _ => None,
+            },
+            content,
         });
     }
     out

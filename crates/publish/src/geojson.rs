@@ -5,6 +5,7 @@
 use crate::events::{cap_time, Event};
 use corridor_geo::ring_signed_area;
 use corridor_hazards::{Effect, Part};
+use corridor_negotiation::plan::from_e6;
 use corridor_negotiation::Scenario;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -42,21 +43,7 @@ pub fn collection(scn: &Scenario, events: &[Event]) -> String {
     let mut features = Vec::new();
     for e in last.values() {
         let c = &e.content;
-        let line: Vec<[f64; 2]> = c
-            .pointer("/route/geometry")
-            .and_then(Value::as_array)
-            .map(|g| {
-                g.iter()
-                    .filter_map(|p| {
-                        let a = p.as_array()?;
-                        Some([
-                            a.get(1)?.as_i64()? as f64 / 1e6,
-                            a.first()?.as_i64()? as f64 / 1e6,
-                        ])
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let line: Vec<[f64; 2]> = c.line().iter().map(|p| [p.lon, p.lat]).collect();
         features.push(json!({
             "type": "Feature",
             "id": format!("corridor:{}", e.corridor),
@@ -64,27 +51,21 @@ pub fn collection(scn: &Scenario, events: &[Event]) -> String {
             "properties": {
                 "kind": "corridor", "corridor": e.corridor, "status": e.kind.name(),
                 "open": e.kind.open(), "version": e.version,
-                "window_start": c.pointer("/window/start"), "window_end": c.pointer("/window/end"),
+                "window_start": c.window.start, "window_end": c.window.end,
                 "time_zone": scn.tz.name(),
-                "origin": c.pointer("/origin/name"), "destination": c.pointer("/destination/name"),
-                "distance_m": c.pointer("/route/distance_m"), "duration_s": c.pointer("/route/duration_s"),
+                "origin": c.origin.name, "destination": c.destination.name,
+                "distance_m": c.route.distance_m, "duration_s": c.route.duration_s,
                 "announced": e.sent(), "log_entry": e.seq,
             },
         }));
-        if let Some(at) = c.pointer("/origin/at").and_then(Value::as_array) {
-            if let (Some(la), Some(lo)) = (
-                at.first().and_then(Value::as_i64),
-                at.get(1).and_then(Value::as_i64),
-            ) {
-                features.push(json!({
-                    "type": "Feature",
-                    "id": format!("gathering:{}", e.corridor),
-                    "geometry": {"type": "Point", "coordinates": [lo as f64 / 1e6, la as f64 / 1e6]},
-                    "properties": {"kind": "gathering_point", "corridor": e.corridor,
-                                   "name": c.pointer("/origin/name"), "status": e.kind.name()},
-                }));
-            }
-        }
+        let at = from_e6(c.origin.at);
+        features.push(json!({
+            "type": "Feature",
+            "id": format!("gathering:{}", e.corridor),
+            "geometry": {"type": "Point", "coordinates": [at.lon, at.lat]},
+            "properties": {"kind": "gathering_point", "corridor": e.corridor,
+                           "name": c.origin.name, "status": e.kind.name()},
+        }));
     }
     for h in &scn.hazards.hazards {
         let geoms: Vec<Value> = h

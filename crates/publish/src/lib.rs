@@ -16,7 +16,8 @@
 //! Texts come from Fluent templates in `locales/` ([`lang`]).
 //!
 //! **Architecture invariant:** no IO; every output is a pure function of
-//! the scenario and the log, so the same log always publishes the same bytes.
+//! the ledger (the scenario and the log), so the same log always publishes
+//! the same bytes, whether the CLI or the server publishes it.
 #![deny(missing_docs)]
 
 pub mod atom;
@@ -28,7 +29,7 @@ pub mod sms;
 
 pub use events::{events, Event, Kind};
 
-use corridor_log::Log;
+use corridor_ledger::Ledger;
 use corridor_negotiation::Scenario;
 
 /// One published file: a path relative to the folder, and its content.
@@ -51,11 +52,13 @@ pub struct Site {
     pub sender_name: String,
 }
 
-/// Everything to publish for `scn` and its log: CAP alerts, the Atom feed,
-/// GeoJSON, SMS texts and an index page.
-pub fn publish(scn: &Scenario, log: &Log, site: &Site) -> Vec<File> {
+/// Everything to publish from the ledger: CAP alerts, the Atom feed,
+/// GeoJSON, SMS texts and an index page. The scenario is the one in force
+/// (the exercise clock applied, reported hazards in, lifted ones out).
+pub fn publish(ledger: &Ledger, site: &Site) -> Vec<File> {
+    let scn = ledger.scenario();
     let texts = lang::Texts::new();
-    let evs = events(scn, log);
+    let evs = events(ledger);
     let alerts = cap::alerts(scn, &evs, site, &texts);
     let mut files: Vec<File> = alerts
         .iter()

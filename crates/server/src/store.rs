@@ -13,6 +13,9 @@ pub enum StoreError {
     /// Another writer appended entry `seq` first.
     #[error("log entry {0} was appended by another writer; reload and retry")]
     Conflict(u64),
+    /// The database cannot be written (a read-only file or folder).
+    #[error("the database refuses writes: {0}")]
+    ReadOnly(String),
     /// The database failed.
     #[error("storage: {0}")]
     Db(String),
@@ -50,9 +53,18 @@ const MIGRATIONS: &[&str] = &[
 
 impl Sqlite {
     /// Opens (creating if needed) the database at `path` and migrates it.
+    /// A database that cannot be written is refused here, at start, not
+    /// at the first write.
     pub fn open(path: &Path) -> Result<Sqlite, StoreError> {
         let conn = Connection::open(path)?;
-        Sqlite::init(conn)
+        let s = Sqlite::init(conn).map_err(|e| match e {
+            StoreError::Db(m) if m.contains("readonly") || m.contains("read-only") => StoreError::ReadOnly(m),
+            other => other,
+        })?;
+        s.conn()
+            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .map_err(|e| StoreError::ReadOnly(e.to_string()))?;
+        Ok(s)
     }
 
     /// An in-memory database (tests).

@@ -1,0 +1,194 @@
+//! Negotiation subcommands, one module each: `evaluate`, `search`,
+//! `keygen`, `act`, `log`, `publish`, `plan`; and what they share: loading
+//! a scenario, its map, a key, and the ledger of a log file.
+
+mod act;
+mod verdicts;
+mod keygen;
+mod log;
+mod evacuation;
+mod publish;
+mod search;
+
+pub use act::{act, ActArgs};
+pub use verdicts::{evaluate_cmd, EvaluateArgs};
+pub use keygen::{keygen, KeygenArgs};
+pub use log::{log_cmd, LogCommand};
+pub use evacuation::{plan_cmd, PlanArgs};
+pub use publish::{publish_cmd, PublishArgs};
+pub use search::{search_cmd, SearchArgs};
+
+use crate::commands::load_graph;
+use crate::exit::{self, Failure};
+use anyhow::anyhow;
+use clap::{Args, Subcommand};
+use corridor_graph::Profile;
+use corridor_ledger::Ledger;
+use corridor_log::{Log, SignedHead};
+use corridor_negotiation::plan::{self, PlannedRoute, RouteSource};
+use corridor_negotiation::scenario::{parse_time, ProposalSpec, Window};
+use corridor_negotiation::search::{search, SearchOptions};
+use corridor_negotiation::{evaluate, text, Evaluation, Scenario};
+use corridor_routing::{HazardLayer, Router};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+fn read(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot read {}: {e}", path.display())))
+}
+
+/// Loads a scenario, reading the files it names relative to its folder.
+pub fn load_scenario(path: &Path) -> Result<Scenario, Failure> {
+    let text = read(path)?;
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let reader = move |rel: &str| {
+        let p = dir.join(rel);
+        std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    Scenario::parse(&text, &path.display().to_string(), &reader)
+        .map_err(|e| Failure::new(exit::BAD_SCENARIO, anyhow!("{e}")))
+}
+
+/// The scenario's road graph, if it names one (a `.graph`, or an
+/// `.osm.pbf` imported on the fly), ready for routing.
+fn load_map(path: &Path, scn: &Scenario) -> Result<Option<Router>, Failure> {
+    let Some(map) = &scn.map else { return Ok(None) };
+    let p = path.parent().unwrap_or(Path::new(".")).join(map);
+    let g = if map.ends_with(".pbf") {
+        corridor_osm::import(&p, &mut |_, _, _| {})
+            .map_err(|e| Failure::new(exit::BAD_FILE, anyhow!("{}: {e}", p.display())))?
+            .0
+    } else {
+        load_graph(&p)?
+    };
+    Ok(Some(Router::new(g)))
+}
+
+fn planned(
+    scn: &Scenario,
+    spec: &ProposalSpec,
+    router: Option<&Router>,
+    layer: Option<&HazardLayer>,
+) -> Result<PlannedRoute, Failure> {
+    plan::plan(scn, spec, router.zip(layer)).map_err(|e| {
+        Failure::new(
+            exit::NO_ROUTE,
+            anyhow!("proposal `{}`: no route: {e}", spec.id),
+        )
+    })
+}
+
+fn route_line(scn: &Scenario, r: &PlannedRoute) -> String {
+    let _ = scn;
+    format!(
+        "{} {}, {}{}",
+        match r.source {
+            RouteSource::Graph => "road route,",
+            RouteSource::Polyline => "straight-line route (no road graph),",
+        },
+        text::km(r.distance_m),
+        text::duration(r.duration_ms),
+        if r.via.is_empty() {
+            String::new()
+        } else {
+            format!(", via {}", r.via.join(" – "))
+        }
+    )
+}
+
+fn now_or(t: &str) -> Result<String, Failure> {
+    if t == "now" {
+        return Ok(chrono::Local::now()
+            .fixed_offset()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+    }
+    parse_time(t)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+        .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("--time: {e}")))
+}
+
+/// A log's text; bytes that are not UTF-8 make it invalid (exit 13, with
+/// the line), not unreadable.
+fn read_log_text(path: &Path) -> Result<String, Failure> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot read {}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        Failure::new(
+            exit::LOG_INVALID,
+            anyhow!("{}: line {line}: malformed: not UTF-8 text (byte {at})", path.display()),
+        )
+    })
+}
+
+/// Reads a log and verifies it (lines, chain, signatures); refuses a log
+/// with problems. An absent file is an empty log.
+fn read_log(path: &Path, scn: &Scenario) -> Result<Log, Failure> {
+    let text = if path.exists() {
+        read_log_text(path)?
+    } else {
+        String::new()
+    };
+    let v = corridor_log::verify(&text, &|id| scn.party(id).map(|p| p.key));
+    if !v.problems.is_empty() {
+        let list: Vec<String> = v.problems.iter().map(|p| p.to_string()).collect();
+        return Err(Failure::new(
+            exit::LOG_INVALID,
+            anyhow!("{}: the log does not verify:\n{}", path.display(), list.join("\n")),
+        ));
+    }
+    Ok(v.log)
+}
+
+/// Reads, verifies and replays a log into its ledger; refuses a log with
+/// any problem (exit 13, naming the entry).
+fn open_ledger(path: &Path, scn: &Scenario) -> Result<(Log, Ledger), Failure> {
+    let log = read_log(path, scn)?;
+    let ledger = Ledger::replay(scn.clone(), &log).map_err(|(seq, e)| {
+        Failure::new(
+            exit::LOG_INVALID,
+            anyhow!("{}: line {}: {}: {e}", path.display(), seq + 1, e.rule.code()),
+        )
+    })?;
+    Ok((log, ledger))
+}
+
+/// Writes a whole file durably: a temporary file, fsync, rename.
+fn write_durably(path: &Path, text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let io =
+        |e: std::io::Error| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", path.display()));
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(text.as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+fn load_key(
+    path: &Path,
+    scn: &Scenario,
+    actor: &str,
+) -> Result<ed25519_dalek::SigningKey, Failure> {
+    let key = corridor_log::parse_secret_key(&read(path)?)
+        .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("{}: {e}", path.display())))?;
+    let party = scn.party(actor).ok_or_else(|| {
+        Failure::new(
+            exit::REFUSED,
+            anyhow!("`{actor}` is not a party of this scenario"),
+        )
+    })?;
+    if key.verifying_key() != party.key {
+        return Err(Failure::new(
+            exit::REFUSED,
+            anyhow!(
+                "{} is not {actor}'s key: it does not match the public key in the scenario",
+                path.display()
+            ),
+        ));
+    }
+    Ok(key)
+}
+

@@ -1,0 +1,129 @@
+//! `corridor search`: the corridors every belligerent accepts from an origin.
+
+use super::*;
+
+#[derive(Args)]
+pub struct SearchArgs {
+    /// Scenario file.
+    pub scenario: PathBuf,
+    /// Origin id (an [[origin]] of the scenario).
+    #[arg(long, value_name = "ID")]
+    pub origin: String,
+    /// Window opening, RFC 3339 with offset (default: the window of the
+    /// first proposal from this origin).
+    #[arg(long, value_name = "TIME", requires = "window_end")]
+    pub window_start: Option<String>,
+    /// Window closing.
+    #[arg(long, value_name = "TIME", requires = "window_start")]
+    pub window_end: Option<String>,
+    /// Travel profile: car or foot.
+    #[arg(long, default_value = "car")]
+    pub profile: String,
+    /// Alternatives wanted per destination, besides the fastest.
+    #[arg(long, default_value_t = 2)]
+    pub alternatives: usize,
+    /// Largest share of an alternative's length in common with a route
+    /// already found (0..1).
+    #[arg(long, default_value_t = 0.5)]
+    pub max_shared: f64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn search_cmd(a: SearchArgs) -> Result<(), Failure> {
+    let scn = load_scenario(&a.scenario)?;
+    let router = load_map(&a.scenario, &scn)?;
+    let profile = Profile::parse(&a.profile).ok_or_else(|| {
+        Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("--profile: `{}` is not car or foot", a.profile),
+        )
+    })?;
+    if !(0.0..=1.0).contains(&a.max_shared) {
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("--max-shared must be within 0..1"),
+        ));
+    }
+    let window = match (&a.window_start, &a.window_end) {
+        (Some(s), Some(e)) => {
+            let bad = |e: String| Failure::new(exit::BAD_VALUE, anyhow!(e));
+            let w = Window { start: parse_time(s).map_err(bad)?, end: parse_time(e).map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!(e)))? };
+            if w.end <= w.start {
+                return Err(Failure::new(exit::BAD_VALUE, anyhow!("the window ends before it starts")));
+            }
+            w
+        }
+        _ => scn
+            .proposals
+            .iter()
+            .find(|p| p.origin == a.origin)
+            .map(|p| p.window)
+            .ok_or_else(|| {
+                Failure::new(exit::BAD_VALUE, anyhow!("no proposal from `{}` gives a window: pass --window-start and --window-end", a.origin))
+            })?,
+    };
+    let opts = SearchOptions {
+        profile,
+        window,
+        alternatives: a.alternatives,
+        max_shared: a.max_shared,
+    };
+    let results = search(&scn, &a.origin, &opts, router.as_ref())
+        .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!(e)))?;
+    let o = scn.place(&a.origin).expect("search checked the origin");
+    if a.json {
+        let v: Vec<Value> = results
+            .iter()
+            .map(|r| {
+                json!({
+                    "destination": r.destination,
+                    "options": r.options.iter().map(|c| json!({
+                        "distance_m": c.route.distance_m.round(), "duration_s": c.route.duration_ms / 1000,
+                        "via": c.route.via, "version": c.evaluation.version,
+                        "last_safe_departure": c.evaluation.last_safe_departure.with_timezone(&scn.tz).to_rfc3339(),
+                        "geometry": {"type": "LineString", "coordinates": c.route.geometry.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()},
+                    })).collect::<Vec<_>>(),
+                    "blocked_by": r.blocked_by,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"origin": a.origin, "window": {"start": window.start.to_rfc3339(), "end": window.end.to_rfc3339()}, "results": v}))
+                .map_err(anyhow::Error::from)?
+        );
+        return Ok(());
+    }
+    println!(
+        "From {} ({} people waiting), window {} to {}, by {}:",
+        o.name,
+        o.people,
+        text::local_full(window.start, scn.tz),
+        text::local(window.end, scn.tz, window.start),
+        profile.name()
+    );
+    for r in &results {
+        let d = scn.place(&r.destination).expect("a destination");
+        if r.options.is_empty() {
+            println!("  {}: no corridor every belligerent accepts", d.name);
+            for b in &r.blocked_by {
+                println!("      - {b}");
+            }
+        } else {
+            println!("  {}: {} corridor(s)", d.name, r.options.len());
+            for (i, c) in r.options.iter().enumerate() {
+                println!(
+                    "      {}. {}; last safe departure {} {}",
+                    i + 1,
+                    route_line(&scn, &c.route),
+                    text::local(c.evaluation.last_safe_departure, scn.tz, window.start),
+                    scn.tz.name()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+

@@ -1,0 +1,134 @@
+// The web page: public alerts and map; the coordinator view for parties.
+// Served with a Content-Security-Policy that forbids inline script: every
+// text that comes from the API is put in the page as text (textContent,
+// or a text element for Leaflet), never as HTML. A party's token is traded
+// once for an HttpOnly session cookie that no script can read; writes carry
+// the session's CSRF token, kept in memory only.
+"use strict";
+const map = L.map("map", { preferCanvas: true, attributionControl: true });
+map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+map.attributionControl.addAttribution("(c) OpenStreetMap contributors");
+const colors = { opened: "#1a7f37", changed: "#1a7f37", reopened: "#1a7f37", suspended: "#d1242f", closed: "#6e7781", cancelled: "#6e7781" };
+let lang = new URLSearchParams(location.search).get("lang") || "uk";
+const labels = {
+  uk: { none: "Зараз немає оголошених коридорів.", left: "до закриття", closed: "закрито" },
+  ru: { none: "Сейчас нет объявленных коридоров.", left: "до закрытия", closed: "закрыт" },
+  en: { none: "No corridor announced now.", left: "until it closes", closed: "closed" },
+};
+async function get(url) { const r = await fetch(url); if (!r.ok) throw new Error(url + ": " + r.status); return r.json(); }
+function fmt(ms) { const m = Math.max(0, Math.round(ms / 60000)); return Math.floor(m / 60) + ":" + String(m % 60).padStart(2, "0"); }
+async function alerts() {
+  document.querySelectorAll(".langs button").forEach(b => b.classList.toggle("on", b.dataset.lang === lang));
+  document.documentElement.lang = lang;
+  const a = await get("/api/alerts?lang=" + lang);
+  const box = document.getElementById("alerts");
+  box.replaceChildren();
+  if (!a.alerts.length) { box.textContent = labels[lang].none; return; }
+  const seen = new Set();
+  for (const x of a.alerts) {
+    if (seen.has(x.corridor)) continue;
+    seen.add(x.corridor);
+    const d = document.createElement("div");
+    d.className = "alert " + (x.open ? "open" : x.kind);
+    const h = document.createElement("b"); h.textContent = x.headline; d.appendChild(h);
+    const p = document.createElement("p"); p.textContent = x.description; d.appendChild(p);
+    const c = document.createElement("div"); c.className = "countdown"; c.dataset.end = x.window_end; c.dataset.open = x.open; d.appendChild(c);
+    const i = document.createElement("p"); i.textContent = x.instruction; d.appendChild(i);
+    box.appendChild(d);
+  }
+  tick();
+}
+function tick() {
+  document.querySelectorAll(".countdown").forEach(c => {
+    const left = Date.parse(c.dataset.end) - Date.now();
+    c.textContent = c.dataset.open === "true" && left > 0 ? fmt(left) + " " + labels[lang].left : "";
+  });
+}
+setInterval(tick, 30000);
+// Text for a Leaflet tooltip: an element whose content is text, so that
+// nothing from the API is ever parsed as HTML.
+function text(s) { const e = document.createElement("span"); e.textContent = s == null ? "" : String(s); return e; }
+let csrf = "";
+document.getElementById("login").onsubmit = async e => {
+  e.preventDefault();
+  const field = document.getElementById("token");
+  const r = await fetch("/api/session", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: field.value.trim() }) });
+  field.value = "";
+  const j = await r.json();
+  csrf = r.ok ? j.csrf : "";
+  document.getElementById("result").textContent = r.ok ? `signed in as ${j.party} (${j.role})` : `${r.status}: ${j.error}`;
+  corridors();
+};
+function write(url, body) {
+  return fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify(body) });
+}
+async function act(action, proposal) {
+  const reason = action === "reject" || action === "suspend" || action === "cancel" ? prompt("Reason") || "" : undefined;
+  const r = await write("/api/act", reason === undefined ? { action, proposal } : { action, proposal, reason });
+  const j = await r.json();
+  document.getElementById("result").textContent = r.ok ? `${j.party}: ${j.action} ${j.corridor} → ${j.state}` : `${r.status}: ${j.error}`;
+  corridors(); alerts();
+}
+document.getElementById("incident").onsubmit = async e => {
+  e.preventDefault();
+  const body = { kind: document.getElementById("ikind").value, at: document.getElementById("iat").value.trim(),
+                 radius_m: Number(document.getElementById("iradius").value) };
+  const r = await write("/api/incidents", body);
+  const j = await r.json();
+  document.getElementById("result").textContent = r.ok
+    ? `incident ${j.hazard}: suspended ${j.suspended.join(", ") || "none"}; proposed again ${j.proposed_again.join(", ") || "none"}`
+    : `${r.status}: ${j.error}`;
+  corridors(); alerts();
+};
+async function corridors() {
+  const c = await get("/api/corridors");
+  const box = document.getElementById("corridors");
+  box.replaceChildren();
+  for (const x of c.corridors) {
+    const d = document.createElement("div");
+    d.className = "corridor";
+    const h = document.createElement("b"); h.textContent = `${x.id}: ${x.state}`; d.appendChild(h);
+    for (const v of ((x.evaluation || {}).verdicts || [])) {
+      const p = document.createElement("div");
+      p.className = v.verdict;
+      p.textContent = `${v.party} (${v.role}): ${v.verdict}` + v.violations.map(w => ` · ${w.code}: ${w.message}`).join("");
+      d.appendChild(p);
+    }
+    for (const a of ["propose", "accept", "reject", "countersign", "open", "suspend", "reopen", "close", "complete", "cancel"]) {
+      const b = document.createElement("button"); b.textContent = a; b.onclick = () => act(a, x.id); d.appendChild(b);
+    }
+    box.appendChild(d);
+  }
+}
+// Live changes (server-sent events); `?live=0` turns them off (e.g. for a
+// page snapshot).
+if (new URLSearchParams(location.search).get("live") !== "0") {
+  new EventSource("/api/events").addEventListener("entry", () => { alerts(); if (document.getElementById("coordinator").open) corridors(); });
+}
+document.querySelectorAll(".langs button").forEach(b => b.onclick = () => { lang = b.dataset.lang; alerts(); });
+(async () => {
+  const s = await get("/api/scenario");
+  document.getElementById("title").textContent = s.name;
+  document.getElementById("status").textContent = s.status.toUpperCase() + " · " + s.time_zone;
+  const net = await get("/api/network.geojson");
+  const roads = L.geoJSON(net, { style: { color: "#9a9a9a", weight: 1 } }).addTo(map);
+  const terr = await get("/api/territories.geojson");
+  const zones = L.geoJSON(terr, { style: { color: "#7a5ea8", weight: 1, fillOpacity: 0.06 } })
+    .bindTooltip(l => text(l.feature.properties.name)).addTo(map);
+  const pub = await get("/public/corridors.geojson");
+  L.geoJSON(pub, {
+    style: f => f.properties.kind === "hazard" ? { color: "#d1242f", weight: 2, fillOpacity: 0.2 }
+      : { color: colors[f.properties.status] || "#0969da", weight: 5 },
+    pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: f.properties.kind === "hazard" ? "#d1242f" : "#0969da" }),
+  }).bindTooltip(l => text(l.feature.properties.corridor || l.feature.properties.hazard || "")).addTo(map);
+  // The scenario's zones frame the map; else the roads.
+  const zb = zones.getBounds(), b = roads.getBounds();
+  if (zb.isValid() && (!b.isValid() || b.contains(zb.getCenter()))) map.fitBounds(zb);
+  else if (b.isValid()) map.fitBounds(b);
+  else map.setView([49.41, 8.69], 12);
+  await alerts();
+  await corridors();
+  document.body.dataset.ready = "1";
+})().catch(e => { document.getElementById("status").textContent = String(e); });

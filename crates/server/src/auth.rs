@@ -1,0 +1,67 @@
+//! Who is asking: a party's bearer token, hashed in one place and compared
+//! in constant time against the stored hashes.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use axum::http::{header, HeaderMap};
+use sha2::{Digest, Sha256};
+
+/// The stored form of a token: SHA-256 of its bytes, hex. The only place a
+/// token is hashed.
+pub fn hash_token(token: &str) -> String {
+    corridor_log::hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header: the scheme in any
+/// case, one token of visible ASCII, surrounding white space ignored.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = v.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer")
+        && !token.is_empty()
+        && token.len() <= 256
+        && token.bytes().all(|b| b.is_ascii_graphic()))
+    .then_some(token)
+}
+
+fn eq_ct(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The party whose token this is (every party's hash compared, in
+/// constant time).
+pub fn party_of_token(st: &AppState, token: &str) -> Result<Option<String>, ApiError> {
+    let h = hash_token(token);
+    let mut found = None;
+    for p in &st.scenario().parties {
+        if let Some(stored) = st.store.token_hash(&p.id)? {
+            if eq_ct(stored.as_bytes(), h.as_bytes()) {
+                found = Some(p.id.clone());
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The party making this request, from its bearer token or its session
+/// cookie.
+pub fn authenticate(st: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    if let Some(t) = bearer(headers) {
+        return party_of_token(st, t)?.ok_or(ApiError::Unauthorized);
+    }
+    st.sessions.party(headers).ok_or(ApiError::Unauthorized)
+}
+
+/// A fresh random token (32 bytes, hex).
+pub fn new_token() -> Result<String, String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| format!("no randomness: {e}"))?;
+    Ok(corridor_log::hex(&b))
+}
+
+/// Stores the hash of `token` as `party`'s token.
+pub fn set_token(store: &dyn Store, party: &str, token: &str) -> Result<(), StoreError> {
+    store.set_token_hash(party, &hash_token(token))
+}

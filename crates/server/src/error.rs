@@ -1,0 +1,119 @@
+//! One error type for every handler: a status and a message safe to show.
+//! Internal details never leave the server; they go to the log.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use corridor_ledger::{Refusal, Rule};
+use serde::Serialize;
+
+/// What a handler answers when it cannot do what was asked.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the request is malformed; the message names the field.
+    BadRequest(String),
+    /// 401: no valid token or session.
+    Unauthorized,
+    /// 403: not this party's to do.
+    Forbidden(String),
+    /// 404: no such thing.
+    NotFound(String),
+    /// 409: refused by the ledger (lifecycle, time, window, hazard rules),
+    /// or a concurrent append.
+    Conflict(String),
+    /// 429: too many requests.
+    TooMany,
+    /// 500: a bug or a store failure (details logged, not shown).
+    Internal,
+    /// 503: the store refuses writes (read-only, full).
+    Unavailable(String),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
+}
+
+impl ApiError {
+    /// Logs an internal failure and hides it from the client.
+    pub fn internal(e: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %e, "internal error");
+        ApiError::Internal
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The message shown.
+    pub fn message(&self) -> &str {
+        match self {
+            ApiError::BadRequest(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::Conflict(m)
+            | ApiError::Unavailable(m) => m,
+            ApiError::Unauthorized => "a valid bearer token or session is required",
+            ApiError::TooMany => "too many requests: slow down",
+            ApiError::Internal => "internal error",
+        }
+    }
+}
+
+/// A refusal of the ledger: 403 for a hazard that is not this party's to
+/// lift or move, 400 for an unreadable body, 409 otherwise.
+pub struct Refused(pub Refusal);
+
+impl From<Refusal> for ApiError {
+    fn from(e: Refusal) -> ApiError {
+        let m = format!("refused ({}): {}", e.rule.code(), e.message);
+        match e.rule {
+            Rule::Body => ApiError::BadRequest(m),
+            Rule::Party | Rule::Clock => ApiError::Forbidden(m),
+            Rule::Hazard if e.message.contains("only") || e.message.contains("observers") => {
+                ApiError::Forbidden(m)
+            }
+            _ => ApiError::Conflict(m),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
+        use crate::store::StoreError;
+        match e {
+            StoreError::Conflict(_) => ApiError::Conflict(e.to_string()),
+            StoreError::ReadOnly(_) => {
+                tracing::error!(error = %e, "store refuses writes");
+                ApiError::Unavailable("the server's store refuses writes; nothing was recorded".into())
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let rule = None;
+        (
+            self.status(),
+            Json(ErrorBody {
+                error: self.message(),
+                rule,
+            }),
+        )
+            .into_response()
+    }
+}

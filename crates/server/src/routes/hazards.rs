@@ -1,0 +1,189 @@
+//! Hazards: `POST /api/hazards` (report), `POST /api/hazards/{id}/lift`,
+//! and `POST /api/incidents` (report, then suspend every open corridor it
+//! touches and propose each again around it).
+
+use super::act::act_on;
+use super::{blocking, json_body, Shared};
+use crate::auth;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::HeaderMap;
+use axum::routing::post;
+use axum::{Json, Router};
+use corridor_ledger::entry::{HazardEntry, Lift};
+use corridor_ledger::{Body, HazardReport, Verb};
+use corridor_negotiation::lifecycle::State as Life;
+use serde::{Deserialize, Serialize};
+
+/// The routes of this module.
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/api/hazards", post(add_hazard))
+        .route("/api/hazards/{id}/lift", post(lift_hazard))
+        .route("/api/incidents", post(incident))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HazardRequest {
+    id: Option<String>,
+    kind: String,
+    /// LAT,LON.
+    at: String,
+    radius_m: f64,
+    valid_from: Option<String>,
+    valid_until: Option<String>,
+    description: Option<String>,
+}
+
+/// A reported hazard's entry; every rule (id, kind, radius, times, owner)
+/// is the ledger's.
+fn report(st: &AppState, party: &str, req: HazardRequest) -> Result<(String, u64), ApiError> {
+    let at = corridor_geo::LatLon::parse(&req.at)
+        .map_err(|e| ApiError::BadRequest(format!("at: {e}")))?;
+    let (rec, _) = st.append(party, |ledger| {
+        let id = req
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}-{}", req.kind, party, ledger.len()));
+        Ok(Body::Hazard(HazardEntry {
+            hazard: HazardReport {
+                id,
+                kind: req.kind.clone(),
+                at: [at.lat, at.lon],
+                radius_m: req.radius_m,
+                valid_from: req.valid_from.clone(),
+                valid_until: req.valid_until.clone(),
+                source: format!("{party}: {}", req.description.clone().unwrap_or_default()),
+            },
+        }))
+    })?;
+    let id = match corridor_ledger::Body::decode(&rec.entry.kind, &rec.entry.body) {
+        Ok((Body::Hazard(h), _)) => h.hazard.id,
+        _ => return Err(ApiError::internal("a hazard entry without its hazard")),
+    };
+    Ok((id, rec.entry.seq))
+}
+
+#[derive(Serialize)]
+struct Reported {
+    seq: u64,
+    hazard: String,
+}
+
+async fn add_hazard(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Reported>, ApiError> {
+    blocking(st, move |st| {
+        let party = auth::authenticate(st, &headers)?;
+        let (hazard, seq) = report(st, &party, json_body(&body)?)?;
+        Ok(Json(Reported { seq, hazard }))
+    })
+    .await
+}
+
+#[derive(Serialize)]
+struct Lifted {
+    seq: u64,
+    lifted: String,
+}
+
+async fn lift_hazard(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<Lifted>, ApiError> {
+    blocking(st, move |st| {
+        let party = auth::authenticate(st, &headers)?;
+        let (rec, _) = st.append(&party, |ledger| {
+            if ledger.owner(&id).is_none() {
+                return Err(ApiError::NotFound(format!("no hazard `{id}` in force")));
+            }
+            Ok(Body::Lift(Lift {
+                hazard: id.clone(),
+                reason: None,
+            }))
+        })?;
+        Ok(Json(Lifted {
+            seq: rec.entry.seq,
+            lifted: id,
+        }))
+    })
+    .await
+}
+
+#[derive(Serialize)]
+struct IncidentOutcome {
+    hazard: String,
+    suspended: Vec<String>,
+    proposed_again: Vec<String>,
+    not_affected: Vec<String>,
+    /// Corridors the hazard touches that this party may not suspend, with why.
+    not_suspended: Vec<(String, String)>,
+}
+
+/// An incident: the hazard goes into the log; every open corridor whose
+/// route it touches is suspended (the lifecycle decides, never routing);
+/// each is then proposed again around it when a route exists and this
+/// party may propose; the alerts follow from the log.
+async fn incident(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<IncidentOutcome>, ApiError> {
+    blocking(st, move |st| {
+        let party = auth::authenticate(st, &headers)?;
+        let (hazard_id, _) = report(st, &party, json_body(&body)?)?;
+        let live = st.live()?;
+        let hazard = live
+            .ledger
+            .scenario()
+            .hazards
+            .hazards
+            .iter()
+            .find(|h| h.id == hazard_id)
+            .cloned()
+            .ok_or_else(|| ApiError::internal("the hazard just reported is not in force"))?;
+        let mut out = IncidentOutcome {
+            hazard: hazard_id,
+            suspended: vec![],
+            proposed_again: vec![],
+            not_affected: vec![],
+            not_suspended: vec![],
+        };
+        for (id, c) in live.ledger.corridors() {
+            if c.state() != Life::Open {
+                continue;
+            }
+            let line = c.content().line();
+            let hit = line.windows(2).any(|w| {
+                hazard
+                    .parts
+                    .iter()
+                    .any(|p| corridor_hazards::segment_meets_part(w[0], w[1], p, hazard.buffer_m))
+            });
+            if !hit {
+                out.not_affected.push(id.clone());
+                continue;
+            }
+            let reason = format!("incident: {} ({})", hazard.id, hazard.kind.name());
+            match act_on(st, &party, id, Verb::Suspend, Some(reason)) {
+                Ok(_) => out.suspended.push(id.clone()),
+                Err(e) => {
+                    out.not_suspended.push((id.clone(), e.message().to_string()));
+                    continue;
+                }
+            }
+            // A new version around the hazard, if one exists and this
+            // party may propose; failing that, the corridor stays suspended.
+            if act_on(st, &party, id, Verb::Propose, None).is_ok() {
+                out.proposed_again.push(id.clone());
+            }
+        }
+        Ok(Json(out))
+    })
+    .await
+}

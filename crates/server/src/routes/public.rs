@@ -1,0 +1,257 @@
+//! Public reads (no account): the web page and its assets, the scenario,
+//! the road network and territories for the map, the corridors with every
+//! party's verdict, and the alert texts. Everything derived from the log is
+//! computed once per log state (`state::Views`); the network and the
+//! territories once per process.
+
+use super::{blocking, Shared};
+use crate::error::ApiError;
+use crate::state::{AppState, Live};
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use corridor_graph::{Dir, Profile};
+use corridor_negotiation::Role;
+use corridor_publish::lang::{Lang, Texts};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The page's Content-Security-Policy: no inline script, no other origin.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// The routes of this module.
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/", get(index))
+        .route("/assets/app.js", asset("text/javascript", include_str!("../../assets/app.js")))
+        .route("/assets/leaflet.js", asset("text/javascript", include_str!("../../assets/leaflet/leaflet.js")))
+        .route("/assets/leaflet.css", asset("text/css", include_str!("../../assets/leaflet/leaflet.css")))
+        .route("/openapi.json", asset("application/json", include_str!("../../assets/openapi.json")))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .route("/api/scenario", get(scenario))
+        .route("/api/network.geojson", get(network))
+        .route("/api/territories.geojson", get(territories))
+        .route("/api/corridors", get(corridors))
+        .route("/api/alerts", get(alerts))
+}
+
+/// A static file compiled into the binary.
+fn asset(content_type: &'static str, body: &'static str) -> axum::routing::MethodRouter<Shared> {
+    get(move || async move {
+        (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            body,
+        )
+    })
+}
+
+async fn index() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        include_str!("../../assets/index.html"),
+    )
+}
+
+async fn scenario(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
+    let live = blocking(st.clone(), AppState::live).await?;
+    let s = live.ledger.scenario();
+    Ok(Json(json!({
+        "name": s.name,
+        "status": format!("{:?}", s.status).to_lowercase(),
+        "time_zone": s.tz.name(),
+        "exercise_clock_days": live.ledger.shift_days(),
+        "parties": s.parties.iter().map(|p| json!({"id": p.id, "name": p.name, "role": p.role.name(),
+            "public_key": corridor_log::format_public_key(&p.key)})).collect::<Vec<_>>(),
+        "places": s.origins.iter().chain(&s.destinations).map(|p| json!({"id": p.id, "name": p.name,
+            "name_uk": p.name_uk, "name_ru": p.name_ru, "at": [p.at.lon, p.at.lat]})).collect::<Vec<_>>(),
+        "proposals": s.proposals.iter().map(|p| json!({"id": p.id, "origin": p.origin, "destination": p.destination,
+            "window": {"start": p.window.start.to_rfc3339(), "end": p.window.end.to_rfc3339()}})).collect::<Vec<_>>(),
+        "attribution": "Map data (c) OpenStreetMap contributors, ODbL",
+    })))
+}
+
+fn geojson(body: Arc<String>) -> Response {
+    ([(header::CONTENT_TYPE, "application/geo+json")], body.as_str().to_owned()).into_response()
+}
+
+/// The car network as lines, rounded to 5 decimals, for the map (no tile
+/// server needed). Built once.
+async fn network(State(st): State<Shared>) -> Response {
+    let body = st.network.get_or_init(|| {
+        let lines: Vec<Vec<[f64; 2]>> = match &st.router {
+            None => Vec::new(),
+            Some(r) => {
+                let g = r.graph();
+                (0..g.num_edges() as u32)
+                    .filter(|&e| {
+                        g.time(Profile::Car, e, Dir::Forward) < corridor_graph::INFINITY
+                            || g.time(Profile::Car, e, Dir::Backward) < corridor_graph::INFINITY
+                    })
+                    .map(|e| {
+                        g.shape(e)
+                            .map(|p| [(p.lon * 1e5).round() / 1e5, (p.lat * 1e5).round() / 1e5])
+                            .collect()
+                    })
+                    .collect()
+            }
+        };
+        let features = if lines.is_empty() {
+            json!([])
+        } else {
+            json!([{"type": "Feature", "geometry": {"type": "MultiLineString", "coordinates": lines},
+                "properties": {"attribution": "(c) OpenStreetMap contributors"}}])
+        };
+        Arc::new(json!({"type": "FeatureCollection", "features": features}).to_string())
+    });
+    geojson(body.clone())
+}
+
+async fn territories(State(st): State<Shared>) -> Response {
+    let body = st.territories.get_or_init(|| {
+        let f: Vec<Value> = st
+            .scenario()
+            .territories
+            .iter()
+            .map(|t| {
+                json!({"type": "Feature", "id": t.id, "properties": {"id": t.id, "name": t.name},
+                    "geometry": {"type": "MultiPolygon", "coordinates": t.polygons().map(|p| p.iter().map(|r| r.iter().map(|&(x, y)| [x, y]).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>()}})
+            })
+            .collect();
+        Arc::new(json!({"type": "FeatureCollection", "features": f}).to_string())
+    });
+    geojson(body.clone())
+}
+
+async fn corridors(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
+    blocking(st, |st| {
+        let live = st.live()?;
+        Ok(live
+            .views
+            .corridors
+            .get_or_init(|| Arc::new(corridors_view(st, &live)))
+            .clone())
+    })
+    .await
+    .map(|v| Json((*v).clone()))
+}
+
+/// Every corridor of the scenario and of the log: its state, the version on
+/// the table, each party's answer, and every party's verdict by its rules
+/// (on the version on the table; for a proposal not yet made, on its route
+/// with the hazards in force).
+fn corridors_view(st: &AppState, live: &Live) -> Value {
+    let l = &live.ledger;
+    let scn = l.scenario();
+    let mut ids: Vec<&str> = scn.proposals.iter().map(|p| p.id.as_str()).collect();
+    for id in l.corridors().keys() {
+        if !ids.contains(&id.as_str()) {
+            ids.push(id);
+        }
+    }
+    let out: Vec<Value> = ids
+        .into_iter()
+        .map(|id| {
+            let c = l.corridor(id);
+            let (window, evaluation) = match c {
+                Some(c) => {
+                    let content = c.content();
+                    let ev = content.replayed().map(|(spec, route)| {
+                        corridor_negotiation::evaluate(scn, &spec, &route, &c.life.version).to_json(scn)
+                    });
+                    (json!({"start": content.window.start, "end": content.window.end}), ev)
+                }
+                None => {
+                    let spec = scn.proposal(id).expect("listed from the scenario");
+                    let ev = match super::act::route(st, scn, spec) {
+                        Ok(content) => content.replayed().map(|(spec, route)| {
+                            corridor_negotiation::evaluate(scn, &spec, &route, &content.version()).to_json(scn)
+                        }),
+                        Err(e) => Some(json!({"error": e.message()})),
+                    };
+                    (json!({"start": spec.window.start.to_rfc3339(), "end": spec.window.end.to_rfc3339()}), ev)
+                }
+            };
+            json!({
+                "id": id,
+                "state": c.map_or("not proposed", |c| c.state().name()),
+                "version_on_table": c.map(|c| c.life.version.clone()),
+                "proposed_by": c.map(|c| c.proposed_by.clone()),
+                "answers": c.and_then(|c| c.answers.clone()),
+                "accepted": c.map(|c| c.life.accepted.iter().cloned().collect::<Vec<_>>()).unwrap_or_default(),
+                "rejected": c.map(|c| c.life.rejected.clone()).unwrap_or_default(),
+                "window": window,
+                "evaluation": evaluation,
+            })
+        })
+        .collect();
+    json!({"corridors": out})
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// The alert texts of every announced event, newest first, in one language.
+async fn alerts(
+    State(st): State<Shared>,
+    Query(q): Query<LangQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (i, lang) = match q.lang.as_deref().unwrap_or("uk") {
+        "uk" => (0, Lang::Uk),
+        "ru" => (1, Lang::Ru),
+        "en" => (2, Lang::En),
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "lang: unknown language `{}` (uk, ru, en)",
+                other.chars().take(16).collect::<String>()
+            )))
+        }
+    };
+    let live = blocking(st, AppState::live).await?;
+    let v = live.views.alerts[i]
+        .get_or_init(|| Arc::new(alerts_view(&live, lang)))
+        .clone();
+    Ok(Json((*v).clone()))
+}
+
+fn alerts_view(live: &Live, lang: Lang) -> Value {
+    let scn = live.ledger.scenario();
+    let texts = Texts::new();
+    let mut out: Vec<Value> = corridor_publish::events(&live.ledger)
+        .iter()
+        .map(|e| {
+            let f = corridor_publish::cap::facts(scn, e, lang, &texts);
+            let duration = corridor_publish::cap::duration_text(&texts, lang, f.hours, f.minutes);
+            let km = format!("{}", f.km);
+            let a = corridor_publish::cap::args(&f, e.kind, scn.tz.name(), &duration, &km);
+            json!({"corridor": e.corridor, "kind": e.kind.name(), "open": e.kind.open(), "sent": e.sent(),
+                   "window_end": f.window.1.to_rfc3339(),
+                   "headline": texts.get(lang, "headline", &a), "description": texts.get(lang, "description", &a),
+                   "instruction": texts.get(lang, "instruction", &a)})
+        })
+        .collect();
+    out.reverse();
+    json!({"lang": lang.tag(), "alerts": out})
+}
+
+/// The mediator, if the server holds its key (it signs tree heads).
+pub fn mediator(st: &AppState) -> Option<&str> {
+    st.scenario()
+        .parties
+        .iter()
+        .find(|p| p.role == Role::Mediator && st.keys.contains_key(&p.id))
+        .map(|p| p.id.as_str())
+}

@@ -1,0 +1,97 @@
+//! Browser sessions: the page trades a party's token for an HttpOnly,
+//! SameSite=Strict cookie that no page script can read, plus a CSRF token
+//! that every write made with the cookie must echo in `X-CSRF-Token`.
+//! Bounded: at most [`MAX_SESSIONS`], the oldest evicted first, each for
+//! [`SESSION_SECONDS`].
+
+use axum::http::{header, HeaderMap};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Most sessions held at once.
+pub const MAX_SESSIONS: usize = 1_000;
+/// How long a session lasts.
+pub const SESSION_SECONDS: u64 = 12 * 3600;
+/// The cookie's name.
+pub const COOKIE: &str = "corridor_session";
+
+struct Session {
+    party: String,
+    csrf: String,
+    until: Instant,
+}
+
+/// The sessions, keyed by the hash of their cookie value.
+#[derive(Default)]
+pub struct Sessions {
+    map: Mutex<HashMap<String, Session>>,
+}
+
+fn cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+}
+
+impl Sessions {
+    /// A new session for `party`: (cookie value, CSRF token).
+    pub fn open(&self, party: &str) -> Result<(String, String), String> {
+        let id = crate::auth::new_token()?;
+        let csrf = crate::auth::new_token()?;
+        let now = Instant::now();
+        let mut m = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        m.retain(|_, s| s.until > now);
+        while m.len() >= MAX_SESSIONS {
+            let oldest = m
+                .iter()
+                .min_by_key(|(_, s)| s.until)
+                .map(|(k, _)| k.clone())
+                .expect("not empty");
+            m.remove(&oldest);
+        }
+        m.insert(
+            crate::auth::hash_token(&id),
+            Session {
+                party: party.to_string(),
+                csrf: csrf.clone(),
+                until: now + Duration::from_secs(SESSION_SECONDS),
+            },
+        );
+        Ok((id, csrf))
+    }
+
+    /// The party of the request's session cookie, if the session is alive
+    /// and the request carries its CSRF token.
+    pub fn party(&self, headers: &HeaderMap) -> Option<String> {
+        let id = cookie(headers)?;
+        let csrf = headers.get("x-csrf-token")?.to_str().ok()?;
+        let m = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let s = m.get(&crate::auth::hash_token(id))?;
+        (s.until > Instant::now() && s.csrf.len() == csrf.len() && s.csrf == csrf)
+            .then(|| s.party.clone())
+    }
+
+    /// Ends the request's session.
+    pub fn close(&self, headers: &HeaderMap) {
+        if let Some(id) = cookie(headers) {
+            self.map
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&crate::auth::hash_token(id));
+        }
+    }
+
+    /// Sessions held.
+    pub fn len(&self) -> usize {
+        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether none is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,244 @@
+//! What the handlers share: the scenario, the road graph, the store, the
+//! parties' keys, and the live ledger.
+//!
+//! The server keeps one [`Live`] value: the verified log and its
+//! [`Ledger`], with every view derived from them (published files, the
+//! corridors with verdicts, alert texts) computed at most once per log
+//! state. A write checks its entry against the ledger, signs it, stores it
+//! durably and only then replaces the live value; readers hold an `Arc` of
+//! the value they started with. When another server appended to the same
+//! database, the log is read and replayed again before anything is served.
+
+use crate::error::ApiError;
+use crate::sessions::Sessions;
+use crate::store::Store;
+use chrono::{DateTime, FixedOffset};
+use corridor_ledger::{Body, Ledger};
+use corridor_log::{Log, Record};
+use corridor_negotiation::Scenario;
+use corridor_publish::Site;
+use ed25519_dalek::SigningKey;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+/// The clock: injected so that tests can set the time.
+pub type Clock = Arc<dyn Fn() -> DateTime<FixedOffset> + Send + Sync>;
+
+/// The wall clock, in the machine's offset.
+pub fn wall_clock() -> Clock {
+    Arc::new(|| chrono::Local::now().fixed_offset())
+}
+
+/// Views derived from one log state, each computed on first use.
+#[derive(Default)]
+pub struct Views {
+    /// Every public file (CAP, Atom, GeoJSON, SMS, index).
+    pub files: OnceLock<Arc<Vec<corridor_publish::File>>>,
+    /// `/api/corridors`.
+    pub corridors: OnceLock<Arc<Value>>,
+    /// `/api/alerts` per language (uk, ru, en).
+    pub alerts: [OnceLock<Arc<Value>>; 3],
+}
+
+impl Clone for Views {
+    /// A changed log has no views yet.
+    fn clone(&self) -> Views {
+        Views::default()
+    }
+}
+
+/// The log, its ledger and their views at one moment.
+#[derive(Clone)]
+pub struct Live {
+    /// The verified log.
+    pub log: Log,
+    /// Its fold.
+    pub ledger: Ledger,
+    /// Derived views.
+    pub views: Views,
+}
+
+/// Everything the handlers share.
+pub struct AppState {
+    scenario: Scenario,
+    /// The scenario's road graph, ready for routing, if it has one.
+    pub router: Option<corridor_routing::Router>,
+    /// The store.
+    pub store: Box<dyn Store>,
+    /// The parties' signing keys (custodial signing).
+    pub keys: HashMap<String, SigningKey>,
+    /// Where the public feeds point.
+    pub site: Site,
+    /// Live changes: one message per appended entry (server-sent events).
+    pub events: tokio::sync::broadcast::Sender<String>,
+    /// Requests per minute allowed: (writes per party, reads per address).
+    pub per_minute: (u32, u32),
+    /// The clock that stamps entries.
+    pub clock: Clock,
+    /// Browser sessions.
+    pub sessions: Sessions,
+    /// Rate-limit counters.
+    pub limits: crate::guard::Limits,
+    /// The car network for the map, built once.
+    pub network: OnceLock<Arc<String>>,
+    /// The territories for the map, built once.
+    pub territories: OnceLock<Arc<String>>,
+    live: RwLock<Arc<Live>>,
+    write: Mutex<()>,
+}
+
+/// Requests per minute and party: writes.
+pub const WRITES_PER_MINUTE: u32 = 60;
+/// Requests per minute and client address: everything else.
+pub const READS_PER_MINUTE: u32 = 1200;
+
+impl AppState {
+    /// A state for `scenario` with `store`; `keys` are the parties' signing
+    /// keys the server holds.
+    pub fn new(
+        scenario: Scenario,
+        router: Option<corridor_routing::Router>,
+        store: Box<dyn Store>,
+        keys: HashMap<String, SigningKey>,
+        site: Site,
+    ) -> AppState {
+        let live = Live {
+            log: Log::new(),
+            ledger: Ledger::new(scenario.clone()),
+            views: Views::default(),
+        };
+        AppState {
+            scenario,
+            router,
+            store,
+            keys,
+            site,
+            events: tokio::sync::broadcast::channel(256).0,
+            per_minute: (WRITES_PER_MINUTE, READS_PER_MINUTE),
+            clock: wall_clock(),
+            sessions: Sessions::default(),
+            limits: Default::default(),
+            network: OnceLock::new(),
+            territories: OnceLock::new(),
+            live: RwLock::new(Arc::new(live)),
+            write: Mutex::new(()),
+        }
+    }
+
+    /// The scenario file as read (parties, keys, places). What is in force
+    /// (the exercise clock, reported hazards) is the ledger's.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The live ledger: the one held, or read again from the store when
+    /// the store holds more entries (another server appended).
+    pub fn live(&self) -> Result<Arc<Live>, ApiError> {
+        let held = self.live.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if self.store.len()? == held.log.len() as u64 {
+            return Ok(held);
+        }
+        let fresh = Arc::new(self.read_store()?);
+        *self.live.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+
+    /// Reads, verifies and replays the whole stored log.
+    fn read_store(&self) -> Result<Live, ApiError> {
+        let lines = self.store.lines()?;
+        let mut text = lines.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        let v = corridor_log::verify(&text, &|id| self.scenario.party(id).map(|p| p.key));
+        if let Some(p) = v.problems.first() {
+            return Err(ApiError::internal(format!("stored log does not verify: {p}")));
+        }
+        let ledger = Ledger::replay(self.scenario.clone(), &v.log)
+            .map_err(|(seq, e)| ApiError::internal(format!("stored entry {seq}: {e}")))?;
+        Ok(Live {
+            log: v.log,
+            ledger,
+            views: Views::default(),
+        })
+    }
+
+    /// The time to stamp on the next entry: the clock's, never earlier than
+    /// the last entry's (a clock set back does not rewrite the record).
+    fn stamp(&self, ledger: &Ledger) -> String {
+        let now = (self.clock)();
+        let t = match ledger.last_time() {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    }
+
+    /// Appends the entry `make` builds from the live ledger, by `party`:
+    /// checked by the ledger, signed with the party's key, stored durably,
+    /// then made live and announced. Nothing is written when any step
+    /// refuses.
+    pub fn append(
+        &self,
+        party: &str,
+        make: impl FnOnce(&Ledger) -> Result<Body, ApiError>,
+    ) -> Result<(Record, Arc<Live>), ApiError> {
+        let _w = self.write.lock().unwrap_or_else(|e| e.into_inner());
+        let mut live = self.live()?;
+        let body = make(&live.ledger)?;
+        let key = self
+            .keys
+            .get(party)
+            .ok_or_else(|| ApiError::Forbidden(format!("the server holds no key for `{party}`")))?;
+        let next = Arc::make_mut(&mut live);
+        next.views = Views::default();
+        let time = self.stamp(&next.ledger);
+        let kind = body.kind();
+        let rec = next.ledger.append(&mut next.log, &time, party, body, key)?;
+        if let Err(e) = self.store.append(rec.entry.seq, &rec.line()) {
+            // The store is the truth: forget what was not stored.
+            if let Ok(fresh) = self.read_store() {
+                *self.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(fresh);
+            }
+            return Err(e.into());
+        }
+        *self.live.write().unwrap_or_else(|e| e.into_inner()) = live.clone();
+        let _ = self.events.send(
+            serde_json::json!({"seq": rec.entry.seq, "party": party, "kind": kind,
+                "tree_hash": corridor_log::hex(&live.log.root())})
+            .to_string(),
+        );
+        Ok((rec, live))
+    }
+
+    /// For an exercise or test scenario whose first window has passed (or
+    /// opens within two hours), on an empty log: the mediator's clock entry
+    /// moving every time of the scenario by whole days, so that the first
+    /// window opens two to twenty-six hours from now. Returns the days.
+    pub fn start_exercise_clock(&self) -> Result<Option<i64>, ApiError> {
+        if self.scenario.status == corridor_negotiation::Status::Actual
+            || !self.live()?.log.is_empty()
+        {
+            return Ok(None);
+        }
+        let Some(first) = self.scenario.proposals.iter().map(|p| p.window.start).min() else {
+            return Ok(None);
+        };
+        let Some(mediator) = self.scenario.parties.iter().find(|p| {
+            p.role == corridor_negotiation::Role::Mediator && self.keys.contains_key(&p.id)
+        }) else {
+            return Ok(None);
+        };
+        let lead = (self.clock)() + chrono::Duration::hours(2);
+        if first >= lead {
+            return Ok(None);
+        }
+        let days = (lead - first).num_seconds().div_euclid(86_400) + 1;
+        let id = mediator.id.clone();
+        self.append(&id, |_| {
+            Ok(Body::Clock(corridor_ledger::entry::Clock { shift_days: days }))
+        })?;
+        Ok(Some(days))
+    }
+}

@@ -266,7 +266,7 @@ async fn life_suite(st: Arc<AppState>) {
     assert_eq!(c["state"], "suspended");
     // The log verifies offline from the public keys.
     let (_, text) = call(&st, "GET", "/api/log", None, None).await;
-    let key_of = |id: &str| st.scenario.party(id).map(|p| p.key);
+    let key_of = |id: &str| st.scenario().party(id).map(|p| p.key);
     let v = corridor_log::verify(&text, &key_of);
     assert!(v.problems.is_empty(), "{:?}", v.problems);
     assert_eq!(v.log.len(), 6);
@@ -672,7 +672,7 @@ async fn access_matrix_of_every_write_endpoint() {
     let h: Value = serde_json::from_str(&h).unwrap();
     let head = corridor_log::SignedHead::from_json(&h["signed"]).unwrap();
     let (_, text) = call(&st, "GET", "/api/log", None, None).await;
-    let key_of = |id: &str| st.scenario.party(id).map(|p| p.key);
+    let key_of = |id: &str| st.scenario().party(id).map(|p| p.key);
     let v = corridor_log::verify(&text, &key_of);
     assert!(v.problems.is_empty());
     assert_eq!(corridor_log::check_head(&v.log, &head, &key_of), Ok(()));

@@ -34,7 +34,7 @@ fn codes(scn: &Scenario, id: &str, profile: Option<Profile>) -> Vec<(String, Vec
         spec.profile = p;
     }
     let route = plan::plan(scn, &spec, None).unwrap();
-    let v = plan::version_hash(&plan::canonical(scn, &spec, &route));
+    let v = plan::canonical(scn, &spec, &route).version();
     evaluate(scn, &spec, &route, &v)
         .verdicts
         .into_iter()

@@ -1,313 +1,12 @@
-//! Telling the public: every kind of CAP alert validated against the OASIS
-//! schema (xmllint) and the rules the schema cannot express, the Update and
-//! Cancel chains, golden texts per language, SMS segments, GeoJSON and Atom,
-//! and `corridor publish` on the examples.
+//! `corridor publish` on the examples: the folder it writes.
 
-use corridor_log::Log;
-use corridor_negotiation::{plan, Scenario};
-use corridor_publish::cap::{self, Alert};
-use corridor_publish::lang::{Lang, Texts};
-use corridor_publish::{events, sms, Kind, Site};
-use ed25519_dalek::SigningKey;
-use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 fn root(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .join(rel)
-}
-
-fn scenario() -> Scenario {
-    let p = root("examples/ukraine/scenario.toml");
-    let dir = p.parent().unwrap().to_path_buf();
-    let read = move |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
-    Scenario::parse(
-        &std::fs::read_to_string(&p).unwrap(),
-        "scenario.toml",
-        &read,
-    )
-    .unwrap()
-}
-
-fn site() -> Site {
-    Site {
-        base_url: "https://corridor.example.org/public/".into(),
-        sender: "alerts@corridor.example.org".into(),
-        sender_name: "Humanitarian corridor coordination cell".into(),
-    }
-}
-
-/// A log with every kind of status change: sumy-poltava opened, suspended,
-/// reopened, changed (a second version with a later window) and closed;
-/// kharkiv-belgorod opened and then cancelled.
-fn every_kind() -> (Scenario, Log) {
-    let scn = scenario();
-    let key = SigningKey::from_bytes(&[7; 32]);
-    let mut log = Log::new();
-    let propose = |log: &mut Log, id: &str, shift_h: i64, time: &str| {
-        let mut spec = scn.proposal(id).unwrap().clone();
-        spec.window.start += chrono::Duration::hours(shift_h);
-        spec.window.end += chrono::Duration::hours(shift_h);
-        let route = plan::plan(&scn, &spec, None).unwrap();
-        let content = plan::canonical(&scn, &spec, &route);
-        let version = plan::version_hash(&content);
-        log.append(
-            time,
-            "ua",
-            "propose",
-            json!({"proposal": id, "version": version, "content": content}),
-            &key,
-        );
-    };
-    let act = |log: &mut Log, id: &str, kind: &str, time: &str| {
-        log.append(time, "icrc", kind, json!({"proposal": id}), &key);
-    };
-    propose(&mut log, "sumy-poltava", 0, "2022-03-07T18:00:00+02:00");
-    act(
-        &mut log,
-        "sumy-poltava",
-        "open",
-        "2022-03-08T08:30:00+02:00",
-    );
-    act(
-        &mut log,
-        "sumy-poltava",
-        "suspend",
-        "2022-03-08T12:40:00+02:00",
-    );
-    act(
-        &mut log,
-        "sumy-poltava",
-        "reopen",
-        "2022-03-08T13:30:00+02:00",
-    );
-    propose(&mut log, "sumy-poltava", 24, "2022-03-08T20:00:00+02:00");
-    act(
-        &mut log,
-        "sumy-poltava",
-        "open",
-        "2022-03-09T08:00:00+02:00",
-    );
-    act(
-        &mut log,
-        "sumy-poltava",
-        "close",
-        "2022-03-09T21:05:00+02:00",
-    );
-    propose(&mut log, "kharkiv-belgorod", 0, "2022-03-07T08:00:00+02:00");
-    act(
-        &mut log,
-        "kharkiv-belgorod",
-        "open",
-        "2022-03-07T09:00:00+02:00",
-    );
-    act(
-        &mut log,
-        "kharkiv-belgorod",
-        "cancel",
-        "2022-03-07T09:30:00Z",
-    );
-    (scn, log)
-}
-
-/// Validates CAP documents with xmllint against the OASIS schema. Without
-/// xmllint the test fails under CI (which installs it) and is skipped
-/// elsewhere, saying so.
-fn xmllint(files: &[(String, String)]) {
-    if Command::new("xmllint").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "xmllint missing in CI: .ci/run installs libxml2-utils"
-        );
-        eprintln!(
-            "xmllint not installed: schema validation skipped (apt-get install libxml2-utils)"
-        );
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("corridor-cap-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut paths = Vec::new();
-    for (name, xml) in files {
-        let p = dir.join(name);
-        std::fs::write(&p, xml).unwrap();
-        paths.push(p);
-    }
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(root("data/standards/CAP-v1.2-schema.xsd"))
-        .args(&paths)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "CAP documents fail the schema:\n{err}"
-    );
-    assert_eq!(err.matches("validates").count(), files.len(), "{err}");
-}
-
-fn all_alerts() -> (Scenario, Vec<Alert>) {
-    let (scn, log) = every_kind();
-    let evs = events(&scn, &log);
-    let kinds: Vec<Kind> = evs.iter().map(|e| e.kind).collect();
-    assert_eq!(
-        kinds,
-        [
-            Kind::Opened,
-            Kind::Suspended,
-            Kind::Reopened,
-            Kind::Changed,
-            Kind::Closed,
-            Kind::Opened,
-            Kind::Cancelled
-        ]
-    );
-    let alerts = cap::alerts(&scn, &evs, &site(), &Texts::new());
-    (scn, alerts)
-}
-
-#[test]
-fn every_alert_kind_validates_against_the_schema_and_the_rules() {
-    let (_, alerts) = all_alerts();
-    xmllint(
-        &alerts
-            .iter()
-            .map(|a| (format!("{}.xml", a.file_stem()), a.xml.clone()))
-            .collect::<Vec<_>>(),
-    );
-    for (i, a) in alerts.iter().enumerate() {
-        cap::check(a, &alerts[..i]).unwrap_or_else(|e| panic!("{}: {e:?}", a.identifier));
-        // Three languages, each with its polygon and gathering circle.
-        for l in Lang::ALL {
-            assert!(a.xml.contains(&format!("<language>{}</language>", l.tag())));
-        }
-        assert_eq!(a.xml.matches("<polygon>").count(), 3);
-        assert_eq!(a.xml.matches("<circle>").count(), 3);
-        assert!(a.xml.contains("<status>Exercise</status>"));
-        assert!(!a.sent.contains('Z'), "{}", a.sent);
-    }
-    // A `Z` time in the log is sent with +00:00.
-    assert_eq!(alerts[6].sent, "2022-03-07T09:30:00+00:00");
-    // The response types follow the status.
-    let rt = |a: &Alert| {
-        a.xml
-            .split("<responseType>")
-            .nth(1)
-            .unwrap()
-            .split('<')
-            .next()
-            .unwrap()
-            .to_string()
-    };
-    assert_eq!(
-        alerts.iter().map(rt).collect::<Vec<_>>(),
-        ["Evacuate", "Avoid", "Evacuate", "Evacuate", "AllClear", "Evacuate", "Avoid"]
-    );
-}
-
-#[test]
-fn update_and_cancel_chains_reference_the_right_alerts() {
-    let (_, alerts) = all_alerts();
-    let s = "alerts@corridor.example.org";
-    let r = |a: &Alert| format!("{s},{},{}", a.identifier, a.sent);
-    assert_eq!(alerts[0].msg_type, "Alert");
-    assert!(alerts[0].references.is_empty());
-    // Each later alert of sumy-poltava is an Update naming all earlier ones.
-    for i in 1..5 {
-        assert_eq!(alerts[i].msg_type, "Update");
-        assert_eq!(
-            alerts[i].references,
-            alerts[..i].iter().map(r).collect::<Vec<_>>()
-        );
-    }
-    // kharkiv-belgorod: its own chain, ending in a Cancel.
-    assert_eq!(alerts[5].msg_type, "Alert");
-    assert_eq!(alerts[6].msg_type, "Cancel");
-    assert_eq!(alerts[6].references, vec![r(&alerts[5])]);
-    assert!(alerts[6]
-        .xml
-        .contains(&format!("<references>{}</references>", r(&alerts[5]))));
-    // A reference to an alert that does not exist is caught by the rules.
-    let mut bad = alerts[2].clone();
-    bad.references
-        .push(format!("{s},corridor.nowhere.1,2022-03-08T00:00:00+02:00"));
-    assert!(cap::check(&bad, &alerts[..2]).is_err());
-    let mut bad = alerts[0].clone();
-    bad.expires = bad.effective.clone();
-    assert!(cap::check(&bad, &[]).is_err());
-    let mut bad = alerts[0].clone();
-    bad.polygon.pop();
-    assert!(cap::check(&bad, &[]).is_err());
-}
-
-fn field(xml: &str, lang: Lang, tag: &str) -> String {
-    let info = xml
-        .split("<info>")
-        .find(|b| b.contains(&format!("<language>{}</language>", lang.tag())))
-        .unwrap();
-    info.split(&format!("<{tag}>"))
-        .nth(1)
-        .unwrap()
-        .split(&format!("</{tag}>"))
-        .next()
-        .unwrap()
-        .to_string()
-}
-
-/// Golden texts: the full public text of one opened and one suspended
-/// corridor, per language. `UPDATE_GOLDEN=1` rewrites them after a
-/// deliberate change of the templates.
-#[test]
-fn golden_texts_per_language() {
-    let (scn, log) = every_kind();
-    let evs = events(&scn, &log);
-    let texts = Texts::new();
-    let alerts = cap::alerts(&scn, &evs, &site(), &texts);
-    for l in Lang::ALL {
-        let mut out = String::new();
-        for (i, what) in [(0, "opened"), (1, "suspended")] {
-            let sms = sms::text(&scn, &evs[i], l, &texts);
-            let (enc, units, segs) = sms::segments(&sms);
-            out += &format!("== {what} ({})\n", alerts[i].identifier);
-            for tag in ["headline", "description", "instruction", "areaDesc"] {
-                out += &format!("{tag}: {}\n", field(&alerts[i].xml, l, tag));
-            }
-            out += &format!("sms ({enc:?}, {units} units, {segs} segment(s)): {sms}\n\n");
-        }
-        let path = root(&format!("crates/cli/tests/golden/alerts-{}.txt", l.code()));
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &out).unwrap();
-        }
-        let want = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            out,
-            want,
-            "{}: golden text differs (UPDATE_GOLDEN=1 after a deliberate change)",
-            path.display()
-        );
-    }
-}
-
-#[test]
-fn sms_segments_on_latin_and_cyrillic_text() {
-    let (scn, log) = every_kind();
-    let evs = events(&scn, &log);
-    let texts = Texts::new();
-    let en = sms::text(&scn, &evs[0], Lang::En, &texts);
-    let uk = sms::text(&scn, &evs[0], Lang::Uk, &texts);
-    assert_eq!(sms::segments(&en).0, sms::Encoding::Gsm7);
-    assert_eq!(sms::segments(&uk).0, sms::Encoding::Ucs2);
-    // As short as the facts allow: one message in every language here.
-    assert_eq!(sms::segments(&en).2, 1, "{en}");
-    for l in [Lang::Uk, Lang::Ru] {
-        let t = sms::text(&scn, &evs[0], l, &texts);
-        assert_eq!(sms::segments(&t).2, 1, "{t}");
-        assert!(t.contains("08.03 09:00-21:00 UTC+2"), "{t}");
-    }
 }
 
 #[test]
@@ -338,17 +37,18 @@ fn publish_writes_the_folder_for_the_examples() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(caps.len(), 4, "opened, suspended, reopened, closed");
-    xmllint(
-        &caps
-            .iter()
-            .map(|p| {
-                (
-                    p.file_name().unwrap().to_string_lossy().to_string(),
-                    std::fs::read_to_string(p).unwrap(),
-                )
-            })
-            .collect::<Vec<_>>(),
-    );
+    // Every alert the CLI wrote validates against the OASIS schema
+    // (xmllint, an independent validator; CI installs it).
+    if std::env::var_os("CI").is_some() || Command::new("xmllint").arg("--version").output().is_ok() {
+        let v = Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(root("data/standards/CAP-v1.2-schema.xsd"))
+            .args(&caps)
+            .output()
+            .expect("xmllint runs");
+        let err = String::from_utf8_lossy(&v.stderr);
+        assert!(v.status.success() && err.matches("validates").count() == caps.len(), "{err}");
+    }
     // Atom: newest first, each entry linking to a CAP file that exists.
     let atom = std::fs::read_to_string(dir.join("alerts.atom")).unwrap();
     let updated: Vec<&str> = atom
@@ -399,28 +99,5 @@ fn publish_writes_the_folder_for_the_examples() {
     let sms: Vec<_> = std::fs::read_dir(dir.join("sms")).unwrap().collect();
     assert_eq!(sms.len(), 12);
     assert!(dir.join("index.html").exists());
-    let _ = Path::new(".");
 }
 
-#[test]
-fn geojson_rings_follow_rfc_7946() {
-    // A clockwise hazard square comes out counter-clockwise.
-    let mut scn = scenario();
-    scn.hazards = corridor_hazards::parse_geojson(
-        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"cw","kind":"shelling"},
-        "geometry":{"type":"Polygon","coordinates":[[[30,50],[30,51],[31,51],[31,50],[30,50]]]}}]}"#,
-    )
-    .unwrap();
-    let g: serde_json::Value =
-        serde_json::from_str(&corridor_publish::geojson::collection(&scn, &[])).unwrap();
-    let ring: Vec<(f64, f64)> = g["features"][0]["geometry"]["coordinates"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
-        .collect();
-    assert!(
-        corridor_geo::ring_signed_area(&ring) > 0.0,
-        "outer ring must be counter-clockwise: {ring:?}"
-    );
-}

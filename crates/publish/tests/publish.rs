@@ -1,0 +1,326 @@
+//! Telling the public: every kind of CAP alert validated against the OASIS
+//! schema (xmllint) and the rules the schema cannot express, the Update and
+//! Cancel chains, golden texts per language, SMS segments, GeoJSON and Atom,
+//! no alert that expires at or before it is sent.
+
+use corridor_ledger::{Body, Ledger, Verb};
+use corridor_log::Log;
+use corridor_negotiation::{plan, Scenario};
+use corridor_publish::cap::{self, Alert};
+use corridor_publish::lang::{Lang, Texts};
+use corridor_publish::{events, sms, Kind, Site};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+fn scenario() -> Scenario {
+    let p = root("examples/ukraine/scenario.toml");
+    let dir = p.parent().unwrap().to_path_buf();
+    let read = move |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
+    Scenario::parse(
+        &std::fs::read_to_string(&p).unwrap(),
+        "scenario.toml",
+        &read,
+    )
+    .unwrap()
+}
+
+fn site() -> Site {
+    Site {
+        base_url: "https://corridor.example.org/public/".into(),
+        sender: "alerts@corridor.example.org".into(),
+        sender_name: "Humanitarian corridor coordination cell".into(),
+    }
+}
+
+struct Table {
+    scn: Scenario,
+    log: Log,
+    l: Ledger,
+}
+
+impl Table {
+    fn put(&mut self, who: &str, body: Body, time: &str) {
+        let key = corridor_log::parse_secret_key(
+            &std::fs::read_to_string(root(&format!("examples/ukraine/keys/{who}.key"))).unwrap(),
+        )
+        .unwrap();
+        self.l
+            .append(&mut self.log, time, who, body, &key)
+            .unwrap_or_else(|e| panic!("{time} {who}: {e}"));
+    }
+
+    fn verb(&mut self, who: &str, v: Verb, id: &str, time: &str) {
+        let b = self.l.action(who, v, id, Some("as decided".into())).unwrap();
+        self.put(who, b, time);
+    }
+
+    /// Proposed (window moved `shift_h` hours), accepted by both sides,
+    /// countersigned.
+    fn agree(&mut self, id: &str, shift_h: i64, t: [&str; 4]) {
+        let mut spec = self.scn.proposal(id).unwrap().clone();
+        spec.window.start += chrono::Duration::hours(shift_h);
+        spec.window.end += chrono::Duration::hours(shift_h);
+        let route = plan::plan(&self.scn, &spec, None).unwrap();
+        let body = corridor_ledger::propose(plan::canonical(&self.scn, &spec, &route), None);
+        self.put("ua", body, t[0]);
+        self.verb("ru", Verb::Accept, id, t[1]);
+        self.verb("ua", Verb::Accept, id, t[2]);
+        self.verb("icrc", Verb::Countersign, id, t[3]);
+    }
+}
+
+/// A ledger with every kind of status change, through the whole lifecycle:
+/// sumy-poltava opened, suspended, reopened, changed (a second version with
+/// a window a day later) and closed; then kharkiv-belgorod (its window
+/// moved three days) opened and cancelled, with a `Z` time.
+fn every_kind() -> (Scenario, Ledger) {
+    let scn = scenario();
+    let mut t = Table { scn: scn.clone(), log: Log::new(), l: Ledger::new(scn.clone()) };
+    let sp = "sumy-poltava";
+    t.agree(sp, 0, ["2022-03-07T18:00:00+02:00", "2022-03-07T19:10:00+02:00", "2022-03-07T19:25:00+02:00", "2022-03-07T20:00:00+02:00"]);
+    t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
+    t.verb("icrc", Verb::Suspend, sp, "2022-03-08T12:40:00+02:00");
+    t.verb("icrc", Verb::Reopen, sp, "2022-03-08T13:30:00+02:00");
+    t.agree(sp, 24, ["2022-03-08T20:00:00+02:00", "2022-03-08T20:10:00+02:00", "2022-03-08T20:20:00+02:00", "2022-03-08T20:30:00+02:00"]);
+    t.verb("icrc", Verb::Open, sp, "2022-03-09T08:00:00+02:00");
+    t.verb("icrc", Verb::Close, sp, "2022-03-09T21:05:00+02:00");
+    let kb = "kharkiv-belgorod";
+    t.agree(kb, 72, ["2022-03-10T07:00:00+02:00", "2022-03-10T07:10:00+02:00", "2022-03-10T07:20:00+02:00", "2022-03-10T07:30:00+02:00"]);
+    t.verb("icrc", Verb::Open, kb, "2022-03-10T09:00:00+02:00");
+    t.verb("icrc", Verb::Cancel, kb, "2022-03-10T07:30:00Z");
+    // The same log read back gives the same ledger.
+    let again = Ledger::replay(scn.clone(), &t.log).unwrap();
+    assert_eq!(again.corridors(), t.l.corridors());
+    (scn, t.l)
+}
+
+/// Validates CAP documents with xmllint against the OASIS schema. Without
+/// xmllint the test fails under CI (which installs it) and is skipped
+/// elsewhere, saying so.
+fn xmllint(files: &[(String, String)]) {
+    if Command::new("xmllint").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "xmllint missing in CI: .ci/run installs libxml2-utils"
+        );
+        eprintln!(
+            "xmllint not installed: schema validation skipped (apt-get install libxml2-utils)"
+        );
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("corridor-cap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut paths = Vec::new();
+    for (name, xml) in files {
+        let p = dir.join(name);
+        std::fs::write(&p, xml).unwrap();
+        paths.push(p);
+    }
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(root("data/standards/CAP-v1.2-schema.xsd"))
+        .args(&paths)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "CAP documents fail the schema:\n{err}"
+    );
+    assert_eq!(err.matches("validates").count(), files.len(), "{err}");
+}
+
+fn all_alerts() -> (Scenario, Vec<Alert>) {
+    let (scn, ledger) = every_kind();
+    let evs = events(&ledger);
+    let kinds: Vec<Kind> = evs.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            Kind::Opened,
+            Kind::Suspended,
+            Kind::Reopened,
+            Kind::Changed,
+            Kind::Closed,
+            Kind::Opened,
+            Kind::Cancelled
+        ]
+    );
+    let alerts = cap::alerts(&scn, &evs, &site(), &Texts::new());
+    (scn, alerts)
+}
+
+#[test]
+fn every_alert_kind_validates_against_the_schema_and_the_rules() {
+    let (_, alerts) = all_alerts();
+    xmllint(
+        &alerts
+            .iter()
+            .map(|a| (format!("{}.xml", a.file_stem()), a.xml.clone()))
+            .collect::<Vec<_>>(),
+    );
+    for (i, a) in alerts.iter().enumerate() {
+        cap::check(a, &alerts[..i]).unwrap_or_else(|e| panic!("{}: {e:?}", a.identifier));
+        // Three languages, each with its polygon and gathering circle.
+        for l in Lang::ALL {
+            assert!(a.xml.contains(&format!("<language>{}</language>", l.tag())));
+        }
+        assert_eq!(a.xml.matches("<polygon>").count(), 3);
+        assert_eq!(a.xml.matches("<circle>").count(), 3);
+        assert!(a.xml.contains("<status>Exercise</status>"));
+        assert!(!a.sent.contains('Z'), "{}", a.sent);
+        // Nothing is announced after its time: no alert expires at or
+        // before it is sent.
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        assert!(t(&a.expires) > t(&a.sent), "{}: expires {} sent {}", a.identifier, a.expires, a.sent);
+    }
+    // A `Z` time in the log is sent with +00:00.
+    assert_eq!(alerts[6].sent, "2022-03-10T07:30:00+00:00");
+    // The response types follow the status.
+    let rt = |a: &Alert| {
+        a.xml
+            .split("<responseType>")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        alerts.iter().map(rt).collect::<Vec<_>>(),
+        ["Evacuate", "Avoid", "Evacuate", "Evacuate", "AllClear", "Evacuate", "Avoid"]
+    );
+}
+
+#[test]
+fn update_and_cancel_chains_reference_the_right_alerts() {
+    let (_, alerts) = all_alerts();
+    let s = "alerts@corridor.example.org";
+    let r = |a: &Alert| format!("{s},{},{}", a.identifier, a.sent);
+    assert_eq!(alerts[0].msg_type, "Alert");
+    assert!(alerts[0].references.is_empty());
+    // Each later alert of sumy-poltava is an Update naming all earlier ones.
+    for i in 1..5 {
+        assert_eq!(alerts[i].msg_type, "Update");
+        assert_eq!(
+            alerts[i].references,
+            alerts[..i].iter().map(r).collect::<Vec<_>>()
+        );
+    }
+    // kharkiv-belgorod: its own chain, ending in a Cancel.
+    assert_eq!(alerts[5].msg_type, "Alert");
+    assert_eq!(alerts[6].msg_type, "Cancel");
+    assert_eq!(alerts[6].references, vec![r(&alerts[5])]);
+    assert!(alerts[6]
+        .xml
+        .contains(&format!("<references>{}</references>", r(&alerts[5]))));
+    // A reference to an alert that does not exist is caught by the rules.
+    let mut bad = alerts[2].clone();
+    bad.references
+        .push(format!("{s},corridor.nowhere.1,2022-03-08T00:00:00+02:00"));
+    assert!(cap::check(&bad, &alerts[..2]).is_err());
+    let mut bad = alerts[0].clone();
+    bad.expires = bad.effective.clone();
+    assert!(cap::check(&bad, &[]).is_err());
+    let mut bad = alerts[0].clone();
+    bad.polygon.pop();
+    assert!(cap::check(&bad, &[]).is_err());
+}
+
+fn field(xml: &str, lang: Lang, tag: &str) -> String {
+    let info = xml
+        .split("<info>")
+        .find(|b| b.contains(&format!("<language>{}</language>", lang.tag())))
+        .unwrap();
+    info.split(&format!("<{tag}>"))
+        .nth(1)
+        .unwrap()
+        .split(&format!("</{tag}>"))
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Golden texts: the full public text of one opened and one suspended
+/// corridor, per language. `UPDATE_GOLDEN=1` rewrites them after a
+/// deliberate change of the templates.
+#[test]
+fn golden_texts_per_language() {
+    let (scn, ledger) = every_kind();
+    let evs = events(&ledger);
+    let texts = Texts::new();
+    let alerts = cap::alerts(&scn, &evs, &site(), &texts);
+    for l in Lang::ALL {
+        let mut out = String::new();
+        for (i, what) in [(0, "opened"), (1, "suspended")] {
+            let sms = sms::text(&scn, &evs[i], l, &texts);
+            let (enc, units, segs) = sms::segments(&sms);
+            out += &format!("== {what} ({})\n", alerts[i].identifier);
+            for tag in ["headline", "description", "instruction", "areaDesc"] {
+                out += &format!("{tag}: {}\n", field(&alerts[i].xml, l, tag));
+            }
+            out += &format!("sms ({enc:?}, {units} units, {segs} segment(s)): {sms}\n\n");
+        }
+        let path = root(&format!("crates/publish/tests/golden/alerts-{}.txt", l.code()));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &out).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            out,
+            want,
+            "{}: golden text differs (UPDATE_GOLDEN=1 after a deliberate change)",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn sms_segments_on_latin_and_cyrillic_text() {
+    let (scn, ledger) = every_kind();
+    let evs = events(&ledger);
+    let texts = Texts::new();
+    let en = sms::text(&scn, &evs[0], Lang::En, &texts);
+    let uk = sms::text(&scn, &evs[0], Lang::Uk, &texts);
+    assert_eq!(sms::segments(&en).0, sms::Encoding::Gsm7);
+    assert_eq!(sms::segments(&uk).0, sms::Encoding::Ucs2);
+    // As short as the facts allow: one message in every language here.
+    assert_eq!(sms::segments(&en).2, 1, "{en}");
+    for l in [Lang::Uk, Lang::Ru] {
+        let t = sms::text(&scn, &evs[0], l, &texts);
+        assert_eq!(sms::segments(&t).2, 1, "{t}");
+        assert!(t.contains("08.03 09:00-21:00 UTC+2"), "{t}");
+    }
+}
+
+#[test]
+fn geojson_rings_follow_rfc_7946() {
+    // A clockwise hazard square comes out counter-clockwise.
+    let mut scn = scenario();
+    scn.hazards = corridor_hazards::parse_geojson(
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"cw","kind":"shelling"},
+        "geometry":{"type":"Polygon","coordinates":[[[30,50],[30,51],[31,51],[31,50],[30,50]]]}}]}"#,
+    )
+    .unwrap();
+    let g: serde_json::Value =
+        serde_json::from_str(&corridor_publish::geojson::collection(&scn, &[])).unwrap();
+    let ring: Vec<(f64, f64)> = g["features"][0]["geometry"]["coordinates"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    assert!(
+        corridor_geo::ring_signed_area(&ring) > 0.0,
+        "outer ring must be counter-clockwise: {ring:?}"
+    );
+}

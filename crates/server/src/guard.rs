@@ -120,7 +120,7 @@ pub async fn guard(
         .flatten();
         match party {
             Some(p) => (format!("party:{p}"), st.per_minute.0),
-            None => (format!("anon:{addr}"), (st.per_minute.0 / 10).max(1)),
+            None => (format!("anon:{addr}"), (st.per_minute.0 / 2).max(1)),
         }
     } else {
         (format!("read:{addr}"), st.per_minute.1)

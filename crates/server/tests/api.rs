@@ -50,7 +50,7 @@ fn state_on(store: Box<dyn Store>) -> Arc<AppState> {
         keys.insert(party.to_string(), k);
         set_token(store.as_ref(), party, &format!("token-{party}")).unwrap();
     }
-    Arc::new(AppState::new(
+    let mut st = AppState::new(
         scenario,
         None,
         store,
@@ -60,7 +60,16 @@ fn state_on(store: Box<dyn Store>) -> Arc<AppState> {
             sender: "alerts@test".into(),
             sender_name: "test".into(),
         },
-    ))
+    );
+    // The exercise's own day: the day before the Sumy–Poltava window.
+    st.clock = at("2022-03-07T12:00:00+02:00");
+    Arc::new(st)
+}
+
+/// A clock stopped at `t`.
+fn at(t: &str) -> corridor_server::state::Clock {
+    let t = chrono::DateTime::parse_from_rfc3339(t).unwrap();
+    Arc::new(move || t)
 }
 
 async fn call(
@@ -645,10 +654,15 @@ async fn access_matrix_of_every_write_endpoint() {
             "POST",
             uri,
             Some("token-icrc"),
-            Some(if uri == "/api/act" {
-                act("cancel")
-            } else {
-                body
+            Some(match uri {
+                "/api/act" => act("cancel"),
+                // An id is never reused (issue 12): the mediator reports its own.
+                "/api/hazards" => {
+                    let mut b = body;
+                    b["id"] = json!("mines-2");
+                    b
+                }
+                _ => body,
             }),
         )
         .await;
@@ -664,6 +678,11 @@ async fn access_matrix_of_every_write_endpoint() {
     assert_eq!(
         call(&st, "POST", &lift, Some("forged"), None).await.0,
         StatusCode::UNAUTHORIZED
+    );
+    // ua's report: not another belligerent's to lift (issue 12, item 3).
+    assert_eq!(
+        call(&st, "POST", &lift, Some("token-ru"), None).await.0,
+        StatusCode::FORBIDDEN
     );
     let (s, b) = call(&st, "POST", &lift, Some("token-icrc"), None).await;
     assert_eq!(s, StatusCode::OK, "{b}");

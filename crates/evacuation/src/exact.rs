@@ -15,7 +15,7 @@ use crate::model::Problem;
 
 fn gcd(a: i64, b: i64) -> i64 {
     if b == 0 {
-        a.abs()
+        a.saturating_abs()
     } else {
         gcd(b, a % b)
     }
@@ -119,30 +119,35 @@ pub fn max_trips(p: &Problem) -> Result<u64, String> {
     let t0 = p
         .corridors
         .iter()
-        .map(|c| c.open - p.loading)
+        .map(|c| c.open.saturating_sub(p.loading))
         .chain(p.vehicles.iter().map(|v| v.ready))
         .min()
         .ok_or("no corridors")?;
     let t1 = p
         .corridors
         .iter()
-        .map(|c| c.close + p.unloading)
+        .map(|c| c.close.saturating_add(p.unloading))
         .max()
         .ok_or("no corridors")?;
     let mut d = 0;
     for x in p
         .corridors
         .iter()
-        .flat_map(|c| [c.open - t0, c.close - t0, c.travel, c.step()])
+        .flat_map(|c| [c.open.saturating_sub(t0), c.close.saturating_sub(t0), c.travel, c.step()])
         .chain([p.loading, p.unloading])
-        .chain(p.vehicles.iter().map(|v| v.ready - t0))
+        .chain(p.vehicles.iter().map(|v| v.ready.saturating_sub(t0)))
     {
         d = gcd(d, x);
     }
     let d = d.max(1);
-    let steps = ((t1 - t0) / d) as usize + 1;
-    if places.len() * steps > 200_000 {
-        return Err("instance too large for the exact formulation".into());
+    let too_large = || "instance too large for the exact formulation".to_string();
+    let steps = t1
+        .checked_sub(t0)
+        .and_then(|span| usize::try_from(span / d).ok())
+        .and_then(|k| k.checked_add(1))
+        .ok_or_else(too_large)?;
+    if places.len().checked_mul(steps).is_none_or(|n| n > 200_000) {
+        return Err(too_large());
     }
     let node = |place: &str, t: i64| -> Option<usize> {
         let pi = places.iter().position(|x| *x == place)?;

@@ -173,22 +173,25 @@ pub fn max_trips(p: &Problem) -> Result<u64, String> {
     }
     for c in &p.corridors {
         let step = c.step();
-        let mut dep = c.open;
-        while dep + c.travel <= c.close {
+        // Within the grid checked above; `checked_add` ends the walk where
+        // numbers beyond the limits would overflow.
+        let arrives = |t: i64| t.checked_add(c.travel).filter(|&a| a <= c.close);
+        let mut dep = Some(c.open);
+        while let Some((t, arr)) = dep.and_then(|t| Some((t, arrives(t)?))) {
             if let (Some(a), Some(b)) = (
-                node(&c.origin, dep - p.loading),
-                node(&c.destination, dep + c.travel + p.unloading),
+                node(&c.origin, t.saturating_sub(p.loading)),
+                node(&c.destination, arr.saturating_add(p.unloading)),
             ) {
                 g.add(a, b, 1, -1);
             }
-            dep += step;
+            dep = t.checked_add(step);
         }
-        let mut t = c.open;
-        while t + c.travel <= c.close {
-            if let (Some(a), Some(b)) = (node(&c.destination, t), node(&c.origin, t + c.travel)) {
+        let mut t = Some(c.open);
+        while let Some((at, arr)) = t.and_then(|t| Some((t, arrives(t)?))) {
+            if let (Some(a), Some(b)) = (node(&c.destination, at), node(&c.origin, arr)) {
                 g.add(a, b, n, 0);
             }
-            t += d;
+            t = at.checked_add(d);
         }
     }
     let (_, cost) = g.min_cost_flow(s, z, n);

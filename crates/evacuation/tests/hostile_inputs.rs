@@ -64,7 +64,7 @@ fn issue_12_plan_numbers_out_of_range_are_refused_with_their_line() {
         ("duration_minutes", 0, max.as_str(), "duration_minutes"),
         ("duration_minutes", 0, "0", "duration_minutes"),
         ("window_end", 0, "\"9999-12-31T23:59:00+02:00\"", "7 days"),
-        ("people", 0, "18446744073709551615", "people"),
+        ("people", 0, "9223372036854775807", "people"),
         ("seats", 0, "0", "seats"),
         ("seats", 1, "4000000000", "seats"),
         ("count", 0, "4000000000", "vehicles in all"),

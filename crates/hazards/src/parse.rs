@@ -380,13 +380,13 @@ mod tests {
 
     /// A closed ring of `n` positions (n ≥ 4) round (8.7, 49.4).
     fn ring(n: usize) -> String {
-        let pts: Vec<String> = (0..n - 1)
+        let mut pts: Vec<String> = (0..n - 1)
             .map(|i| {
                 let a = i as f64 / (n - 1) as f64 * std::f64::consts::TAU;
                 format!("[{},{}]", 8.7 + 0.01 * a.cos(), 49.4 + 0.01 * a.sin())
             })
-            .chain(std::iter::once(format!("[{},{}]", 8.71, 49.4)))
             .collect();
+        pts.push(pts[0].clone());
         format!("[[{}]]", pts.join(","))
     }
 

@@ -231,7 +231,10 @@ pub fn run(name: &'static str, target: impl Fn(&[u8]) + Send + Sync + 'static) {
             let _ = done.send(Ok(runs));
         }
         let _ = done.send(Ok(u64::MAX));
-        eprintln!("fuzz {name}: {runs} inputs in {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "fuzz {name}: {runs} inputs in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     });
     let crash = |why: String| -> ! {
         let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-{name}.crash"));

@@ -93,7 +93,11 @@ mod tests {
     fn issue_12_special_files_are_refused_not_streamed() {
         let e = read(Path::new("/dev/zero"), "graph", GRAPH_LIMIT).unwrap_err();
         assert_eq!(e.code, exit::BAD_FILE);
-        assert!(e.error.to_string().contains("not a regular file"), "{:#}", e.error);
+        assert!(
+            e.error.to_string().contains("not a regular file"),
+            "{:#}",
+            e.error
+        );
         let e = read_text(Path::new("/dev/urandom"), "hazards").unwrap_err();
         assert_eq!(e.code, exit::BAD_FILE);
     }

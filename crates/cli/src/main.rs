@@ -127,7 +127,13 @@ fn die_quietly_on_broken_pipe() {}
 
 fn main() -> ExitCode {
     let parsed = Cli::try_parse();
-    if !matches!(&parsed, Ok(Cli { command: Command::Serve(_), .. })) {
+    if !matches!(
+        &parsed,
+        Ok(Cli {
+            command: Command::Serve(_),
+            ..
+        })
+    ) {
         die_quietly_on_broken_pipe();
     }
     let cli = match parsed {

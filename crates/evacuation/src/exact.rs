@@ -133,7 +133,14 @@ pub fn max_trips(p: &Problem) -> Result<u64, String> {
     for x in p
         .corridors
         .iter()
-        .flat_map(|c| [c.open.saturating_sub(t0), c.close.saturating_sub(t0), c.travel, c.step()])
+        .flat_map(|c| {
+            [
+                c.open.saturating_sub(t0),
+                c.close.saturating_sub(t0),
+                c.travel,
+                c.step(),
+            ]
+        })
         .chain([p.loading, p.unloading])
         .chain(p.vehicles.iter().map(|v| v.ready.saturating_sub(t0)))
     {

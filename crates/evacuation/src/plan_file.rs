@@ -104,15 +104,34 @@ pub fn parse(
             errs.push(out_of_range(file, line(v.span().start), key, x, lo, hi));
         }
     };
-    bounded(&mut errs, "loading_minutes", &raw.loading_minutes, 0, MAX_HANDLING_MINUTES);
-    bounded(&mut errs, "unloading_minutes", &raw.unloading_minutes, 0, MAX_HANDLING_MINUTES);
+    bounded(
+        &mut errs,
+        "loading_minutes",
+        &raw.loading_minutes,
+        0,
+        MAX_HANDLING_MINUTES,
+    );
+    bounded(
+        &mut errs,
+        "unloading_minutes",
+        &raw.unloading_minutes,
+        0,
+        MAX_HANDLING_MINUTES,
+    );
     let mut corridors = Vec::new();
     for c in &raw.corridor {
         let per_hour = c.vehicles_per_hour.as_ref().map(|n| {
             let x = *n.get_ref();
             if !(1..=MAX_PER_HOUR).contains(&x) {
                 let at = line(n.span().start);
-                errs.push(out_of_range(file, at, "vehicles_per_hour", x, 1, MAX_PER_HOUR));
+                errs.push(out_of_range(
+                    file,
+                    at,
+                    "vehicles_per_hour",
+                    x,
+                    1,
+                    MAX_PER_HOUR,
+                ));
             }
             x
         });

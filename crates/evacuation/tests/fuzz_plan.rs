@@ -14,7 +14,9 @@ fn fuzz_plan() {
         // 2022-03-05T09:00+02:00, twelve hours, three hours' drive.
         let resolve = |id: &str| -> Result<Resolved, String> {
             match id {
-                "sumy-poltava" => Ok(("sumy".into(), "poltava".into(), 27_443_220, 27_443_940, 180)),
+                "sumy-poltava" => {
+                    Ok(("sumy".into(), "poltava".into(), 27_443_220, 27_443_940, 180))
+                }
                 _ => Err(format!("unknown proposal `{id}`")),
             }
         };
@@ -28,7 +30,11 @@ fn fuzz_plan() {
             return;
         }
         let s = ccrp::plan(&p);
-        assert_eq!(check::check(&p, &s), Vec::<String>::new(), "the plan passes its checker");
+        assert_eq!(
+            check::check(&p, &s),
+            Vec::<String>::new(),
+            "the plan passes its checker"
+        );
         let _ = lower_bound(&p);
         let _ = summarize(&p, &s);
         let _ = exact::max_trips(&p);

@@ -11,7 +11,10 @@ const PLACES: [&str; 4] = ["sumy", "poltava", "mariupol", "zaporizhzhia"];
 const OPEN: i64 = 27_443_220;
 
 fn example() -> String {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/ukraine/plan.toml");
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/ukraine/plan.toml"
+    );
     std::fs::read_to_string(p).unwrap()
 }
 
@@ -40,7 +43,13 @@ fn with(key: &str, skip: usize, value: &str) -> (String, usize) {
     let out: Vec<String> = text
         .lines()
         .enumerate()
-        .map(|(i, l)| if i == at { format!("{key} = {value}") } else { l.to_string() })
+        .map(|(i, l)| {
+            if i == at {
+                format!("{key} = {value}")
+            } else {
+                l.to_string()
+            }
+        })
         .collect();
     (out.join("\n"), at + 1)
 }
@@ -58,7 +67,12 @@ fn issue_12_plan_numbers_out_of_range_are_refused_with_their_line() {
         ("loading_minutes", 0, "-1", "loading_minutes"),
         ("unloading_minutes", 0, max.as_str(), "unloading_minutes"),
         ("min_spacing_minutes", 0, "-5", "min_spacing_minutes"),
-        ("min_spacing_minutes", 1, max.as_str(), "min_spacing_minutes"),
+        (
+            "min_spacing_minutes",
+            1,
+            max.as_str(),
+            "min_spacing_minutes",
+        ),
         ("vehicles_per_hour", 0, "0", "vehicles_per_hour"),
         ("vehicles_per_hour", 1, "4000000000", "vehicles_per_hour"),
         ("duration_minutes", 0, max.as_str(), "duration_minutes"),
@@ -73,7 +87,8 @@ fn issue_12_plan_numbers_out_of_range_are_refused_with_their_line() {
         let errs = run(&text).expect_err(&format!("{key} = {value} must be refused"));
         let want = format!("plan.toml:{line}: ");
         assert!(
-            errs.iter().any(|e| e.starts_with(&want) && e.contains(needle)),
+            errs.iter()
+                .any(|e| e.starts_with(&want) && e.contains(needle)),
             "{key} = {value}: expected `{want}…{needle}…` in {errs:#?}"
         );
     }

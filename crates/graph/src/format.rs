@@ -372,13 +372,22 @@ mod tests {
             .windows(needle.len())
             .position(|w| w == needle.as_slice())
             .expect("shape_first section");
-        for (slot, value) in [(1, u32::MAX), (0, u32::MAX), (1, u32::MAX - 1), (1, 1), (0, 2)] {
+        for (slot, value) in [
+            (1, u32::MAX),
+            (0, u32::MAX),
+            (1, u32::MAX - 1),
+            (1, 1),
+            (0, 2),
+        ] {
             let mut b = body.to_vec();
             let o = at + 8 + slot * 4;
             b[o..o + 4].copy_from_slice(&value.to_le_bytes());
             let file = seal(&b);
             assert!(
-                matches!(RoadGraph::from_bytes(&file), Err(GraphFileError::Corrupt(_))),
+                matches!(
+                    RoadGraph::from_bytes(&file),
+                    Err(GraphFileError::Corrupt(_))
+                ),
                 "shape_first[{slot}] = {value}"
             );
         }
@@ -386,7 +395,9 @@ mod tests {
         type Mutation = fn(&mut RoadGraph);
         let mutations: &[(&str, Mutation)] = &[
             ("shape_first", |g| g.shape_first[1] = u32::MAX),
-            ("shape_first last", |g| *g.shape_first.last_mut().unwrap() = u32::MAX),
+            ("shape_first last", |g| {
+                *g.shape_first.last_mut().unwrap() = u32::MAX
+            }),
             ("edge_tail", |g| g.edge_tail[0] = u32::MAX),
             ("edge_head", |g| g.edge_head[0] = 2),
             ("edge_name", |g| g.edge_name[0] = u32::MAX),

@@ -19,8 +19,8 @@
 mod parse;
 
 pub use parse::{
-    parse_geojson, FeatureError, HazardFileError, MAX_BUFFER_M, MAX_FEATURES,
-    MAX_FEATURE_VERTICES, MAX_FILE_VERTICES,
+    parse_geojson, FeatureError, HazardFileError, MAX_BUFFER_M, MAX_FEATURES, MAX_FEATURE_VERTICES,
+    MAX_FILE_VERTICES,
 };
 
 use corridor_geo::{

@@ -266,7 +266,10 @@ fn line(l: &[Vec<f64>]) -> Result<Vec<(f64, f64)>, String> {
     if l.len() < 2 {
         return Err("a LineString needs at least two positions".into());
     }
-    let pts = l.iter().map(|p| position(p)).collect::<Result<Vec<_>, _>>()?;
+    let pts = l
+        .iter()
+        .map(|p| position(p))
+        .collect::<Result<Vec<_>, _>>()?;
     no_antimeridian_jump(&pts)?;
     Ok(pts)
 }
@@ -375,7 +378,10 @@ mod tests {
                 )
             })
             .collect();
-        format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, fs.join(","))
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            fs.join(",")
+        )
     }
 
     /// A closed ring of `n` positions (n ≥ 4) round (8.7, 49.4).

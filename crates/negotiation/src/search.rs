@@ -345,7 +345,11 @@ fn judge(scn: &Scenario, s: &ProposalSpec, route: PlannedRoute, res: &mut Destin
                 "window_too_short" => format!(
                     "; a window of at least {} ({} longer) would do",
                     text::duration(route.duration_ms),
-                    text::duration(route.duration_ms.saturating_sub(s.window.len_ms().max(0) as u64))
+                    text::duration(
+                        route
+                            .duration_ms
+                            .saturating_sub(s.window.len_ms().max(0) as u64)
+                    )
                 ),
                 "too_long" => format!(
                     "; {name} would have to accept trips of {}",

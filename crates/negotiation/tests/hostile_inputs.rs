@@ -87,7 +87,10 @@ fn issue_12_scenario_numbers_out_of_range_are_refused_with_their_line() {
     }
     let text = example_text().replace("radius_m = 3000", "radius_m = -5");
     let errs = parse(&text).expect_err("a negative checkpoint radius");
-    assert!(errs.0.iter().any(|e| e.message.contains("radius_m")), "{errs}");
+    assert!(
+        errs.0.iter().any(|e| e.message.contains("radius_m")),
+        "{errs}"
+    );
     // In range still parses: the bounds are inclusive.
     parse(&with("speed_kmh", "200")).expect("200 km/h");
     parse(&with("speed_kmh", "1")).expect("1 km/h");

@@ -190,10 +190,22 @@ pub fn import(
         progress,
         |el| match el {
             Element::Node(n) if uses.contains_key(&n.id()) => {
-                keep(&mut coords, &mut stats, n.id(), n.decimicro_lat(), n.decimicro_lon());
+                keep(
+                    &mut coords,
+                    &mut stats,
+                    n.id(),
+                    n.decimicro_lat(),
+                    n.decimicro_lon(),
+                );
             }
             Element::DenseNode(n) if uses.contains_key(&n.id()) => {
-                keep(&mut coords, &mut stats, n.id(), n.decimicro_lat(), n.decimicro_lon());
+                keep(
+                    &mut coords,
+                    &mut stats,
+                    n.id(),
+                    n.decimicro_lat(),
+                    n.decimicro_lon(),
+                );
             }
             _ => {}
         },
@@ -246,7 +258,8 @@ fn keep(
     lat: i32,
     lon: i32,
 ) {
-    if (-900_000_000..=900_000_000).contains(&lat) && (-1_800_000_000..=1_800_000_000).contains(&lon)
+    if (-900_000_000..=900_000_000).contains(&lat)
+        && (-1_800_000_000..=1_800_000_000).contains(&lon)
     {
         coords.insert(id, (lat, lon));
     } else {

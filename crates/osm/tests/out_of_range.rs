@@ -106,7 +106,10 @@ fn extract(nodes: &[(i64, i64, i64)]) -> Vec<u8> {
     out
 }
 
-fn import(name: &str, nodes: &[(i64, i64, i64)]) -> Result<(RoadGraph, corridor_osm::ImportStats), corridor_osm::ImportError> {
+fn import(
+    name: &str,
+    nodes: &[(i64, i64, i64)],
+) -> Result<(RoadGraph, corridor_osm::ImportStats), corridor_osm::ImportError> {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let path = dir.join(name);
     std::fs::write(&path, extract(nodes)).unwrap();
@@ -117,15 +120,28 @@ fn import(name: &str, nodes: &[(i64, i64, i64)]) -> Result<(RoadGraph, corridor_
 #[test]
 fn issue_12_nodes_out_of_range_never_reach_the_graph_file() {
     // The hand-written extract itself imports: three nodes in Heidelberg.
-    let ok = [(1, 494_100_000, 86_900_000), (2, 494_110_000, 86_900_000), (3, 494_120_000, 86_910_000)];
+    let ok = [
+        (1, 494_100_000, 86_900_000),
+        (2, 494_110_000, 86_900_000),
+        (3, 494_120_000, 86_910_000),
+    ];
     let (g, stats) = import("ok.osm.pbf", &ok).expect("a valid extract");
     assert_eq!((stats.nodes_out_of_range, g.num_edges()), (0, 1));
     // A node at latitude 95 at the start of the way; one at longitude 190
     // in the middle of another.
     for (name, nodes) in [
-        ("lat95.osm.pbf", [(1, 950_000_000, 86_900_000), ok[1], ok[2]]),
-        ("lon190.osm.pbf", [ok[0], (2, 494_110_000, 1_900_000_000), ok[2]]),
-        ("lat-95.osm.pbf", [ok[0], ok[1], (3, -950_000_000, 86_910_000)]),
+        (
+            "lat95.osm.pbf",
+            [(1, 950_000_000, 86_900_000), ok[1], ok[2]],
+        ),
+        (
+            "lon190.osm.pbf",
+            [ok[0], (2, 494_110_000, 1_900_000_000), ok[2]],
+        ),
+        (
+            "lat-95.osm.pbf",
+            [ok[0], ok[1], (3, -950_000_000, 86_910_000)],
+        ),
     ] {
         match import(name, &nodes) {
             Ok((g, stats)) => {

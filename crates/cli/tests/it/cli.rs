@@ -301,7 +301,15 @@ fn issue_12_a_closed_stdout_ends_quietly() {
 fn issue_12_special_files_are_refused() {
     let route = |graph: &str, hazards: &str| {
         corridor(&[
-            "route", "--graph", graph, "--from", FROM, "--to", TO, "--hazards", hazards,
+            "route",
+            "--graph",
+            graph,
+            "--from",
+            FROM,
+            "--to",
+            TO,
+            "--hazards",
+            hazards,
         ])
     };
     let hazards = crate::data("demo-hazards.geojson");

@@ -95,6 +95,7 @@ fn progress_bar() -> ProgressBar {
 /// Imports an extract and writes the graph; returns the summary.
 fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Failure> {
     let started = Instant::now();
+    crate::files::check(extract, "extract", crate::files::EXTRACT_LIMIT)?;
     let pb = progress_bar();
     let mut progress = |phase: &'static str, done: u64, total: u64| {
         pb.set_length(total);
@@ -156,12 +157,7 @@ pub fn import(a: ImportArgs) -> Result<(), Failure> {
 /// Reads a graph file, mapping each failure to its exit code.
 pub fn load_graph(path: &Path) -> Result<RoadGraph, Failure> {
     let started = Instant::now();
-    let bytes = std::fs::read(path).map_err(|e| {
-        Failure::new(
-            exit::IO,
-            anyhow!("cannot read graph {}: {e}", path.display()),
-        )
-    })?;
+    let bytes = crate::files::read(path, "graph", crate::files::GRAPH_LIMIT)?;
     let g = RoadGraph::from_bytes(&bytes).map_err(|e| {
         let code = match e {
             GraphFileError::Version { .. } => exit::GRAPH_VERSION,
@@ -180,12 +176,7 @@ pub fn load_graph(path: &Path) -> Result<RoadGraph, Failure> {
 
 /// Reads and validates a hazard file.
 pub fn load_hazards(path: &Path) -> Result<HazardSet, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::new(
-            exit::IO,
-            anyhow!("cannot read hazards {}: {e}", path.display()),
-        )
-    })?;
+    let text = crate::files::read_text(path, "hazards")?;
     corridor_hazards::parse_geojson(&text).map_err(|e: HazardFileError| {
         Failure::new(exit::BAD_HAZARDS, anyhow!("{}: {e}", path.display()))
     })

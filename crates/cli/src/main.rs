@@ -4,6 +4,7 @@
 
 mod commands;
 mod exit;
+mod files;
 mod negotiate;
 mod output;
 mod serve;
@@ -102,8 +103,40 @@ pub fn bundled(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Restores the default action of SIGPIPE, which the Rust runtime ignores:
+/// then `corridor … | head -1` ends quietly when `head` has read enough, as
+/// every Unix filter does, instead of panicking in `println!` on the broken
+/// pipe (issue 12). Not for `serve`, whose sockets must see EPIPE as an error.
+#[cfg(unix)]
+fn die_quietly_on_broken_pipe() {
+    // From <signal.h>: the same on every Unix corridor builds for.
+    const SIGPIPE: i32 = 13;
+    const SIG_DFL: usize = 0;
+    extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    // SAFETY: `signal` with SIG_DFL installs no Rust code as a handler; it
+    // runs before any thread is started.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn die_quietly_on_broken_pipe() {}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::try_parse();
+    if !matches!(
+        &parsed,
+        Ok(Cli {
+            command: Command::Serve(_),
+            ..
+        })
+    ) {
+        die_quietly_on_broken_pipe();
+    }
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

@@ -41,6 +41,7 @@ impl ImportSummary {
         json!({
             "extract": self.extract, "output": self.output, "seconds": self.seconds,
             "ways_read": s.ways_read, "ways_routable": s.ways_routable, "ways_clipped": s.ways_clipped,
+            "nodes_out_of_range": s.nodes_out_of_range,
             "osm_nodes": s.osm_nodes, "nodes": s.nodes, "edges": s.edges,
             "car_edges": self.car_edges, "foot_edges": self.foot_edges, "file_bytes": self.file_bytes,
             "cch_arcs_car": self.cch_arcs, "cch_arcs_foot": self.cch_arcs_foot, "contraction_seconds": self.contraction_seconds,

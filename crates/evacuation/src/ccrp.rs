@@ -7,6 +7,7 @@
 //! along it, inside the window. People needing an accessible vehicle board
 //! accessible vehicles first.
 
+use crate::model::limits::MAX_SLOTS;
 use crate::model::{Leg, Problem, Schedule};
 
 /// First free departure slot at or after `k`, with path compression
@@ -43,18 +44,23 @@ impl Slots {
     }
 }
 
-/// Plans the evacuation.
+/// Plans the evacuation. Times are added with saturation and at most
+/// [`MAX_SLOTS`] departures of a corridor are considered, so a problem
+/// built with numbers beyond the [`limits`](crate::model::limits) plans
+/// fewer trips but never overflows or allocates in proportion to them.
 pub fn plan(p: &Problem) -> Schedule {
     let nc = p.corridors.len();
     let mut slots: Vec<Slots> = p
         .corridors
         .iter()
         .map(|c| {
-            let span = (c.last_safe_departure() - c.open).max(-1);
+            let span = c.last_safe_departure().saturating_sub(c.open);
             Slots::new(if span < 0 {
                 0
             } else {
-                (span / c.step()) as usize + 1
+                usize::try_from(span / c.step())
+                    .map_or(MAX_SLOTS, |n| n.saturating_add(1))
+                    .min(MAX_SLOTS)
             })
         })
         .collect();
@@ -114,7 +120,8 @@ pub fn plan(p: &Problem) -> Schedule {
                         .filter(|(_, b)| b.destination == loc[vi] && b.origin == c.origin)
                         .filter_map(|(bi, b)| {
                             let dep = ready[vi].max(b.open);
-                            (dep + b.travel <= b.close).then_some((dep + b.travel, bi, dep))
+                            let arr = dep.saturating_add(b.travel);
+                            (arr <= b.close).then_some((arr, bi, dep))
                         })
                         .min();
                     match back {
@@ -122,8 +129,13 @@ pub fn plan(p: &Problem) -> Schedule {
                         None => continue,
                     }
                 };
-                let earliest = (at_origin + p.loading).max(c.open);
-                let k = ((earliest - c.open) + step - 1).div_euclid(step).max(0) as usize;
+                let earliest = at_origin.saturating_add(p.loading).max(c.open);
+                let k = usize::try_from(
+                    (earliest.saturating_sub(c.open))
+                        .saturating_add(step - 1)
+                        .div_euclid(step),
+                )
+                .unwrap_or(usize::MAX);
                 let s = &mut slots[ci];
                 if k >= s.end() {
                     continue;
@@ -132,8 +144,10 @@ pub fn plan(p: &Problem) -> Schedule {
                 if free >= s.end() {
                     continue;
                 }
-                let depart = c.open + free as i64 * step;
-                let arrive = depart + c.travel;
+                // `free` < MAX_SLOTS and `step` at most a window: no overflow
+                // unless the window is beyond the limits; then saturate.
+                let depart = c.open.saturating_add((free as i64).saturating_mul(step));
+                let arrive = depart.saturating_add(c.travel);
                 if arrive > c.close {
                     continue;
                 }
@@ -153,7 +167,7 @@ pub fn plan(p: &Problem) -> Schedule {
                 corridor: bi,
                 loaded: false,
                 depart: dep,
-                arrive: dep + p.corridors[bi].travel,
+                arrive: dep.saturating_add(p.corridors[bi].travel),
                 carries: Vec::new(),
             });
         }
@@ -183,7 +197,7 @@ pub fn plan(p: &Problem) -> Schedule {
             carries,
         });
         loc[vi] = c.destination.clone();
-        ready[vi] = arrive + p.unloading;
+        ready[vi] = arrive.saturating_add(p.unloading);
     }
     legs.sort_by_key(|l| (l.vehicle, l.depart, !l.loaded));
     Schedule { legs }

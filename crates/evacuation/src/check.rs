@@ -40,7 +40,11 @@ pub fn check(p: &Problem, s: &Schedule) -> Vec<String> {
                     veh.id, l.depart
                 ));
             }
-            let needs = if l.loaded { free + p.loading } else { free };
+            let needs = if l.loaded {
+                free.saturating_add(p.loading)
+            } else {
+                free
+            };
             if l.depart < needs {
                 errs.push(format!(
                     "vehicle {} departs at {} but is busy until {}{}",
@@ -50,12 +54,12 @@ pub fn check(p: &Problem, s: &Schedule) -> Vec<String> {
                     if l.loaded { " and must load first" } else { "" }
                 ));
             }
-            if l.arrive != l.depart + c.travel {
+            if l.depart.checked_add(c.travel) != Some(l.arrive) {
                 errs.push(format!(
                     "vehicle {}: a trip on {} takes {} min, not {}",
                     veh.id,
                     c.id,
-                    l.arrive - l.depart,
+                    l.arrive.saturating_sub(l.depart),
                     c.travel
                 ));
             }
@@ -94,7 +98,9 @@ pub fn check(p: &Problem, s: &Schedule) -> Vec<String> {
                 }
             }
             place = to.clone();
-            free = l.arrive + if l.loaded { p.unloading } else { 0 };
+            free = l
+                .arrive
+                .saturating_add(if l.loaded { p.unloading } else { 0 });
         }
     }
     // Nobody carried twice, or who was not there.
@@ -116,7 +122,7 @@ pub fn check(p: &Problem, s: &Schedule) -> Vec<String> {
             .collect();
         deps.sort_unstable();
         for w in deps.windows(2) {
-            if w[1] - w[0] < c.min_spacing {
+            if w[1].saturating_sub(w[0]) < c.min_spacing {
                 errs.push(format!(
                     "corridor {}: departures at {} and {} are closer than {} min",
                     c.id, w[0], w[1], c.min_spacing
@@ -125,7 +131,10 @@ pub fn check(p: &Problem, s: &Schedule) -> Vec<String> {
         }
         if let Some(n) = c.per_hour {
             for (i, &t) in deps.iter().enumerate() {
-                let within = deps[i..].iter().take_while(|&&x| x < t + 60).count();
+                let within = deps[i..]
+                    .iter()
+                    .take_while(|&&x| x < t.saturating_add(60))
+                    .count();
                 if within > n as usize {
                     errs.push(format!(
                         "corridor {}: {within} departures in the hour from {t}, limit {n}",

@@ -15,7 +15,7 @@ use crate::model::Problem;
 
 fn gcd(a: i64, b: i64) -> i64 {
     if b == 0 {
-        a.abs()
+        a.saturating_abs()
     } else {
         gcd(b, a % b)
     }
@@ -119,30 +119,42 @@ pub fn max_trips(p: &Problem) -> Result<u64, String> {
     let t0 = p
         .corridors
         .iter()
-        .map(|c| c.open - p.loading)
+        .map(|c| c.open.saturating_sub(p.loading))
         .chain(p.vehicles.iter().map(|v| v.ready))
         .min()
         .ok_or("no corridors")?;
     let t1 = p
         .corridors
         .iter()
-        .map(|c| c.close + p.unloading)
+        .map(|c| c.close.saturating_add(p.unloading))
         .max()
         .ok_or("no corridors")?;
     let mut d = 0;
     for x in p
         .corridors
         .iter()
-        .flat_map(|c| [c.open - t0, c.close - t0, c.travel, c.step()])
+        .flat_map(|c| {
+            [
+                c.open.saturating_sub(t0),
+                c.close.saturating_sub(t0),
+                c.travel,
+                c.step(),
+            ]
+        })
         .chain([p.loading, p.unloading])
-        .chain(p.vehicles.iter().map(|v| v.ready - t0))
+        .chain(p.vehicles.iter().map(|v| v.ready.saturating_sub(t0)))
     {
         d = gcd(d, x);
     }
     let d = d.max(1);
-    let steps = ((t1 - t0) / d) as usize + 1;
-    if places.len() * steps > 200_000 {
-        return Err("instance too large for the exact formulation".into());
+    let too_large = || "instance too large for the exact formulation".to_string();
+    let steps = t1
+        .checked_sub(t0)
+        .and_then(|span| usize::try_from(span / d).ok())
+        .and_then(|k| k.checked_add(1))
+        .ok_or_else(too_large)?;
+    if places.len().checked_mul(steps).is_none_or(|n| n > 200_000) {
+        return Err(too_large());
     }
     let node = |place: &str, t: i64| -> Option<usize> {
         let pi = places.iter().position(|x| *x == place)?;
@@ -168,22 +180,25 @@ pub fn max_trips(p: &Problem) -> Result<u64, String> {
     }
     for c in &p.corridors {
         let step = c.step();
-        let mut dep = c.open;
-        while dep + c.travel <= c.close {
+        // Within the grid checked above; `checked_add` ends the walk where
+        // numbers beyond the limits would overflow.
+        let arrives = |t: i64| t.checked_add(c.travel).filter(|&a| a <= c.close);
+        let mut dep = Some(c.open);
+        while let Some((t, arr)) = dep.and_then(|t| Some((t, arrives(t)?))) {
             if let (Some(a), Some(b)) = (
-                node(&c.origin, dep - p.loading),
-                node(&c.destination, dep + c.travel + p.unloading),
+                node(&c.origin, t.saturating_sub(p.loading)),
+                node(&c.destination, arr.saturating_add(p.unloading)),
             ) {
                 g.add(a, b, 1, -1);
             }
-            dep += step;
+            dep = t.checked_add(step);
         }
-        let mut t = c.open;
-        while t + c.travel <= c.close {
-            if let (Some(a), Some(b)) = (node(&c.destination, t), node(&c.origin, t + c.travel)) {
+        let mut t = Some(c.open);
+        while let Some((at, arr)) = t.and_then(|t| Some((t, arrives(t)?))) {
+            if let (Some(a), Some(b)) = (node(&c.destination, at), node(&c.origin, arr)) {
                 g.add(a, b, n, 0);
             }
-            t += d;
+            t = at.checked_add(d);
         }
     }
     let (_, cost) = g.min_cost_flow(s, z, n);

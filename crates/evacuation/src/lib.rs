@@ -43,8 +43,12 @@ pub fn lower_bound(p: &Problem) -> Option<i64> {
         if people == 0 {
             continue;
         }
-        let trips = people.div_ceil(max_seats) as i64;
-        lb = lb.max(c.open + (trips - 1) * c.step() + c.travel);
+        let trips = i64::try_from(people.div_ceil(max_seats)).unwrap_or(i64::MAX);
+        lb = lb.max(
+            c.open
+                .saturating_add((trips - 1).saturating_mul(c.step()))
+                .saturating_add(c.travel),
+        );
     }
     let total = p.people();
     if total == 0 {
@@ -63,22 +67,28 @@ pub fn lower_bound(p: &Problem) -> Option<i64> {
                     .iter()
                     .map(|c| {
                         let to_origin = if v.start == c.origin { 0 } else { c.travel };
-                        let first = v.ready.max(c.open - p.loading - to_origin)
-                            + to_origin
-                            + p.loading
-                            + c.travel;
+                        let first = v
+                            .ready
+                            .max(c.open.saturating_sub(p.loading).saturating_sub(to_origin))
+                            .saturating_add(to_origin)
+                            .saturating_add(p.loading)
+                            .saturating_add(c.travel);
                         if t < first {
                             0
                         } else {
-                            let cycle = 2 * c.travel + p.loading + p.unloading;
-                            (1 + (t - first) / cycle.max(1)) as u64
+                            let cycle = c
+                                .travel
+                                .saturating_mul(2)
+                                .saturating_add(p.loading)
+                                .saturating_add(p.unloading);
+                            (1 + t.saturating_sub(first) / cycle.max(1)) as u64
                         }
                     })
                     .max()
                     .unwrap_or(0)
-                    * v.seats as u64
+                    .saturating_mul(v.seats as u64)
             })
-            .sum()
+            .fold(0u64, u64::saturating_add)
     };
     let accessible: u64 = p
         .groups
@@ -91,12 +101,12 @@ pub fn lower_bound(p: &Problem) -> Option<i64> {
         if need == 0 {
             return Some(i64::MIN);
         }
-        let (mut lo, mut hi) = (start, start + 60);
+        let (mut lo, mut hi) = (start, start.saturating_add(60));
         while trips_by(hi, accessible_only) < need {
-            hi += (hi - lo).max(60);
-            if hi - start > 10_000 * 60 * 24 {
+            if hi == i64::MAX || hi - start > 10_000 * 60 * 24 {
                 return None; // no vehicle can ever carry them
             }
+            hi = hi.saturating_add((hi - lo).max(60));
         }
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
@@ -151,18 +161,21 @@ pub fn summarize(p: &Problem, s: &Schedule) -> Summary {
                 .iter()
                 .filter(|l| l.loaded && l.corridor == ci)
                 .count();
-            let span = c.last_safe_departure() - c.open;
+            let span = c.last_safe_departure().saturating_sub(c.open);
             let avail = if span < 0 {
                 0
             } else {
-                (span / c.step()) as usize + 1
+                // As many as the planner considers.
+                usize::try_from(span / c.step())
+                    .map_or(model::limits::MAX_SLOTS, |n| n.saturating_add(1))
+                    .min(model::limits::MAX_SLOTS)
             };
             (used, avail)
         })
         .collect();
     let mut longer = p.clone();
     for c in &mut longer.corridors {
-        c.close += 60;
+        c.close = c.close.saturating_add(60);
     }
     let with_extra_hour = ccrp::plan(&longer).total();
     let mut bigger = p.clone();
@@ -183,7 +196,7 @@ pub fn summarize(p: &Problem, s: &Schedule) -> Summary {
                 let close = p.corridors.iter().map(|c| c.close).max().unwrap_or(t);
                 format!(
                     "none: everyone is out, the last arriving {} min before the windows close",
-                    close - t
+                    close.saturating_sub(t)
                 )
             }
             None => "none: nobody is waiting".into(),
@@ -212,8 +225,8 @@ pub fn summarize(p: &Problem, s: &Schedule) -> Summary {
             .corridors
             .iter()
             .map(|c| {
-                (p.loading + p.unloading) as f64
-                    / (2 * c.travel + p.loading + p.unloading).max(1) as f64
+                let handling = p.loading as f64 + p.unloading as f64;
+                handling / (2.0 * c.travel as f64 + handling).max(1.0)
             })
             .fold(0.0, f64::max);
         if cycle_share > 0.5 {

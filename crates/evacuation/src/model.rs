@@ -1,6 +1,28 @@
 //! The planning problem and its answer. Times are whole minutes since the
 //! Unix epoch; durations whole minutes.
 
+/// The bounds every planning number keeps (issue 12): the planning file
+/// refuses numbers outside them, and the planner, the checker and the exact
+/// solver size nothing beyond them, so no number can make them allocate
+/// gigabytes or overflow.
+pub mod limits {
+    /// Longest corridor window, and longest one-way trip: seven days.
+    pub const MAX_WINDOW_MINUTES: i64 = 7 * 24 * 60;
+    /// Longest loading or unloading time, and longest minimum spacing.
+    pub const MAX_HANDLING_MINUTES: i64 = 24 * 60;
+    /// Most departures per hour: one a minute, the grid of the plan.
+    pub const MAX_PER_HOUR: u32 = 60;
+    /// Most seats in one vehicle.
+    pub const MAX_SEATS: u32 = 1_000;
+    /// Most vehicles in a plan.
+    pub const MAX_VEHICLES: u64 = 10_000;
+    /// Most people in one demand.
+    pub const MAX_PEOPLE: u64 = 100_000_000;
+    /// Most departure slots of one corridor the planner considers: one a
+    /// minute for the longest window.
+    pub const MAX_SLOTS: usize = MAX_WINDOW_MINUTES as usize + 1;
+}
+
 /// A corridor the plan may use: one route between an origin and a
 /// destination, open for a window, with its convoy limits.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,7 +57,7 @@ impl Corridor {
 
     /// The latest loaded departure that arrives before the corridor closes.
     pub fn last_safe_departure(&self) -> i64 {
-        self.close - self.travel
+        self.close.saturating_sub(self.travel)
     }
 }
 

@@ -4,6 +4,9 @@
 //! people waiting by origin, destination and need, and the fleet.
 //! `examples/ukraine/plan.toml` is an annotated example.
 
+use crate::model::limits::{
+    MAX_HANDLING_MINUTES, MAX_PEOPLE, MAX_PER_HOUR, MAX_SEATS, MAX_VEHICLES, MAX_WINDOW_MINUTES,
+};
 use crate::model::{Corridor, Group, Problem, Vehicle};
 use chrono::DateTime;
 use serde::Deserialize;
@@ -13,8 +16,8 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 struct Raw {
     scenario: String,
-    loading_minutes: i64,
-    unloading_minutes: i64,
+    loading_minutes: Spanned<i64>,
+    unloading_minutes: Spanned<i64>,
     #[serde(default)]
     corridor: Vec<RawCorridor>,
     #[serde(default)]
@@ -32,9 +35,9 @@ struct RawCorridor {
     destination: Option<String>,
     window_start: Option<Spanned<String>>,
     window_end: Option<Spanned<String>>,
-    duration_minutes: Option<i64>,
-    vehicles_per_hour: Option<u32>,
-    min_spacing_minutes: Option<i64>,
+    duration_minutes: Option<Spanned<i64>>,
+    vehicles_per_hour: Option<Spanned<u32>>,
+    min_spacing_minutes: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -42,7 +45,7 @@ struct RawCorridor {
 struct RawDemand {
     origin: Spanned<String>,
     destination: Spanned<String>,
-    people: u64,
+    people: Spanned<u64>,
     #[serde(default)]
     accessible: u64,
 }
@@ -51,8 +54,8 @@ struct RawDemand {
 #[serde(deny_unknown_fields)]
 struct RawVehicles {
     id: String,
-    count: u32,
-    seats: u32,
+    count: Spanned<u32>,
+    seats: Spanned<u32>,
     #[serde(default)]
     accessible: bool,
     start: Spanned<String>,
@@ -94,28 +97,88 @@ pub fn parse(
             }
         }
     };
+    // A number within `lo..=hi`, or an error at its line naming the key.
+    let bounded = |errs: &mut Vec<String>, key: &str, v: &Spanned<i64>, lo: i64, hi: i64| {
+        let x = *v.get_ref();
+        if !(lo..=hi).contains(&x) {
+            errs.push(out_of_range(file, line(v.span().start), key, x, lo, hi));
+        }
+    };
+    bounded(
+        &mut errs,
+        "loading_minutes",
+        &raw.loading_minutes,
+        0,
+        MAX_HANDLING_MINUTES,
+    );
+    bounded(
+        &mut errs,
+        "unloading_minutes",
+        &raw.unloading_minutes,
+        0,
+        MAX_HANDLING_MINUTES,
+    );
     let mut corridors = Vec::new();
     for c in &raw.corridor {
-        let per_hour = c.vehicles_per_hour;
-        let min_spacing = c.min_spacing_minutes.unwrap_or(0).max(0);
-        if per_hour == Some(0) {
-            errs.push(format!("{file}: vehicles_per_hour must be at least 1"));
-        }
-        match (&c.proposal, &c.window_start, &c.window_end, c.duration_minutes) {
+        let per_hour = c.vehicles_per_hour.as_ref().map(|n| {
+            let x = *n.get_ref();
+            if !(1..=MAX_PER_HOUR).contains(&x) {
+                let at = line(n.span().start);
+                errs.push(out_of_range(
+                    file,
+                    at,
+                    "vehicles_per_hour",
+                    x,
+                    1,
+                    MAX_PER_HOUR,
+                ));
+            }
+            x
+        });
+        let min_spacing = c.min_spacing_minutes.as_ref().map_or(0, |m| {
+            bounded(&mut errs, "min_spacing_minutes", m, 0, MAX_HANDLING_MINUTES);
+            *m.get_ref()
+        });
+        // Where a corridor's window and trip are checked: at its window or
+        // proposal.
+        let at = c
+            .window_end
+            .as_ref()
+            .or(c.proposal.as_ref())
+            .map_or(1, |s| line(s.span().start));
+        let window = |errs: &mut Vec<String>, open: i64, close: i64, travel: i64| {
+            if close.saturating_sub(open) > MAX_WINDOW_MINUTES {
+                errs.push(format!(
+                    "{file}:{at}: the window is {} minutes long; a corridor window may be at most {MAX_WINDOW_MINUTES} minutes (7 days)",
+                    close.saturating_sub(open)
+                ));
+            }
+            if travel > MAX_WINDOW_MINUTES {
+                errs.push(format!(
+                    "{file}:{at}: a trip of {travel} minutes is longer than any window may be ({MAX_WINDOW_MINUTES} minutes)"
+                ));
+            }
+        };
+        match (&c.proposal, &c.window_start, &c.window_end, &c.duration_minutes) {
             (Some(p), None, None, None) => match resolve(p.get_ref()) {
-                Ok((origin, destination, open, close, travel)) => corridors.push(Corridor {
-                    id: p.get_ref().clone(),
-                    origin,
-                    destination,
-                    open,
-                    close,
-                    travel: travel.max(1),
-                    per_hour,
-                    min_spacing,
-                }),
+                Ok((origin, destination, open, close, travel)) => {
+                    window(&mut errs, open, close, travel);
+                    corridors.push(Corridor {
+                        id: p.get_ref().clone(),
+                        origin,
+                        destination,
+                        open,
+                        close,
+                        travel: travel.max(1),
+                        per_hour,
+                        min_spacing,
+                    })
+                }
                 Err(e) => errs.push(format!("{file}:{}: {e}", line(p.span().start))),
             },
             (None, Some(ws), Some(we), Some(d)) => {
+                bounded(&mut errs, "duration_minutes", d, 1, MAX_WINDOW_MINUTES);
+                let d = *d.get_ref();
                 let (o, dst) = (c.origin.clone().unwrap_or_default(), c.destination.clone().unwrap_or_default());
                 for x in [&o, &dst] {
                     if !is_place(x) {
@@ -123,9 +186,10 @@ pub fn parse(
                     }
                 }
                 if let (Some(open), Some(close)) = (minutes(ws, &mut errs), minutes(we, &mut errs)) {
-                    if close <= open || d < 1 {
-                        errs.push(format!("{file}:{}: the window must end after it starts and the duration be positive", line(we.span().start)));
+                    if close <= open {
+                        errs.push(format!("{file}:{}: the window must end after it starts", line(we.span().start)));
                     }
+                    window(&mut errs, open, close, d);
                     corridors.push(Corridor {
                         id: c.id.clone().unwrap_or_else(|| format!("{o}-{dst}")),
                         origin: o,
@@ -154,7 +218,14 @@ pub fn parse(
                 ));
             }
         }
-        if d.accessible > d.people {
+        let people = *d.people.get_ref();
+        if people > MAX_PEOPLE {
+            errs.push(format!(
+                "{file}:{}: `people` = {people} is out of range: at most {MAX_PEOPLE} per demand",
+                line(d.people.span().start)
+            ));
+        }
+        if d.accessible > people {
             errs.push(format!(
                 "{file}:{}: more people needing accessible vehicles than people",
                 line(d.origin.span().start)
@@ -172,7 +243,7 @@ pub fn parse(
             ));
         }
         for (accessible, n) in [
-            (false, d.people - d.accessible.min(d.people)),
+            (false, people - d.accessible.min(people)),
             (true, d.accessible),
         ] {
             if n > 0 {
@@ -187,6 +258,7 @@ pub fn parse(
     }
     let first_open = corridors.iter().map(|c| c.open).min().unwrap_or(0);
     let mut vehicles = Vec::new();
+    let mut fleet = 0u64;
     for v in &raw.vehicles {
         if !corridors
             .iter()
@@ -199,35 +271,39 @@ pub fn parse(
                 v.start.get_ref()
             ));
         }
-        if v.seats == 0 {
+        let (count, seats) = (*v.count.get_ref(), *v.seats.get_ref());
+        if seats == 0 || seats > MAX_SEATS {
             errs.push(format!(
-                "{file}:{}: vehicles `{}` have no seats",
-                line(v.start.span().start),
+                "{file}:{}: vehicles `{}` have {seats} seats; a vehicle has 1..={MAX_SEATS}",
+                line(v.seats.span().start),
                 v.id
             ));
+        }
+        fleet = fleet.saturating_add(u64::from(count));
+        if fleet > MAX_VEHICLES {
+            errs.push(format!(
+                "{file}:{}: more than {MAX_VEHICLES} vehicles in all",
+                line(v.count.span().start)
+            ));
+            break;
         }
         let ready = match &v.ready {
             Some(r) => minutes(r, &mut errs).unwrap_or(first_open),
             None => i64::MIN / 4,
         };
-        for i in 0..v.count {
+        for i in 0..count {
             vehicles.push(Vehicle {
-                id: if v.count == 1 {
+                id: if count == 1 {
                     v.id.clone()
                 } else {
                     format!("{}-{}", v.id, i + 1)
                 },
-                seats: v.seats,
+                seats,
                 accessible: v.accessible,
                 start: v.start.get_ref().clone(),
-                ready: ready.max(first_open - 24 * 60),
+                ready: ready.max(first_open.saturating_sub(24 * 60)),
             });
         }
-    }
-    if raw.loading_minutes < 0 || raw.unloading_minutes < 0 {
-        errs.push(format!(
-            "{file}: loading and unloading times must not be negative"
-        ));
     }
     if !errs.is_empty() {
         return Err(errs);
@@ -238,10 +314,21 @@ pub fn parse(
             corridors,
             groups,
             vehicles,
-            loading: raw.loading_minutes,
-            unloading: raw.unloading_minutes,
+            loading: *raw.loading_minutes.get_ref(),
+            unloading: *raw.unloading_minutes.get_ref(),
         },
     ))
+}
+
+fn out_of_range(
+    file: &str,
+    line: usize,
+    key: &str,
+    x: impl std::fmt::Display,
+    lo: impl std::fmt::Display,
+    hi: impl std::fmt::Display,
+) -> String {
+    format!("{file}:{line}: `{key}` = {x} is out of range: it must be within {lo}..={hi}")
 }
 
 /// The scenario a planning file names (read before the rest, which needs it).

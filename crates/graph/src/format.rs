@@ -328,6 +328,102 @@ mod tests {
         assert_eq!(RoadGraph::from_bytes(&v), Err(GraphFileError::Checksum));
     }
 
+    /// A file with an honest header and checksum around `body`: what a
+    /// buggy or hostile writer would produce.
+    fn seal(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&Sha256::digest(body));
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// Two nodes, one edge, with a (trivially valid) contraction per profile.
+    fn small() -> RoadGraph {
+        let mut g = crate::testgraph::grid(2, 1);
+        let c = crate::Contraction {
+            rank: vec![0, 1],
+            first_up: vec![0, 1, 1],
+            up_head: vec![1],
+        };
+        g.contractions = vec![c.clone(), c];
+        g.validate().unwrap();
+        g
+    }
+
+    // issue 12: a graph file with a valid checksum but `shape_first` =
+    // u32::MAX panicked in `validate` (overflow, then an index out of
+    // range). Every index field out of range must be a clean error.
+    #[test]
+    fn issue_12_indices_out_of_range_with_valid_checksum_are_refused() {
+        let g = small();
+        let good = g.to_bytes();
+        // The raw bytes, patched and resealed: `shape_first` is the section
+        // after the edge lengths; find it by its content [0, 2].
+        let body = &good[HEADER_LEN..];
+        let mut needle = 2u64.to_le_bytes().to_vec();
+        for x in [0u32, 2] {
+            needle.extend_from_slice(&x.to_le_bytes());
+        }
+        let at = body
+            .windows(needle.len())
+            .position(|w| w == needle.as_slice())
+            .expect("shape_first section");
+        for (slot, value) in [
+            (1, u32::MAX),
+            (0, u32::MAX),
+            (1, u32::MAX - 1),
+            (1, 1),
+            (0, 2),
+        ] {
+            let mut b = body.to_vec();
+            let o = at + 8 + slot * 4;
+            b[o..o + 4].copy_from_slice(&value.to_le_bytes());
+            let file = seal(&b);
+            assert!(
+                matches!(
+                    RoadGraph::from_bytes(&file),
+                    Err(GraphFileError::Corrupt(_))
+                ),
+                "shape_first[{slot}] = {value}"
+            );
+        }
+        // Every other index field, through the honest encoder.
+        type Mutation = fn(&mut RoadGraph);
+        let mutations: &[(&str, Mutation)] = &[
+            ("shape_first", |g| g.shape_first[1] = u32::MAX),
+            ("shape_first last", |g| {
+                *g.shape_first.last_mut().unwrap() = u32::MAX
+            }),
+            ("edge_tail", |g| g.edge_tail[0] = u32::MAX),
+            ("edge_head", |g| g.edge_head[0] = 2),
+            ("edge_name", |g| g.edge_name[0] = u32::MAX),
+            ("edge_ref", |g| g.edge_ref[0] = 1),
+            ("time", |g| g.time_ms[1][0][0] = u32::MAX),
+            ("length", |g| g.edge_length_m[0] = f64::NAN),
+            ("node_lat", |g| g.node_lat[0] = i32::MAX),
+            ("rank", |g| g.contractions[0].rank[0] = u32::MAX),
+            ("first_up", |g| g.contractions[1].first_up[1] = u32::MAX),
+            ("first_up end", |g| g.contractions[0].first_up[2] = u32::MAX),
+            ("up_head", |g| g.contractions[0].up_head[0] = u32::MAX),
+            ("contractions", |g| {
+                g.contractions.pop();
+            }),
+        ];
+        for (what, mutate) in mutations {
+            let mut bad = small();
+            mutate(&mut bad);
+            let got = RoadGraph::from_bytes(&bad.to_bytes());
+            assert!(
+                matches!(got, Err(GraphFileError::Corrupt(_))),
+                "{what}: {got:?}"
+            );
+        }
+    }
+
     #[test]
     fn body_decoder_never_panics_on_mutations() {
         let g = crate::testgraph::grid(3, 3);

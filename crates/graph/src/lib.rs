@@ -336,6 +336,10 @@ impl RoadGraph {
     pub fn validate(&self) -> Result<(), String> {
         let n = self.num_nodes();
         let m = self.num_edges();
+        // Nodes and edges are named by `u32` everywhere (issue 12).
+        if u32::try_from(n).is_err() || u32::try_from(m).is_err() {
+            return Err("more nodes or edges than a u32 can index".into());
+        }
         if self.node_lon.len() != n || self.node_osm.len() != n {
             return Err("node arrays differ in length".into());
         }
@@ -373,7 +377,14 @@ impl RoadGraph {
         {
             return Err("shape arrays are inconsistent".into());
         }
-        if self.shape_first.windows(2).any(|w| w[1] < w[0] + 2) {
+        // Checked: a hostile `shape_first` near `u32::MAX` must not overflow
+        // (issue 12). With `first == 0`, `last == len` and every step at
+        // least 2, every range below is inside the shape arrays.
+        if self
+            .shape_first
+            .windows(2)
+            .any(|w| w[1].checked_sub(w[0]).is_none_or(|d| d < 2))
+        {
             return Err("an edge has fewer than two shape points".into());
         }
         let ns = self.strings.len();

@@ -18,7 +18,10 @@
 
 mod parse;
 
-pub use parse::{parse_geojson, FeatureError, HazardFileError};
+pub use parse::{
+    parse_geojson, FeatureError, HazardFileError, MAX_BUFFER_M, MAX_FEATURES, MAX_FEATURE_VERTICES,
+    MAX_FILE_VERTICES,
+};
 
 use corridor_geo::{
     degree_margins, point_in_ring, point_segment_distance, segment_segment_distance,

@@ -7,6 +7,12 @@
 //! be missing or null for an open end), `effect` (`"block"`, the default, or
 //! `{"slow": FACTOR}` with FACTOR > 1) and `source` (string). Geometries:
 //! Polygon, MultiPolygon, LineString, MultiLineString, Point, MultiPoint.
+//!
+//! Bounds, so that no file can make routing slow (issue 12): at most
+//! [`MAX_FEATURES`] features, [`MAX_FEATURE_VERTICES`] positions per feature
+//! and [`MAX_FILE_VERTICES`] in all, `buffer_m` at most [`MAX_BUFFER_M`];
+//! and no line or ring may jump more than 180° of longitude (a geometry over
+//! the antimeridian must be cut in two, as RFC 7946 asks).
 
 use crate::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
 use chrono::DateTime;
@@ -42,7 +48,23 @@ pub enum HazardFileError {
     /// One or more features are invalid; all are listed.
     #[error("{} invalid hazard feature(s):\n{}", .0.len(), .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
     Features(Vec<FeatureError>),
+    /// More features than a hazard file may hold.
+    #[error("{found} features, more than the {MAX_FEATURES} a hazard file may hold")]
+    TooManyFeatures {
+        /// Features in the file.
+        found: usize,
+    },
 }
+
+/// Most features in one hazard file.
+pub const MAX_FEATURES: usize = 10_000;
+/// Most positions (vertices) in one feature: a hazard drawn by hand or
+/// traced from a map has far fewer; routing time grows with them (issue 12).
+pub const MAX_FEATURE_VERTICES: usize = 10_000;
+/// Most positions in one hazard file.
+pub const MAX_FILE_VERTICES: usize = 100_000;
+/// Largest `buffer_m`, metres.
+pub const MAX_BUFFER_M: f64 = 50_000.0;
 
 /// Parses and validates a hazard file. Either every feature is valid and the
 /// whole set is returned, or every bad feature is reported: nothing is
@@ -59,7 +81,13 @@ pub fn parse_geojson(text: &str) -> Result<HazardSet, HazardFileError> {
         .get("features")
         .and_then(Value::as_array)
         .ok_or_else(|| HazardFileError::NotGeoJson("\"features\" must be an array".into()))?;
+    if features.len() > MAX_FEATURES {
+        return Err(HazardFileError::TooManyFeatures {
+            found: features.len(),
+        });
+    }
     let mut errors = Vec::new();
+    let mut vertices = 0usize;
     let mut set = HazardSet::default();
     let mut seen = std::collections::HashSet::new();
     for (index, f) in features.iter().enumerate() {
@@ -74,7 +102,17 @@ pub fn parse_geojson(text: &str) -> Result<HazardSet, HazardFileError> {
             });
         match parse_feature(f, id.clone()) {
             Ok(h) => {
-                if !seen.insert(h.id.clone()) {
+                vertices += vertex_count(&h.parts);
+                if vertices > MAX_FILE_VERTICES {
+                    errors.push(FeatureError {
+                        index,
+                        id,
+                        reason: format!(
+                            "the file holds more than {MAX_FILE_VERTICES} positions in all up to this feature; simplify the geometries or split the file"
+                        ),
+                    });
+                    break;
+                } else if !seen.insert(h.id.clone()) {
                     errors.push(FeatureError {
                         index,
                         id,
@@ -116,12 +154,18 @@ fn parse_feature(f: &Value, id: Option<String>) -> Result<Hazard, String> {
         None | Some(Value::Null) => None,
         Some(v) => Some(
             v.as_f64()
-                .filter(|b| b.is_finite() && *b >= 0.0 && *b <= 500_000.0)
-                .ok_or("`buffer_m` must be a number of metres between 0 and 500000")?,
+                .filter(|b| b.is_finite() && *b >= 0.0 && *b <= MAX_BUFFER_M)
+                .ok_or("`buffer_m` must be a number of metres between 0 and 50000")?,
         ),
     };
     let geometry = feature.geometry.as_ref().ok_or("missing geometry")?;
     let parts = parts_of(&geometry.value)?;
+    let n = vertex_count(&parts);
+    if n > MAX_FEATURE_VERTICES {
+        return Err(format!(
+            "{n} positions, more than the {MAX_FEATURE_VERTICES} a hazard may have; simplify the geometry"
+        ));
+    }
     let areal = parts.iter().all(|p| matches!(p, Part::Polygon(_)));
     let buffer_m = match buffer_m {
         Some(b) if b > 0.0 || areal => b,
@@ -193,11 +237,41 @@ fn position(p: &[f64]) -> Result<(f64, f64), String> {
     Ok((lon, lat))
 }
 
+fn vertex_count(parts: &[Part]) -> usize {
+    parts
+        .iter()
+        .map(|p| match p {
+            Part::Point(_) => 1,
+            Part::Line(l) => l.len(),
+            Part::Polygon(rings) => rings.iter().map(Vec::len).sum(),
+        })
+        .sum()
+}
+
+/// Refuses a line or ring that jumps more than 180° of longitude between
+/// two positions: in GeoJSON that is the long way round the globe (a
+/// polygon over the antimeridian would block a whole latitude band;
+/// issue 12). RFC 7946 §3.1.9 asks for such geometries to be cut in two.
+fn no_antimeridian_jump(pts: &[(f64, f64)]) -> Result<(), String> {
+    match pts.windows(2).find(|w| (w[1].0 - w[0].0).abs() > 180.0) {
+        Some(w) => Err(format!(
+            "the geometry crosses the antimeridian (longitude jumps from {} to {}); cut it in two at ±180° (RFC 7946, section 3.1.9)",
+            w[0].0, w[1].0
+        )),
+        None => Ok(()),
+    }
+}
+
 fn line(l: &[Vec<f64>]) -> Result<Vec<(f64, f64)>, String> {
     if l.len() < 2 {
         return Err("a LineString needs at least two positions".into());
     }
-    l.iter().map(|p| position(p)).collect()
+    let pts = l
+        .iter()
+        .map(|p| position(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    no_antimeridian_jump(&pts)?;
+    Ok(pts)
 }
 
 fn polygon(rings: &[Vec<Vec<f64>>]) -> Result<Part, String> {
@@ -213,6 +287,7 @@ fn polygon(rings: &[Vec<Vec<f64>>]) -> Result<Part, String> {
                     .into(),
             );
         }
+        no_antimeridian_jump(&ring)?;
         out.push(ring);
     }
     Ok(Part::Polygon(out))
@@ -289,6 +364,118 @@ mod tests {
         assert!(errs[6].reason.contains("after"));
         assert!(errs[7].reason.contains("missing `id`"));
         assert!(errs[8].reason.contains("duplicate"));
+    }
+
+    /// A FeatureCollection of `features`, each given as (geometry type,
+    /// coordinates JSON, extra properties).
+    fn collection(features: &[(&str, String, &str)]) -> String {
+        let fs: Vec<String> = features
+            .iter()
+            .enumerate()
+            .map(|(i, (ty, coords, extra))| {
+                format!(
+                    r#"{{"type":"Feature","properties":{{"id":"h{i}","kind":"shelling"{extra}}},"geometry":{{"type":"{ty}","coordinates":{coords}}}}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            fs.join(",")
+        )
+    }
+
+    /// A closed ring of `n` positions (n ≥ 4) round (8.7, 49.4).
+    fn ring(n: usize) -> String {
+        let mut pts: Vec<String> = (0..n - 1)
+            .map(|i| {
+                let a = i as f64 / (n - 1) as f64 * std::f64::consts::TAU;
+                format!("[{},{}]", 8.7 + 0.01 * a.cos(), 49.4 + 0.01 * a.sin())
+            })
+            .collect();
+        pts.push(pts[0].clone());
+        format!("[[{}]]", pts.join(","))
+    }
+
+    fn reasons(text: &str) -> Vec<String> {
+        match parse_geojson(text) {
+            Err(HazardFileError::Features(errs)) => errs.into_iter().map(|e| e.reason).collect(),
+            other => panic!("expected feature errors, got {other:?}"),
+        }
+    }
+
+    // issue 12: a 100,000-vertex polygon made one route take 32 s.
+    #[test]
+    fn issue_12_hazard_complexity_is_bounded() {
+        let small = ring(MAX_FEATURE_VERTICES);
+        assert_eq!(
+            parse_geojson(&collection(&[("Polygon", small.clone(), "")]))
+                .unwrap()
+                .len(),
+            1,
+            "the bound itself is fine"
+        );
+        let big = ring(MAX_FEATURE_VERTICES + 1);
+        let r = reasons(&collection(&[("Polygon", big, "")]));
+        assert!(r[0].contains("positions, more than"), "{r:?}");
+        // Eleven features of 10,000 positions: the file bound.
+        let many: Vec<_> = (0..11).map(|_| ("Polygon", small.clone(), "")).collect();
+        let r = reasons(&collection(&many));
+        assert!(r.iter().any(|r| r.contains("in all")), "{r:?}");
+        // Too many features.
+        let point = ("Point", "[8.7,49.4]".to_string(), r#","buffer_m":10"#);
+        let text = collection(&vec![point.clone(); MAX_FEATURES + 1]);
+        assert_eq!(
+            parse_geojson(&text),
+            Err(HazardFileError::TooManyFeatures {
+                found: MAX_FEATURES + 1
+            })
+        );
+        // A buffer of 500 km round a point blocked a country.
+        let r = reasons(&collection(&[(
+            "Point",
+            "[8.7,49.4]".into(),
+            r#","buffer_m":500000"#,
+        )]));
+        assert!(r[0].contains("buffer_m"), "{r:?}");
+        parse_geojson(&collection(&[(
+            "Point",
+            "[8.7,49.4]".into(),
+            r#","buffer_m":50000"#,
+        )]))
+        .expect("50 km is fine");
+    }
+
+    // issue 12: a polygon over the antimeridian, drawn 179° → -179°, was
+    // read as the long way round and blocked a whole latitude band.
+    #[test]
+    fn issue_12_antimeridian_jumps_are_refused() {
+        let r = reasons(&collection(&[
+            (
+                "Polygon",
+                "[[[179.5,65],[-179.5,65],[-179.5,66],[179.5,66],[179.5,65]]]".into(),
+                "",
+            ),
+            (
+                "LineString",
+                "[[179.9,65],[-179.9,65]]".into(),
+                r#","buffer_m":10"#,
+            ),
+            (
+                "MultiPolygon",
+                "[[[[170,65],[175,65],[175,66],[170,65]]],[[[-170,65],[179,65],[170,66],[-170,65]]]]"
+                    .into(),
+                "",
+            ),
+        ]));
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert!(r.iter().all(|r| r.contains("antimeridian")), "{r:?}");
+        // The same area on one side of it is fine.
+        parse_geojson(&collection(&[(
+            "Polygon",
+            "[[[179.0,65],[180,65],[180,66],[179.0,66],[179.0,65]]]".into(),
+            "",
+        )]))
+        .expect("a polygon touching 180° from the west");
     }
 
     #[test]

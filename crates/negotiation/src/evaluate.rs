@@ -115,8 +115,8 @@ fn common(scn: &Scenario, spec: &ProposalSpec, route: &PlannedRoute) -> Vec<Viol
         }
     }
     let trip = route.duration_ms;
-    if trip as i64 > spec.window.len_ms() {
-        let last = end - Duration::milliseconds(trip as i64);
+    if i64::try_from(trip).unwrap_or(i64::MAX) > spec.window.len_ms() {
+        let last = before(end, trip);
         out.push(Violation {
             code: "window_too_short",
             message: format!(
@@ -130,6 +130,16 @@ fn common(scn: &Scenario, spec: &ProposalSpec, route: &PlannedRoute) -> Vec<Viol
         });
     }
     out
+}
+
+/// `ms` milliseconds before `t`, or the earliest time chrono can hold when
+/// that lies before it: a trip of centuries must not panic (issue 12).
+fn before(t: DateTime<FixedOffset>, ms: u64) -> DateTime<FixedOffset> {
+    i64::try_from(ms)
+        .ok()
+        .and_then(Duration::try_milliseconds)
+        .and_then(|d| t.checked_sub_signed(d))
+        .unwrap_or_else(|| DateTime::<chrono::Utc>::MIN_UTC.with_timezone(t.offset()))
 }
 
 fn party_rules(
@@ -263,7 +273,7 @@ pub fn evaluate(
     Evaluation {
         proposal: spec.id.clone(),
         version: version.to_string(),
-        last_safe_departure: spec.window.end - Duration::milliseconds(route.duration_ms as i64),
+        last_safe_departure: before(spec.window.end, route.duration_ms),
         verdicts,
     }
 }

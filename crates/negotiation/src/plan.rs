@@ -70,13 +70,13 @@ pub fn route_through(
     for w in points.windows(2) {
         let opts = RouteOptions {
             profile,
-            depart_ms: depart_ms + out.duration_ms as i64,
+            depart_ms: depart_ms.saturating_add_unsigned(out.duration_ms),
             max_snap_m,
             ..Default::default()
         };
         let r = router.route(layer, w[0], w[1], &opts)?;
         out.distance_m += r.distance_m;
-        out.duration_ms += r.duration_ms;
+        out.duration_ms = out.duration_ms.saturating_add(r.duration_ms);
         for p in r.geometry.iter().copied() {
             if out.geometry.last() != Some(&p) {
                 out.geometry.push(p);
@@ -92,6 +92,15 @@ pub fn route_through(
     Ok(out)
 }
 
+/// Milliseconds as a whole number, clamped to what a time can hold (NaN,
+/// negative: 0): defence in depth behind the scenario's speed bounds.
+fn whole_ms(ms: f64) -> u64 {
+    if ms.is_nan() {
+        return 0;
+    }
+    ms.round().clamp(0.0, i64::MAX as f64 / 2.0) as u64
+}
+
 /// The polyline route through `points` (no graph).
 pub fn polyline(scn: &Scenario, points: &[Waypoint]) -> PlannedRoute {
     let straight: f64 = points
@@ -103,7 +112,7 @@ pub fn polyline(scn: &Scenario, points: &[Waypoint]) -> PlannedRoute {
         source: RouteSource::Polyline,
         geometry: points.iter().map(|w| w.at).collect(),
         distance_m,
-        duration_ms: (distance_m / (scn.no_graph.speed_kmh / 3.6) * 1000.0).round() as u64,
+        duration_ms: whole_ms(distance_m / (scn.no_graph.speed_kmh / 3.6) * 1000.0),
         via: points.iter().map(|w| w.name.clone()).collect(),
         edges: Vec::new(),
     }

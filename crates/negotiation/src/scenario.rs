@@ -264,10 +264,10 @@ struct Raw {
     map: Option<String>,
     hazards: Option<Spanned<String>>,
     gazetteer: Option<Spanned<String>>,
-    detour_factor: Option<f64>,
-    speed_kmh: Option<f64>,
-    transit_tolerance_m: Option<f64>,
-    max_snap_m: Option<f64>,
+    detour_factor: Option<Spanned<f64>>,
+    speed_kmh: Option<Spanned<f64>>,
+    transit_tolerance_m: Option<Spanned<f64>>,
+    max_snap_m: Option<Spanned<f64>>,
     #[serde(default)]
     territory: Vec<RawTerritory>,
     #[serde(default)]
@@ -313,7 +313,7 @@ struct RawParty {
 struct RawCheckpoint {
     name: String,
     at: Spanned<String>,
-    radius_m: Option<f64>,
+    radius_m: Option<Spanned<f64>>,
     for_destinations_in: Option<Spanned<String>>,
 }
 
@@ -366,6 +366,66 @@ impl Errors<'_> {
     }
     fn span<T>(&mut self, s: &Spanned<T>, message: impl Into<String>) {
         self.at(s.span().start, message)
+    }
+}
+
+/// A number the scenario may set: its key, unit and sane range. Numbers out
+/// of range would time a convoy at a snail's pace for centuries (issue 12),
+/// or snap a corridor to a road in another country.
+struct Bounds {
+    key: &'static str,
+    unit: &'static str,
+    min: f64,
+    max: f64,
+}
+
+const SPEED_KMH: Bounds = Bounds {
+    key: "speed_kmh",
+    unit: " km/h",
+    min: 1.0,
+    max: 200.0,
+};
+const DETOUR_FACTOR: Bounds = Bounds {
+    key: "detour_factor",
+    unit: "",
+    min: 1.0,
+    max: 5.0,
+};
+const TRANSIT_TOLERANCE_M: Bounds = Bounds {
+    key: "transit_tolerance_m",
+    unit: " m",
+    min: 0.0,
+    max: 10_000.0,
+};
+const MAX_SNAP_M: Bounds = Bounds {
+    key: "max_snap_m",
+    unit: " m",
+    min: 1.0,
+    max: 50_000.0,
+};
+const RADIUS_M: Bounds = Bounds {
+    key: "radius_m",
+    unit: " m",
+    min: 1.0,
+    max: 50_000.0,
+};
+
+/// The value of an optional number within `b`, or `default`; a value out of
+/// range (or NaN) is reported at its line and replaced by the default.
+fn number(errs: &mut Errors, v: Option<&Spanned<f64>>, b: Bounds, default: f64) -> f64 {
+    let Some(v) = v else { return default };
+    let x = *v.get_ref();
+    if x >= b.min && x <= b.max {
+        x
+    } else {
+        errs.span(
+            v,
+            format!(
+                "`{}` = {x} is out of range: it must be within {}..={}{}",
+                b.key, b.min, b.max, b.unit
+            ),
+        );
+        default
     }
 }
 
@@ -596,7 +656,7 @@ impl Scenario {
                     point(&mut errs, &c.at).map(|w| Checkpoint {
                         name: c.name.clone(),
                         at: w.at,
-                        radius_m: c.radius_m.unwrap_or(250.0),
+                        radius_m: number(&mut errs, c.radius_m.as_ref(), RADIUS_M, 250.0),
                         for_destinations_in: c
                             .for_destinations_in
                             .as_ref()
@@ -726,16 +786,17 @@ impl Scenario {
                 });
             }
         }
-        let detour_factor = raw.detour_factor.unwrap_or(1.3);
-        let speed_kmh = raw.speed_kmh.unwrap_or(40.0);
-        if !(detour_factor >= 1.0 && detour_factor <= 5.0)
-            || !(speed_kmh > 0.0 && speed_kmh <= 150.0)
-        {
-            errs.at(
-                0,
-                "detour_factor must be within 1..5 and speed_kmh within 0..150",
-            );
-        }
+        let no_graph = NoGraph {
+            detour_factor: number(&mut errs, raw.detour_factor.as_ref(), DETOUR_FACTOR, 1.3),
+            speed_kmh: number(&mut errs, raw.speed_kmh.as_ref(), SPEED_KMH, 40.0),
+        };
+        let transit_tolerance_m = number(
+            &mut errs,
+            raw.transit_tolerance_m.as_ref(),
+            TRANSIT_TOLERANCE_M,
+            25.0,
+        );
+        let max_snap_m = number(&mut errs, raw.max_snap_m.as_ref(), MAX_SNAP_M, 300.0);
         if !errs.list.is_empty() {
             errs.list.sort_by_key(|e| e.line);
             return Err(ScenarioErrors(errs.list));
@@ -745,12 +806,9 @@ impl Scenario {
             status,
             tz,
             map: raw.map,
-            no_graph: NoGraph {
-                detour_factor,
-                speed_kmh,
-            },
-            transit_tolerance_m: raw.transit_tolerance_m.unwrap_or(25.0),
-            max_snap_m: raw.max_snap_m.unwrap_or(300.0),
+            no_graph,
+            transit_tolerance_m,
+            max_snap_m,
             territories,
             parties,
             origins,

@@ -20,6 +20,11 @@ use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
 use corridor_routing::{HazardLayer, RouteError, Router};
 use std::collections::HashSet;
 
+/// Most alternatives [`search`] looks for per destination: each costs up to
+/// three more routes for every destination, so a number from a command line
+/// must not set the running time unchecked (issue 12).
+pub const MAX_ALTERNATIVES: usize = 10;
+
 /// What to search for.
 #[derive(Clone, Debug)]
 pub struct SearchOptions {
@@ -27,7 +32,8 @@ pub struct SearchOptions {
     pub profile: Profile,
     /// The window the corridor would have.
     pub window: Window,
-    /// Alternatives wanted per destination, besides the fastest.
+    /// Alternatives wanted per destination, besides the fastest; at most
+    /// [`MAX_ALTERNATIVES`].
     pub alternatives: usize,
     /// Largest share of an alternative's length it may have in common with
     /// a route already found.
@@ -183,6 +189,18 @@ pub fn search(
     opts: &SearchOptions,
     router: Option<&Router>,
 ) -> Result<Vec<DestinationResult>, String> {
+    if opts.alternatives > MAX_ALTERNATIVES {
+        return Err(format!(
+            "{} alternatives asked for; at most {MAX_ALTERNATIVES} are searched",
+            opts.alternatives
+        ));
+    }
+    if !(0.0..=1.0).contains(&opts.max_shared) {
+        return Err(format!(
+            "the largest shared share of an alternative must be within 0..1, not {}",
+            opts.max_shared
+        ));
+    }
     let o = scn
         .origins
         .iter()
@@ -327,7 +345,11 @@ fn judge(scn: &Scenario, s: &ProposalSpec, route: PlannedRoute, res: &mut Destin
                 "window_too_short" => format!(
                     "; a window of at least {} ({} longer) would do",
                     text::duration(route.duration_ms),
-                    text::duration((route.duration_ms as i64 - s.window.len_ms()).max(0) as u64)
+                    text::duration(
+                        route
+                            .duration_ms
+                            .saturating_sub(s.window.len_ms().max(0) as u64)
+                    )
                 ),
                 "too_long" => format!(
                     "; {name} would have to accept trips of {}",

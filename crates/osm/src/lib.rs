@@ -48,6 +48,15 @@ pub enum ImportError {
         /// The file.
         path: String,
     },
+    /// The graph built breaks an invariant of the graph file (a bug in the
+    /// importer, caught before anything is written).
+    #[error("{path}: the imported graph is invalid ({detail}); please report this")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
     /// Decoded fine, but no way is routable for any profile.
     #[error("{path} holds no road that cars or pedestrians may use")]
     NoRoads {
@@ -63,8 +72,13 @@ pub struct ImportStats {
     pub ways_read: u64,
     /// Ways that at least one profile may use.
     pub ways_routable: u64,
-    /// Ways of which some nodes were missing from the extract.
+    /// Ways of which some nodes were missing from the extract (or skipped
+    /// for coordinates out of range).
     pub ways_clipped: u64,
+    /// Nodes skipped because their coordinates are out of range (latitude
+    /// beyond ±90°, longitude beyond ±180°): the ways through them are
+    /// clipped there, as at the extract's edge.
+    pub nodes_out_of_range: u64,
     /// OSM nodes on routable ways.
     pub osm_nodes: u64,
     /// Graph nodes (junctions and way ends).
@@ -176,10 +190,22 @@ pub fn import(
         progress,
         |el| match el {
             Element::Node(n) if uses.contains_key(&n.id()) => {
-                coords.insert(n.id(), (n.decimicro_lat(), n.decimicro_lon()));
+                keep(
+                    &mut coords,
+                    &mut stats,
+                    n.id(),
+                    n.decimicro_lat(),
+                    n.decimicro_lon(),
+                );
             }
             Element::DenseNode(n) if uses.contains_key(&n.id()) => {
-                coords.insert(n.id(), (n.decimicro_lat(), n.decimicro_lon()));
+                keep(
+                    &mut coords,
+                    &mut stats,
+                    n.id(),
+                    n.decimicro_lat(),
+                    n.decimicro_lon(),
+                );
             }
             _ => {}
         },
@@ -206,9 +232,39 @@ pub fn import(
     if g.num_edges() == 0 {
         return Err(ImportError::NoRoads { path: shown });
     }
-    debug_assert_eq!(g.validate(), Ok(()));
+    // Whatever the extract held, never write a graph that `from_bytes`
+    // would refuse (issue 12).
+    g.validate().map_err(|detail| ImportError::Invalid {
+        path: shown.clone(),
+        detail,
+    })?;
+    if stats.nodes_out_of_range > 0 {
+        tracing::warn!(
+            nodes = stats.nodes_out_of_range,
+            "skipped nodes with coordinates out of range"
+        );
+    }
     tracing::info!(?stats, "imported");
     Ok((g, stats))
+}
+
+/// Records a node's position (1e-7 degrees) if it is on the globe; counts
+/// and skips it otherwise (issue 12: an OSM node at latitude 95 made a graph
+/// that every later command refused).
+fn keep(
+    coords: &mut HashMap<i64, (i32, i32)>,
+    stats: &mut ImportStats,
+    id: i64,
+    lat: i32,
+    lon: i32,
+) {
+    if (-900_000_000..=900_000_000).contains(&lat)
+        && (-1_800_000_000..=1_800_000_000).contains(&lon)
+    {
+        coords.insert(id, (lat, lon));
+    } else {
+        stats.nodes_out_of_range += 1;
+    }
 }
 
 fn for_each_block(

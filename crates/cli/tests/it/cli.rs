@@ -254,3 +254,74 @@ fn the_demo_runs_and_writes_geojson() {
         .as_array()
         .is_some());
 }
+
+/// Runs corridor with its standard output a pipe whose reading end is
+/// closed at once, as `corridor … | head -1` does once `head` has its line.
+#[cfg(unix)]
+fn into_closed_pipe(args: &[&str]) -> Output {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run corridor");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("wait for corridor")
+}
+
+// issue 12: output piped into `head` panicked ("failed printing to stdout:
+// Broken pipe", exit 101). Now corridor ends as Unix filters do.
+#[cfg(unix)]
+#[test]
+fn issue_12_a_closed_stdout_ends_quietly() {
+    let scenario = crate::data("../examples/ukraine/scenario.toml");
+    let scenario = scenario.to_str().unwrap();
+    for args in [
+        vec!["evaluate", scenario],
+        vec!["evaluate", scenario, "--json"],
+        vec!["search", scenario, "--origin", "mariupol"],
+        vec!["--help"],
+    ] {
+        let out = into_closed_pipe(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+        assert!(
+            matches!(out.status.code(), None | Some(0)),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+    }
+}
+
+// issue 12: `--graph /dev/zero` read until the kernel killed corridor.
+#[cfg(unix)]
+#[test]
+fn issue_12_special_files_are_refused() {
+    let route = |graph: &str, hazards: &str| {
+        corridor(&[
+            "route",
+            "--graph",
+            graph,
+            "--from",
+            FROM,
+            "--to",
+            TO,
+            "--hazards",
+            hazards,
+        ])
+    };
+    let hazards = crate::data("demo-hazards.geojson");
+    check(
+        &route("/dev/zero", hazards.to_str().unwrap()),
+        4,
+        "not a regular file",
+    );
+    check(&route("/dev/zero", "/dev/zero"), 4, "not a regular file");
+    check(
+        &corridor(&["import", "/dev/zero", "-o", "/dev/null"]),
+        4,
+        "not a regular file",
+    );
+}

@@ -33,9 +33,9 @@ use corridor_routing::{HazardLayer, Router};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
+/// A text input (scenario, plan, heads), size-capped (`files.rs`).
 fn read(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot read {}: {e}", path.display())))
+    crate::files::read_text(path, "file")
 }
 
 /// Loads a scenario, reading the files it names relative to its folder.
@@ -44,7 +44,7 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, Failure> {
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let reader = move |rel: &str| {
         let p = dir.join(rel);
-        std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+        crate::files::read_text(&p, "file").map_err(|e| format!("{:#}", e.error))
     };
     Scenario::parse(&text, &path.display().to_string(), &reader)
         .map_err(|e| Failure::new(exit::BAD_SCENARIO, anyhow!("{e}")))
@@ -111,8 +111,7 @@ fn now_or(t: &str) -> Result<String, Failure> {
 /// A log's text; bytes that are not UTF-8 make it invalid (exit 13, with
 /// the line), not unreadable.
 fn read_log_text(path: &Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot read {}: {e}", path.display())))?;
+    let bytes = crate::files::read(path, "log", crate::files::TEXT_LIMIT)?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;

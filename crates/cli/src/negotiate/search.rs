@@ -19,8 +19,8 @@ pub struct SearchArgs {
     /// Travel profile: car or foot.
     #[arg(long, default_value = "car")]
     pub profile: String,
-    /// Alternatives wanted per destination, besides the fastest.
-    #[arg(long, default_value_t = 2)]
+    /// Alternatives wanted per destination, besides the fastest (0 to 10).
+    #[arg(long, default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10))]
     pub alternatives: usize,
     /// Largest share of an alternative's length in common with a route
     /// already found (0..1).

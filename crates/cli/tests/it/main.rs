@@ -7,6 +7,7 @@ mod cdp;
 mod cli;
 mod extracts;
 mod negotiation;
+mod parity;
 mod publish;
 mod server;
 

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn example(rel: &str) -> PathBuf {
+pub fn example(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples")
         .join(rel)
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -24,7 +24,7 @@ fn free_port() -> u16 {
 
 /// A minimal HTTP/1.1 exchange: (status, body), or None when the server
 /// does not answer.
-fn http(
+pub fn http(
     port: u16,
     method: &str,
     path: &str,
@@ -91,7 +91,12 @@ fn http(
     Some((status, body))
 }
 
-fn start(data: &Path, port: u16, scenario: &Path) -> Child {
+pub fn start(data: &Path, port: u16, scenario: &Path) -> Child {
+    start_with(data, port, scenario, &[])
+}
+
+/// `corridor serve` with more arguments (e.g. `--database URL`).
+pub fn start_with(data: &Path, port: u16, scenario: &Path, more: &[&str]) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_corridor"))
         .args([
             "serve",
@@ -102,6 +107,7 @@ fn start(data: &Path, port: u16, scenario: &Path) -> Child {
             "--addr",
             &format!("127.0.0.1:{port}"),
         ])
+        .args(more)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -117,7 +123,7 @@ fn start(data: &Path, port: u16, scenario: &Path) -> Child {
     child
 }
 
-fn tokens(data: &Path) -> std::collections::HashMap<String, String> {
+pub fn tokens(data: &Path) -> std::collections::HashMap<String, String> {
     std::fs::read_to_string(data.join("credentials.txt"))
         .unwrap()
         .lines()

@@ -89,6 +89,7 @@ pub fn collection(scn: &Scenario, events: &[Event]) -> String {
             "geometry": geometry,
             "properties": {
                 "kind": "hazard", "hazard": h.id, "hazard_kind": h.kind.name(), "buffer_m": h.buffer_m,
+                "source": h.source,
                 "effect": match h.effect { Effect::Block => json!("block"), Effect::Slow(f) => json!({"slow": f}) },
                 "valid_from": validity(h.validity.from_ms, i64::MIN),
                 "valid_until": validity(h.validity.until_ms, i64::MAX),

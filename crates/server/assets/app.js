@@ -122,7 +122,10 @@ document.querySelectorAll(".langs button").forEach(b => b.onclick = () => { lang
     style: f => f.properties.kind === "hazard" ? { color: "#d1242f", weight: 2, fillOpacity: 0.2 }
       : { color: colors[f.properties.status] || "#0969da", weight: 5 },
     pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: f.properties.kind === "hazard" ? "#d1242f" : "#0969da" }),
-  }).bindTooltip(l => text(l.feature.properties.corridor || l.feature.properties.hazard || "")).addTo(map);
+  }).bindTooltip(l => {
+    const p = l.feature.properties;
+    return text(p.kind === "hazard" ? `${p.hazard} (${p.hazard_kind}): ${p.source || ""}` : p.corridor || "");
+  }).addTo(map);
   // The scenario's zones frame the map; else the roads.
   const zb = zones.getBounds(), b = roads.getBounds();
   if (zb.isValid() && (!b.isValid() || b.contains(zb.getCenter()))) map.fitBounds(zb);

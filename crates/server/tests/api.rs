@@ -696,3 +696,216 @@ async fn access_matrix_of_every_write_endpoint() {
     assert!(v.problems.is_empty());
     assert_eq!(corridor_log::check_head(&v.log, &head, &key_of), Ok(()));
 }
+
+/// Opens sumy-poltava through the API.
+async fn open_corridor(st: &Arc<AppState>) {
+    for (token, action) in [
+        ("token-ua", "propose"),
+        ("token-ru", "accept"),
+        ("token-ua", "accept"),
+        ("token-icrc", "countersign"),
+        ("token-zp-admin", "open"),
+    ] {
+        let (s, b) = call(st, "POST", "/api/act", Some(token), Some(act(action))).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {b}");
+    }
+}
+
+/// Issue 12, item 2: shelling at the origin must not trap an open corridor
+/// in force: the incident suspends it, and it can be closed, whatever
+/// routing says.
+#[tokio::test]
+async fn a_corridor_whose_origin_is_shelled_can_still_be_stopped() {
+    let st = state();
+    open_corridor(&st).await;
+    let at_origin = json!({"kind": "shelling", "at": "50.9174,34.7991", "radius_m": 8000, "description": "the gathering point is shelled"});
+    let (s, b) = call(&st, "POST", "/api/incidents", Some("token-ru"), Some(at_origin)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["suspended"], json!(["sumy-poltava"]), "{v}");
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("close"))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, b) = call(&st, "GET", "/api/corridors", None, None).await;
+    assert!(b.contains("\"state\":\"closed\""), "{b}");
+    let (_, a) = call(&st, "GET", "/public/corridors.geojson", None, None).await;
+    assert!(a.contains("\"status\": \"closed\""), "{a}");
+}
+
+/// Issue 12, item 4: the write limit is the party's, however its token is
+/// written (white space, the scheme's case).
+#[tokio::test]
+async fn the_write_limit_is_per_party_whatever_the_header_looks_like() {
+    let mut st = Arc::try_unwrap(state()).ok().unwrap();
+    st.per_minute = (5, 1200);
+    let st = Arc::new(st);
+    let mut admitted = 0;
+    for k in 0..20 {
+        let header = format!("{}{}token-ua", if k % 2 == 0 { "Bearer" } else { "bEaReR" }, " ".repeat(k + 1));
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/hazards")
+            .header("authorization", header)
+            .body(Body::from(
+                json!({"kind": "mines", "at": "50.1,34.1", "radius_m": 10}).to_string(),
+            ))
+            .unwrap();
+        let res = app(st.clone()).oneshot(req).await.unwrap();
+        if res.status() != StatusCode::TOO_MANY_REQUESTS {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 5, "the party's 5 writes a minute, no more");
+}
+
+/// Issue 12, item 5: made-up credentials are limited per address, and the
+/// limiter's memory is bounded whatever the keys.
+#[tokio::test]
+async fn made_up_tokens_are_limited_and_the_limiter_is_bounded() {
+    let st = state();
+    let mut limited = false;
+    for i in 0..200 {
+        let (s, _) = call(&st, "POST", "/api/hazards", Some(&format!("made-up-{i}")), Some(json!({}))).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    assert!(limited, "unauthenticated writes are limited per address");
+    let limits = corridor_server::guard::Limits::default();
+    for i in 0..(corridor_server::guard::MAX_CLIENTS + 5_000) {
+        limits.admit(format!("read:10.0.{}.{}", i / 256, i % 256), 10);
+    }
+    assert!(limits.len() <= corridor_server::guard::MAX_CLIENTS);
+}
+
+/// Issue 12, item 6: expensive reads are computed once per log state, not
+/// per request.
+#[tokio::test]
+async fn expensive_reads_are_computed_once_per_log_state() {
+    let st = state();
+    open_corridor(&st).await;
+    for i in 0..20 {
+        let far = json!({"id": format!("far-{i}"), "kind": "shelling", "at": "48.5,35.0", "radius_m": 50000,
+            "valid_from": "2030-01-01T00:00:00+02:00"});
+        assert_eq!(call(&st, "POST", "/api/hazards", Some("token-ru"), Some(far)).await.0, StatusCode::OK);
+    }
+    let (s, first) = call(&st, "GET", "/api/corridors", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let held = st.live().unwrap().views.corridors.get().cloned().expect("computed");
+    let (_, again) = call(&st, "GET", "/api/corridors", None, None).await;
+    assert_eq!(first, again);
+    let still = st.live().unwrap().views.corridors.get().cloned().unwrap();
+    assert!(Arc::ptr_eq(&held, &still), "recomputed for a log that did not change");
+    for uri in ["/public/corridors.geojson", "/public/alerts.atom"] {
+        call(&st, "GET", uri, None, None).await;
+    }
+    let files = st.live().unwrap().views.files.get().cloned().expect("published");
+    call(&st, "GET", "/public/alerts.atom", None, None).await;
+    assert!(Arc::ptr_eq(&files, st.live().unwrap().views.files.get().unwrap()));
+    // A new entry makes new views.
+    call(&st, "POST", "/api/act", Some("token-ru"), Some(act("suspend"))).await;
+    assert!(st.live().unwrap().views.corridors.get().is_none());
+}
+
+/// Issue 12, item 8: a write from another origin is refused even without a
+/// `Host` header, and the scheme counts.
+#[tokio::test]
+async fn cross_origin_writes_are_refused_without_host_and_by_scheme() {
+    let st = state();
+    let send = |origin: &'static str, host: Option<&'static str>| {
+        let st = st.clone();
+        async move {
+            let mut req = Request::builder()
+                .method("POST")
+                .uri("/api/act")
+                .header("authorization", "Bearer token-ua")
+                .header("origin", origin);
+            if let Some(h) = host {
+                req = req.header("host", h);
+            }
+            let req = req.body(Body::from(act("propose").to_string())).unwrap();
+            app(st).oneshot(req).await.unwrap().status()
+        }
+    };
+    assert_eq!(send("http://evil.example", None).await, StatusCode::FORBIDDEN);
+    assert_eq!(send("https://localhost:8080", Some("localhost:8080")).await, StatusCode::FORBIDDEN);
+    assert_eq!(send("null", Some("localhost:8080")).await, StatusCode::FORBIDDEN);
+    assert_eq!(send("http://localhost:8080", Some("localhost:8080")).await, StatusCode::OK);
+}
+
+/// Issue 12, item 8: hazard ids and descriptions with NUL, direction
+/// overrides or markup are refused.
+#[tokio::test]
+async fn hazard_text_with_control_or_markup_is_refused() {
+    let st = state();
+    for body in [
+        json!({"id": "a\u{0}b", "kind": "mines", "at": "50.1,34.1", "radius_m": 10}),
+        json!({"id": "a\u{202e}b", "kind": "mines", "at": "50.1,34.1", "radius_m": 10}),
+        json!({"id": "<b>x</b>", "kind": "mines", "at": "50.1,34.1", "radius_m": 10}),
+        json!({"kind": "mines", "at": "50.1,34.1", "radius_m": 10, "description": "x\u{202e}y"}),
+        json!({"kind": "mines", "at": "50.1,34.1", "radius_m": 60000}),
+    ] {
+        let (s, b) = call(&st, "POST", "/api/hazards", Some("token-ua"), Some(body.clone())).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body}: {b}");
+    }
+}
+
+/// The Heidelberg exercise on its real road graph, on the exercise's day.
+fn heidelberg() -> Arc<AppState> {
+    let p = example("heidelberg/scenario.toml");
+    let dir = p.parent().unwrap().to_path_buf();
+    let read = move |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
+    let scenario = Scenario::parse(&std::fs::read_to_string(&p).unwrap(), "scenario.toml", &read).unwrap();
+    let pbf = example("../data/osm/heidelberg.osm.pbf");
+    let graph = corridor_osm::import(&pbf, &mut |_, _, _| {}).unwrap().0;
+    let store: Box<dyn Store> = Box::new(Sqlite::memory().unwrap());
+    let mut keys = HashMap::new();
+    for party in ["north", "south", "mediator"] {
+        let k = corridor_log::parse_secret_key(
+            &std::fs::read_to_string(example(&format!("heidelberg/keys/{party}.key"))).unwrap(),
+        )
+        .unwrap();
+        keys.insert(party.to_string(), k);
+        set_token(store.as_ref(), party, &format!("token-{party}")).unwrap();
+    }
+    let mut st = AppState::new(
+        scenario,
+        Some(corridor_routing::Router::new(graph)),
+        store,
+        keys,
+        corridor_publish::Site {
+            base_url: "http://test/public/".into(),
+            sender: "alerts@test".into(),
+            sender_name: "test".into(),
+        },
+    );
+    st.clock = at("2022-03-05T08:00:00+01:00");
+    Arc::new(st)
+}
+
+/// Issue 12, item 2, on a road graph: once the gathering point is shelled
+/// no route leaves it, and the corridor is still suspended and closed.
+#[tokio::test]
+async fn on_a_road_graph_a_corridor_whose_origin_is_shelled_can_still_be_stopped() {
+    let st = heidelberg();
+    let act = |a: &str| json!({"action": a, "proposal": "altstadt-rohrbach"});
+    for (token, a) in [
+        ("token-north", "propose"),
+        ("token-south", "accept"),
+        ("token-north", "accept"),
+        ("token-mediator", "countersign"),
+        ("token-mediator", "open"),
+    ] {
+        let (s, b) = call(&st, "POST", "/api/act", Some(token), Some(act(a))).await;
+        assert_eq!(s, StatusCode::OK, "{a}: {b}");
+    }
+    let at_origin = json!({"kind": "shelling", "at": "49.4098,8.7000", "radius_m": 400});
+    let (s, b) = call(&st, "POST", "/api/incidents", Some("token-south"), Some(at_origin)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["suspended"], json!(["altstadt-rohrbach"]), "{v}");
+    assert_eq!(v["proposed_again"], json!([]), "no route leaves a shelled origin: {v}");
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-mediator"), Some(act("close"))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}

@@ -262,6 +262,16 @@ fn the_web_page_renders_in_headless_chromium() {
             Some(200)
         );
     }
+    // Issue 12, item 1: text a party sends that looks like HTML. Its id is
+    // refused; its description reaches the map's tooltip, as text.
+    let probe = r#"{"id":"<img src=x onerror=alert(1)>","kind":"mines","at":"50.40,34.20","radius_m":100}"#;
+    assert_eq!(
+        http(port, "POST", "/api/hazards", Some(&tok["ru"]), probe).map(|x| x.0),
+        Some(409)
+    );
+    let probe = r#"{"id":"probe-1","kind":"mines","at":"50.40,34.20","radius_m":100,"description":"<img src=x onerror='window.__xss=1'>"}"#;
+    let (s, b) = http(port, "POST", "/api/hazards", Some(&tok["ru"]), probe).unwrap();
+    assert_eq!(s, 200, "{b}");
     let devtools = free_port();
     let profile = data.join("chromium-profile");
     let mut browser = Command::new(chromium)
@@ -339,6 +349,32 @@ fn the_web_page_renders_in_headless_chromium() {
                 .unwrap()
                 .contains("Evacuation corridor open: Sumy → Poltava reception centre"),
             "{alerts}"
+        );
+        // Hover the reported hazard on the map: its tooltip shows the
+        // markup as text, and no script ran.
+        let at = cdp
+            .eval("(() => { const p = map.latLngToContainerPoint([50.40, 34.20]); const r = document.getElementById('map').getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; })()")
+            .unwrap();
+        let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+        for t in ["mouseMoved", "mouseMoved"] {
+            cdp.call(
+                "Input.dispatchMouseEvent",
+                serde_json::json!({"type": t, "x": x, "y": y}),
+            )
+            .unwrap();
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        let tip = cdp
+            .eval("(document.querySelector('.leaflet-tooltip') || {}).textContent || ''")
+            .unwrap();
+        assert!(
+            tip.as_str().unwrap().contains("<img src=x onerror="),
+            "the hazard's tooltip, as text: {tip}"
+        );
+        assert_eq!(
+            cdp.eval("typeof window.__xss").unwrap(),
+            "undefined",
+            "a party's text ran as script"
         );
         let side = cdp.eval("document.body.innerText").unwrap();
         assert!(side

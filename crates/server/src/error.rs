@@ -29,11 +29,10 @@ pub enum ApiError {
     Unavailable(String),
 }
 
+/// The body of every error response.
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule: Option<&'a str>,
 }
 
 impl ApiError {
@@ -72,10 +71,9 @@ impl ApiError {
     }
 }
 
-/// A refusal of the ledger: 403 for a hazard that is not this party's to
-/// lift or move, 400 for an unreadable body, 409 otherwise.
-pub struct Refused(pub Refusal);
-
+/// A refusal of the ledger: 403 for what is not this party's to do (a
+/// hazard it does not own, the exercise clock), 400 for an unreadable body,
+/// 409 otherwise.
 impl From<Refusal> for ApiError {
     fn from(e: Refusal) -> ApiError {
         let m = format!("refused ({}): {}", e.rule.code(), e.message);
@@ -106,12 +104,10 @@ impl From<crate::store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let rule = None;
         (
             self.status(),
             Json(ErrorBody {
                 error: self.message(),
-                rule,
             }),
         )
             .into_response()

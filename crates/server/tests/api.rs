@@ -909,3 +909,176 @@ async fn on_a_road_graph_a_corridor_whose_origin_is_shelled_can_still_be_stopped
     let (s, b) = call(&st, "POST", "/api/act", Some("token-mediator"), Some(act("close"))).await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
+
+/// Whether `v` has the shape `schema` gives (types, required members,
+/// array items, `$ref`s into the document): a small checker, enough for
+/// the document's own schemas.
+fn conforms(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.rsplit('/').next().unwrap();
+        return conforms(doc, &doc["components"]["schemas"][name], v, at);
+    }
+    if v.is_null() && schema["nullable"] == true {
+        return Ok(());
+    }
+    let ok = match schema["type"].as_str() {
+        Some("object") => v.is_object(),
+        Some("array") => v.is_array(),
+        Some("string") => v.is_string(),
+        Some("integer") => v.is_i64() || v.is_u64(),
+        Some("number") => v.is_number(),
+        Some("boolean") => v.is_boolean(),
+        _ => true,
+    };
+    if !ok {
+        return Err(format!("{at}: {v} is not {}", schema["type"]));
+    }
+    for r in schema["required"].as_array().into_iter().flatten() {
+        let k = r.as_str().unwrap();
+        if v.get(k).is_none() {
+            return Err(format!("{at}: `{k}` missing in {v}"));
+        }
+    }
+    if let Some(props) = schema["properties"].as_object() {
+        for (k, s) in props {
+            if let Some(x) = v.get(k) {
+                conforms(doc, s, x, &format!("{at}.{k}"))?;
+            }
+        }
+    }
+    if let (Some(items), Some(a)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in a.iter().enumerate() {
+            conforms(doc, items, x, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Issue 11: the OpenAPI document lists exactly the API's routes, each is
+/// routed, and every JSON answer has the documented shape.
+#[tokio::test]
+async fn the_openapi_document_matches_the_routes_and_their_shapes() {
+    let st = state();
+    let (_, doc) = call(&st, "GET", "/openapi.json", None, None).await;
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    let mut documented: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(p, ops)| ops.as_object().unwrap().keys().map(move |m| (m.to_uppercase(), p.clone())))
+        .collect();
+    documented.sort();
+    let mut routed: Vec<(String, String)> = [
+        ("GET", "/api/scenario"), ("GET", "/api/network.geojson"), ("GET", "/api/territories.geojson"),
+        ("GET", "/api/corridors"), ("GET", "/api/alerts"), ("GET", "/api/events"), ("GET", "/api/log"),
+        ("GET", "/api/log/head"), ("GET", "/api/log/proof"), ("GET", "/openapi.json"),
+        ("GET", "/public/alerts.atom"), ("GET", "/public/corridors.geojson"), ("GET", "/public/cap/{file}"),
+        ("GET", "/public/sms/{file}"), ("POST", "/api/act"), ("POST", "/api/hazards"),
+        ("POST", "/api/hazards/{id}/lift"), ("POST", "/api/incidents"), ("POST", "/api/session"),
+        ("DELETE", "/api/session"),
+    ]
+    .iter()
+    .map(|(m, p)| (m.to_string(), p.to_string()))
+    .collect();
+    routed.sort();
+    assert_eq!(documented, routed);
+    // Each documented operation is routed (never 405; a plain path never 404).
+    for (m, p) in &documented {
+        if p == "/api/events" {
+            continue; // an endless stream
+        }
+        let uri = p.replace("{file}", "nothing.xml").replace("{id}", "nothing");
+        let (s, _) = call(&st, m, &uri, Some("token-icrc"), Some(json!({}))).await;
+        assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{m} {p}");
+        if !p.contains('{') {
+            assert_ne!(s, StatusCode::NOT_FOUND, "{m} {p}");
+        }
+    }
+    // The shapes, on a corridor's life.
+    let shape = |m: &str, p: &str, code: &str| doc["paths"][p][m.to_lowercase()]["responses"][code]["content"]["application/json"]["schema"].clone();
+    let check = |m: &'static str, p: &'static str, uri: String, token: Option<&'static str>, body: Option<Value>| {
+        let st = st.clone();
+        let doc = doc.clone();
+        let schema = shape(m, p, "200");
+        async move {
+            let (s, b) = call(&st, m, &uri, token, body).await;
+            assert_eq!(s, StatusCode::OK, "{m} {uri}: {b}");
+            let v: Value = serde_json::from_str(&b).unwrap();
+            conforms(&doc, &schema, &v, p).unwrap_or_else(|e| panic!("{m} {uri}: {e}"));
+        }
+    };
+    check("POST", "/api/act", "/api/act".into(), Some("token-ua"), Some(act("propose"))).await;
+    check("POST", "/api/act", "/api/act".into(), Some("token-ru"), Some(act("accept"))).await;
+    check("POST", "/api/act", "/api/act".into(), Some("token-ua"), Some(act("accept"))).await;
+    check("POST", "/api/act", "/api/act".into(), Some("token-icrc"), Some(act("countersign"))).await;
+    check("POST", "/api/act", "/api/act".into(), Some("token-zp-admin"), Some(act("open"))).await;
+    check("POST", "/api/hazards", "/api/hazards".into(), Some("token-ua"),
+        Some(json!({"id": "m-1", "kind": "mines", "at": "50.1,34.1", "radius_m": 10}))).await;
+    check("POST", "/api/hazards/{id}/lift", "/api/hazards/m-1/lift".into(), Some("token-ua"), None).await;
+    check("POST", "/api/incidents", "/api/incidents".into(), Some("token-ru"),
+        Some(json!({"kind": "shelling", "at": "50.2533,34.6764", "radius_m": 5000}))).await;
+    check("POST", "/api/session", "/api/session".into(), None, Some(json!({"token": "token-ua"}))).await;
+    for p in ["/api/scenario", "/api/corridors", "/api/alerts", "/api/log/head"] {
+        check("GET", p, p.into(), None, None).await;
+    }
+    check("GET", "/api/log/proof", "/api/log/proof?entry=1".into(), None, None).await;
+    // Errors are {"error": message}.
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-ua"), Some(json!({"action": "fly"}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    conforms(&doc, &json!({"$ref": "#/components/schemas/Error"}), &serde_json::from_str(&b).unwrap(), "error").unwrap();
+}
+
+/// Issue 12, item 1: the page holds no token. A session cookie that page
+/// scripts cannot read (HttpOnly, SameSite=Strict), and writes made with it
+/// only with the session's CSRF token.
+#[tokio::test]
+async fn sessions_are_httponly_cookies_and_writes_need_their_csrf_token() {
+    let st = state();
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/session")
+        .body(Body::from(json!({"token": "token-ua"}).to_string()))
+        .unwrap();
+    let res = app(st.clone()).oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let session = cookie.split(';').next().unwrap().to_string();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["party"], "ua");
+    let csrf = v["csrf"].as_str().unwrap().to_string();
+    let write = |csrf: Option<String>| {
+        let st = st.clone();
+        let session = session.clone();
+        async move {
+            let mut req = Request::builder().method("POST").uri("/api/act").header("cookie", session);
+            if let Some(c) = csrf {
+                req = req.header("x-csrf-token", c);
+            }
+            let req = req.body(Body::from(act("propose").to_string())).unwrap();
+            app(st).oneshot(req).await.unwrap().status()
+        }
+    };
+    assert_eq!(write(None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(write(Some("0".repeat(64))).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(write(Some(csrf)).await, StatusCode::OK);
+    // A wrong token opens nothing; the page is served with a CSP that
+    // forbids inline script.
+    let (s, _) = call(&st, "POST", "/api/session", None, Some(json!({"token": "nope"}))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let res = app(st.clone())
+        .oneshot(Request::builder().uri("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    let page = res.into_body().collect().await.unwrap().to_bytes();
+    let page = String::from_utf8_lossy(&page);
+    assert!(!page.contains("<script>"), "no inline script");
+    let sessions = corridor_server::sessions::Sessions::default();
+    for _ in 0..(corridor_server::sessions::MAX_SESSIONS + 50) {
+        sessions.open("ua").unwrap();
+    }
+    assert!(sessions.len() <= corridor_server::sessions::MAX_SESSIONS);
+}

@@ -18,6 +18,8 @@ pub enum ApiError {
     Forbidden(String),
     /// 404: no such thing.
     NotFound(String),
+    /// 405: the path exists, not with this method.
+    MethodNotAllowed,
     /// 409: refused by the ledger (lifecycle, time, window, hazard rules),
     /// or a concurrent append.
     Conflict(String),
@@ -49,6 +51,7 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -65,6 +68,7 @@ impl ApiError {
             | ApiError::Conflict(m)
             | ApiError::Unavailable(m) => m,
             ApiError::Unauthorized => "a valid bearer token or session is required",
+            ApiError::MethodNotAllowed => "this method is not allowed here",
             ApiError::TooMany => "too many requests: slow down",
             ApiError::Internal => "internal error",
         }
@@ -112,4 +116,33 @@ impl IntoResponse for ApiError {
         )
             .into_response()
     }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(e: axum::extract::rejection::QueryRejection) -> ApiError {
+        ApiError::BadRequest(format!("bad query: {}", e.body_text()))
+    }
+}
+
+/// Every error answer is `{"error": …}`, also those of axum's own
+/// extractors (a body over the limit, a path that is not UTF-8): their
+/// plain text becomes the message.
+pub async fn json_errors(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let bytes = axum::body::to_bytes(res.into_body(), 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    let message = if text.trim().is_empty() {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    } else {
+        text.trim().to_string()
+    };
+    (status, Json(ErrorBody { error: &message })).into_response()
 }

@@ -49,7 +49,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(routes::log::router())
         .merge(routes::act::router())
         .merge(routes::hazards::router())
+        .fallback(|| async { ApiError::NotFound("no such resource".into()) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::MethodNotAllowed
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(error::json_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
         .with_state(state)
 }

@@ -10,87 +10,11 @@ use corridor_server::{app, set_token, AppState};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-fn example(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(rel)
-}
-
-/// The Ukrainian exercise (no road graph) with tokens `token-PARTY`, on
-/// an in-memory SQLite store.
-fn state() -> Arc<AppState> {
-    state_on(Box::new(Sqlite::memory().unwrap()))
-}
-
-fn state_on(store: Box<dyn Store>) -> Arc<AppState> {
-    let p = example("ukraine/scenario.toml");
-    let dir = p.parent().unwrap().to_path_buf();
-    let read = move |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
-    let scenario = Scenario::parse(
-        &std::fs::read_to_string(&p).unwrap(),
-        "scenario.toml",
-        &read,
-    )
-    .unwrap();
-    let mut keys = HashMap::new();
-    for (party, file) in [
-        ("ua", "ua"),
-        ("ru", "ru"),
-        ("icrc", "icrc"),
-        ("zp-admin", "zp-admin"),
-    ] {
-        let k = corridor_log::parse_secret_key(
-            &std::fs::read_to_string(example(&format!("ukraine/keys/{file}.key"))).unwrap(),
-        )
-        .unwrap();
-        keys.insert(party.to_string(), k);
-        set_token(store.as_ref(), party, &format!("token-{party}")).unwrap();
-    }
-    let mut st = AppState::new(
-        scenario,
-        None,
-        store,
-        keys,
-        corridor_publish::Site {
-            base_url: "http://test/public/".into(),
-            sender: "alerts@test".into(),
-            sender_name: "test".into(),
-        },
-    );
-    // The exercise's own day: the day before the Sumy–Poltava window.
-    st.clock = at("2022-03-07T12:00:00+02:00");
-    Arc::new(st)
-}
-
-/// A clock stopped at `t`.
-fn at(t: &str) -> corridor_server::state::Clock {
-    let t = chrono::DateTime::parse_from_rfc3339(t).unwrap();
-    Arc::new(move || t)
-}
-
-async fn call(
-    st: &Arc<AppState>,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, String) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = req
-        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-        .unwrap();
-    let res = app(st.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&bytes).to_string())
-}
+mod common;
+use common::{at, call, example, state, state_on};
 
 fn act(action: &str) -> Value {
     json!({"action": action, "proposal": "sumy-poltava"})

@@ -52,8 +52,9 @@ struct ProofQuery {
 /// Inclusion proof of an entry, or consistency proof from an earlier size.
 async fn log_proof(
     State(st): State<Shared>,
-    Query(q): Query<ProofQuery>,
+    q: Result<Query<ProofQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q?;
     let live = blocking(st, AppState::live).await?;
     let log = &live.log;
     let hexes = |p: Vec<[u8; 32]>| p.iter().map(|h| corridor_log::hex(h)).collect::<Vec<_>>();

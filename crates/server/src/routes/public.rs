@@ -207,8 +207,9 @@ struct LangQuery {
 /// The alert texts of every announced event, newest first, in one language.
 async fn alerts(
     State(st): State<Shared>,
-    Query(q): Query<LangQuery>,
+    q: Result<Query<LangQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q?;
     let (i, lang) = match q.lang.as_deref().unwrap_or("uk") {
         "uk" => (0, Lang::Uk),
         "ru" => (1, Lang::Ru),

@@ -48,8 +48,9 @@ pub struct RouteArgs {
     #[arg(long, value_name = "TIME", default_value = "now")]
     pub depart: String,
     /// Travel profile: car (cars and buses) or foot.
-    #[arg(long, value_name = "car|foot", default_value = "car")]
-    pub profile: String,
+    #[arg(long, default_value = "car", value_parser = clap::builder::TypedValueParser::map(
+        clap::builder::PossibleValuesParser::new(Profile::NAMES), |s: String| s.parse::<Profile>().expect("a listed name")))]
+    pub profile: Profile,
     /// A point farther than this from any road is an error, in metres.
     #[arg(long, value_name = "METRES", default_value_t = 1000.0)]
     pub max_snap_m: f64,
@@ -60,8 +61,9 @@ pub struct RouteArgs {
     /// Routing engine: `cch` (the contraction hierarchy, microseconds per
     /// query) or `dijkstra` (the plain time-dependent search it is checked
     /// against). Both give the same travel time.
-    #[arg(long, value_name = "cch|dijkstra", default_value = "cch")]
-    pub engine: String,
+    #[arg(long, default_value = "cch", value_parser = clap::builder::TypedValueParser::map(
+        clap::builder::PossibleValuesParser::new(Engine::NAMES), |s: String| s.parse::<Engine>().expect("a listed name")))]
+    pub engine: Engine,
     /// Print the route as JSON (for machines).
     #[arg(long, conflicts_with = "geojson")]
     pub json: bool,
@@ -212,21 +214,7 @@ pub fn route(a: RouteArgs) -> Result<(), Failure> {
     let to =
         LatLon::parse(&a.to).map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("--to: {e}")))?;
     let depart = parse_time(&a.depart)?;
-    let profile = Profile::parse(&a.profile).ok_or_else(|| {
-        Failure::new(
-            exit::BAD_VALUE,
-            anyhow!("--profile: `{}` is not a profile (car or foot)", a.profile),
-        )
-    })?;
-    let engine = Engine::parse(&a.engine).ok_or_else(|| {
-        Failure::new(
-            exit::BAD_VALUE,
-            anyhow!(
-                "--engine: `{}` is not an engine (cch or dijkstra)",
-                a.engine
-            ),
-        )
-    })?;
+    let (profile, engine) = (a.profile, a.engine);
     if !(a.max_snap_m.is_finite() && a.max_snap_m > 0.0) {
         return Err(Failure::new(
             exit::BAD_VALUE,

@@ -242,3 +242,107 @@ impl<'a> RouteView<'a> {
         json!({"type": "FeatureCollection", "features": features})
     }
 }
+
+/// Prints JSON for machines (pretty, one document).
+pub fn print_json(v: &Value) -> Result<(), crate::exit::Failure> {
+    let text = serde_json::to_string_pretty(v).map_err(anyhow::Error::from)?;
+    println!("{text}");
+    Ok(())
+}
+
+fn line_geojson(points: &[LatLon]) -> Value {
+    json!({"type": "LineString", "coordinates": points.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()})
+}
+
+/// `corridor evaluate --json`: one proposal's verdicts and its route.
+pub fn evaluation_json(
+    scn: &corridor_negotiation::Scenario,
+    ev: &corridor_negotiation::Evaluation,
+    r: &corridor_negotiation::plan::PlannedRoute,
+) -> Value {
+    use corridor_negotiation::plan::RouteSource;
+    let mut v = ev.to_json(scn);
+    v["route"] = json!({
+        "source": match r.source { RouteSource::Graph => "graph", RouteSource::Polyline => "polyline" },
+        "distance_m": r.distance_m.round(), "duration_s": r.duration_ms / 1000, "via": r.via,
+        "geometry": line_geojson(&r.geometry),
+    });
+    v
+}
+
+/// `corridor search --json`.
+pub fn search_json(
+    scn: &corridor_negotiation::Scenario,
+    origin: &str,
+    window: &corridor_negotiation::scenario::Window,
+    results: &[corridor_negotiation::search::DestinationResult],
+) -> Value {
+    let v: Vec<Value> = results
+        .iter()
+        .map(|r| {
+            json!({
+                "destination": r.destination,
+                "options": r.options.iter().map(|c| json!({
+                    "distance_m": c.route.distance_m.round(), "duration_s": c.route.duration_ms / 1000,
+                    "via": c.route.via, "version": c.evaluation.version,
+                    "last_safe_departure": c.evaluation.last_safe_departure.with_timezone(&scn.tz).to_rfc3339(),
+                    "geometry": line_geojson(&c.route.geometry),
+                })).collect::<Vec<_>>(),
+                "blocked_by": r.blocked_by,
+            })
+        })
+        .collect();
+    json!({"origin": origin, "window": {"start": window.start.to_rfc3339(), "end": window.end.to_rfc3339()}, "results": v})
+}
+
+/// `corridor log verify --json`.
+pub fn verified_json(
+    log: &corridor_log::Log,
+    ledger: &corridor_ledger::Ledger,
+    heads_checked: usize,
+    problems: &[String],
+) -> Value {
+    json!({
+        "entries": log.len(), "tree_hash": corridor_log::hex(&log.root()),
+        "heads_checked": heads_checked, "ok": problems.is_empty(), "problems": problems,
+        "exercise_clock_days": ledger.shift_days(),
+        "corridors": ledger.corridors().values().map(|c| json!({"id": c.life.id, "state": c.state().name(),
+            "version": c.life.version, "versions": c.life.versions, "proposed_by": c.proposed_by})).collect::<Vec<_>>(),
+    })
+}
+
+/// An evacuation plan, for `corridor plan --json`.
+pub struct Plan<'a> {
+    pub problem: &'a corridor_evacuation::Problem,
+    pub schedule: &'a corridor_evacuation::Schedule,
+    pub summary: &'a corridor_evacuation::Summary,
+    pub tz: chrono_tz::Tz,
+    pub ms: f64,
+}
+
+impl Plan<'_> {
+    pub fn to_json(&self) -> Value {
+        let (problem, sum, tz) = (self.problem, self.summary, self.tz);
+        let at = |m: i64| chrono::DateTime::from_timestamp(m.saturating_mul(60), 0).map(|t| t.with_timezone(&tz).to_rfc3339());
+        let legs: Vec<Value> = self
+            .schedule
+            .legs
+            .iter()
+            .map(|l| {
+                json!({
+                    "vehicle": problem.vehicles[l.vehicle].id, "corridor": problem.corridors[l.corridor].id,
+                    "loaded": l.loaded, "depart": at(l.depart), "arrive": at(l.arrive),
+                    "carries": l.carries.iter().map(|&(g, n)| json!({"origin": problem.groups[g].origin, "destination": problem.groups[g].destination, "accessible": problem.groups[g].accessible, "people": n})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "people": problem.people(), "evacuated": self.schedule.total(), "left": sum.left.iter().sum::<u64>(),
+            "groups": problem.groups.iter().enumerate().map(|(i, g)| json!({"origin": g.origin, "destination": g.destination, "accessible": g.accessible, "people": g.people, "evacuated": sum.evacuated[i], "left": sum.left[i]})).collect::<Vec<_>>(),
+            "corridors": problem.corridors.iter().enumerate().map(|(i, c)| json!({"id": c.id, "last_safe_departure": at(sum.last_safe_departure[i]), "departures_used": sum.slots[i].0, "departures_available": sum.slots[i].1})).collect::<Vec<_>>(),
+            "bottleneck": sum.bottleneck, "with_extra_hour": sum.with_extra_hour, "with_ten_more_vehicles": sum.with_ten_more_vehicles,
+            "lower_bound_all_out": corridor_evacuation::lower_bound(problem).and_then(|m| at(m)),
+            "plan_ms": self.ms, "legs": legs, "time_zone": tz.name(),
+        })
+    }
+}

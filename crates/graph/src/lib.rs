@@ -69,6 +69,16 @@ impl Profile {
             _ => None,
         }
     }
+
+    /// The names the command line offers.
+    pub const NAMES: [&'static str; 2] = ["car", "foot"];
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Profile, String> {
+        Profile::parse(s).ok_or_else(|| format!("`{s}` is not a profile (car, foot)"))
+    }
 }
 
 /// Direction along an edge: as digitised in OSM (tail to head) or against it.

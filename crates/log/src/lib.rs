@@ -220,6 +220,25 @@ impl Log {
         merkle::consistency_proof(size, &self.leaves)
     }
 
+    /// The inclusion proof of entry `i` as JSON (RFC 9162 audit path), as
+    /// the CLI prints it and the server serves it; `None` out of range.
+    pub fn inclusion_json(&self, i: usize) -> Option<Value> {
+        let leaf = self.leaf(i)?;
+        Some(json!({"type": "inclusion", "entry": i, "tree_size": self.len(),
+            "leaf_hash": hex(&leaf), "tree_hash": hex(&self.root()),
+            "audit_path": self.inclusion_proof(i).iter().map(|h| hex(h)).collect::<Vec<_>>()}))
+    }
+
+    /// The proof that the first `size` entries are a prefix of this log, as
+    /// JSON; `None` unless `1 <= size <= len`.
+    pub fn consistency_json(&self, size: usize) -> Option<Value> {
+        (size >= 1 && size <= self.len()).then(|| {
+            json!({"type": "consistency", "first_size": size, "first_tree_hash": hex(&self.root_at(size)),
+                "second_size": self.len(), "second_tree_hash": hex(&self.root()),
+                "proof": self.consistency_proof(size).iter().map(|h| hex(h)).collect::<Vec<_>>()})
+        })
+    }
+
     /// A tree head for the current log, signed by `signer` with `key`.
     pub fn head(&self, time: &str, signer: &str, key: &SigningKey) -> SignedHead {
         let head = TreeHead {

@@ -30,6 +30,18 @@ pub enum Status {
     Test,
 }
 
+impl std::str::FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Status, String> {
+        match s {
+            "actual" => Ok(Status::Actual),
+            "exercise" => Ok(Status::Exercise),
+            "test" => Ok(Status::Test),
+            s => Err(format!("status `{s}` is not actual, exercise or test")),
+        }
+    }
+}
+
 /// What a party is at the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -52,6 +64,16 @@ impl Role {
             Role::Authority => "authority",
             Role::Observer => "observer",
         }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        [Role::Belligerent, Role::Mediator, Role::Authority, Role::Observer]
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| format!("role `{s}` is not belligerent, mediator, authority or observer"))
     }
 }
 
@@ -458,15 +480,10 @@ impl Scenario {
                 return Err(ScenarioErrors(errs.list));
             }
         };
-        let status = match raw.status.get_ref().as_str() {
-            "actual" => Status::Actual,
-            "exercise" => Status::Exercise,
-            "test" => Status::Test,
-            s => {
-                errs.span(
-                    &raw.status,
-                    format!("status `{s}` is not actual, exercise or test"),
-                );
+        let status = match raw.status.get_ref().parse::<Status>() {
+            Ok(s) => s,
+            Err(e) => {
+                errs.span(&raw.status, e);
                 Status::Exercise
             }
         };
@@ -606,16 +623,10 @@ impl Scenario {
         let mut parties = Vec::new();
         for p in &raw.party {
             unique(&mut errs, "party", &p.id);
-            let role = match p.role.get_ref().as_str() {
-                "belligerent" => Role::Belligerent,
-                "mediator" => Role::Mediator,
-                "authority" => Role::Authority,
-                "observer" => Role::Observer,
-                r => {
-                    errs.span(
-                        &p.role,
-                        format!("role `{r}` is not belligerent, mediator, authority or observer"),
-                    );
+            let role = match p.role.get_ref().parse::<Role>() {
+                Ok(r) => r,
+                Err(e) => {
+                    errs.span(&p.role, e);
                     Role::Observer
                 }
             };

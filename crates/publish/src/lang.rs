@@ -16,6 +16,17 @@ pub enum Lang {
     En,
 }
 
+impl std::str::FromStr for Lang {
+    type Err = String;
+    /// `uk`, `ru` or `en` (or the full tag, `uk-UA`…).
+    fn from_str(s: &str) -> Result<Lang, String> {
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code() == s || l.tag() == s)
+            .ok_or_else(|| format!("unknown language `{}` (uk, ru, en)", s.chars().take(16).collect::<String>()))
+    }
+}
+
 impl Lang {
     /// All, in the order alerts carry them.
     pub const ALL: [Lang; 3] = [Lang::Uk, Lang::Ru, Lang::En];
@@ -37,6 +48,9 @@ impl Lang {
             Lang::En => "en",
         }
     }
+
+    /// The short codes, as the API and the command line take them.
+    pub const CODES: [&'static str; 3] = ["uk", "ru", "en"];
 
     fn source(self) -> &'static str {
         match self {

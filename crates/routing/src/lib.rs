@@ -129,6 +129,16 @@ impl Engine {
             _ => None,
         }
     }
+
+    /// The names the command line offers.
+    pub const NAMES: [&'static str; 2] = ["cch", "dijkstra"];
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Engine, String> {
+        Engine::parse(s).ok_or_else(|| format!("`{s}` is not an engine (cch, dijkstra)"))
+    }
 }
 
 impl Default for RouteOptions {

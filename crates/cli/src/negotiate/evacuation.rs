@@ -23,7 +23,7 @@ fn hhmm(tz: chrono_tz::Tz, minutes: i64) -> String {
 }
 
 pub fn plan_cmd(a: PlanArgs) -> Result<(), Failure> {
-    use corridor_evacuation::{ccrp, check, lower_bound, plan_file, summarize};
+    use corridor_evacuation::{ccrp, check, plan_file, summarize};
     let text = read(&a.plan)?;
     let rel = plan_file::scenario_path(&text).ok_or_else(|| {
         Failure::new(
@@ -75,31 +75,8 @@ pub fn plan_cmd(a: PlanArgs) -> Result<(), Failure> {
     let tz = scn.tz;
     let name = |id: &str| scn.place(id).map_or(id.to_string(), |p| p.name.clone());
     if a.json {
-        let legs: Vec<Value> = schedule
-            .legs
-            .iter()
-            .map(|l| {
-                json!({
-                    "vehicle": problem.vehicles[l.vehicle].id, "corridor": problem.corridors[l.corridor].id,
-                    "loaded": l.loaded,
-                    "depart": chrono::DateTime::from_timestamp(l.depart * 60, 0).map(|t| t.with_timezone(&tz).to_rfc3339()),
-                    "arrive": chrono::DateTime::from_timestamp(l.arrive * 60, 0).map(|t| t.with_timezone(&tz).to_rfc3339()),
-                    "carries": l.carries.iter().map(|&(g, n)| json!({"origin": problem.groups[g].origin, "destination": problem.groups[g].destination, "accessible": problem.groups[g].accessible, "people": n})).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "people": problem.people(), "evacuated": schedule.total(), "left": sum.left.iter().sum::<u64>(),
-                "groups": problem.groups.iter().enumerate().map(|(i, g)| json!({"origin": g.origin, "destination": g.destination, "accessible": g.accessible, "people": g.people, "evacuated": sum.evacuated[i], "left": sum.left[i]})).collect::<Vec<_>>(),
-                "corridors": problem.corridors.iter().enumerate().map(|(i, c)| json!({"id": c.id, "last_safe_departure": chrono::DateTime::from_timestamp(sum.last_safe_departure[i] * 60, 0).map(|t| t.with_timezone(&tz).to_rfc3339()), "departures_used": sum.slots[i].0, "departures_available": sum.slots[i].1})).collect::<Vec<_>>(),
-                "bottleneck": sum.bottleneck, "with_extra_hour": sum.with_extra_hour, "with_ten_more_vehicles": sum.with_ten_more_vehicles,
-                "lower_bound_all_out": lower_bound(&problem).and_then(|m| chrono::DateTime::from_timestamp(m * 60, 0)).map(|t| t.with_timezone(&tz).to_rfc3339()),
-                "plan_ms": ms, "legs": legs, "time_zone": tz.name(),
-            }))
-            .map_err(anyhow::Error::from)?
-        );
+        let plan = crate::output::Plan { problem: &problem, schedule: &schedule, summary: &sum, tz, ms };
+        crate::output::print_json(&plan.to_json())?;
         return Ok(());
     }
     println!(

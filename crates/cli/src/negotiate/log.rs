@@ -86,11 +86,7 @@ pub fn log_cmd(c: LogCommand) -> Result<(), Failure> {
                 }
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&json!({
-                    "entries": v.log.len(), "tree_hash": corridor_log::hex(&v.log.root()),
-                    "heads_checked": heads_checked, "ok": problems.is_empty(), "problems": problems,
-                    "corridors": ledger.corridors().values().map(|c| json!({"id": c.life.id, "state": c.state().name(), "version": c.life.version, "versions": c.life.versions})).collect::<Vec<_>>(),
-                })).map_err(anyhow::Error::from)?);
+                crate::output::print_json(&crate::output::verified_json(&v.log, &ledger, heads_checked, &problems))?;
             } else {
                 for c in ledger.corridors().values() {
                     let v = &c.life.version;
@@ -150,34 +146,18 @@ pub fn log_cmd(c: LogCommand) -> Result<(), Failure> {
             let text = read_log_text(&log)?;
             let v = corridor_log::verify(&text, &|_| None);
             let l = v.log;
-            let hexes =
-                |p: Vec<[u8; 32]>| p.iter().map(|h| corridor_log::hex(h)).collect::<Vec<_>>();
             let out = match (entry, from) {
-                (Some(i), _) if i < l.len() => json!({
-                    "type": "inclusion", "entry": i, "tree_size": l.len(),
-                    "leaf_hash": corridor_log::hex(&l.leaf(i).expect("in range")),
-                    "tree_hash": corridor_log::hex(&l.root()), "audit_path": hexes(l.inclusion_proof(i)),
-                }),
-                (None, Some(m)) if m >= 1 && m <= l.len() => json!({
-                    "type": "consistency", "first_size": m, "first_tree_hash": corridor_log::hex(&l.root_at(m)),
-                    "second_size": l.len(), "second_tree_hash": corridor_log::hex(&l.root()),
-                    "proof": hexes(l.consistency_proof(m)),
-                }),
-                _ => {
-                    return Err(Failure::new(
-                        exit::BAD_VALUE,
-                        anyhow!(
-                            "give --entry N (0..{}) or --from SIZE (1..={})",
-                            l.len(),
-                            l.len()
-                        ),
-                    ))
-                }
-            };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).map_err(anyhow::Error::from)?
-            );
+                (Some(i), _) => l.inclusion_json(i),
+                (None, Some(m)) => l.consistency_json(m),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                Failure::new(
+                    exit::BAD_VALUE,
+                    anyhow!("give --entry N (0..{}) or --from SIZE (1..={})", l.len(), l.len()),
+                )
+            })?;
+            crate::output::print_json(&out)?;
             Ok(())
         }
     }

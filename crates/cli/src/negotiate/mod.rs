@@ -30,7 +30,7 @@ use corridor_negotiation::scenario::{parse_time, ProposalSpec, Window};
 use corridor_negotiation::search::{search, SearchOptions};
 use corridor_negotiation::{evaluate, text, Evaluation, Scenario};
 use corridor_routing::{HazardLayer, Router};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// A text input (scenario, plan, heads), size-capped (`files.rs`).

@@ -16,9 +16,10 @@ pub struct SearchArgs {
     /// Window closing.
     #[arg(long, value_name = "TIME", requires = "window_start")]
     pub window_end: Option<String>,
-    /// Travel profile: car or foot.
-    #[arg(long, default_value = "car")]
-    pub profile: String,
+    /// Travel profile.
+    #[arg(long, default_value = "car", value_parser = clap::builder::TypedValueParser::map(
+        clap::builder::PossibleValuesParser::new(Profile::NAMES), |s: String| s.parse::<Profile>().expect("a listed name")))]
+    pub profile: Profile,
     /// Alternatives wanted per destination, besides the fastest (0 to 10).
     #[arg(long, default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10))]
     pub alternatives: usize,
@@ -34,12 +35,7 @@ pub struct SearchArgs {
 pub fn search_cmd(a: SearchArgs) -> Result<(), Failure> {
     let scn = load_scenario(&a.scenario)?;
     let router = load_map(&a.scenario, &scn)?;
-    let profile = Profile::parse(&a.profile).ok_or_else(|| {
-        Failure::new(
-            exit::BAD_VALUE,
-            anyhow!("--profile: `{}` is not car or foot", a.profile),
-        )
-    })?;
+    let profile = a.profile;
     if !(0.0..=1.0).contains(&a.max_shared) {
         return Err(Failure::new(
             exit::BAD_VALUE,
@@ -74,26 +70,7 @@ pub fn search_cmd(a: SearchArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!(e)))?;
     let o = scn.place(&a.origin).expect("search checked the origin");
     if a.json {
-        let v: Vec<Value> = results
-            .iter()
-            .map(|r| {
-                json!({
-                    "destination": r.destination,
-                    "options": r.options.iter().map(|c| json!({
-                        "distance_m": c.route.distance_m.round(), "duration_s": c.route.duration_ms / 1000,
-                        "via": c.route.via, "version": c.evaluation.version,
-                        "last_safe_departure": c.evaluation.last_safe_departure.with_timezone(&scn.tz).to_rfc3339(),
-                        "geometry": {"type": "LineString", "coordinates": c.route.geometry.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()},
-                    })).collect::<Vec<_>>(),
-                    "blocked_by": r.blocked_by,
-                })
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"origin": a.origin, "window": {"start": window.start.to_rfc3339(), "end": window.end.to_rfc3339()}, "results": v}))
-                .map_err(anyhow::Error::from)?
-        );
+        crate::output::print_json(&crate::output::search_json(&scn, &a.origin, &window, &results))?;
         return Ok(());
     }
     println!(

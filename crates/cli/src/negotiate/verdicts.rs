@@ -82,23 +82,13 @@ pub fn evaluate_cmd(a: EvaluateArgs) -> Result<(), Failure> {
         let version = plan::canonical(&scn, spec, &r).version();
         let ev = evaluate(&scn, spec, &r, &version);
         if a.json {
-            let mut v = ev.to_json(&scn);
-            v["route"] = json!({
-                "source": match r.source { RouteSource::Graph => "graph", RouteSource::Polyline => "polyline" },
-                "distance_m": r.distance_m.round(), "duration_s": r.duration_ms / 1000, "via": r.via,
-                "geometry": {"type": "LineString", "coordinates": r.geometry.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()},
-            });
-            out.push(v);
+            out.push(crate::output::evaluation_json(&scn, &ev, &r));
         } else {
             println!("{}", human_evaluation(&scn, spec, &r, &ev));
         }
     }
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"scenario": scn.name, "evaluations": out}))
-                .map_err(anyhow::Error::from)?
-        );
+        crate::output::print_json(&serde_json::json!({"scenario": scn.name, "evaluations": out}))?;
     }
     Ok(())
 }

@@ -184,8 +184,9 @@ fn bad_values_points_and_hazards() {
         7,
         "UTC offset",
     );
-    check(&r(FROM, TO, &["--profile", "tank"]), 7, "not a profile");
-    check(&r(FROM, TO, &["--engine", "astar"]), 7, "not an engine");
+    // Profiles and engines are offered by name: another is a usage error.
+    check(&r(FROM, TO, &["--profile", "tank"]), 2, "possible values: car, foot");
+    check(&r(FROM, TO, &["--engine", "astar"]), 2, "possible values: cch, dijkstra");
     // Off the map: the Atlantic.
     check(&r("45.0,-30.0", TO, &[]), 8, "off the map");
     // Inside a blocking hazard, named.

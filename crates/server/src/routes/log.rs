@@ -57,24 +57,18 @@ async fn log_proof(
     let Query(q) = q?;
     let live = blocking(st, AppState::live).await?;
     let log = &live.log;
-    let hexes = |p: Vec<[u8; 32]>| p.iter().map(|h| corridor_log::hex(h)).collect::<Vec<_>>();
-    match (q.entry, q.from) {
-        (Some(i), None) if i < log.len() => Ok(Json(
-            json!({"type": "inclusion", "entry": i, "tree_size": log.len(),
-            "leaf_hash": log.leaf(i).map(|h| corridor_log::hex(&h)), "tree_hash": corridor_log::hex(&log.root()),
-            "audit_path": hexes(log.inclusion_proof(i))}),
-        )),
-        (None, Some(m)) if m >= 1 && m <= log.len() => Ok(Json(
-            json!({"type": "consistency", "first_size": m,
-            "first_tree_hash": corridor_log::hex(&log.root_at(m)), "second_size": log.len(),
-            "second_tree_hash": corridor_log::hex(&log.root()), "proof": hexes(log.consistency_proof(m))}),
-        )),
-        _ => Err(ApiError::BadRequest(format!(
+    let proof = match (q.entry, q.from) {
+        (Some(i), None) => log.inclusion_json(i),
+        (None, Some(m)) => log.consistency_json(m),
+        _ => None,
+    };
+    proof.map(Json).ok_or_else(|| {
+        ApiError::BadRequest(format!(
             "give entry=N (0..{}) or from=SIZE (1..={})",
             log.len(),
             log.len()
-        ))),
-    }
+        ))
+    })
 }
 
 async fn sse(State(st): State<Shared>) -> impl IntoResponse {

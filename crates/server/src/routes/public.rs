@@ -210,17 +210,13 @@ async fn alerts(
     q: Result<Query<LangQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = q?;
-    let (i, lang) = match q.lang.as_deref().unwrap_or("uk") {
-        "uk" => (0, Lang::Uk),
-        "ru" => (1, Lang::Ru),
-        "en" => (2, Lang::En),
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "lang: unknown language `{}` (uk, ru, en)",
-                other.chars().take(16).collect::<String>()
-            )))
-        }
-    };
+    let lang: Lang = q
+        .lang
+        .as_deref()
+        .unwrap_or("uk")
+        .parse()
+        .map_err(|e| ApiError::BadRequest(format!("lang: {e}")))?;
+    let i = Lang::ALL.iter().position(|l| *l == lang).expect("listed");
     let live = blocking(st, AppState::live).await?;
     let v = live.views.alerts[i]
         .get_or_init(|| Arc::new(alerts_view(&live, lang)))

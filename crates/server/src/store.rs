@@ -46,7 +46,8 @@ pub struct Sqlite {
     conn: Mutex<Connection>,
 }
 
-const MIGRATIONS: &[&str] = &[
+/// The SQLite schema, one migration per version (`PRAGMA user_version`).
+pub const MIGRATIONS: &[&str] = &[
     "CREATE TABLE log (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
      CREATE TABLE tokens (party TEXT PRIMARY KEY, sha256 TEXT NOT NULL);",
 ];
@@ -144,6 +145,15 @@ impl Store for Sqlite {
     }
 }
 
+/// The PostgreSQL schema, one migration per version (as [`MIGRATIONS`] for
+/// SQLite). Version 1 is the schema every earlier server created (its
+/// statements are idempotent, so a database made before migrations were
+/// versioned is taken up as version 1).
+pub const PG_MIGRATIONS: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS log (seq BIGINT PRIMARY KEY, line TEXT NOT NULL);
+     CREATE TABLE IF NOT EXISTS tokens (party TEXT PRIMARY KEY, sha256 TEXT NOT NULL);",
+];
+
 /// PostgreSQL store, for a shared deployment: several `serve` processes on
 /// one database keep one linear log (the primary key on the entry number
 /// refuses a second entry N) and see each other's writes. Each write is a
@@ -153,19 +163,42 @@ pub struct Postgres {
 }
 
 impl Postgres {
-    /// Connects (e.g. `postgres://user:pass@127.0.0.1/db`) and migrates.
+    /// Connects (e.g. `postgres://user:pass@127.0.0.1/db`) and migrates:
+    /// the migrations in [`PG_MIGRATIONS`] not yet applied, in order, each
+    /// in one transaction with the version it brings, under an advisory
+    /// lock so that two servers starting together migrate once.
     pub fn connect(url: &str) -> Result<Postgres, StoreError> {
         let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(pg)?;
-        client
-            .batch_execute(
-                "CREATE TABLE IF NOT EXISTS corridor_schema (version INTEGER NOT NULL);
-                 CREATE TABLE IF NOT EXISTS log (seq BIGINT PRIMARY KEY, line TEXT NOT NULL);
-                 CREATE TABLE IF NOT EXISTS tokens (party TEXT PRIMARY KEY, sha256 TEXT NOT NULL);",
-            )
-            .map_err(pg)?;
+        let mut tx = client.transaction().map_err(pg)?;
+        tx.batch_execute(
+            "SELECT pg_advisory_xact_lock(7010420);
+             CREATE TABLE IF NOT EXISTS corridor_schema (version INTEGER NOT NULL);",
+        )
+        .map_err(pg)?;
+        let version: i32 = tx
+            .query_opt("SELECT max(version) FROM corridor_schema", &[])
+            .map_err(pg)?
+            .and_then(|r| r.get::<_, Option<i32>>(0))
+            .unwrap_or(0);
+        for (i, m) in PG_MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+            tx.batch_execute(m).map_err(pg)?;
+            tx.execute("INSERT INTO corridor_schema (version) VALUES ($1)", &[&(i as i32 + 1)])
+                .map_err(pg)?;
+        }
+        tx.commit().map_err(pg)?;
         Ok(Postgres {
             client: Mutex::new(client),
         })
+    }
+
+    /// The schema version of the connected database.
+    pub fn version(&self) -> Result<i32, StoreError> {
+        Ok(self
+            .client()
+            .query_one("SELECT max(version) FROM corridor_schema", &[])
+            .map_err(pg)?
+            .get::<_, Option<i32>>(0)
+            .unwrap_or(0))
     }
 
     fn client(&self) -> std::sync::MutexGuard<'_, postgres::Client> {

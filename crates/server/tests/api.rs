@@ -250,6 +250,11 @@ fn the_api_on_postgresql_and_two_servers_on_one_log() {
     // outside the async runtime; the handlers run it on blocking threads.
     let pg = |reset: bool| -> Box<dyn Store> {
         let s = Postgres::connect(&url).expect("connect to PostgreSQL");
+        // Migrated to the newest version, however many times it connects.
+        assert_eq!(
+            s.version().unwrap() as usize,
+            corridor_server::store::PG_MIGRATIONS.len()
+        );
         if reset {
             s.reset().unwrap();
         }

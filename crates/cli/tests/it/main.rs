@@ -2,10 +2,8 @@
 //! Fixtures: the real OSM extracts in `data/osm/` (ODbL, (c) OpenStreetMap
 //! contributors) and small files written by the tests themselves.
 
-mod cch;
 mod cdp;
 mod cli;
-mod extracts;
 mod negotiation;
 mod parity;
 mod publish;

@@ -461,7 +461,8 @@ pub fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, String> {
 impl Scenario {
     /// Parses and checks a scenario. `file` names it in errors; `read`
     /// returns the text of a file the scenario refers to (territory
-    /// GeoJSON, hazards, gazetteer), given the path as written.
+    /// GeoJSON, hazards, gazetteer), given the path as written. Every
+    /// mistake is collected, then all are returned at once, in line order.
     pub fn parse(
         text: &str,
         file: &str,
@@ -480,334 +481,33 @@ impl Scenario {
                 return Err(ScenarioErrors(errs.list));
             }
         };
-        let status = match raw.status.get_ref().parse::<Status>() {
-            Ok(s) => s,
-            Err(e) => {
-                errs.span(&raw.status, e);
-                Status::Exercise
-            }
+        let mut c = Check {
+            errs,
+            read,
+            seen: HashSet::new(),
+            gazetteer: Gazetteer::default(),
+            territory_ids: raw.territory.iter().map(|t| t.id.get_ref().clone()).collect(),
         };
-        let tz: Tz = match raw.time_zone.get_ref().parse() {
-            Ok(tz) => tz,
-            Err(_) => {
-                errs.span(
-                    &raw.time_zone,
-                    format!(
-                        "`{}` is not an IANA time zone (e.g. Europe/Kyiv, Europe/Berlin)",
-                        raw.time_zone.get_ref()
-                    ),
-                );
-                Tz::UTC
-            }
-        };
-        let gazetteer = match &raw.gazetteer {
-            None => Gazetteer::default(),
-            Some(p) => match read(p.get_ref()).and_then(|t| Gazetteer::from_json(&t)) {
-                Ok(g) => g,
-                Err(e) => {
-                    errs.span(p, format!("gazetteer {}: {e}", p.get_ref()));
-                    Gazetteer::default()
-                }
-            },
-        };
-        let hazards = match &raw.hazards {
-            None => HazardSet::default(),
-            Some(p) => match read(p.get_ref()) {
-                Err(e) => {
-                    errs.span(p, format!("hazards {}: {e}", p.get_ref()));
-                    HazardSet::default()
-                }
-                Ok(t) => corridor_hazards::parse_geojson(&t).unwrap_or_else(|e| {
-                    errs.span(p, format!("hazards {}: {e}", p.get_ref()));
-                    HazardSet::default()
-                }),
-            },
-        };
-        let mut seen: HashSet<(&str, String)> = HashSet::new();
-        let mut unique = |errs: &mut Errors, what: &'static str, id: &Spanned<String>| {
-            if id.get_ref().is_empty() {
-                errs.span(id, format!("{what} id must not be empty"));
-            } else if !seen.insert((what, id.get_ref().clone())) {
-                errs.span(id, format!("duplicate {what} id `{}`", id.get_ref()));
-            }
-        };
-
-        let mut territories = Vec::new();
-        for t in &raw.territory {
-            unique(&mut errs, "territory", &t.id);
-            let loaded = read(t.file.get_ref()).and_then(|text| {
-                Territory::from_geojson(
-                    t.id.get_ref(),
-                    &t.name,
-                    &text,
-                    t.property.as_deref(),
-                    &t.values,
-                )
-            });
-            match loaded {
-                Ok(x) => territories.push(x),
-                Err(e) => errs.span(
-                    &t.file,
-                    format!("territory `{}`: {}: {e}", t.id.get_ref(), t.file.get_ref()),
-                ),
-            }
-        }
-        let known_territory: HashSet<&str> = raw
-            .territory
-            .iter()
-            .map(|t| t.id.get_ref().as_str())
-            .collect();
-        let check_territory = |errs: &mut Errors, s: &Spanned<String>| {
-            if !known_territory.contains(s.get_ref().as_str()) {
-                errs.span(
-                    s,
-                    format!(
-                        "unknown territory `{}` (not among the [[territory]] ids)",
-                        s.get_ref()
-                    ),
-                );
-            }
-        };
-
-        let point = |errs: &mut Errors, s: &Spanned<String>| -> Option<Waypoint> {
-            let text = s.get_ref();
-            if text.contains(',')
-                && text
-                    .trim_start()
-                    .starts_with(|c: char| c.is_ascii_digit() || c == '-')
-            {
-                match LatLon::parse(text) {
-                    Ok(at) => Some(Waypoint {
-                        name: text.clone(),
-                        at,
-                        names: Vec::new(),
-                    }),
-                    Err(e) => {
-                        errs.span(s, format!("`{text}`: {e}"));
-                        None
-                    }
-                }
-            } else {
-                match gazetteer.find(text) {
-                    Some(t) => Some(Waypoint {
-                        name: t.name.clone(),
-                        at: t.at,
-                        names: t.alternates.clone(),
-                    }),
-                    None => {
-                        errs.span(
-                            s,
-                            if gazetteer.is_empty() {
-                                format!(
-                                    "`{text}` is neither LAT,LON nor a place (no gazetteer is set)"
-                                )
-                            } else {
-                                format!("unknown place `{text}`: not in the gazetteer")
-                            },
-                        );
-                        None
-                    }
-                }
-            }
-        };
-        let profile = |errs: &mut Errors, s: &Spanned<String>| -> Profile {
-            Profile::parse(s.get_ref()).unwrap_or_else(|| {
-                errs.span(
-                    s,
-                    format!("`{}` is not a profile (car or foot)", s.get_ref()),
-                );
-                Profile::Car
-            })
-        };
-
-        let mut parties = Vec::new();
-        for p in &raw.party {
-            unique(&mut errs, "party", &p.id);
-            let role = match p.role.get_ref().parse::<Role>() {
-                Ok(r) => r,
-                Err(e) => {
-                    errs.span(&p.role, e);
-                    Role::Observer
-                }
-            };
-            let key = match &p.public_key {
-                None => {
-                    errs.span(
-                        &p.id,
-                        format!(
-                            "party `{}` has no public_key: every party signs its actions",
-                            p.id.get_ref()
-                        ),
-                    );
-                    None
-                }
-                Some(k) => match corridor_log::parse_public_key(k.get_ref()) {
-                    Ok(k) => Some(k),
-                    Err(e) => {
-                        errs.span(k, format!("party `{}`: {e}", p.id.get_ref()));
-                        None
-                    }
-                },
-            };
-            if let Some(a) = &p.allowed_destinations {
-                a.iter().for_each(|t| check_territory(&mut errs, t));
-            }
-            p.forbidden_transit
-                .iter()
-                .for_each(|t| check_territory(&mut errs, t));
-            for c in &p.checkpoint {
-                if let Some(t) = &c.for_destinations_in {
-                    check_territory(&mut errs, t);
-                }
-            }
-            let checkpoints = p
-                .checkpoint
-                .iter()
-                .filter_map(|c| {
-                    point(&mut errs, &c.at).map(|w| Checkpoint {
-                        name: c.name.clone(),
-                        at: w.at,
-                        radius_m: number(&mut errs, c.radius_m.as_ref(), RADIUS_M, 250.0),
-                        for_destinations_in: c
-                            .for_destinations_in
-                            .as_ref()
-                            .map(|t| t.get_ref().clone()),
-                    })
-                })
-                .collect();
-            let constraints = Constraints {
-                allowed_destinations: p
-                    .allowed_destinations
-                    .as_ref()
-                    .map(|a| a.iter().map(|t| t.get_ref().clone()).collect()),
-                forbidden_transit: p
-                    .forbidden_transit
-                    .iter()
-                    .map(|t| t.get_ref().clone())
-                    .collect(),
-                checkpoints,
-                max_trip_ms: p.max_trip_minutes.map(|m| m as u64 * 60_000),
-                profiles: p
-                    .profiles
-                    .as_ref()
-                    .map(|v| v.iter().map(|s| profile(&mut errs, s)).collect()),
-            };
-            if let Some(key) = key {
-                parties.push(Party {
-                    id: p.id.get_ref().clone(),
-                    name: p.name.clone(),
-                    role,
-                    key,
-                    constraints,
-                });
-            }
-        }
-        if !raw.party.iter().any(|p| p.role.get_ref() == "belligerent") && !raw.party.is_empty() {
-            errs.at(
-                0,
-                "no party is a belligerent: nobody's acceptance would be required",
-            );
-        }
-
-        let mut places = |errs: &mut Errors, what: &'static str, list: &[RawPlace]| -> Vec<Place> {
-            let mut out = Vec::new();
-            for p in list {
-                unique(errs, what, &p.id);
-                let w = match (&p.at, &p.town) {
-                    (Some(at), None) => point(errs, at),
-                    (None, Some(town)) => point(errs, town),
-                    _ => {
-                        errs.span(
-                            &p.id,
-                            format!(
-                                "{what} `{}` needs exactly one of `at` (LAT,LON) or `town`",
-                                p.id.get_ref()
-                            ),
-                        );
-                        None
-                    }
-                };
-                if let Some(w) = w {
-                    out.push(Place {
-                        id: p.id.get_ref().clone(),
-                        name: p.name.clone().unwrap_or(w.name),
-                        at: w.at,
-                        people: p.people.unwrap_or(0),
-                        capacity: p.capacity,
-                        names: w.names,
-                        name_uk: p.name_uk.clone(),
-                        name_ru: p.name_ru.clone(),
-                    });
-                }
-            }
-            out
-        };
-        let origins = places(&mut errs, "origin", &raw.origin);
-        let destinations = places(&mut errs, "destination", &raw.destination);
-
-        let mut proposals = Vec::new();
-        for p in &raw.proposal {
-            unique(&mut errs, "proposal", &p.id);
-            if !raw
-                .origin
-                .iter()
-                .any(|o| o.id.get_ref() == p.origin.get_ref())
-            {
-                errs.span(
-                    &p.origin,
-                    format!("unknown origin `{}`", p.origin.get_ref()),
-                );
-            }
-            if !raw
-                .destination
-                .iter()
-                .any(|o| o.id.get_ref() == p.destination.get_ref())
-            {
-                errs.span(
-                    &p.destination,
-                    format!("unknown destination `{}`", p.destination.get_ref()),
-                );
-            }
-            let time = |errs: &mut Errors, s: &Spanned<String>| {
-                parse_time(s.get_ref()).map_err(|e| errs.span(s, e)).ok()
-            };
-            let (start, end) = (
-                time(&mut errs, &p.window_start),
-                time(&mut errs, &p.window_end),
-            );
-            let via: Vec<Waypoint> = p.via.iter().filter_map(|s| point(&mut errs, s)).collect();
-            let route: Vec<Waypoint> = p.route.iter().filter_map(|s| point(&mut errs, s)).collect();
-            let prof = p
-                .profile
-                .as_ref()
-                .map(|s| profile(&mut errs, s))
-                .unwrap_or(Profile::Car);
-            if let (Some(start), Some(end)) = (start, end) {
-                if end <= start {
-                    errs.span(&p.window_end, "the window ends before it starts");
-                }
-                proposals.push(ProposalSpec {
-                    id: p.id.get_ref().clone(),
-                    origin: p.origin.get_ref().clone(),
-                    destination: p.destination.get_ref().clone(),
-                    window: Window { start, end },
-                    profile: prof,
-                    via,
-                    route,
-                });
-            }
-        }
+        let (status, tz) = c.header(&raw);
+        c.gazetteer = c.gazetteer(&raw);
+        let hazards = c.hazards(&raw);
+        let territories = c.territories(&raw);
+        let parties = c.parties(&raw);
+        let origins = c.places("origin", &raw.origin);
+        let destinations = c.places("destination", &raw.destination);
+        let proposals = c.proposals(&raw);
         let no_graph = NoGraph {
-            detour_factor: number(&mut errs, raw.detour_factor.as_ref(), DETOUR_FACTOR, 1.3),
-            speed_kmh: number(&mut errs, raw.speed_kmh.as_ref(), SPEED_KMH, 40.0),
+            detour_factor: number(&mut c.errs, raw.detour_factor.as_ref(), DETOUR_FACTOR, 1.3),
+            speed_kmh: number(&mut c.errs, raw.speed_kmh.as_ref(), SPEED_KMH, 40.0),
         };
         let transit_tolerance_m = number(
-            &mut errs,
+            &mut c.errs,
             raw.transit_tolerance_m.as_ref(),
             TRANSIT_TOLERANCE_M,
             25.0,
         );
-        let max_snap_m = number(&mut errs, raw.max_snap_m.as_ref(), MAX_SNAP_M, 300.0);
+        let max_snap_m = number(&mut c.errs, raw.max_snap_m.as_ref(), MAX_SNAP_M, 300.0);
+        let mut errs = c.errs;
         if !errs.list.is_empty() {
             errs.list.sort_by_key(|e| e.line);
             return Err(ScenarioErrors(errs.list));
@@ -826,6 +526,285 @@ impl Scenario {
             destinations,
             hazards,
             proposals,
+        })
+    }
+}
+
+/// The checks of one scenario file, section by section, collecting every
+/// mistake in `errs`.
+struct Check<'a> {
+    errs: Errors<'a>,
+    read: &'a dyn Fn(&str) -> Result<String, String>,
+    /// Ids seen so far, by kind (duplicates are mistakes).
+    seen: HashSet<(&'static str, String)>,
+    /// Towns by name, for places given as `town`.
+    gazetteer: Gazetteer,
+    /// The `[[territory]]` ids, for rules that name territories.
+    territory_ids: HashSet<String>,
+}
+
+impl Check<'_> {
+    fn unique(&mut self, what: &'static str, id: &Spanned<String>) {
+        if id.get_ref().is_empty() {
+            self.errs.span(id, format!("{what} id must not be empty"));
+        } else if !self.seen.insert((what, id.get_ref().clone())) {
+            self.errs
+                .span(id, format!("duplicate {what} id `{}`", id.get_ref()));
+        }
+    }
+
+    fn header(&mut self, raw: &Raw) -> (Status, Tz) {
+        let status = raw.status.get_ref().parse::<Status>().unwrap_or_else(|e| {
+            self.errs.span(&raw.status, e);
+            Status::Exercise
+        });
+        let tz: Tz = raw.time_zone.get_ref().parse().unwrap_or_else(|_| {
+            self.errs.span(
+                &raw.time_zone,
+                format!(
+                    "`{}` is not an IANA time zone (e.g. Europe/Kyiv, Europe/Berlin)",
+                    raw.time_zone.get_ref()
+                ),
+            );
+            Tz::UTC
+        });
+        (status, tz)
+    }
+
+    fn gazetteer(&mut self, raw: &Raw) -> Gazetteer {
+        let Some(p) = &raw.gazetteer else {
+            return Gazetteer::default();
+        };
+        (self.read)(p.get_ref())
+            .and_then(|t| Gazetteer::from_json(&t))
+            .unwrap_or_else(|e| {
+                self.errs.span(p, format!("gazetteer {}: {e}", p.get_ref()));
+                Gazetteer::default()
+            })
+    }
+
+    fn hazards(&mut self, raw: &Raw) -> HazardSet {
+        let Some(p) = &raw.hazards else {
+            return HazardSet::default();
+        };
+        let parsed = (self.read)(p.get_ref())
+            .and_then(|t| corridor_hazards::parse_geojson(&t).map_err(|e| e.to_string()));
+        parsed.unwrap_or_else(|e| {
+            self.errs.span(p, format!("hazards {}: {e}", p.get_ref()));
+            HazardSet::default()
+        })
+    }
+
+    fn territories(&mut self, raw: &Raw) -> Vec<Territory> {
+        let mut out = Vec::new();
+        for t in &raw.territory {
+            self.unique("territory", &t.id);
+            let loaded = (self.read)(t.file.get_ref()).and_then(|text| {
+                Territory::from_geojson(t.id.get_ref(), &t.name, &text, t.property.as_deref(), &t.values)
+            });
+            match loaded {
+                Ok(x) => out.push(x),
+                Err(e) => self.errs.span(
+                    &t.file,
+                    format!("territory `{}`: {}: {e}", t.id.get_ref(), t.file.get_ref()),
+                ),
+            }
+        }
+        out
+    }
+
+    fn territory_ref(&mut self, s: &Spanned<String>) {
+        if !self.territory_ids.contains(s.get_ref()) {
+            self.errs.span(
+                s,
+                format!("unknown territory `{}` (not among the [[territory]] ids)", s.get_ref()),
+            );
+        }
+    }
+
+    /// A point given as `LAT,LON` or as a town of the gazetteer.
+    fn point(&mut self, s: &Spanned<String>) -> Option<Waypoint> {
+        let text = s.get_ref();
+        let looks_like_coordinates = text.contains(',')
+            && text
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_digit() || c == '-');
+        if looks_like_coordinates {
+            return match LatLon::parse(text) {
+                Ok(at) => Some(Waypoint {
+                    name: text.clone(),
+                    at,
+                    names: Vec::new(),
+                }),
+                Err(e) => {
+                    self.errs.span(s, format!("`{text}`: {e}"));
+                    None
+                }
+            };
+        }
+        if let Some(t) = self.gazetteer.find(text) {
+            return Some(Waypoint {
+                name: t.name.clone(),
+                at: t.at,
+                names: t.alternates.clone(),
+            });
+        }
+        let why = if self.gazetteer.is_empty() {
+            format!("`{text}` is neither LAT,LON nor a place (no gazetteer is set)")
+        } else {
+            format!("unknown place `{text}`: not in the gazetteer")
+        };
+        self.errs.span(s, why);
+        None
+    }
+
+    fn profile(&mut self, s: &Spanned<String>) -> Profile {
+        s.get_ref().parse().unwrap_or_else(|e: String| {
+            self.errs.span(s, e);
+            Profile::Car
+        })
+    }
+
+    fn parties(&mut self, raw: &Raw) -> Vec<Party> {
+        let parties = raw.party.iter().filter_map(|p| self.party(p)).collect();
+        if !raw.party.is_empty() && !raw.party.iter().any(|p| p.role.get_ref() == "belligerent") {
+            self.errs.at(
+                0,
+                "no party is a belligerent: nobody's acceptance would be required",
+            );
+        }
+        parties
+    }
+
+    fn party(&mut self, p: &RawParty) -> Option<Party> {
+        self.unique("party", &p.id);
+        let role = p.role.get_ref().parse::<Role>().unwrap_or_else(|e| {
+            self.errs.span(&p.role, e);
+            Role::Observer
+        });
+        let key = match &p.public_key {
+            None => {
+                self.errs.span(
+                    &p.id,
+                    format!(
+                        "party `{}` has no public_key: every party signs its actions",
+                        p.id.get_ref()
+                    ),
+                );
+                None
+            }
+            Some(k) => corridor_log::parse_public_key(k.get_ref())
+                .map_err(|e| self.errs.span(k, format!("party `{}`: {e}", p.id.get_ref())))
+                .ok(),
+        };
+        let constraints = self.constraints(p);
+        Some(Party {
+            id: p.id.get_ref().clone(),
+            name: p.name.clone(),
+            role,
+            key: key?,
+            constraints,
+        })
+    }
+
+    fn constraints(&mut self, p: &RawParty) -> Constraints {
+        for t in p.allowed_destinations.iter().flatten().chain(&p.forbidden_transit) {
+            self.territory_ref(t);
+        }
+        let mut checkpoints = Vec::new();
+        for c in &p.checkpoint {
+            if let Some(t) = &c.for_destinations_in {
+                self.territory_ref(t);
+            }
+            if let Some(w) = self.point(&c.at) {
+                checkpoints.push(Checkpoint {
+                    name: c.name.clone(),
+                    at: w.at,
+                    radius_m: number(&mut self.errs, c.radius_m.as_ref(), RADIUS_M, 250.0),
+                    for_destinations_in: c.for_destinations_in.as_ref().map(|t| t.get_ref().clone()),
+                });
+            }
+        }
+        Constraints {
+            allowed_destinations: p
+                .allowed_destinations
+                .as_ref()
+                .map(|a| a.iter().map(|t| t.get_ref().clone()).collect()),
+            forbidden_transit: p.forbidden_transit.iter().map(|t| t.get_ref().clone()).collect(),
+            checkpoints,
+            max_trip_ms: p.max_trip_minutes.map(|m| m as u64 * 60_000),
+            profiles: p
+                .profiles
+                .as_ref()
+                .map(|v| v.iter().map(|s| self.profile(s)).collect()),
+        }
+    }
+
+    fn places(&mut self, what: &'static str, list: &[RawPlace]) -> Vec<Place> {
+        let mut out = Vec::new();
+        for p in list {
+            self.unique(what, &p.id);
+            let w = match (&p.at, &p.town) {
+                (Some(at), None) => self.point(at),
+                (None, Some(town)) => self.point(town),
+                _ => {
+                    self.errs.span(
+                        &p.id,
+                        format!(
+                            "{what} `{}` needs exactly one of `at` (LAT,LON) or `town`",
+                            p.id.get_ref()
+                        ),
+                    );
+                    None
+                }
+            };
+            if let Some(w) = w {
+                out.push(Place {
+                    id: p.id.get_ref().clone(),
+                    name: p.name.clone().unwrap_or(w.name),
+                    at: w.at,
+                    people: p.people.unwrap_or(0),
+                    capacity: p.capacity,
+                    names: w.names,
+                    name_uk: p.name_uk.clone(),
+                    name_ru: p.name_ru.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    fn proposals(&mut self, raw: &Raw) -> Vec<ProposalSpec> {
+        raw.proposal.iter().filter_map(|p| self.proposal(raw, p)).collect()
+    }
+
+    fn proposal(&mut self, raw: &Raw, p: &RawProposal) -> Option<ProposalSpec> {
+        self.unique("proposal", &p.id);
+        for (what, list, id) in [
+            ("origin", &raw.origin, &p.origin),
+            ("destination", &raw.destination, &p.destination),
+        ] {
+            if !list.iter().any(|o| o.id.get_ref() == id.get_ref()) {
+                self.errs.span(id, format!("unknown {what} `{}`", id.get_ref()));
+            }
+        }
+        let mut time = |s: &Spanned<String>| parse_time(s.get_ref()).map_err(|e| self.errs.span(s, e)).ok();
+        let (start, end) = (time(&p.window_start), time(&p.window_end));
+        let via: Vec<Waypoint> = p.via.iter().filter_map(|s| self.point(s)).collect();
+        let route: Vec<Waypoint> = p.route.iter().filter_map(|s| self.point(s)).collect();
+        let profile = p.profile.as_ref().map(|s| self.profile(s)).unwrap_or(Profile::Car);
+        let (start, end) = (start?, end?);
+        if end <= start {
+            self.errs.span(&p.window_end, "the window ends before it starts");
+        }
+        Some(ProposalSpec {
+            id: p.id.get_ref().clone(),
+            origin: p.origin.get_ref().clone(),
+            destination: p.destination.get_ref().clone(),
+            window: Window { start, end },
+            profile,
+            via,
+            route,
         })
     }
 }

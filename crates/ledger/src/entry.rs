@@ -213,7 +213,7 @@ pub enum BodyError {
     NotCanonical(String),
 }
 
-/// Every kind, in the order of the lifecycle.
+/// Every kind: the lifecycle's verbs first, in the order of `Verb::ALL`.
 pub const KINDS: [&str; 13] = [
     "propose",
     "accept",

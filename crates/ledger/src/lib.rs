@@ -71,19 +71,8 @@ impl Verb {
         Verb::Cancel,
     ];
 
-    /// Every verb's name.
-    pub const NAMES: [&'static str; 10] = [
-        "propose",
-        "accept",
-        "reject",
-        "countersign",
-        "open",
-        "suspend",
-        "reopen",
-        "close",
-        "complete",
-        "cancel",
-    ];
+    /// Every verb's name: the lifecycle's entry kinds.
+    pub const NAMES: &'static [&'static str] = entry::KINDS.split_at(10).0;
 
     /// Its name (as in the log).
     pub fn name(self) -> &'static str {

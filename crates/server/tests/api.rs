@@ -4,17 +4,15 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use corridor_negotiation::Scenario;
-use corridor_server::store::{Postgres, Sqlite, Store, StoreError};
-use corridor_server::{app, set_token, AppState};
+use corridor_server::store::{Postgres, Store, StoreError};
+use corridor_server::{app, AppState};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 use tower::ServiceExt;
 
 mod common;
-use common::{at, call, example, state, state_on};
+use common::{call, heidelberg, state, state_on};
 
 fn act(action: &str) -> Value {
     json!({"action": action, "proposal": "sumy-poltava"})
@@ -177,17 +175,9 @@ async fn a_corridor_lives_through_the_api_and_the_feeds_follow() {
 }
 
 async fn life_suite(st: Arc<AppState>) {
-    for (token, action) in [
-        ("token-ua", "propose"),
-        ("token-ru", "accept"),
-        ("token-ua", "accept"),
-        ("token-icrc", "countersign"),
-        ("token-zp-admin", "open"),
-        ("token-ru", "suspend"),
-    ] {
-        let (s, body) = call(&st, "POST", "/api/act", Some(token), Some(act(action))).await;
-        assert_eq!(s, StatusCode::OK, "{action}: {body}");
-    }
+    open_corridor(&st).await;
+    let (s, body) = call(&st, "POST", "/api/act", Some("token-ru"), Some(act("suspend"))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
     let (_, body) = call(&st, "GET", "/api/corridors", None, None).await;
     let v: Value = serde_json::from_str(&body).unwrap();
     let c = v["corridors"]
@@ -778,39 +768,6 @@ async fn hazard_text_with_control_or_markup_is_refused() {
         let (s, b) = call(&st, "POST", "/api/hazards", Some("token-ua"), Some(body.clone())).await;
         assert_eq!(s, StatusCode::CONFLICT, "{body}: {b}");
     }
-}
-
-/// The Heidelberg exercise on its real road graph, on the exercise's day.
-fn heidelberg() -> Arc<AppState> {
-    let p = example("heidelberg/scenario.toml");
-    let dir = p.parent().unwrap().to_path_buf();
-    let read = move |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
-    let scenario = Scenario::parse(&std::fs::read_to_string(&p).unwrap(), "scenario.toml", &read).unwrap();
-    let pbf = example("../data/osm/heidelberg.osm.pbf");
-    let graph = corridor_osm::import(&pbf, &mut |_, _, _| {}).unwrap().0;
-    let store: Box<dyn Store> = Box::new(Sqlite::memory().unwrap());
-    let mut keys = HashMap::new();
-    for party in ["north", "south", "mediator"] {
-        let k = corridor_log::parse_secret_key(
-            &std::fs::read_to_string(example(&format!("heidelberg/keys/{party}.key"))).unwrap(),
-        )
-        .unwrap();
-        keys.insert(party.to_string(), k);
-        set_token(store.as_ref(), party, &format!("token-{party}")).unwrap();
-    }
-    let mut st = AppState::new(
-        scenario,
-        Some(corridor_routing::Router::new(graph)),
-        store,
-        keys,
-        corridor_publish::Site {
-            base_url: "http://test/public/".into(),
-            sender: "alerts@test".into(),
-            sender_name: "test".into(),
-        },
-    );
-    st.clock = at("2022-03-05T08:00:00+01:00");
-    Arc::new(st)
 }
 
 /// Issue 12, item 2, on a road graph: once the gathering point is shelled

@@ -26,33 +26,50 @@ pub fn state() -> Arc<AppState> {
     state_on(Box::new(Sqlite::memory().unwrap()))
 }
 
+/// The Ukrainian exercise on `store`, on the exercise's own day (the day
+/// before the Sumy–Poltava window).
 pub fn state_on(store: Box<dyn Store>) -> Arc<AppState> {
-    let p = example("ukraine/scenario.toml");
+    exercise("ukraine", store, None, "2022-03-07T12:00:00+02:00")
+}
+
+/// The Heidelberg exercise on its real road graph, on the exercise's day.
+pub fn heidelberg() -> Arc<AppState> {
+    let graph = corridor_osm::import(&example("../data/osm/heidelberg.osm.pbf"), &mut |_, _, _| {})
+        .unwrap()
+        .0;
+    exercise(
+        "heidelberg",
+        Box::new(Sqlite::memory().unwrap()),
+        Some(corridor_routing::Router::new(graph)),
+        "2022-03-05T08:00:00+01:00",
+    )
+}
+
+/// The example `name` (its scenario and its parties' keys, tokens
+/// `token-PARTY`) on `store`, with the clock stopped at `now`.
+pub fn exercise(
+    name: &str,
+    store: Box<dyn Store>,
+    router: Option<corridor_routing::Router>,
+    now: &str,
+) -> Arc<AppState> {
+    let p = example(&format!("{name}/scenario.toml"));
     let dir = p.parent().unwrap().to_path_buf();
     let read = move |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
-    let scenario = Scenario::parse(
-        &std::fs::read_to_string(&p).unwrap(),
-        "scenario.toml",
-        &read,
-    )
-    .unwrap();
+    let scenario =
+        Scenario::parse(&std::fs::read_to_string(&p).unwrap(), "scenario.toml", &read).unwrap();
     let mut keys = HashMap::new();
-    for (party, file) in [
-        ("ua", "ua"),
-        ("ru", "ru"),
-        ("icrc", "icrc"),
-        ("zp-admin", "zp-admin"),
-    ] {
+    for party in scenario.parties.iter().map(|p| p.id.clone()) {
         let k = corridor_log::parse_secret_key(
-            &std::fs::read_to_string(example(&format!("ukraine/keys/{file}.key"))).unwrap(),
+            &std::fs::read_to_string(example(&format!("{name}/keys/{party}.key"))).unwrap(),
         )
         .unwrap();
-        keys.insert(party.to_string(), k);
-        set_token(store.as_ref(), party, &format!("token-{party}")).unwrap();
+        set_token(store.as_ref(), &party, &format!("token-{party}")).unwrap();
+        keys.insert(party, k);
     }
     let mut st = AppState::new(
         scenario,
-        None,
+        router,
         store,
         keys,
         corridor_publish::Site {
@@ -61,8 +78,7 @@ pub fn state_on(store: Box<dyn Store>) -> Arc<AppState> {
             sender_name: "test".into(),
         },
     );
-    // The exercise's own day: the day before the Sumy–Poltava window.
-    st.clock = at("2022-03-07T12:00:00+02:00");
+    st.clock = at(now);
     Arc::new(st)
 }
 

@@ -164,15 +164,13 @@ impl AppState {
         })
     }
 
-    /// The time to stamp on the next entry: the clock's, never earlier than
-    /// the last entry's (a clock set back does not rewrite the record).
-    fn stamp(&self, ledger: &Ledger) -> String {
-        let now = (self.clock)();
-        let t = match ledger.last_time() {
-            Some(last) if last > now => last,
-            _ => now,
-        };
-        t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    /// The time to stamp on the next entry: the server's clock, to the
+    /// second. A clock behind the log's last entry (set back, or slower
+    /// than another server's on the same database) makes the ledger refuse
+    /// the entry (409): the record's times never go backwards, and a time
+    /// is never made up.
+    fn stamp(&self) -> String {
+        (self.clock)().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
     }
 
     /// Appends the entry `make` builds from the live ledger, by `party`:
@@ -193,7 +191,7 @@ impl AppState {
             .ok_or_else(|| ApiError::Forbidden(format!("the server holds no key for `{party}`")))?;
         let next = Arc::make_mut(&mut live);
         next.views = Views::default();
-        let time = self.stamp(&next.ledger);
+        let time = self.stamp();
         let kind = body.kind();
         let rec = next.ledger.append(&mut next.log, &time, party, body, key)?;
         if let Err(e) = self.store.append(rec.entry.seq, &rec.line()) {

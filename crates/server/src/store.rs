@@ -62,9 +62,15 @@ impl Sqlite {
             StoreError::Db(m) if m.contains("readonly") || m.contains("read-only") => StoreError::ReadOnly(m),
             other => other,
         })?;
-        s.conn()
-            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
-            .map_err(|e| StoreError::ReadOnly(e.to_string()))?;
+        // A write that is rolled back: refused by a read-only file, folder
+        // or connection, and it changes nothing.
+        {
+            let c = s.conn();
+            let v: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            let probe = c.execute_batch(&format!("BEGIN IMMEDIATE; PRAGMA user_version = {v};"));
+            let _ = c.execute_batch("ROLLBACK;");
+            probe.map_err(|e| StoreError::ReadOnly(e.to_string()))?;
+        }
         Ok(s)
     }
 
@@ -267,5 +273,27 @@ impl Store for Postgres {
             )
             .map_err(pg)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12, item 8: a database that cannot be written is refused when
+    /// it is opened, not at the first write.
+    #[test]
+    fn a_read_only_database_is_refused_at_open() {
+        let dir = std::env::temp_dir().join(format!("corridor-ro-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("corridor.sqlite");
+        Sqlite::open(&db).unwrap().append(0, "x").unwrap();
+        let ro = format!("file:{}?mode=ro", db.display());
+        match Sqlite::open(Path::new(&ro)) {
+            Err(StoreError::ReadOnly(_)) => {}
+            Err(other) => panic!("refused, but not as read-only: {other}"),
+            Ok(_) => panic!("a read-only database was accepted"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

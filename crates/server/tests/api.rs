@@ -968,3 +968,55 @@ async fn sessions_are_httponly_cookies_and_writes_need_their_csrf_token() {
     }
     assert!(sessions.len() <= corridor_server::sessions::MAX_SESSIONS);
 }
+
+/// Issue 11: the record's times never go backwards (a server clock behind
+/// the log is refused with 409, nothing is written), and no corridor opens
+/// or reopens after its last safe departure (409, with the times in the
+/// scenario's zone).
+#[tokio::test]
+async fn times_never_go_backwards_and_nothing_opens_after_its_window() {
+    let mut st = Arc::try_unwrap(state()).ok().unwrap();
+    let (clock, hands) = common::movable("2022-03-07T12:00:00+02:00");
+    st.clock = clock;
+    let st = Arc::new(st);
+    for (token, action) in [
+        ("token-ua", "propose"),
+        ("token-ru", "accept"),
+        ("token-ua", "accept"),
+        ("token-icrc", "countersign"),
+    ] {
+        let (s, b) = call(&st, "POST", "/api/act", Some(token), Some(act(action))).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {b}");
+    }
+    let size = st.live().unwrap().log.len();
+    hands.set("2022-03-07T11:59:00+02:00");
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("open"))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert!(b.contains("refused (time)") && b.contains("never go backwards"), "{b}");
+    assert_eq!(st.live().unwrap().log.len(), size, "nothing written");
+    // Sumy–Poltava: 09:00–21:00 Kyiv time, a trip of 4 h 49 min: the last
+    // safe departure is 16:10 (16:11 rounds the trip up).
+    hands.set("2022-03-08T16:30:00+02:00");
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("open"))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert!(b.contains("refused (window)") && b.contains("last safe departure was 08.03.2022 16:1"), "{b}");
+    assert!(b.contains("(Europe/Kyiv, UTC+02:00)"), "{b}");
+    hands.set("2022-03-08T09:30:00+02:00");
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("open"))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-ru"), Some(act("suspend"))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    hands.set("2022-03-08T17:00:00+02:00");
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("reopen"))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    // Stopping never depends on the window.
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("close"))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // No alert expires at or before it was sent.
+    let files = corridor_server::routes::feeds::files(&st).unwrap();
+    for f in files.iter().filter(|f| f.path.starts_with("cap/")) {
+        let get = |tag: &str| f.text.split(&format!("<{tag}>")).nth(1).unwrap().split('<').next().unwrap().to_string();
+        let t = |s: String| chrono::DateTime::parse_from_rfc3339(&s).unwrap();
+        assert!(t(get("expires")) > t(get("sent")), "{}", f.path);
+    }
+}

@@ -445,3 +445,57 @@ fn the_planning_example_runs() {
         "{err}"
     );
 }
+
+/// Issue 11: an entry earlier than the log's last is refused (exit 14);
+/// `log verify` on a log whose times go backwards exits 13 naming the line;
+/// opening after the last safe departure is refused with the times; and
+/// (issue 12) a log that is not UTF-8 is an invalid log (13), not an
+/// unreadable file.
+#[test]
+fn time_never_goes_backwards_in_the_log() {
+    let dir = crate::scratch("time-order");
+    let scn = example("ukraine/scenario.toml");
+    let log = dir.join("log.jsonl");
+    let run = |who: &str, action: &str, time: &str| {
+        let k = example(&format!("ukraine/keys/{who}.key"));
+        corridor(&[
+            "act", scn.to_str().unwrap(), "--log", log.to_str().unwrap(), "--as", who,
+            "--key", k.to_str().unwrap(), action, "sumy-poltava", "--time", time,
+        ])
+    };
+    for (who, a, t) in [
+        ("ua", "propose", "2022-03-07T18:00:00+02:00"),
+        ("ru", "accept", "2022-03-07T19:10:00+02:00"),
+        ("ua", "accept", "2022-03-07T19:25:00+02:00"),
+        ("icrc", "countersign", "2022-03-07T20:00:00+02:00"),
+    ] {
+        let o = run(who, a, t);
+        assert_eq!(o.status.code(), Some(0), "{a}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let before = std::fs::read(&log).unwrap();
+    let o = run("icrc", "open", "2022-03-07T19:00:00+02:00");
+    assert_eq!(o.status.code(), Some(14));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("never go backwards"));
+    assert_eq!(std::fs::read(&log).unwrap(), before, "nothing written");
+    let o = run("icrc", "open", "2022-03-08T20:00:00+02:00");
+    assert_eq!(o.status.code(), Some(14));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("last safe departure was 08.03.2022 16:1") && err.contains("Europe/Kyiv, UTC+02:00"), "{err}");
+    // The shipped example log of an older build, with its 7 March entries
+    // after 8 March ones, fails verification by line.
+    let old = dir.join("backwards.jsonl");
+    std::fs::write(&old, include_str!("data/backwards.jsonl")).unwrap();
+    let o = corridor(&["log", "verify", old.to_str().unwrap(), "--scenario", scn.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(13));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("line 8: time:") && err.contains("line 9: time:"), "{err}");
+    // Bytes that are not UTF-8: an invalid log, by line.
+    let mut bytes = before.clone();
+    let second = bytes.iter().position(|&b| b == b'\n').unwrap() + 5;
+    bytes[second] = 0xff;
+    let bad = dir.join("not-utf8.jsonl");
+    std::fs::write(&bad, bytes).unwrap();
+    let o = corridor(&["log", "verify", bad.to_str().unwrap(), "--scenario", scn.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(13));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 2: malformed: not UTF-8"));
+}

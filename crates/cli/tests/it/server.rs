@@ -410,6 +410,39 @@ fn the_web_page_renders_in_headless_chromium() {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+        // A party signs in through the page (its token traded for an
+        // HttpOnly session cookie) and reopens the corridor from the page.
+        let icrc = &tok["icrc"];
+        cdp.eval(&format!(
+            "document.getElementById('token').value = '{icrc}'; document.getElementById('login').requestSubmit(); true"
+        ))
+        .unwrap();
+        let t = Instant::now();
+        loop {
+            let r = cdp.eval("document.getElementById('result').textContent").unwrap();
+            if r.as_str().unwrap_or("").contains("signed in as icrc") {
+                break;
+            }
+            assert!(t.elapsed() < Duration::from_secs(5), "no session: {r}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(
+            cdp.eval("document.cookie").unwrap(),
+            "",
+            "the session cookie is not readable by the page"
+        );
+        assert_eq!(cdp.eval("document.getElementById('token').value").unwrap(), "");
+        cdp.eval("act('reopen', 'sumy-poltava'); true").unwrap();
+        let t = Instant::now();
+        loop {
+            let r = cdp.eval("document.getElementById('result').textContent").unwrap();
+            let r = r.as_str().unwrap_or("").to_string();
+            if r.contains("icrc: reopen sumy-poltava → open") {
+                break;
+            }
+            assert!(t.elapsed() < Duration::from_secs(5), "reopen from the page: {r}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let errors = cdp.errors();
         assert!(errors.is_empty(), "console errors: {errors:?}");
     });

@@ -32,8 +32,7 @@ async fn log_text(State(st): State<Shared>) -> Result<Response, ApiError> {
 async fn log_head(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
     let live = blocking(st.clone(), AppState::live).await?;
     let signed = super::public::mediator(&st).map(|id| {
-        let now = (st.clock)();
-        let t = live.ledger.last_time().filter(|l| *l > now).unwrap_or(now);
+        let t = (st.clock)();
         live.log
             .head(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false), id, &st.keys[id])
             .to_json()

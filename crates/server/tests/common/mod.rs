@@ -82,6 +82,24 @@ pub fn exercise(
     Arc::new(st)
 }
 
+/// A clock the test moves: `set` it to an RFC 3339 time.
+pub struct Hands(std::sync::Mutex<chrono::DateTime<chrono::FixedOffset>>);
+
+impl Hands {
+    pub fn set(&self, t: &str) {
+        *self.0.lock().unwrap() = chrono::DateTime::parse_from_rfc3339(t).unwrap();
+    }
+}
+
+/// A clock stopped at `t`, and its hands.
+pub fn movable(t: &str) -> (corridor_server::state::Clock, Arc<Hands>) {
+    let hands = Arc::new(Hands(std::sync::Mutex::new(
+        chrono::DateTime::parse_from_rfc3339(t).unwrap(),
+    )));
+    let h = hands.clone();
+    (Arc::new(move || *h.0.lock().unwrap()), hands)
+}
+
 /// A clock stopped at `t`.
 pub fn at(t: &str) -> corridor_server::state::Clock {
     let t = chrono::DateTime::parse_from_rfc3339(t).unwrap();

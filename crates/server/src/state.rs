@@ -80,6 +80,8 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Rate-limit counters.
     pub limits: crate::guard::Limits,
+    /// Open event streams per client address.
+    pub streams: Mutex<HashMap<String, usize>>,
     /// The car network for the map, built once.
     pub network: OnceLock<Arc<String>>,
     /// The territories for the map, built once.
@@ -119,6 +121,7 @@ impl AppState {
             clock: wall_clock(),
             sessions: Sessions::default(),
             limits: Default::default(),
+            streams: Mutex::new(HashMap::new()),
             network: OnceLock::new(),
             territories: OnceLock::new(),
             live: RwLock::new(Arc::new(live)),

@@ -1020,3 +1020,28 @@ async fn times_never_go_backwards_and_nothing_opens_after_its_window() {
         assert!(t(get("expires")) > t(get("sent")), "{}", f.path);
     }
 }
+
+/// Every per-client structure is bounded: live event streams too.
+#[tokio::test]
+async fn live_event_streams_are_bounded_per_address() {
+    let st = state();
+    let open = || {
+        let st = st.clone();
+        async move {
+            app(st)
+                .oneshot(Request::builder().uri("/api/events").body(Body::empty()).unwrap())
+                .await
+                .unwrap()
+        }
+    };
+    let mut held = Vec::new();
+    for _ in 0..corridor_server::routes::log::MAX_STREAMS_PER_ADDRESS {
+        let r = open().await;
+        assert_eq!(r.status(), StatusCode::OK);
+        held.push(r);
+    }
+    assert_eq!(open().await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    drop(held);
+    assert!(st.streams.lock().unwrap().is_empty(), "closed streams are forgotten");
+    assert_eq!(open().await.status(), StatusCode::OK);
+}

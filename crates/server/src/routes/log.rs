@@ -70,15 +70,58 @@ async fn log_proof(
     })
 }
 
-async fn sse(State(st): State<Shared>) -> impl IntoResponse {
+/// Most event streams open at once, and from one address.
+pub const MAX_STREAMS: usize = 1_000;
+/// See [`MAX_STREAMS`].
+pub const MAX_STREAMS_PER_ADDRESS: usize = 20;
+
+/// One open event stream, counted until it is dropped.
+struct Listener {
+    st: Shared,
+    addr: String,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let mut m = self.st.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = m.get_mut(&self.addr) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.addr);
+            }
+        }
+    }
+}
+
+/// Server-sent events: one `entry` event per appended entry. Bounded:
+/// [`MAX_STREAMS`] in all, [`MAX_STREAMS_PER_ADDRESS`] per address (503
+/// beyond).
+async fn sse(State(st): State<Shared>, req: axum::extract::Request) -> Result<Response, ApiError> {
     use tokio_stream::StreamExt;
+    let addr = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "local".to_string(), |a| a.0.ip().to_string());
+    {
+        let mut m = st.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let total: usize = m.values().sum();
+        let mine = m.get(&addr).copied().unwrap_or(0);
+        if total >= MAX_STREAMS || mine >= MAX_STREAMS_PER_ADDRESS {
+            return Err(ApiError::Unavailable("too many live event streams: try again later".into()));
+        }
+        *m.entry(addr.clone()).or_insert(0) += 1;
+    }
+    let listener = Listener { st: st.clone(), addr };
     let rx = st.events.subscribe();
-    let stream = tokio_stream::wrappers::BroadcastStream::new(rx).filter_map(|m| {
+    let stream = tokio_stream::wrappers::BroadcastStream::new(rx).filter_map(move |m| {
+        let _held = &listener;
         m.ok().map(|data| {
             Ok::<_, std::convert::Infallible>(
                 axum::response::sse::Event::default().event("entry").data(data),
             )
         })
     });
-    axum::response::sse::Sse::new(stream).keep_alive(axum::response::sse::KeepAlive::default())
+    Ok(axum::response::sse::Sse::new(stream)
+        .keep_alive(axum::response::sse::KeepAlive::default())
+        .into_response())
 }

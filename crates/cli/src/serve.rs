@@ -157,8 +157,12 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     state.per_minute.1 = a.reads_per_minute.max(1);
     // An exercise written for a past date is played today: its times move
     // by whole days, recorded as the log's first entry.
+    let mut clock_note = None;
     match state.start_exercise_clock() {
-        Ok(Some(days)) => tracing::warn!(days, "exercise clock: every time of the scenario moved {days} days, so the first window opens within a day"),
+        Ok(Some(days)) => {
+            tracing::info!(days, "exercise clock set");
+            clock_note = Some(days);
+        }
         Ok(None) => {}
         Err(e) => return Err(Failure::new(exit::IO, anyhow!("cannot start the exercise clock: {}", e.message()))),
     }
@@ -176,6 +180,17 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
         println!("corridor is serving {} on http://{}/", state.scenario().name, a.addr);
         println!("  database: {db_desc}");
+        let live = state.live().map_err(|e| Failure::new(exit::IO, anyhow!("{}", e.message())))?;
+        if live.ledger.shift_days() != 0 {
+            let scn = live.ledger.scenario();
+            let first = scn.proposals.iter().map(|p| p.window.start).min();
+            println!(
+                "  exercise clock: the scenario's times moved {} days{}{}",
+                live.ledger.shift_days(),
+                if clock_note.is_some() { " (now, as the log's first entry)" } else { "" },
+                first.map_or(String::new(), |t| format!("; the first window opens {}", corridor_ledger::state::local_time(scn, t)))
+            );
+        }
         if creds.is_empty() {
             println!("  parties' tokens: in {} (made at the first start)", cred_file.display());
         } else {

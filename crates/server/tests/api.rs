@@ -859,7 +859,7 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         ("GET", "/api/corridors"), ("GET", "/api/alerts"), ("GET", "/api/events"), ("GET", "/api/log"),
         ("GET", "/api/log/head"), ("GET", "/api/log/proof"), ("GET", "/openapi.json"),
         ("GET", "/public/alerts.atom"), ("GET", "/public/corridors.geojson"), ("GET", "/public/cap/{file}"),
-        ("GET", "/public/sms/{file}"), ("POST", "/api/act"), ("POST", "/api/hazards"),
+        ("GET", "/public/sms/{file}"), ("GET", "/public/index.html"), ("POST", "/api/act"), ("POST", "/api/hazards"),
         ("POST", "/api/hazards/{id}/lift"), ("POST", "/api/incidents"), ("POST", "/api/session"),
         ("DELETE", "/api/session"),
     ]

@@ -17,6 +17,7 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route("/public/alerts.atom", get(|s| feed(s, "alerts.atom".into())))
         .route("/public/corridors.geojson", get(|s| feed(s, "corridors.geojson".into())))
+        .route("/public/index.html", get(|s| feed(s, "index.html".into())))
         .route("/public/cap/{file}", get(cap_file))
         .route("/public/sms/{file}", get(sms_file))
 }
@@ -36,6 +37,7 @@ fn content_type(path: &str) -> &'static str {
         Some("atom") => "application/atom+xml",
         Some("geojson") => "application/geo+json",
         Some("xml") => "application/cap+xml",
+        Some("html") => "text/html; charset=utf-8",
         _ => "text/plain; charset=utf-8",
     }
 }

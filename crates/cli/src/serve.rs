@@ -166,6 +166,25 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         Ok(None) => {}
         Err(e) => return Err(Failure::new(exit::IO, anyhow!("cannot start the exercise clock: {}", e.message()))),
     }
+    // The store is read here, outside the runtime (the PostgreSQL client
+    // blocks).
+    let live = state
+        .live()
+        .map_err(|e| Failure::new(exit::IO, anyhow!("{}", e.message())))?;
+    let clock_line = (live.ledger.shift_days() != 0).then(|| {
+        let scn = live.ledger.scenario();
+        let first = scn.proposals.iter().map(|p| p.window.start).min();
+        format!(
+            "  exercise clock: the scenario's times moved {} days{}{}",
+            live.ledger.shift_days(),
+            if clock_note.is_some() { " (now, as the log's first entry)" } else { "" },
+            first.map_or(String::new(), |t| format!(
+                "; the first window opens {}",
+                corridor_ledger::state::local_time(scn, t)
+            ))
+        )
+    });
+    drop(live);
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -180,16 +199,8 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
         println!("corridor is serving {} on http://{}/", state.scenario().name, a.addr);
         println!("  database: {db_desc}");
-        let live = state.live().map_err(|e| Failure::new(exit::IO, anyhow!("{}", e.message())))?;
-        if live.ledger.shift_days() != 0 {
-            let scn = live.ledger.scenario();
-            let first = scn.proposals.iter().map(|p| p.window.start).min();
-            println!(
-                "  exercise clock: the scenario's times moved {} days{}{}",
-                live.ledger.shift_days(),
-                if clock_note.is_some() { " (now, as the log's first entry)" } else { "" },
-                first.map_or(String::new(), |t| format!("; the first window opens {}", corridor_ledger::state::local_time(scn, t)))
-            );
+        if let Some(line) = &clock_line {
+            println!("{line}");
         }
         if creds.is_empty() {
             println!("  parties' tokens: in {} (made at the first start)", cred_file.display());

@@ -288,3 +288,40 @@ fn left_on(p: &Problem, left: &[u64], ci: usize) -> u64 {
         .map(|x| *x.1)
         .sum()
 }
+
+/// A checked plan for machines (`corridor plan --json`, `POST /api/plan`):
+/// people out and left per group, per corridor the last safe departure and
+/// the departures used, the bottleneck in words, the what-ifs, the lower
+/// bound, and every leg; times in `tz`.
+pub fn plan_json(
+    problem: &Problem,
+    schedule: &Schedule,
+    sum: &Summary,
+    tz: chrono_tz::Tz,
+    ms: f64,
+) -> serde_json::Value {
+    use serde_json::json;
+    let at = |m: i64| {
+        chrono::DateTime::from_timestamp(m.saturating_mul(60), 0)
+            .map(|t| t.with_timezone(&tz).to_rfc3339())
+    };
+    let legs: Vec<serde_json::Value> = schedule
+        .legs
+        .iter()
+        .map(|l| {
+            json!({
+                "vehicle": problem.vehicles[l.vehicle].id, "corridor": problem.corridors[l.corridor].id,
+                "loaded": l.loaded, "depart": at(l.depart), "arrive": at(l.arrive),
+                "carries": l.carries.iter().map(|&(g, n)| json!({"origin": problem.groups[g].origin, "destination": problem.groups[g].destination, "accessible": problem.groups[g].accessible, "people": n})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "people": problem.people(), "evacuated": schedule.total(), "left": sum.left.iter().sum::<u64>(),
+        "groups": problem.groups.iter().enumerate().map(|(i, g)| json!({"origin": g.origin, "destination": g.destination, "accessible": g.accessible, "people": g.people, "evacuated": sum.evacuated[i], "left": sum.left[i]})).collect::<Vec<_>>(),
+        "corridors": problem.corridors.iter().enumerate().map(|(i, c)| json!({"id": c.id, "last_safe_departure": at(sum.last_safe_departure[i]), "departures_used": sum.slots[i].0, "departures_available": sum.slots[i].1})).collect::<Vec<_>>(),
+        "bottleneck": sum.bottleneck, "with_extra_hour": sum.with_extra_hour, "with_ten_more_vehicles": sum.with_ten_more_vehicles,
+        "lower_bound_all_out": lower_bound(problem).and_then(at),
+        "plan_ms": ms, "legs": legs, "time_zone": tz.name(),
+    })
+}

@@ -655,6 +655,23 @@ impl Ledger {
                 c.proposed_by = actor.to_string();
                 c.answers = p.answers.clone();
                 c.answers_by.clear();
+                // A corridor proposed beyond the scenario file (on the map,
+                // between points or towns) joins the scenario in force, with
+                // its places, so that it is evaluated, re-routed and
+                // published like the file's own.
+                let (o, d) = p.content.places();
+                if self.scenario.place(&o.id).is_none() {
+                    self.scenario.origins.push(o);
+                }
+                if self.scenario.place(&d.id).is_none() {
+                    self.scenario.destinations.push(d);
+                }
+                if self.base.proposal(&p.proposal).is_none() {
+                    if let Some((spec, _)) = p.content.replayed() {
+                        self.scenario.proposals.retain(|x| x.id != spec.id);
+                        self.scenario.proposals.push(spec);
+                    }
+                }
             }
             Body::Accept(v) | Body::Reject(v) => {
                 if let Some(c) = self.corridors.get_mut(&v.proposal) {

@@ -167,13 +167,19 @@ fn party_rules(
             });
         }
     }
-    if let (Some(allowed), Some(dest)) = (&c.allowed_destinations, scn.place(&spec.destination)) {
+    // A destination that is not a place of the scenario (a point proposed
+    // on the map) is where the route ends: never a way around the rule.
+    let dest = scn
+        .place(&spec.destination)
+        .map(|d| (d.at, d.name.clone()))
+        .or_else(|| route.geometry.last().map(|p| (*p, spec.destination.clone())));
+    if let (Some(allowed), Some((at, name))) = (&c.allowed_destinations, &dest) {
         if !allowed
             .iter()
-            .any(|t| scn.territory(t).is_some_and(|t| t.contains(dest.at)))
+            .any(|t| scn.territory(t).is_some_and(|t| t.contains(*at)))
         {
             let inside: Vec<String> = scn
-                .territories_at(dest.at)
+                .territories_at(*at)
                 .iter()
                 .map(|t| t.id.clone())
                 .collect();
@@ -181,7 +187,7 @@ fn party_rules(
                 code: "destination_forbidden",
                 message: format!(
                     "the destination {} lies in {}, not among {}'s allowed destinations ({})",
-                    dest.name,
+                    name,
                     if inside.is_empty() {
                         "no listed territory".to_string()
                     } else {
@@ -210,7 +216,7 @@ fn party_rules(
             });
         }
     }
-    let dest_at = scn.place(&spec.destination).map(|d| d.at);
+    let dest_at = dest.as_ref().map(|d| d.0);
     for cp in &c.checkpoints {
         if let (Some(t), Some(at)) = (&cp.for_destinations_in, dest_at) {
             if !scn.territory(t).is_some_and(|t| t.contains(at)) {

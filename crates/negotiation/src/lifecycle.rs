@@ -359,6 +359,7 @@ mod tests {
             destinations: vec![],
             hazards: Default::default(),
             proposals: vec![],
+            gazetteer: Default::default(),
         }
     }
 

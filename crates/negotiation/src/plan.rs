@@ -2,7 +2,7 @@
 //! canonical form and content hash: any change to route or window is a new
 //! version with a new hash.
 
-use crate::scenario::{ProposalSpec, Scenario, Waypoint};
+use crate::scenario::{Place, ProposalSpec, Scenario, Waypoint};
 use corridor_geo::{haversine_m, LatLon};
 use corridor_graph::Profile;
 use corridor_routing::{HazardLayer, RouteError, RouteOptions, Router};
@@ -126,11 +126,27 @@ pub fn plan(
     spec: &ProposalSpec,
     graph: Option<(&Router, &HazardLayer)>,
 ) -> Result<PlannedRoute, PlanError> {
+    let (o, d) = ends(scn, spec)?;
+    plan_between(scn, spec, o, d, graph)
+}
+
+fn ends<'s>(scn: &'s Scenario, spec: &ProposalSpec) -> Result<(&'s Place, &'s Place), PlanError> {
     let place = |id: &str| {
         scn.place(id)
             .ok_or_else(|| PlanError::UnknownPlace(id.to_string()))
     };
-    let (o, d) = (place(&spec.origin)?, place(&spec.destination)?);
+    Ok((place(&spec.origin)?, place(&spec.destination)?))
+}
+
+/// [`plan`] between places given explicitly (a point or a town proposed on
+/// the map, not in the scenario).
+pub fn plan_between(
+    scn: &Scenario,
+    spec: &ProposalSpec,
+    o: &Place,
+    d: &Place,
+    graph: Option<(&Router, &HazardLayer)>,
+) -> Result<PlannedRoute, PlanError> {
     match graph {
         Some((router, layer)) if spec.route.is_empty() => {
             let mut pts = vec![o.at];
@@ -288,24 +304,39 @@ impl ProposalContent {
 
 /// The canonical form of a proposal version (see [`ProposalContent`]).
 pub fn canonical(scn: &Scenario, spec: &ProposalSpec, route: &PlannedRoute) -> ProposalContent {
-    let place = |id: &str| {
-        scn.place(id)
-            .map(|p| PlaceRef {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                at: e6(p.at),
-            })
-            .unwrap_or_else(|| PlaceRef {
-                id: id.to_string(),
-                name: id.to_string(),
-                at: [0, 0],
-            })
+    let unknown = |id: &str| Place {
+        id: id.to_string(),
+        name: id.to_string(),
+        at: LatLon::new(0.0, 0.0),
+        people: 0,
+        capacity: None,
+        names: Vec::new(),
+        name_uk: None,
+        name_ru: None,
+    };
+    let o = scn.place(&spec.origin).cloned().unwrap_or_else(|| unknown(&spec.origin));
+    let d = scn.place(&spec.destination).cloned().unwrap_or_else(|| unknown(&spec.destination));
+    canonical_between(scn, spec, &o, &d, route)
+}
+
+/// [`canonical`] between places given explicitly.
+pub fn canonical_between(
+    scn: &Scenario,
+    spec: &ProposalSpec,
+    o: &Place,
+    d: &Place,
+    route: &PlannedRoute,
+) -> ProposalContent {
+    let place = |p: &Place| PlaceRef {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        at: e6(p.at),
     };
     ProposalContent {
         scenario: scn.name.clone(),
         id: spec.id.clone(),
-        origin: place(&spec.origin),
-        destination: place(&spec.destination),
+        origin: place(o),
+        destination: place(d),
         window: WindowRef {
             start: spec.window.start.to_rfc3339(),
             end: spec.window.end.to_rfc3339(),
@@ -331,6 +362,24 @@ pub fn canonical(scn: &Scenario, spec: &ProposalSpec, route: &PlannedRoute) -> P
             roads: route.via.clone(),
             geometry: route.geometry.iter().map(|p| e6(*p)).collect(),
         },
+    }
+}
+
+impl ProposalContent {
+    /// The origin and destination as places (for a scenario that does not
+    /// list them: points and towns proposed on the map).
+    pub fn places(&self) -> (Place, Place) {
+        let place = |p: &PlaceRef| Place {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            at: from_e6(p.at),
+            people: 0,
+            capacity: None,
+            names: Vec::new(),
+            name_uk: None,
+            name_ru: None,
+        };
+        (place(&self.origin), place(&self.destination))
     }
 }
 

@@ -229,6 +229,9 @@ pub struct Scenario {
     pub hazards: HazardSet,
     /// Proposals.
     pub proposals: Vec<ProposalSpec>,
+    /// Towns by name in any script (empty without a gazetteer), for places
+    /// given by name.
+    pub gazetteer: std::sync::Arc<Gazetteer>,
 }
 
 impl Scenario {
@@ -526,6 +529,7 @@ impl Scenario {
             destinations,
             hazards,
             proposals,
+            gazetteer: std::sync::Arc::new(c.gazetteer),
         })
     }
 }

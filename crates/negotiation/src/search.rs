@@ -551,3 +551,34 @@ fn explain(
     }
     out
 }
+
+/// The search's answer for machines (`corridor search --json`,
+/// `GET /api/search`): every destination with its corridors (route, version,
+/// last safe departure in the scenario's zone) or what blocks it.
+pub fn results_json(
+    scn: &Scenario,
+    origin: &str,
+    window: &Window,
+    results: &[DestinationResult],
+) -> serde_json::Value {
+    use serde_json::json;
+    let line = |g: &[corridor_geo::LatLon]| {
+        json!({"type": "LineString", "coordinates": g.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()})
+    };
+    let v: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            json!({
+                "destination": r.destination,
+                "options": r.options.iter().map(|c| json!({
+                    "distance_m": c.route.distance_m.round(), "duration_s": c.route.duration_ms / 1000,
+                    "via": c.route.via, "version": c.evaluation.version,
+                    "last_safe_departure": c.evaluation.last_safe_departure.with_timezone(&scn.tz).to_rfc3339(),
+                    "geometry": line(&c.route.geometry),
+                })).collect::<Vec<_>>(),
+                "blocked_by": r.blocked_by,
+            })
+        })
+        .collect();
+    json!({"origin": origin, "window": {"start": window.start.to_rfc3339(), "end": window.end.to_rfc3339()}, "results": v})
+}

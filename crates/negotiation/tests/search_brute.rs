@@ -138,6 +138,7 @@ proptest! {
             destinations: vec![place("d", t)],
             hazards: HazardSet { hazards },
             proposals: Vec::new(),
+            gazetteer: Default::default(),
         };
         // Brute force: every simple path, evaluated.
         let spec = ProposalSpec { id: "x".into(), origin: "o".into(), destination: "d".into(), window, profile: Profile::Car, via: vec![], route: vec![] };
@@ -206,6 +207,7 @@ fn alternatives_are_acceptable_and_distinct() {
         destinations: vec![place("d", W * H - 1)],
         hazards: HazardSet::default(),
         proposals: Vec::new(),
+        gazetteer: Default::default(),
     };
     let router = Router::new(g.clone());
     let opts = SearchOptions {

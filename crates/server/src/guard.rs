@@ -1,7 +1,8 @@
 //! The middleware every request passes: rate limits and the same-origin
 //! rule for writes.
 //!
-//! * Reads are limited per client address.
+//! * Reads are limited per client address; searches and plans, which cost
+//!   CPU, to [`HEAVY_PER_MINUTE`] per address.
 //! * Writes are limited per *party*, whatever the form of its credentials
 //!   (white space, case of the scheme, token or session), and attempts
 //!   without a valid credential per address, at a tenth of the rate.
@@ -21,6 +22,9 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Searches and plans per minute and address.
+pub const HEAVY_PER_MINUTE: u32 = 30;
 
 /// Most rate-limit windows held at once.
 pub const MAX_CLIENTS: usize = 10_000;
@@ -100,7 +104,10 @@ pub async fn guard(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // Planning and searching cost milliseconds to seconds of CPU: they have
+    // a budget of their own, per address, even though they change nothing.
+    let heavy = matches!(req.uri().path(), "/api/plan" | "/api/search");
+    let write = !heavy && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let h = req.headers().clone();
     if write && !same_origin(&st, &h) {
         return ApiError::Forbidden("cross-origin writes are refused".into()).into_response();
@@ -122,6 +129,8 @@ pub async fn guard(
             Some(p) => (format!("party:{p}"), st.per_minute.0),
             None => (format!("anon:{addr}"), (st.per_minute.0 / 2).max(1)),
         }
+    } else if heavy {
+        (format!("heavy:{addr}"), HEAVY_PER_MINUTE)
     } else {
         (format!("read:{addr}"), st.per_minute.1)
     };

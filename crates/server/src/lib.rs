@@ -49,6 +49,9 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(routes::log::router())
         .merge(routes::act::router())
         .merge(routes::hazards::router())
+        .merge(routes::routing::router())
+        .merge(routes::proposals::router())
+        .merge(routes::plan::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed

@@ -39,6 +39,8 @@ pub struct Views {
     pub corridors: OnceLock<Arc<Value>>,
     /// `/api/alerts` per language (uk, ru, en).
     pub alerts: [OnceLock<Arc<Value>>; 3],
+    /// The hazards in force mapped onto the road graph, for routing.
+    pub layer: OnceLock<Arc<corridor_routing::HazardLayer>>,
 }
 
 impl Clone for Views {
@@ -165,6 +167,24 @@ impl AppState {
             ledger,
             views: Views::default(),
         })
+    }
+
+    /// The hazards in force on the road graph (`None` without a graph):
+    /// mapped once per log state.
+    pub fn layer(&self, live: &Live) -> Option<Arc<corridor_routing::HazardLayer>> {
+        let r = self.router.as_ref()?;
+        Some(
+            live.views
+                .layer
+                .get_or_init(|| {
+                    Arc::new(corridor_routing::HazardLayer::new(
+                        r.graph(),
+                        r.index(),
+                        live.ledger.scenario().hazards.clone(),
+                    ))
+                })
+                .clone(),
+        )
     }
 
     /// The time to stamp on the next entry: the server's clock, to the

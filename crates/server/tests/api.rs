@@ -861,7 +861,8 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         ("GET", "/public/alerts.atom"), ("GET", "/public/corridors.geojson"), ("GET", "/public/cap/{file}"),
         ("GET", "/public/sms/{file}"), ("GET", "/public/index.html"), ("POST", "/api/act"), ("POST", "/api/hazards"),
         ("POST", "/api/hazards/{id}/lift"), ("POST", "/api/incidents"), ("POST", "/api/session"),
-        ("DELETE", "/api/session"),
+        ("DELETE", "/api/session"), ("POST", "/api/proposals"), ("GET", "/api/search"), ("GET", "/api/route"),
+        ("GET", "/route/v1/{profile}/{coordinates}"), ("POST", "/api/plan"),
     ]
     .iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))
@@ -873,7 +874,8 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         if p == "/api/events" {
             continue; // an endless stream
         }
-        let uri = p.replace("{file}", "nothing.xml").replace("{id}", "nothing");
+        let uri = p.replace("{file}", "nothing.xml").replace("{id}", "nothing")
+            .replace("{profile}", "driving").replace("{coordinates}", "8.6,49.4;8.7,49.4");
         let (s, _) = call(&st, m, &uri, Some("token-icrc"), Some(json!({}))).await;
         assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{m} {p}");
         if !p.contains('{') {
@@ -1044,4 +1046,184 @@ async fn live_event_streams_are_bounded_per_address() {
     drop(held);
     assert!(st.streams.lock().unwrap().is_empty(), "closed streams are forgotten");
     assert_eq!(open().await.status(), StatusCode::OK);
+}
+
+/// Issue 13: a party proposes a new corridor (places, towns or points), every
+/// party's verdict comes back at once, the other party counters it, and bad
+/// input is a 400 naming the field.
+#[tokio::test]
+async fn parties_propose_and_counter_propose_through_the_api() {
+    let st = state();
+    let window = json!({"window_start": "2022-03-08T09:00:00+02:00", "window_end": "2022-03-08T21:00:00+02:00"});
+    let with = |mut v: Value| {
+        for (k, x) in window.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    // A preview records nothing.
+    let before = st.live().unwrap().log.len();
+    let (s, b) = call(&st, "POST", "/api/proposals", Some("token-ru"),
+        Some(with(json!({"origin": "kharkiv", "destination": "belgorod", "dry_run": true})))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["state"], "preview");
+    assert_eq!(st.live().unwrap().log.len(), before);
+    // ru proposes Kharkiv → Belgorod: ua's rules refuse it.
+    let (s, b) = call(&st, "POST", "/api/proposals", Some("token-ru"),
+        Some(with(json!({"id": "kharkiv-north", "origin": "kharkiv", "destination": "belgorod"})))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["state"], "proposed");
+    let ua = v["evaluation"]["verdicts"].as_array().unwrap().iter().find(|x| x["party"] == "ua").unwrap().clone();
+    assert_eq!(ua["verdict"], "reject", "{v}");
+    assert!(ua["violations"].to_string().contains("destination_forbidden"), "{ua}");
+    // ua counters with Kharkiv → Lozova (a town of the gazetteer), drawn
+    // through a point on the map.
+    let (s, b) = call(&st, "POST", "/api/proposals", Some("token-ua"),
+        Some(with(json!({"origin": "kharkiv", "destination": "Lozova", "via": ["49.60,36.20"], "answers": "kharkiv-north"})))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    let counter = v["corridor"].as_str().unwrap().to_string();
+    assert_eq!(v["answers"], "kharkiv-north");
+    assert_eq!(v["route"]["destination"]["name"], "Lozova");
+    // Both are on the table, with who proposed and what answers what.
+    let (_, b) = call(&st, "GET", "/api/corridors", None, None).await;
+    let c: Value = serde_json::from_str(&b).unwrap();
+    let find = |id: &str| c["corridors"].as_array().unwrap().iter().find(|x| x["id"] == id).cloned().unwrap();
+    assert_eq!(find("kharkiv-north")["proposed_by"], "ru");
+    assert_eq!(find(&counter)["answers"], "kharkiv-north");
+    assert!(find(&counter)["evaluation"]["verdicts"].is_array());
+    // ru accepts the counter-proposal, by the version on the table.
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-ru"), Some(json!({"action": "accept", "proposal": counter}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // Bad input names the field.
+    for (body, field) in [
+        (json!({"origin": "kharkiv", "destination": "poltava"}), "missing field `window_start`"),
+        (with(json!({"origin": "atlantis", "destination": "poltava"})), "origin:"),
+        (with(json!({"origin": "kharkiv", "destination": "91,30"})), "destination:"),
+        (with(json!({"origin": "kharkiv", "destination": "poltava", "id": "<b>"})), "id:"),
+        (with(json!({"origin": "kharkiv", "destination": "poltava", "profile": "tank"})), "profile:"),
+        (with(json!({"origin": "kharkiv", "destination": "poltava", "answers": "nothing"})), "answers:"),
+        (json!({"origin": "kharkiv", "destination": "poltava", "window_start": "2022-03-08T09:00:00", "window_end": "2022-03-08T21:00:00+02:00"}), "window_start:"),
+        (json!({"origin": "kharkiv", "destination": "poltava", "window_start": "2022-03-06T09:00:00+02:00", "window_end": "2022-03-06T21:00:00+02:00"}), "window_end: the window closed"),
+    ] {
+        let (s, b) = call(&st, "POST", "/api/proposals", Some("token-ua"), Some(body.clone())).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {b}");
+        assert!(b.contains(field), "{body}: {b}");
+    }
+    // Only belligerents and the mediator propose; every call needs a party.
+    let p = with(json!({"origin": "kharkiv", "destination": "poltava"}));
+    assert_eq!(call(&st, "POST", "/api/proposals", Some("token-zp-admin"), Some(p.clone())).await.0, StatusCode::CONFLICT);
+    assert_eq!(call(&st, "POST", "/api/proposals", None, Some(p)).await.0, StatusCode::UNAUTHORIZED);
+    // The log replays to the same table.
+    let live = st.live().unwrap();
+    let again = corridor_ledger::Ledger::replay(st.scenario().clone(), &live.log).unwrap();
+    assert_eq!(again.corridors(), live.ledger.corridors());
+}
+
+/// Issue 13: the search over HTTP, as `corridor search` answers it.
+#[tokio::test]
+async fn the_search_answers_over_http() {
+    let st = state();
+    let (s, b) = call(&st, "GET", "/api/search?origin=sumy", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    let r = v["results"].as_array().unwrap();
+    let poltava = r.iter().find(|x| x["destination"] == "poltava").unwrap();
+    assert!(!poltava["options"].as_array().unwrap().is_empty(), "{poltava}");
+    let belgorod = r.iter().find(|x| x["destination"] == "belgorod").unwrap();
+    assert!(belgorod["options"].as_array().unwrap().is_empty() && !belgorod["blocked_by"].as_array().unwrap().is_empty(), "{belgorod}");
+    let (s, b) = call(&st, "GET", "/api/search?origin=sumy&destination=poltava&alternatives=1", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(serde_json::from_str::<Value>(&b).unwrap()["results"].as_array().unwrap().len(), 1);
+    for (q, field) in [("origin=nowhere", "origin:"), ("origin=sumy&alternatives=1000000", "alternatives:"),
+        ("origin=sumy&window_start=2022-03-08T09:00:00%2B02:00", "window_end:"), ("", "origin")] {
+        let (s, b) = call(&st, "GET", &format!("/api/search?{q}"), None, None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {b}");
+        assert!(b.contains(field), "{q}: {b}");
+    }
+}
+
+/// Issue 13: the planner over HTTP, on agreed or open corridors only.
+#[tokio::test]
+async fn the_planner_answers_over_http() {
+    let st = state();
+    let plan = json!({
+        "loading_minutes": 30, "unloading_minutes": 20,
+        "corridor": [{"proposal": "sumy-poltava", "vehicles_per_hour": 12, "min_spacing_minutes": 4}],
+        "demand": [{"origin": "sumy", "destination": "poltava", "people": 3000, "accessible": 20}],
+        "vehicles": [{"id": "bus", "count": 30, "seats": 50, "start": "sumy"},
+                     {"id": "ambulance", "count": 2, "seats": 8, "accessible": true, "start": "sumy"}],
+    });
+    let (s, b) = call(&st, "POST", "/api/plan", Some("token-icrc"), Some(plan.clone())).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "not proposed yet: {b}");
+    assert!(b.contains("sumy-poltava"), "{b}");
+    open_corridor(&st).await;
+    assert_eq!(call(&st, "POST", "/api/plan", None, Some(plan.clone())).await.0, StatusCode::UNAUTHORIZED);
+    let (s, b) = call(&st, "POST", "/api/plan", Some("token-icrc"), Some(plan)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["checked"], true);
+    assert!(v["evacuated"].as_u64().unwrap() > 0 && v["evacuated"].as_u64().unwrap() <= 3000);
+    assert!(v["bottleneck"].as_str().unwrap().len() > 10, "{v}");
+    let (s, b) = call(&st, "POST", "/api/plan", Some("token-icrc"), Some(json!({"vehicles": "many"}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+}
+
+/// Issue 13: routing over HTTP with the hazards in force, in corridor's shape
+/// and in OSRM's (`code`, `routes[].distance`, `duration`, `geometry` as
+/// polyline or GeoJSON, `legs`, `waypoints`), `NoRoute` when hazards cut
+/// the points apart.
+#[tokio::test]
+async fn routes_over_http_in_our_shape_and_osrms() {
+    let st = heidelberg();
+    let (s, b) = call(&st, "GET", "/api/route?from=49.4037,8.6760&to=49.4225,8.6860&depart=2022-03-05T10:00:00%2B01:00", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let ours: Value = serde_json::from_str(&b).unwrap();
+    assert!(ours["distance_m"].as_f64().unwrap() > 1000.0 && ours["method"].is_string());
+    let uri = "/route/v1/driving/8.6760,49.4037;8.6860,49.4225?overview=full&geometries=geojson&depart=2022-03-05T10:00:00%2B01:00";
+    let (s, b) = call(&st, "GET", uri, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let o: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(o["code"], "Ok");
+    let r = &o["routes"][0];
+    assert_eq!(r["distance"].as_f64().unwrap().round(), ours["distance_m"].as_f64().unwrap().round());
+    assert!((r["duration"].as_f64().unwrap() - ours["duration_s"].as_f64().unwrap()).abs() < 0.11);
+    assert_eq!(r["geometry"]["type"], "LineString");
+    assert_eq!(r["legs"].as_array().unwrap().len(), 1);
+    assert_eq!(o["waypoints"].as_array().unwrap().len(), 2);
+    assert!(o["waypoints"][0]["location"][0].as_f64().unwrap() < 9.0, "lon first");
+    // The default geometry is a polyline of precision 5 that decodes to the line.
+    let (_, b) = call(&st, "GET", "/route/v1/driving/8.6760,49.4037;8.6860,49.4225?depart=2022-03-05T10:00:00%2B01:00", None, None).await;
+    let p: Value = serde_json::from_str(&b).unwrap();
+    let line = corridor_wire::osrm::decode_polyline(p["routes"][0]["geometry"].as_str().unwrap(), 5).unwrap();
+    assert_eq!(line.len(), r["geometry"]["coordinates"].as_array().unwrap().len());
+    // Three points: two legs.
+    let (_, b) = call(&st, "GET", "/route/v1/driving/8.6760,49.4037;8.7000,49.4098;8.6860,49.4225?overview=false&depart=2022-03-05T10:00:00%2B01:00", None, None).await;
+    let three: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(three["routes"][0]["legs"].as_array().unwrap().len(), 2, "{three}");
+    assert!(three["routes"][0].get("geometry").is_none());
+    // Hazards in force are avoided; a ring of them around the origin: NoRoute.
+    let (s, _) = call(&st, "POST", "/api/hazards", Some("token-south"),
+        Some(json!({"id": "ring", "kind": "shelling", "at": "49.4037,8.6760", "radius_m": 400}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = call(&st, "GET", uri, None, None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(serde_json::from_str::<Value>(&b).unwrap()["code"], "NoRoute", "{b}");
+    let (s, b) = call(&st, "GET", "/api/route?from=49.4037,8.6760&to=49.4225,8.6860", None, None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    // Bad requests, as OSRM names them.
+    for (u, code) in [("/route/v1/driving/8.67,49.41", "InvalidQuery"), ("/route/v1/driving/a;b", "InvalidUrl"),
+        ("/route/v1/cycling/8.67,49.41;8.68,49.42", "InvalidOptions"), ("/route/v1/driving/8.67,49.41;30.0,60.0", "NoSegment")] {
+        let (s, b) = call(&st, "GET", u, None, None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{u}: {b}");
+        assert_eq!(serde_json::from_str::<Value>(&b).unwrap()["code"], code, "{u}: {b}");
+    }
+    let (s, b) = call(&st, "GET", "/api/route?from=91,8&to=49.4,8.7", None, None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b.contains("from:"));
+    // Without a road graph, said so.
+    let ua = state();
+    assert_eq!(call(&ua, "GET", "/api/route?from=50.9,34.8&to=49.6,34.5", None, None).await.0, StatusCode::NOT_FOUND);
 }

@@ -75,8 +75,7 @@ pub fn plan_cmd(a: PlanArgs) -> Result<(), Failure> {
     let tz = scn.tz;
     let name = |id: &str| scn.place(id).map_or(id.to_string(), |p| p.name.clone());
     if a.json {
-        let plan = crate::output::Plan { problem: &problem, schedule: &schedule, summary: &sum, tz, ms };
-        crate::output::print_json(&plan.to_json())?;
+        crate::output::print_json(&corridor_evacuation::plan_json(&problem, &schedule, &sum, tz, ms))?;
         return Ok(());
     }
     println!(

@@ -4,7 +4,10 @@ pub mod act;
 pub mod feeds;
 pub mod hazards;
 pub mod log;
+pub mod plan;
+pub mod proposals;
 pub mod public;
+pub mod routing;
 
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -1,0 +1,79 @@
+//! `POST /api/plan`: the evacuation planner on the corridors agreed or open
+//! in the log, with the fleet and the demand given in the request (the
+//! planning file's content as JSON, `scenario` left out): the schedule,
+//! people out, and the bottleneck in words. Every plan answered has passed
+//! the independent checker. For parties (a token or a session); nothing is
+//! recorded.
+
+use super::{blocking, Shared};
+use crate::error::ApiError;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use corridor_evacuation::{ccrp, check, plan_file, summarize};
+use corridor_negotiation::lifecycle::State as Life;
+use serde_json::Value;
+
+/// Most vehicles one request may plan for (the planner's work grows with
+/// trips × vehicles × corridors).
+pub const MAX_VEHICLES: usize = 2_000;
+
+/// The routes of this module.
+pub fn router() -> Router<Shared> {
+    Router::new().route("/api/plan", post(plan))
+}
+
+async fn plan(
+    State(st): State<Shared>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        // The parties' and the authorities' tool: the demand it is given
+        // is theirs to share.
+        crate::auth::authenticate(st, &headers)?;
+        let mut req: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("bad request body: {e}")))?;
+        let Some(obj) = req.as_object_mut() else {
+            return Err(ApiError::BadRequest("the body is the planning file's content as a JSON object".into()));
+        };
+        obj.entry("scenario").or_insert_with(|| Value::String("(this server's)".into()));
+        let text = toml::to_string(&req)
+            .map_err(|e| ApiError::BadRequest(format!("bad request body: {e} (no nulls; arrays of objects for corridor, demand, vehicles)")))?;
+        let live = st.live()?;
+        let ledger = &live.ledger;
+        let resolve = |id: &str| -> Result<plan_file::Resolved, String> {
+            let c = ledger.corridor(id).ok_or(format!("no corridor `{id}` is on the table"))?;
+            if !matches!(c.state(), Life::Agreed | Life::Countersigned | Life::Open) {
+                return Err(format!("corridor `{id}` is {}: plans use agreed or open corridors", c.state().name()));
+            }
+            let content = c.content();
+            let (start, end) = content.window().ok_or(format!("corridor `{id}` has no readable window"))?;
+            Ok((
+                content.origin.id.clone(),
+                content.destination.id.clone(),
+                start.timestamp().div_euclid(60),
+                end.timestamp().div_euclid(60),
+                (content.route.duration_s as i64 + 59) / 60,
+            ))
+        };
+        let is_place = |id: &str| ledger.scenario().place(id).is_some();
+        let (_, problem) = plan_file::parse(&text, "request (as TOML)", &resolve, &is_place)
+            .map_err(|e| ApiError::BadRequest(e.join("; ")))?;
+        if problem.vehicles.len() > MAX_VEHICLES {
+            return Err(ApiError::BadRequest(format!("vehicles: at most {MAX_VEHICLES} per request")));
+        }
+        let started = std::time::Instant::now();
+        let schedule = ccrp::plan(&problem);
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let errs = check::check(&problem, &schedule);
+        if !errs.is_empty() {
+            return Err(ApiError::internal(format!("the plan fails its own checker: {}", errs.join("; "))));
+        }
+        let sum = summarize(&problem, &schedule);
+        let mut v = corridor_evacuation::plan_json(&problem, &schedule, &sum, ledger.scenario().tz, ms);
+        v["checked"] = Value::Bool(true);
+        Ok(Json(v))
+    })
+    .await
+}

@@ -1,0 +1,18 @@
+//! The route as other tools read it.
+//!
+//! * [`route`]: corridor's own shape — what `corridor route` prints (human
+//!   text, `--json`, `--geojson`) and `GET /api/route` serves.
+//! * [`osrm`]: OSRM's route API (`/route/v1/{profile}/{coordinates}`): the
+//!   request's coordinates and options, the response (`code`, `routes`,
+//!   `legs`, `waypoints`), and Google's encoded polyline, so that tools
+//!   written for OSRM (Leaflet Routing Machine, fleet tools) route around
+//!   hazards without change.
+//!
+//! **Architecture invariant:** one owner for each shape: the CLI and the
+//! server both render through this crate. No IO.
+#![deny(missing_docs)]
+
+pub mod osrm;
+pub mod route;
+
+pub use route::{duration_text, RouteView};

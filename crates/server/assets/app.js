@@ -90,6 +90,10 @@ async function corridors() {
     const d = document.createElement("div");
     d.className = "corridor";
     const h = document.createElement("b"); h.textContent = `${x.id}: ${x.state}`; d.appendChild(h);
+    const who = [];
+    if (x.proposed_by) who.push(`proposed by ${x.proposed_by}`);
+    if (x.answers) who.push(`answers ${x.answers}`);
+    if (who.length) { const w = document.createElement("div"); w.className = "hint"; w.textContent = who.join(" · "); d.appendChild(w); }
     for (const v of ((x.evaluation || {}).verdicts || [])) {
       const p = document.createElement("div");
       p.className = v.verdict;
@@ -99,6 +103,7 @@ async function corridors() {
     for (const a of ["propose", "accept", "reject", "countersign", "open", "suspend", "reopen", "close", "complete", "cancel"]) {
       const b = document.createElement("button"); b.textContent = a; b.onclick = () => act(a, x.id); d.appendChild(b);
     }
+    const c = document.createElement("button"); c.textContent = "counter…"; c.onclick = () => counter(x); d.appendChild(c);
     box.appendChild(d);
   }
 }
@@ -112,6 +117,8 @@ document.querySelectorAll(".langs button").forEach(b => b.onclick = () => { lang
   const s = await get("/api/scenario");
   document.getElementById("title").textContent = s.name;
   document.getElementById("status").textContent = s.status.toUpperCase() + " · " + s.time_zone;
+  const w = (s.proposals[0] || {}).window;
+  if (w) { field("pstart").value = w.start; field("pend").value = w.end; }
   const net = await get("/api/network.geojson");
   const roads = L.geoJSON(net, { style: { color: "#9a9a9a", weight: 1 } }).addTo(map);
   const terr = await get("/api/territories.geojson");
@@ -135,3 +142,69 @@ document.querySelectorAll(".langs button").forEach(b => b.onclick = () => { lang
   await corridors();
   document.body.dataset.ready = "1";
 })().catch(e => { document.getElementById("status").textContent = String(e); });
+
+// Proposing on the map: click the origin, then the destination (or type a
+// place id, a town or LAT,LON); Preview routes it and shows every party's
+// verdict with its reason; Send puts it on the table. "counter…" on a
+// corridor fills the form with the search's suggestion from its origin and
+// draws the alternatives.
+const draft = { layer: null, alternatives: null, answers: null };
+function field(id) { return document.getElementById(id); }
+function lastPick() { return field("porigin").value && !field("pdest").value ? "pdest" : "porigin"; }
+map.on("click", e => {
+  if (!document.getElementById("coordinator").open) return;
+  const id = lastPick();
+  field(id).value = e.latlng.lat.toFixed(5) + "," + e.latlng.lng.toFixed(5);
+  if (id === "porigin") field("pdest").value = "";
+});
+function proposal(dry) {
+  const via = field("pvia").value.split(";").map(s => s.trim()).filter(s => s);
+  const p = { origin: field("porigin").value.trim(), destination: field("pdest").value.trim(), via,
+              window_start: field("pstart").value.trim(), window_end: field("pend").value.trim(), dry_run: dry };
+  if (draft.answers) p.answers = draft.answers;
+  return p;
+}
+function showProposed(r, j) {
+  const box = field("pverdicts");
+  box.replaceChildren();
+  if (!r.ok) { box.textContent = `${r.status}: ${j.error}`; return; }
+  const h = document.createElement("div");
+  h.textContent = `${j.corridor} (${j.state}): ${(j.route.distance_m / 1000).toFixed(1)} km, ${Math.round(j.route.duration_s / 60)} min`;
+  box.appendChild(h);
+  for (const v of (j.evaluation.verdicts || [])) {
+    const p = document.createElement("div");
+    p.className = v.verdict;
+    p.textContent = `${v.party}: ${v.verdict}` + v.violations.map(w => ` · ${w.code}: ${w.message}`).join("");
+    box.appendChild(p);
+  }
+  if (draft.layer) map.removeLayer(draft.layer);
+  draft.layer = L.geoJSON(j.route.geometry, { style: { color: "#8250df", weight: 5, dashArray: "6 6" } }).addTo(map);
+}
+field("ppreview").onclick = async () => {
+  const r = await write("/api/proposals", proposal(true));
+  showProposed(r, await r.json());
+};
+field("propose").onsubmit = async e => {
+  e.preventDefault();
+  const r = await write("/api/proposals", proposal(false));
+  const j = await r.json();
+  showProposed(r, j);
+  if (r.ok) { draft.answers = null; field("panswers").textContent = ""; corridors(); }
+};
+async function counter(x) {
+  draft.answers = x.id;
+  field("panswers").textContent = `answers ${x.id} `;
+  if (x.origin) field("porigin").value = x.origin.id;
+  if (x.window) { field("pstart").value = x.window.start; field("pend").value = x.window.end; }
+  if (draft.alternatives) { map.removeLayer(draft.alternatives); draft.alternatives = null; }
+  if (!x.origin) return;
+  const q = new URLSearchParams({ origin: x.origin.id, window_start: x.window.start, window_end: x.window.end });
+  const r = await fetch("/api/search?" + q);
+  if (!r.ok) return;
+  const s = await r.json();
+  const found = s.results.find(d => d.options.length);
+  if (found) field("pdest").value = found.destination;
+  const lines = s.results.flatMap(d => d.options.map(o => ({ type: "Feature", properties: { destination: d.destination }, geometry: o.geometry })));
+  draft.alternatives = L.geoJSON({ type: "FeatureCollection", features: lines }, { style: { color: "#1a7f37", weight: 3, dashArray: "2 6" } })
+    .bindTooltip(l => text("alternative to " + l.feature.properties.destination)).addTo(map);
+}

@@ -283,6 +283,7 @@ fn the_web_page_renders_in_headless_chromium() {
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
+            "--window-size=1280,900",
             &format!("--user-data-dir={}", profile.display()),
             &format!("--remote-debugging-port={devtools}"),
             "about:blank",
@@ -443,6 +444,50 @@ fn the_web_page_renders_in_headless_chromium() {
             assert!(t.elapsed() < Duration::from_secs(5), "reopen from the page: {r}");
             std::thread::sleep(Duration::from_millis(50));
         }
+        // Issue 13: ua proposes a corridor by clicking the map (origin near
+        // Sumy, destination near Poltava), previews every party's verdict,
+        // and sends it; the table shows it at once.
+        let ua = &tok["ua"];
+        cdp.eval(&format!(
+            "document.getElementById('token').value = '{ua}'; document.getElementById('login').requestSubmit(); true"
+        ))
+        .unwrap();
+        wait_for(&mut cdp, "document.getElementById('result').textContent", "signed in as ua");
+        cdp.eval("map.setView([50.25, 34.65], 8, { animate: false }); true").unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        for (lat, lon) in [(50.91, 34.80), (49.59, 34.55)] {
+            let at = cdp
+                .eval(&format!("(() => {{ const p = map.latLngToContainerPoint([{lat}, {lon}]); const r = document.getElementById('map').getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }})()"))
+                .unwrap();
+            let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+            for t in ["mouseMoved", "mousePressed", "mouseReleased"] {
+                cdp.call(
+                    "Input.dispatchMouseEvent",
+                    serde_json::json!({"type": t, "x": x, "y": y, "button": "left", "clickCount": 1}),
+                )
+                .unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let picked = cdp.eval("document.getElementById('porigin').value + ' → ' + document.getElementById('pdest').value").unwrap();
+        let dbg = cdp.eval("JSON.stringify([map.getSize(), map.getBounds().toBBoxString(), map.latLngToContainerPoint([50.91, 34.80]), document.getElementById('map').getBoundingClientRect()])").unwrap();
+        assert!(picked.as_str().unwrap().starts_with("50.9"), "the map clicks set the places: {picked} {dbg}");
+        cdp.eval("document.getElementById('ppreview').click(); true").unwrap();
+        wait_for(&mut cdp, "document.getElementById('pverdicts').innerText", "ru: ");
+        cdp.eval("document.getElementById('propose').requestSubmit(); true").unwrap();
+        wait_for(&mut cdp, "document.getElementById('pverdicts').innerText", "(proposed)");
+        let t = Instant::now();
+        let (_, table) = http(port, "GET", "/api/corridors", None, "").unwrap();
+        assert!(t.elapsed() < Duration::from_secs(1));
+        let table: serde_json::Value = serde_json::from_str(&table).unwrap();
+        let new = table["corridors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["proposed_by"] == "ua")
+            .expect("the other parties see the proposal");
+        assert!(new["evaluation"]["verdicts"].as_array().unwrap().len() >= 2, "{new}");
+        wait_for(&mut cdp, "document.getElementById('corridors').innerText", "proposed by ua");
         let errors = cdp.errors();
         assert!(errors.is_empty(), "console errors: {errors:?}");
     });
@@ -452,5 +497,19 @@ fn the_web_page_renders_in_headless_chromium() {
     server.wait().unwrap();
     if let Err(e) = result {
         std::panic::resume_unwind(e);
+    }
+}
+
+/// Waits up to 5 s until `expr` (a string in the page) contains `want`.
+fn wait_for(cdp: &mut crate::cdp::Cdp, expr: &str, want: &str) {
+    let t = Instant::now();
+    loop {
+        let v = cdp.eval(expr).unwrap();
+        let v = v.as_str().unwrap_or("").to_string();
+        if v.contains(want) {
+            return;
+        }
+        assert!(t.elapsed() < Duration::from_secs(5), "{expr} never showed `{want}`: {v}");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

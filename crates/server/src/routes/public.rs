@@ -183,8 +183,18 @@ fn corridors_view(st: &AppState, live: &Live) -> Value {
                     (json!({"start": spec.window.start.to_rfc3339(), "end": spec.window.end.to_rfc3339()}), ev)
                 }
             };
+            let (origin, destination) = match c {
+                Some(c) => (json!(c.content().origin), json!(c.content().destination)),
+                None => {
+                    let spec = scn.proposal(id).expect("listed from the scenario");
+                    let place = |p: &str| scn.place(p).map(|x| json!({"id": x.id, "name": x.name, "at": [x.at.lat, x.at.lon]}));
+                    (json!(place(&spec.origin)), json!(place(&spec.destination)))
+                }
+            };
             json!({
                 "id": id,
+                "origin": origin,
+                "destination": destination,
                 "state": c.map_or("not proposed", |c| c.state().name()),
                 "version_on_table": c.map(|c| c.life.version.clone()),
                 "proposed_by": c.map(|c| c.proposed_by.clone()),

@@ -618,16 +618,14 @@ async fn access_matrix_of_every_write_endpoint() {
 
 /// Opens sumy-poltava through the API.
 async fn open_corridor(st: &Arc<AppState>) {
-    for (token, action) in [
+    common::acts(st, "sumy-poltava", &[
         ("token-ua", "propose"),
         ("token-ru", "accept"),
         ("token-ua", "accept"),
         ("token-icrc", "countersign"),
         ("token-zp-admin", "open"),
-    ] {
-        let (s, b) = call(st, "POST", "/api/act", Some(token), Some(act(action))).await;
-        assert_eq!(s, StatusCode::OK, "{action}: {b}");
-    }
+    ])
+    .await;
 }
 
 /// Issue 12, item 2: shelling at the origin must not trap an open corridor
@@ -776,16 +774,14 @@ async fn hazard_text_with_control_or_markup_is_refused() {
 async fn on_a_road_graph_a_corridor_whose_origin_is_shelled_can_still_be_stopped() {
     let st = heidelberg();
     let act = |a: &str| json!({"action": a, "proposal": "altstadt-rohrbach"});
-    for (token, a) in [
+    common::acts(&st, "altstadt-rohrbach", &[
         ("token-north", "propose"),
         ("token-south", "accept"),
         ("token-north", "accept"),
         ("token-mediator", "countersign"),
         ("token-mediator", "open"),
-    ] {
-        let (s, b) = call(&st, "POST", "/api/act", Some(token), Some(act(a))).await;
-        assert_eq!(s, StatusCode::OK, "{a}: {b}");
-    }
+    ])
+    .await;
     let at_origin = json!({"kind": "shelling", "at": "49.4098,8.7000", "radius_m": 400});
     let (s, b) = call(&st, "POST", "/api/incidents", Some("token-south"), Some(at_origin)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -981,15 +977,13 @@ async fn times_never_go_backwards_and_nothing_opens_after_its_window() {
     let (clock, hands) = common::movable("2022-03-07T12:00:00+02:00");
     st.clock = clock;
     let st = Arc::new(st);
-    for (token, action) in [
+    common::acts(&st, "sumy-poltava", &[
         ("token-ua", "propose"),
         ("token-ru", "accept"),
         ("token-ua", "accept"),
         ("token-icrc", "countersign"),
-    ] {
-        let (s, b) = call(&st, "POST", "/api/act", Some(token), Some(act(action))).await;
-        assert_eq!(s, StatusCode::OK, "{action}: {b}");
-    }
+    ])
+    .await;
     let size = st.live().unwrap().log.len();
     hands.set("2022-03-07T11:59:00+02:00");
     let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("open"))).await;

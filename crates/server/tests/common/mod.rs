@@ -126,3 +126,12 @@ pub async fn call(
     (status, String::from_utf8_lossy(&bytes).to_string())
 }
 
+
+/// Lifecycle actions on `proposal`, each by its token, each answered 200.
+pub async fn acts(st: &Arc<AppState>, proposal: &str, steps: &[(&str, &str)]) {
+    for (token, action) in steps {
+        let body = serde_json::json!({"action": action, "proposal": proposal});
+        let (s, b) = call(st, "POST", "/api/act", Some(token), Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{action} by {token}: {b}");
+    }
+}

@@ -14,7 +14,7 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
     let scn = example("ukraine/scenario.toml");
     let port = free_port();
     let more: Vec<&str> = database.map(|u| vec!["--database", u]).unwrap_or_default();
-    let mut server = start_with(&data, port, &scn, &more);
+    let _server = crate::server::Server(start_with(&data, port, &scn, &more));
     let tok = tokens(&data);
     let post = |who: &str, path: &str, body: &str| {
         let (s, b) = http(port, "POST", path, Some(&tok[who]), body).expect("server answers");
@@ -89,8 +89,6 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
         compared += 1;
         kinds.insert(rel.split('/').next().unwrap().to_string());
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
     // Opened, suspended: two CAP alerts, six SMS, Atom, GeoJSON, the index.
     assert_eq!(compared, 2 + 6 + 3, "{kinds:?}");
     let geo = std::fs::read_to_string(public.join("corridors.geojson")).unwrap();

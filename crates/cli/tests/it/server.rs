@@ -247,7 +247,8 @@ fn the_web_page_renders_in_headless_chromium() {
     let _ = std::fs::remove_dir_all(&data);
     let scn = example("ukraine/scenario.toml");
     let port = free_port();
-    let mut server = start(&data, port, &scn);
+    // Killed however the test ends.
+    let _server = Server(start(&data, port, &scn));
     let tok = tokens(&data);
     for (who, a) in [
         ("ua", "propose"),
@@ -493,8 +494,6 @@ fn the_web_page_renders_in_headless_chromium() {
     });
     let _ = browser.kill();
     let _ = browser.wait();
-    server.kill().unwrap();
-    server.wait().unwrap();
     if let Err(e) = result {
         std::panic::resume_unwind(e);
     }
@@ -511,5 +510,15 @@ fn wait_for(cdp: &mut crate::cdp::Cdp, expr: &str, want: &str) {
         }
         assert!(t.elapsed() < Duration::from_secs(5), "{expr} never showed `{want}`: {v}");
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A server process killed when dropped, also when a test panics.
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }

@@ -208,3 +208,64 @@ async function counter(x) {
   draft.alternatives = L.geoJSON({ type: "FeatureCollection", features: lines }, { style: { color: "#1a7f37", weight: 3, dashArray: "2 6" } })
     .bindTooltip(l => text("alternative to " + l.feature.properties.destination)).addTo(map);
 }
+
+// The plan view: the planning file's content as JSON, for the corridors
+// agreed or open; the answer as people out over time per corridor, drawn
+// as an SVG chart (made element by element: no markup from the API).
+const SVG = "http://www.w3.org/2000/svg";
+function svg(name, attrs, parent) {
+  const e = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (parent) parent.appendChild(e);
+  return e;
+}
+async function planTemplate() {
+  const c = await get("/api/corridors");
+  const ok = c.corridors.filter(x => ["agreed", "countersigned", "open"].includes(x.state) && x.origin);
+  const pick = ok.length ? ok : c.corridors.filter(x => x.origin).slice(0, 1);
+  const plan = {
+    loading_minutes: 30, unloading_minutes: 20,
+    corridor: pick.map(x => ({ proposal: x.id, vehicles_per_hour: 12, min_spacing_minutes: 4 })),
+    demand: pick.map(x => ({ origin: x.origin.id, destination: x.destination.id, people: 1000 })),
+    vehicles: pick.map((x, i) => ({ id: "bus-" + (i + 1), count: 10, seats: 50, start: x.origin.id })),
+  };
+  field("plantext").value = JSON.stringify(plan, null, 1);
+}
+document.getElementById("planview").addEventListener("toggle", () => { if (!field("plantext").value) planTemplate(); });
+function drawPlan(p) {
+  const box = field("planchart");
+  box.replaceChildren();
+  const W = 340, H = 180, M = 30;
+  const series = {};
+  for (const l of p.legs.filter(l => l.loaded)) {
+    const n = l.carries.reduce((a, c) => a + c.people, 0);
+    (series[l.corridor] = series[l.corridor] || []).push([Date.parse(l.arrive), n]);
+  }
+  const all = Object.values(series).flat();
+  if (!all.length) { box.textContent = "nobody gets out inside the window"; return; }
+  const t0 = Math.min(...all.map(x => x[0])), t1 = Math.max(...all.map(x => x[0]));
+  let top = 0;
+  for (const k in series) { series[k].sort((a, b) => a[0] - b[0]); let s = 0; for (const x of series[k]) { s += x[1]; x[1] = s; } top = Math.max(top, s); }
+  const X = t => M + (W - 2 * M) * (t1 > t0 ? (t - t0) / (t1 - t0) : 1), Y = n => H - M + (2 * M - H) * n / top;
+  const g = svg("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img" }, box);
+  svg("line", { x1: M, y1: H - M, x2: W - M, y2: H - M, stroke: "#999" }, g);
+  svg("line", { x1: M, y1: M, x2: M, y2: H - M, stroke: "#999" }, g);
+  const label = (x, y, s) => { const t = svg("text", { x, y, "font-size": 10, fill: "#333" }, g); t.textContent = s; };
+  label(2, M, String(top)); label(M, H - 8, new Date(t0).toISOString().slice(11, 16) + " UTC");
+  label(W - M - 40, H - 8, new Date(t1).toISOString().slice(11, 16) + " UTC");
+  const colours = ["#0969da", "#1a7f37", "#8250df", "#bf3989", "#9a6700"];
+  Object.entries(series).forEach(([k, pts], i) => {
+    const d = pts.map(([t, n], j) => (j ? "L" : "M") + X(t).toFixed(1) + "," + Y(n).toFixed(1)).join(" ");
+    svg("path", { d, fill: "none", stroke: colours[i % colours.length], "stroke-width": 2, class: "plan-series" }, g);
+    label(M + 4, M + 12 * (i + 1), k);
+  });
+}
+field("planrun").onclick = async () => {
+  let body;
+  try { body = JSON.parse(field("plantext").value); } catch (e) { field("plansum").textContent = "not JSON: " + e.message; return; }
+  const r = await write("/api/plan", body);
+  const j = await r.json();
+  if (!r.ok) { field("plansum").textContent = `${r.status}: ${j.error}`; field("planchart").replaceChildren(); return; }
+  field("plansum").textContent = `${j.evacuated} of ${j.people} out inside the windows; ${j.left} left. Bottleneck: ${j.bottleneck}.`;
+  drawPlan(j);
+};

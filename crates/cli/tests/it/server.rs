@@ -489,6 +489,15 @@ fn the_web_page_renders_in_headless_chromium() {
             .expect("the other parties see the proposal");
         assert!(new["evaluation"]["verdicts"].as_array().unwrap().len() >= 2, "{new}");
         wait_for(&mut cdp, "document.getElementById('corridors').innerText", "proposed by ua");
+        // The plan view: people out over time per corridor, as a chart.
+        cdp.eval("document.getElementById('planview').open = true; true").unwrap();
+        wait_for(&mut cdp, "document.getElementById('plantext').value", "sumy-poltava");
+        cdp.eval("document.getElementById('planrun').click(); true").unwrap();
+        wait_for(&mut cdp, "document.getElementById('plansum').textContent", "inside the windows");
+        assert!(
+            cdp.eval("document.querySelectorAll('#planchart path.plan-series').length").unwrap().as_u64().unwrap() >= 1,
+            "a series per corridor"
+        );
         let errors = cdp.errors();
         assert!(errors.is_empty(), "console errors: {errors:?}");
     });

@@ -536,6 +536,13 @@ async fn access_matrix_of_every_write_endpoint() {
             "token-ru",
             None,
         ),
+        (
+            "/api/proposals",
+            json!({"origin": "kharkiv", "destination": "poltava",
+                   "window_start": "2022-03-08T09:00:00+02:00", "window_end": "2022-03-08T21:00:00+02:00"}),
+            "token-ua",
+            Some("token-zp-admin"),
+        ),
     ];
     for (uri, body, right, refused) in cases {
         assert_eq!(

@@ -28,6 +28,7 @@
 #   -c N -t N -d DUR      wrk connections/threads/duration (default 100, 2, 20s)
 #   --pairs FILE          pairs file (default crates/server/tests/data/osrm/pairs.txt)
 #   --out FILE            also append one JSON line per run to FILE
+#   --osrm-only           leave corridor alone, measure OSRM only
 set -euo pipefail
 
 MODE=osrm
@@ -39,6 +40,7 @@ DUR=20s
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PAIRS=$ROOT/crates/server/tests/data/osrm/pairs.txt
 OUT=
+OSRM_ONLY=
 pos=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
     -d) DUR=$2; shift 2 ;;
     --pairs) PAIRS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --osrm-only) OSRM_ONLY=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) pos+=("$1"); shift ;;
@@ -188,6 +191,10 @@ bench() { # NAME BASE KIND
     sockerr=$(awk '/Socket errors:/ {sub(/^ *Socket errors: */, ""); print}' "$TMP/$name.$r.txt")
     printf '   run %d: %10.1f req/s  p50 %8.3f ms  p99 %8.3f ms%s%s\n' "$r" "$rps" "$p50" "$p99" \
       "${non2xx:+  NON-2xx: $non2xx}" "${sockerr:+  socket errors: $sockerr}" >&2
+    if [ -n "$non2xx" ]; then
+      echo "   run $r: WARNING $non2xx answers were not 2xx (rate limit? wrong endpoint?): figures not comparable" >&2
+      echo "$name" >> "$TMP/non2xx"
+    fi
     echo "$rps $p50 $p99" >> "$TMP/$name.runs"
     if [ -n "$OUT" ]; then
       printf '{"name":"%s","url":"%s","run":%d,"connections":%s,"threads":%s,"duration":"%s","requests_per_s":%s,"p50_ms":%s,"p99_ms":%s,"non_2xx":%s}\n' \
@@ -201,11 +208,13 @@ bench() { # NAME BASE KIND
 }
 
 names=()
+[ -n "$OSRM_ONLY" ] && MODE=none
 case "$MODE" in
   osrm) bench corridor-route-v1 "$CORRIDOR" osrm; names+=(corridor-route-v1) ;;
   api) bench corridor-api-route "$CORRIDOR" api; names+=(corridor-api-route) ;;
   all) bench corridor-route-v1 "$CORRIDOR" osrm; bench corridor-api-route "$CORRIDOR" api
        names+=(corridor-route-v1 corridor-api-route) ;;
+  none) ;;
 esac
 bench osrm-route-v1 "$OSRM" osrm
 names+=(osrm-route-v1)
@@ -215,7 +224,8 @@ printf '%-20s %12s %10s %10s   (median of %d runs, wrk -c%s -t%s -d%s, %d pairs)
   target 'req/s' 'p50 ms' 'p99 ms' "$RUNS" "$CONN" "$THREADS" "$DUR" "$(grep -cE '^[[:space:]]*-?[0-9]' "$PAIRS")"
 for n in "${names[@]}"; do
   if [ -n "${RPS[$n]:-}" ]; then
-    printf '%-20s %12.1f %10.3f %10.3f\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}"
+    printf '%-20s %12.1f %10.3f %10.3f%s\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}" \
+      "$(grep -qx "$n" "$TMP/non2xx" 2>/dev/null && echo '   <- had non-2xx answers')"
   else
     printf '%-20s %12s\n' "$n" skipped
   fi

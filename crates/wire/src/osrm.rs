@@ -11,7 +11,9 @@
 //! difference from OSRM is the point of corridor: every hazard in force is
 //! avoided, with the departure given by `depart` (RFC 3339, default now).
 //! Turn-by-turn `steps` are not produced (always `[]`); `overview=simplified`
-//! returns the full geometry.
+//! returns the full geometry; waypoints carry no `hint`; a point farther
+//! than the scenario's snapping distance from any road is `NoSegment`
+//! (OSRM snaps a point in Berlin to Heidelberg; a corridor must not).
 
 use corridor_geo::LatLon;
 use corridor_graph::Profile;
@@ -109,7 +111,7 @@ pub fn parse(profile: &str, coordinates: &str, query: &[(String, String)]) -> Re
             .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)))
             .ok_or_else(|| Error::new("InvalidUrl", format!("`{}` is not lon,lat", clip(c))))?;
         let p = LatLon::checked(lat, lon)
-            .map_err(|e| Error::new("InvalidQuery", format!("`{}`: {e}", clip(c))))?;
+            .map_err(|e| Error::new("InvalidValue", format!("`{}`: {e}", clip(c))))?;
         points.push(p);
     }
     if points.len() < 2 {
@@ -294,7 +296,7 @@ mod tests {
         assert_eq!(r.geometries, Geometries::GeoJson);
         assert_eq!(parse("driving", "8.67,49.41", &[]).unwrap_err().code, "InvalidQuery");
         assert_eq!(parse("driving", "x;y", &[]).unwrap_err().code, "InvalidUrl");
-        assert_eq!(parse("driving", "8.67,99;8.6,49", &[]).unwrap_err().code, "InvalidQuery");
+        assert_eq!(parse("driving", "8.67,99;8.6,49", &[]).unwrap_err().code, "InvalidValue");
         assert_eq!(parse("cycling", "8.67,49.41;8.69,49.42", &[]).unwrap_err().code, "InvalidOptions");
         assert_eq!(parse("driving", "8.67,49.41;8.69,49.42", &q("bogus", "1")).unwrap_err().code, "InvalidOptions");
         let many = vec!["8.6,49.4"; MAX_COORDINATES + 1].join(";");

@@ -11,9 +11,9 @@ map.attributionControl.addAttribution("(c) OpenStreetMap contributors");
 const colors = { opened: "#1a7f37", changed: "#1a7f37", reopened: "#1a7f37", suspended: "#d1242f", closed: "#6e7781", cancelled: "#6e7781" };
 let lang = new URLSearchParams(location.search).get("lang") || "uk";
 const labels = {
-  uk: { none: "Зараз немає оголошених коридорів.", left: "до закриття", closed: "закрито" },
-  ru: { none: "Сейчас нет объявленных коридоров.", left: "до закрытия", closed: "закрыт" },
-  en: { none: "No corridor announced now.", left: "until it closes", closed: "closed" },
+  uk: { none: "Зараз немає оголошених коридорів.", left: "щоб вирушити: потім ви не встигнете до закриття", late: "Вирушати вже пізно: ви не встигнете до закриття коридору.", closed: "закрито" },
+  ru: { none: "Сейчас нет объявленных коридоров.", left: "чтобы выехать: позже вы не успеете до закрытия", late: "Выезжать уже поздно: вы не успеете до закрытия коридора.", closed: "закрыт" },
+  en: { none: "No corridor announced now.", left: "left to set out: later you will not arrive before it closes", late: "Too late to set out: you would not arrive before the corridor closes.", closed: "closed" },
 };
 async function get(url) { const r = await fetch(url); if (!r.ok) throw new Error(url + ": " + r.status); return r.json(); }
 function fmt(ms) { const m = Math.max(0, Math.round(ms / 60000)); return Math.floor(m / 60) + ":" + String(m % 60).padStart(2, "0"); }
@@ -32,7 +32,7 @@ async function alerts() {
     d.className = "alert " + (x.open ? "open" : x.kind);
     const h = document.createElement("b"); h.textContent = x.headline; d.appendChild(h);
     const p = document.createElement("p"); p.textContent = x.description; d.appendChild(p);
-    const c = document.createElement("div"); c.className = "countdown"; c.dataset.end = x.window_end; c.dataset.open = x.open; d.appendChild(c);
+    const c = document.createElement("div"); c.className = "countdown"; c.dataset.end = x.last_safe_departure || x.window_end; c.dataset.open = x.open; d.appendChild(c);
     const i = document.createElement("p"); i.textContent = x.instruction; d.appendChild(i);
     box.appendChild(d);
   }
@@ -41,7 +41,9 @@ async function alerts() {
 function tick() {
   document.querySelectorAll(".countdown").forEach(c => {
     const left = Date.parse(c.dataset.end) - Date.now();
-    c.textContent = c.dataset.open === "true" && left > 0 ? fmt(left) + " " + labels[lang].left : "";
+    // Counted to the last safe departure, not to the window's close: a
+    // resident who leaves later does not arrive before it closes.
+    c.textContent = c.dataset.open !== "true" ? "" : left > 0 ? fmt(left) + " " + labels[lang].left : labels[lang].late;
   });
 }
 setInterval(tick, 30000);

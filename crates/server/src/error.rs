@@ -108,6 +108,15 @@ impl From<crate::store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if matches!(self, ApiError::TooMany) {
+            // Limits are per minute.
+            return (
+                self.status(),
+                [(axum::http::header::RETRY_AFTER, "60")],
+                Json(ErrorBody { error: self.message() }),
+            )
+                .into_response();
+        }
         (
             self.status(),
             Json(ErrorBody {

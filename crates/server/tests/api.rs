@@ -771,7 +771,9 @@ async fn hazard_text_with_control_or_markup_is_refused() {
         json!({"kind": "mines", "at": "50.1,34.1", "radius_m": 60000}),
     ] {
         let (s, b) = call(&st, "POST", "/api/hazards", Some("token-ua"), Some(body.clone())).await;
-        assert_eq!(s, StatusCode::CONFLICT, "{body}: {b}");
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {b}");
+        let field = ["id:", "description:", "radius_m:"].iter().any(|f| b.contains(f));
+        assert!(field, "the field is named: {b}");
     }
 }
 
@@ -1168,8 +1170,39 @@ async fn the_planner_answers_over_http() {
     assert_eq!(v["checked"], true);
     assert!(v["evacuated"].as_u64().unwrap() > 0 && v["evacuated"].as_u64().unwrap() <= 3000);
     assert!(v["bottleneck"].as_str().unwrap().len() > 10, "{v}");
+    // Nobody leaves before the window opens (09:00 Kyiv time).
+    for l in v["legs"].as_array().unwrap() {
+        let t = chrono::DateTime::parse_from_rfc3339(l["depart"].as_str().unwrap()).unwrap();
+        assert!(t >= chrono::DateTime::parse_from_rfc3339("2022-03-08T09:00:00+02:00").unwrap(), "{l}");
+    }
     let (s, b) = call(&st, "POST", "/api/plan", Some("token-icrc"), Some(json!({"vehicles": "many"}))).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(!b.contains("TOML"), "errors name fields, not lines of a file the client never sent: {b}");
+}
+
+/// Review: a plan made during the window never departs in the past.
+#[tokio::test]
+async fn a_plan_made_during_the_window_starts_now() {
+    let mut st = Arc::try_unwrap(state()).ok().unwrap();
+    let (clock, hands) = common::movable("2022-03-07T12:00:00+02:00");
+    st.clock = clock;
+    let st = Arc::new(st);
+    open_corridor(&st).await;
+    hands.set("2022-03-08T10:00:30+02:00");
+    let plan = json!({
+        "loading_minutes": 30, "unloading_minutes": 20,
+        "corridor": [{"proposal": "sumy-poltava", "vehicles_per_hour": 12, "min_spacing_minutes": 4}],
+        "demand": [{"origin": "sumy", "destination": "poltava", "people": 500}],
+        "vehicles": [{"id": "bus", "count": 5, "seats": 50, "start": "sumy"}],
+    });
+    let (s, b) = call(&st, "POST", "/api/plan", Some("token-icrc"), Some(plan)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2022-03-08T10:01:00+02:00").unwrap();
+    for l in v["legs"].as_array().unwrap() {
+        let t = chrono::DateTime::parse_from_rfc3339(l["depart"].as_str().unwrap()).unwrap();
+        assert!(t >= now, "departs in the past: {l}");
+    }
 }
 
 /// Issue 13: routing over HTTP with the hazards in force, in corridor's shape

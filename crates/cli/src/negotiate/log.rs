@@ -87,7 +87,9 @@ pub fn log_cmd(c: LogCommand) -> Result<(), Failure> {
             }
             if json {
                 crate::output::print_json(&crate::output::verified_json(&v.log, &ledger, heads_checked, &problems))?;
-            } else {
+            } else if problems.is_empty() {
+                // States only from a log that verifies: a tampered log's
+                // states are not evidence.
                 for c in ledger.corridors().values() {
                     let v = &c.life.version;
                     println!(

@@ -18,6 +18,7 @@ pub fn router() -> Router<Shared> {
         .route("/public/alerts.atom", get(|s| feed(s, "alerts.atom".into())))
         .route("/public/corridors.geojson", get(|s| feed(s, "corridors.geojson".into())))
         .route("/public/index.html", get(|s| feed(s, "index.html".into())))
+        .route("/public/", get(|s| feed(s, "index.html".into())))
         .route("/public/cap/{file}", get(cap_file))
         .route("/public/sms/{file}", get(sms_file))
 }

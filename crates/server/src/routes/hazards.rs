@@ -24,6 +24,9 @@ pub fn router() -> Router<Shared> {
         .route("/api/incidents", post(incident))
 }
 
+/// Longest description of a report (the log's `source` adds the party).
+pub const MAX_DESCRIPTION: usize = 400;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HazardRequest {
@@ -40,8 +43,34 @@ struct HazardRequest {
 /// A reported hazard's entry; every rule (id, kind, radius, times, owner)
 /// is the ledger's.
 fn report(st: &AppState, party: &str, req: HazardRequest) -> Result<(String, u64), ApiError> {
-    let at = corridor_geo::LatLon::parse(&req.at)
-        .map_err(|e| ApiError::BadRequest(format!("at: {e}")))?;
+    let bad = |field: &str, why: String| ApiError::BadRequest(format!("{field}: {why}"));
+    let at = corridor_geo::LatLon::parse(&req.at).map_err(|e| bad("at", e.to_string()))?;
+    // The request's own mistakes are 400s naming the field; the ledger
+    // then holds the entry to the rules (owners, ids never reused: 409/403).
+    if let Some(id) = &req.id {
+        if !corridor_ledger::state::plain_id(id) {
+            return Err(bad("id", "1 to 64 of A-Z, a-z, 0-9, '.', '_', ':', '-'".into()));
+        }
+    }
+    if corridor_hazards::HazardKind::parse(&req.kind).is_none() {
+        return Err(bad("kind", format!("`{}` is not a hazard kind (shelling, mines, bridge_destroyed, checkpoint_closed, front_line, other…)", req.kind.chars().take(32).collect::<String>())));
+    }
+    let max = corridor_ledger::state::MAX_RADIUS_M;
+    if !(req.radius_m.is_finite() && req.radius_m > 0.0 && req.radius_m <= max) {
+        return Err(bad("radius_m", format!("more than 0 and at most {max} m")));
+    }
+    for (field, t) in [("valid_from", &req.valid_from), ("valid_until", &req.valid_until)] {
+        if let Some(t) = t {
+            if chrono::DateTime::parse_from_rfc3339(t).is_err() {
+                return Err(bad(field, "not an RFC 3339 time with a UTC offset".into()));
+            }
+        }
+    }
+    if let Some(d) = &req.description {
+        if d.chars().count() > MAX_DESCRIPTION || !corridor_ledger::state::plain_text(d) {
+            return Err(bad("description", format!("at most {MAX_DESCRIPTION} characters, without control or direction-override characters (line breaks allowed)")));
+        }
+    }
     let (rec, _) = st.append(party, |ledger| {
         let id = req
             .id
@@ -123,6 +152,9 @@ struct IncidentOutcome {
     not_affected: Vec<String>,
     /// Corridors the hazard touches that this party may not suspend, with why.
     not_suspended: Vec<(String, String)>,
+    /// Suspended corridors not proposed again, with why (no route around
+    /// the hazard, or not this party's to propose).
+    not_proposed_again: Vec<(String, String)>,
 }
 
 /// An incident: the hazard goes into the log; every open corridor whose
@@ -153,6 +185,7 @@ async fn incident(
             proposed_again: vec![],
             not_affected: vec![],
             not_suspended: vec![],
+            not_proposed_again: vec![],
         };
         for (id, c) in live.ledger.corridors() {
             if c.state() != Life::Open {
@@ -179,8 +212,9 @@ async fn incident(
             }
             // A new version around the hazard, if one exists and this
             // party may propose; failing that, the corridor stays suspended.
-            if act_on(st, &party, id, Verb::Propose, None).is_ok() {
-                out.proposed_again.push(id.clone());
+            match act_on(st, &party, id, Verb::Propose, None) {
+                Ok(_) => out.proposed_again.push(id.clone()),
+                Err(e) => out.not_proposed_again.push((id.clone(), e.message().to_string())),
             }
         }
         Ok(Json(out))

@@ -42,6 +42,7 @@ async fn plan(
             .map_err(|e| ApiError::BadRequest(format!("bad request body: {e} (no nulls; arrays of objects for corridor, demand, vehicles)")))?;
         let live = st.live()?;
         let ledger = &live.ledger;
+        let now = (st.clock)().timestamp();
         let resolve = |id: &str| -> Result<plan_file::Resolved, String> {
             let c = ledger.corridor(id).ok_or(format!("no corridor `{id}` is on the table"))?;
             if !matches!(c.state(), Life::Agreed | Life::Countersigned | Life::Open) {
@@ -49,17 +50,25 @@ async fn plan(
             }
             let content = c.content();
             let (start, end) = content.window().ok_or(format!("corridor `{id}` has no readable window"))?;
+            // Nobody leaves in the past, nor before the window opens: the
+            // plan starts at the later of the two, rounded up to the
+            // minute; it ends at the window's close, rounded down.
+            let from = start.timestamp().max(now);
             Ok((
                 content.origin.id.clone(),
                 content.destination.id.clone(),
-                start.timestamp().div_euclid(60),
+                from.div_euclid(60) + i64::from(from.rem_euclid(60) != 0),
                 end.timestamp().div_euclid(60),
                 (content.route.duration_s as i64 + 59) / 60,
             ))
         };
         let is_place = |id: &str| ledger.scenario().place(id).is_some();
-        let (_, problem) = plan_file::parse(&text, "request (as TOML)", &resolve, &is_place)
-            .map_err(|e| ApiError::BadRequest(e.join("; ")))?;
+        // The parser names lines of the TOML it reads; the client sent
+        // JSON: keep the reasons (they name the fields), drop the lines.
+        let (_, problem) = plan_file::parse(&text, "request", &resolve, &is_place).map_err(|e| {
+            let reasons: Vec<&str> = e.iter().map(|m| m.splitn(3, ':').nth(2).unwrap_or(m).trim()).collect();
+            ApiError::BadRequest(reasons.join("; "))
+        })?;
         if problem.vehicles.len() > MAX_VEHICLES {
             return Err(ApiError::BadRequest(format!("vehicles: at most {MAX_VEHICLES} per request")));
         }

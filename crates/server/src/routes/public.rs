@@ -187,7 +187,9 @@ fn corridors_view(st: &AppState, live: &Live) -> Value {
                 Some(c) => (json!(c.content().origin), json!(c.content().destination)),
                 None => {
                     let spec = scn.proposal(id).expect("listed from the scenario");
-                    let place = |p: &str| scn.place(p).map(|x| json!({"id": x.id, "name": x.name, "at": [x.at.lat, x.at.lon]}));
+                    // The same shape as a proposal's content (micro-degrees, lat first).
+                    let place = |p: &str| scn.place(p).map(|x| json!({"id": x.id, "name": x.name,
+                        "at": [(x.at.lat * 1e6).round() as i64, (x.at.lon * 1e6).round() as i64]}));
                     (json!(place(&spec.origin)), json!(place(&spec.destination)))
                 }
             };
@@ -246,6 +248,7 @@ fn alerts_view(live: &Live, lang: Lang) -> Value {
             let a = corridor_publish::cap::args(&f, e.kind, scn.tz.name(), &duration, &km);
             json!({"corridor": e.corridor, "kind": e.kind.name(), "open": e.kind.open(), "sent": e.sent(),
                    "window_end": f.window.1.to_rfc3339(),
+                   "last_safe_departure": e.content.last_safe_departure().map(|t| t.to_rfc3339()),
                    "headline": texts.get(lang, "headline", &a), "description": texts.get(lang, "description", &a),
                    "instruction": texts.get(lang, "instruction", &a)})
         })

@@ -41,7 +41,10 @@ fn depart(st: &AppState, t: Option<&str>) -> Result<DateTime<FixedOffset>, Strin
     match t {
         None | Some("now") => Ok((st.clock)()),
         Some(t) => DateTime::parse_from_rfc3339(t)
-            .map_err(|_| format!("depart: `{}` is not an RFC 3339 time with a UTC offset", t.chars().take(40).collect::<String>())),
+            .map_err(|_| format!(
+                "depart: `{}` is not an RFC 3339 time with a UTC offset (in a URL, write `+` as %2B)",
+                t.chars().take(40).collect::<String>()
+            )),
     }
 }
 

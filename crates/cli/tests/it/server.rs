@@ -268,7 +268,7 @@ fn the_web_page_renders_in_headless_chromium() {
     let probe = r#"{"id":"<img src=x onerror=alert(1)>","kind":"mines","at":"50.40,34.20","radius_m":100}"#;
     assert_eq!(
         http(port, "POST", "/api/hazards", Some(&tok["ru"]), probe).map(|x| x.0),
-        Some(409)
+        Some(400)
     );
     let probe = r#"{"id":"probe-1","kind":"mines","at":"50.40,34.20","radius_m":100,"description":"<img src=x onerror='window.__xss=1'>"}"#;
     let (s, b) = http(port, "POST", "/api/hazards", Some(&tok["ru"]), probe).unwrap();

@@ -1,5 +1,5 @@
 //! OASIS CAP 1.2 alerts, one per announced status change, with an `info`
-//! block per language, the corridor as a polygon and the gathering point as
+//! block per language, the corridor as polygons and the gathering point as
 //! a circle. Element order, value sets and time formats follow the schema
 //! (`data/standards/CAP-v1.2-schema.xsd`); [`check`] tests the rules the
 //! schema cannot express.
@@ -36,8 +36,9 @@ pub struct Alert {
     pub effective: String,
     /// See `effective`.
     pub expires: String,
-    /// The polygon, as CAP `lat,lon` pairs.
-    pub polygon: Vec<(f64, f64)>,
+    /// The corridor's polygons (their union is the area), as CAP
+    /// `lat,lon` pairs.
+    pub polygons: Vec<Vec<(f64, f64)>>,
     /// English headline (for the feed).
     pub headline_en: String,
     /// The document.
@@ -245,10 +246,17 @@ fn simplify(pts: &[(f64, f64)], tol: f64) -> Vec<(f64, f64)> {
     left
 }
 
-/// The corridor as a closed polygon: the route simplified to at most 40
-/// points, then buffered by `half_width_m` on both sides with square caps.
-/// Returns (lat, lon) pairs, first = last.
-pub fn corridor_polygon(line: &[LatLon], half_width_m: f64) -> Vec<(f64, f64)> {
+/// The corridor as CAP polygons whose union is the route buffered by
+/// `half_width_m`: the route simplified to at most 40 points, then one
+/// rectangle per stretch, extended by `half_width_m` at both ends so that
+/// consecutive stretches overlap at every bend. Each is convex, so never
+/// self-crossing, and every point of the route lies inside one of them
+/// (an offset curve of a winding route crosses itself, and point-in-polygon
+/// tests by the even-odd rule then put parts of the route, the gathering
+/// point among them, outside the alert area). CAP takes several
+/// `<polygon>` in one `<area>` as their union. Each is (lat, lon) pairs,
+/// closed (first = last).
+pub fn corridor_polygons(line: &[LatLon], half_width_m: f64) -> Vec<Vec<(f64, f64)>> {
     let Some(&first) = line.first() else {
         return Vec::new();
     };
@@ -264,63 +272,48 @@ pub fn corridor_polygon(line: &[LatLon], half_width_m: f64) -> Vec<(f64, f64)> {
     if simple.len() == 1 {
         simple.push((simple[0].0 + 1.0, simple[0].1));
     }
-    let n = simple.len();
-    let dir = |i: usize| {
-        let (a, b) = (simple[i], simple[i + 1]);
-        let l = (b.0 - a.0).hypot(b.1 - a.1).max(1e-9);
-        ((b.0 - a.0) / l, (b.1 - a.1) / l)
-    };
-    // Offset of vertex i to the left (side = 1) or right (side = -1).
-    let offset = |i: usize, side: f64| -> (f64, f64) {
-        let (d0, d1) = (dir(i.saturating_sub(1).min(n - 2)), dir(i.min(n - 2)));
-        let (d0, d1) = if i == 0 {
-            (d1, d1)
-        } else if i == n - 1 {
-            (d0, d0)
-        } else {
-            (d0, d1)
-        };
-        let nx = -(d0.1 + d1.1);
-        let ny = d0.0 + d1.0;
-        let l = nx.hypot(ny).max(1e-9);
-        let (nx, ny) = (nx / l, ny / l);
-        // Miter length, limited to twice the width at sharp turns.
-        let cos = (d0.0 * d1.0 + d0.1 * d1.1).clamp(-1.0, 1.0);
-        let scale = (1.0 / ((1.0 + cos) / 2.0).sqrt().max(0.5)).min(2.0);
-        let p = simple[i];
-        (
-            p.0 + side * nx * half_width_m * scale,
-            p.1 + side * ny * half_width_m * scale,
-        )
-    };
-    let (ds, de) = (dir(0), dir(n - 2));
-    let mut ring: Vec<(f64, f64)> = Vec::with_capacity(2 * n + 5);
-    // Start cap behind the first point, left side forward, end cap, right side back.
-    let back = (
-        simple[0].0 - ds.0 * half_width_m,
-        simple[0].1 - ds.1 * half_width_m,
-    );
-    ring.push((back.0 - ds.1 * half_width_m, back.1 + ds.0 * half_width_m));
-    for i in 0..n {
-        ring.push(offset(i, 1.0));
-    }
-    let ahead = (
-        simple[n - 1].0 + de.0 * half_width_m,
-        simple[n - 1].1 + de.1 * half_width_m,
-    );
-    ring.push((ahead.0 - de.1 * half_width_m, ahead.1 + de.0 * half_width_m));
-    ring.push((ahead.0 + de.1 * half_width_m, ahead.1 - de.0 * half_width_m));
-    for i in (0..n).rev() {
-        ring.push(offset(i, -1.0));
-    }
-    ring.push((back.0 + ds.1 * half_width_m, back.1 - ds.0 * half_width_m));
-    ring.push(ring[0]);
-    ring.iter()
-        .map(|&(x, y)| {
-            let p = frame.unproject(x, y);
-            ((p.lat * 1e5).round() / 1e5, (p.lon * 1e5).round() / 1e5)
+    let w = half_width_m;
+    simple
+        .windows(2)
+        .map(|s| {
+            let (a, b) = (s[0], s[1]);
+            let l = (b.0 - a.0).hypot(b.1 - a.1).max(1e-9);
+            let (dx, dy) = ((b.0 - a.0) / l, (b.1 - a.1) / l);
+            let (a, b) = ((a.0 - dx * w, a.1 - dy * w), (b.0 + dx * w, b.1 + dy * w));
+            let (nx, ny) = (-dy * w, dx * w);
+            let ring = [
+                (a.0 + nx, a.1 + ny),
+                (b.0 + nx, b.1 + ny),
+                (b.0 - nx, b.1 - ny),
+                (a.0 - nx, a.1 - ny),
+                (a.0 + nx, a.1 + ny),
+            ];
+            ring.iter()
+                .map(|&(x, y)| {
+                    let p = frame.unproject(x, y);
+                    ((p.lat * 1e5).round() / 1e5, (p.lon * 1e5).round() / 1e5)
+                })
+                .collect()
         })
         .collect()
+}
+
+/// Whether `p` (lat, lon) is inside `ring` (lat, lon pairs, closed), by
+/// the even-odd rule most CAP consumers use.
+pub fn inside(ring: &[(f64, f64)], p: (f64, f64)) -> bool {
+    let ring: Vec<(f64, f64)> = ring.iter().map(|&(la, lo)| (lo, la)).collect();
+    corridor_geo::point_in_ring((p.1, p.0), &ring)
+}
+
+/// Whether the closed ring crosses itself (two non-adjacent sides meet).
+pub fn self_crossing(ring: &[(f64, f64)]) -> bool {
+    let n = ring.len().saturating_sub(1);
+    (0..n).any(|i| {
+        (i + 2..n).any(|j| {
+            !(i == 0 && j == n - 1)
+                && corridor_geo::segments_intersect(ring[i], ring[i + 1], ring[j], ring[j + 1])
+        })
+    })
 }
 
 fn status(s: Status) -> &'static str {
@@ -382,7 +375,7 @@ pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> V
             (e.time, e.time, en.window.1.max(e.time + Duration::hours(1)))
         };
         let (effective, onset, expires) = (cap_time(effective), cap_time(onset), cap_time(expires));
-        let polygon = corridor_polygon(&en.line, CORRIDOR_HALF_WIDTH_M);
+        let polygons = corridor_polygons(&en.line, CORRIDOR_HALF_WIDTH_M);
         let (response, urgency, severity) = match e.kind {
             Kind::Opened | Kind::Changed | Kind::Reopened => (
                 "Evacuate",
@@ -479,7 +472,7 @@ pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> V
                 "      <areaDesc>{}</areaDesc>\n",
                 escape(&texts.get(lang, "area", &a))
             );
-            if polygon.len() >= 4 {
+            for polygon in polygons.iter().filter(|p| p.len() >= 4) {
                 let p: Vec<String> = polygon
                     .iter()
                     .map(|(la, lo)| format!("{la},{lo}"))
@@ -502,7 +495,7 @@ pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> V
             references,
             effective,
             expires,
-            polygon,
+            polygons,
             headline_en,
             xml: x,
         });
@@ -510,27 +503,27 @@ pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> V
     out
 }
 
-/// The rules the schema cannot express: a closed polygon of at least four
-/// points with valid coordinates, `expires` after `effective`, references
+/// The rules the schema cannot express: closed polygons of at least four
+/// points with valid coordinates, none crossing itself, `expires` after `effective`, references
 /// of the form `sender,identifier,sent` naming earlier alerts, times with
 /// an explicit offset and no fractions.
 pub fn check(a: &Alert, earlier: &[Alert]) -> Result<(), Vec<String>> {
     let mut errs = Vec::new();
-    if !a.polygon.is_empty() {
-        if a.polygon.len() < 4 {
-            errs.push(format!(
-                "polygon has {} points, fewer than 4",
-                a.polygon.len()
-            ));
+    for polygon in &a.polygons {
+        if polygon.len() < 4 {
+            errs.push(format!("polygon has {} points, fewer than 4", polygon.len()));
         }
-        if a.polygon.first() != a.polygon.last() {
+        if polygon.first() != polygon.last() {
             errs.push("polygon is not closed".into());
         }
-        if a.polygon
+        if polygon
             .iter()
             .any(|&(la, lo)| !(-90.0..=90.0).contains(&la) || !(-180.0..=180.0).contains(&lo))
         {
             errs.push("polygon point out of range".into());
+        }
+        if self_crossing(polygon) {
+            errs.push("polygon crosses itself".into());
         }
     }
     let time = |s: &str| {

@@ -172,7 +172,9 @@ fn every_alert_kind_validates_against_the_schema_and_the_rules() {
         for l in Lang::ALL {
             assert!(a.xml.contains(&format!("<language>{}</language>", l.tag())));
         }
-        assert_eq!(a.xml.matches("<polygon>").count(), 3);
+        let per_language = a.polygons.len();
+        assert!(per_language >= 1);
+        assert_eq!(a.xml.matches("<polygon>").count(), 3 * per_language);
         assert_eq!(a.xml.matches("<circle>").count(), 3);
         assert!(a.xml.contains("<status>Exercise</status>"));
         assert!(!a.sent.contains('Z'), "{}", a.sent);
@@ -231,7 +233,7 @@ fn update_and_cancel_chains_reference_the_right_alerts() {
     bad.expires = bad.effective.clone();
     assert!(cap::check(&bad, &[]).is_err());
     let mut bad = alerts[0].clone();
-    bad.polygon.pop();
+    bad.polygons[0].pop();
     assert!(cap::check(&bad, &[]).is_err());
 }
 
@@ -323,4 +325,41 @@ fn geojson_rings_follow_rfc_7946() {
         corridor_geo::ring_signed_area(&ring) > 0.0,
         "outer ring must be counter-clockwise: {ring:?}"
     );
+}
+
+/// Review of issue 13 (a safety bug): the alert area of a winding route.
+/// An offset curve crosses itself at hairpins and doubles back, and by the
+/// even-odd rule most consumers use, parts of the route, the gathering
+/// point among them, fell outside the area. Now: simple polygons whose
+/// union covers every point of the route.
+#[test]
+fn the_alert_area_covers_a_winding_route_with_simple_polygons() {
+    use corridor_geo::LatLon;
+    // A switchback road: east, a tight hairpin, west, another, east again,
+    // then a loop back over the start.
+    let mut line = Vec::new();
+    for i in 0..=20 {
+        line.push(LatLon::new(49.40, 8.68 + i as f64 * 0.001));
+    }
+    for i in (0..=20).rev() {
+        line.push(LatLon::new(49.4012, 8.68 + i as f64 * 0.001));
+    }
+    for i in 0..=20 {
+        line.push(LatLon::new(49.4024, 8.68 + i as f64 * 0.001));
+    }
+    for i in 0..=10 {
+        line.push(LatLon::new(49.4024 - i as f64 * 0.0005, 8.70 - i as f64 * 0.002));
+    }
+    let polygons = cap::corridor_polygons(&line, 250.0);
+    assert!(!polygons.is_empty());
+    for p in &polygons {
+        assert!(!cap::self_crossing(p), "{p:?}");
+        assert_eq!(p.first(), p.last());
+    }
+    for q in &line {
+        assert!(
+            polygons.iter().any(|p| cap::inside(p, (q.lat, q.lon))),
+            "route point {q:?} outside the alert area"
+        );
+    }
 }

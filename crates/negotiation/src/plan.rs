@@ -67,6 +67,7 @@ pub fn route_through(
         via: Vec::new(),
         edges: Vec::new(),
     };
+    let mut stretches = Vec::new();
     for w in points.windows(2) {
         let opts = RouteOptions {
             profile,
@@ -82,13 +83,11 @@ pub fn route_through(
                 out.geometry.push(p);
             }
         }
-        for v in r.via(4, 0.05) {
-            if !out.via.contains(&v) {
-                out.via.push(v);
-            }
-        }
+        stretches.extend(r.roads.iter().cloned());
         out.edges.extend(r.legs.iter().map(|l| l.edge));
     }
+    // The main roads of the whole route, not of its first leg.
+    out.via = corridor_routing::main_roads(&stretches, out.distance_m, 4, 0.05);
     Ok(out)
 }
 

@@ -46,7 +46,7 @@ mod search;
 mod snap;
 
 pub use hazard_layer::HazardLayer;
-pub use search::{RoadStretch, Route, Traversal};
+pub use search::{main_roads, RoadStretch, Route, Traversal};
 pub use snap::{Endpoint, Snap};
 
 use corridor_geo::LatLon;

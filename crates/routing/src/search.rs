@@ -79,29 +79,38 @@ impl Route {
     /// "via Bergheimer Straße, B 37": the main roads in route order, naming
     /// those that carry at least `min_share` of the distance (at most `max`).
     pub fn via(&self, max: usize, min_share: f64) -> Vec<String> {
-        let mut by_label: Vec<(String, f64, usize)> = Vec::new();
-        for (i, r) in self.roads.iter().enumerate() {
-            let label = match (r.name.is_empty(), r.road_ref.is_empty()) {
-                (true, true) => continue,
-                (false, true) => r.name.clone(),
-                (true, false) => r.road_ref.clone(),
-                (false, false) => format!("{} ({})", r.name, r.road_ref),
-            };
-            match by_label.iter_mut().find(|(l, _, _)| *l == label) {
-                Some(x) => x.1 += r.distance_m,
-                None => by_label.push((label, r.distance_m, i)),
-            }
-        }
-        let total = self.distance_m.max(1.0);
-        let mut top: Vec<_> = by_label
-            .into_iter()
-            .filter(|(_, d, _)| d / total >= min_share)
-            .collect();
-        top.sort_by(|a, b| b.1.total_cmp(&a.1));
-        top.truncate(max);
-        top.sort_by_key(|x| x.2);
-        top.into_iter().map(|x| x.0).collect()
+        main_roads(&self.roads, self.distance_m, max, min_share)
     }
+}
+
+/// The main roads of a route made of `stretches` (in order) of `total`
+/// metres: the `max` roads with the most distance, each at least
+/// `min_share` of it, in the order they are first met. A route through via
+/// points passes the stretches of all its legs, so that a long road of a
+/// later leg is not crowded out by the short streets of the first.
+pub fn main_roads(stretches: &[RoadStretch], total: f64, max: usize, min_share: f64) -> Vec<String> {
+    let mut by_label: Vec<(String, f64, usize)> = Vec::new();
+    for (i, r) in stretches.iter().enumerate() {
+        let label = match (r.name.is_empty(), r.road_ref.is_empty()) {
+            (true, true) => continue,
+            (false, true) => r.name.clone(),
+            (true, false) => r.road_ref.clone(),
+            (false, false) => format!("{} ({})", r.name, r.road_ref),
+        };
+        match by_label.iter_mut().find(|(l, _, _)| *l == label) {
+            Some(x) => x.1 += r.distance_m,
+            None => by_label.push((label, r.distance_m, i)),
+        }
+    }
+    let total = total.max(1.0);
+    let mut top: Vec<_> = by_label
+        .into_iter()
+        .filter(|(_, d, _)| d / total >= min_share)
+        .collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+    top.truncate(max);
+    top.sort_by_key(|x| x.2);
+    top.into_iter().map(|x| x.0).collect()
 }
 
 const NONE: u32 = u32::MAX;

@@ -497,11 +497,12 @@ impl Ledger {
             return refuse(
                 Rule::Window,
                 format!(
-                    "corridor `{id}` cannot be opened at {}: its last safe departure was {} (the window closes {}, the trip takes {} min)",
+                    "corridor `{id}` cannot be opened at {}: its last safe departure was {} (the window closes {}, the trip takes {} min {} s)",
                     local_time(&self.scenario, t),
                     local_time(&self.scenario, last),
                     local_time(&self.scenario, end),
-                    content.route.duration_s.div_ceil(60)
+                    content.route.duration_s / 60,
+                    content.route.duration_s % 60
                 ),
             );
         }

@@ -230,7 +230,7 @@ pub struct RouteRef {
     pub source: String,
     /// Whole metres.
     pub distance_m: i64,
-    /// Whole seconds.
+    /// Whole seconds, rounded up.
     pub duration_s: u64,
     /// Main roads or places along it, for people.
     pub roads: Vec<String>,
@@ -357,7 +357,9 @@ pub fn canonical_between(
             }
             .to_string(),
             distance_m: route.distance_m.round() as i64,
-            duration_s: route.duration_ms / 1000,
+            // Rounded up: the last safe departure (window end minus this)
+            // is never later than the true one.
+            duration_s: route.duration_ms.div_ceil(1000),
             roads: route.via.clone(),
             geometry: route.geometry.iter().map(|p| e6(*p)).collect(),
         },

@@ -13,8 +13,8 @@
 //! * a **proposal** carries the content it names: its version is the hash
 //!   of its content, for the corridor it names;
 //! * a corridor is never **opened or reopened after its last safe
-//!   departure** (window end minus travel time), and never **proposed** for
-//!   a window that has already closed;
+//!   departure** (window end minus travel time), and never **proposed**
+//!   once that departure has passed;
 //! * **hazards** have an owner: ids are never reused; a party lifts only its
 //!   own reports; the scenario's hazards and other parties' reports only
 //!   the mediator; observers report nothing;
@@ -468,6 +468,16 @@ impl Ledger {
                     Rule::Window,
                     format!(
                         "the window closed at {}: propose a window still to come",
+                        local_time(&self.scenario, end)
+                    ),
+                );
+            }
+            if let Some(last) = p.content.last_safe_departure().filter(|l| t > *l) {
+                return refuse(
+                    Rule::Window,
+                    format!(
+                        "its last safe departure, {}, has passed: nobody who leaves now arrives before the window closes at {}",
+                        local_time(&self.scenario, last),
                         local_time(&self.scenario, end)
                     ),
                 );

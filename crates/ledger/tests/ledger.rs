@@ -168,6 +168,11 @@ fn no_proposal_for_a_window_already_closed() {
     let mut t = Table::ukraine();
     let e = t.propose("2022-03-09T08:00:00+02:00", "ua", "sumy-poltava").unwrap_err();
     assert_eq!(e.rule, Rule::Window);
+    // Still open, but too late to arrive: refused too (review).
+    let e = t.propose("2022-03-08T17:00:00+02:00", "ua", "sumy-poltava").unwrap_err();
+    assert_eq!(e.rule, Rule::Window);
+    assert!(e.message.contains("has passed"), "{e}");
+    t.propose("2022-03-08T16:00:00+02:00", "ua", "sumy-poltava").unwrap();
 }
 
 fn report(id: &str) -> Body {

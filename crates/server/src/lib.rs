@@ -59,5 +59,9 @@ pub fn app(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(error::json_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
+        // gzip for every client that asks (the road network, feeds and
+        // pages shrink several times over a slow link); never for event
+        // streams, which must not be buffered.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }

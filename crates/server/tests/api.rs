@@ -1338,3 +1338,34 @@ async fn the_osrm_endpoint_answers_like_osrm_routed() {
     assert_eq!(ours["code"], theirs["code"]);
     same_shape(&theirs, &ours, "error").unwrap();
 }
+
+/// Compressed responses for clients that ask (a slow link), never for the
+/// live event stream.
+#[tokio::test]
+async fn responses_are_gzipped_on_request_but_not_event_streams() {
+    let st = heidelberg();
+    let get = |uri: &'static str| {
+        let st = st.clone();
+        async move {
+            app(st)
+                .oneshot(Request::builder().uri(uri).header("accept-encoding", "gzip").body(Body::empty()).unwrap())
+                .await
+                .unwrap()
+        }
+    };
+    for uri in ["/api/network.geojson", "/public/corridors.geojson", "/", "/assets/leaflet.js"] {
+        let r = get(uri).await;
+        assert_eq!(r.status(), StatusCode::OK, "{uri}");
+        assert_eq!(r.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"), "{uri}");
+    }
+    let plain = app(st.clone())
+        .oneshot(Request::builder().uri("/api/network.geojson").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none(), "not without Accept-Encoding");
+    let zipped = get("/api/network.geojson").await.into_body().collect().await.unwrap().to_bytes().len();
+    let full = plain.into_body().collect().await.unwrap().to_bytes().len();
+    assert!(zipped * 3 < full, "gzip {zipped} B, plain {full} B");
+    let sse = get("/api/events").await;
+    assert!(sse.headers().get("content-encoding").is_none());
+}

@@ -90,4 +90,3 @@ pub fn verified_json(
             "version": c.life.version, "versions": c.life.versions, "proposed_by": c.proposed_by})).collect::<Vec<_>>(),
     })
 }
-

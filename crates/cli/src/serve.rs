@@ -164,7 +164,12 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             clock_note = Some(days);
         }
         Ok(None) => {}
-        Err(e) => return Err(Failure::new(exit::IO, anyhow!("cannot start the exercise clock: {}", e.message()))),
+        Err(e) => {
+            return Err(Failure::new(
+                exit::IO,
+                anyhow!("cannot start the exercise clock: {}", e.message()),
+            ))
+        }
     }
     // The store is read here, outside the runtime (the PostgreSQL client
     // blocks).
@@ -177,7 +182,11 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         format!(
             "  exercise clock: the scenario's times moved {} days{}{}",
             live.ledger.shift_days(),
-            if clock_note.is_some() { " (now, as the log's first entry)" } else { "" },
+            if clock_note.is_some() {
+                " (now, as the log's first entry)"
+            } else {
+                ""
+            },
             first.map_or(String::new(), |t| format!(
                 "; the first window opens {}",
                 corridor_ledger::state::local_time(scn, t)

@@ -25,7 +25,9 @@
 pub mod entry;
 pub mod state;
 
-pub use entry::{Body, BodyError, HazardReport, OnCorridor, OnVersion, Propose, VerdictRecord, SCHEMA};
+pub use entry::{
+    Body, BodyError, HazardReport, OnCorridor, OnVersion, Propose, VerdictRecord, SCHEMA,
+};
 pub use state::{Corridor, Ledger, Logged, Owner, Refusal, Rule};
 
 use corridor_negotiation::plan::ProposalContent;

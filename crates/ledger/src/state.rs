@@ -359,10 +359,11 @@ impl Ledger {
 
     /// Applies one record of a log (already verified by `corridor_log`).
     pub fn apply(&mut self, rec: &Record, leaf: String) -> Result<(), Refusal> {
-        let (body, schema) = Body::decode(&rec.entry.kind, &rec.entry.body).map_err(|e| Refusal {
-            rule: Rule::Body,
-            message: e.to_string(),
-        })?;
+        let (body, schema) =
+            Body::decode(&rec.entry.kind, &rec.entry.body).map_err(|e| Refusal {
+                rule: Rule::Body,
+                message: e.to_string(),
+            })?;
         let t = self.check(&rec.entry.time, &rec.entry.actor, &body, schema)?;
         self.commit(rec.entry.seq, t, &rec.entry.actor, body, schema, leaf);
         Ok(())
@@ -500,7 +501,10 @@ impl Ledger {
         };
         let content = c.content();
         let Some(last) = content.last_safe_departure() else {
-            return refuse(Rule::Content, "the version on the table has no readable window");
+            return refuse(
+                Rule::Content,
+                "the version on the table has no readable window",
+            );
         };
         if t > last {
             let (_, end) = content.window().expect("read above");
@@ -548,7 +552,10 @@ impl Ledger {
             return refuse(Rule::Hazard, format!("`{}` is not a hazard kind", h.kind));
         }
         if corridor_geo::LatLon::checked(h.at[0], h.at[1]).is_err() {
-            return refuse(Rule::Hazard, "the position is not a latitude and longitude in range");
+            return refuse(
+                Rule::Hazard,
+                "the position is not a latitude and longitude in range",
+            );
         }
         if !(h.radius_m.is_finite() && h.radius_m > 0.0 && h.radius_m <= MAX_RADIUS_M) {
             return refuse(
@@ -561,7 +568,10 @@ impl Ledger {
             match DateTime::parse_from_rfc3339(t) {
                 Ok(t) => times.push(t),
                 Err(_) => {
-                    return refuse(Rule::Hazard, format!("`{t}` is not a time with a UTC offset"))
+                    return refuse(
+                        Rule::Hazard,
+                        format!("`{t}` is not a time with a UTC offset"),
+                    )
                 }
             }
         }
@@ -619,10 +629,16 @@ impl Ledger {
 
     fn check_clock(&self, role: Role, c: &Clock) -> Result<(), Refusal> {
         if !self.entries.is_empty() {
-            return refuse(Rule::Clock, "the exercise clock is set by the log's first entry only");
+            return refuse(
+                Rule::Clock,
+                "the exercise clock is set by the log's first entry only",
+            );
         }
         if self.base.status == Status::Actual {
-            return refuse(Rule::Clock, "a scenario of real events has no exercise clock");
+            return refuse(
+                Rule::Clock,
+                "a scenario of real events has no exercise clock",
+            );
         }
         if role != Role::Mediator {
             return refuse(Rule::Clock, "only the mediator sets the exercise clock");
@@ -763,9 +779,18 @@ impl Ledger {
     /// The accept or reject entry of `party` on the version of `id` on the
     /// table, with its verdict recorded (a rejection without a reason takes
     /// the broken rules' codes as its reason).
-    pub fn answer(&self, party: &str, id: &str, accept: bool, reason: Option<String>) -> Result<Body, Refusal> {
+    pub fn answer(
+        &self,
+        party: &str,
+        id: &str,
+        accept: bool,
+        reason: Option<String>,
+    ) -> Result<Body, Refusal> {
         let Some(c) = self.corridors.get(id) else {
-            return refuse(Rule::Lifecycle, format!("no corridor `{id}` has been proposed"));
+            return refuse(
+                Rule::Lifecycle,
+                format!("no corridor `{id}` has been proposed"),
+            );
         };
         let verdict = self.verdict(party, id);
         let reason = match (accept, reason) {
@@ -774,7 +799,13 @@ impl Ledger {
             (false, _) => verdict
                 .as_ref()
                 .filter(|v| !v.violations.is_empty())
-                .map(|v| v.violations.iter().map(|x| x.code.as_str()).collect::<Vec<_>>().join(", ")),
+                .map(|v| {
+                    v.violations
+                        .iter()
+                        .map(|x| x.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }),
         };
         let v = OnVersion {
             proposal: id.to_string(),
@@ -782,18 +813,26 @@ impl Ledger {
             reason,
             verdict,
         };
-        Ok(if accept { Body::Accept(v) } else { Body::Reject(v) })
+        Ok(if accept {
+            Body::Accept(v)
+        } else {
+            Body::Reject(v)
+        })
     }
 }
 
 fn leaf_hex(log: &Log, i: usize) -> String {
-    log.leaf(i).map(|h| corridor_log::hex(&h)).unwrap_or_default()
+    log.leaf(i)
+        .map(|h| corridor_log::hex(&h))
+        .unwrap_or_default()
 }
 
 /// The free texts of an entry.
 fn reasons(b: &Body) -> Vec<&str> {
     match b {
-        Body::Accept(v) | Body::Reject(v) | Body::Countersign(v) => v.reason.as_deref().into_iter().collect(),
+        Body::Accept(v) | Body::Reject(v) | Body::Countersign(v) => {
+            v.reason.as_deref().into_iter().collect()
+        }
         Body::Open(c)
         | Body::Suspend(c)
         | Body::Reopen(c)
@@ -835,11 +874,21 @@ pub fn action_of(b: &Body) -> Option<(&str, Action)> {
             },
         ),
         Body::Open(c) => (&c.proposal, Action::Open),
-        Body::Suspend(c) => (&c.proposal, Action::Suspend { reason: reason(&c.reason) }),
+        Body::Suspend(c) => (
+            &c.proposal,
+            Action::Suspend {
+                reason: reason(&c.reason),
+            },
+        ),
         Body::Reopen(c) => (&c.proposal, Action::Reopen),
         Body::Close(c) => (&c.proposal, Action::Close),
         Body::Complete(c) => (&c.proposal, Action::Complete),
-        Body::Cancel(c) => (&c.proposal, Action::Cancel { reason: reason(&c.reason) }),
+        Body::Cancel(c) => (
+            &c.proposal,
+            Action::Cancel {
+                reason: reason(&c.reason),
+            },
+        ),
         Body::Hazard(_) | Body::Lift(_) | Body::Clock(_) => return None,
     })
 }

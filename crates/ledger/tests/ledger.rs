@@ -23,12 +23,18 @@ fn scenario(rel: &str) -> Scenario {
 }
 
 fn key(example: &str, party: &str) -> SigningKey {
-    let t = std::fs::read_to_string(root().join(format!("examples/{example}/keys/{party}.key"))).unwrap();
+    let t = std::fs::read_to_string(root().join(format!("examples/{example}/keys/{party}.key")))
+        .unwrap();
     corridor_log::parse_secret_key(&t).unwrap()
 }
 
 fn fixture(name: &str, scn: &Scenario) -> Log {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name),
+    )
+    .unwrap();
     let v = corridor_log::verify(&text, &|id| scn.party(id).map(|p| p.key));
     assert!(v.problems.is_empty(), "{name}: {:?}", v.problems);
     v.log
@@ -49,7 +55,11 @@ fn schema_1_cli_log_replays() {
     let ua = &irpin.answers_by["ua"];
     assert!(!ua.accept);
     assert_eq!(ua.verdict.as_ref().unwrap().verdict, "reject");
-    assert!(ua.reason.as_deref().unwrap().contains("destination_forbidden"));
+    assert!(ua
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("destination_forbidden"));
 }
 
 /// A log written by the server before entries were typed: hazards with
@@ -69,8 +79,18 @@ fn schema_1_server_log_replays() {
         l.owner("shelling-south-6"),
         Some(&Owner::Party("south".into(), 6))
     );
-    assert!(l.scenario().hazards.hazards.iter().any(|h| h.id == "shelling-south-6"));
-    assert!(!l.scenario().hazards.hazards.iter().any(|h| h.id == "mines-south-5"));
+    assert!(l
+        .scenario()
+        .hazards
+        .hazards
+        .iter()
+        .any(|h| h.id == "shelling-south-6"));
+    assert!(!l
+        .scenario()
+        .hazards
+        .hazards
+        .iter()
+        .any(|h| h.id == "mines-south-5"));
 }
 
 struct Table {
@@ -88,10 +108,18 @@ impl Table {
 
     fn act(&mut self, time: &str, who: &str, body: Body) -> Result<(), corridor_ledger::Refusal> {
         let k = key("ukraine", who);
-        self.l.append(&mut self.log, time, who, body, &k).map(|_| ())
+        self.l
+            .append(&mut self.log, time, who, body, &k)
+            .map(|_| ())
     }
 
-    fn verb(&mut self, time: &str, who: &str, verb: Verb, id: &str) -> Result<(), corridor_ledger::Refusal> {
+    fn verb(
+        &mut self,
+        time: &str,
+        who: &str,
+        verb: Verb,
+        id: &str,
+    ) -> Result<(), corridor_ledger::Refusal> {
         let b = self.l.action(who, verb, id, None)?;
         self.act(time, who, b)
     }
@@ -106,10 +134,29 @@ impl Table {
 
     /// Up to countersigned, on 7 March.
     fn agreed(&mut self) {
-        self.propose("2022-03-07T18:00:00+02:00", "ua", "sumy-poltava").unwrap();
-        self.verb("2022-03-07T19:10:00+02:00", "ru", Verb::Accept, "sumy-poltava").unwrap();
-        self.verb("2022-03-07T19:25:00+02:00", "ua", Verb::Accept, "sumy-poltava").unwrap();
-        self.verb("2022-03-07T20:00:00+02:00", "icrc", Verb::Countersign, "sumy-poltava").unwrap();
+        self.propose("2022-03-07T18:00:00+02:00", "ua", "sumy-poltava")
+            .unwrap();
+        self.verb(
+            "2022-03-07T19:10:00+02:00",
+            "ru",
+            Verb::Accept,
+            "sumy-poltava",
+        )
+        .unwrap();
+        self.verb(
+            "2022-03-07T19:25:00+02:00",
+            "ua",
+            Verb::Accept,
+            "sumy-poltava",
+        )
+        .unwrap();
+        self.verb(
+            "2022-03-07T20:00:00+02:00",
+            "icrc",
+            Verb::Countersign,
+            "sumy-poltava",
+        )
+        .unwrap();
     }
 }
 
@@ -119,15 +166,39 @@ fn a_refused_entry_changes_nothing_and_replay_agrees() {
     t.agreed();
     let before = (t.log.to_text(), t.l.len());
     // Earlier than the last entry.
-    let e = t.verb("2022-03-07T19:59:59+02:00", "icrc", Verb::Open, "sumy-poltava").unwrap_err();
+    let e = t
+        .verb(
+            "2022-03-07T19:59:59+02:00",
+            "icrc",
+            Verb::Open,
+            "sumy-poltava",
+        )
+        .unwrap_err();
     assert_eq!(e.rule, Rule::Time);
-    assert!(e.message.contains("07.03.2022 19:59 (Europe/Kyiv, UTC+02:00)"), "{e}");
+    assert!(
+        e.message
+            .contains("07.03.2022 19:59 (Europe/Kyiv, UTC+02:00)"),
+        "{e}"
+    );
     // An observer-less role mistake: a belligerent may not open.
-    let e = t.verb("2022-03-08T08:00:00+02:00", "ru", Verb::Open, "sumy-poltava").unwrap_err();
+    let e = t
+        .verb(
+            "2022-03-08T08:00:00+02:00",
+            "ru",
+            Verb::Open,
+            "sumy-poltava",
+        )
+        .unwrap_err();
     assert_eq!(e.rule, Rule::Lifecycle);
     assert_eq!((t.log.to_text(), t.l.len()), before);
     // The same time as the last entry is allowed.
-    t.verb("2022-03-07T20:00:00+02:00", "icrc", Verb::Open, "sumy-poltava").unwrap();
+    t.verb(
+        "2022-03-07T20:00:00+02:00",
+        "icrc",
+        Verb::Open,
+        "sumy-poltava",
+    )
+    .unwrap();
     let again = Ledger::replay(t.l.base().clone(), &t.log).unwrap();
     assert_eq!(again.corridors(), t.l.corridors());
     assert!(again.entries().iter().all(|e| e.schema == 2));
@@ -136,11 +207,24 @@ fn a_refused_entry_changes_nothing_and_replay_agrees() {
 #[test]
 fn accept_and_reject_record_the_verdict() {
     let mut t = Table::ukraine();
-    t.propose("2022-03-07T08:00:00+02:00", "ua", "irpin-gomel").unwrap();
-    t.verb("2022-03-07T08:05:00+02:00", "ua", Verb::Reject, "irpin-gomel").unwrap();
+    t.propose("2022-03-07T08:00:00+02:00", "ua", "irpin-gomel")
+        .unwrap();
+    t.verb(
+        "2022-03-07T08:05:00+02:00",
+        "ua",
+        Verb::Reject,
+        "irpin-gomel",
+    )
+    .unwrap();
     let a = &t.l.corridor("irpin-gomel").unwrap().answers_by["ua"];
-    assert_eq!(a.reason.as_deref(), Some("destination_forbidden, transit_forbidden"));
-    assert_eq!(a.verdict.as_ref().unwrap().violations[0].code, "destination_forbidden");
+    assert_eq!(
+        a.reason.as_deref(),
+        Some("destination_forbidden, transit_forbidden")
+    );
+    assert_eq!(
+        a.verdict.as_ref().unwrap().violations[0].code,
+        "destination_forbidden"
+    );
 }
 
 #[test]
@@ -151,28 +235,47 @@ fn no_opening_after_the_last_safe_departure() {
     let c = t.l.corridor("sumy-poltava").unwrap().content().clone();
     let last = c.last_safe_departure().unwrap();
     let late = (last + chrono::Duration::minutes(1)).to_rfc3339();
-    let e = t.verb(&late, "icrc", Verb::Open, "sumy-poltava").unwrap_err();
+    let e = t
+        .verb(&late, "icrc", Verb::Open, "sumy-poltava")
+        .unwrap_err();
     assert_eq!(e.rule, Rule::Window);
-    assert!(e.message.contains("last safe departure was 08.03.2022"), "{e}");
+    assert!(
+        e.message.contains("last safe departure was 08.03.2022"),
+        "{e}"
+    );
     assert!(e.message.contains("Europe/Kyiv, UTC+02:00"), "{e}");
-    t.verb(&last.to_rfc3339(), "icrc", Verb::Open, "sumy-poltava").unwrap();
+    t.verb(&last.to_rfc3339(), "icrc", Verb::Open, "sumy-poltava")
+        .unwrap();
     t.verb(&late, "ru", Verb::Suspend, "sumy-poltava").unwrap();
-    let e = t.verb(&late, "icrc", Verb::Reopen, "sumy-poltava").unwrap_err();
+    let e = t
+        .verb(&late, "icrc", Verb::Reopen, "sumy-poltava")
+        .unwrap_err();
     assert_eq!(e.rule, Rule::Window);
     // Stopping never depends on the window.
-    t.verb("2022-03-09T10:00:00+02:00", "icrc", Verb::Close, "sumy-poltava").unwrap();
+    t.verb(
+        "2022-03-09T10:00:00+02:00",
+        "icrc",
+        Verb::Close,
+        "sumy-poltava",
+    )
+    .unwrap();
 }
 
 #[test]
 fn no_proposal_for_a_window_already_closed() {
     let mut t = Table::ukraine();
-    let e = t.propose("2022-03-09T08:00:00+02:00", "ua", "sumy-poltava").unwrap_err();
+    let e = t
+        .propose("2022-03-09T08:00:00+02:00", "ua", "sumy-poltava")
+        .unwrap_err();
     assert_eq!(e.rule, Rule::Window);
     // Still open, but too late to arrive: refused too (review).
-    let e = t.propose("2022-03-08T17:00:00+02:00", "ua", "sumy-poltava").unwrap_err();
+    let e = t
+        .propose("2022-03-08T17:00:00+02:00", "ua", "sumy-poltava")
+        .unwrap_err();
     assert_eq!(e.rule, Rule::Window);
     assert!(e.message.contains("has passed"), "{e}");
-    t.propose("2022-03-08T16:00:00+02:00", "ua", "sumy-poltava").unwrap();
+    t.propose("2022-03-08T16:00:00+02:00", "ua", "sumy-poltava")
+        .unwrap();
 }
 
 fn report(id: &str) -> Body {
@@ -203,19 +306,42 @@ fn hazards_have_owners_and_ids_are_never_reused() {
     let at = "2022-03-07T10:00:00+02:00";
     t.act(at, "ru", report("h-1")).unwrap();
     // Reporting again under the same id would move it: refused.
-    assert_eq!(t.act(at, "ua", report("h-1")).unwrap_err().rule, Rule::Hazard);
-    assert_eq!(t.act(at, "ru", report(&scenario_hazard)).unwrap_err().rule, Rule::Hazard);
+    assert_eq!(
+        t.act(at, "ua", report("h-1")).unwrap_err().rule,
+        Rule::Hazard
+    );
+    assert_eq!(
+        t.act(at, "ru", report(&scenario_hazard)).unwrap_err().rule,
+        Rule::Hazard
+    );
     // Another party's report, the scenario's hazard: not a belligerent's to lift.
     assert_eq!(t.act(at, "ua", lift("h-1")).unwrap_err().rule, Rule::Hazard);
-    assert_eq!(t.act(at, "ru", lift(&scenario_hazard)).unwrap_err().rule, Rule::Hazard);
+    assert_eq!(
+        t.act(at, "ru", lift(&scenario_hazard)).unwrap_err().rule,
+        Rule::Hazard
+    );
     // Markup in an id is refused.
-    assert_eq!(t.act(at, "ru", report("<img src=x onerror=alert(1)>")).unwrap_err().rule, Rule::Hazard);
+    assert_eq!(
+        t.act(at, "ru", report("<img src=x onerror=alert(1)>"))
+            .unwrap_err()
+            .rule,
+        Rule::Hazard
+    );
     // Its reporter lifts it; the mediator lifts the scenario's.
     t.act(at, "ru", lift("h-1")).unwrap();
     t.act(at, "icrc", lift(&scenario_hazard)).unwrap();
-    assert!(t.l.scenario().hazards.hazards.iter().all(|h| h.id != scenario_hazard));
+    assert!(t
+        .l
+        .scenario()
+        .hazards
+        .hazards
+        .iter()
+        .all(|h| h.id != scenario_hazard));
     // A lifted id is not reused either.
-    assert_eq!(t.act(at, "ru", report("h-1")).unwrap_err().rule, Rule::Hazard);
+    assert_eq!(
+        t.act(at, "ru", report("h-1")).unwrap_err().rule,
+        Rule::Hazard
+    );
 }
 
 #[test]
@@ -223,18 +349,33 @@ fn the_exercise_clock_moves_every_time_of_the_scenario() {
     let mut t = Table::ukraine();
     let clock = Body::Clock(corridor_ledger::entry::Clock { shift_days: 1730 });
     // Not by a belligerent.
-    assert_eq!(t.act("2026-11-30T08:00:00+02:00", "ua", clock.clone()).unwrap_err().rule, Rule::Clock);
-    t.act("2026-11-30T08:00:00+02:00", "icrc", clock.clone()).unwrap();
+    assert_eq!(
+        t.act("2026-11-30T08:00:00+02:00", "ua", clock.clone())
+            .unwrap_err()
+            .rule,
+        Rule::Clock
+    );
+    t.act("2026-11-30T08:00:00+02:00", "icrc", clock.clone())
+        .unwrap();
     let w = t.l.scenario().proposal("sumy-poltava").unwrap().window;
     assert_eq!(w.start.to_rfc3339(), "2026-12-02T09:00:00+02:00");
     let base = &t.l.base().hazards.hazards[0];
     let moved = &t.l.scenario().hazards.hazards[0];
     if base.validity.from_ms != i64::MIN {
-        assert_eq!(moved.validity.from_ms - base.validity.from_ms, 1730 * 86_400_000);
+        assert_eq!(
+            moved.validity.from_ms - base.validity.from_ms,
+            1730 * 86_400_000
+        );
     }
     // Only as the first entry.
-    assert_eq!(t.act("2026-11-30T08:00:00+02:00", "icrc", clock).unwrap_err().rule, Rule::Clock);
-    t.propose("2026-11-30T09:00:00+02:00", "ua", "sumy-poltava").unwrap();
+    assert_eq!(
+        t.act("2026-11-30T08:00:00+02:00", "icrc", clock)
+            .unwrap_err()
+            .rule,
+        Rule::Clock
+    );
+    t.propose("2026-11-30T09:00:00+02:00", "ua", "sumy-poltava")
+        .unwrap();
     let again = Ledger::replay(t.l.base().clone(), &t.log).unwrap();
     assert_eq!(again.corridors(), t.l.corridors());
 }

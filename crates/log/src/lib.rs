@@ -224,9 +224,11 @@ impl Log {
     /// the CLI prints it and the server serves it; `None` out of range.
     pub fn inclusion_json(&self, i: usize) -> Option<Value> {
         let leaf = self.leaf(i)?;
-        Some(json!({"type": "inclusion", "entry": i, "tree_size": self.len(),
+        Some(
+            json!({"type": "inclusion", "entry": i, "tree_size": self.len(),
             "leaf_hash": hex(&leaf), "tree_hash": hex(&self.root()),
-            "audit_path": self.inclusion_proof(i).iter().map(|h| hex(h)).collect::<Vec<_>>()}))
+            "audit_path": self.inclusion_proof(i).iter().map(|h| hex(h)).collect::<Vec<_>>()}),
+        )
     }
 
     /// The proof that the first `size` entries are a prefix of this log, as

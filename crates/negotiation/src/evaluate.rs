@@ -172,7 +172,12 @@ fn party_rules(
     let dest = scn
         .place(&spec.destination)
         .map(|d| (d.at, d.name.clone()))
-        .or_else(|| route.geometry.last().map(|p| (*p, spec.destination.clone())));
+        .or_else(|| {
+            route
+                .geometry
+                .last()
+                .map(|p| (*p, spec.destination.clone()))
+        });
     if let (Some(allowed), Some((at, name))) = (&c.allowed_destinations, &dest) {
         if !allowed
             .iter()

@@ -3,10 +3,10 @@
 //! version with a new hash.
 
 use crate::scenario::{Place, ProposalSpec, Scenario, Waypoint};
+use chrono::{DateTime, FixedOffset};
 use corridor_geo::{haversine_m, LatLon};
 use corridor_graph::Profile;
 use corridor_routing::{HazardLayer, RouteError, RouteOptions, Router};
-use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -313,8 +313,14 @@ pub fn canonical(scn: &Scenario, spec: &ProposalSpec, route: &PlannedRoute) -> P
         name_uk: None,
         name_ru: None,
     };
-    let o = scn.place(&spec.origin).cloned().unwrap_or_else(|| unknown(&spec.origin));
-    let d = scn.place(&spec.destination).cloned().unwrap_or_else(|| unknown(&spec.destination));
+    let o = scn
+        .place(&spec.origin)
+        .cloned()
+        .unwrap_or_else(|| unknown(&spec.origin));
+    let d = scn
+        .place(&spec.destination)
+        .cloned()
+        .unwrap_or_else(|| unknown(&spec.destination));
     canonical_between(scn, spec, &o, &d, route)
 }
 
@@ -407,11 +413,23 @@ impl ProposalContent {
             destination: self.destination.id.clone(),
             window: crate::scenario::Window { start, end },
             profile: Profile::parse(&self.profile)?,
-            via: if polyline { Vec::new() } else { self.via.iter().map(way).collect() },
-            route: if polyline { self.via.iter().map(way).collect() } else { Vec::new() },
+            via: if polyline {
+                Vec::new()
+            } else {
+                self.via.iter().map(way).collect()
+            },
+            route: if polyline {
+                self.via.iter().map(way).collect()
+            } else {
+                Vec::new()
+            },
         };
         let route = PlannedRoute {
-            source: if polyline { RouteSource::Polyline } else { RouteSource::Graph },
+            source: if polyline {
+                RouteSource::Polyline
+            } else {
+                RouteSource::Graph
+            },
             geometry: self.line(),
             distance_m: self.route.distance_m as f64,
             duration_ms: self.route.duration_s.saturating_mul(1000),

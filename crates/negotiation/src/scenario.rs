@@ -70,10 +70,15 @@ impl Role {
 impl std::str::FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Role, String> {
-        [Role::Belligerent, Role::Mediator, Role::Authority, Role::Observer]
-            .into_iter()
-            .find(|r| r.name() == s)
-            .ok_or_else(|| format!("role `{s}` is not belligerent, mediator, authority or observer"))
+        [
+            Role::Belligerent,
+            Role::Mediator,
+            Role::Authority,
+            Role::Observer,
+        ]
+        .into_iter()
+        .find(|r| r.name() == s)
+        .ok_or_else(|| format!("role `{s}` is not belligerent, mediator, authority or observer"))
     }
 }
 
@@ -489,7 +494,11 @@ impl Scenario {
             read,
             seen: HashSet::new(),
             gazetteer: Gazetteer::default(),
-            territory_ids: raw.territory.iter().map(|t| t.id.get_ref().clone()).collect(),
+            territory_ids: raw
+                .territory
+                .iter()
+                .map(|t| t.id.get_ref().clone())
+                .collect(),
         };
         let (status, tz) = c.header(&raw);
         c.gazetteer = c.gazetteer(&raw);
@@ -604,7 +613,13 @@ impl Check<'_> {
         for t in &raw.territory {
             self.unique("territory", &t.id);
             let loaded = (self.read)(t.file.get_ref()).and_then(|text| {
-                Territory::from_geojson(t.id.get_ref(), &t.name, &text, t.property.as_deref(), &t.values)
+                Territory::from_geojson(
+                    t.id.get_ref(),
+                    &t.name,
+                    &text,
+                    t.property.as_deref(),
+                    &t.values,
+                )
             });
             match loaded {
                 Ok(x) => out.push(x),
@@ -621,7 +636,10 @@ impl Check<'_> {
         if !self.territory_ids.contains(s.get_ref()) {
             self.errs.span(
                 s,
-                format!("unknown territory `{}` (not among the [[territory]] ids)", s.get_ref()),
+                format!(
+                    "unknown territory `{}` (not among the [[territory]] ids)",
+                    s.get_ref()
+                ),
             );
         }
     }
@@ -698,7 +716,10 @@ impl Check<'_> {
                 None
             }
             Some(k) => corridor_log::parse_public_key(k.get_ref())
-                .map_err(|e| self.errs.span(k, format!("party `{}`: {e}", p.id.get_ref())))
+                .map_err(|e| {
+                    self.errs
+                        .span(k, format!("party `{}`: {e}", p.id.get_ref()))
+                })
                 .ok(),
         };
         let constraints = self.constraints(p);
@@ -712,7 +733,12 @@ impl Check<'_> {
     }
 
     fn constraints(&mut self, p: &RawParty) -> Constraints {
-        for t in p.allowed_destinations.iter().flatten().chain(&p.forbidden_transit) {
+        for t in p
+            .allowed_destinations
+            .iter()
+            .flatten()
+            .chain(&p.forbidden_transit)
+        {
             self.territory_ref(t);
         }
         let mut checkpoints = Vec::new();
@@ -725,7 +751,10 @@ impl Check<'_> {
                     name: c.name.clone(),
                     at: w.at,
                     radius_m: number(&mut self.errs, c.radius_m.as_ref(), RADIUS_M, 250.0),
-                    for_destinations_in: c.for_destinations_in.as_ref().map(|t| t.get_ref().clone()),
+                    for_destinations_in: c
+                        .for_destinations_in
+                        .as_ref()
+                        .map(|t| t.get_ref().clone()),
                 });
             }
         }
@@ -734,7 +763,11 @@ impl Check<'_> {
                 .allowed_destinations
                 .as_ref()
                 .map(|a| a.iter().map(|t| t.get_ref().clone()).collect()),
-            forbidden_transit: p.forbidden_transit.iter().map(|t| t.get_ref().clone()).collect(),
+            forbidden_transit: p
+                .forbidden_transit
+                .iter()
+                .map(|t| t.get_ref().clone())
+                .collect(),
             checkpoints,
             max_trip_ms: p.max_trip_minutes.map(|m| m as u64 * 60_000),
             profiles: p
@@ -779,7 +812,10 @@ impl Check<'_> {
     }
 
     fn proposals(&mut self, raw: &Raw) -> Vec<ProposalSpec> {
-        raw.proposal.iter().filter_map(|p| self.proposal(raw, p)).collect()
+        raw.proposal
+            .iter()
+            .filter_map(|p| self.proposal(raw, p))
+            .collect()
     }
 
     fn proposal(&mut self, raw: &Raw, p: &RawProposal) -> Option<ProposalSpec> {
@@ -789,17 +825,27 @@ impl Check<'_> {
             ("destination", &raw.destination, &p.destination),
         ] {
             if !list.iter().any(|o| o.id.get_ref() == id.get_ref()) {
-                self.errs.span(id, format!("unknown {what} `{}`", id.get_ref()));
+                self.errs
+                    .span(id, format!("unknown {what} `{}`", id.get_ref()));
             }
         }
-        let mut time = |s: &Spanned<String>| parse_time(s.get_ref()).map_err(|e| self.errs.span(s, e)).ok();
+        let mut time = |s: &Spanned<String>| {
+            parse_time(s.get_ref())
+                .map_err(|e| self.errs.span(s, e))
+                .ok()
+        };
         let (start, end) = (time(&p.window_start), time(&p.window_end));
         let via: Vec<Waypoint> = p.via.iter().filter_map(|s| self.point(s)).collect();
         let route: Vec<Waypoint> = p.route.iter().filter_map(|s| self.point(s)).collect();
-        let profile = p.profile.as_ref().map(|s| self.profile(s)).unwrap_or(Profile::Car);
+        let profile = p
+            .profile
+            .as_ref()
+            .map(|s| self.profile(s))
+            .unwrap_or(Profile::Car);
         let (start, end) = (start?, end?);
         if end <= start {
-            self.errs.span(&p.window_end, "the window ends before it starts");
+            self.errs
+                .span(&p.window_end, "the window ends before it starts");
         }
         Some(ProposalSpec {
             id: p.id.get_ref().clone(),

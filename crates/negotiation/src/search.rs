@@ -562,9 +562,7 @@ pub fn results_json(
     results: &[DestinationResult],
 ) -> serde_json::Value {
     use serde_json::json;
-    let line = |g: &[corridor_geo::LatLon]| {
-        json!({"type": "LineString", "coordinates": g.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()})
-    };
+    let line = |g: &[corridor_geo::LatLon]| json!({"type": "LineString", "coordinates": g.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()});
     let v: Vec<serde_json::Value> = results
         .iter()
         .map(|r| {

@@ -9,8 +9,8 @@ use crate::lang::{place_name, Arg, Lang, Texts};
 use crate::Site;
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
 use corridor_geo::{LatLon, LocalFrame};
-use corridor_negotiation::{Scenario, Status};
 use corridor_negotiation::plan::{from_e6, PlaceRef};
+use corridor_negotiation::{Scenario, Status};
 
 /// Half-width of the corridor polygon, metres.
 pub const CORRIDOR_HALF_WIDTH_M: f64 = 1000.0;
@@ -144,7 +144,9 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
     let tz = scn.tz;
     let ls = tz.from_utc_datetime(&ws.naive_utc());
     let le = tz.from_utc_datetime(&we.naive_utc());
-    let last = tz.from_utc_datetime(&(we - Duration::seconds(i64::try_from(dur_s).unwrap_or(0))).naive_utc());
+    let last = tz.from_utc_datetime(
+        &(we - Duration::seconds(i64::try_from(dur_s).unwrap_or(0))).naive_utc(),
+    );
     let date = texts.get(
         lang,
         "date",
@@ -511,7 +513,10 @@ pub fn check(a: &Alert, earlier: &[Alert]) -> Result<(), Vec<String>> {
     let mut errs = Vec::new();
     for polygon in &a.polygons {
         if polygon.len() < 4 {
-            errs.push(format!("polygon has {} points, fewer than 4", polygon.len()));
+            errs.push(format!(
+                "polygon has {} points, fewer than 4",
+                polygon.len()
+            ));
         }
         if polygon.first() != polygon.last() {
             errs.push("polygon is not closed".into());

@@ -23,7 +23,12 @@ impl std::str::FromStr for Lang {
         Lang::ALL
             .into_iter()
             .find(|l| l.code() == s || l.tag() == s)
-            .ok_or_else(|| format!("unknown language `{}` (uk, ru, en)", s.chars().take(16).collect::<String>()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown language `{}` (uk, ru, en)",
+                    s.chars().take(16).collect::<String>()
+                )
+            })
     }
 }
 

@@ -56,7 +56,10 @@ impl Table {
     }
 
     fn verb(&mut self, who: &str, v: Verb, id: &str, time: &str) {
-        let b = self.l.action(who, v, id, Some("as decided".into())).unwrap();
+        let b = self
+            .l
+            .action(who, v, id, Some("as decided".into()))
+            .unwrap();
         self.put(who, b, time);
     }
 
@@ -81,17 +84,48 @@ impl Table {
 /// moved three days) opened and cancelled, with a `Z` time.
 fn every_kind() -> (Scenario, Ledger) {
     let scn = scenario();
-    let mut t = Table { scn: scn.clone(), log: Log::new(), l: Ledger::new(scn.clone()) };
+    let mut t = Table {
+        scn: scn.clone(),
+        log: Log::new(),
+        l: Ledger::new(scn.clone()),
+    };
     let sp = "sumy-poltava";
-    t.agree(sp, 0, ["2022-03-07T18:00:00+02:00", "2022-03-07T19:10:00+02:00", "2022-03-07T19:25:00+02:00", "2022-03-07T20:00:00+02:00"]);
+    t.agree(
+        sp,
+        0,
+        [
+            "2022-03-07T18:00:00+02:00",
+            "2022-03-07T19:10:00+02:00",
+            "2022-03-07T19:25:00+02:00",
+            "2022-03-07T20:00:00+02:00",
+        ],
+    );
     t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
     t.verb("icrc", Verb::Suspend, sp, "2022-03-08T12:40:00+02:00");
     t.verb("icrc", Verb::Reopen, sp, "2022-03-08T13:30:00+02:00");
-    t.agree(sp, 24, ["2022-03-08T20:00:00+02:00", "2022-03-08T20:10:00+02:00", "2022-03-08T20:20:00+02:00", "2022-03-08T20:30:00+02:00"]);
+    t.agree(
+        sp,
+        24,
+        [
+            "2022-03-08T20:00:00+02:00",
+            "2022-03-08T20:10:00+02:00",
+            "2022-03-08T20:20:00+02:00",
+            "2022-03-08T20:30:00+02:00",
+        ],
+    );
     t.verb("icrc", Verb::Open, sp, "2022-03-09T08:00:00+02:00");
     t.verb("icrc", Verb::Close, sp, "2022-03-09T21:05:00+02:00");
     let kb = "kharkiv-belgorod";
-    t.agree(kb, 72, ["2022-03-10T07:00:00+02:00", "2022-03-10T07:10:00+02:00", "2022-03-10T07:20:00+02:00", "2022-03-10T07:30:00+02:00"]);
+    t.agree(
+        kb,
+        72,
+        [
+            "2022-03-10T07:00:00+02:00",
+            "2022-03-10T07:10:00+02:00",
+            "2022-03-10T07:20:00+02:00",
+            "2022-03-10T07:30:00+02:00",
+        ],
+    );
     t.verb("icrc", Verb::Open, kb, "2022-03-10T09:00:00+02:00");
     t.verb("icrc", Verb::Cancel, kb, "2022-03-10T07:30:00Z");
     // The same log read back gives the same ledger.
@@ -181,7 +215,13 @@ fn every_alert_kind_validates_against_the_schema_and_the_rules() {
         // Nothing is announced after its time: no alert expires at or
         // before it is sent.
         let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
-        assert!(t(&a.expires) > t(&a.sent), "{}: expires {} sent {}", a.identifier, a.expires, a.sent);
+        assert!(
+            t(&a.expires) > t(&a.sent),
+            "{}: expires {} sent {}",
+            a.identifier,
+            a.expires,
+            a.sent
+        );
     }
     // A `Z` time in the log is sent with +00:00.
     assert_eq!(alerts[6].sent, "2022-03-10T07:30:00+00:00");
@@ -271,7 +311,10 @@ fn golden_texts_per_language() {
             }
             out += &format!("sms ({enc:?}, {units} units, {segs} segment(s)): {sms}\n\n");
         }
-        let path = root(&format!("crates/publish/tests/golden/alerts-{}.txt", l.code()));
+        let path = root(&format!(
+            "crates/publish/tests/golden/alerts-{}.txt",
+            l.code()
+        ));
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &out).unwrap();
@@ -348,7 +391,10 @@ fn the_alert_area_covers_a_winding_route_with_simple_polygons() {
         line.push(LatLon::new(49.4024, 8.68 + i as f64 * 0.001));
     }
     for i in 0..=10 {
-        line.push(LatLon::new(49.4024 - i as f64 * 0.0005, 8.70 - i as f64 * 0.002));
+        line.push(LatLon::new(
+            49.4024 - i as f64 * 0.0005,
+            8.70 - i as f64 * 0.002,
+        ));
     }
     let polygons = cap::corridor_polygons(&line, 250.0);
     assert!(!polygons.is_empty());

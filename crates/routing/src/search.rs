@@ -88,7 +88,12 @@ impl Route {
 /// `min_share` of it, in the order they are first met. A route through via
 /// points passes the stretches of all its legs, so that a long road of a
 /// later leg is not crowded out by the short streets of the first.
-pub fn main_roads(stretches: &[RoadStretch], total: f64, max: usize, min_share: f64) -> Vec<String> {
+pub fn main_roads(
+    stretches: &[RoadStretch],
+    total: f64,
+    max: usize,
+    min_share: f64,
+) -> Vec<String> {
     let mut by_label: Vec<(String, f64, usize)> = Vec::new();
     for (i, r) in stretches.iter().enumerate() {
         let label = match (r.name.is_empty(), r.road_ref.is_empty()) {

@@ -99,7 +99,9 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Conflict(_) => ApiError::Conflict(e.to_string()),
             StoreError::ReadOnly(_) => {
                 tracing::error!(error = %e, "store refuses writes");
-                ApiError::Unavailable("the server's store refuses writes; nothing was recorded".into())
+                ApiError::Unavailable(
+                    "the server's store refuses writes; nothing was recorded".into(),
+                )
             }
             other => ApiError::internal(other),
         }
@@ -113,7 +115,9 @@ impl IntoResponse for ApiError {
             return (
                 self.status(),
                 [(axum::http::header::RETRY_AFTER, "60")],
-                Json(ErrorBody { error: self.message() }),
+                Json(ErrorBody {
+                    error: self.message(),
+                }),
             )
                 .into_response();
         }
@@ -146,7 +150,9 @@ pub async fn json_errors(res: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return res;
     }
-    let bytes = axum::body::to_bytes(res.into_body(), 4096).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(res.into_body(), 4096)
+        .await
+        .unwrap_or_default();
     let text = String::from_utf8_lossy(&bytes);
     let message = if text.trim().is_empty() {
         status.canonical_reason().unwrap_or("error").to_lowercase()

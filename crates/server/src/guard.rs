@@ -69,13 +69,16 @@ impl Limits {
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let host = rest.split('/').next()?;
-    Some(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+    Some(format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    ))
 }
 
 /// Whether a write's browser headers say it comes from this server's page.
 fn same_origin(st: &AppState, h: &HeaderMap) -> bool {
-    if h
-        .get("sec-fetch-site")
+    if h.get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
     {
@@ -93,7 +96,11 @@ fn same_origin(st: &AppState, h: &HeaderMap) -> bool {
         .unwrap_or("http");
     let mut allowed: Vec<String> = origin_of(&st.site.base_url).into_iter().collect();
     if let Some(host) = h.get(header::HOST).and_then(|v| v.to_str().ok()) {
-        allowed.push(format!("{}://{}", proto.to_ascii_lowercase(), host.to_ascii_lowercase()));
+        allowed.push(format!(
+            "{}://{}",
+            proto.to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        ));
     }
     allowed.contains(&origin)
 }
@@ -119,12 +126,10 @@ pub async fn guard(
         .unwrap_or_else(|| "local".into());
     let (key, limit) = if write {
         let st2 = st.clone();
-        let party = tokio::task::spawn_blocking(move || {
-            crate::auth::authenticate(&st2, &h).ok()
-        })
-        .await
-        .ok()
-        .flatten();
+        let party = tokio::task::spawn_blocking(move || crate::auth::authenticate(&st2, &h).ok())
+            .await
+            .ok()
+            .flatten();
         match party {
             Some(p) => (format!("party:{p}"), st.per_minute.0),
             None => (format!("anon:{addr}"), (st.per_minute.0 / 2).max(1)),

@@ -53,12 +53,13 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(routes::proposals::router())
         .merge(routes::plan::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
-        .method_not_allowed_fallback(|| async {
-            ApiError::MethodNotAllowed
-        })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(error::json_errors))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::guard,
+        ))
         // gzip for every client that asks (the road network, feeds and
         // pages shrink several times over a slow link); never for event
         // streams, which must not be buffered.

@@ -158,7 +158,9 @@ impl AppState {
         }
         let v = corridor_log::verify(&text, &|id| self.scenario.party(id).map(|p| p.key));
         if let Some(p) = v.problems.first() {
-            return Err(ApiError::internal(format!("stored log does not verify: {p}")));
+            return Err(ApiError::internal(format!(
+                "stored log does not verify: {p}"
+            )));
         }
         let ledger = Ledger::replay(self.scenario.clone(), &v.log)
             .map_err(|(seq, e)| ApiError::internal(format!("stored entry {seq}: {e}")))?;
@@ -258,7 +260,9 @@ impl AppState {
         let days = (lead - first).num_seconds().div_euclid(86_400) + 1;
         let id = mediator.id.clone();
         self.append(&id, |_| {
-            Ok(Body::Clock(corridor_ledger::entry::Clock { shift_days: days }))
+            Ok(Body::Clock(corridor_ledger::entry::Clock {
+                shift_days: days,
+            }))
         })?;
         Ok(Some(days))
     }

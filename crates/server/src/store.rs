@@ -59,7 +59,9 @@ impl Sqlite {
     pub fn open(path: &Path) -> Result<Sqlite, StoreError> {
         let conn = Connection::open(path)?;
         let s = Sqlite::init(conn).map_err(|e| match e {
-            StoreError::Db(m) if m.contains("readonly") || m.contains("read-only") => StoreError::ReadOnly(m),
+            StoreError::Db(m) if m.contains("readonly") || m.contains("read-only") => {
+                StoreError::ReadOnly(m)
+            }
             other => other,
         })?;
         // A write that is rolled back: refused by a read-only file, folder
@@ -186,10 +188,17 @@ impl Postgres {
             .map_err(pg)?
             .and_then(|r| r.get::<_, Option<i32>>(0))
             .unwrap_or(0);
-        for (i, m) in PG_MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        for (i, m) in PG_MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(version.max(0) as usize)
+        {
             tx.batch_execute(m).map_err(pg)?;
-            tx.execute("INSERT INTO corridor_schema (version) VALUES ($1)", &[&(i as i32 + 1)])
-                .map_err(pg)?;
+            tx.execute(
+                "INSERT INTO corridor_schema (version) VALUES ($1)",
+                &[&(i as i32 + 1)],
+            )
+            .map_err(pg)?;
         }
         tx.commit().map_err(pg)?;
         Ok(Postgres {

@@ -176,7 +176,14 @@ async fn a_corridor_lives_through_the_api_and_the_feeds_follow() {
 
 async fn life_suite(st: Arc<AppState>) {
     open_corridor(&st).await;
-    let (s, body) = call(&st, "POST", "/api/act", Some("token-ru"), Some(act("suspend"))).await;
+    let (s, body) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-ru"),
+        Some(act("suspend")),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let (_, body) = call(&st, "GET", "/api/corridors", None, None).await;
     let v: Value = serde_json::from_str(&body).unwrap();
@@ -625,13 +632,17 @@ async fn access_matrix_of_every_write_endpoint() {
 
 /// Opens sumy-poltava through the API.
 async fn open_corridor(st: &Arc<AppState>) {
-    common::acts(st, "sumy-poltava", &[
-        ("token-ua", "propose"),
-        ("token-ru", "accept"),
-        ("token-ua", "accept"),
-        ("token-icrc", "countersign"),
-        ("token-zp-admin", "open"),
-    ])
+    common::acts(
+        st,
+        "sumy-poltava",
+        &[
+            ("token-ua", "propose"),
+            ("token-ru", "accept"),
+            ("token-ua", "accept"),
+            ("token-icrc", "countersign"),
+            ("token-zp-admin", "open"),
+        ],
+    )
     .await;
 }
 
@@ -643,11 +654,25 @@ async fn a_corridor_whose_origin_is_shelled_can_still_be_stopped() {
     let st = state();
     open_corridor(&st).await;
     let at_origin = json!({"kind": "shelling", "at": "50.9174,34.7991", "radius_m": 8000, "description": "the gathering point is shelled"});
-    let (s, b) = call(&st, "POST", "/api/incidents", Some("token-ru"), Some(at_origin)).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/incidents",
+        Some("token-ru"),
+        Some(at_origin),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let v: Value = serde_json::from_str(&b).unwrap();
     assert_eq!(v["suspended"], json!(["sumy-poltava"]), "{v}");
-    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("close"))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-icrc"),
+        Some(act("close")),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (_, b) = call(&st, "GET", "/api/corridors", None, None).await;
     assert!(b.contains("\"state\":\"closed\""), "{b}");
@@ -664,7 +689,11 @@ async fn the_write_limit_is_per_party_whatever_the_header_looks_like() {
     let st = Arc::new(st);
     let mut admitted = 0;
     for k in 0..20 {
-        let header = format!("{}{}token-ua", if k % 2 == 0 { "Bearer" } else { "bEaReR" }, " ".repeat(k + 1));
+        let header = format!(
+            "{}{}token-ua",
+            if k % 2 == 0 { "Bearer" } else { "bEaReR" },
+            " ".repeat(k + 1)
+        );
         let req = Request::builder()
             .method("POST")
             .uri("/api/hazards")
@@ -688,7 +717,14 @@ async fn made_up_tokens_are_limited_and_the_limiter_is_bounded() {
     let st = state();
     let mut limited = false;
     for i in 0..200 {
-        let (s, _) = call(&st, "POST", "/api/hazards", Some(&format!("made-up-{i}")), Some(json!({}))).await;
+        let (s, _) = call(
+            &st,
+            "POST",
+            "/api/hazards",
+            Some(&format!("made-up-{i}")),
+            Some(json!({})),
+        )
+        .await;
         if s == StatusCode::TOO_MANY_REQUESTS {
             limited = true;
             break;
@@ -712,23 +748,55 @@ async fn expensive_reads_are_computed_once_per_log_state() {
     for i in 0..20 {
         let far = json!({"id": format!("far-{i}"), "kind": "shelling", "at": "48.5,35.0", "radius_m": 50000,
             "valid_from": "2030-01-01T00:00:00+02:00"});
-        assert_eq!(call(&st, "POST", "/api/hazards", Some("token-ru"), Some(far)).await.0, StatusCode::OK);
+        assert_eq!(
+            call(&st, "POST", "/api/hazards", Some("token-ru"), Some(far))
+                .await
+                .0,
+            StatusCode::OK
+        );
     }
     let (s, first) = call(&st, "GET", "/api/corridors", None, None).await;
     assert_eq!(s, StatusCode::OK);
-    let held = st.live().unwrap().views.corridors.get().cloned().expect("computed");
+    let held = st
+        .live()
+        .unwrap()
+        .views
+        .corridors
+        .get()
+        .cloned()
+        .expect("computed");
     let (_, again) = call(&st, "GET", "/api/corridors", None, None).await;
     assert_eq!(first, again);
     let still = st.live().unwrap().views.corridors.get().cloned().unwrap();
-    assert!(Arc::ptr_eq(&held, &still), "recomputed for a log that did not change");
+    assert!(
+        Arc::ptr_eq(&held, &still),
+        "recomputed for a log that did not change"
+    );
     for uri in ["/public/corridors.geojson", "/public/alerts.atom"] {
         call(&st, "GET", uri, None, None).await;
     }
-    let files = st.live().unwrap().views.files.get().cloned().expect("published");
+    let files = st
+        .live()
+        .unwrap()
+        .views
+        .files
+        .get()
+        .cloned()
+        .expect("published");
     call(&st, "GET", "/public/alerts.atom", None, None).await;
-    assert!(Arc::ptr_eq(&files, st.live().unwrap().views.files.get().unwrap()));
+    assert!(Arc::ptr_eq(
+        &files,
+        st.live().unwrap().views.files.get().unwrap()
+    ));
     // A new entry makes new views.
-    call(&st, "POST", "/api/act", Some("token-ru"), Some(act("suspend"))).await;
+    call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-ru"),
+        Some(act("suspend")),
+    )
+    .await;
     assert!(st.live().unwrap().views.corridors.get().is_none());
 }
 
@@ -752,10 +820,22 @@ async fn cross_origin_writes_are_refused_without_host_and_by_scheme() {
             app(st).oneshot(req).await.unwrap().status()
         }
     };
-    assert_eq!(send("http://evil.example", None).await, StatusCode::FORBIDDEN);
-    assert_eq!(send("https://localhost:8080", Some("localhost:8080")).await, StatusCode::FORBIDDEN);
-    assert_eq!(send("null", Some("localhost:8080")).await, StatusCode::FORBIDDEN);
-    assert_eq!(send("http://localhost:8080", Some("localhost:8080")).await, StatusCode::OK);
+    assert_eq!(
+        send("http://evil.example", None).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send("https://localhost:8080", Some("localhost:8080")).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send("null", Some("localhost:8080")).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send("http://localhost:8080", Some("localhost:8080")).await,
+        StatusCode::OK
+    );
 }
 
 /// Issue 12, item 8: hazard ids and descriptions with NUL, direction
@@ -770,9 +850,18 @@ async fn hazard_text_with_control_or_markup_is_refused() {
         json!({"kind": "mines", "at": "50.1,34.1", "radius_m": 10, "description": "x\u{202e}y"}),
         json!({"kind": "mines", "at": "50.1,34.1", "radius_m": 60000}),
     ] {
-        let (s, b) = call(&st, "POST", "/api/hazards", Some("token-ua"), Some(body.clone())).await;
+        let (s, b) = call(
+            &st,
+            "POST",
+            "/api/hazards",
+            Some("token-ua"),
+            Some(body.clone()),
+        )
+        .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {b}");
-        let field = ["id:", "description:", "radius_m:"].iter().any(|f| b.contains(f));
+        let field = ["id:", "description:", "radius_m:"]
+            .iter()
+            .any(|f| b.contains(f));
         assert!(field, "the field is named: {b}");
     }
 }
@@ -783,21 +872,43 @@ async fn hazard_text_with_control_or_markup_is_refused() {
 async fn on_a_road_graph_a_corridor_whose_origin_is_shelled_can_still_be_stopped() {
     let st = heidelberg();
     let act = |a: &str| json!({"action": a, "proposal": "altstadt-rohrbach"});
-    common::acts(&st, "altstadt-rohrbach", &[
-        ("token-north", "propose"),
-        ("token-south", "accept"),
-        ("token-north", "accept"),
-        ("token-mediator", "countersign"),
-        ("token-mediator", "open"),
-    ])
+    common::acts(
+        &st,
+        "altstadt-rohrbach",
+        &[
+            ("token-north", "propose"),
+            ("token-south", "accept"),
+            ("token-north", "accept"),
+            ("token-mediator", "countersign"),
+            ("token-mediator", "open"),
+        ],
+    )
     .await;
     let at_origin = json!({"kind": "shelling", "at": "49.4098,8.7000", "radius_m": 400});
-    let (s, b) = call(&st, "POST", "/api/incidents", Some("token-south"), Some(at_origin)).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/incidents",
+        Some("token-south"),
+        Some(at_origin),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let v: Value = serde_json::from_str(&b).unwrap();
     assert_eq!(v["suspended"], json!(["altstadt-rohrbach"]), "{v}");
-    assert_eq!(v["proposed_again"], json!([]), "no route leaves a shelled origin: {v}");
-    let (s, b) = call(&st, "POST", "/api/act", Some("token-mediator"), Some(act("close"))).await;
+    assert_eq!(
+        v["proposed_again"],
+        json!([]),
+        "no route leaves a shelled origin: {v}"
+    );
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-mediator"),
+        Some(act("close")),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
 
@@ -856,18 +967,41 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         .as_object()
         .unwrap()
         .iter()
-        .flat_map(|(p, ops)| ops.as_object().unwrap().keys().map(move |m| (m.to_uppercase(), p.clone())))
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), p.clone()))
+        })
         .collect();
     documented.sort();
     let mut routed: Vec<(String, String)> = [
-        ("GET", "/api/scenario"), ("GET", "/api/network.geojson"), ("GET", "/api/territories.geojson"),
-        ("GET", "/api/corridors"), ("GET", "/api/alerts"), ("GET", "/api/events"), ("GET", "/api/log"),
-        ("GET", "/api/log/head"), ("GET", "/api/log/proof"), ("GET", "/openapi.json"),
-        ("GET", "/public/alerts.atom"), ("GET", "/public/corridors.geojson"), ("GET", "/public/cap/{file}"),
-        ("GET", "/public/sms/{file}"), ("GET", "/public/index.html"), ("POST", "/api/act"), ("POST", "/api/hazards"),
-        ("POST", "/api/hazards/{id}/lift"), ("POST", "/api/incidents"), ("POST", "/api/session"),
-        ("DELETE", "/api/session"), ("POST", "/api/proposals"), ("GET", "/api/search"), ("GET", "/api/route"),
-        ("GET", "/route/v1/{profile}/{coordinates}"), ("POST", "/api/plan"),
+        ("GET", "/api/scenario"),
+        ("GET", "/api/network.geojson"),
+        ("GET", "/api/territories.geojson"),
+        ("GET", "/api/corridors"),
+        ("GET", "/api/alerts"),
+        ("GET", "/api/events"),
+        ("GET", "/api/log"),
+        ("GET", "/api/log/head"),
+        ("GET", "/api/log/proof"),
+        ("GET", "/openapi.json"),
+        ("GET", "/public/alerts.atom"),
+        ("GET", "/public/corridors.geojson"),
+        ("GET", "/public/cap/{file}"),
+        ("GET", "/public/sms/{file}"),
+        ("GET", "/public/index.html"),
+        ("POST", "/api/act"),
+        ("POST", "/api/hazards"),
+        ("POST", "/api/hazards/{id}/lift"),
+        ("POST", "/api/incidents"),
+        ("POST", "/api/session"),
+        ("DELETE", "/api/session"),
+        ("POST", "/api/proposals"),
+        ("GET", "/api/search"),
+        ("GET", "/api/route"),
+        ("GET", "/route/v1/{profile}/{coordinates}"),
+        ("POST", "/api/plan"),
     ]
     .iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))
@@ -879,8 +1013,11 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         if p == "/api/events" {
             continue; // an endless stream
         }
-        let uri = p.replace("{file}", "nothing.xml").replace("{id}", "nothing")
-            .replace("{profile}", "driving").replace("{coordinates}", "8.6,49.4;8.7,49.4");
+        let uri = p
+            .replace("{file}", "nothing.xml")
+            .replace("{id}", "nothing")
+            .replace("{profile}", "driving")
+            .replace("{coordinates}", "8.6,49.4;8.7,49.4");
         let (s, _) = call(&st, m, &uri, Some("token-icrc"), Some(json!({}))).await;
         assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{m} {p}");
         if !p.contains('{') {
@@ -888,8 +1025,16 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         }
     }
     // The shapes, on a corridor's life.
-    let shape = |m: &str, p: &str, code: &str| doc["paths"][p][m.to_lowercase()]["responses"][code]["content"]["application/json"]["schema"].clone();
-    let check = |m: &'static str, p: &'static str, uri: String, token: Option<&'static str>, body: Option<Value>| {
+    let shape = |m: &str, p: &str, code: &str| {
+        doc["paths"][p][m.to_lowercase()]["responses"][code]["content"]["application/json"]
+            ["schema"]
+            .clone()
+    };
+    let check = |m: &'static str,
+                 p: &'static str,
+                 uri: String,
+                 token: Option<&'static str>,
+                 body: Option<Value>| {
         let st = st.clone();
         let doc = doc.clone();
         let schema = shape(m, p, "200");
@@ -900,25 +1045,111 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
             conforms(&doc, &schema, &v, p).unwrap_or_else(|e| panic!("{m} {uri}: {e}"));
         }
     };
-    check("POST", "/api/act", "/api/act".into(), Some("token-ua"), Some(act("propose"))).await;
-    check("POST", "/api/act", "/api/act".into(), Some("token-ru"), Some(act("accept"))).await;
-    check("POST", "/api/act", "/api/act".into(), Some("token-ua"), Some(act("accept"))).await;
-    check("POST", "/api/act", "/api/act".into(), Some("token-icrc"), Some(act("countersign"))).await;
-    check("POST", "/api/act", "/api/act".into(), Some("token-zp-admin"), Some(act("open"))).await;
-    check("POST", "/api/hazards", "/api/hazards".into(), Some("token-ua"),
-        Some(json!({"id": "m-1", "kind": "mines", "at": "50.1,34.1", "radius_m": 10}))).await;
-    check("POST", "/api/hazards/{id}/lift", "/api/hazards/m-1/lift".into(), Some("token-ua"), None).await;
-    check("POST", "/api/incidents", "/api/incidents".into(), Some("token-ru"),
-        Some(json!({"kind": "shelling", "at": "50.2533,34.6764", "radius_m": 5000}))).await;
-    check("POST", "/api/session", "/api/session".into(), None, Some(json!({"token": "token-ua"}))).await;
-    for p in ["/api/scenario", "/api/corridors", "/api/alerts", "/api/log/head"] {
+    check(
+        "POST",
+        "/api/act",
+        "/api/act".into(),
+        Some("token-ua"),
+        Some(act("propose")),
+    )
+    .await;
+    check(
+        "POST",
+        "/api/act",
+        "/api/act".into(),
+        Some("token-ru"),
+        Some(act("accept")),
+    )
+    .await;
+    check(
+        "POST",
+        "/api/act",
+        "/api/act".into(),
+        Some("token-ua"),
+        Some(act("accept")),
+    )
+    .await;
+    check(
+        "POST",
+        "/api/act",
+        "/api/act".into(),
+        Some("token-icrc"),
+        Some(act("countersign")),
+    )
+    .await;
+    check(
+        "POST",
+        "/api/act",
+        "/api/act".into(),
+        Some("token-zp-admin"),
+        Some(act("open")),
+    )
+    .await;
+    check(
+        "POST",
+        "/api/hazards",
+        "/api/hazards".into(),
+        Some("token-ua"),
+        Some(json!({"id": "m-1", "kind": "mines", "at": "50.1,34.1", "radius_m": 10})),
+    )
+    .await;
+    check(
+        "POST",
+        "/api/hazards/{id}/lift",
+        "/api/hazards/m-1/lift".into(),
+        Some("token-ua"),
+        None,
+    )
+    .await;
+    check(
+        "POST",
+        "/api/incidents",
+        "/api/incidents".into(),
+        Some("token-ru"),
+        Some(json!({"kind": "shelling", "at": "50.2533,34.6764", "radius_m": 5000})),
+    )
+    .await;
+    check(
+        "POST",
+        "/api/session",
+        "/api/session".into(),
+        None,
+        Some(json!({"token": "token-ua"})),
+    )
+    .await;
+    for p in [
+        "/api/scenario",
+        "/api/corridors",
+        "/api/alerts",
+        "/api/log/head",
+    ] {
         check("GET", p, p.into(), None, None).await;
     }
-    check("GET", "/api/log/proof", "/api/log/proof?entry=1".into(), None, None).await;
+    check(
+        "GET",
+        "/api/log/proof",
+        "/api/log/proof?entry=1".into(),
+        None,
+        None,
+    )
+    .await;
     // Errors are {"error": message}.
-    let (s, b) = call(&st, "POST", "/api/act", Some("token-ua"), Some(json!({"action": "fly"}))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-ua"),
+        Some(json!({"action": "fly"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    conforms(&doc, &json!({"$ref": "#/components/schemas/Error"}), &serde_json::from_str(&b).unwrap(), "error").unwrap();
+    conforms(
+        &doc,
+        &json!({"$ref": "#/components/schemas/Error"}),
+        &serde_json::from_str(&b).unwrap(),
+        "error",
+    )
+    .unwrap();
 }
 
 /// Issue 12, item 1: the page holds no token. A session cookie that page
@@ -935,7 +1166,10 @@ async fn sessions_are_httponly_cookies_and_writes_need_their_csrf_token() {
     let res = app(st.clone()).oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let session = cookie.split(';').next().unwrap().to_string();
     let body = res.into_body().collect().await.unwrap().to_bytes();
     let v: Value = serde_json::from_slice(&body).unwrap();
@@ -945,7 +1179,10 @@ async fn sessions_are_httponly_cookies_and_writes_need_their_csrf_token() {
         let st = st.clone();
         let session = session.clone();
         async move {
-            let mut req = Request::builder().method("POST").uri("/api/act").header("cookie", session);
+            let mut req = Request::builder()
+                .method("POST")
+                .uri("/api/act")
+                .header("cookie", session);
             if let Some(c) = csrf {
                 req = req.header("x-csrf-token", c);
             }
@@ -958,7 +1195,14 @@ async fn sessions_are_httponly_cookies_and_writes_need_their_csrf_token() {
     assert_eq!(write(Some(csrf)).await, StatusCode::OK);
     // A wrong token opens nothing; the page is served with a CSP that
     // forbids inline script.
-    let (s, _) = call(&st, "POST", "/api/session", None, Some(json!({"token": "nope"}))).await;
+    let (s, _) = call(
+        &st,
+        "POST",
+        "/api/session",
+        None,
+        Some(json!({"token": "nope"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let res = app(st.clone())
         .oneshot(Request::builder().uri("/").body(Body::empty()).unwrap())
@@ -986,41 +1230,102 @@ async fn times_never_go_backwards_and_nothing_opens_after_its_window() {
     let (clock, hands) = common::movable("2022-03-07T12:00:00+02:00");
     st.clock = clock;
     let st = Arc::new(st);
-    common::acts(&st, "sumy-poltava", &[
-        ("token-ua", "propose"),
-        ("token-ru", "accept"),
-        ("token-ua", "accept"),
-        ("token-icrc", "countersign"),
-    ])
+    common::acts(
+        &st,
+        "sumy-poltava",
+        &[
+            ("token-ua", "propose"),
+            ("token-ru", "accept"),
+            ("token-ua", "accept"),
+            ("token-icrc", "countersign"),
+        ],
+    )
     .await;
     let size = st.live().unwrap().log.len();
     hands.set("2022-03-07T11:59:00+02:00");
-    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("open"))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-icrc"),
+        Some(act("open")),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
-    assert!(b.contains("refused (time)") && b.contains("never go backwards"), "{b}");
+    assert!(
+        b.contains("refused (time)") && b.contains("never go backwards"),
+        "{b}"
+    );
     assert_eq!(st.live().unwrap().log.len(), size, "nothing written");
     // Sumy–Poltava: 09:00–21:00 Kyiv time, a trip of 4 h 49 min: the last
     // safe departure is 16:10 (16:11 rounds the trip up).
     hands.set("2022-03-08T16:30:00+02:00");
-    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("open"))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-icrc"),
+        Some(act("open")),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
-    assert!(b.contains("refused (window)") && b.contains("last safe departure was 08.03.2022 16:1"), "{b}");
+    assert!(
+        b.contains("refused (window)") && b.contains("last safe departure was 08.03.2022 16:1"),
+        "{b}"
+    );
     assert!(b.contains("(Europe/Kyiv, UTC+02:00)"), "{b}");
     hands.set("2022-03-08T09:30:00+02:00");
-    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("open"))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-icrc"),
+        Some(act("open")),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    let (s, b) = call(&st, "POST", "/api/act", Some("token-ru"), Some(act("suspend"))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-ru"),
+        Some(act("suspend")),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     hands.set("2022-03-08T17:00:00+02:00");
-    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("reopen"))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-icrc"),
+        Some(act("reopen")),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
     // Stopping never depends on the window.
-    let (s, b) = call(&st, "POST", "/api/act", Some("token-icrc"), Some(act("close"))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-icrc"),
+        Some(act("close")),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     // No alert expires at or before it was sent.
     let files = corridor_server::routes::feeds::files(&st).unwrap();
     for f in files.iter().filter(|f| f.path.starts_with("cap/")) {
-        let get = |tag: &str| f.text.split(&format!("<{tag}>")).nth(1).unwrap().split('<').next().unwrap().to_string();
+        let get = |tag: &str| {
+            f.text
+                .split(&format!("<{tag}>"))
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string()
+        };
         let t = |s: String| chrono::DateTime::parse_from_rfc3339(&s).unwrap();
         assert!(t(get("expires")) > t(get("sent")), "{}", f.path);
     }
@@ -1034,7 +1339,12 @@ async fn live_event_streams_are_bounded_per_address() {
         let st = st.clone();
         async move {
             app(st)
-                .oneshot(Request::builder().uri("/api/events").body(Body::empty()).unwrap())
+                .oneshot(
+                    Request::builder()
+                        .uri("/api/events")
+                        .body(Body::empty())
+                        .unwrap(),
+                )
                 .await
                 .unwrap()
         }
@@ -1047,7 +1357,10 @@ async fn live_event_streams_are_bounded_per_address() {
     }
     assert_eq!(open().await.status(), StatusCode::SERVICE_UNAVAILABLE);
     drop(held);
-    assert!(st.streams.lock().unwrap().is_empty(), "closed streams are forgotten");
+    assert!(
+        st.streams.lock().unwrap().is_empty(),
+        "closed streams are forgotten"
+    );
     assert_eq!(open().await.status(), StatusCode::OK);
 }
 
@@ -1066,21 +1379,48 @@ async fn parties_propose_and_counter_propose_through_the_api() {
     };
     // A preview records nothing.
     let before = st.live().unwrap().log.len();
-    let (s, b) = call(&st, "POST", "/api/proposals", Some("token-ru"),
-        Some(with(json!({"origin": "kharkiv", "destination": "belgorod", "dry_run": true})))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/proposals",
+        Some("token-ru"),
+        Some(with(
+            json!({"origin": "kharkiv", "destination": "belgorod", "dry_run": true}),
+        )),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let v: Value = serde_json::from_str(&b).unwrap();
     assert_eq!(v["state"], "preview");
     assert_eq!(st.live().unwrap().log.len(), before);
     // ru proposes Kharkiv → Belgorod: ua's rules refuse it.
-    let (s, b) = call(&st, "POST", "/api/proposals", Some("token-ru"),
-        Some(with(json!({"id": "kharkiv-north", "origin": "kharkiv", "destination": "belgorod"})))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/proposals",
+        Some("token-ru"),
+        Some(with(
+            json!({"id": "kharkiv-north", "origin": "kharkiv", "destination": "belgorod"}),
+        )),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let v: Value = serde_json::from_str(&b).unwrap();
     assert_eq!(v["state"], "proposed");
-    let ua = v["evaluation"]["verdicts"].as_array().unwrap().iter().find(|x| x["party"] == "ua").unwrap().clone();
+    let ua = v["evaluation"]["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["party"] == "ua")
+        .unwrap()
+        .clone();
     assert_eq!(ua["verdict"], "reject", "{v}");
-    assert!(ua["violations"].to_string().contains("destination_forbidden"), "{ua}");
+    assert!(
+        ua["violations"]
+            .to_string()
+            .contains("destination_forbidden"),
+        "{ua}"
+    );
     // ua counters with Kharkiv → Lozova (a town of the gazetteer), drawn
     // through a point on the map.
     let (s, b) = call(&st, "POST", "/api/proposals", Some("token-ua"),
@@ -1093,32 +1433,92 @@ async fn parties_propose_and_counter_propose_through_the_api() {
     // Both are on the table, with who proposed and what answers what.
     let (_, b) = call(&st, "GET", "/api/corridors", None, None).await;
     let c: Value = serde_json::from_str(&b).unwrap();
-    let find = |id: &str| c["corridors"].as_array().unwrap().iter().find(|x| x["id"] == id).cloned().unwrap();
+    let find = |id: &str| {
+        c["corridors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .cloned()
+            .unwrap()
+    };
     assert_eq!(find("kharkiv-north")["proposed_by"], "ru");
     assert_eq!(find(&counter)["answers"], "kharkiv-north");
     assert!(find(&counter)["evaluation"]["verdicts"].is_array());
     // ru accepts the counter-proposal, by the version on the table.
-    let (s, b) = call(&st, "POST", "/api/act", Some("token-ru"), Some(json!({"action": "accept", "proposal": counter}))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-ru"),
+        Some(json!({"action": "accept", "proposal": counter})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     // Bad input names the field.
     for (body, field) in [
-        (json!({"origin": "kharkiv", "destination": "poltava"}), "missing field `window_start`"),
-        (with(json!({"origin": "atlantis", "destination": "poltava"})), "origin:"),
-        (with(json!({"origin": "kharkiv", "destination": "91,30"})), "destination:"),
-        (with(json!({"origin": "kharkiv", "destination": "poltava", "id": "<b>"})), "id:"),
-        (with(json!({"origin": "kharkiv", "destination": "poltava", "profile": "tank"})), "profile:"),
-        (with(json!({"origin": "kharkiv", "destination": "poltava", "answers": "nothing"})), "answers:"),
-        (json!({"origin": "kharkiv", "destination": "poltava", "window_start": "2022-03-08T09:00:00", "window_end": "2022-03-08T21:00:00+02:00"}), "window_start:"),
-        (json!({"origin": "kharkiv", "destination": "poltava", "window_start": "2022-03-06T09:00:00+02:00", "window_end": "2022-03-06T21:00:00+02:00"}), "window_end: the window closed"),
+        (
+            json!({"origin": "kharkiv", "destination": "poltava"}),
+            "missing field `window_start`",
+        ),
+        (
+            with(json!({"origin": "atlantis", "destination": "poltava"})),
+            "origin:",
+        ),
+        (
+            with(json!({"origin": "kharkiv", "destination": "91,30"})),
+            "destination:",
+        ),
+        (
+            with(json!({"origin": "kharkiv", "destination": "poltava", "id": "<b>"})),
+            "id:",
+        ),
+        (
+            with(json!({"origin": "kharkiv", "destination": "poltava", "profile": "tank"})),
+            "profile:",
+        ),
+        (
+            with(json!({"origin": "kharkiv", "destination": "poltava", "answers": "nothing"})),
+            "answers:",
+        ),
+        (
+            json!({"origin": "kharkiv", "destination": "poltava", "window_start": "2022-03-08T09:00:00", "window_end": "2022-03-08T21:00:00+02:00"}),
+            "window_start:",
+        ),
+        (
+            json!({"origin": "kharkiv", "destination": "poltava", "window_start": "2022-03-06T09:00:00+02:00", "window_end": "2022-03-06T21:00:00+02:00"}),
+            "window_end: the window closed",
+        ),
     ] {
-        let (s, b) = call(&st, "POST", "/api/proposals", Some("token-ua"), Some(body.clone())).await;
+        let (s, b) = call(
+            &st,
+            "POST",
+            "/api/proposals",
+            Some("token-ua"),
+            Some(body.clone()),
+        )
+        .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {b}");
         assert!(b.contains(field), "{body}: {b}");
     }
     // Only belligerents and the mediator propose; every call needs a party.
     let p = with(json!({"origin": "kharkiv", "destination": "poltava"}));
-    assert_eq!(call(&st, "POST", "/api/proposals", Some("token-zp-admin"), Some(p.clone())).await.0, StatusCode::CONFLICT);
-    assert_eq!(call(&st, "POST", "/api/proposals", None, Some(p)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(
+            &st,
+            "POST",
+            "/api/proposals",
+            Some("token-zp-admin"),
+            Some(p.clone())
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        call(&st, "POST", "/api/proposals", None, Some(p)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     // The log replays to the same table.
     let live = st.live().unwrap();
     let again = corridor_ledger::Ledger::replay(st.scenario().clone(), &live.log).unwrap();
@@ -1134,14 +1534,41 @@ async fn the_search_answers_over_http() {
     let v: Value = serde_json::from_str(&b).unwrap();
     let r = v["results"].as_array().unwrap();
     let poltava = r.iter().find(|x| x["destination"] == "poltava").unwrap();
-    assert!(!poltava["options"].as_array().unwrap().is_empty(), "{poltava}");
+    assert!(
+        !poltava["options"].as_array().unwrap().is_empty(),
+        "{poltava}"
+    );
     let belgorod = r.iter().find(|x| x["destination"] == "belgorod").unwrap();
-    assert!(belgorod["options"].as_array().unwrap().is_empty() && !belgorod["blocked_by"].as_array().unwrap().is_empty(), "{belgorod}");
-    let (s, b) = call(&st, "GET", "/api/search?origin=sumy&destination=poltava&alternatives=1", None, None).await;
+    assert!(
+        belgorod["options"].as_array().unwrap().is_empty()
+            && !belgorod["blocked_by"].as_array().unwrap().is_empty(),
+        "{belgorod}"
+    );
+    let (s, b) = call(
+        &st,
+        "GET",
+        "/api/search?origin=sumy&destination=poltava&alternatives=1",
+        None,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    assert_eq!(serde_json::from_str::<Value>(&b).unwrap()["results"].as_array().unwrap().len(), 1);
-    for (q, field) in [("origin=nowhere", "origin:"), ("origin=sumy&alternatives=1000000", "alternatives:"),
-        ("origin=sumy&window_start=2022-03-08T09:00:00%2B02:00", "window_end:"), ("", "origin")] {
+    assert_eq!(
+        serde_json::from_str::<Value>(&b).unwrap()["results"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    for (q, field) in [
+        ("origin=nowhere", "origin:"),
+        ("origin=sumy&alternatives=1000000", "alternatives:"),
+        (
+            "origin=sumy&window_start=2022-03-08T09:00:00%2B02:00",
+            "window_end:",
+        ),
+        ("", "origin"),
+    ] {
         let (s, b) = call(&st, "GET", &format!("/api/search?{q}"), None, None).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {b}");
         assert!(b.contains(field), "{q}: {b}");
@@ -1159,11 +1586,23 @@ async fn the_planner_answers_over_http() {
         "vehicles": [{"id": "bus", "count": 30, "seats": 50, "start": "sumy"},
                      {"id": "ambulance", "count": 2, "seats": 8, "accessible": true, "start": "sumy"}],
     });
-    let (s, b) = call(&st, "POST", "/api/plan", Some("token-icrc"), Some(plan.clone())).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/plan",
+        Some("token-icrc"),
+        Some(plan.clone()),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "not proposed yet: {b}");
     assert!(b.contains("sumy-poltava"), "{b}");
     open_corridor(&st).await;
-    assert_eq!(call(&st, "POST", "/api/plan", None, Some(plan.clone())).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(&st, "POST", "/api/plan", None, Some(plan.clone()))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
     let (s, b) = call(&st, "POST", "/api/plan", Some("token-icrc"), Some(plan)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let v: Value = serde_json::from_str(&b).unwrap();
@@ -1173,11 +1612,24 @@ async fn the_planner_answers_over_http() {
     // Nobody leaves before the window opens (09:00 Kyiv time).
     for l in v["legs"].as_array().unwrap() {
         let t = chrono::DateTime::parse_from_rfc3339(l["depart"].as_str().unwrap()).unwrap();
-        assert!(t >= chrono::DateTime::parse_from_rfc3339("2022-03-08T09:00:00+02:00").unwrap(), "{l}");
+        assert!(
+            t >= chrono::DateTime::parse_from_rfc3339("2022-03-08T09:00:00+02:00").unwrap(),
+            "{l}"
+        );
     }
-    let (s, b) = call(&st, "POST", "/api/plan", Some("token-icrc"), Some(json!({"vehicles": "many"}))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/plan",
+        Some("token-icrc"),
+        Some(json!({"vehicles": "many"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
-    assert!(!b.contains("TOML"), "errors name fields, not lines of a file the client never sent: {b}");
+    assert!(
+        !b.contains("TOML"),
+        "errors name fields, not lines of a file the client never sent: {b}"
+    );
 }
 
 /// Review: a plan made during the window never departs in the past.
@@ -1212,7 +1664,14 @@ async fn a_plan_made_during_the_window_starts_now() {
 #[tokio::test]
 async fn routes_over_http_in_our_shape_and_osrms() {
     let st = heidelberg();
-    let (s, b) = call(&st, "GET", "/api/route?from=49.4037,8.6760&to=49.4225,8.6860&depart=2022-03-05T10:00:00%2B01:00", None, None).await;
+    let (s, b) = call(
+        &st,
+        "GET",
+        "/api/route?from=49.4037,8.6760&to=49.4225,8.6860&depart=2022-03-05T10:00:00%2B01:00",
+        None,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let ours: Value = serde_json::from_str(&b).unwrap();
     assert!(ours["distance_m"].as_f64().unwrap() > 1000.0 && ours["method"].is_string());
@@ -1222,44 +1681,102 @@ async fn routes_over_http_in_our_shape_and_osrms() {
     let o: Value = serde_json::from_str(&b).unwrap();
     assert_eq!(o["code"], "Ok");
     let r = &o["routes"][0];
-    assert_eq!(r["distance"].as_f64().unwrap().round(), ours["distance_m"].as_f64().unwrap().round());
+    assert_eq!(
+        r["distance"].as_f64().unwrap().round(),
+        ours["distance_m"].as_f64().unwrap().round()
+    );
     assert!((r["duration"].as_f64().unwrap() - ours["duration_s"].as_f64().unwrap()).abs() < 0.11);
     assert_eq!(r["geometry"]["type"], "LineString");
     assert_eq!(r["legs"].as_array().unwrap().len(), 1);
     assert_eq!(o["waypoints"].as_array().unwrap().len(), 2);
-    assert!(o["waypoints"][0]["location"][0].as_f64().unwrap() < 9.0, "lon first");
+    assert!(
+        o["waypoints"][0]["location"][0].as_f64().unwrap() < 9.0,
+        "lon first"
+    );
     // The default geometry is a polyline of precision 5 that decodes to the line.
-    let (_, b) = call(&st, "GET", "/route/v1/driving/8.6760,49.4037;8.6860,49.4225?depart=2022-03-05T10:00:00%2B01:00", None, None).await;
+    let (_, b) = call(
+        &st,
+        "GET",
+        "/route/v1/driving/8.6760,49.4037;8.6860,49.4225?depart=2022-03-05T10:00:00%2B01:00",
+        None,
+        None,
+    )
+    .await;
     let p: Value = serde_json::from_str(&b).unwrap();
-    let line = corridor_wire::osrm::decode_polyline(p["routes"][0]["geometry"].as_str().unwrap(), 5).unwrap();
-    assert_eq!(line.len(), r["geometry"]["coordinates"].as_array().unwrap().len());
+    let line =
+        corridor_wire::osrm::decode_polyline(p["routes"][0]["geometry"].as_str().unwrap(), 5)
+            .unwrap();
+    assert_eq!(
+        line.len(),
+        r["geometry"]["coordinates"].as_array().unwrap().len()
+    );
     // Three points: two legs.
     let (_, b) = call(&st, "GET", "/route/v1/driving/8.6760,49.4037;8.7000,49.4098;8.6860,49.4225?overview=false&depart=2022-03-05T10:00:00%2B01:00", None, None).await;
     let three: Value = serde_json::from_str(&b).unwrap();
-    assert_eq!(three["routes"][0]["legs"].as_array().unwrap().len(), 2, "{three}");
+    assert_eq!(
+        three["routes"][0]["legs"].as_array().unwrap().len(),
+        2,
+        "{three}"
+    );
     assert!(three["routes"][0].get("geometry").is_none());
     // Hazards in force are avoided; a ring of them around the origin: NoRoute.
-    let (s, _) = call(&st, "POST", "/api/hazards", Some("token-south"),
-        Some(json!({"id": "ring", "kind": "shelling", "at": "49.4037,8.6760", "radius_m": 400}))).await;
+    let (s, _) = call(
+        &st,
+        "POST",
+        "/api/hazards",
+        Some("token-south"),
+        Some(json!({"id": "ring", "kind": "shelling", "at": "49.4037,8.6760", "radius_m": 400})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let (s, b) = call(&st, "GET", uri, None, None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
-    assert_eq!(serde_json::from_str::<Value>(&b).unwrap()["code"], "NoRoute", "{b}");
-    let (s, b) = call(&st, "GET", "/api/route?from=49.4037,8.6760&to=49.4225,8.6860", None, None).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&b).unwrap()["code"],
+        "NoRoute",
+        "{b}"
+    );
+    let (s, b) = call(
+        &st,
+        "GET",
+        "/api/route?from=49.4037,8.6760&to=49.4225,8.6860",
+        None,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
     // Bad requests, as OSRM names them.
-    for (u, code) in [("/route/v1/driving/8.67,49.41", "InvalidQuery"), ("/route/v1/driving/a;b", "InvalidUrl"),
-        ("/route/v1/cycling/8.67,49.41;8.68,49.42", "InvalidOptions"), ("/route/v1/driving/8.67,49.41;30.0,60.0", "NoSegment")] {
+    for (u, code) in [
+        ("/route/v1/driving/8.67,49.41", "InvalidQuery"),
+        ("/route/v1/driving/a;b", "InvalidUrl"),
+        ("/route/v1/cycling/8.67,49.41;8.68,49.42", "InvalidOptions"),
+        ("/route/v1/driving/8.67,49.41;30.0,60.0", "NoSegment"),
+    ] {
         let (s, b) = call(&st, "GET", u, None, None).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{u}: {b}");
-        assert_eq!(serde_json::from_str::<Value>(&b).unwrap()["code"], code, "{u}: {b}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&b).unwrap()["code"],
+            code,
+            "{u}: {b}"
+        );
     }
     let (s, b) = call(&st, "GET", "/api/route?from=91,8&to=49.4,8.7", None, None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     assert!(b.contains("from:"));
     // Without a road graph, said so.
     let ua = state();
-    assert_eq!(call(&ua, "GET", "/api/route?from=50.9,34.8&to=49.6,34.5", None, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(
+            &ua,
+            "GET",
+            "/api/route?from=50.9,34.8&to=49.6,34.5",
+            None,
+            None
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 /// Whether `ours` has OSRM's shape: every member OSRM answers (but the
@@ -1274,7 +1791,11 @@ fn same_shape(osrm: &Value, ours: &Value, at: &str) -> Result<(), String> {
         Value::Object(_) => "object",
     };
     if kind(osrm) != kind(ours) {
-        return Err(format!("{at}: OSRM has a {}, we have a {}", kind(osrm), kind(ours)));
+        return Err(format!(
+            "{at}: OSRM has a {}, we have a {}",
+            kind(osrm),
+            kind(ours)
+        ));
     }
     match (osrm, ours) {
         (Value::Object(a), Value::Object(b)) => {
@@ -1311,28 +1832,53 @@ async fn the_osrm_endpoint_answers_like_osrm_routed() {
                 &std::fs::read_to_string(dir.join(format!("route-{}-{file}.json", i + 1))).unwrap(),
             )
             .unwrap();
-            let uri = format!("/route/v1/driving/{pair}?overview=full&geometries={geometries}&{depart}");
+            let uri =
+                format!("/route/v1/driving/{pair}?overview=full&geometries={geometries}&{depart}");
             let (s, b) = call(&st, "GET", &uri, None, None).await;
             assert_eq!(s, StatusCode::OK, "{uri}: {b}");
             let ours: Value = serde_json::from_str(&b).unwrap();
             same_shape(&theirs, &ours, "response").unwrap_or_else(|e| panic!("{uri}: {e}"));
-            let (a, b) = (theirs["routes"][0]["distance"].as_f64().unwrap(), ours["routes"][0]["distance"].as_f64().unwrap());
+            let (a, b) = (
+                theirs["routes"][0]["distance"].as_f64().unwrap(),
+                ours["routes"][0]["distance"].as_f64().unwrap(),
+            );
             // Two engines with their own speed profiles: the fastest routes
             // may take other roads (pair 3: OSRM's 15.8 km by the motorway,
             // our 10.3 km through town), never of another order.
-            assert!((0.5..2.0).contains(&(b / a)), "{uri}: OSRM {a} m, corridor {b} m");
+            assert!(
+                (0.5..2.0).contains(&(b / a)),
+                "{uri}: OSRM {a} m, corridor {b} m"
+            );
             // Both snap the points to the same places, give or take a road.
             for w in 0..2 {
-                let loc = |v: &Value| (v["waypoints"][w]["location"][0].as_f64().unwrap(), v["waypoints"][w]["location"][1].as_f64().unwrap());
+                let loc = |v: &Value| {
+                    (
+                        v["waypoints"][w]["location"][0].as_f64().unwrap(),
+                        v["waypoints"][w]["location"][1].as_f64().unwrap(),
+                    )
+                };
                 let (x, y) = (loc(&theirs), loc(&ours));
-                let d = corridor_geo::haversine_m(corridor_geo::LatLon::new(x.1, x.0), corridor_geo::LatLon::new(y.1, y.0));
+                let d = corridor_geo::haversine_m(
+                    corridor_geo::LatLon::new(x.1, x.0),
+                    corridor_geo::LatLon::new(y.1, y.0),
+                );
                 assert!(d < 150.0, "{uri}: waypoint {w} {d:.0} m from OSRM's");
             }
         }
     }
     // Errors too: OSRM's codes, in the same shape.
-    let theirs: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("error-invalidvalue.json")).unwrap()).unwrap();
-    let (s, b) = call(&st, "GET", "/route/v1/driving/181,49.4;8.6860,49.4225", None, None).await;
+    let theirs: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("error-invalidvalue.json")).unwrap(),
+    )
+    .unwrap();
+    let (s, b) = call(
+        &st,
+        "GET",
+        "/route/v1/driving/181,49.4;8.6860,49.4225",
+        None,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let ours: Value = serde_json::from_str(&b).unwrap();
     assert_eq!(ours["code"], theirs["code"]);
@@ -1348,22 +1894,54 @@ async fn responses_are_gzipped_on_request_but_not_event_streams() {
         let st = st.clone();
         async move {
             app(st)
-                .oneshot(Request::builder().uri(uri).header("accept-encoding", "gzip").body(Body::empty()).unwrap())
+                .oneshot(
+                    Request::builder()
+                        .uri(uri)
+                        .header("accept-encoding", "gzip")
+                        .body(Body::empty())
+                        .unwrap(),
+                )
                 .await
                 .unwrap()
         }
     };
-    for uri in ["/api/network.geojson", "/public/corridors.geojson", "/", "/assets/leaflet.js"] {
+    for uri in [
+        "/api/network.geojson",
+        "/public/corridors.geojson",
+        "/",
+        "/assets/leaflet.js",
+    ] {
         let r = get(uri).await;
         assert_eq!(r.status(), StatusCode::OK, "{uri}");
-        assert_eq!(r.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"), "{uri}");
+        assert_eq!(
+            r.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            Some("gzip"),
+            "{uri}"
+        );
     }
     let plain = app(st.clone())
-        .oneshot(Request::builder().uri("/api/network.geojson").body(Body::empty()).unwrap())
+        .oneshot(
+            Request::builder()
+                .uri("/api/network.geojson")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
-    assert!(plain.headers().get("content-encoding").is_none(), "not without Accept-Encoding");
-    let zipped = get("/api/network.geojson").await.into_body().collect().await.unwrap().to_bytes().len();
+    assert!(
+        plain.headers().get("content-encoding").is_none(),
+        "not without Accept-Encoding"
+    );
+    let zipped = get("/api/network.geojson")
+        .await
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .len();
     let full = plain.into_body().collect().await.unwrap().to_bytes().len();
     assert!(zipped * 3 < full, "gzip {zipped} B, plain {full} B");
     let sse = get("/api/events").await;

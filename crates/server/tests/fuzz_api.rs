@@ -8,9 +8,9 @@
 //! (`act`, `hazards`, `incidents`, `session`, `proposals`, `plan` or
 //! `lift/ID`) and the body after it.
 
+mod common;
 #[path = "../../../fuzz/mutate.rs"]
 mod mutate;
-mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -72,6 +72,8 @@ fn fuzz_api() {
     });
     // Whatever was accepted is a sound log.
     let live = st.live().unwrap();
-    let v = corridor_log::verify(&live.log.to_text(), &|id| st.scenario().party(id).map(|p| p.key));
+    let v = corridor_log::verify(&live.log.to_text(), &|id| {
+        st.scenario().party(id).map(|p| p.key)
+    });
     assert!(v.problems.is_empty(), "{:?}", v.problems);
 }

@@ -92,7 +92,11 @@ impl Error {
 }
 
 /// Parses `{profile}` and `{coordinates}` of the path and the query.
-pub fn parse(profile: &str, coordinates: &str, query: &[(String, String)]) -> Result<Request, Error> {
+pub fn parse(
+    profile: &str,
+    coordinates: &str,
+    query: &[(String, String)],
+) -> Result<Request, Error> {
     let profile = match profile {
         "driving" | "car" => Profile::Car,
         "walking" | "foot" => Profile::Foot,
@@ -139,7 +143,11 @@ pub fn parse(profile: &str, coordinates: &str, query: &[(String, String)]) -> Re
             ("geometries", "geojson") => r.geometries = Geometries::GeoJson,
             ("depart", t) => r.depart = Some(t.to_string()),
             // Accepted and answered as OSRM would without them.
-            ("steps" | "alternatives" | "annotations" | "continue_straight" | "generate_hints" | "skip_waypoints", _) => {}
+            (
+                "steps" | "alternatives" | "annotations" | "continue_straight" | "generate_hints"
+                | "skip_waypoints",
+                _,
+            ) => {}
             (k, v) => {
                 return Err(Error::new(
                     "InvalidOptions",
@@ -198,7 +206,11 @@ pub fn decode_polyline(s: &str, precision: u32) -> Option<Vec<LatLon>> {
                 break;
             }
         }
-        Some(if result & 1 == 1 { !(result >> 1) } else { result >> 1 })
+        Some(if result & 1 == 1 {
+            !(result >> 1)
+        } else {
+            result >> 1
+        })
     };
     let mut out = Vec::new();
     while i < bytes.len() {
@@ -291,14 +303,35 @@ mod tests {
     #[test]
     fn requests_are_parsed_as_osrm_does_and_bad_ones_named() {
         let q = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
-        let r = parse("driving", "8.67,49.41;8.69,49.42", &q("geometries", "geojson")).unwrap();
+        let r = parse(
+            "driving",
+            "8.67,49.41;8.69,49.42",
+            &q("geometries", "geojson"),
+        )
+        .unwrap();
         assert_eq!(r.points[0], LatLon::new(49.41, 8.67), "lon,lat in the URL");
         assert_eq!(r.geometries, Geometries::GeoJson);
-        assert_eq!(parse("driving", "8.67,49.41", &[]).unwrap_err().code, "InvalidQuery");
+        assert_eq!(
+            parse("driving", "8.67,49.41", &[]).unwrap_err().code,
+            "InvalidQuery"
+        );
         assert_eq!(parse("driving", "x;y", &[]).unwrap_err().code, "InvalidUrl");
-        assert_eq!(parse("driving", "8.67,99;8.6,49", &[]).unwrap_err().code, "InvalidValue");
-        assert_eq!(parse("cycling", "8.67,49.41;8.69,49.42", &[]).unwrap_err().code, "InvalidOptions");
-        assert_eq!(parse("driving", "8.67,49.41;8.69,49.42", &q("bogus", "1")).unwrap_err().code, "InvalidOptions");
+        assert_eq!(
+            parse("driving", "8.67,99;8.6,49", &[]).unwrap_err().code,
+            "InvalidValue"
+        );
+        assert_eq!(
+            parse("cycling", "8.67,49.41;8.69,49.42", &[])
+                .unwrap_err()
+                .code,
+            "InvalidOptions"
+        );
+        assert_eq!(
+            parse("driving", "8.67,49.41;8.69,49.42", &q("bogus", "1"))
+                .unwrap_err()
+                .code,
+            "InvalidOptions"
+        );
         let many = vec!["8.6,49.4"; MAX_COORDINATES + 1].join(";");
         assert_eq!(parse("driving", &many, &[]).unwrap_err().code, "TooBig");
     }

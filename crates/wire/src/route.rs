@@ -208,4 +208,3 @@ impl<'a> RouteView<'a> {
         json!({"type": "FeatureCollection", "features": features})
     }
 }
-

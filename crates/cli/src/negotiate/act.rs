@@ -55,9 +55,12 @@ pub fn act(a: ActArgs) -> Result<(), Failure> {
     let key = load_key(&a.key, &scn, &a.actor)?;
     let (mut log, mut ledger) = open_ledger(&a.log, &scn)?;
     let time = now_or(&a.time)?;
-    let refused = |e: corridor_ledger::Refusal| Failure::new(exit::REFUSED, anyhow!("refused: {e}"));
+    let refused =
+        |e: corridor_ledger::Refusal| Failure::new(exit::REFUSED, anyhow!("refused: {e}"));
     let body = match a.action {
-        Verb::Propose => corridor_ledger::propose(proposal_content(&a.scenario, &ledger, &a.proposal)?, None),
+        Verb::Propose => {
+            corridor_ledger::propose(proposal_content(&a.scenario, &ledger, &a.proposal)?, None)
+        }
         verb => ledger
             .action(&a.actor, verb, &a.proposal, a.reason.clone())
             .map_err(refused)?,

@@ -75,7 +75,9 @@ pub fn plan_cmd(a: PlanArgs) -> Result<(), Failure> {
     let tz = scn.tz;
     let name = |id: &str| scn.place(id).map_or(id.to_string(), |p| p.name.clone());
     if a.json {
-        crate::output::print_json(&corridor_evacuation::plan_json(&problem, &schedule, &sum, tz, ms))?;
+        crate::output::print_json(&corridor_evacuation::plan_json(
+            &problem, &schedule, &sum, tz, ms,
+        ))?;
         return Ok(());
     }
     println!(
@@ -160,4 +162,3 @@ pub fn plan_cmd(a: PlanArgs) -> Result<(), Failure> {
     println!("  Planned in {ms:.1} ms; checked: no vehicle in two places, seats, windows and convoy limits kept.");
     Ok(())
 }
-

@@ -38,4 +38,3 @@ pub fn keygen(a: KeygenArgs) -> Result<(), Failure> {
     );
     Ok(())
 }
-

@@ -86,7 +86,12 @@ pub fn log_cmd(c: LogCommand) -> Result<(), Failure> {
                 }
             }
             if json {
-                crate::output::print_json(&crate::output::verified_json(&v.log, &ledger, heads_checked, &problems))?;
+                crate::output::print_json(&crate::output::verified_json(
+                    &v.log,
+                    &ledger,
+                    heads_checked,
+                    &problems,
+                ))?;
             } else if problems.is_empty() {
                 // States only from a log that verifies: a tampered log's
                 // states are not evidence.
@@ -156,7 +161,11 @@ pub fn log_cmd(c: LogCommand) -> Result<(), Failure> {
             .ok_or_else(|| {
                 Failure::new(
                     exit::BAD_VALUE,
-                    anyhow!("give --entry N (0..{}) or --from SIZE (1..={})", l.len(), l.len()),
+                    anyhow!(
+                        "give --entry N (0..{}) or --from SIZE (1..={})",
+                        l.len(),
+                        l.len()
+                    ),
                 )
             })?;
             crate::output::print_json(&out)?;
@@ -164,7 +173,6 @@ pub fn log_cmd(c: LogCommand) -> Result<(), Failure> {
         }
     }
 }
-
 
 /// Signed tree heads from a file: one per line as `corridor log head`
 /// writes them, or the body of the server's `/api/log/head` (its `signed`
@@ -180,7 +188,9 @@ fn signed_heads(path: &Path) -> Result<Vec<(String, Option<SignedHead>)>, Failur
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, line)| {
-            let head = serde_json::from_str::<Value>(line).ok().and_then(|v| head_of(&v));
+            let head = serde_json::from_str::<Value>(line)
+                .ok()
+                .and_then(|v| head_of(&v));
             (format!("{} line {}", path.display(), i + 1), head)
         })
         .collect())

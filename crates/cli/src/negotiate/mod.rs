@@ -3,20 +3,20 @@
 //! a scenario, its map, a key, and the ledger of a log file.
 
 mod act;
-mod verdicts;
+mod evacuation;
 mod keygen;
 mod log;
-mod evacuation;
 mod publish;
 mod search;
+mod verdicts;
 
 pub use act::{act, ActArgs};
-pub use verdicts::{evaluate_cmd, EvaluateArgs};
+pub use evacuation::{plan_cmd, PlanArgs};
 pub use keygen::{keygen, KeygenArgs};
 pub use log::{log_cmd, LogCommand};
-pub use evacuation::{plan_cmd, PlanArgs};
 pub use publish::{publish_cmd, PublishArgs};
 pub use search::{search_cmd, SearchArgs};
+pub use verdicts::{evaluate_cmd, EvaluateArgs};
 
 use crate::commands::load_graph;
 use crate::exit::{self, Failure};
@@ -117,7 +117,10 @@ fn read_log_text(path: &Path) -> Result<String, Failure> {
         let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
         Failure::new(
             exit::LOG_INVALID,
-            anyhow!("{}: line {line}: malformed: not UTF-8 text (byte {at})", path.display()),
+            anyhow!(
+                "{}: line {line}: malformed: not UTF-8 text (byte {at})",
+                path.display()
+            ),
         )
     })
 }
@@ -135,7 +138,11 @@ fn read_log(path: &Path, scn: &Scenario) -> Result<Log, Failure> {
         let list: Vec<String> = v.problems.iter().map(|p| p.to_string()).collect();
         return Err(Failure::new(
             exit::LOG_INVALID,
-            anyhow!("{}: the log does not verify:\n{}", path.display(), list.join("\n")),
+            anyhow!(
+                "{}: the log does not verify:\n{}",
+                path.display(),
+                list.join("\n")
+            ),
         ));
     }
     Ok(v.log)
@@ -148,7 +155,12 @@ fn open_ledger(path: &Path, scn: &Scenario) -> Result<(Log, Ledger), Failure> {
     let ledger = Ledger::replay(scn.clone(), &log).map_err(|(seq, e)| {
         Failure::new(
             exit::LOG_INVALID,
-            anyhow!("{}: line {}: {}: {e}", path.display(), seq + 1, e.rule.code()),
+            anyhow!(
+                "{}: line {}: {}: {e}",
+                path.display(),
+                seq + 1,
+                e.rule.code()
+            ),
         )
     })?;
     Ok((log, ledger))
@@ -190,4 +202,3 @@ fn load_key(
     }
     Ok(key)
 }
-

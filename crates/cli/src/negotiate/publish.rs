@@ -61,7 +61,9 @@ pub fn publish_cmd(a: PublishArgs) -> Result<(), Failure> {
     }
     let alerts = files.iter().filter(|f| f.path.starts_with("cap/")).count();
     if a.json {
-        crate::output::print_json(&serde_json::json!({"out": a.out.display().to_string(), "files": files.iter().map(|f| &f.path).collect::<Vec<_>>(), "alerts": alerts}))?;
+        crate::output::print_json(
+            &serde_json::json!({"out": a.out.display().to_string(), "files": files.iter().map(|f| &f.path).collect::<Vec<_>>(), "alerts": alerts}),
+        )?;
     } else {
         println!(
             "Wrote {} files to {}: {} CAP alert(s) in cap/, alerts.atom, corridors.geojson, SMS texts in sms/, index.html.",
@@ -76,4 +78,3 @@ pub fn publish_cmd(a: PublishArgs) -> Result<(), Failure> {
     }
     Ok(())
 }
-

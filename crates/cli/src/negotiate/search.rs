@@ -70,7 +70,9 @@ pub fn search_cmd(a: SearchArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!(e)))?;
     let o = scn.place(&a.origin).expect("search checked the origin");
     if a.json {
-        crate::output::print_json(&corridor_negotiation::search::results_json(&scn, &a.origin, &window, &results))?;
+        crate::output::print_json(&corridor_negotiation::search::results_json(
+            &scn, &a.origin, &window, &results,
+        ))?;
         return Ok(());
     }
     println!(
@@ -103,4 +105,3 @@ pub fn search_cmd(a: SearchArgs) -> Result<(), Failure> {
     }
     Ok(())
 }
-

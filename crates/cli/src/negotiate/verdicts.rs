@@ -92,4 +92,3 @@ pub fn evaluate_cmd(a: EvaluateArgs) -> Result<(), Failure> {
     }
     Ok(())
 }
-

@@ -185,8 +185,16 @@ fn bad_values_points_and_hazards() {
         "UTC offset",
     );
     // Profiles and engines are offered by name: another is a usage error.
-    check(&r(FROM, TO, &["--profile", "tank"]), 2, "possible values: car, foot");
-    check(&r(FROM, TO, &["--engine", "astar"]), 2, "possible values: cch, dijkstra");
+    check(
+        &r(FROM, TO, &["--profile", "tank"]),
+        2,
+        "possible values: car, foot",
+    );
+    check(
+        &r(FROM, TO, &["--engine", "astar"]),
+        2,
+        "possible values: cch, dijkstra",
+    );
     // Off the map: the Atlantic.
     check(&r("45.0,-30.0", TO, &[]), 8, "off the map");
     // Inside a blocking hazard, named.

@@ -459,8 +459,18 @@ fn time_never_goes_backwards_in_the_log() {
     let run = |who: &str, action: &str, time: &str| {
         let k = example(&format!("ukraine/keys/{who}.key"));
         corridor(&[
-            "act", scn.to_str().unwrap(), "--log", log.to_str().unwrap(), "--as", who,
-            "--key", k.to_str().unwrap(), action, "sumy-poltava", "--time", time,
+            "act",
+            scn.to_str().unwrap(),
+            "--log",
+            log.to_str().unwrap(),
+            "--as",
+            who,
+            "--key",
+            k.to_str().unwrap(),
+            action,
+            "sumy-poltava",
+            "--time",
+            time,
         ])
     };
     for (who, a, t) in [
@@ -470,7 +480,12 @@ fn time_never_goes_backwards_in_the_log() {
         ("icrc", "countersign", "2022-03-07T20:00:00+02:00"),
     ] {
         let o = run(who, a, t);
-        assert_eq!(o.status.code(), Some(0), "{a}: {}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{a}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     let before = std::fs::read(&log).unwrap();
     let o = run("icrc", "open", "2022-03-07T19:00:00+02:00");
@@ -480,22 +495,41 @@ fn time_never_goes_backwards_in_the_log() {
     let o = run("icrc", "open", "2022-03-08T20:00:00+02:00");
     assert_eq!(o.status.code(), Some(14));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("last safe departure was 08.03.2022 16:1") && err.contains("Europe/Kyiv, UTC+02:00"), "{err}");
+    assert!(
+        err.contains("last safe departure was 08.03.2022 16:1")
+            && err.contains("Europe/Kyiv, UTC+02:00"),
+        "{err}"
+    );
     // The shipped example log of an older build, with its 7 March entries
     // after 8 March ones, fails verification by line.
     let old = dir.join("backwards.jsonl");
     std::fs::write(&old, include_str!("data/backwards.jsonl")).unwrap();
-    let o = corridor(&["log", "verify", old.to_str().unwrap(), "--scenario", scn.to_str().unwrap()]);
+    let o = corridor(&[
+        "log",
+        "verify",
+        old.to_str().unwrap(),
+        "--scenario",
+        scn.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(13));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("line 8: time:") && err.contains("line 9: time:"), "{err}");
+    assert!(
+        err.contains("line 8: time:") && err.contains("line 9: time:"),
+        "{err}"
+    );
     // Bytes that are not UTF-8: an invalid log, by line.
     let mut bytes = before.clone();
     let second = bytes.iter().position(|&b| b == b'\n').unwrap() + 5;
     bytes[second] = 0xff;
     let bad = dir.join("not-utf8.jsonl");
     std::fs::write(&bad, bytes).unwrap();
-    let o = corridor(&["log", "verify", bad.to_str().unwrap(), "--scenario", scn.to_str().unwrap()]);
+    let o = corridor(&[
+        "log",
+        "verify",
+        bad.to_str().unwrap(),
+        "--scenario",
+        scn.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(13));
     assert!(String::from_utf8_lossy(&o.stderr).contains("line 2: malformed: not UTF-8"));
 }

@@ -22,7 +22,11 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
         serde_json::from_str::<serde_json::Value>(&b).unwrap()
     };
     let act = |who: &str, a: &str| {
-        post(who, "/api/act", &format!("{{\"action\":\"{a}\",\"proposal\":\"sumy-poltava\"}}"))
+        post(
+            who,
+            "/api/act",
+            &format!("{{\"action\":\"{a}\",\"proposal\":\"sumy-poltava\"}}"),
+        )
     };
     act("ua", "propose");
     act("ru", "accept");
@@ -36,7 +40,9 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .find(|e| e["entry"]["kind"] == "propose")
         .unwrap();
-    let g = propose["entry"]["body"]["content"]["route"]["geometry"].as_array().unwrap();
+    let g = propose["entry"]["body"]["content"]["route"]["geometry"]
+        .as_array()
+        .unwrap();
     let (a, b) = (&g[0], &g[1]);
     let mid = |i: usize| (a[i].as_f64().unwrap() + b[i].as_f64().unwrap()) / 2e6;
     let at = format!("{:.5},{:.5}", mid(0), mid(1));
@@ -45,7 +51,11 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
         "/api/incidents",
         &format!("{{\"kind\":\"shelling\",\"at\":\"{at}\",\"radius_m\":3000,\"description\":\"artillery\"}}"),
     );
-    assert_eq!(inc["suspended"], serde_json::json!(["sumy-poltava"]), "{inc}");
+    assert_eq!(
+        inc["suspended"],
+        serde_json::json!(["sumy-poltava"]),
+        "{inc}"
+    );
     let hazard = inc["hazard"].as_str().unwrap().to_string();
     post("ru", &format!("/api/hazards/{hazard}/lift"), "");
     // A hazard that stays in force: both publishers must show it.
@@ -64,28 +74,56 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
     std::fs::write(&log_file, &log).unwrap();
     std::fs::write(&head_file, &head).unwrap();
     let out = crate::corridor(&[
-        "log", "verify", log_file.to_str().unwrap(), "--scenario", scn.to_str().unwrap(),
-        "--heads", head_file.to_str().unwrap(),
+        "log",
+        "verify",
+        log_file.to_str().unwrap(),
+        "--scenario",
+        scn.to_str().unwrap(),
+        "--heads",
+        head_file.to_str().unwrap(),
     ]);
     let said = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(said.contains("1 tree head(s) checked"), "{said}");
     // Publish with the CLI, pointing where the server serves.
     let public = dir.join("public");
     let base = format!("http://127.0.0.1:{port}/public/");
     let out = crate::corridor(&[
-        "publish", scn.to_str().unwrap(), "--log", log_file.to_str().unwrap(), "--out",
-        public.to_str().unwrap(), "--base-url", &base,
+        "publish",
+        scn.to_str().unwrap(),
+        "--log",
+        log_file.to_str().unwrap(),
+        "--out",
+        public.to_str().unwrap(),
+        "--base-url",
+        &base,
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut compared = 0;
     let mut kinds = std::collections::BTreeSet::new();
     for f in walk(&public) {
-        let rel = f.strip_prefix(&public).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&public)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let (s, served) = http(port, "GET", &format!("/public/{rel}"), None, "").unwrap();
         assert_eq!(s, 200, "/public/{rel}");
         let written = std::fs::read_to_string(&f).unwrap();
-        assert!(served == written, "/public/{rel} differs from `corridor publish`");
+        assert!(
+            served == written,
+            "/public/{rel} differs from `corridor publish`"
+        );
         compared += 1;
         kinds.insert(rel.split('/').next().unwrap().to_string());
     }
@@ -94,7 +132,10 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
     let geo = std::fs::read_to_string(public.join("corridors.geojson")).unwrap();
     assert!(geo.contains("\"status\": \"suspended\""), "{geo}");
     assert!(geo.contains("hazard:mines-okhtyrka"), "{geo}");
-    assert!(!geo.contains(&format!("hazard:{hazard}\"")), "lifted: {geo}");
+    assert!(
+        !geo.contains(&format!("hazard:{hazard}\"")),
+        "lifted: {geo}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -39,7 +39,8 @@ fn publish_writes_the_folder_for_the_examples() {
     assert_eq!(caps.len(), 4, "opened, suspended, reopened, closed");
     // Every alert the CLI wrote validates against the OASIS schema
     // (xmllint, an independent validator; CI installs it).
-    if std::env::var_os("CI").is_some() || Command::new("xmllint").arg("--version").output().is_ok() {
+    if std::env::var_os("CI").is_some() || Command::new("xmllint").arg("--version").output().is_ok()
+    {
         let v = Command::new("xmllint")
             .args(["--noout", "--schema"])
             .arg(root("data/standards/CAP-v1.2-schema.xsd"))
@@ -47,7 +48,10 @@ fn publish_writes_the_folder_for_the_examples() {
             .output()
             .expect("xmllint runs");
         let err = String::from_utf8_lossy(&v.stderr);
-        assert!(v.status.success() && err.matches("validates").count() == caps.len(), "{err}");
+        assert!(
+            v.status.success() && err.matches("validates").count() == caps.len(),
+            "{err}"
+        );
     }
     // Atom: newest first, each entry linking to a CAP file that exists.
     let atom = std::fs::read_to_string(dir.join("alerts.atom")).unwrap();
@@ -100,4 +104,3 @@ fn publish_writes_the_folder_for_the_examples() {
     assert_eq!(sms.len(), 12);
     assert!(dir.join("index.html").exists());
 }
-

@@ -265,7 +265,8 @@ fn the_web_page_renders_in_headless_chromium() {
     }
     // Issue 12, item 1: text a party sends that looks like HTML. Its id is
     // refused; its description reaches the map's tooltip, as text.
-    let probe = r#"{"id":"<img src=x onerror=alert(1)>","kind":"mines","at":"50.40,34.20","radius_m":100}"#;
+    let probe =
+        r#"{"id":"<img src=x onerror=alert(1)>","kind":"mines","at":"50.40,34.20","radius_m":100}"#;
     assert_eq!(
         http(port, "POST", "/api/hazards", Some(&tok["ru"]), probe).map(|x| x.0),
         Some(400)
@@ -421,7 +422,9 @@ fn the_web_page_renders_in_headless_chromium() {
         .unwrap();
         let t = Instant::now();
         loop {
-            let r = cdp.eval("document.getElementById('result').textContent").unwrap();
+            let r = cdp
+                .eval("document.getElementById('result').textContent")
+                .unwrap();
             if r.as_str().unwrap_or("").contains("signed in as icrc") {
                 break;
             }
@@ -433,16 +436,24 @@ fn the_web_page_renders_in_headless_chromium() {
             "",
             "the session cookie is not readable by the page"
         );
-        assert_eq!(cdp.eval("document.getElementById('token').value").unwrap(), "");
+        assert_eq!(
+            cdp.eval("document.getElementById('token').value").unwrap(),
+            ""
+        );
         cdp.eval("act('reopen', 'sumy-poltava'); true").unwrap();
         let t = Instant::now();
         loop {
-            let r = cdp.eval("document.getElementById('result').textContent").unwrap();
+            let r = cdp
+                .eval("document.getElementById('result').textContent")
+                .unwrap();
             let r = r.as_str().unwrap_or("").to_string();
             if r.contains("icrc: reopen sumy-poltava → open") {
                 break;
             }
-            assert!(t.elapsed() < Duration::from_secs(5), "reopen from the page: {r}");
+            assert!(
+                t.elapsed() < Duration::from_secs(5),
+                "reopen from the page: {r}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         // Issue 13: ua proposes a corridor by clicking the map (origin near
@@ -453,8 +464,13 @@ fn the_web_page_renders_in_headless_chromium() {
             "document.getElementById('token').value = '{ua}'; document.getElementById('login').requestSubmit(); true"
         ))
         .unwrap();
-        wait_for(&mut cdp, "document.getElementById('result').textContent", "signed in as ua");
-        cdp.eval("map.setView([50.25, 34.65], 8, { animate: false }); true").unwrap();
+        wait_for(
+            &mut cdp,
+            "document.getElementById('result').textContent",
+            "signed in as ua",
+        );
+        cdp.eval("map.setView([50.25, 34.65], 8, { animate: false }); true")
+            .unwrap();
         std::thread::sleep(Duration::from_millis(200));
         for (lat, lon) in [(50.91, 34.80), (49.59, 34.55)] {
             let at = cdp
@@ -472,11 +488,24 @@ fn the_web_page_renders_in_headless_chromium() {
         }
         let picked = cdp.eval("document.getElementById('porigin').value + ' → ' + document.getElementById('pdest').value").unwrap();
         let dbg = cdp.eval("JSON.stringify([map.getSize(), map.getBounds().toBBoxString(), map.latLngToContainerPoint([50.91, 34.80]), document.getElementById('map').getBoundingClientRect()])").unwrap();
-        assert!(picked.as_str().unwrap().starts_with("50.9"), "the map clicks set the places: {picked} {dbg}");
-        cdp.eval("document.getElementById('ppreview').click(); true").unwrap();
-        wait_for(&mut cdp, "document.getElementById('pverdicts').innerText", "ru: ");
-        cdp.eval("document.getElementById('propose').requestSubmit(); true").unwrap();
-        wait_for(&mut cdp, "document.getElementById('pverdicts').innerText", "(proposed)");
+        assert!(
+            picked.as_str().unwrap().starts_with("50.9"),
+            "the map clicks set the places: {picked} {dbg}"
+        );
+        cdp.eval("document.getElementById('ppreview').click(); true")
+            .unwrap();
+        wait_for(
+            &mut cdp,
+            "document.getElementById('pverdicts').innerText",
+            "ru: ",
+        );
+        cdp.eval("document.getElementById('propose').requestSubmit(); true")
+            .unwrap();
+        wait_for(
+            &mut cdp,
+            "document.getElementById('pverdicts').innerText",
+            "(proposed)",
+        );
         let t = Instant::now();
         let (_, table) = http(port, "GET", "/api/corridors", None, "").unwrap();
         assert!(t.elapsed() < Duration::from_secs(1));
@@ -487,15 +516,36 @@ fn the_web_page_renders_in_headless_chromium() {
             .iter()
             .find(|c| c["proposed_by"] == "ua")
             .expect("the other parties see the proposal");
-        assert!(new["evaluation"]["verdicts"].as_array().unwrap().len() >= 2, "{new}");
-        wait_for(&mut cdp, "document.getElementById('corridors').innerText", "proposed by ua");
-        // The plan view: people out over time per corridor, as a chart.
-        cdp.eval("document.getElementById('planview').open = true; true").unwrap();
-        wait_for(&mut cdp, "document.getElementById('plantext').value", "sumy-poltava");
-        cdp.eval("document.getElementById('planrun').click(); true").unwrap();
-        wait_for(&mut cdp, "document.getElementById('plansum').textContent", "inside the windows");
         assert!(
-            cdp.eval("document.querySelectorAll('#planchart path.plan-series').length").unwrap().as_u64().unwrap() >= 1,
+            new["evaluation"]["verdicts"].as_array().unwrap().len() >= 2,
+            "{new}"
+        );
+        wait_for(
+            &mut cdp,
+            "document.getElementById('corridors').innerText",
+            "proposed by ua",
+        );
+        // The plan view: people out over time per corridor, as a chart.
+        cdp.eval("document.getElementById('planview').open = true; true")
+            .unwrap();
+        wait_for(
+            &mut cdp,
+            "document.getElementById('plantext').value",
+            "sumy-poltava",
+        );
+        cdp.eval("document.getElementById('planrun').click(); true")
+            .unwrap();
+        wait_for(
+            &mut cdp,
+            "document.getElementById('plansum').textContent",
+            "inside the windows",
+        );
+        assert!(
+            cdp.eval("document.querySelectorAll('#planchart path.plan-series').length")
+                .unwrap()
+                .as_u64()
+                .unwrap()
+                >= 1,
             "a series per corridor"
         );
         let errors = cdp.errors();
@@ -517,7 +567,10 @@ fn wait_for(cdp: &mut crate::cdp::Cdp, expr: &str, want: &str) {
         if v.contains(want) {
             return;
         }
-        assert!(t.elapsed() < Duration::from_secs(5), "{expr} never showed `{want}`: {v}");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{expr} never showed `{want}`: {v}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

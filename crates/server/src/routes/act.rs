@@ -57,7 +57,9 @@ async fn act(
         let party = auth::authenticate(st, &headers)?;
         let req: ActRequest = json_body(&body)?;
         if req.party.as_ref().is_some_and(|p| *p != party) {
-            return Err(ApiError::Forbidden(format!("this token acts for `{party}` only")));
+            return Err(ApiError::Forbidden(format!(
+                "this token acts for `{party}` only"
+            )));
         }
         let verb: Verb = req.action.parse().map_err(ApiError::BadRequest)?;
         act_on(st, &party, &req.proposal, verb, req.reason).map(Json)
@@ -91,7 +93,9 @@ pub fn act_on(
             }
             if !matches!(
                 scn.party(party).map(|p| p.role),
-                Some(corridor_negotiation::Role::Belligerent | corridor_negotiation::Role::Mediator)
+                Some(
+                    corridor_negotiation::Role::Belligerent | corridor_negotiation::Role::Mediator
+                )
             ) {
                 return Err(ApiError::Conflict(format!(
                     "refused (lifecycle): `{party}` may not propose (only belligerent or mediator)"
@@ -154,7 +158,10 @@ async fn open_session(
     blocking(st, move |st| {
         let req: SessionRequest = json_body(&body)?;
         let party = auth::party_of_token(st, req.token.trim())?.ok_or(ApiError::Unauthorized)?;
-        let role = st.scenario().party(&party).map_or("party", |p| p.role.name());
+        let role = st
+            .scenario()
+            .party(&party)
+            .map_or("party", |p| p.role.name());
         let (id, csrf) = st.sessions.open(&party).map_err(ApiError::internal)?;
         let cookie = format!(
             "{}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
@@ -175,7 +182,10 @@ async fn close_session(State(st): State<Shared>, headers: HeaderMap) -> Response
     (
         [(
             header::SET_COOKIE,
-            format!("{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", crate::sessions::COOKIE),
+            format!(
+                "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+                crate::sessions::COOKIE
+            ),
         )],
         Json(serde_json::json!({"closed": true})),
     )

@@ -15,8 +15,14 @@ use std::sync::Arc;
 /// The routes of this module.
 pub fn router() -> Router<Shared> {
     Router::new()
-        .route("/public/alerts.atom", get(|s| feed(s, "alerts.atom".into())))
-        .route("/public/corridors.geojson", get(|s| feed(s, "corridors.geojson".into())))
+        .route(
+            "/public/alerts.atom",
+            get(|s| feed(s, "alerts.atom".into())),
+        )
+        .route(
+            "/public/corridors.geojson",
+            get(|s| feed(s, "corridors.geojson".into())),
+        )
         .route("/public/index.html", get(|s| feed(s, "index.html".into())))
         .route("/public/", get(|s| feed(s, "index.html".into())))
         .route("/public/cap/{file}", get(cap_file))
@@ -49,7 +55,11 @@ async fn feed(State(st): State<Shared>, path: String) -> Result<Response, ApiErr
         .iter()
         .find(|f| f.path == path)
         .ok_or_else(|| ApiError::NotFound("no such file".into()))?;
-    Ok(([(header::CONTENT_TYPE, content_type(&path))], f.text.clone()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, content_type(&path))],
+        f.text.clone(),
+    )
+        .into_response())
 }
 
 async fn cap_file(st: State<Shared>, UrlPath(file): UrlPath<String>) -> Result<Response, ApiError> {

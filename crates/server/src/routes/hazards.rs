@@ -49,7 +49,10 @@ fn report(st: &AppState, party: &str, req: HazardRequest) -> Result<(String, u64
     // then holds the entry to the rules (owners, ids never reused: 409/403).
     if let Some(id) = &req.id {
         if !corridor_ledger::state::plain_id(id) {
-            return Err(bad("id", "1 to 64 of A-Z, a-z, 0-9, '.', '_', ':', '-'".into()));
+            return Err(bad(
+                "id",
+                "1 to 64 of A-Z, a-z, 0-9, '.', '_', ':', '-'".into(),
+            ));
         }
     }
     if corridor_hazards::HazardKind::parse(&req.kind).is_none() {
@@ -59,7 +62,10 @@ fn report(st: &AppState, party: &str, req: HazardRequest) -> Result<(String, u64
     if !(req.radius_m.is_finite() && req.radius_m > 0.0 && req.radius_m <= max) {
         return Err(bad("radius_m", format!("more than 0 and at most {max} m")));
     }
-    for (field, t) in [("valid_from", &req.valid_from), ("valid_until", &req.valid_until)] {
+    for (field, t) in [
+        ("valid_from", &req.valid_from),
+        ("valid_until", &req.valid_until),
+    ] {
         if let Some(t) = t {
             if chrono::DateTime::parse_from_rfc3339(t).is_err() {
                 return Err(bad(field, "not an RFC 3339 time with a UTC offset".into()));
@@ -206,7 +212,8 @@ async fn incident(
             match act_on(st, &party, id, Verb::Suspend, Some(reason)) {
                 Ok(_) => out.suspended.push(id.clone()),
                 Err(e) => {
-                    out.not_suspended.push((id.clone(), e.message().to_string()));
+                    out.not_suspended
+                        .push((id.clone(), e.message().to_string()));
                     continue;
                 }
             }
@@ -214,7 +221,9 @@ async fn incident(
             // party may propose; failing that, the corridor stays suspended.
             match act_on(st, &party, id, Verb::Propose, None) {
                 Ok(_) => out.proposed_again.push(id.clone()),
-                Err(e) => out.not_proposed_again.push((id.clone(), e.message().to_string())),
+                Err(e) => out
+                    .not_proposed_again
+                    .push((id.clone(), e.message().to_string())),
             }
         }
         Ok(Json(out))

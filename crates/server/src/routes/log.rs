@@ -23,7 +23,11 @@ pub fn router() -> Router<Shared> {
 
 async fn log_text(State(st): State<Shared>) -> Result<Response, ApiError> {
     let live = blocking(st, AppState::live).await?;
-    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], live.log.to_text()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        live.log.to_text(),
+    )
+        .into_response())
 }
 
 /// Size and tree hash of the log, with a tree head signed by the mediator
@@ -34,7 +38,11 @@ async fn log_head(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
     let signed = super::public::mediator(&st).map(|id| {
         let t = (st.clock)();
         live.log
-            .head(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false), id, &st.keys[id])
+            .head(
+                &t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                id,
+                &st.keys[id],
+            )
             .to_json()
     });
     Ok(Json(
@@ -107,17 +115,24 @@ async fn sse(State(st): State<Shared>, req: axum::extract::Request) -> Result<Re
         let total: usize = m.values().sum();
         let mine = m.get(&addr).copied().unwrap_or(0);
         if total >= MAX_STREAMS || mine >= MAX_STREAMS_PER_ADDRESS {
-            return Err(ApiError::Unavailable("too many live event streams: try again later".into()));
+            return Err(ApiError::Unavailable(
+                "too many live event streams: try again later".into(),
+            ));
         }
         *m.entry(addr.clone()).or_insert(0) += 1;
     }
-    let listener = Listener { st: st.clone(), addr };
+    let listener = Listener {
+        st: st.clone(),
+        addr,
+    };
     let rx = st.events.subscribe();
     let stream = tokio_stream::wrappers::BroadcastStream::new(rx).filter_map(move |m| {
         let _held = &listener;
         m.ok().map(|data| {
             Ok::<_, std::convert::Infallible>(
-                axum::response::sse::Event::default().event("entry").data(data),
+                axum::response::sse::Event::default()
+                    .event("entry")
+                    .data(data),
             )
         })
     });

@@ -73,7 +73,10 @@ fn bad(field: &str, why: impl std::fmt::Display) -> ApiError {
 pub fn resolve(scn: &Scenario, field: &str, s: &str) -> Result<Place, ApiError> {
     let s = s.trim();
     if s.is_empty() || s.chars().count() > 100 {
-        return Err(bad(field, "give a place id, a town, or LAT,LON (at most 100 characters)"));
+        return Err(bad(
+            field,
+            "give a place id, a town, or LAT,LON (at most 100 characters)",
+        ));
     }
     if let Some(p) = scn.place(s) {
         return Ok(p.clone());
@@ -98,18 +101,40 @@ pub fn resolve(scn: &Scenario, field: &str, s: &str) -> Result<Place, ApiError> 
         ));
     }
     let t = scn.gazetteer.find(s).ok_or_else(|| {
-        bad(field, format!("`{}` is not a place of the scenario, a town of its gazetteer, nor LAT,LON", s.chars().take(40).collect::<String>()))
+        bad(
+            field,
+            format!(
+                "`{}` is not a place of the scenario, a town of its gazetteer, nor LAT,LON",
+                s.chars().take(40).collect::<String>()
+            ),
+        )
     })?;
     let slug: String = t
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
-    Ok(point(format!("town-{slug}"), t.name.clone(), t.at, t.alternates.clone()))
+    Ok(point(
+        format!("town-{slug}"),
+        t.name.clone(),
+        t.at,
+        t.alternates.clone(),
+    ))
 }
 
 fn time(field: &str, s: &str) -> Result<DateTime<FixedOffset>, ApiError> {
-    DateTime::parse_from_rfc3339(s).map_err(|_| bad(field, "not an RFC 3339 time with a UTC offset (e.g. 2026-12-01T09:00:00+02:00)"))
+    DateTime::parse_from_rfc3339(s).map_err(|_| {
+        bad(
+            field,
+            "not an RFC 3339 time with a UTC offset (e.g. 2026-12-01T09:00:00+02:00)",
+        )
+    })
 }
 
 /// What `POST /api/proposals` answers.
@@ -238,7 +263,11 @@ fn with_places<T>(scn: &Scenario, o: &Place, d: &Place, f: impl FnOnce(&Scenario
     let mut s = scn.clone();
     for (p, list) in [(o, 0), (d, 1)] {
         if s.place(&p.id).is_none() {
-            if list == 0 { s.origins.push(p.clone()) } else { s.destinations.push(p.clone()) }
+            if list == 0 {
+                s.origins.push(p.clone())
+            } else {
+                s.destinations.push(p.clone())
+            }
         }
     }
     f(&s)

@@ -26,10 +26,28 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' '
 pub fn router() -> Router<Shared> {
     Router::new()
         .route("/", get(index))
-        .route("/assets/app.js", asset("text/javascript", include_str!("../../assets/app.js")))
-        .route("/assets/leaflet.js", asset("text/javascript", include_str!("../../assets/leaflet/leaflet.js")))
-        .route("/assets/leaflet.css", asset("text/css", include_str!("../../assets/leaflet/leaflet.css")))
-        .route("/openapi.json", asset("application/json", include_str!("../../assets/openapi.json")))
+        .route(
+            "/assets/app.js",
+            asset("text/javascript", include_str!("../../assets/app.js")),
+        )
+        .route(
+            "/assets/leaflet.js",
+            asset(
+                "text/javascript",
+                include_str!("../../assets/leaflet/leaflet.js"),
+            ),
+        )
+        .route(
+            "/assets/leaflet.css",
+            asset("text/css", include_str!("../../assets/leaflet/leaflet.css")),
+        )
+        .route(
+            "/openapi.json",
+            asset(
+                "application/json",
+                include_str!("../../assets/openapi.json"),
+            ),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/api/scenario", get(scenario))
@@ -83,7 +101,11 @@ async fn scenario(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
 }
 
 fn geojson(body: Arc<String>) -> Response {
-    ([(header::CONTENT_TYPE, "application/geo+json")], body.as_str().to_owned()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        body.as_str().to_owned(),
+    )
+        .into_response()
 }
 
 /// The car network as lines, rounded to 5 decimals, for the map (no tile

@@ -61,7 +61,9 @@ pub fn legs(
         .as_ref()
         .ok_or_else(|| ApiError::NotFound("this scenario has no road graph".into()))?;
     let live = st.live()?;
-    let layer = st.layer(&live).expect("a router");
+    let layer = st
+        .layer(&live)
+        .ok_or_else(|| ApiError::NotFound("this scenario has no road graph".into()))?;
     let max_snap_m = live.ledger.scenario().max_snap_m.max(1000.0);
     let mut out: Vec<Route> = Vec::new();
     for w in points.windows(2) {
@@ -90,13 +92,20 @@ async fn route(
         let bad = ApiError::BadRequest;
         let from = LatLon::parse(&q.from).map_err(|e| bad(format!("from: {e}")))?;
         let to = LatLon::parse(&q.to).map_err(|e| bad(format!("to: {e}")))?;
-        let profile: Profile = q.profile.as_deref().unwrap_or("car").parse().map_err(|e| bad(format!("profile: {e}")))?;
+        let profile: Profile = q
+            .profile
+            .as_deref()
+            .unwrap_or("car")
+            .parse()
+            .map_err(|e| bad(format!("profile: {e}")))?;
         let t = depart(st, q.depart.as_deref()).map_err(bad)?;
         match legs(st, &[from, to], profile, t.timestamp_millis())? {
             Ok(r) => {
                 let live = st.live()?;
-                let layer = st.layer(&live).expect("a router");
-                let view = corridor_wire::RouteView::new(st.router.as_ref().expect("routed"), &layer, &r[0], *t.offset());
+                let (Some(router), Some(layer)) = (st.router.as_ref(), st.layer(&live)) else {
+                    return Err(ApiError::NotFound("this scenario has no road graph".into()));
+                };
+                let view = corridor_wire::RouteView::new(router, &layer, &r[0], *t.offset());
                 Ok(Json(view.to_json()).into_response())
             }
             Err(e) => Err(ApiError::Conflict(format!("no route: {e}"))),
@@ -115,7 +124,12 @@ async fn osrm_route(
         let fail = |e: osrm::Error| (StatusCode::BAD_REQUEST, Json(e.to_json())).into_response();
         let query = match q {
             Ok(Query(q)) => q,
-            Err(e) => return Ok(fail(osrm::Error { code: "InvalidQuery", message: e.body_text() })),
+            Err(e) => {
+                return Ok(fail(osrm::Error {
+                    code: "InvalidQuery",
+                    message: e.body_text(),
+                }))
+            }
         };
         let req = match osrm::parse(&profile, &coordinates, &query) {
             Ok(r) => r,
@@ -123,13 +137,21 @@ async fn osrm_route(
         };
         let t = match depart(st, req.depart.as_deref()) {
             Ok(t) => t,
-            Err(m) => return Ok(fail(osrm::Error { code: "InvalidOptions", message: m })),
+            Err(m) => {
+                return Ok(fail(osrm::Error {
+                    code: "InvalidOptions",
+                    message: m,
+                }))
+            }
         };
-        if st.router.is_none() {
-            return Ok(fail(osrm::Error { code: "NoSegment", message: "this scenario has no road graph".into() }));
-        }
+        let Some(router) = st.router.as_ref() else {
+            return Ok(fail(osrm::Error {
+                code: "NoSegment",
+                message: "this scenario has no road graph".into(),
+            }));
+        };
         match legs(st, &req.points, req.profile, t.timestamp_millis())? {
-            Ok(routes) => Ok(Json(osrm::response(st.router.as_ref().expect("checked"), &req, &routes)).into_response()),
+            Ok(routes) => Ok(Json(osrm::response(router, &req, &routes)).into_response()),
             Err(e) => Ok(fail(osrm::Error::from_route(&e))),
         }
     };

@@ -34,9 +34,12 @@ pub fn state_on(store: Box<dyn Store>) -> Arc<AppState> {
 
 /// The Heidelberg exercise on its real road graph, on the exercise's day.
 pub fn heidelberg() -> Arc<AppState> {
-    let graph = corridor_osm::import(&example("../data/osm/heidelberg.osm.pbf"), &mut |_, _, _| {})
-        .unwrap()
-        .0;
+    let graph = corridor_osm::import(
+        &example("../data/osm/heidelberg.osm.pbf"),
+        &mut |_, _, _| {},
+    )
+    .unwrap()
+    .0;
     exercise(
         "heidelberg",
         Box::new(Sqlite::memory().unwrap()),
@@ -56,8 +59,12 @@ pub fn exercise(
     let p = example(&format!("{name}/scenario.toml"));
     let dir = p.parent().unwrap().to_path_buf();
     let read = move |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
-    let scenario =
-        Scenario::parse(&std::fs::read_to_string(&p).unwrap(), "scenario.toml", &read).unwrap();
+    let scenario = Scenario::parse(
+        &std::fs::read_to_string(&p).unwrap(),
+        "scenario.toml",
+        &read,
+    )
+    .unwrap();
     let mut keys = HashMap::new();
     for party in scenario.parties.iter().map(|p| p.id.clone()) {
         let k = corridor_log::parse_secret_key(
@@ -125,7 +132,6 @@ pub async fn call(
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&bytes).to_string())
 }
-
 
 /// Lifecycle actions on `proposal`, each by its token, each answered 200.
 pub async fn acts(st: &Arc<AppState>, proposal: &str, steps: &[(&str, &str)]) {

@@ -991,6 +991,7 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         ("GET", "/public/cap/{file}"),
         ("GET", "/public/sms/{file}"),
         ("GET", "/public/index.html"),
+        ("GET", "/public/publisher.crt"),
         ("POST", "/api/act"),
         ("POST", "/api/hazards"),
         ("POST", "/api/hazards/{id}/lift"),

@@ -24,6 +24,10 @@ pub fn router() -> Router<Shared> {
             get(|s| feed(s, "corridors.geojson".into())),
         )
         .route("/public/index.html", get(|s| feed(s, "index.html".into())))
+        .route(
+            "/public/publisher.crt",
+            get(|s| feed(s, "publisher.crt".into())),
+        )
         .route("/public/", get(|s| feed(s, "index.html".into())))
         .route("/public/cap/{file}", get(cap_file))
         .route("/public/sms/{file}", get(sms_file))
@@ -45,6 +49,7 @@ fn content_type(path: &str) -> &'static str {
         Some("geojson") => "application/geo+json",
         Some("xml") => "application/cap+xml",
         Some("html") => "text/html; charset=utf-8",
+        Some("crt") => "application/pem-certificate-chain",
         _ => "text/plain; charset=utf-8",
     }
 }

@@ -23,8 +23,10 @@
 //! internal (no details leave the server); 503 the store refuses writes.
 
 pub mod auth;
+pub mod compressed;
 pub mod error;
 pub mod guard;
+pub mod page;
 pub mod routes;
 pub mod sessions;
 pub mod state;

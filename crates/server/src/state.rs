@@ -9,6 +9,7 @@
 //! the value they started with. When another server appended to the same
 //! database, the log is read and replayed again before anything is served.
 
+use crate::compressed::Precompressed;
 use crate::error::ApiError;
 use crate::sessions::Sessions;
 use crate::store::Store;
@@ -41,6 +42,12 @@ pub struct Views {
     pub alerts: [OnceLock<Arc<Value>>; 3],
     /// The hazards in force mapped onto the road graph, for routing.
     pub layer: OnceLock<Arc<corridor_routing::HazardLayer>>,
+    /// The public files, each compressed once (`/public/…`).
+    pub public: OnceLock<Arc<HashMap<String, Precompressed>>>,
+    /// The map page with its alerts rendered, per language (uk, ru, en).
+    pub pages: [OnceLock<Arc<Precompressed>>; 3],
+    /// The text-only page, per language.
+    pub text_pages: [OnceLock<Arc<Precompressed>>; 3],
 }
 
 impl Clone for Views {
@@ -88,6 +95,10 @@ pub struct AppState {
     pub network: OnceLock<Arc<String>>,
     /// The territories for the map, built once.
     pub territories: OnceLock<Arc<String>>,
+    /// The road network indexed for map tiles, built once.
+    pub tiles: OnceLock<Option<corridor_wire::tiles::Tiles>>,
+    /// Tiles already made (bounded: emptied when full).
+    pub tile_cache: Mutex<HashMap<(u8, u32, u32), Arc<Precompressed>>>,
     live: RwLock<Arc<Live>>,
     write: Mutex<()>,
 }
@@ -126,6 +137,8 @@ impl AppState {
             streams: Mutex::new(HashMap::new()),
             network: OnceLock::new(),
             territories: OnceLock::new(),
+            tiles: OnceLock::new(),
+            tile_cache: Mutex::new(HashMap::new()),
             live: RwLock::new(Arc::new(live)),
             write: Mutex::new(()),
         }

@@ -145,7 +145,6 @@ async function loadTiles() {
     if (tiles.has(k)) continue;
     tiles.set(k, null);
     const job = fetch("/api/tiles/" + k + ".geojson").then(async r => {
-      if (r.status === 404) { noTiles = true; return; }
       if (!r.ok || !tiles.has(k)) { tiles.delete(k); return; }
       const l = L.geoJSON(await r.json(), { renderer: roadRenderer, interactive: false,
         style: f => ({ color: "#9a9a9a", weight: [2.5, 1.8, 1.2, 0.8][f.properties.level] || 1 }) });
@@ -161,6 +160,7 @@ map.on("moveend", () => { loadTiles(); });
   // Everything the first view needs, at once: round trips are what a 2G
   // link is slow at.
   const [s, terr, pub] = await Promise.all([get("/api/scenario"), get("/api/territories.geojson"), get("/public/corridors.geojson")]);
+  if (!s.tiles) noTiles = true;
   document.getElementById("title").textContent = s.name;
   document.getElementById("status").textContent = s.status.toUpperCase() + " · " + s.time_zone;
   const w = (s.proposals[0] || {}).window;

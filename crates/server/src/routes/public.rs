@@ -234,6 +234,7 @@ async fn scenario(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
             "name_uk": p.name_uk, "name_ru": p.name_ru, "at": [p.at.lon, p.at.lat]})).collect::<Vec<_>>(),
         "proposals": s.proposals.iter().map(|p| json!({"id": p.id, "origin": p.origin, "destination": p.destination,
             "window": {"start": p.window.start.to_rfc3339(), "end": p.window.end.to_rfc3339()}})).collect::<Vec<_>>(),
+        "tiles": st.router.as_ref().map(|_| json!({"min_zoom": corridor_wire::tiles::MIN_ZOOM, "max_zoom": corridor_wire::tiles::MAX_ZOOM})),
         "attribution": "Map data (c) OpenStreetMap contributors, ODbL",
     })))
 }

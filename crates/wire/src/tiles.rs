@@ -147,7 +147,7 @@ impl Tiles {
         // Pixels: a tile is 256 of them.
         let scale = 256.0 * n as f64;
         let mut tolerance = 0.5;
-        let mut min_extent = if z == MAX_ZOOM { 0.0 } else { 0.5 };
+        let mut min_extent = 0.0;
         loop {
             let body = self.render(graph, &edges, top, scale, tolerance, min_extent, z);
             if body.len() <= MAX_TILE_BYTES {
@@ -179,13 +179,15 @@ impl Tiles {
         let mut first_feature = true;
         for level in 0..=top {
             let mut lines = String::new();
-            for &e in edges {
-                if self.level[e as usize] != level {
-                    continue;
-                }
-                let px: Vec<(f64, f64)> = graph
-                    .shape(e)
-                    .map(|p| {
+            let level_edges: Vec<u32> = edges
+                .iter()
+                .copied()
+                .filter(|&e| self.level[e as usize] == level)
+                .collect();
+            for chain in chains(graph, &level_edges) {
+                let px: Vec<(f64, f64)> = chain
+                    .iter()
+                    .map(|&p| {
                         let (x, y) = project(p);
                         (x * scale, y * scale)
                     })
@@ -227,6 +229,76 @@ impl Tiles {
         out.push_str("]}");
         out
     }
+}
+
+/// The edges joined into the longest lines they form: through every point
+/// where exactly two of them meet, so that a road split at each junction
+/// is one line again (fewer bytes, and no gaps when small pieces would
+/// vanish at a coarse zoom). Each edge is in exactly one line.
+fn chains(graph: &RoadGraph, edges: &[u32]) -> Vec<Vec<LatLon>> {
+    use std::collections::HashMap;
+    let key = |p: LatLon| p.to_e7();
+    let ends = |e: u32| {
+        let mut s = graph.shape(e);
+        let a = s.next();
+        let b = s.next_back().or(a);
+        (a, b)
+    };
+    // The edges at each end point.
+    let mut at: HashMap<(i32, i32), Vec<usize>> = HashMap::new();
+    for (i, &e) in edges.iter().enumerate() {
+        if let (Some(a), Some(b)) = ends(e) {
+            at.entry(key(a)).or_default().push(i);
+            at.entry(key(b)).or_default().push(i);
+        }
+    }
+    let mut used = vec![false; edges.len()];
+    let mut out = Vec::new();
+    // The next edge through a point where exactly two meet.
+    let next = |p: LatLon, from: usize, used: &[bool]| -> Option<usize> {
+        match at.get(&key(p)).map(|v| v.as_slice()) {
+            Some([a, b]) => {
+                let o = if *a == from { *b } else { *a };
+                (!used[o] && o != from).then_some(o)
+            }
+            _ => None,
+        }
+    };
+    for start in 0..edges.len() {
+        if used[start] {
+            continue;
+        }
+        used[start] = true;
+        let mut line: std::collections::VecDeque<LatLon> = graph.shape(edges[start]).collect();
+        // Forwards from the last point, then backwards from the first.
+        for forward in [true, false] {
+            let mut cur = start;
+            loop {
+                let Some(&p) = (if forward { line.back() } else { line.front() }) else {
+                    break;
+                };
+                let Some(n) = next(p, cur, &used) else {
+                    break;
+                };
+                used[n] = true;
+                let mut pts: Vec<LatLon> = graph.shape(edges[n]).collect();
+                // Oriented to continue from p.
+                if pts.first().map(|&q| key(q)) != Some(key(p)) {
+                    pts.reverse();
+                }
+                if forward {
+                    line.extend(pts.into_iter().skip(1));
+                } else {
+                    for q in pts.into_iter().skip(1) {
+                        line.push_front(q);
+                    }
+                }
+                cur = n;
+            }
+        }
+        out.push(line.into_iter().collect());
+    }
+    out
 }
 
 /// Web Mercator: longitude and latitude to the unit square (x east, y
@@ -296,6 +368,30 @@ mod tests {
         // Heidelberg's old town at zoom 12: x = (8.7092 + 180) / 360 · 4096,
         // y = (1 − ln(tan φ + sec φ) / π) / 2 · 4096 = 1399.7.
         assert_eq!(tile_of(LatLon::new(49.4106, 8.7092), 12), (2147, 1399));
+    }
+
+    #[test]
+    fn edges_join_into_lines_through_points_where_two_meet() {
+        // A path a–b–c–d and a spur at c: a–b–c is one line (b joins two),
+        // c–d and the spur meet at c with a third: they stay apart.
+        let mut g = RoadGraph::builder();
+        let p = |i: f64| LatLon::new(49.0, 8.0 + i * 1e-3);
+        let n: Vec<u32> = (0..4).map(|i| g.push_node(p(i as f64), i + 1)).collect();
+        let s = g.push_node(LatLon::new(49.001, 8.002), 9);
+        let t = [[1000u32; 2]; 2];
+        let e = [
+            g.push_straight_edge(n[1], n[0], t),
+            g.push_straight_edge(n[1], n[2], t),
+            g.push_straight_edge(n[2], n[3], t),
+            g.push_straight_edge(n[2], s, t),
+        ];
+        let mut c = chains(&g, &e);
+        c.sort_by_key(|l| std::cmp::Reverse(l.len()));
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[0].len(), 3, "{:?}", c[0]);
+        let ends = [c[0][0].to_e7(), c[0][2].to_e7()];
+        assert!(ends.contains(&p(0.0).to_e7()) && ends.contains(&p(2.0).to_e7()));
+        assert_eq!(c.iter().map(|l| l.len() - 1).sum::<usize>(), 4, "every edge once");
     }
 
     #[test]

@@ -391,7 +391,11 @@ mod tests {
         assert_eq!(c[0].len(), 3, "{:?}", c[0]);
         let ends = [c[0][0].to_e7(), c[0][2].to_e7()];
         assert!(ends.contains(&p(0.0).to_e7()) && ends.contains(&p(2.0).to_e7()));
-        assert_eq!(c.iter().map(|l| l.len() - 1).sum::<usize>(), 4, "every edge once");
+        assert_eq!(
+            c.iter().map(|l| l.len() - 1).sum::<usize>(),
+            4,
+            "every edge once"
+        );
     }
 
     #[test]

@@ -43,11 +43,17 @@ fn publish_writes_the_folder_for_the_examples() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("made a new publisher key"), "{said}");
     let cert = std::fs::read_to_string(dir.join("publisher.crt")).unwrap();
-    assert_eq!(cert, std::fs::read_to_string(dir.join("key/publisher.crt")).unwrap());
+    assert_eq!(
+        cert,
+        std::fs::read_to_string(dir.join("key/publisher.crt")).unwrap()
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("key/publisher.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.join("key/publisher.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "the key is its owner's only");
     }
     for c in &caps {

@@ -7,21 +7,9 @@
 use corridor_publish::lang::Lang;
 use serde_json::Value;
 
-/// HTML text and attribute escaping.
-pub fn escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+/// HTML text and attribute escaping (`&`, `<`, `>`, `"`, `'`): the same
+/// as XML's, so one function, publishing's, serves both.
+pub use corridor_publish::cap::escape;
 
 /// The reader's language: `?lang=` if given and known, else the best of
 /// `Accept-Language` by quality (`uk-UA`, `ru`, `en-GB;q=0.8`…), else

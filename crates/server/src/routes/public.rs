@@ -113,55 +113,70 @@ fn page_facts(live: &Live) -> crate::page::PageFacts<'_> {
 
 /// The map page, with the alerts already in it in the reader's language.
 async fn index(
-    State(st): State<Shared>,
+    st: State<Shared>,
     headers: HeaderMap,
     q: Result<Query<LangQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = q?;
-    let (lang, i) = page_lang(&q, &headers);
-    let page = blocking(st, move |st| {
-        let live = st.live()?;
-        Ok(live.views.pages[i]
-            .get_or_init(|| {
-                let a = live.views.alerts[i].get_or_init(|| Arc::new(alerts_view(&live, lang)));
-                let html = crate::page::index(
-                    include_str!("../../assets/index.html"),
-                    lang,
-                    &page_facts(&live),
-                    a,
-                );
-                Arc::new(Precompressed::new(html, "text/html; charset=utf-8"))
-            })
-            .clone())
-    })
-    .await?;
-    Ok(page_headers(page.respond(&headers, "no-cache")))
+    page(st, headers, q, Page::Map).await
 }
 
 /// The same alerts with no script and no map: for the oldest phones and the
 /// slowest links.
 async fn text_page(
+    st: State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<LangQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    page(st, headers, q, Page::Text).await
+}
+
+#[derive(Clone, Copy)]
+enum Page {
+    Map,
+    Text,
+}
+
+/// A page in the reader's language, rendered once per log state.
+async fn page(
     State(st): State<Shared>,
     headers: HeaderMap,
     q: Result<Query<LangQuery>, axum::extract::rejection::QueryRejection>,
+    which: Page,
 ) -> Result<Response, ApiError> {
     let Query(q) = q?;
     let (lang, i) = page_lang(&q, &headers);
     let page = blocking(st, move |st| {
-        let files = crate::routes::feeds::files(st)?;
+        let files = match which {
+            Page::Text => Some(crate::routes::feeds::files(st)?),
+            Page::Map => None,
+        };
         let live = st.live()?;
-        Ok(live.views.text_pages[i]
+        let slot = match which {
+            Page::Map => &live.views.pages[i],
+            Page::Text => &live.views.text_pages[i],
+        };
+        Ok(slot
             .get_or_init(|| {
                 let a = live.views.alerts[i].get_or_init(|| Arc::new(alerts_view(&live, lang)));
-                let mut names: Vec<String> = files
-                    .iter()
-                    .map(|f| f.path.clone())
-                    .filter(|p| {
-                        !p.starts_with("sms/") || p.ends_with(&format!("-{}.txt", lang.code()))
-                    })
-                    .collect();
-                names.sort();
-                let html = crate::page::text_page(lang, &page_facts(&live), a, &names);
+                let facts = page_facts(&live);
+                let html = match &files {
+                    None => {
+                        crate::page::index(include_str!("../../assets/index.html"), lang, &facts, a)
+                    }
+                    Some(files) => {
+                        // The language's SMS texts, and every other file.
+                        let mut names: Vec<String> = files
+                            .iter()
+                            .map(|f| f.path.clone())
+                            .filter(|p| {
+                                !p.starts_with("sms/")
+                                    || p.ends_with(&format!("-{}.txt", lang.code()))
+                            })
+                            .collect();
+                        names.sort();
+                        crate::page::text_page(lang, &facts, a, &names)
+                    }
+                };
                 Arc::new(Precompressed::new(html, "text/html; charset=utf-8"))
             })
             .clone())

@@ -56,10 +56,11 @@ impl Table {
     }
 
     fn verb(&mut self, who: &str, v: Verb, id: &str, time: &str) {
-        let b = self
-            .l
-            .action(who, v, id, Some("as decided".into()))
-            .unwrap();
+        self.verb_why(who, v, id, time, "as decided");
+    }
+
+    fn verb_why(&mut self, who: &str, v: Verb, id: &str, time: &str, why: &str) {
+        let b = self.l.action(who, v, id, Some(why.into())).unwrap();
         self.put(who, b, time);
     }
 
@@ -101,7 +102,15 @@ fn every_kind() -> (Scenario, Ledger) {
         ],
     );
     t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
-    t.verb("icrc", Verb::Suspend, sp, "2022-03-08T12:40:00+02:00");
+    // Suspended for a hazard of the scenario, named in the reason as the
+    // server names the incident that suspends a corridor.
+    t.verb_why(
+        "icrc",
+        Verb::Suspend,
+        sp,
+        "2022-03-08T12:40:00+02:00",
+        "incident: shelling-orikhiv (shelling)",
+    );
     t.verb("icrc", Verb::Reopen, sp, "2022-03-08T13:30:00+02:00");
     t.agree(
         sp,
@@ -291,9 +300,12 @@ fn field(xml: &str, lang: Lang, tag: &str) -> String {
         .to_string()
 }
 
-/// Golden texts: the full public text of one opened and one suspended
-/// corridor, per language. `UPDATE_GOLDEN=1` rewrites them after a
-/// deliberate change of the templates.
+/// Golden texts: the full public text of every kind of alert (opened,
+/// suspended for a named hazard, reopened, changed, closed, opened and
+/// cancelled with a logged reason), per language: headline, description,
+/// instruction, area, the SMS with its segments, and the cell broadcast
+/// with its pages. `UPDATE_GOLDEN=1` rewrites them after a deliberate
+/// change of the templates.
 #[test]
 fn golden_texts_per_language() {
     let (scn, ledger) = every_kind();
@@ -302,14 +314,18 @@ fn golden_texts_per_language() {
     let alerts = cap::alerts(&scn, &evs, &site(), &texts);
     for l in Lang::ALL {
         let mut out = String::new();
-        for (i, what) in [(0, "opened"), (1, "suspended")] {
-            let sms = sms::text(&scn, &evs[i], l, &texts);
+        for (i, e) in evs.iter().enumerate() {
+            let sms = sms::text(&scn, e, l, &texts);
             let (enc, units, segs) = sms::segments(&sms);
-            out += &format!("== {what} ({})\n", alerts[i].identifier);
+            let (cenc, pages) = corridor_publish::cbs::pages(&corridor_publish::cbs::text(
+                &scn, e, l, &texts,
+            ));
+            out += &format!("== {} ({})\n", e.kind.name(), alerts[i].identifier);
             for tag in ["headline", "description", "instruction", "areaDesc"] {
                 out += &format!("{tag}: {}\n", field(&alerts[i].xml, l, tag));
             }
-            out += &format!("sms ({enc:?}, {units} units, {segs} segment(s)): {sms}\n\n");
+            out += &format!("sms ({enc:?}, {units} units, {segs} segment(s)): {sms}\n");
+            out += &format!("cbs ({cenc:?}, {} page(s)): {}\n\n", pages.len(), pages.join("|"));
         }
         let path = root(&format!(
             "crates/publish/tests/golden/alerts-{}.txt",

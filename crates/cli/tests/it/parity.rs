@@ -127,8 +127,9 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
         compared += 1;
         kinds.insert(rel.split('/').next().unwrap().to_string());
     }
-    // Opened, suspended: two CAP alerts, six SMS, Atom, GeoJSON, the index.
-    assert_eq!(compared, 2 + 6 + 3, "{kinds:?}");
+    // Opened, suspended: two CAP alerts, six SMS, six cell broadcasts,
+    // Atom, GeoJSON, the index.
+    assert_eq!(compared, 2 + 6 + 6 + 3, "{kinds:?}");
     let geo = std::fs::read_to_string(public.join("corridors.geojson")).unwrap();
     assert!(geo.contains("\"status\": \"suspended\""), "{geo}");
     assert!(geo.contains("hazard:mines-okhtyrka"), "{geo}");

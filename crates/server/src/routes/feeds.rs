@@ -27,6 +27,7 @@ pub fn router() -> Router<Shared> {
         .route("/public/", get(|s| feed(s, "index.html".into())))
         .route("/public/cap/{file}", get(cap_file))
         .route("/public/sms/{file}", get(sms_file))
+        .route("/public/cbs/{file}", get(cbs_file))
 }
 
 /// Every public file of the live log state.
@@ -35,7 +36,13 @@ pub fn files(st: &AppState) -> Result<Arc<Vec<corridor_publish::File>>, ApiError
     Ok(live
         .views
         .files
-        .get_or_init(|| Arc::new(corridor_publish::publish(&live.ledger, &st.site)))
+        .get_or_init(|| {
+            // Never silent about an SMS over its budget (issue 14).
+            for w in corridor_publish::report(&live.ledger).warnings {
+                tracing::warn!("publishing: {w}");
+            }
+            Arc::new(corridor_publish::publish(&live.ledger, &st.site))
+        })
         .clone())
 }
 
@@ -60,6 +67,10 @@ async fn feed(State(st): State<Shared>, path: String) -> Result<Response, ApiErr
         f.text.clone(),
     )
         .into_response())
+}
+
+async fn cbs_file(st: State<Shared>, UrlPath(file): UrlPath<String>) -> Result<Response, ApiError> {
+    feed(st, format!("cbs/{file}")).await
 }
 
 async fn cap_file(st: State<Shared>, UrlPath(file): UrlPath<String>) -> Result<Response, ApiError> {

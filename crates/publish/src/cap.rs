@@ -235,7 +235,11 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
         Lang::Ru => p.gathering.ru.clone(),
         Lang::En => p.gathering.en.clone(),
     });
-    let road = place.and_then(|p| p.gathering.road.clone());
+    // The nearest road, unless the place's name already says it
+    // ("Altstadt, Friedrich-Ebert-Anlage").
+    let road = place
+        .and_then(|p| p.gathering.road.clone())
+        .filter(|r| !origin.contains(r.as_str()));
     let gather_short = match described.or(road) {
         Some(d) => format!("{origin}, {d}"),
         None => origin.clone(),

@@ -84,6 +84,12 @@ impl Table {
 /// a window a day later) and closed; then kharkiv-belgorod (its window
 /// moved three days) opened and cancelled, with a `Z` time.
 fn every_kind() -> (Scenario, Ledger) {
+    let (scn, ledger, _) = every_kind_log();
+    (scn, ledger)
+}
+
+/// [`every_kind`], with its log.
+fn every_kind_log() -> (Scenario, Ledger, Log) {
     let scn = scenario();
     let mut t = Table {
         scn: scn.clone(),
@@ -140,7 +146,7 @@ fn every_kind() -> (Scenario, Ledger) {
     // The same log read back gives the same ledger.
     let again = Ledger::replay(scn.clone(), &t.log).unwrap();
     assert_eq!(again.corridors(), t.l.corridors());
-    (scn, t.l)
+    (scn, t.l, t.log)
 }
 
 /// Validates CAP documents with xmllint against the OASIS schema. Without
@@ -423,5 +429,143 @@ fn the_alert_area_covers_a_winding_route_with_simple_polygons() {
             polygons.iter().any(|p| cap::inside(p, (q.lat, q.lon))),
             "route point {q:?} outside the alert area"
         );
+    }
+}
+
+/// Issue 14: what a resident needs is in every language: the gathering
+/// point as a person finds it, the window and the last safe departure in
+/// the SMS, why a corridor was suspended, when it reopened, the time zone
+/// in words with its UTC offset and never an IANA name.
+#[test]
+fn every_language_carries_what_a_resident_needs() {
+    let (scn, ledger) = every_kind();
+    let evs = events(&ledger);
+    let texts = Texts::new();
+    let alerts = cap::alerts(&scn, &evs, &site(), &texts);
+    let desc = |i: usize, l: Lang| field(&alerts[i].xml, l, "description");
+    for (l, gather, cause, zone, reopened) in [
+        (
+            Lang::Uk,
+            "Суми, пл. Незалежності, біля ОДА (50.9174, 34.7991)",
+            "Причина: обстріл поблизу маршруту.",
+            "за київським часом (UTC+2)",
+            "знову відкрито 8 березня 2022 р. з 13:30 до 21:00",
+        ),
+        (
+            Lang::Ru,
+            "Сумы, пл. Независимости, у ОГА (50.9174, 34.7991)",
+            "Причина: обстрел вблизи маршрута.",
+            "по киевскому времени (UTC+2)",
+            "снова открыт 8 марта 2022 г. с 13:30 до 21:00",
+        ),
+        (
+            Lang::En,
+            "Sumy, Nezalezhnosti Square, by the regional administration (50.9174, 34.7991)",
+            "Reason: shelling near the route.",
+            "(Kyiv time, UTC+2)",
+            "open again on 8 March 2022 from 13:30 to 21:00",
+        ),
+    ] {
+        assert!(desc(0, l).contains(gather), "{l:?}: {}", desc(0, l));
+        assert!(desc(0, l).contains(zone), "{l:?}: {}", desc(0, l));
+        assert!(desc(1, l).contains(cause), "{l:?}: {}", desc(1, l));
+        assert!(desc(2, l).contains(reopened), "{l:?}: {}", desc(2, l));
+        // The SMS of every open corridor gives the window with its offset
+        // and the last safe departure; the suspension its cause.
+        for i in [0, 2, 3, 5] {
+            let t = sms::text(&scn, &evs[i], l, &texts);
+            let end = if i == 5 { "-18:00" } else { "-21:00" };
+            assert!(t.contains("UTC+2") && t.contains(end), "{t}");
+            let last = if i == 5 { "15:39" } else { "16:10" };
+            assert!(t.contains(last), "{l:?} {i}: {t}");
+        }
+        let t = sms::text(&scn, &evs[1], l, &texts);
+        assert!(
+            ["обстріл", "обстрел", "shelling"].iter().any(|w| t.contains(w)),
+            "{t}"
+        );
+        // Names as residents write them, no IANA zone in any text.
+        for a in &alerts {
+            assert!(!a.xml.contains("Europe/"), "{}", a.identifier);
+        }
+    }
+    // Russian alerts name Kharkiv as residents write it in Russian.
+    assert!(field(&alerts[5].xml, Lang::Ru, "headline").contains("Харьков → Белгород"));
+    // Places are joined by an arrow or "to", never a bare hyphen.
+    let en = sms::text(&scn, &evs[0], Lang::En, &texts);
+    assert!(en.contains("Sumy to Poltava"), "{en}");
+}
+
+/// Outside Ukraine the zone is "local time" with its offset, in words of
+/// each language.
+#[test]
+fn elsewhere_the_zone_is_local_time_with_its_offset() {
+    let (mut scn, ledger) = every_kind();
+    let evs = events(&ledger);
+    let texts = Texts::new();
+    scn.tz = chrono_tz::Europe::Berlin;
+    let alerts = cap::alerts(&scn, &evs, &site(), &texts);
+    let d = |l| field(&alerts[0].xml, l, "description");
+    assert!(d(Lang::Uk).contains("з 08:00 до 20:00 за місцевим часом (UTC+1)"), "{}", d(Lang::Uk));
+    assert!(d(Lang::Ru).contains("с 08:00 до 20:00 по местному времени (UTC+1)"), "{}", d(Lang::Ru));
+    assert!(d(Lang::En).contains("from 08:00 to 20:00 (local time, UTC+1)"), "{}", d(Lang::En));
+    scn.tz = chrono_tz::Asia::Kolkata;
+    let alerts = cap::alerts(&scn, &evs, &site(), &texts);
+    assert!(field(&alerts[0].xml, Lang::En, "description").contains("(local time, UTC+5:30)"));
+    for a in &alerts {
+        assert!(!a.xml.contains("Asia/"), "{}", a.identifier);
+    }
+}
+
+/// No SMS leaves publishing over its budget without a warning: with names
+/// too long for any form, the report names each file and its count; with
+/// the example's names, it has nothing to say. The report's texts are the
+/// published bytes.
+#[test]
+fn an_sms_over_one_segment_is_never_silent() {
+    let (_, ledger) = every_kind();
+    let r = corridor_publish::report(&ledger);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.sms.len(), 7 * 3);
+    assert!(r.sms.iter().all(|c| c.parts == 1));
+    let files = corridor_publish::publish(&ledger, &site());
+    for c in r.sms.iter().chain(&r.cbs) {
+        let f = files.iter().find(|f| f.path == c.path).unwrap();
+        if c.path.starts_with("sms/") {
+            assert_eq!(sms::segments(f.text.trim_end_matches('\n')).1, c.units);
+        } else {
+            assert!(f.text.contains(&format!(": {} page(s), ", c.parts)), "{}", f.text);
+            assert!(c.parts <= corridor_publish::cbs::MAX_PAGES);
+        }
+    }
+    // Names that no form can fit in one segment.
+    let mut scn = scenario();
+    for p in scn.origins.iter_mut().chain(scn.destinations.iter_mut()) {
+        if p.id == "sumy" || p.id == "poltava" {
+            p.name_uk = Some(format!("{} ({})", p.name_uk.clone().unwrap(), "дуже довга назва місця збору".repeat(2)));
+        }
+    }
+    // The same log, replayed on the scenario with the long names.
+    let long = Ledger::replay(scn, &every_kind_log().2).unwrap();
+    let r = corridor_publish::report(&long);
+    let over: Vec<&corridor_publish::Cost> = r.sms.iter().filter(|c| c.parts > 1).collect();
+    assert!(!over.is_empty());
+    assert!(over.iter().all(|c| c.path.ends_with("-uk.txt")));
+    for c in &over {
+        assert!(
+            r.warnings.iter().any(|w| w.starts_with(&c.path)
+                && w.contains(&format!("takes {} segments ({} UCS-2 units", c.parts, c.units))),
+            "{:?}",
+            r.warnings
+        );
+    }
+    assert_eq!(
+        r.warnings.iter().filter(|w| w.starts_with("sms/")).count(),
+        over.len()
+    );
+    // The broadcasts of those names run over 15 pages: warned too.
+    for c in r.cbs.iter().filter(|c| c.parts > corridor_publish::cbs::MAX_PAGES) {
+        assert!(r.warnings.iter().any(|w| w.starts_with(&c.path)
+            && w.contains(&format!("takes {} pages", c.parts))));
     }
 }

@@ -96,8 +96,7 @@ pub fn romanize_uk(s: &str) -> String {
         let lower = c.to_lowercase().next().unwrap_or(c);
         let upper = c != lower;
         let prev = i.checked_sub(1).map(|j| chars[j]);
-        let word_start =
-            prev.is_none_or(|p| !(p.is_alphabetic() || matches!(p, '\'' | '’' | 'ʼ')));
+        let word_start = prev.is_none_or(|p| !(p.is_alphabetic() || matches!(p, '\'' | '’' | 'ʼ')));
         let t: &str = match lower {
             'а' => "a",
             'б' => "b",

@@ -312,8 +312,8 @@ pub fn canonical(scn: &Scenario, spec: &ProposalSpec, route: &PlannedRoute) -> P
         names: Vec::new(),
         name_uk: None,
         name_ru: None,
-    name_en: None,
-    gathering: Default::default(),
+        name_en: None,
+        gathering: Default::default(),
     };
     let o = scn
         .place(&spec.origin)
@@ -387,8 +387,8 @@ impl ProposalContent {
             names: Vec::new(),
             name_uk: None,
             name_ru: None,
-        name_en: None,
-        gathering: Default::default(),
+            name_en: None,
+            gathering: Default::default(),
         };
         (place(&self.origin), place(&self.destination))
     }

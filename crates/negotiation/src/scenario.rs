@@ -902,7 +902,10 @@ impl Check<'_> {
                 }
             };
             if let Some(w) = w {
-                let town = p.town.as_ref().and_then(|t| self.gazetteer.find(t.get_ref()));
+                let town = p
+                    .town
+                    .as_ref()
+                    .and_then(|t| self.gazetteer.find(t.get_ref()));
                 let g = p.gathering.as_ref();
                 out.push(Place {
                     id: p.id.get_ref().clone(),

@@ -75,12 +75,20 @@ fn every_name_of_the_table_is_from_geonames_or_a_correction_with_its_reason() {
     let fixes = corrections();
     let mut from_geonames = 0;
     for (id, n) in &t.towns {
-        let (_, _, alternates) = towns.get(id).unwrap_or_else(|| panic!("{id} not in towns.json"));
+        let (_, _, alternates) = towns
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} not in towns.json"));
         for (lang, name) in [("uk", &n.uk), ("ru", &n.ru)] {
             match fixes.get(&(*id, lang.to_string())) {
                 Some((fixed, reason)) => {
-                    assert_eq!(fixed, name, "{id} {lang}: the table differs from its correction");
-                    assert!(reason.trim().len() > 10, "{id} {lang}: a correction needs its reason");
+                    assert_eq!(
+                        fixed, name,
+                        "{id} {lang}: the table differs from its correction"
+                    );
+                    assert!(
+                        reason.trim().len() > 10,
+                        "{id} {lang}: a correction needs its reason"
+                    );
                     assert_eq!(
                         reason.contains("not in GeoNames"),
                         !alternates.contains(name),
@@ -99,7 +107,10 @@ fn every_name_of_the_table_is_from_geonames_or_a_correction_with_its_reason() {
     }
     // Every correction is used.
     for (id, lang) in fixes.keys() {
-        assert!(t.towns.contains_key(id), "correction for {id} {lang}: not in the table");
+        assert!(
+            t.towns.contains_key(id),
+            "correction for {id} {lang}: not in the table"
+        );
     }
     assert!(from_geonames > 300, "{from_geonames}");
 }
@@ -129,7 +140,10 @@ fn the_table_covers_every_oblast_centre_and_every_town_over_20000() {
     let mut left_out = 0;
     for (id, (name, population, _)) in towns() {
         if population > 20_000 && !t.towns.contains_key(&id) {
-            assert!(districts.contains(&id), "{id} {name} ({population}) is missing");
+            assert!(
+                districts.contains(&id),
+                "{id} {name} ({population}) is missing"
+            );
             left_out += 1;
         }
     }
@@ -154,14 +168,24 @@ fn names_as_residents_write_them() {
         ("Zaporizhzhya", "Запоріжжя", "Запорожье", "Zaporizhzhia"),
         ("Dnipro", "Дніпро", "Днепр", "Dnipro"),
         ("Mykolayiv", "Миколаїв", "Николаев", "Mykolaiv"),
-        ("Kropyvnytskyi", "Кропивницький", "Кропивницкий", "Kropyvnytskyi"),
+        (
+            "Kropyvnytskyi",
+            "Кропивницький",
+            "Кропивницкий",
+            "Kropyvnytskyi",
+        ),
         ("Lozova", "Лозова", "Лозовая", "Lozova"),
         ("Pokrovsk", "Покровськ", "Покровск", "Pokrovsk"),
         ("Izyum", "Ізюм", "Изюм", "Izium"),
         ("Odesa", "Одеса", "Одесса", "Odesa"),
         ("Lviv", "Львів", "Львов", "Lviv"),
         ("Vinnytsya", "Вінниця", "Винница", "Vinnytsia"),
-        ("Bila Tserkva", "Біла Церква", "Белая Церковь", "Bila Tserkva"),
+        (
+            "Bila Tserkva",
+            "Біла Церква",
+            "Белая Церковь",
+            "Bila Tserkva",
+        ),
         ("Mariupol", "Маріуполь", "Мариуполь", "Mariupol"),
     ] {
         let n = by_name(geonames);
@@ -196,17 +220,16 @@ fn the_scenario_check_warns_where_a_name_is_missing_and_never_guesses() {
     assert_eq!(zp.name_en.as_deref(), Some("Zaporizhzhia reception centre"));
     // Without the table, every town lacks its names: a warning per place
     // and language, with its line, the place and the key to add.
-    let bare = parse(&text.replace(
-        "place_names = \"../../data/ukraine/place-names.csv\"",
-        "",
-    ));
+    let bare = parse(&text.replace("place_names = \"../../data/ukraine/place-names.csv\"", ""));
     let w: Vec<String> = bare.warnings.iter().map(|e| e.message.clone()).collect();
     assert!(
         w.iter()
             .any(|m| m.contains("origin `kharkiv` has no Russian name") && m.contains("name_ru")),
         "{w:#?}"
     );
-    assert!(w.iter().any(|m| m.contains("origin `sumy` has no Ukrainian name")));
+    assert!(w
+        .iter()
+        .any(|m| m.contains("origin `sumy` has no Ukrainian name")));
     assert!(w.iter().any(|m| m.contains("town `Orikhiv`")), "{w:#?}");
     assert_eq!(bare.place("kharkiv").unwrap().name_ru, None);
     let line = bare
@@ -222,10 +245,9 @@ fn the_scenario_check_warns_where_a_name_is_missing_and_never_guesses() {
         "",
         1,
     ));
-    assert!(undescribed
-        .warnings
-        .iter()
-        .any(|e| e.message.contains("origin `kharkiv`: the gathering point is known only by its coordinates")));
+    assert!(undescribed.warnings.iter().any(|e| e
+        .message
+        .contains("origin `kharkiv`: the gathering point is known only by its coordinates")));
     // A table without a gazetteer is a mistake.
     let err = Scenario::parse(
         "name = \"x\"\nstatus = \"test\"\ntime_zone = \"Europe/Kyiv\"\nplace_names = \"t.csv\"\n",

@@ -190,8 +190,8 @@ fn alternatives_are_acceptable_and_distinct() {
         names: vec![],
         name_uk: None,
         name_ru: None,
-    name_en: None,
-    gathering: Default::default(),
+        name_en: None,
+        gathering: Default::default(),
     };
     let scn = Scenario {
         name: "alt".into(),

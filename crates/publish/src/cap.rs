@@ -179,7 +179,13 @@ fn kyiv_time(tz: chrono_tz::Tz) -> bool {
 /// The facts of `e` in `lang`.
 pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
     let c = &e.content;
-    let origin = local_name(scn, lang, Some(&c.origin.id), &c.origin.name, from_e6(c.origin.at));
+    let origin = local_name(
+        scn,
+        lang,
+        Some(&c.origin.id),
+        &c.origin.name,
+        from_e6(c.origin.at),
+    );
     let destination = local_name(
         scn,
         lang,
@@ -246,7 +252,10 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
     };
     let other_day = |t: &DateTime<chrono_tz::Tz>| t.date_naive() != ls.date_naive();
     Facts {
-        gather: format!("{gather_short} ({:.4}, {:.4})", gather_at.lat, gather_at.lon),
+        gather: format!(
+            "{gather_short} ({:.4}, {:.4})",
+            gather_at.lat, gather_at.lon
+        ),
         gather_short,
         origin,
         destination,

@@ -190,7 +190,10 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        assert_eq!(cause("incident: inc-3 (shelling)", &hz), Some(HazardKind::Shelling));
+        assert_eq!(
+            cause("incident: inc-3 (shelling)", &hz),
+            Some(HazardKind::Shelling)
+        );
         assert_eq!(cause("mines-okhtyrka.", &hz), Some(HazardKind::Mines));
         assert_eq!(cause("incident: inc-33 (shelling)", &hz), None);
         assert_eq!(cause("as decided", &hz), None);

@@ -323,15 +323,18 @@ fn golden_texts_per_language() {
         for (i, e) in evs.iter().enumerate() {
             let sms = sms::text(&scn, e, l, &texts);
             let (enc, units, segs) = sms::segments(&sms);
-            let (cenc, pages) = corridor_publish::cbs::pages(&corridor_publish::cbs::text(
-                &scn, e, l, &texts,
-            ));
+            let (cenc, pages) =
+                corridor_publish::cbs::pages(&corridor_publish::cbs::text(&scn, e, l, &texts));
             out += &format!("== {} ({})\n", e.kind.name(), alerts[i].identifier);
             for tag in ["headline", "description", "instruction", "areaDesc"] {
                 out += &format!("{tag}: {}\n", field(&alerts[i].xml, l, tag));
             }
             out += &format!("sms ({enc:?}, {units} units, {segs} segment(s)): {sms}\n");
-            out += &format!("cbs ({cenc:?}, {} page(s)): {}\n\n", pages.len(), pages.join("|"));
+            out += &format!(
+                "cbs ({cenc:?}, {} page(s)): {}\n\n",
+                pages.len(),
+                pages.join("|")
+            );
         }
         let path = root(&format!(
             "crates/publish/tests/golden/alerts-{}.txt",
@@ -481,7 +484,9 @@ fn every_language_carries_what_a_resident_needs() {
         }
         let t = sms::text(&scn, &evs[1], l, &texts);
         assert!(
-            ["обстріл", "обстрел", "shelling"].iter().any(|w| t.contains(w)),
+            ["обстріл", "обстрел", "shelling"]
+                .iter()
+                .any(|w| t.contains(w)),
             "{t}"
         );
         // Names as residents write them, no IANA zone in any text.
@@ -506,9 +511,21 @@ fn elsewhere_the_zone_is_local_time_with_its_offset() {
     scn.tz = chrono_tz::Europe::Berlin;
     let alerts = cap::alerts(&scn, &evs, &site(), &texts);
     let d = |l| field(&alerts[0].xml, l, "description");
-    assert!(d(Lang::Uk).contains("з 08:00 до 20:00 за місцевим часом (UTC+1)"), "{}", d(Lang::Uk));
-    assert!(d(Lang::Ru).contains("с 08:00 до 20:00 по местному времени (UTC+1)"), "{}", d(Lang::Ru));
-    assert!(d(Lang::En).contains("from 08:00 to 20:00 (local time, UTC+1)"), "{}", d(Lang::En));
+    assert!(
+        d(Lang::Uk).contains("з 08:00 до 20:00 за місцевим часом (UTC+1)"),
+        "{}",
+        d(Lang::Uk)
+    );
+    assert!(
+        d(Lang::Ru).contains("с 08:00 до 20:00 по местному времени (UTC+1)"),
+        "{}",
+        d(Lang::Ru)
+    );
+    assert!(
+        d(Lang::En).contains("from 08:00 to 20:00 (local time, UTC+1)"),
+        "{}",
+        d(Lang::En)
+    );
     scn.tz = chrono_tz::Asia::Kolkata;
     let alerts = cap::alerts(&scn, &evs, &site(), &texts);
     assert!(field(&alerts[0].xml, Lang::En, "description").contains("(local time, UTC+5:30)"));
@@ -534,7 +551,11 @@ fn an_sms_over_one_segment_is_never_silent() {
         if c.path.starts_with("sms/") {
             assert_eq!(sms::segments(f.text.trim_end_matches('\n')).1, c.units);
         } else {
-            assert!(f.text.contains(&format!(": {} page(s), ", c.parts)), "{}", f.text);
+            assert!(
+                f.text.contains(&format!(": {} page(s), ", c.parts)),
+                "{}",
+                f.text
+            );
             assert!(c.parts <= corridor_publish::cbs::MAX_PAGES);
         }
     }
@@ -542,7 +563,11 @@ fn an_sms_over_one_segment_is_never_silent() {
     let mut scn = scenario();
     for p in scn.origins.iter_mut().chain(scn.destinations.iter_mut()) {
         if p.id == "sumy" || p.id == "poltava" {
-            p.name_uk = Some(format!("{} ({})", p.name_uk.clone().unwrap(), "дуже довга назва місця збору".repeat(2)));
+            p.name_uk = Some(format!(
+                "{} ({})",
+                p.name_uk.clone().unwrap(),
+                "дуже довга назва місця збору".repeat(2)
+            ));
         }
     }
     // The same log, replayed on the scenario with the long names.
@@ -554,7 +579,10 @@ fn an_sms_over_one_segment_is_never_silent() {
     for c in &over {
         assert!(
             r.warnings.iter().any(|w| w.starts_with(&c.path)
-                && w.contains(&format!("takes {} segments ({} UCS-2 units", c.parts, c.units))),
+                && w.contains(&format!(
+                    "takes {} segments ({} UCS-2 units",
+                    c.parts, c.units
+                ))),
             "{:?}",
             r.warnings
         );
@@ -564,8 +592,14 @@ fn an_sms_over_one_segment_is_never_silent() {
         over.len()
     );
     // The broadcasts of those names run over 15 pages: warned too.
-    for c in r.cbs.iter().filter(|c| c.parts > corridor_publish::cbs::MAX_PAGES) {
-        assert!(r.warnings.iter().any(|w| w.starts_with(&c.path)
-            && w.contains(&format!("takes {} pages", c.parts))));
+    for c in r
+        .cbs
+        .iter()
+        .filter(|c| c.parts > corridor_publish::cbs::MAX_PAGES)
+    {
+        assert!(r
+            .warnings
+            .iter()
+            .any(|w| w.starts_with(&c.path) && w.contains(&format!("takes {} pages", c.parts))));
     }
 }

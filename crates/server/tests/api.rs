@@ -451,6 +451,8 @@ async fn an_incident_suspends_the_corridors_it_touches() {
     // The suspension alert went out; the hazard is in the public GeoJSON.
     let (_, a) = call(&st, "GET", "/api/alerts?lang=en", None, None).await;
     assert!(a.contains("SUSPENDED"), "{a}");
+    // It says why: the kind of the reported hazard the suspension names.
+    assert!(a.contains("Reason: shelling near the route."), "{a}");
     let (_, g) = call(&st, "GET", "/public/corridors.geojson", None, None).await;
     assert!(g.contains("shelling-ru-5"), "{g}");
     // Lifting it: the verdicts are clean again; lifting twice is a 404.
@@ -990,6 +992,7 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         ("GET", "/public/corridors.geojson"),
         ("GET", "/public/cap/{file}"),
         ("GET", "/public/sms/{file}"),
+        ("GET", "/public/cbs/{file}"),
         ("GET", "/public/index.html"),
         ("POST", "/api/act"),
         ("POST", "/api/hazards"),

@@ -1950,3 +1950,42 @@ async fn responses_are_gzipped_on_request_but_not_event_streams() {
     let sse = get("/api/events").await;
     assert!(sse.headers().get("content-encoding").is_none());
 }
+
+/// Issue 14: on a road graph, a gathering point the scenario does not
+/// describe is named by the nearest named road, in every language's alert
+/// (the road's name as its signs read), after the place's own name.
+#[tokio::test]
+async fn on_a_road_graph_the_gathering_point_names_the_nearest_road() {
+    let st = heidelberg();
+    let road = st
+        .scenario()
+        .place("altstadt")
+        .unwrap()
+        .gathering
+        .road
+        .clone()
+        .expect("a named road within 500 m of the Altstadt point");
+    common::acts(
+        &st,
+        "altstadt-rohrbach",
+        &[
+            ("token-north", "propose"),
+            ("token-south", "accept"),
+            ("token-north", "accept"),
+            ("token-mediator", "countersign"),
+            ("token-mediator", "open"),
+        ],
+    )
+    .await;
+    let (_, uk) = call(&st, "GET", "/api/alerts?lang=uk", None, None).await;
+    assert!(
+        uk.contains(&format!(
+            "Місце збору: Старе місто, Фрідріх-Еберт-Анлаге, {road} (49.4098, 8.7000)"
+        )),
+        "{uk}"
+    );
+    assert!(uk.contains("за місцевим часом (UTC+1)"), "{uk}");
+    let (_, en) = call(&st, "GET", "/api/alerts?lang=en", None, None).await;
+    assert!(en.contains("Gathering point: Altstadt, Friedrich-Ebert-Anlage"), "{en}");
+    assert!(!en.contains("Europe/Berlin"), "{en}");
+}

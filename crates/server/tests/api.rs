@@ -1986,6 +1986,9 @@ async fn on_a_road_graph_the_gathering_point_names_the_nearest_road() {
     );
     assert!(uk.contains("за місцевим часом (UTC+1)"), "{uk}");
     let (_, en) = call(&st, "GET", "/api/alerts?lang=en", None, None).await;
-    assert!(en.contains("Gathering point: Altstadt, Friedrich-Ebert-Anlage"), "{en}");
+    assert!(
+        en.contains("Gathering point: Altstadt, Friedrich-Ebert-Anlage"),
+        "{en}"
+    );
     assert!(!en.contains("Europe/Berlin"), "{en}");
 }

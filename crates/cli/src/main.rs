@@ -79,7 +79,10 @@ enum Command {
     Log(negotiate::LogCommand),
     /// Write the public information of a scenario's corridors into a static
     /// folder: CAP 1.2 alerts (Ukrainian, Russian, English), an Atom feed,
-    /// GeoJSON and SMS texts, from the public log.
+    /// GeoJSON, SMS texts (the first form of each language's template that
+    /// fits one segment; a warning with the count for any that does not)
+    /// and cell broadcasts cut into 3GPP TS 23.041 pages, from the public
+    /// log.
     #[command(after_help = exit::TABLE)]
     Publish(negotiate::PublishArgs),
     /// Serve a scenario: the coordination API, the public feeds and the web

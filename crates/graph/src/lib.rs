@@ -340,6 +340,18 @@ impl RoadGraph {
         (self.edge_tail.len() - 1) as u32
     }
 
+    /// Names edge `e` (for graphs built with [`push_straight_edge`](Self::push_straight_edge)).
+    pub fn set_edge_name(&mut self, e: u32, name: &str) {
+        let i = match self.strings.iter().position(|s| s == name) {
+            Some(i) => i,
+            None => {
+                self.strings.push(name.to_string());
+                self.strings.len() - 1
+            }
+        };
+        self.edge_name[e as usize] = i as u32;
+    }
+
     /// Checks every invariant the rest of corridor relies on: array lengths,
     /// indices in range, shapes that start and end at their nodes, finite
     /// lengths. A graph that passes can be used without bounds panics.

@@ -18,6 +18,30 @@ pub struct Town {
     pub at: LatLon,
     /// Population.
     pub population: u64,
+    /// GeoNames id, if the record has one.
+    pub geonameid: Option<u64>,
+    /// Its names in Ukrainian and Russian from the names table
+    /// ([`Gazetteer::apply_names`]), if the table has the town.
+    pub local: Option<crate::names::LocalNames>,
+}
+
+impl Town {
+    /// Its Ukrainian name, from the names table.
+    pub fn name_uk(&self) -> Option<&str> {
+        self.local.as_ref().map(|l| l.uk.as_str())
+    }
+
+    /// Its Russian name, from the names table.
+    pub fn name_ru(&self) -> Option<&str> {
+        self.local.as_ref().map(|l| l.ru.as_str())
+    }
+
+    /// Its English name: the official romanization of its Ukrainian name
+    /// (GeoNames' main names use several older systems: Zaporizhzhya,
+    /// Izyum).
+    pub fn name_en(&self) -> Option<String> {
+        self.name_uk().map(crate::names::romanize_uk)
+    }
 }
 
 /// A set of places searchable by any of their names.
@@ -69,9 +93,46 @@ impl Gazetteer {
                 alternates,
                 at,
                 population: get("population").and_then(Value::as_u64).unwrap_or(0),
+                geonameid: get("geonameid").and_then(Value::as_u64),
+                local: None,
             });
         }
         Ok(Gazetteer { towns })
+    }
+
+    /// Gives every town of `table` (by GeoNames id) its Ukrainian and
+    /// Russian names; returns how many towns got names.
+    pub fn apply_names(&mut self, table: &crate::names::NameTable) -> usize {
+        let mut n = 0;
+        for t in &mut self.towns {
+            t.local = t.geonameid.and_then(|id| table.towns.get(&id)).cloned();
+            n += usize::from(t.local.is_some());
+        }
+        n
+    }
+
+    /// Every place.
+    pub fn towns(&self) -> &[Town] {
+        &self.towns
+    }
+
+    /// The town called `name` (as [`Gazetteer::find`]) if it lies within
+    /// `max_m` metres of `at`; else the nearest town of that name within
+    /// `max_m`, if any: how a published place that records only its name
+    /// and position finds its town again.
+    pub fn near(&self, name: &str, at: LatLon, max_m: f64) -> Option<&Town> {
+        let close = |t: &&Town| corridor_geo::haversine_m(t.at, at) <= max_m;
+        if let Some(t) = self.find(name).filter(close) {
+            return Some(t);
+        }
+        let key = name.trim().to_lowercase();
+        self.towns
+            .iter()
+            .filter(|t| t.names.contains(&key))
+            .filter(close)
+            .min_by(|a, b| {
+                corridor_geo::haversine_m(a.at, at).total_cmp(&corridor_geo::haversine_m(b.at, at))
+            })
     }
 
     /// Number of places.

@@ -8,6 +8,8 @@
 //!   runs through.
 //! * [`gazetteer`]: towns by name in any script, for routes given town by
 //!   town.
+//! * [`names`]: towns' names in Ukrainian and Russian (the names table)
+//!   and the official romanization of Ukrainian for English.
 //! * [`plan`]: a proposal's route (road graph, or polyline between places)
 //!   and its canonical form and content hash.
 //! * [`evaluate`]: each party's verdict with a stable code and a plain
@@ -24,6 +26,7 @@
 pub mod evaluate;
 pub mod gazetteer;
 pub mod lifecycle;
+pub mod names;
 pub mod plan;
 pub mod scenario;
 pub mod search;

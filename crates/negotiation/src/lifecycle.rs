@@ -360,6 +360,7 @@ mod tests {
             hazards: Default::default(),
             proposals: vec![],
             gazetteer: Default::default(),
+            warnings: Vec::new(),
         }
     }
 

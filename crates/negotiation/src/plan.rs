@@ -312,6 +312,8 @@ pub fn canonical(scn: &Scenario, spec: &ProposalSpec, route: &PlannedRoute) -> P
         names: Vec::new(),
         name_uk: None,
         name_ru: None,
+        name_en: None,
+        gathering: Default::default(),
     };
     let o = scn
         .place(&spec.origin)
@@ -385,6 +387,8 @@ impl ProposalContent {
             names: Vec::new(),
             name_uk: None,
             name_ru: None,
+            name_en: None,
+            gathering: Default::default(),
         };
         (place(&self.origin), place(&self.destination))
     }

@@ -7,7 +7,7 @@
 //! of them at once: unknown territories, time zones, places and keys,
 //! duplicate ids, parties without a key, times without an offset.
 
-use crate::gazetteer::Gazetteer;
+use crate::gazetteer::{Gazetteer, Town};
 use crate::territory::Territory;
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
@@ -140,10 +140,42 @@ pub struct Place {
     pub capacity: Option<u64>,
     /// Other names (from the gazetteer), in several scripts.
     pub names: Vec<String>,
-    /// Its name in Ukrainian and in Russian, when the file gives them.
+    /// Its name in Ukrainian and in Russian: as the file gives them, else
+    /// from the names table for a place given as a town (`place_names`).
+    /// Missing ones are in [`Scenario::warnings`].
     pub name_uk: Option<String>,
     /// See `name_uk`.
     pub name_ru: Option<String>,
+    /// Its name in English: `name_en`, else `name` as the file gives it,
+    /// else the official romanization of the town's Ukrainian name from the
+    /// names table; `None` leaves `name`.
+    pub name_en: Option<String>,
+    /// Where people gather, as a person finds it.
+    pub gathering: Gathering,
+}
+
+/// The gathering point of a place as a person finds it: a name and an
+/// address or landmark per language from the scenario file
+/// (`gathering = { uk = "…", ru = "…", en = "…" }`), else the nearest
+/// named road of the map ([`Scenario::name_gathering_roads`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Gathering {
+    /// In Ukrainian.
+    pub uk: Option<String>,
+    /// In Russian.
+    pub ru: Option<String>,
+    /// In English.
+    pub en: Option<String>,
+    /// The nearest named road to the place, from the road graph, when the
+    /// file describes no gathering point.
+    pub road: Option<String>,
+}
+
+impl Gathering {
+    /// Whether the file describes it in any language.
+    pub fn described(&self) -> bool {
+        self.uk.is_some() || self.ru.is_some() || self.en.is_some()
+    }
 }
 
 /// A named point on a route.
@@ -235,8 +267,14 @@ pub struct Scenario {
     /// Proposals.
     pub proposals: Vec<ProposalSpec>,
     /// Towns by name in any script (empty without a gazetteer), for places
-    /// given by name.
+    /// given by name; with their Ukrainian and Russian names where the
+    /// scenario names a table (`place_names`).
     pub gazetteer: std::sync::Arc<Gazetteer>,
+    /// What the file leaves to chance without being wrong: a place with no
+    /// Ukrainian or Russian name (the alerts would show its Latin name), a
+    /// gathering point known only by its coordinates. The CLI prints them;
+    /// the server logs them.
+    pub warnings: Vec<ScenarioError>,
 }
 
 impl Scenario {
@@ -248,6 +286,35 @@ impl Scenario {
     /// The party `id`.
     pub fn party(&self, id: &str) -> Option<&Party> {
         self.parties.iter().find(|p| p.id == id)
+    }
+
+    /// Farthest the nearest named road may be from a place to name its
+    /// gathering point, metres.
+    pub const GATHERING_ROAD_M: f64 = 500.0;
+
+    /// Gives every place whose gathering point the file does not describe
+    /// the name of the nearest named road of `router`'s graph within
+    /// [`Scenario::GATHERING_ROAD_M`] (ties by edge number: the same graph
+    /// always gives the same road). The CLI and the server both call it
+    /// where they build the scenario with its map, so that they publish the
+    /// same bytes. Returns how many places got a road.
+    pub fn name_gathering_roads(&mut self, router: &corridor_routing::Router) -> usize {
+        let g = router.graph();
+        let mut n = 0;
+        for p in self.origins.iter_mut().chain(self.destinations.iter_mut()) {
+            if p.gathering.described() {
+                continue;
+            }
+            p.gathering.road = router
+                .index()
+                .within(g, p.at, Self::GATHERING_ROAD_M)
+                .into_iter()
+                .map(|h| g.name(h.edge).trim())
+                .find(|name| !name.is_empty())
+                .map(str::to_string);
+            n += usize::from(p.gathering.road.is_some());
+        }
+        n
     }
 
     /// The origin or destination `id`.
@@ -294,6 +361,7 @@ struct Raw {
     map: Option<String>,
     hazards: Option<Spanned<String>>,
     gazetteer: Option<Spanned<String>>,
+    place_names: Option<Spanned<String>>,
     detour_factor: Option<Spanned<f64>>,
     speed_kmh: Option<Spanned<f64>>,
     transit_tolerance_m: Option<Spanned<f64>>,
@@ -358,6 +426,16 @@ struct RawPlace {
     capacity: Option<u64>,
     name_uk: Option<String>,
     name_ru: Option<String>,
+    name_en: Option<String>,
+    gathering: Option<RawGathering>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGathering {
+    uk: Option<String>,
+    ru: Option<String>,
+    en: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -481,6 +559,11 @@ impl Scenario {
             text,
             list: Vec::new(),
         };
+        let mut warnings = Errors {
+            file,
+            text,
+            list: Vec::new(),
+        };
         let raw: Raw = match toml::from_str(text) {
             Ok(r) => r,
             Err(e) => {
@@ -502,6 +585,7 @@ impl Scenario {
         };
         let (status, tz) = c.header(&raw);
         c.gazetteer = c.gazetteer(&raw);
+        c.place_names(&raw);
         let hazards = c.hazards(&raw);
         let territories = c.territories(&raw);
         let parties = c.parties(&raw);
@@ -519,6 +603,7 @@ impl Scenario {
             25.0,
         );
         let max_snap_m = number(&mut c.errs, raw.max_snap_m.as_ref(), MAX_SNAP_M, 300.0);
+        name_warnings(&mut warnings, &raw, &origins, &destinations, &c.gazetteer);
         let mut errs = c.errs;
         if !errs.list.is_empty() {
             errs.list.sort_by_key(|e| e.line);
@@ -539,6 +624,7 @@ impl Scenario {
             hazards,
             proposals,
             gazetteer: std::sync::Arc::new(c.gazetteer),
+            warnings: warnings.list,
         })
     }
 }
@@ -594,6 +680,26 @@ impl Check<'_> {
                 self.errs.span(p, format!("gazetteer {}: {e}", p.get_ref()));
                 Gazetteer::default()
             })
+    }
+
+    /// The names table, applied to the gazetteer's towns.
+    fn place_names(&mut self, raw: &Raw) {
+        let Some(p) = &raw.place_names else { return };
+        if raw.gazetteer.is_none() {
+            self.errs.span(
+                p,
+                "`place_names` names towns of the gazetteer: set `gazetteer` too",
+            );
+            return;
+        }
+        match (self.read)(p.get_ref()).and_then(|t| crate::names::NameTable::from_csv(&t)) {
+            Ok(table) => {
+                self.gazetteer.apply_names(&table);
+            }
+            Err(e) => self
+                .errs
+                .span(p, format!("place_names {}: {e}", p.get_ref())),
+        }
     }
 
     fn hazards(&mut self, raw: &Raw) -> HazardSet {
@@ -796,6 +902,11 @@ impl Check<'_> {
                 }
             };
             if let Some(w) = w {
+                let town = p
+                    .town
+                    .as_ref()
+                    .and_then(|t| self.gazetteer.find(t.get_ref()));
+                let g = p.gathering.as_ref();
                 out.push(Place {
                     id: p.id.get_ref().clone(),
                     name: p.name.clone().unwrap_or(w.name),
@@ -803,8 +914,25 @@ impl Check<'_> {
                     people: p.people.unwrap_or(0),
                     capacity: p.capacity,
                     names: w.names,
-                    name_uk: p.name_uk.clone(),
-                    name_ru: p.name_ru.clone(),
+                    name_uk: p
+                        .name_uk
+                        .clone()
+                        .or_else(|| town.and_then(Town::name_uk).map(str::to_string)),
+                    name_ru: p
+                        .name_ru
+                        .clone()
+                        .or_else(|| town.and_then(Town::name_ru).map(str::to_string)),
+                    name_en: p
+                        .name_en
+                        .clone()
+                        .or_else(|| p.name.clone())
+                        .or_else(|| town.and_then(Town::name_en)),
+                    gathering: Gathering {
+                        uk: g.and_then(|g| g.uk.clone()),
+                        ru: g.and_then(|g| g.ru.clone()),
+                        en: g.and_then(|g| g.en.clone()),
+                        road: None,
+                    },
                 });
             }
         }
@@ -856,5 +984,71 @@ impl Check<'_> {
             via,
             route,
         })
+    }
+}
+
+/// The places whose alerts would guess: no Ukrainian or Russian name (the
+/// Latin name would be shown), or a town of a route with none in the names
+/// table; a gathering point with neither a description nor a map to find
+/// the nearest road on.
+fn name_warnings(
+    w: &mut Errors,
+    raw: &Raw,
+    origins: &[Place],
+    destinations: &[Place],
+    gazetteer: &Gazetteer,
+) {
+    for (what, list, places) in [
+        ("origin", &raw.origin, origins),
+        ("destination", &raw.destination, destinations),
+    ] {
+        for (r, p) in list.iter().zip(places) {
+            let mut missing = Vec::new();
+            if p.name_uk.is_none() {
+                missing.push(("Ukrainian", "name_uk"));
+            }
+            if p.name_ru.is_none() {
+                missing.push(("Russian", "name_ru"));
+            }
+            for (language, key) in missing {
+                w.span(
+                    &r.id,
+                    format!(
+                        "{what} `{}` has no {language} name{}: the alerts would show `{}`; add {key} = \"…\"",
+                        p.id,
+                        if raw.place_names.is_some() { " (nor one in the names table)" } else { "" },
+                        p.name
+                    ),
+                );
+            }
+            if what == "origin" && !p.gathering.described() && raw.map.is_none() {
+                w.span(
+                    &r.id,
+                    format!(
+                        "origin `{}`: the gathering point is known only by its coordinates (no map to find the nearest road on); add gathering = {{ uk = \"…\", ru = \"…\", en = \"…\" }} with a name and an address or landmark",
+                        p.id
+                    ),
+                );
+            }
+        }
+    }
+    for p in &raw.proposal {
+        for s in p.via.iter().chain(&p.route) {
+            let Some(t) = gazetteer.find(s.get_ref()) else {
+                continue;
+            };
+            if t.local.is_none() {
+                w.span(
+                    s,
+                    format!(
+                        "proposal `{}`: town `{}` has no Ukrainian or Russian name in the names table{}: the alerts would show `{}`",
+                        p.id.get_ref(),
+                        s.get_ref(),
+                        if raw.place_names.is_none() { " (no `place_names` is set)" } else { "" },
+                        t.name
+                    ),
+                );
+            }
+        }
     }
 }

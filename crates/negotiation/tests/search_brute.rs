@@ -123,7 +123,7 @@ proptest! {
         } else { Vec::new() };
         let start = DateTime::parse_from_rfc3339("2022-03-05T10:00:00+02:00").unwrap();
         let window = Window { start, end: start + chrono::Duration::minutes(window_min) };
-        let place = |id: &str, i: usize| Place { id: id.into(), name: id.into(), at: LatLon::new(pos(i).0, pos(i).1), people: 10, capacity: None, names: vec![], name_uk: None, name_ru: None };
+        let place = |id: &str, i: usize| Place { id: id.into(), name: id.into(), at: LatLon::new(pos(i).0, pos(i).1), people: 10, capacity: None, names: vec![], name_uk: None, name_ru: None, name_en: None, gathering: Default::default() };
         let scn = Scenario {
             name: "brute".into(), status: Status::Test, tz: chrono_tz::Europe::Kyiv, map: None,
             no_graph: NoGraph { detour_factor: 1.3, speed_kmh: 40.0 },
@@ -139,6 +139,7 @@ proptest! {
             hazards: HazardSet { hazards },
             proposals: Vec::new(),
             gazetteer: Default::default(),
+            warnings: Vec::new(),
         };
         // Brute force: every simple path, evaluated.
         let spec = ProposalSpec { id: "x".into(), origin: "o".into(), destination: "d".into(), window, profile: Profile::Car, via: vec![], route: vec![] };
@@ -189,6 +190,8 @@ fn alternatives_are_acceptable_and_distinct() {
         names: vec![],
         name_uk: None,
         name_ru: None,
+        name_en: None,
+        gathering: Default::default(),
     };
     let scn = Scenario {
         name: "alt".into(),
@@ -208,6 +211,7 @@ fn alternatives_are_acceptable_and_distinct() {
         hazards: HazardSet::default(),
         proposals: Vec::new(),
         gazetteer: Default::default(),
+        warnings: Vec::new(),
     };
     let router = Router::new(g.clone());
     let opts = SearchOptions {

@@ -5,11 +5,11 @@
 //! schema cannot express.
 
 use crate::events::{cap_time, Event, Kind};
-use crate::lang::{place_name, Arg, Lang, Texts};
+use crate::lang::{Arg, Lang, Texts};
 use crate::Site;
-use chrono::{DateTime, Duration, FixedOffset, TimeZone};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, Offset, TimeZone};
 use corridor_geo::{LatLon, LocalFrame};
-use corridor_negotiation::plan::{from_e6, PlaceRef};
+use corridor_negotiation::plan::from_e6;
 use corridor_negotiation::{Scenario, Status};
 
 /// Half-width of the corridor polygon, metres.
@@ -76,15 +76,31 @@ pub struct Facts {
     pub destination: String,
     /// Route: places or roads.
     pub via: String,
-    /// Window: date, start, end (local), UTC offset.
+    /// The day the window (or, for a reopening, what is left of it)
+    /// begins, in words.
     pub date: String,
-    /// See `date`.
+    /// Start and end, local (`HH:MM`; the end with its day when that is
+    /// another day). For a corridor open again, the start is the time it
+    /// reopened.
     pub start: String,
-    /// See `date`.
+    /// See `start`.
     pub end: String,
-    /// See `date`.
+    /// UTC offset of the start, `+02:00`.
     pub offset: String,
-    /// Last safe departure, local.
+    /// The offset as people read it: `UTC+2`, `UTC+5:30`.
+    pub utc: String,
+    /// `kyiv` when the scenario keeps Kyiv time, else `other`: selects
+    /// the words for the time zone in the templates.
+    pub zone: &'static str,
+    /// Short date of the start, day and month zero-padded (`08`, `03`),
+    /// and the day and month as numbers, for the SMS forms.
+    pub dd: String,
+    /// See `dd`.
+    pub mm: String,
+    /// See `dd`.
+    pub day_month: (u32, u32),
+    /// Last safe departure, local (`HH:MM`, with its day when that is
+    /// not the day of `start`).
     pub last: String,
     /// Kilometres.
     pub km: f64,
@@ -92,46 +108,98 @@ pub struct Facts {
     pub hours: u64,
     /// See `hours`.
     pub minutes: u64,
-    /// Gathering point.
+    /// Gathering point as a person finds it: the place's name, then the
+    /// scenario's description (an address or landmark) or the nearest
+    /// named road, then the coordinates.
     pub gather: String,
+    /// The gathering point without coordinates (for the SMS).
+    pub gather_short: String,
     /// Gathering point coordinates.
     pub gather_at: LatLon,
+    /// Why a corridor was suspended, closed or cancelled: a hazard kind
+    /// (`shelling`…), `text` when only the logged reason says, `none`.
+    pub cause: &'static str,
+    /// The reason as logged (shown quoted when `cause` is `text`).
+    pub reason: String,
     /// Route geometry.
     pub line: Vec<LatLon>,
     /// Window in absolute time.
     pub window: (DateTime<FixedOffset>, DateTime<FixedOffset>),
 }
 
+/// Farthest a published place may be from the town of the same name to
+/// take that town's names, metres.
+const SAME_TOWN_M: f64 = 5000.0;
+
+/// The name of a place in `lang`: the scenario's (its `name_uk`, `name_ru`,
+/// `name_en`, or the names table's for a place given as a town); for a
+/// place not in the file (a town proposed on the map) or a town of the
+/// route, the names table's entry of the town of that name within 5 km;
+/// else `name` as recorded, which the scenario check has warned about.
+pub fn local_name(scn: &Scenario, lang: Lang, id: Option<&str>, name: &str, at: LatLon) -> String {
+    let place = id.and_then(|i| scn.place(i));
+    let explicit = place.and_then(|p| match lang {
+        Lang::Uk => p.name_uk.clone(),
+        Lang::Ru => p.name_ru.clone(),
+        Lang::En => p.name_en.clone(),
+    });
+    if let Some(n) = explicit {
+        return n;
+    }
+    scn.gazetteer
+        .near(name, at, SAME_TOWN_M)
+        .and_then(|t| match lang {
+            Lang::Uk => t.name_uk().map(str::to_string),
+            Lang::Ru => t.name_ru().map(str::to_string),
+            Lang::En => t.name_en(),
+        })
+        .unwrap_or_else(|| name.to_string())
+}
+
+/// "UTC+2", "UTC+5:30", "UTC": as short as it stays exact.
+pub fn utc_text(t: &DateTime<chrono_tz::Tz>) -> String {
+    let secs = t.offset().fix().local_minus_utc();
+    let (sign, a) = if secs < 0 { ('-', -secs) } else { ('+', secs) };
+    let (h, m) = (a / 3600, (a % 3600) / 60);
+    match (h, m) {
+        (0, 0) => "UTC".to_string(),
+        (h, 0) => format!("UTC{sign}{h}"),
+        (h, m) => format!("UTC{sign}{h}:{m:02}"),
+    }
+}
+
+/// Whether people in `tz` keep Kyiv time (the zone and its old aliases).
+fn kyiv_time(tz: chrono_tz::Tz) -> bool {
+    matches!(
+        tz.name(),
+        "Europe/Kyiv" | "Europe/Kiev" | "Europe/Zaporozhye" | "Europe/Uzhgorod"
+    )
+}
+
 /// The facts of `e` in `lang`.
 pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
     let c = &e.content;
-    let local = |p: &PlaceRef| match scn.place(&p.id) {
-        Some(x) => {
-            let explicit = match lang {
-                Lang::Uk => x.name_uk.as_deref(),
-                Lang::Ru => x.name_ru.as_deref(),
-                Lang::En => None,
-            };
-            place_name(lang, &x.name, &x.names, explicit)
-        }
-        None => p.name.clone(),
-    };
-    let origin = local(&c.origin);
-    let destination = local(&c.destination);
-    // Via: the proposal's named places (in this language where known), else
-    // the main roads of the road route.
-    let spec = scn.proposal(&e.corridor);
+    let origin = local_name(
+        scn,
+        lang,
+        Some(&c.origin.id),
+        &c.origin.name,
+        from_e6(c.origin.at),
+    );
+    let destination = local_name(
+        scn,
+        lang,
+        Some(&c.destination.id),
+        &c.destination.name,
+        from_e6(c.destination.at),
+    );
+    // Via: the proposal's named places (in this language), else the main
+    // roads of the road route.
     let mut via: Vec<String> = c
         .via
         .iter()
-        .map(|w| {
-            let names = spec
-                .and_then(|s| s.route.iter().chain(&s.via).find(|x| x.name == w.name))
-                .map(|x| x.names.clone())
-                .unwrap_or_default();
-            place_name(lang, &w.name, &names, None)
-        })
-        .filter(|n| !n.contains(','))
+        .filter(|w| !w.name.contains(','))
+        .map(|w| local_name(scn, lang, None, &w.name, from_e6(w.at)))
         .collect();
     if via.is_empty() && !c.is_polyline() {
         via = c.route.roads.iter().take(4).cloned().collect();
@@ -142,52 +210,92 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
     let (ws, we) = c.window().unwrap_or((e.time, e.time));
     let dur_s = c.route.duration_s;
     let tz = scn.tz;
-    let ls = tz.from_utc_datetime(&ws.naive_utc());
+    // A corridor open again is open from the moment it reopened.
+    let from = if e.kind == Kind::Reopened && e.time > ws {
+        e.time
+    } else {
+        ws
+    };
+    let ls = tz.from_utc_datetime(&from.naive_utc());
     let le = tz.from_utc_datetime(&we.naive_utc());
     let last = tz.from_utc_datetime(
-        &(we - Duration::seconds(i64::try_from(dur_s).unwrap_or(0))).naive_utc(),
+        &c.last_safe_departure()
+            .unwrap_or(we - Duration::seconds(i64::try_from(dur_s).unwrap_or(0)))
+            .naive_utc(),
     );
+    let (day, month) = (ls.day(), ls.month());
     let date = texts.get(
         lang,
         "date",
         &[
-            (
-                "day",
-                Arg::Num(ls.format("%d").to_string().parse::<f64>().unwrap_or(1.0)),
-            ),
-            (
-                "m",
-                Arg::Num(ls.format("%m").to_string().parse::<f64>().unwrap_or(1.0)),
-            ),
+            ("day", Arg::Num(f64::from(day))),
+            ("m", Arg::Num(f64::from(month))),
             ("year", Arg::Str(&ls.format("%Y").to_string())),
         ],
     );
     let line = c.line();
     let gather_at = from_e6(c.origin.at);
+    let place = scn.place(&c.origin.id);
+    let described = place.and_then(|p| match lang {
+        Lang::Uk => p.gathering.uk.clone(),
+        Lang::Ru => p.gathering.ru.clone(),
+        Lang::En => p.gathering.en.clone(),
+    });
+    // The nearest road, unless the place's name already says it
+    // ("Altstadt, Friedrich-Ebert-Anlage").
+    let road = place
+        .and_then(|p| p.gathering.road.clone())
+        .filter(|r| !origin.contains(r.as_str()));
+    let gather_short = match described.or(road) {
+        Some(d) => format!("{origin}, {d}"),
+        None => origin.clone(),
+    };
+    let other_day = |t: &DateTime<chrono_tz::Tz>| t.date_naive() != ls.date_naive();
     Facts {
-        gather: format!("{origin} ({:.4}, {:.4})", gather_at.lat, gather_at.lon),
+        gather: format!(
+            "{gather_short} ({:.4}, {:.4})",
+            gather_at.lat, gather_at.lon
+        ),
+        gather_short,
         origin,
         destination,
         via: route_names.join(" – "),
         date,
         start: ls.format("%H:%M").to_string(),
-        end: if le.date_naive() == ls.date_naive() {
-            le.format("%H:%M").to_string()
-        } else {
+        end: if other_day(&le) {
             le.format("%d.%m %H:%M").to_string()
+        } else {
+            le.format("%H:%M").to_string()
         },
         offset: ls.format("%:z").to_string(),
-        last: last.format("%H:%M").to_string(),
+        utc: utc_text(&ls),
+        zone: if kyiv_time(tz) { "kyiv" } else { "other" },
+        dd: ls.format("%d").to_string(),
+        mm: ls.format("%m").to_string(),
+        day_month: (day, month),
+        last: if other_day(&last) {
+            last.format("%d.%m %H:%M").to_string()
+        } else {
+            last.format("%H:%M").to_string()
+        },
         km: (c.route.distance_m as f64 / 1000.0).round(),
         hours: dur_s / 3600,
         minutes: (dur_s % 3600) / 60,
         gather_at,
+        cause: match (e.cause, &e.reason) {
+            (Some(k), _) => k.name(),
+            (None, Some(r)) if !r.trim().is_empty() => "text",
+            _ => "none",
+        },
+        reason: e.reason.clone().unwrap_or_default(),
         line,
         window: (ws, we),
     }
 }
 
-/// The template arguments of `f` for event kind `kind`.
+/// The template arguments of `f` for event kind `kind`. `tz` is no
+/// longer shown (the templates name the zone in words and give the UTC
+/// offset); it stays for callers that pass it.
 pub fn args<'a>(
     f: &'a Facts,
     kind: Kind,
@@ -195,6 +303,7 @@ pub fn args<'a>(
     duration: &'a str,
     km: &'a str,
 ) -> Vec<(&'static str, Arg<'a>)> {
+    let _ = tz;
     vec![
         ("kind", Arg::Str(kind.name())),
         ("origin", Arg::Str(&f.origin)),
@@ -204,15 +313,18 @@ pub fn args<'a>(
         ("start", Arg::Str(&f.start)),
         ("end", Arg::Str(&f.end)),
         ("offset", Arg::Str(&f.offset)),
-        ("tz", Arg::Str(tz)),
-        (
-            "tzkey",
-            Arg::Str(if tz == "Europe/Kyiv" { "kyiv" } else { "other" }),
-        ),
+        ("utc", Arg::Str(&f.utc)),
+        ("tzkey", Arg::Str(f.zone)),
         ("last", Arg::Str(&f.last)),
         ("km", Arg::Str(km)),
         ("duration", Arg::Str(duration)),
         ("gather", Arg::Str(&f.gather)),
+        ("cause", Arg::Str(f.cause)),
+        ("reason", Arg::Str(&f.reason)),
+        ("dd", Arg::Str(&f.dd)),
+        ("mm", Arg::Str(&f.mm)),
+        ("day", Arg::Num(f64::from(f.day_month.0))),
+        ("m", Arg::Num(f64::from(f.day_month.1))),
     ]
 }
 

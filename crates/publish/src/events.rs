@@ -1,6 +1,7 @@
 //! The status changes the public must hear about, read from the ledger.
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
+use corridor_hazards::HazardKind;
 use corridor_ledger::{Body, Ledger};
 use corridor_negotiation::plan::ProposalContent;
 use std::collections::BTreeMap;
@@ -60,6 +61,11 @@ pub struct Event {
     pub entry_hash: String,
     /// Why, where the entry says (suspensions, closures, cancellations).
     pub reason: Option<String>,
+    /// The kind of the hazard the reason names (a hazard reported in the
+    /// log before, or one of the scenario's), as the server writes when an
+    /// incident suspends a corridor: what the alert gives as the cause in
+    /// each language.
+    pub cause: Option<HazardKind>,
     /// The proposal's canonical content (route, window, places) for that
     /// version, as logged with the proposal.
     pub content: ProposalContent,
@@ -92,7 +98,21 @@ pub fn events(ledger: &Ledger) -> Vec<Event> {
     }
     let mut cs: BTreeMap<&str, C> = BTreeMap::new();
     let mut out = Vec::new();
+    // Hazards by id, to name the cause of a suspension.
+    let mut hazards: BTreeMap<String, HazardKind> = ledger
+        .base()
+        .hazards
+        .hazards
+        .iter()
+        .map(|h| (h.id.clone(), h.kind))
+        .collect();
     for e in ledger.entries() {
+        if let Body::Hazard(h) = &e.body {
+            hazards.insert(
+                h.hazard.id.clone(),
+                HazardKind::parse(&h.hazard.kind).unwrap_or(HazardKind::Other),
+            );
+        }
         let Some(id) = e.body.corridor() else {
             continue;
         };
@@ -135,8 +155,47 @@ pub fn events(ledger: &Ledger) -> Vec<Event> {
                 Body::Suspend(x) | Body::Cancel(x) | Body::Close(x) => x.reason.clone(),
                 _ => None,
             },
+            cause: match &e.body {
+                Body::Suspend(x) | Body::Cancel(x) | Body::Close(x) => {
+                    x.reason.as_deref().and_then(|r| cause(r, &hazards))
+                }
+                _ => None,
+            },
             content,
         });
     }
     out
+}
+
+/// The kind of the hazard whose id the reason names as a word (ids are
+/// letters, digits, `-`, `_` and `.`); the longest id wins.
+fn cause(reason: &str, hazards: &BTreeMap<String, HazardKind>) -> Option<HazardKind> {
+    reason
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .map(|w| w.trim_end_matches('.'))
+        .filter_map(|w| hazards.get_key_value(w))
+        .max_by_key(|(id, _)| id.len())
+        .map(|(_, k)| *k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cause_is_the_hazard_the_reason_names() {
+        let hz: BTreeMap<String, HazardKind> = [
+            ("inc-3".to_string(), HazardKind::Shelling),
+            ("mines-okhtyrka".to_string(), HazardKind::Mines),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            cause("incident: inc-3 (shelling)", &hz),
+            Some(HazardKind::Shelling)
+        );
+        assert_eq!(cause("mines-okhtyrka.", &hz), Some(HazardKind::Mines));
+        assert_eq!(cause("incident: inc-33 (shelling)", &hz), None);
+        assert_eq!(cause("as decided", &hz), None);
+    }
 }

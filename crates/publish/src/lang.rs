@@ -1,6 +1,7 @@
 //! The three languages, their message templates (Project Fluent files in
-//! `locales/`, kept out of the code so a translator can work on them alone),
-//! and place names in each language.
+//! `locales/`, kept out of the code so a translator can work on them alone).
+//! Place names per language come from the scenario and its names table
+//! ([`crate::cap::local_name`]).
 
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
@@ -98,6 +99,13 @@ impl Texts {
         Texts { bundles }
     }
 
+    /// Whether `lang` has message `id`.
+    pub fn has(&self, lang: Lang, id: &str) -> bool {
+        self.bundles
+            .iter()
+            .any(|(l, b)| *l == lang && b.get_message(id).is_some_and(|m| m.value().is_some()))
+    }
+
     /// Message `id` in `lang` with `args`.
     pub fn get(&self, lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
         let b = &self
@@ -127,115 +135,6 @@ impl Default for Texts {
     fn default() -> Self {
         Texts::new()
     }
-}
-
-/// Latin letters for a Cyrillic letter (Ukrainian and Russian), roughly as
-/// place names are transliterated; other characters are kept, lower-cased.
-fn latin(s: &str) -> String {
-    let mut o = String::new();
-    for c in s.to_lowercase().chars() {
-        let t = match c {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
-            'г' => "h",
-            'ґ' => "g",
-            'д' => "d",
-            'е' => "e",
-            'є' => "ie",
-            'ё' => "e",
-            'ж' => "zh",
-            'з' => "z",
-            'и' => "y",
-            'і' => "i",
-            'ї' => "i",
-            'й' => "i",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "kh",
-            'ц' => "ts",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "shch",
-            'ъ' => "",
-            'ы' => "y",
-            'ь' => "",
-            'э' => "e",
-            'ю' => "iu",
-            'я' => "ia",
-            '\'' | '’' | 'ʼ' => "",
-            _ => {
-                o.push(c);
-                continue;
-            }
-        };
-        o.push_str(t);
-    }
-    o
-}
-
-/// Edit distance between two strings, by characters.
-fn distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// The name of a place in `lang`, from its alternate names. GeoNames gives
-/// no language tags, so among the Cyrillic names the one whose
-/// transliteration is closest to the place's Latin name wins, a Ukrainian
-/// letter (і, ї, є, ґ) counting for Ukrainian and against Russian, a Russian
-/// one (ы, э, ё, ъ) the other way. Falls back to `default`.
-pub fn place_name(lang: Lang, default: &str, names: &[String], explicit: Option<&str>) -> String {
-    if let Some(e) = explicit {
-        return e.to_string();
-    }
-    if lang == Lang::En {
-        return default.to_string();
-    }
-    // Each language's own alphabet (other Cyrillic languages' names are
-    // in the data too: Belarusian, Serbian, Bulgarian…).
-    let alphabet = match lang {
-        Lang::Uk => "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяʼ'’- ",
-        _ => "абвгдеёжзийклмнопрстуфхцчшщъыьэюя- ",
-    };
-    let fits = |s: &str| s.to_lowercase().chars().all(|c| alphabet.contains(c));
-    let mine = match lang {
-        Lang::Uk => "іїєґ",
-        _ => "ыэёъ",
-    };
-    let target = latin(default.split([',', '(']).next().unwrap_or(default).trim());
-    names
-        .iter()
-        .filter(|n| n.chars().next().is_some_and(char::is_uppercase) && fits(n))
-        .filter(|n| n.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)))
-        .min_by_key(|n| {
-            let d = distance(&latin(n), &target) as i64 * 2;
-            let bonus = i64::from(n.to_lowercase().chars().any(|c| mine.contains(c)));
-            (d - bonus, -(n.chars().count() as i64))
-        })
-        .map(|n| n.to_string())
-        .unwrap_or_else(|| default.to_string())
 }
 
 #[cfg(test)]
@@ -273,42 +172,5 @@ mod tests {
         assert_eq!(d(Lang::Uk), "5 березня 2022 р.");
         assert_eq!(d(Lang::Ru), "5 марта 2022 г.");
         assert_eq!(d(Lang::En), "5 March 2022");
-    }
-
-    #[test]
-    fn place_names_by_script() {
-        let names: Vec<String> = ["Zaporizhzhya", "Запоріжжя", "Запорожье", "Zaporoże"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(
-            place_name(Lang::Uk, "Zaporizhzhia", &names, None),
-            "Запоріжжя"
-        );
-        assert_eq!(
-            place_name(Lang::Ru, "Zaporizhzhia", &names, None),
-            "Запорожье"
-        );
-        assert_eq!(
-            place_name(Lang::En, "Zaporizhzhia", &names, None),
-            "Zaporizhzhia"
-        );
-        let names: Vec<String> = ["Жданов", "Мариупол", "Мариуполь", "Маріуполь", "Марїоуполь"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(place_name(Lang::Uk, "Mariupol", &names, None), "Маріуполь");
-        assert_eq!(place_name(Lang::Ru, "Mariupol", &names, None), "Мариуполь");
-        assert_eq!(place_name(Lang::Ru, "X", &[], Some("Икс")), "Икс");
-        // Poltava's alternates include other Cyrillic languages' names.
-        let names: Vec<String> = ["Балтавар", "Полтава", "Poltawa"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(place_name(Lang::Uk, "Poltava", &names, None), "Полтава");
-        assert_eq!(
-            place_name(Lang::Ru, "Poltava reception centre", &names, None),
-            "Полтава"
-        );
     }
 }

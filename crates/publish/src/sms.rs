@@ -1,7 +1,9 @@
 //! SMS text per language, and its cost in segments: GSM-7 (160 characters
 //! in one message, 153 per part when split; the extension characters count
 //! twice) when every character fits the GSM 03.38 alphabet, else UCS-2 (70
-//! UTF-16 units, 67 per part), as for any Cyrillic text.
+//! UTF-16 units, 67 per part), as for any Cyrillic text. Each language
+//! gives several forms, from the fullest to the most abbreviated; the
+//! first that fits one segment is sent.
 
 use crate::cap::{args, duration_text, facts};
 use crate::events::Event;
@@ -41,34 +43,62 @@ pub fn segments(text: &str) -> (Encoding, usize, usize) {
     }
 }
 
-/// The SMS of event `e` in `lang`: origin, destination, window in local
-/// time with the offset, gathering point; nothing more.
-pub fn text(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> String {
+/// The text in the GSM alphabet when only its typography keeps it out:
+/// dashes become hyphens, typographic quotes plain ones, an arrow between
+/// places "to". `None` when a letter needs UCS-2 anyway (Cyrillic): then
+/// the text stays as written. A Latin-script text so costs 160 characters
+/// a message (93 a broadcast page), not 70 (41).
+pub fn gsm_fold(text: &str) -> Option<String> {
+    let folded = text
+        .replace(" → ", " to ")
+        .replace(['–', '—'], "-")
+        .replace(['“', '”', '«', '»', '„'], "\"")
+        .replace(['‘', '’'], "'");
+    (segments(&folded).0 == Encoding::Gsm7).then_some(folded)
+}
+
+/// Units one SMS carries without being split: 160 GSM-7 septets or 70
+/// UCS-2 units.
+pub fn one_segment(enc: Encoding) -> usize {
+    match enc {
+        Encoding::Gsm7 => 160,
+        Encoding::Ucs2 => 70,
+    }
+}
+
+/// Most forms a language may give (`sms-1` … `sms-9`).
+const MAX_FORMS: usize = 9;
+
+/// Every form of the SMS of event `e` in `lang`, longest first: the
+/// templates `sms-1`, `sms-2`, … of the language, each with the window in
+/// local time and its UTC offset, the last safe departure, and the
+/// gathering point by name and description (coordinates are in the alert).
+pub fn forms(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Vec<String> {
     let f = facts(scn, e, lang, texts);
     let duration = duration_text(texts, lang, f.hours, f.minutes);
     let km = format!("{}", f.km);
-    // "UTC+2", "UTC+5:30": as short as it stays exact.
-    let tzshort = format!(
-        "UTC{}",
-        f.offset
-            .trim_end_matches(":00")
-            .replace("+0", "+")
-            .replace("-0", "-")
-    );
-    let dshort = f
-        .window
-        .0
-        .with_timezone(&scn.tz)
-        .format("%d.%m")
-        .to_string();
     let mut a = args(&f, e.kind, scn.tz.name(), &duration, &km);
-    a.push(("tzshort", crate::lang::Arg::Str(&tzshort)));
-    a.push(("dshort", crate::lang::Arg::Str(&dshort)));
-    // The gathering point by name only: coordinates are in the alert.
-    let gather = f.origin.clone();
     a.retain(|x| x.0 != "gather");
-    a.push(("gather", crate::lang::Arg::Str(&gather)));
-    texts.get(lang, "sms", &a)
+    a.push(("gather", crate::lang::Arg::Str(&f.gather_short)));
+    (1..=MAX_FORMS)
+        .map(|i| format!("sms-{i}"))
+        .take_while(|id| texts.has(lang, id))
+        .map(|id| {
+            let t = texts.get(lang, &id, &a);
+            gsm_fold(&t).unwrap_or(t)
+        })
+        .collect()
+}
+
+/// The SMS of event `e` in `lang`: the first form that fits one segment,
+/// else the shortest (which [`crate::report`] warns about).
+pub fn text(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> String {
+    let all = forms(scn, e, lang, texts);
+    all.iter()
+        .find(|t| segments(t).2 == 1)
+        .or_else(|| all.iter().min_by_key(|t| segments(t).1))
+        .cloned()
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -100,5 +130,14 @@ mod tests {
         );
         // Characters outside the BMP take two UTF-16 units.
         assert_eq!(segments("🚌"), (Encoding::Ucs2, 2, 1));
+    }
+
+    #[test]
+    fn typography_alone_does_not_make_a_text_ucs2() {
+        assert_eq!(
+            gsm_fold("Corridor open: Sumy → Poltava – “as decided”").as_deref(),
+            Some("Corridor open: Sumy to Poltava - \"as decided\"")
+        );
+        assert_eq!(gsm_fold("Суми → Полтава"), None);
     }
 }

@@ -57,10 +57,11 @@ impl Table {
     }
 
     fn verb(&mut self, who: &str, v: Verb, id: &str, time: &str) {
-        let b = self
-            .l
-            .action(who, v, id, Some("as decided".into()))
-            .unwrap();
+        self.verb_why(who, v, id, time, "as decided");
+    }
+
+    fn verb_why(&mut self, who: &str, v: Verb, id: &str, time: &str, why: &str) {
+        let b = self.l.action(who, v, id, Some(why.into())).unwrap();
         self.put(who, b, time);
     }
 
@@ -84,6 +85,12 @@ impl Table {
 /// a window a day later) and closed; then kharkiv-belgorod (its window
 /// moved three days) opened and cancelled, with a `Z` time.
 fn every_kind() -> (Scenario, Ledger) {
+    let (scn, ledger, _) = every_kind_log();
+    (scn, ledger)
+}
+
+/// [`every_kind`], with its log.
+fn every_kind_log() -> (Scenario, Ledger, Log) {
     let scn = scenario();
     let mut t = Table {
         scn: scn.clone(),
@@ -102,7 +109,15 @@ fn every_kind() -> (Scenario, Ledger) {
         ],
     );
     t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
-    t.verb("icrc", Verb::Suspend, sp, "2022-03-08T12:40:00+02:00");
+    // Suspended for a hazard of the scenario, named in the reason as the
+    // server names the incident that suspends a corridor.
+    t.verb_why(
+        "icrc",
+        Verb::Suspend,
+        sp,
+        "2022-03-08T12:40:00+02:00",
+        "incident: shelling-orikhiv (shelling)",
+    );
     t.verb("icrc", Verb::Reopen, sp, "2022-03-08T13:30:00+02:00");
     t.agree(
         sp,
@@ -132,7 +147,7 @@ fn every_kind() -> (Scenario, Ledger) {
     // The same log read back gives the same ledger.
     let again = Ledger::replay(scn.clone(), &t.log).unwrap();
     assert_eq!(again.corridors(), t.l.corridors());
-    (scn, t.l)
+    (scn, t.l, t.log)
 }
 
 /// Validates CAP documents with xmllint against the OASIS schema. Without
@@ -292,9 +307,12 @@ fn field(xml: &str, lang: Lang, tag: &str) -> String {
         .to_string()
 }
 
-/// Golden texts: the full public text of one opened and one suspended
-/// corridor, per language. `UPDATE_GOLDEN=1` rewrites them after a
-/// deliberate change of the templates.
+/// Golden texts: the full public text of every kind of alert (opened,
+/// suspended for a named hazard, reopened, changed, closed, opened and
+/// cancelled with a logged reason), per language: headline, description,
+/// instruction, area, the SMS with its segments, and the cell broadcast
+/// with its pages. `UPDATE_GOLDEN=1` rewrites them after a deliberate
+/// change of the templates.
 #[test]
 fn golden_texts_per_language() {
     let (scn, ledger) = every_kind();
@@ -303,14 +321,21 @@ fn golden_texts_per_language() {
     let alerts = cap::alerts(&scn, &evs, &site(), &texts);
     for l in Lang::ALL {
         let mut out = String::new();
-        for (i, what) in [(0, "opened"), (1, "suspended")] {
-            let sms = sms::text(&scn, &evs[i], l, &texts);
+        for (i, e) in evs.iter().enumerate() {
+            let sms = sms::text(&scn, e, l, &texts);
             let (enc, units, segs) = sms::segments(&sms);
-            out += &format!("== {what} ({})\n", alerts[i].identifier);
+            let (cenc, pages) =
+                corridor_publish::cbs::pages(&corridor_publish::cbs::text(&scn, e, l, &texts));
+            out += &format!("== {} ({})\n", e.kind.name(), alerts[i].identifier);
             for tag in ["headline", "description", "instruction", "areaDesc"] {
                 out += &format!("{tag}: {}\n", field(&alerts[i].xml, l, tag));
             }
-            out += &format!("sms ({enc:?}, {units} units, {segs} segment(s)): {sms}\n\n");
+            out += &format!("sms ({enc:?}, {units} units, {segs} segment(s)): {sms}\n");
+            out += &format!(
+                "cbs ({cenc:?}, {} page(s)): {}\n\n",
+                pages.len(),
+                pages.join("|")
+            );
         }
         let path = root(&format!(
             "crates/publish/tests/golden/alerts-{}.txt",
@@ -548,4 +573,173 @@ fn every_alert_is_signed_and_independent_verifiers_agree() {
     }
     independent("xmlsec1", &tampered, &cert.text, false);
     independent("capvalidator", &tampered, &cert.text, false);
+}
+
+/// Issue 14: what a resident needs is in every language: the gathering
+/// point as a person finds it, the window and the last safe departure in
+/// the SMS, why a corridor was suspended, when it reopened, the time zone
+/// in words with its UTC offset and never an IANA name.
+#[test]
+fn every_language_carries_what_a_resident_needs() {
+    let (scn, ledger) = every_kind();
+    let evs = events(&ledger);
+    let texts = Texts::new();
+    let alerts = cap::alerts(&scn, &evs, &site(), &texts);
+    let desc = |i: usize, l: Lang| field(&alerts[i].xml, l, "description");
+    for (l, gather, cause, zone, reopened) in [
+        (
+            Lang::Uk,
+            "Суми, пл. Незалежності, біля ОДА (50.9174, 34.7991)",
+            "Причина: обстріл поблизу маршруту.",
+            "за київським часом (UTC+2)",
+            "знову відкрито 8 березня 2022 р. з 13:30 до 21:00",
+        ),
+        (
+            Lang::Ru,
+            "Сумы, пл. Независимости, у ОГА (50.9174, 34.7991)",
+            "Причина: обстрел вблизи маршрута.",
+            "по киевскому времени (UTC+2)",
+            "снова открыт 8 марта 2022 г. с 13:30 до 21:00",
+        ),
+        (
+            Lang::En,
+            "Sumy, Nezalezhnosti Square, by the regional administration (50.9174, 34.7991)",
+            "Reason: shelling near the route.",
+            "(Kyiv time, UTC+2)",
+            "open again on 8 March 2022 from 13:30 to 21:00",
+        ),
+    ] {
+        assert!(desc(0, l).contains(gather), "{l:?}: {}", desc(0, l));
+        assert!(desc(0, l).contains(zone), "{l:?}: {}", desc(0, l));
+        assert!(desc(1, l).contains(cause), "{l:?}: {}", desc(1, l));
+        assert!(desc(2, l).contains(reopened), "{l:?}: {}", desc(2, l));
+        // The SMS of every open corridor gives the window with its offset
+        // and the last safe departure; the suspension its cause.
+        for i in [0, 2, 3, 5] {
+            let t = sms::text(&scn, &evs[i], l, &texts);
+            let end = if i == 5 { "-18:00" } else { "-21:00" };
+            assert!(t.contains("UTC+2") && t.contains(end), "{t}");
+            let last = if i == 5 { "15:39" } else { "16:10" };
+            assert!(t.contains(last), "{l:?} {i}: {t}");
+        }
+        let t = sms::text(&scn, &evs[1], l, &texts);
+        assert!(
+            ["обстріл", "обстрел", "shelling"]
+                .iter()
+                .any(|w| t.contains(w)),
+            "{t}"
+        );
+        // Names as residents write them, no IANA zone in any text.
+        for a in &alerts {
+            assert!(!a.xml.contains("Europe/"), "{}", a.identifier);
+        }
+    }
+    // Russian alerts name Kharkiv as residents write it in Russian.
+    assert!(field(&alerts[5].xml, Lang::Ru, "headline").contains("Харьков → Белгород"));
+    // Places are joined by an arrow or "to", never a bare hyphen.
+    let en = sms::text(&scn, &evs[0], Lang::En, &texts);
+    assert!(en.contains("Sumy to Poltava"), "{en}");
+}
+
+/// Outside Ukraine the zone is "local time" with its offset, in words of
+/// each language.
+#[test]
+fn elsewhere_the_zone_is_local_time_with_its_offset() {
+    let (mut scn, ledger) = every_kind();
+    let evs = events(&ledger);
+    let texts = Texts::new();
+    scn.tz = chrono_tz::Europe::Berlin;
+    let alerts = cap::alerts(&scn, &evs, &site(), &texts);
+    let d = |l| field(&alerts[0].xml, l, "description");
+    assert!(
+        d(Lang::Uk).contains("з 08:00 до 20:00 за місцевим часом (UTC+1)"),
+        "{}",
+        d(Lang::Uk)
+    );
+    assert!(
+        d(Lang::Ru).contains("с 08:00 до 20:00 по местному времени (UTC+1)"),
+        "{}",
+        d(Lang::Ru)
+    );
+    assert!(
+        d(Lang::En).contains("from 08:00 to 20:00 (local time, UTC+1)"),
+        "{}",
+        d(Lang::En)
+    );
+    scn.tz = chrono_tz::Asia::Kolkata;
+    let alerts = cap::alerts(&scn, &evs, &site(), &texts);
+    assert!(field(&alerts[0].xml, Lang::En, "description").contains("(local time, UTC+5:30)"));
+    for a in &alerts {
+        assert!(!a.xml.contains("Asia/"), "{}", a.identifier);
+    }
+}
+
+/// No SMS leaves publishing over its budget without a warning: with names
+/// too long for any form, the report names each file and its count; with
+/// the example's names, it has nothing to say. The report's texts are the
+/// published bytes.
+#[test]
+fn an_sms_over_one_segment_is_never_silent() {
+    let (_, ledger) = every_kind();
+    let r = corridor_publish::report(&ledger);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.sms.len(), 7 * 3);
+    assert!(r.sms.iter().all(|c| c.parts == 1));
+    let files = corridor_publish::publish(&ledger, &site());
+    for c in r.sms.iter().chain(&r.cbs) {
+        let f = files.iter().find(|f| f.path == c.path).unwrap();
+        if c.path.starts_with("sms/") {
+            assert_eq!(sms::segments(f.text.trim_end_matches('\n')).1, c.units);
+        } else {
+            assert!(
+                f.text.contains(&format!(": {} page(s), ", c.parts)),
+                "{}",
+                f.text
+            );
+            assert!(c.parts <= corridor_publish::cbs::MAX_PAGES);
+        }
+    }
+    // Names that no form can fit in one segment.
+    let mut scn = scenario();
+    for p in scn.origins.iter_mut().chain(scn.destinations.iter_mut()) {
+        if p.id == "sumy" || p.id == "poltava" {
+            p.name_uk = Some(format!(
+                "{} ({})",
+                p.name_uk.clone().unwrap(),
+                "дуже довга назва місця збору".repeat(2)
+            ));
+        }
+    }
+    // The same log, replayed on the scenario with the long names.
+    let long = Ledger::replay(scn, &every_kind_log().2).unwrap();
+    let r = corridor_publish::report(&long);
+    let over: Vec<&corridor_publish::Cost> = r.sms.iter().filter(|c| c.parts > 1).collect();
+    assert!(!over.is_empty());
+    assert!(over.iter().all(|c| c.path.ends_with("-uk.txt")));
+    for c in &over {
+        assert!(
+            r.warnings.iter().any(|w| w.starts_with(&c.path)
+                && w.contains(&format!(
+                    "takes {} segments ({} UCS-2 units",
+                    c.parts, c.units
+                ))),
+            "{:?}",
+            r.warnings
+        );
+    }
+    assert_eq!(
+        r.warnings.iter().filter(|w| w.starts_with("sms/")).count(),
+        over.len()
+    );
+    // The broadcasts of those names run over 15 pages: warned too.
+    for c in r
+        .cbs
+        .iter()
+        .filter(|c| c.parts > corridor_publish::cbs::MAX_PAGES)
+    {
+        assert!(r
+            .warnings
+            .iter()
+            .any(|w| w.starts_with(&c.path) && w.contains(&format!("takes {} pages", c.parts))));
+    }
 }

@@ -120,6 +120,12 @@ impl AppState {
         keys: HashMap<String, SigningKey>,
         site: Site,
     ) -> AppState {
+        // Gathering points the scenario does not describe take the nearest
+        // named road of the map, as `corridor publish` does: the same bytes.
+        let mut scenario = scenario;
+        if let Some(r) = &router {
+            scenario.name_gathering_roads(r);
+        }
         let live = Live {
             log: Log::new(),
             ledger: Ledger::new(scenario.clone()),

@@ -451,6 +451,8 @@ async fn an_incident_suspends_the_corridors_it_touches() {
     // The suspension alert went out; the hazard is in the public GeoJSON.
     let (_, a) = call(&st, "GET", "/api/alerts?lang=en", None, None).await;
     assert!(a.contains("SUSPENDED"), "{a}");
+    // It says why: the kind of the reported hazard the suspension names.
+    assert!(a.contains("Reason: shelling near the route."), "{a}");
     let (_, g) = call(&st, "GET", "/public/corridors.geojson", None, None).await;
     assert!(g.contains("shelling-ru-5"), "{g}");
     // Lifting it: the verdicts are clean again; lifting twice is a 404.
@@ -990,6 +992,7 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         ("GET", "/public/corridors.geojson"),
         ("GET", "/public/cap/{file}"),
         ("GET", "/public/sms/{file}"),
+        ("GET", "/public/cbs/{file}"),
         ("GET", "/public/index.html"),
         ("GET", "/public/publisher.crt"),
         ("GET", "/api/tiles/{z}/{x}/{file}"),
@@ -2120,4 +2123,46 @@ async fn the_page_speaks_the_browsers_language_before_any_script() {
     assert!(page("/?lang=uk", "en")
         .await
         .starts_with("<!DOCTYPE html>\n<html lang=\"uk\">"));
+}
+
+/// Issue 14: on a road graph, a gathering point the scenario does not
+/// describe is named by the nearest named road, in every language's alert
+/// (the road's name as its signs read), after the place's own name.
+#[tokio::test]
+async fn on_a_road_graph_the_gathering_point_names_the_nearest_road() {
+    let st = heidelberg();
+    let road = st
+        .scenario()
+        .place("altstadt")
+        .unwrap()
+        .gathering
+        .road
+        .clone()
+        .expect("a named road within 500 m of the Altstadt point");
+    common::acts(
+        &st,
+        "altstadt-rohrbach",
+        &[
+            ("token-north", "propose"),
+            ("token-south", "accept"),
+            ("token-north", "accept"),
+            ("token-mediator", "countersign"),
+            ("token-mediator", "open"),
+        ],
+    )
+    .await;
+    let (_, uk) = call(&st, "GET", "/api/alerts?lang=uk", None, None).await;
+    assert!(
+        uk.contains(&format!(
+            "Місце збору: Старе місто, Фрідріх-Еберт-Анлаге, {road} (49.4098, 8.7000)"
+        )),
+        "{uk}"
+    );
+    assert!(uk.contains("за місцевим часом (UTC+1)"), "{uk}");
+    let (_, en) = call(&st, "GET", "/api/alerts?lang=en", None, None).await;
+    assert!(
+        en.contains("Gathering point: Altstadt, Friedrich-Ebert-Anlage"),
+        "{en}"
+    );
+    assert!(!en.contains("Europe/Berlin"), "{en}");
 }

@@ -46,8 +46,14 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, Failure> {
         let p = dir.join(rel);
         crate::files::read_text(&p, "file").map_err(|e| format!("{:#}", e.error))
     };
-    Scenario::parse(&text, &path.display().to_string(), &reader)
-        .map_err(|e| Failure::new(exit::BAD_SCENARIO, anyhow!("{e}")))
+    let scn = Scenario::parse(&text, &path.display().to_string(), &reader)
+        .map_err(|e| Failure::new(exit::BAD_SCENARIO, anyhow!("{e}")))?;
+    // What the alerts would otherwise guess: a place with no name in a
+    // language, a gathering point known only by its coordinates.
+    for w in &scn.warnings {
+        eprintln!("warning: {}:{}: {}", w.file, w.line, w.message);
+    }
+    Ok(scn)
 }
 
 /// The scenario's road graph, if it names one (a `.graph`, or an

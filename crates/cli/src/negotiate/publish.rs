@@ -40,7 +40,12 @@ pub struct PublishArgs {
 }
 
 pub fn publish_cmd(a: PublishArgs) -> Result<(), Failure> {
-    let scn = load_scenario(&a.scenario)?;
+    let mut scn = load_scenario(&a.scenario)?;
+    // Gathering points the scenario does not describe take the nearest
+    // named road of its map, as the server does: the same bytes.
+    if let Some(router) = load_map(&a.scenario, &scn)? {
+        scn.name_gathering_roads(&router);
+    }
     let (_, ledger) = open_ledger(&a.log, &scn)?;
     let mut base = a.base_url.clone();
     if !base.ends_with('/') {
@@ -86,13 +91,30 @@ pub fn publish_cmd(a: PublishArgs) -> Result<(), Failure> {
         std::fs::write(&p, &f.text).map_err(|e| io(&p, e))?;
     }
     let alerts = files.iter().filter(|f| f.path.starts_with("cap/")).count();
+    // What the SMS and broadcasts cost; never silent about one over budget.
+    let report = corridor_publish::report(&ledger);
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    let cost = |c: &corridor_publish::Cost, parts: &str| {
+        serde_json::json!({"path": c.path, "encoding": match c.encoding {
+            corridor_publish::sms::Encoding::Gsm7 => "GSM-7",
+            corridor_publish::sms::Encoding::Ucs2 => "UCS-2",
+        }, "units": c.units, parts: c.parts})
+    };
     if a.json {
-        crate::output::print_json(
-            &serde_json::json!({"out": a.out.display().to_string(), "files": files.iter().map(|f| &f.path).collect::<Vec<_>>(), "alerts": alerts, "signed_by": signed_by}),
-        )?;
+        crate::output::print_json(&serde_json::json!({
+            "out": a.out.display().to_string(),
+            "files": files.iter().map(|f| &f.path).collect::<Vec<_>>(),
+            "alerts": alerts,
+            "sms": report.sms.iter().map(|c| cost(c, "segments")).collect::<Vec<_>>(),
+            "cbs": report.cbs.iter().map(|c| cost(c, "pages")).collect::<Vec<_>>(),
+            "warnings": report.warnings,
+            "signed_by": signed_by,
+        }))?;
     } else {
         println!(
-            "Wrote {} files to {}: {} CAP alert(s) in cap/, alerts.atom, corridors.geojson, SMS texts in sms/, index.html.",
+            "Wrote {} files to {}: {} CAP alert(s) in cap/, alerts.atom, corridors.geojson, SMS texts in sms/, cell broadcasts in cbs/, index.html.",
             files.len(),
             a.out.display(),
             alerts
@@ -101,6 +123,18 @@ pub fn publish_cmd(a: PublishArgs) -> Result<(), Failure> {
             Some(d) => println!("Alerts signed (XML-DSig) with the certificate {d}."),
             None => println!("Alerts NOT signed (--unsigned)."),
         }
+        let over = report.sms.iter().filter(|c| c.parts > 1).count();
+        println!(
+            "SMS: {} text(s), {}; cell broadcast: {} text(s), at most {} page(s) each.",
+            report.sms.len(),
+            if over == 0 {
+                "each one segment".to_string()
+            } else {
+                format!("{over} over one segment (see the warnings)")
+            },
+            report.cbs.len(),
+            report.cbs.iter().map(|c| c.parts).max().unwrap_or(0)
+        );
         println!(
             "Look at it: python3 -m http.server -d {} 8000, then open http://localhost:8000/",
             a.out.display()

@@ -130,9 +130,9 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
         kinds.insert(rel.split('/').next().unwrap().to_string());
     }
     // Opened, suspended: two CAP alerts (signed with the server's own
-    // publisher key, made at its first start), six SMS, Atom, GeoJSON, the
-    // index, the publisher's certificate.
-    assert_eq!(compared, 2 + 6 + 4, "{kinds:?}");
+    // publisher key, made at its first start), six SMS, six cell
+    // broadcasts, Atom, GeoJSON, the index, the publisher's certificate.
+    assert_eq!(compared, 2 + 6 + 6 + 4, "{kinds:?}");
     for f in walk(&public.join("cap")) {
         let xml = std::fs::read_to_string(&f).unwrap();
         corridor_xmldsig::verify(&xml).unwrap_or_else(|e| panic!("{}: {e}", f.display()));

@@ -122,8 +122,85 @@ fn publish_writes_the_folder_for_the_examples() {
     assert!(fs
         .iter()
         .any(|f| f["properties"]["kind"] == "gathering_point"));
-    // SMS per language and event.
+    // SMS and cell broadcasts per language and event; what they cost, and
+    // no warning for the example: every SMS fits one segment.
     let sms: Vec<_> = std::fs::read_dir(dir.join("sms")).unwrap().collect();
     assert_eq!(sms.len(), 12);
+    let cbs: Vec<_> = std::fs::read_dir(dir.join("cbs")).unwrap().collect();
+    assert_eq!(cbs.len(), 12);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("SMS: 12 text(s), each one segment; cell broadcast: 12 text(s)"),
+        "{said}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let uk = std::fs::read_to_string(dir.join("sms/sumy-poltava-6-uk.txt")).unwrap();
+    assert_eq!(
+        uk,
+        "Коридор Суми→Полтава ВІДКРИТО 08.03 09:00-21:00 UTC+2, виїзд до 16:10\n"
+    );
+    let page = std::fs::read_to_string(dir.join("cbs/sumy-poltava-6-en.txt")).unwrap();
+    assert!(
+        page.starts_with("# Cell broadcast (3GPP TS 23.041): 5 page(s), GSM 7-bit"),
+        "{page}"
+    );
     assert!(dir.join("index.html").exists());
+}
+
+/// Issue 14: an SMS that no form of its template fits in one segment is
+/// published with a warning that names the file and the count (on stderr,
+/// and in `--json`), never silently; a place with no Russian name is a
+/// warning of the scenario check.
+#[test]
+fn publish_warns_of_an_sms_over_one_segment_and_of_a_missing_name() {
+    let dir = std::env::temp_dir().join(format!("corridor-publish-warn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = root("examples/ukraine");
+    let text = std::fs::read_to_string(example.join("scenario.toml"))
+        .unwrap()
+        .replace("../../data/", &format!("{}/", root("data").display()))
+        .replace("\"hazards.geojson\"", &format!("\"{}\"", example.join("hazards.geojson").display()))
+        .replace(
+            "id = \"sumy\"\ntown = \"Sumy\"",
+            "id = \"sumy\"\ntown = \"Sumy\"\nname_uk = \"Суми, Покровська площа біля колишнього кінотеатру\"",
+        )
+        .replace("name_uk = \"Гомель\"\nname_ru = \"Гомель\"", "name_uk = \"Гомель\"");
+    let s = dir.join("scenario.toml");
+    std::fs::write(&s, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .args(["publish", s.to_str().unwrap(), "--log"])
+        .arg(example.join("log.jsonl"))
+        .arg("--out")
+        .arg(dir.join("public"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("destination `gomel` has no Russian name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: sms/sumy-poltava-6-uk.txt: the SMS takes 2 segments"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let over: Vec<&serde_json::Value> = v["sms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["segments"].as_u64().unwrap() > 1)
+        .collect();
+    assert!(!over.is_empty());
+    assert_eq!(v["warnings"].as_array().unwrap().len(), over.len(), "{v}");
+    for c in over {
+        assert_eq!(c["encoding"], "UCS-2");
+        assert!(err.contains(c["path"].as_str().unwrap()), "{err}");
+    }
 }

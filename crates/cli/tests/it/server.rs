@@ -297,7 +297,7 @@ fn the_web_page_renders_in_headless_chromium() {
             alerts
                 .as_str()
                 .unwrap()
-                .contains("Evacuation corridor open: Sumy → Poltava reception centre"),
+                .contains("Humanitarian corridor open: Sumy → Poltava reception centre"),
             "{alerts}"
         );
         // Hover the reported hazard on the map: its tooltip shows the

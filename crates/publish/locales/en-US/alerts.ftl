@@ -18,7 +18,21 @@ month = { $m ->
 date = { $day } { month } { $year }
 zone = { $tzkey ->
     [kyiv] Kyiv time
-   *[other] { $tz } time
+   *[other] local time
+}
+month-short = { $m ->
+    [1] Jan
+    [2] Feb
+    [3] Mar
+    [4] Apr
+    [5] May
+    [6] Jun
+    [7] Jul
+    [8] Aug
+    [9] Sep
+    [10] Oct
+    [11] Nov
+   *[12] Dec
 }
 hours = { $h ->
     [one] { $h } hour
@@ -33,30 +47,56 @@ people = { $n ->
    *[other] { $n } people
 }
 
-event = Humanitarian evacuation corridor
+event = Humanitarian corridor for evacuation
 sender-name = { $sender }
 
 headline = { $kind ->
-    [opened] Evacuation corridor open: { $origin } → { $destination }
-    [changed] Evacuation corridor changed: { $origin } → { $destination }
-    [suspended] Evacuation corridor SUSPENDED: { $origin } → { $destination }
-    [reopened] Evacuation corridor reopened: { $origin } → { $destination }
-    [closed] Evacuation corridor closed: { $origin } → { $destination }
-   *[cancelled] Evacuation corridor CANCELLED: { $origin } → { $destination }
+    [opened] Humanitarian corridor open: { $origin } → { $destination }
+    [changed] Humanitarian corridor changed: { $origin } → { $destination }
+    [suspended] Humanitarian corridor SUSPENDED: { $origin } → { $destination }
+    [reopened] Humanitarian corridor open again: { $origin } → { $destination }
+    [closed] Humanitarian corridor closed: { $origin } → { $destination }
+   *[cancelled] Humanitarian corridor CANCELLED: { $origin } → { $destination }
 }
 
-window = on { $date } from { $start } to { $end } ({ zone }, UTC{ $offset })
+window = on { $date } from { $start } to { $end } ({ zone }, { $utc })
 
 route-facts = Route: { $via }. About { $km } km, { $duration } on the road.
 departure = Gathering point: { $gather }. Leave no later than { $last } to arrive before the corridor closes.
 
+# Why a corridor was suspended, closed or cancelled: the kind of the
+# hazard the log names, or the logged reason as written.
+cause = { $cause ->
+    [shelling] shelling near the route
+    [mines] mines on the route
+    [bridge_destroyed] a bridge on the route is destroyed
+    [checkpoint_closed] a checkpoint on the route is closed
+    [front_line] the route crosses the front line
+    [other] a hazard on the route
+    [text] “{ $reason }” (as logged)
+   *[none] not given
+}
+cause-sentence = { $cause ->
+    [none] {""}
+   *[other] Reason: { cause }.
+}
+cause-sms = { $cause ->
+    [shelling] {" (shelling)"}
+    [mines] {" (mines)"}
+    [bridge_destroyed] {" (bridge destroyed)"}
+    [checkpoint_closed] {" (checkpoint closed)"}
+    [front_line] {" (front line)"}
+    [other] {" (hazard)"}
+   *[none] {""}
+}
+
 description = { $kind ->
     [opened] A humanitarian corridor from { $origin } to { $destination } is open { window }. { route-facts } { departure }
     [changed] The humanitarian corridor from { $origin } to { $destination } has changed. It is open { window }. { route-facts } { departure }
-    [suspended] The humanitarian corridor from { $origin } to { $destination } is suspended. Do not set out. Vehicles already on the road: stop at the nearest safe place and wait for instructions. { route-facts }
+    [suspended] The humanitarian corridor from { $origin } to { $destination } is suspended. Reason: { cause }. Do not set out. Vehicles already on the road: stop at the nearest safe place and wait for instructions. { route-facts }
     [reopened] The humanitarian corridor from { $origin } to { $destination } is open again { window }. { route-facts } { departure }
-    [closed] The humanitarian corridor from { $origin } to { $destination } is closed. Do not use the route. { route-facts }
-   *[cancelled] The humanitarian corridor from { $origin } to { $destination } is cancelled. Do not use the route. { route-facts }
+    [closed] The humanitarian corridor from { $origin } to { $destination } is closed. { cause-sentence } Do not use the route. { route-facts }
+   *[cancelled] The humanitarian corridor from { $origin } to { $destination } is cancelled. { cause-sentence } Do not use the route. { route-facts }
 }
 
 duration = { $h ->
@@ -75,13 +115,44 @@ instruction = { $kind ->
 }
 
 area = Corridor { $origin } – { $destination }
-gather-area = Gathering point: { $gather }
 
-sms = { $kind ->
-    [opened] Corridor OPEN { $origin }-{ $destination } { $dshort } { $start }-{ $end } { $tzshort }. Gather: { $gather }
-    [changed] Corridor CHANGED { $origin }-{ $destination } { $dshort } { $start }-{ $end } { $tzshort }. Gather: { $gather }
-    [suspended] Corridor SUSPENDED { $origin }-{ $destination }. Do not set out.
-    [reopened] Corridor OPEN AGAIN { $origin }-{ $destination } { $dshort } { $start }-{ $end } { $tzshort }. Gather: { $gather }
-    [closed] Corridor CLOSED { $origin }-{ $destination }. Do not travel.
-   *[cancelled] Corridor CANCELLED { $origin }-{ $destination }. Do not travel.
+# SMS: corridor tries sms-1, sms-2, … and sends the first that fits one
+# message (160 characters of the GSM alphabet: no arrows, no curly
+# quotes); add or shorten forms here. Places are joined by "to", never by
+# a hyphen (names have hyphens). The date is written out (8 Mar): 08.03
+# reads as 3 August to some. The last safe departure is in every form of
+# an open corridor.
+sms-status = { $kind ->
+    [opened] OPEN
+    [changed] CHANGED
+    [reopened] OPEN AGAIN
+    [suspended] SUSPENDED
+    [closed] CLOSED
+   *[cancelled] CANCELLED
 }
+sms-stop = { $kind ->
+    [suspended] Corridor { $origin } to { $destination } SUSPENDED{ cause-sms }. Do not set out.
+    [closed] Corridor { $origin } to { $destination } CLOSED. Do not travel.
+   *[cancelled] Corridor { $origin } to { $destination } CANCELLED. Do not travel.
+}
+sms-1 = { $kind ->
+    [suspended] { sms-stop }
+    [closed] { sms-stop }
+    [cancelled] { sms-stop }
+   *[other] Humanitarian corridor { $origin } to { $destination } { sms-status } { $day } { month-short } { $start }-{ $end } { $utc }. Leave by { $last }. Gather: { $gather }
+}
+sms-2 = { $kind ->
+    [suspended] { sms-stop }
+    [closed] { sms-stop }
+    [cancelled] { sms-stop }
+   *[other] Corridor { $origin } to { $destination } { sms-status } { $day } { month-short } { $start }-{ $end } { $utc }. Leave by { $last }. Gather: { $gather }
+}
+sms-3 = { $kind ->
+    [suspended] { sms-stop }
+    [closed] { sms-stop }
+    [cancelled] { sms-stop }
+   *[other] Corridor { $origin } to { $destination } { sms-status } { $day } { month-short } { $start }-{ $end } { $utc }. Leave by { $last }
+}
+
+# Cell broadcast (EU-Alert): the headline and the description.
+cbs = { headline }. { description }

@@ -18,7 +18,7 @@ month = { $m ->
 date = { $day } { month } { $year } г.
 zone = { $tzkey ->
     [kyiv] по киевскому времени
-   *[other] по времени { $tz }
+   *[other] по местному времени
 }
 hours = { $h ->
     [one] { $h } час
@@ -36,30 +36,56 @@ people = { $n ->
    *[many] { $n } человек
 }
 
-event = Гуманитарный эвакуационный коридор
+event = Гуманитарный коридор для эвакуации
 sender-name = { $sender }
 
 headline = { $kind ->
-    [opened] Открыт эвакуационный коридор: { $origin } → { $destination }
-    [changed] Изменён эвакуационный коридор: { $origin } → { $destination }
-    [suspended] Эвакуационный коридор ПРИОСТАНОВЛЕН: { $origin } → { $destination }
-    [reopened] Эвакуационный коридор снова открыт: { $origin } → { $destination }
-    [closed] Эвакуационный коридор закрыт: { $origin } → { $destination }
-   *[cancelled] Эвакуационный коридор ОТМЕНЁН: { $origin } → { $destination }
+    [opened] Открыт гуманитарный коридор: { $origin } → { $destination }
+    [changed] Изменён гуманитарный коридор: { $origin } → { $destination }
+    [suspended] Гуманитарный коридор ПРИОСТАНОВЛЕН: { $origin } → { $destination }
+    [reopened] Гуманитарный коридор снова открыт: { $origin } → { $destination }
+    [closed] Гуманитарный коридор закрыт: { $origin } → { $destination }
+   *[cancelled] Гуманитарный коридор ОТМЕНЁН: { $origin } → { $destination }
 }
 
-window = { $date } с { $start } до { $end } { zone } (UTC{ $offset })
+window = { $date } с { $start } до { $end } { zone } ({ $utc })
 
 route-facts = Маршрут: { $via }. Около { $km } км, в пути { $duration }.
 departure = Место сбора: { $gather }. Выезжайте не позднее { $last }, чтобы прибыть до закрытия коридора.
 
+# Why a corridor was suspended, closed or cancelled: the kind of the
+# hazard the log names, or the logged reason as written.
+cause = { $cause ->
+    [shelling] обстрел вблизи маршрута
+    [mines] мины на маршруте
+    [bridge_destroyed] разрушен мост на маршруте
+    [checkpoint_closed] закрыт блокпост на маршруте
+    [front_line] маршрут пересекает линию фронта
+    [other] опасность на маршруте
+    [text] «{ $reason }» (по записи в журнале)
+   *[none] не указана
+}
+cause-sentence = { $cause ->
+    [none] {""}
+   *[other] Причина: { cause }.
+}
+cause-sms = { $cause ->
+    [shelling] {": обстрел"}
+    [mines] {": мины"}
+    [bridge_destroyed] {": мост разрушен"}
+    [checkpoint_closed] {": блокпост закрыт"}
+    [front_line] {": линия фронта"}
+    [other] {": опасность"}
+   *[none] {""}
+}
+
 description = { $kind ->
     [opened] Гуманитарный коридор «{ $origin } – { $destination }» открыт { window }. { route-facts } { departure }
     [changed] Гуманитарный коридор «{ $origin } – { $destination }» изменён. Он действует { window }. { route-facts } { departure }
-    [suspended] Гуманитарный коридор «{ $origin } – { $destination }» приостановлен. Не выезжайте. Транспорт, который уже в пути: остановитесь в ближайшем безопасном месте и ждите указаний. { route-facts }
+    [suspended] Гуманитарный коридор «{ $origin } – { $destination }» приостановлен. Причина: { cause }. Не выезжайте. Транспорт, который уже в пути: остановитесь в ближайшем безопасном месте и ждите указаний. { route-facts }
     [reopened] Гуманитарный коридор «{ $origin } – { $destination }» снова открыт { window }. { route-facts } { departure }
-    [closed] Гуманитарный коридор «{ $origin } – { $destination }» закрыт. Не пользуйтесь этим маршрутом. { route-facts }
-   *[cancelled] Гуманитарный коридор «{ $origin } – { $destination }» отменён. Не пользуйтесь этим маршрутом. { route-facts }
+    [closed] Гуманитарный коридор «{ $origin } – { $destination }» закрыт. { cause-sentence } Не пользуйтесь этим маршрутом. { route-facts }
+   *[cancelled] Гуманитарный коридор «{ $origin } – { $destination }» отменён. { cause-sentence } Не пользуйтесь этим маршрутом. { route-facts }
 }
 
 duration = { $h ->
@@ -78,13 +104,61 @@ instruction = { $kind ->
 }
 
 area = Коридор { $origin } – { $destination }
-gather-area = Место сбора: { $gather }
 
-sms = { $kind ->
-    [opened] Коридор ОТКРЫТ { $origin }-{ $destination } { $dshort } { $start }-{ $end } { $tzshort }. Сбор: { $gather }
-    [changed] Коридор ИЗМЕНЁН { $origin }-{ $destination } { $dshort } { $start }-{ $end } { $tzshort }. Сбор: { $gather }
-    [suspended] Коридор ПРИОСТАНОВЛЕН { $origin }-{ $destination }. Не выезжайте.
-    [reopened] Коридор СНОВА ОТКРЫТ { $origin }-{ $destination } { $dshort } { $start }-{ $end } { $tzshort }. Сбор: { $gather }
-    [closed] Коридор ЗАКРЫТ { $origin }-{ $destination }. Не езжайте.
-   *[cancelled] Коридор ОТМЕНЁН { $origin }-{ $destination }. Не езжайте.
+# SMS: corridor tries sms-1, sms-2, … and sends the first that fits one
+# message (70 characters in Cyrillic); add or shorten forms here. Places
+# are joined by →, never by a hyphen (names have hyphens). The last safe
+# departure ("выезд до") is in every form of an open corridor.
+sms-status = { $kind ->
+    [opened] ОТКРЫТ
+    [changed] ИЗМЕНЁН
+    [reopened] СНОВА ОТКРЫТ
+    [suspended] ПРИОСТАНОВЛЕН
+    [closed] ЗАКРЫТ
+   *[cancelled] ОТМЕНЁН
 }
+sms-status-short = { $kind ->
+    [opened] откр.
+    [changed] изм.
+    [reopened] снова откр.
+    [suspended] приост.
+    [closed] закр.
+   *[cancelled] отм.
+}
+sms-stop = { $kind ->
+    [suspended] Коридор { $origin }→{ $destination } ПРИОСТАНОВЛЕН{ cause-sms }. Не выезжайте.
+    [closed] Коридор { $origin }→{ $destination } ЗАКРЫТ. Не езжайте.
+   *[cancelled] Коридор { $origin }→{ $destination } ОТМЕНЁН. Не езжайте.
+}
+sms-stop-short = { $kind ->
+    [suspended] { $origin }→{ $destination } приост.{ cause-sms }. Не езжайте.
+    [closed] { $origin }→{ $destination } закр. Не езжайте.
+   *[cancelled] { $origin }→{ $destination } отм. Не езжайте.
+}
+sms-1 = { $kind ->
+    [suspended] { sms-stop }
+    [closed] { sms-stop }
+    [cancelled] { sms-stop }
+   *[other] Коридор { $origin }→{ $destination } { sms-status } { $dd }.{ $mm } { $start }-{ $end } { $utc }, выезд до { $last }. Сбор: { $gather }
+}
+sms-2 = { $kind ->
+    [suspended] { sms-stop }
+    [closed] { sms-stop }
+    [cancelled] { sms-stop }
+   *[other] Коридор { $origin }→{ $destination } { sms-status } { $dd }.{ $mm } { $start }-{ $end } { $utc }, выезд до { $last }
+}
+sms-3 = { $kind ->
+    [suspended] { sms-stop-short }
+    [closed] { sms-stop-short }
+    [cancelled] { sms-stop-short }
+   *[other] Коридор { $origin }→{ $destination } { sms-status-short } { $dd }.{ $mm } { $start }-{ $end } { $utc }, выезд до { $last }
+}
+sms-4 = { $kind ->
+    [suspended] { sms-stop-short }
+    [closed] { sms-stop-short }
+    [cancelled] { sms-stop-short }
+   *[other] { $origin }→{ $destination } { sms-status-short } { $dd }.{ $mm } { $start }-{ $end } { $utc }, выезд до { $last }
+}
+
+# Cell broadcast (EU-Alert): the headline and the description.
+cbs = { headline }. { description }

@@ -18,7 +18,7 @@ month = { $m ->
 date = { $day } { month } { $year } р.
 zone = { $tzkey ->
     [kyiv] за київським часом
-   *[other] за часом { $tz }
+   *[other] за місцевим часом
 }
 hours = { $h ->
     [one] { $h } година
@@ -36,30 +36,56 @@ people = { $n ->
    *[many] { $n } осіб
 }
 
-event = Гуманітарний евакуаційний коридор
+event = Гуманітарний коридор для евакуації
 sender-name = { $sender }
 
 headline = { $kind ->
-    [opened] Відкрито евакуаційний коридор: { $origin } → { $destination }
-    [changed] Змінено евакуаційний коридор: { $origin } → { $destination }
-    [suspended] Евакуаційний коридор ПРИЗУПИНЕНО: { $origin } → { $destination }
-    [reopened] Евакуаційний коридор знову відкрито: { $origin } → { $destination }
-    [closed] Евакуаційний коридор закрито: { $origin } → { $destination }
-   *[cancelled] Евакуаційний коридор СКАСОВАНО: { $origin } → { $destination }
+    [opened] Відкрито гуманітарний коридор: { $origin } → { $destination }
+    [changed] Змінено гуманітарний коридор: { $origin } → { $destination }
+    [suspended] Гуманітарний коридор ПРИЗУПИНЕНО: { $origin } → { $destination }
+    [reopened] Гуманітарний коридор знову відкрито: { $origin } → { $destination }
+    [closed] Гуманітарний коридор закрито: { $origin } → { $destination }
+   *[cancelled] Гуманітарний коридор СКАСОВАНО: { $origin } → { $destination }
 }
 
-window = { $date } з { $start } до { $end } { zone } (UTC{ $offset })
+window = { $date } з { $start } до { $end } { zone } ({ $utc })
 
 route-facts = Маршрут: { $via }. Близько { $km } км, у дорозі { $duration }.
 departure = Місце збору: { $gather }. Вирушайте не пізніше ніж о { $last }, щоб прибути до закриття коридору.
 
+# Why a corridor was suspended, closed or cancelled: the kind of the
+# hazard the log names, or the logged reason as written.
+cause = { $cause ->
+    [shelling] обстріл поблизу маршруту
+    [mines] міни на маршруті
+    [bridge_destroyed] зруйновано міст на маршруті
+    [checkpoint_closed] закрито блокпост на маршруті
+    [front_line] маршрут перетинає лінію фронту
+    [other] небезпека на маршруті
+    [text] «{ $reason }» (за записом у журналі)
+   *[none] не вказано
+}
+cause-sentence = { $cause ->
+    [none] {""}
+   *[other] Причина: { cause }.
+}
+cause-sms = { $cause ->
+    [shelling] {": обстріл"}
+    [mines] {": міни"}
+    [bridge_destroyed] {": міст зруйновано"}
+    [checkpoint_closed] {": блокпост закрито"}
+    [front_line] {": лінія фронту"}
+    [other] {": небезпека"}
+   *[none] {""}
+}
+
 description = { $kind ->
     [opened] Гуманітарний коридор «{ $origin } – { $destination }» відкрито { window }. { route-facts } { departure }
     [changed] Гуманітарний коридор «{ $origin } – { $destination }» змінено. Він діє { window }. { route-facts } { departure }
-    [suspended] Гуманітарний коридор «{ $origin } – { $destination }» призупинено. Не вирушайте в дорогу. Транспорт, що вже в дорозі: зупиніться в найближчому безпечному місці й чекайте вказівок. { route-facts }
+    [suspended] Гуманітарний коридор «{ $origin } – { $destination }» призупинено. Причина: { cause }. Не вирушайте в дорогу. Транспорт, що вже в дорозі: зупиніться в найближчому безпечному місці й чекайте вказівок. { route-facts }
     [reopened] Гуманітарний коридор «{ $origin } – { $destination }» знову відкрито { window }. { route-facts } { departure }
-    [closed] Гуманітарний коридор «{ $origin } – { $destination }» закрито. Не користуйтеся цим маршрутом. { route-facts }
-   *[cancelled] Гуманітарний коридор «{ $origin } – { $destination }» скасовано. Не користуйтеся цим маршрутом. { route-facts }
+    [closed] Гуманітарний коридор «{ $origin } – { $destination }» закрито. { cause-sentence } Не користуйтеся цим маршрутом. { route-facts }
+   *[cancelled] Гуманітарний коридор «{ $origin } – { $destination }» скасовано. { cause-sentence } Не користуйтеся цим маршрутом. { route-facts }
 }
 
 duration = { $h ->
@@ -78,13 +104,61 @@ instruction = { $kind ->
 }
 
 area = Коридор { $origin } – { $destination }
-gather-area = Місце збору: { $gather }
 
-sms = { $kind ->
-    [opened] Коридор ВІДКРИТО { $origin }-{ $destination } { $dshort } { $start }-{ $end } { $tzshort }. Збір: { $gather }
-    [changed] Коридор ЗМІНЕНО { $origin }-{ $destination } { $dshort } { $start }-{ $end } { $tzshort }. Збір: { $gather }
-    [suspended] Коридор ПРИЗУПИНЕНО { $origin }-{ $destination }. Не вирушайте.
-    [reopened] Коридор ЗНОВУ ВІДКРИТО { $origin }-{ $destination } { $dshort } { $start }-{ $end } { $tzshort }. Збір: { $gather }
-    [closed] Коридор ЗАКРИТО { $origin }-{ $destination }. Не їдьте.
-   *[cancelled] Коридор СКАСОВАНО { $origin }-{ $destination }. Не їдьте.
+# SMS: corridor tries sms-1, sms-2, … and sends the first that fits one
+# message (70 characters in Cyrillic); add or shorten forms here. Places
+# are joined by →, never by a hyphen (names have hyphens). The last safe
+# departure ("виїзд до") is in every form of an open corridor.
+sms-status = { $kind ->
+    [opened] ВІДКРИТО
+    [changed] ЗМІНЕНО
+    [reopened] ЗНОВУ ВІДКРИТО
+    [suspended] ПРИЗУПИНЕНО
+    [closed] ЗАКРИТО
+   *[cancelled] СКАСОВАНО
 }
+sms-status-short = { $kind ->
+    [opened] відкр.
+    [changed] змін.
+    [reopened] знову відкр.
+    [suspended] призуп.
+    [closed] закр.
+   *[cancelled] скас.
+}
+sms-stop = { $kind ->
+    [suspended] Коридор { $origin }→{ $destination } ПРИЗУПИНЕНО{ cause-sms }. Не вирушайте.
+    [closed] Коридор { $origin }→{ $destination } ЗАКРИТО. Не їдьте.
+   *[cancelled] Коридор { $origin }→{ $destination } СКАСОВАНО. Не їдьте.
+}
+sms-stop-short = { $kind ->
+    [suspended] { $origin }→{ $destination } призуп.{ cause-sms }. Не їдьте.
+    [closed] { $origin }→{ $destination } закр. Не їдьте.
+   *[cancelled] { $origin }→{ $destination } скас. Не їдьте.
+}
+sms-1 = { $kind ->
+    [suspended] { sms-stop }
+    [closed] { sms-stop }
+    [cancelled] { sms-stop }
+   *[other] Коридор { $origin }→{ $destination } { sms-status } { $dd }.{ $mm } { $start }-{ $end } { $utc }, виїзд до { $last }. Збір: { $gather }
+}
+sms-2 = { $kind ->
+    [suspended] { sms-stop }
+    [closed] { sms-stop }
+    [cancelled] { sms-stop }
+   *[other] Коридор { $origin }→{ $destination } { sms-status } { $dd }.{ $mm } { $start }-{ $end } { $utc }, виїзд до { $last }
+}
+sms-3 = { $kind ->
+    [suspended] { sms-stop-short }
+    [closed] { sms-stop-short }
+    [cancelled] { sms-stop-short }
+   *[other] Коридор { $origin }→{ $destination } { sms-status-short } { $dd }.{ $mm } { $start }-{ $end } { $utc }, виїзд до { $last }
+}
+sms-4 = { $kind ->
+    [suspended] { sms-stop-short }
+    [closed] { sms-stop-short }
+    [cancelled] { sms-stop-short }
+   *[other] { $origin }→{ $destination } { sms-status-short } { $dd }.{ $mm } { $start }-{ $end } { $utc }, виїзд до { $last }
+}
+
+# Cell broadcast (EU-Alert): the headline and the description.
+cbs = { headline }. { description }

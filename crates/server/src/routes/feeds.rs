@@ -37,6 +37,7 @@ pub fn router() -> Router<Shared> {
         .route("/public/", get(|s, h| feed(s, h, "index.html".into())))
         .route("/public/cap/{file}", get(cap_file))
         .route("/public/sms/{file}", get(sms_file))
+        .route("/public/cbs/{file}", get(cbs_file))
 }
 
 /// Every public file of the live log state.
@@ -45,7 +46,13 @@ pub fn files(st: &AppState) -> Result<Arc<Vec<corridor_publish::File>>, ApiError
     Ok(live
         .views
         .files
-        .get_or_init(|| Arc::new(corridor_publish::publish(&live.ledger, &st.site)))
+        .get_or_init(|| {
+            // Never silent about an SMS over its budget (issue 14).
+            for w in corridor_publish::report(&live.ledger).warnings {
+                tracing::warn!("publishing: {w}");
+            }
+            Arc::new(corridor_publish::publish(&live.ledger, &st.site))
+        })
         .clone())
 }
 
@@ -111,6 +118,14 @@ async fn feed(
         .ok_or_else(|| ApiError::NotFound("no such file".into()))?;
     // Alerts change with the log: revalidate (ETag) rather than cache.
     Ok(f.respond(&headers, "no-cache"))
+}
+
+async fn cbs_file(
+    st: State<Shared>,
+    headers: HeaderMap,
+    UrlPath(file): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    feed(st, headers, format!("cbs/{file}")).await
 }
 
 async fn cap_file(

@@ -90,6 +90,8 @@ pub fn resolve(scn: &Scenario, field: &str, s: &str) -> Result<Place, ApiError> 
         names,
         name_uk: None,
         name_ru: None,
+        name_en: None,
+        gathering: Default::default(),
     };
     if s.contains(',') && s.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
         let at = LatLon::parse(s).map_err(|e| bad(field, e))?;

@@ -53,6 +53,10 @@ impl Alert {
 }
 
 /// XML text escaping.
+///
+/// Characters XML 1.0 does not allow at all (C0 controls other than tab,
+/// line feed and carriage return; U+FFFE, U+FFFF) are left out: a name
+/// with one must not make an alert unreadable, or unsignable.
 pub fn escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
@@ -62,6 +66,8 @@ pub fn escape(s: &str) -> String {
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&apos;"),
+            '\t' | '\n' | '\r' => o.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => o.push(c),
         }
     }

@@ -270,7 +270,7 @@ fn the_gathering_point_takes_the_nearest_named_road() {
     // Three roads near Kharkiv's point: an unnamed one closest, a named
     // one 100 m away, another named one 300 m away; nothing near Sumy.
     let mut g = RoadGraph::builder();
-    let mut road = |g: &mut RoadGraph, dlat: f64, name: &str| {
+    let road = |g: &mut RoadGraph, dlat: f64, name: &str| {
         let a = g.push_node(LatLon::new(k.lat + dlat, k.lon - 0.01), 1);
         let b = g.push_node(LatLon::new(k.lat + dlat, k.lon + 0.01), 2);
         let e = g.push_straight_edge(a, b, [[1000, 1000], [INFINITY, INFINITY]]);

@@ -135,12 +135,12 @@ pub struct Facts {
 
 /// Farthest a published place may be from the town of the same name to
 /// take that town's names, metres.
-const SAME_TOWN_M: f64 = 5000.0;
+const SAME_TOWN_M: f64 = 10_000.0;
 
 /// The name of a place in `lang`: the scenario's (its `name_uk`, `name_ru`,
 /// `name_en`, or the names table's for a place given as a town); for a
 /// place not in the file (a town proposed on the map) or a town of the
-/// route, the names table's entry of the town of that name within 5 km;
+/// route, the names table's entry of the town of that name within 10 km;
 /// else `name` as recorded, which the scenario check has warned about.
 pub fn local_name(scn: &Scenario, lang: Lang, id: Option<&str>, name: &str, at: LatLon) -> String {
     let place = id.and_then(|i| scn.place(i));

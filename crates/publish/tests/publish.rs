@@ -750,7 +750,14 @@ fn an_sms_over_one_segment_is_never_silent() {
 #[test]
 fn characters_xml_does_not_allow_never_break_an_alert() {
     let (_, _, log) = every_kind_log();
-    for bad in ["\u{1}", "\u{0}", "\u{1b}[31m", "\u{FFFE}", "\u{FFFF}", "\u{b}\u{c}"] {
+    for bad in [
+        "\u{1}",
+        "\u{0}",
+        "\u{1b}[31m",
+        "\u{FFFE}",
+        "\u{FFFF}",
+        "\u{b}\u{c}",
+    ] {
         let mut scn = scenario();
         scn.name = format!("Exercise {bad} name");
         for p in scn.origins.iter_mut().chain(scn.destinations.iter_mut()) {
@@ -764,11 +771,34 @@ fn characters_xml_does_not_allow_never_break_an_alert() {
             ..site()
         };
         let files = corridor_publish::publish(&ledger, &site);
-        let caps: Vec<_> = files.iter().filter(|f| f.path.starts_with("cap/")).collect();
+        let caps: Vec<_> = files
+            .iter()
+            .filter(|f| f.path.starts_with("cap/"))
+            .collect();
         assert!(!caps.is_empty());
         for f in caps {
             assert!(!f.text.contains(bad), "{bad:?} left out");
             corridor_xmldsig::verify(&f.text).unwrap_or_else(|e| panic!("{bad:?}: {e}"));
         }
     }
+}
+
+/// A place the scenario file does not list (a town proposed on the map, a
+/// town of the route) takes the names table's names of the town of that
+/// name nearby; the English name is the official romanization; far from
+/// any such town the name stays as recorded.
+#[test]
+fn towns_beyond_the_file_take_the_tables_names() {
+    use corridor_geo::LatLon;
+    let scn = scenario();
+    let n = |l, name: &str, lat, lon| cap::local_name(&scn, l, None, name, LatLon::new(lat, lon));
+    assert_eq!(n(Lang::Ru, "Lozova", 48.889, 36.318), "Лозовая");
+    assert_eq!(n(Lang::Uk, "Lozova", 48.889, 36.318), "Лозова");
+    assert_eq!(n(Lang::Ru, "Kyiv", 50.45, 30.52), "Киев");
+    assert_eq!(n(Lang::Ru, "Zaporizhzhya", 47.82, 35.19), "Запорожье");
+    assert_eq!(n(Lang::En, "Zaporizhzhya", 47.82, 35.19), "Zaporizhzhia");
+    assert_eq!(n(Lang::En, "Izyum", 49.21, 37.25), "Izium");
+    assert_eq!(n(Lang::Ru, "Pokrovsk", 48.28, 37.18), "Покровск");
+    // A town of the same name 300 km away is not this place.
+    assert_eq!(n(Lang::Ru, "Lozova", 50.45, 30.52), "Lozova");
 }

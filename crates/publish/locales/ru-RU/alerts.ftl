@@ -62,7 +62,7 @@ cause = { $cause ->
     [checkpoint_closed] закрыт блокпост на маршруте
     [front_line] маршрут пересекает линию фронта
     [other] опасность на маршруте
-    [text] «{ $reason }» (по записи в журнале)
+    [text] «{ $reason }» (согласно записи в журнале)
    *[none] не указана
 }
 cause-sentence = { $cause ->

@@ -65,8 +65,9 @@ enum Command {
     /// every belligerent accepts, with alternatives, and explain the rest.
     #[command(after_help = exit::TABLE)]
     Search(negotiate::SearchArgs),
-    /// Make a party's ed25519 key pair: the secret to a file, the public key
-    /// (for the scenario file) to standard output.
+    /// Make a party's ed25519 key pair (the secret to a file, the public key
+    /// for the scenario file to standard output), or with --publisher the
+    /// publisher's key and X.509 certificate that sign every CAP alert.
     #[command(after_help = exit::TABLE)]
     Keygen(negotiate::KeygenArgs),
     /// Act as a party on a corridor (propose, accept, reject, countersign,

@@ -34,8 +34,54 @@ pub fn load(dir: &Path) -> Result<Signer, Failure> {
     };
     let key = read(key_path(dir), "publisher key")?;
     let cert = read(cert_path(dir), "publisher certificate")?;
-    Signer::from_pem(&key, &cert)
-        .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("{}: {e}", dir.display())))
+    let s = Signer::from_pem(&key, &cert).map_err(|e| {
+        let code = match e {
+            corridor_xmldsig::Error::Mismatch => exit::BAD_VALUE,
+            _ => exit::BAD_FILE,
+        };
+        Failure::new(code, anyhow!("{}: {e}", dir.display()))
+    })?;
+    check_validity(dir, &s, std::time::SystemTime::now())?;
+    Ok(s)
+}
+
+/// Alerts signed with a certificate outside its validity are refused by
+/// every verifier: refuse to sign with one, and warn a month ahead.
+fn check_validity(dir: &Path, s: &Signer, now: std::time::SystemTime) -> Result<(), Failure> {
+    let (from, to) = s.validity();
+    let day = |t: std::time::SystemTime| {
+        chrono::DateTime::<chrono::Utc>::from(t)
+            .format("%Y-%m-%d %H:%M UTC")
+            .to_string()
+    };
+    if now < from {
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!(
+                "{}: the certificate is valid only from {}; verifiers would refuse every alert",
+                cert_path(dir).display(),
+                day(from)
+            ),
+        ));
+    }
+    if now >= to {
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!(
+                "{}: the certificate expired on {}; verifiers would refuse every alert (make a new one with `corridor keygen --publisher DIR` and give it to the alert hubs)",
+                cert_path(dir).display(),
+                day(to)
+            ),
+        ));
+    }
+    if to.duration_since(now).unwrap_or_default() < std::time::Duration::from_secs(30 * 86_400) {
+        eprintln!(
+            "warning: {}: the certificate expires on {}; make a new one and give it to the alert hubs",
+            cert_path(dir).display(),
+            day(to)
+        );
+    }
+    Ok(())
 }
 
 /// Makes a new key and a self-signed certificate for `name`, valid for
@@ -44,6 +90,15 @@ pub fn create(dir: &Path, name: &str, days: u32) -> Result<Signer, Failure> {
     let io = |p: &Path, e: std::io::Error| {
         Failure::new(exit::IO, anyhow!("cannot create {}: {e}", p.display()))
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(Failure::new(
+            exit::IO,
+            anyhow!(
+                "{} is a file, not a folder for the publisher's key",
+                dir.display()
+            ),
+        ));
+    }
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     for p in [key_path(dir), cert_path(dir)] {
         if p.exists() {
@@ -57,9 +112,18 @@ pub fn create(dir: &Path, name: &str, days: u32) -> Result<Signer, Failure> {
     getrandom::fill(&mut secret)
         .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("no randomness: {e}")))?;
     let p = corridor_xmldsig::new_publisher(name, secret, std::time::SystemTime::now(), days)
-        .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("{e}")))?;
+        .map_err(|e| match e {
+            corridor_xmldsig::Error::Name(_) => {
+                Failure::new(exit::BAD_VALUE, anyhow!("--name: {e}"))
+            }
+            e => Failure::new(exit::INTERNAL, anyhow!("{e}")),
+        })?;
     write_new(&key_path(dir), &p.key_pem, 0o600).map_err(|e| io(&key_path(dir), e))?;
-    write_new(&cert_path(dir), &p.cert_pem, 0o644).map_err(|e| io(&cert_path(dir), e))?;
+    if let Err(e) = write_new(&cert_path(dir), &p.cert_pem, 0o644) {
+        // Never a key without its certificate.
+        let _ = std::fs::remove_file(key_path(dir));
+        return Err(io(&cert_path(dir), e));
+    }
     Signer::from_pem(&p.key_pem, &p.cert_pem)
         .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("{e}")))
 }

@@ -33,11 +33,13 @@ use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
-use std::str::FromStr;
 use std::time::SystemTime;
+use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::der::asn1::{Any, ObjectIdentifier};
+use x509_cert::der::Tag;
 use x509_cert::der::{Decode, DecodePem, Encode, EncodePem};
-use x509_cert::name::Name;
+use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::{EncodePublicKey, SubjectPublicKeyInfoOwned};
 use x509_cert::time::{Time, Validity};
@@ -68,9 +70,15 @@ pub enum Error {
     /// The private key could not be read.
     #[error("the publisher's key: {0}")]
     Key(String),
-    /// The certificate could not be read or made, or does not match the key.
+    /// The certificate could not be read or made.
     #[error("the publisher's certificate: {0}")]
     Certificate(String),
+    /// The key and the certificate do not belong together.
+    #[error("the key and the certificate do not belong together: the certificate's public key is not the key's")]
+    Mismatch,
+    /// A name that cannot go into a certificate.
+    #[error("the publisher's name: {0}")]
+    Name(String),
     /// The document already carries a signature.
     #[error("the document is already signed")]
     AlreadySigned,
@@ -126,10 +134,7 @@ impl Signer {
             .to_der()
             .map_err(|e| Error::Certificate(e.to_string()))?;
         if ours.as_bytes() != theirs.as_slice() {
-            return Err(Error::Certificate(
-                "its public key is not the key's: the key and the certificate do not belong together"
-                    .into(),
-            ));
+            return Err(Error::Mismatch);
         }
         Ok(Signer { key, cert_der })
     }
@@ -144,6 +149,18 @@ impl Signer {
         }
         pem.push_str("-----END CERTIFICATE-----\n");
         pem
+    }
+
+    /// When the certificate starts and stops being valid.
+    pub fn validity(&self) -> (SystemTime, SystemTime) {
+        match Certificate::from_der(&self.cert_der) {
+            Ok(c) => (
+                c.tbs_certificate.validity.not_before.to_system_time(),
+                c.tbs_certificate.validity.not_after.to_system_time(),
+            ),
+            // Read when the signer was made; cannot fail now.
+            Err(_) => (SystemTime::UNIX_EPOCH, SystemTime::UNIX_EPOCH),
+        }
     }
 
     /// The certificate, DER.
@@ -292,19 +309,37 @@ pub fn new_publisher(
 ) -> Result<Publisher, Error> {
     let key = SigningKey::from_slice(&secret)
         .map_err(|_| Error::Key("the random bytes are not a valid P-256 scalar; retry".into()))?;
-    let cn: String = name
-        .chars()
-        .filter(|c| !",+\"\\<>;=#".contains(*c) && !c.is_control())
-        .take(64)
-        .collect();
-    let cn = cn.trim();
-    let cn = if cn.is_empty() {
-        "corridor publisher"
-    } else {
-        cn
+    let cn = name.trim();
+    if cn.is_empty() {
+        return Err(Error::Name("it is empty".into()));
+    }
+    if cn.chars().count() > 64 {
+        return Err(Error::Name(format!(
+            "{} characters; a certificate's common name has at most 64",
+            cn.chars().count()
+        )));
+    }
+    if let Some(c) = cn.chars().find(|c| {
+        c.is_control() || matches!(*c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    }) {
+        return Err(Error::Name(format!(
+            "it contains U+{:04X}, a control or text-direction character",
+            c as u32
+        )));
+    }
+    // Built as attributes, not parsed from an RFC 4514 string: commas,
+    // quotes and plus signs in the name stay what they are.
+    let attr = |oid: &str, v: &str| -> Result<RelativeDistinguishedName, Error> {
+        let value =
+            Any::new(Tag::Utf8String, v.as_bytes()).map_err(|e| Error::Name(e.to_string()))?;
+        let atv = AttributeTypeAndValue {
+            oid: ObjectIdentifier::new_unwrap(oid),
+            value,
+        };
+        RelativeDistinguishedName::try_from(vec![atv]).map_err(|e| Error::Name(e.to_string()))
     };
-    let subject = Name::from_str(&format!("CN={cn},O=corridor"))
-        .map_err(|e| Error::Certificate(format!("subject: {e}")))?;
+    // O=corridor, CN=the name (2.5.4.10, 2.5.4.3).
+    let subject: Name = RdnSequence(vec![attr("2.5.4.10", "corridor")?, attr("2.5.4.3", cn)?]);
     let not_after = not_before + std::time::Duration::from_secs(u64::from(days) * 86_400);
     let time =
         |t: SystemTime| Time::try_from(t).map_err(|e| Error::Certificate(format!("validity: {e}")));
@@ -318,7 +353,14 @@ pub fn new_publisher(
         SerialNumber::new(&serial).map_err(|e| Error::Certificate(format!("serial: {e}")))?;
     let spki = SubjectPublicKeyInfoOwned::from_key(*key.verifying_key())
         .map_err(|e| Error::Certificate(e.to_string()))?;
-    let cert = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &key)
+    // A self-signed end-entity certificate: it signs documents (digital
+    // signature, non-repudiation), not other certificates.
+    let profile = Profile::Leaf {
+        issuer: subject.clone(),
+        enable_key_agreement: false,
+        enable_key_encipherment: false,
+    };
+    let cert = CertificateBuilder::new(profile, serial, validity, subject, spki, &key)
         .map_err(|e| Error::Certificate(e.to_string()))?
         .build::<p256::ecdsa::DerSignature>()
         .map_err(|e| Error::Certificate(e.to_string()))?;
@@ -415,10 +457,10 @@ mod tests {
     fn key_and_certificate_must_match() {
         let a = new_publisher("A", [1u8; 32], SystemTime::UNIX_EPOCH, 1).unwrap();
         let b = new_publisher("B", [2u8; 32], SystemTime::UNIX_EPOCH, 1).unwrap();
-        assert!(matches!(
-            Signer::from_pem(&a.key_pem, &b.cert_pem),
-            Err(Error::Certificate(_))
-        ));
+        assert_eq!(
+            Signer::from_pem(&a.key_pem, &b.cert_pem).unwrap_err(),
+            Error::Mismatch
+        );
         assert!(matches!(
             Signer::from_pem("junk", &a.cert_pem),
             Err(Error::Key(_))
@@ -428,9 +470,34 @@ mod tests {
             Err(Error::Certificate(_))
         ));
         assert!(new_publisher("x", [0u8; 32], SystemTime::UNIX_EPOCH, 1).is_err());
-        // The name cannot inject other attributes into the subject.
-        let p = new_publisher("Evil,O=Other+CN=x", [3u8; 32], SystemTime::UNIX_EPOCH, 1).unwrap();
-        assert!(Signer::from_pem(&p.key_pem, &p.cert_pem).is_ok());
+        // The name is one attribute, whatever it contains; bad names are
+        // refused, not altered.
+        let p = new_publisher(
+            "Red Cross, Kyiv \"office\"+CN=x",
+            [3u8; 32],
+            SystemTime::UNIX_EPOCH,
+            1,
+        )
+        .unwrap();
+        let s = Signer::from_pem(&p.key_pem, &p.cert_pem).unwrap();
+        let c = Certificate::from_der(s.certificate_der()).unwrap();
+        assert_eq!(
+            c.tbs_certificate.subject.to_string(),
+            "CN=Red Cross\\, Kyiv \\\"office\\\"\\+CN=x,O=corridor"
+        );
+        for bad in ["", "  ", "a\u{202E}b", "a\nb", &"x".repeat(65)] {
+            assert!(
+                matches!(
+                    new_publisher(bad, [3u8; 32], SystemTime::UNIX_EPOCH, 1),
+                    Err(Error::Name(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        // Valid from the given time, for the given days.
+        let (from, to) = s.validity();
+        assert_eq!(from, SystemTime::UNIX_EPOCH);
+        assert_eq!(to.duration_since(from).unwrap().as_secs(), 86_400);
     }
 
     #[test]

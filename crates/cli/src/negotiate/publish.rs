@@ -27,10 +27,12 @@ pub struct PublishArgs {
     pub sender_name: String,
     /// Folder of the publisher's key and certificate (publisher.key,
     /// publisher.crt) that sign every CAP alert (XML-DSig, CAP 1.2
-    /// §3.3.2.1). Made there on first use; `corridor serve` uses the same
-    /// default, so a server and this command sign alike.
-    #[arg(long, value_name = "DIR", default_value = "corridor-data/publisher")]
-    pub publisher: PathBuf,
+    /// §3.3.2.1). A folder given here must hold them (`corridor keygen
+    /// --publisher DIR`); without the option, corridor-data/publisher is
+    /// used and made on first use, as `corridor serve` does with its data
+    /// folder, so a server and this command sign alike.
+    #[arg(long, value_name = "DIR")]
+    pub publisher: Option<PathBuf>,
     /// Publish unsigned alerts (strict alert hubs refuse them).
     #[arg(long, conflicts_with = "publisher")]
     pub unsigned: bool,
@@ -57,22 +59,44 @@ pub fn publish_cmd(a: PublishArgs) -> Result<(), Failure> {
             anyhow!("--sender must be non-empty, without spaces or commas (CAP)"),
         ));
     }
+    let publisher_dir = a
+        .publisher
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("corridor-data/publisher"));
     let signer = if a.unsigned {
         eprintln!("warning: --unsigned: the CAP alerts carry no signature");
         None
     } else {
-        let (s, made) = crate::publisher::load_or_create(&a.publisher, &a.sender_name)?;
-        if made {
-            eprintln!(
-                "made a new publisher key and certificate: {}",
-                crate::publisher::describe(&a.publisher, &s)
-            );
+        // The private key is never published.
+        let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        if abs(&publisher_dir).starts_with(abs(&a.out)) {
+            return Err(Failure::new(
+                exit::USAGE,
+                anyhow!(
+                    "--publisher {} is inside --out {}: the publisher's private key would be published",
+                    publisher_dir.display(),
+                    a.out.display()
+                ),
+            ));
         }
+        let s = match &a.publisher {
+            Some(dir) => crate::publisher::load(dir)?,
+            None => {
+                let (s, made) = crate::publisher::load_or_create(&publisher_dir, &a.sender_name)?;
+                if made {
+                    eprintln!(
+                        "made a new publisher key and certificate: {}",
+                        crate::publisher::describe(&publisher_dir, &s)
+                    );
+                }
+                s
+            }
+        };
         Some(s)
     };
     let signed_by = signer
         .as_ref()
-        .map(|s| crate::publisher::describe(&a.publisher, s));
+        .map(|s| crate::publisher::describe(&publisher_dir, s));
     let site = corridor_publish::Site {
         base_url: base,
         sender: a.sender.clone(),

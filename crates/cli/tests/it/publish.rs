@@ -15,6 +15,62 @@ fn publish_writes_the_folder_for_the_examples() {
     let _ = std::fs::remove_dir_all(&dir);
     let s = root("examples/ukraine/scenario.toml");
     let l = root("examples/ukraine/log.jsonl");
+    let key = std::env::temp_dir().join(format!("corridor-publisher-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&key);
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_corridor"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let (sp, lp, dp, kp) = (
+        s.to_str().unwrap(),
+        l.to_str().unwrap(),
+        dir.to_str().unwrap(),
+        key.to_str().unwrap(),
+    );
+    // A publisher folder given by name must exist: a typo never makes a key
+    // nobody has pinned.
+    let typo = run(&["publish", sp, "--log", lp, "--out", dp, "--publisher", kp]);
+    assert_eq!(
+        typo.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&typo.stderr)
+    );
+    let made = run(&[
+        "keygen",
+        "--publisher",
+        kp,
+        "--name",
+        "Red Cross, Kyiv office",
+    ]);
+    assert_eq!(
+        made.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(String::from_utf8_lossy(&made.stdout).contains("fingerprint = "));
+    // Never over an existing key; never inside the published folder.
+    assert_eq!(run(&["keygen", "--publisher", kp]).status.code(), Some(3));
+    let inside = dir.join("key");
+    let r = run(&[
+        "publish",
+        sp,
+        "--log",
+        lp,
+        "--out",
+        dp,
+        "--publisher",
+        inside.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_corridor"))
         .args([
             "publish",
@@ -24,7 +80,7 @@ fn publish_writes_the_folder_for_the_examples() {
             "--out",
             dir.to_str().unwrap(),
             "--publisher",
-            dir.join("key").to_str().unwrap(),
+            kp,
         ])
         .output()
         .unwrap();
@@ -39,18 +95,16 @@ fn publish_writes_the_folder_for_the_examples() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(caps.len(), 4, "opened, suspended, reopened, closed");
-    // A publisher key was made on first use, and signs every alert.
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("made a new publisher key"), "{said}");
+    // The publisher's key signs every alert; its certificate is published.
     let cert = std::fs::read_to_string(dir.join("publisher.crt")).unwrap();
     assert_eq!(
         cert,
-        std::fs::read_to_string(dir.join("key/publisher.crt")).unwrap()
+        std::fs::read_to_string(key.join("publisher.crt")).unwrap()
     );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("key/publisher.key"))
+        let mode = std::fs::metadata(key.join("publisher.key"))
             .unwrap()
             .permissions()
             .mode();

@@ -573,6 +573,51 @@ fn every_alert_is_signed_and_independent_verifiers_agree() {
     }
     independent("xmlsec1", &tampered, &cert.text, false);
     independent("capvalidator", &tampered, &cert.text, false);
+    // The signature itself, the certificate, whitespace between elements:
+    // capvalidator trusts the certificate in the alert and drops blank
+    // text, so only a verifier pinned to our certificate sees these.
+    let (name, xml) = &docs[0];
+    let flip = |xml: &str, tag: &str| {
+        let at = xml.find(tag).unwrap() + tag.len() + 5;
+        let c = xml[at..].chars().next().unwrap();
+        let other = if c == 'A' { 'B' } else { 'A' };
+        format!("{}{other}{}", &xml[..at], &xml[at + c.len_utf8()..])
+    };
+    let other = corridor_xmldsig::new_publisher(
+        "Someone else",
+        [12u8; 32],
+        std::time::SystemTime::now() - std::time::Duration::from_secs(60),
+        30,
+    )
+    .unwrap();
+    let other = corridor_xmldsig::Signer::from_pem(&other.key_pem, &other.cert_pem).unwrap();
+    let unsigned = cap::alerts(
+        &every_kind().0,
+        &events(&ledger),
+        &Site {
+            signer: None,
+            ..site
+        },
+        &Texts::new(),
+    );
+    let more: Vec<(String, String)> = vec![
+        ("sig-value".into(), flip(xml, "<SignatureValue>")),
+        ("sig-digest".into(), flip(xml, "<DigestValue>")),
+        ("sig-cert".into(), flip(xml, "<X509Certificate>")),
+        ("sig-space".into(), xml.replacen("<info>", "<info> ", 1)),
+        (
+            "sig-other-key".into(),
+            other.sign(&unsigned[0].xml).unwrap(),
+        ),
+    ];
+    for (n, x) in &more {
+        assert_ne!(x, xml, "{name}: {n} changed nothing");
+        assert!(
+            corridor_xmldsig::verify(x).is_err() || n == "sig-other-key",
+            "{n}"
+        );
+    }
+    independent("xmlsec1", &more, &cert.text, false);
 }
 
 /// Issue 14: what a resident needs is in every language: the gathering

@@ -19,6 +19,7 @@ pub struct Precompressed {
     raw: Bytes,
     gz: Option<Bytes>,
     etag: HeaderValue,
+    etag_gz: HeaderValue,
     content_type: &'static str,
 }
 
@@ -42,6 +43,8 @@ impl Precompressed {
             raw,
             gz,
             etag: HeaderValue::from_str(&format!("\"{tag}\"")).expect("hex is a valid header"),
+            etag_gz: HeaderValue::from_str(&format!("\"{tag}-gz\""))
+                .expect("hex is a valid header"),
             content_type,
         }
     }
@@ -51,7 +54,8 @@ impl Precompressed {
         &self.raw
     }
 
-    /// Bytes on the wire for a client that takes gzip.
+    /// Bytes on the wire for a client that takes gzip (the plain body when
+    /// gzip would not shrink it).
     pub fn wire_len(&self) -> usize {
         self.gz.as_ref().unwrap_or(&self.raw).len()
     }
@@ -60,16 +64,29 @@ impl Precompressed {
     /// takes it, 304 when it has this version, with `cache` as
     /// `Cache-Control`.
     pub fn respond(&self, req: &HeaderMap, cache: &'static str) -> Response {
+        let gz = self.gz.as_ref().filter(|_| accepts_gzip(req));
+        // Each form its own tag (RFC 9110 §8.8.3); compared weakly, as a
+        // proxy that recompresses may weaken it (W/"…").
+        let etag = if gz.is_some() {
+            &self.etag_gz
+        } else {
+            &self.etag
+        };
         let mut h = HeaderMap::new();
-        h.insert(header::ETAG, self.etag.clone());
+        h.insert(header::ETAG, etag.clone());
         h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        let plain = |t: &str| t.trim().trim_start_matches("W/").to_string();
+        let ours = [
+            plain(self.etag.to_str().unwrap_or("")),
+            plain(self.etag_gz.to_str().unwrap_or("")),
+        ];
         if req
             .get_all(header::IF_NONE_MATCH)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .any(|t| t.trim() == self.etag.to_str().unwrap_or("") || t.trim() == "*")
+            .any(|t| t.trim() == "*" || ours.contains(&plain(t)))
         {
             return (StatusCode::NOT_MODIFIED, h).into_response();
         }
@@ -77,12 +94,12 @@ impl Precompressed {
             header::CONTENT_TYPE,
             HeaderValue::from_static(self.content_type),
         );
-        match &self.gz {
-            Some(gz) if accepts_gzip(req) => {
+        match gz {
+            Some(gz) => {
                 h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
                 (h, gz.clone()).into_response()
             }
-            _ => (h, self.raw.clone()).into_response(),
+            None => (h, self.raw.clone()).into_response(),
         }
     }
 }
@@ -143,6 +160,16 @@ mod tests {
         let tag = r.headers()[header::ETAG].to_str().unwrap().to_string();
         let mut h = HeaderMap::new();
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&tag).unwrap());
+        assert_eq!(p.respond(&h, "no-cache").status(), StatusCode::NOT_MODIFIED);
+        // The gzip form has its own tag; a weakened one still matches.
+        let r = p.respond(&hm(&[("accept-encoding", "gzip")]), "no-cache");
+        let gz_tag = r.headers()[header::ETAG].to_str().unwrap().to_string();
+        assert_ne!(gz_tag, tag);
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&format!("W/{gz_tag}")).unwrap(),
+        );
         assert_eq!(p.respond(&h, "no-cache").status(), StatusCode::NOT_MODIFIED);
         // Too small to shrink: plain only.
         let p = Precompressed::new("ok", "text/plain");

@@ -145,8 +145,8 @@ pub struct PageFacts<'a> {
     pub title: &'a str,
     /// `exercise`, `test` or `actual`.
     pub status: corridor_negotiation::Status,
-    /// The log's status line (status and time zone), as the script writes it.
-    pub status_line: String,
+    /// The scenario's time zone (IANA name, shown beside the status).
+    pub time_zone: String,
 }
 
 fn status_words(lang: Lang, s: corridor_negotiation::Status) -> &'static str {
@@ -161,12 +161,43 @@ fn status_words(lang: Lang, s: corridor_negotiation::Status) -> &'static str {
 /// The map page: `template` (assets/index.html) with the language, the
 /// title, the status and the alerts filled in.
 pub fn index(template: &str, lang: Lang, facts: &PageFacts<'_>, alerts: &Value) -> String {
-    template
-        .replace("{{lang}}", lang.code())
-        .replace("{{title}}", &escape(facts.title))
-        .replace("{{status}}", &escape(&facts.status_line))
-        .replace("{{text_only}}", &escape(labels(lang).text_only))
-        .replace("{{alerts}}", &alerts_html(alerts, lang))
+    let value = |name: &str| -> Option<String> {
+        Some(match name {
+            "lang" => lang.code().to_string(),
+            "title" => escape(facts.title),
+            "status" => escape(&format!(
+                "{} · {}",
+                status_words(lang, facts.status),
+                facts.time_zone
+            )),
+            "text_only" => escape(labels(lang).text_only),
+            "alerts" => alerts_html(alerts, lang),
+            _ => return None,
+        })
+    };
+    // One pass over the template: what is filled in is never read again
+    // for placeholders (a scenario named "{{alerts}}" stays a name).
+    let mut out = String::with_capacity(template.len() + 4096);
+    let mut rest = template;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        match after
+            .find("}}")
+            .and_then(|j| value(&after[..j]).map(|v| (j, v)))
+        {
+            Some((j, v)) => {
+                out.push_str(&v);
+                rest = &after[j + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The page for no JavaScript at all: the alerts with their instructions,
@@ -264,7 +295,7 @@ mod tests {
         let f = PageFacts {
             title: "<b>t</b>",
             status: corridor_negotiation::Status::Exercise,
-            status_line: "EXERCISE".into(),
+            time_zone: "Europe/Kyiv".into(),
         };
         let t = text_page(Lang::Uk, &f, &a, &["cap/x\".xml".into()]);
         assert!(!t.contains("<script>") && !t.contains("<b>t</b>"));

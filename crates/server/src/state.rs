@@ -92,7 +92,7 @@ pub struct AppState {
     /// Open event streams per client address.
     pub streams: Mutex<HashMap<String, usize>>,
     /// The car network for the map, built once.
-    pub network: OnceLock<Arc<String>>,
+    pub network: OnceLock<Arc<Precompressed>>,
     /// The territories for the map, built once.
     pub territories: OnceLock<Arc<String>>,
     /// The road network indexed for map tiles, built once.

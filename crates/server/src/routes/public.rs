@@ -103,11 +103,7 @@ fn page_facts(live: &Live) -> crate::page::PageFacts<'_> {
     crate::page::PageFacts {
         title: &s.name,
         status: s.status,
-        status_line: format!(
-            "{} · {}",
-            format!("{:?}", s.status).to_uppercase(),
-            s.tz.name()
-        ),
+        time_zone: s.tz.name().to_string(),
     }
 }
 
@@ -193,12 +189,12 @@ async fn tile(
 ) -> Result<Response, ApiError> {
     let bad = |what: &str| ApiError::BadRequest(format!("tile: {what}"));
     let z: u8 = z.parse().map_err(|_| bad("zoom is not a number"))?;
-    let x: u32 = x.parse().map_err(|_| bad("x is not a number"))?;
+    let x: u32 = x.parse().map_err(|_| bad("x is not a tile index"))?;
     let y: u32 = file
         .strip_suffix(".geojson")
         .ok_or_else(|| bad("the file is {y}.geojson"))?
         .parse()
-        .map_err(|_| bad("y is not a number"))?;
+        .map_err(|_| bad("y is not a tile index"))?;
     let t = blocking(st, move |st| {
         let Some(router) = st.router.as_ref() else {
             return Err(ApiError::NotFound("this scenario has no road graph".into()));
@@ -217,13 +213,16 @@ async fn tile(
             return Ok(t.clone());
         }
         let body = tiles.tile(router.graph(), z, x, y).map_err(|e| match e {
-            corridor_wire::tiles::TileError::Zoom(_) => ApiError::NotFound(e.to_string()),
-            corridor_wire::tiles::TileError::Index => ApiError::BadRequest(e.to_string()),
+            corridor_wire::tiles::TileError::Zoom(_) => ApiError::NotFound(format!("tile: {e}")),
+            corridor_wire::tiles::TileError::Index => ApiError::BadRequest(format!("tile: {e}")),
         })?;
         let t = Arc::new(Precompressed::new(body, "application/geo+json"));
         let mut cache = st.tile_cache.lock().map_err(|_| ApiError::Internal)?;
-        if cache.len() >= TILE_CACHE {
-            cache.clear();
+        let held: usize = cache.values().map(|t| t.raw().len() + t.wire_len()).sum();
+        if held + t.raw().len() + t.wire_len() > TILE_CACHE_BYTES {
+            // The coarse tiles are few and the costly ones to make (a
+            // country's motorways): they stay; the fine ones go.
+            cache.retain(|k, _| k.0 <= KEEP_ZOOM);
         }
         cache.insert((z, x, y), t.clone());
         Ok(t)
@@ -232,8 +231,11 @@ async fn tile(
     Ok(t.respond(&headers, "public, max-age=86400"))
 }
 
-/// Most tiles kept in memory (about 20 KB each, compressed and not).
-const TILE_CACHE: usize = 8192;
+/// Bytes of tiles kept in memory (each raw and compressed).
+const TILE_CACHE_BYTES: usize = 64 << 20;
+/// Tiles of this zoom and coarser are never evicted: at most a few thousand
+/// over any country, and the slowest to make.
+const KEEP_ZOOM: u8 = 8;
 
 async fn scenario(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
     let live = blocking(st.clone(), AppState::live).await?;
@@ -264,7 +266,7 @@ fn geojson(body: Arc<String>) -> Response {
 
 /// The car network as lines, rounded to 5 decimals, for the map (no tile
 /// server needed). Built once.
-async fn network(State(st): State<Shared>) -> Response {
+async fn network(State(st): State<Shared>, headers: HeaderMap) -> Response {
     let body = st.network.get_or_init(|| {
         let lines: Vec<Vec<[f64; 2]>> = match &st.router {
             None => Vec::new(),
@@ -289,9 +291,13 @@ async fn network(State(st): State<Shared>) -> Response {
             json!([{"type": "Feature", "geometry": {"type": "MultiLineString", "coordinates": lines},
                 "properties": {"attribution": "(c) OpenStreetMap contributors"}}])
         };
-        Arc::new(json!({"type": "FeatureCollection", "features": features}).to_string())
+        Arc::new(Precompressed::new(
+            json!({"type": "FeatureCollection", "features": features}).to_string(),
+            "application/geo+json",
+        ))
     });
-    geojson(body.clone())
+    // 1.5 MB for a city: compressed once, not per request.
+    body.respond(&headers, "public, max-age=3600")
 }
 
 async fn territories(State(st): State<Shared>) -> Response {

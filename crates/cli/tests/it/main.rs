@@ -5,6 +5,7 @@
 mod cdp;
 mod cli;
 mod negotiation;
+mod outbox;
 mod parity;
 mod publish;
 mod server;

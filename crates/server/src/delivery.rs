@@ -194,7 +194,10 @@ pub fn verify(
     }
     for tag in tags {
         let Some(bytes) = unhex(&tag) else { continue };
-        if mac(secret, t, identifier, body).verify_slice(&bytes).is_ok() {
+        if mac(secret, t, identifier, body)
+            .verify_slice(&bytes)
+            .is_ok()
+        {
             return Ok(());
         }
     }
@@ -348,7 +351,10 @@ async fn send(d: &Due, timeout: Duration) -> Result<(), String> {
 async fn post(d: &Due) -> Result<(), String> {
     let uri = check_url(&d.url)?;
     let authority = uri.authority().ok_or("no host")?.clone();
-    let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
     let port = authority.port_u16().unwrap_or(80);
     let path = uri
         .path_and_query()
@@ -367,7 +373,10 @@ async fn post(d: &Due) -> Result<(), String> {
     let req = Request::post(path)
         .header(header::HOST, authority.as_str())
         .header(header::CONTENT_TYPE, "application/cap+xml")
-        .header(header::USER_AGENT, concat!("corridor/", env!("CARGO_PKG_VERSION")))
+        .header(
+            header::USER_AGENT,
+            concat!("corridor/", env!("CARGO_PKG_VERSION")),
+        )
         .header(header::CONNECTION, "close")
         .header("x-corridor-alert", d.identifier.as_str())
         .header("x-corridor-attempt", d.attempts.to_string())
@@ -430,22 +439,69 @@ mod tests {
 
     #[test]
     fn a_signature_verifies_and_any_change_breaks_it() {
-        let s = sign("secret-secret-16", 1_700_000_000, "corridor.x.1", "<alert/>");
+        let s = sign(
+            "secret-secret-16",
+            1_700_000_000,
+            "corridor.x.1",
+            "<alert/>",
+        );
         assert!(s.starts_with("t=1700000000,v1="), "{s}");
         assert_eq!(s.len(), "t=1700000000,v1=".len() + 64);
         let ok = |sec: &str, h: &str, id: &str, body: &str, now: i64| {
             verify(sec, h, id, body, now, TOLERANCE_SECONDS).is_ok()
         };
-        assert!(ok("secret-secret-16", &s, "corridor.x.1", "<alert/>", 1_700_000_100));
-        assert!(!ok("secret-secret-17", &s, "corridor.x.1", "<alert/>", 1_700_000_100));
-        assert!(!ok("secret-secret-16", &s, "corridor.x.2", "<alert/>", 1_700_000_100));
-        assert!(!ok("secret-secret-16", &s, "corridor.x.1", "<alert />", 1_700_000_100));
+        assert!(ok(
+            "secret-secret-16",
+            &s,
+            "corridor.x.1",
+            "<alert/>",
+            1_700_000_100
+        ));
+        assert!(!ok(
+            "secret-secret-17",
+            &s,
+            "corridor.x.1",
+            "<alert/>",
+            1_700_000_100
+        ));
+        assert!(!ok(
+            "secret-secret-16",
+            &s,
+            "corridor.x.2",
+            "<alert/>",
+            1_700_000_100
+        ));
+        assert!(!ok(
+            "secret-secret-16",
+            &s,
+            "corridor.x.1",
+            "<alert />",
+            1_700_000_100
+        ));
         // A replay after the tolerance.
-        assert!(!ok("secret-secret-16", &s, "corridor.x.1", "<alert/>", 1_700_000_400));
+        assert!(!ok(
+            "secret-secret-16",
+            &s,
+            "corridor.x.1",
+            "<alert/>",
+            1_700_000_400
+        ));
         // Another time with the same tag.
         let moved = s.replacen("t=1700000000", "t=1700000001", 1);
-        assert!(!ok("secret-secret-16", &moved, "corridor.x.1", "<alert/>", 1_700_000_100));
-        assert!(!ok("secret-secret-16", "garbage", "corridor.x.1", "<alert/>", 0));
+        assert!(!ok(
+            "secret-secret-16",
+            &moved,
+            "corridor.x.1",
+            "<alert/>",
+            1_700_000_100
+        ));
+        assert!(!ok(
+            "secret-secret-16",
+            "garbage",
+            "corridor.x.1",
+            "<alert/>",
+            0
+        ));
         // RFC 4231 test case 2, to hold the HMAC to the standard.
         let mut m = <Hmac<Sha256> as Mac>::new_from_slice(b"Jefe").unwrap();
         m.update(b"what do ya want for nothing?");

@@ -143,10 +143,7 @@ fn subscriber_infos(
                 pending: c.map_or(0, |c| c.1.max(0) as u64),
                 delivered: c.map_or(0, |c| c.2.max(0) as u64),
                 next_attempt_ms: c.and_then(|c| c.3),
-                last_error: errors
-                    .iter()
-                    .find(|e| e.0 == id)
-                    .map(|e| e.1.clone()),
+                last_error: errors.iter().find(|e| e.0 == id).map(|e| e.1.clone()),
             }
         })
         .collect()
@@ -633,7 +630,10 @@ impl Store for Postgres {
     fn subscribers(&self) -> Result<Vec<SubscriberInfo>, StoreError> {
         let mut c = self.client();
         let subs: Vec<(i64, String, i64)> = c
-            .query("SELECT id, url, created_ms FROM subscribers ORDER BY id", &[])
+            .query(
+                "SELECT id, url, created_ms FROM subscribers ORDER BY id",
+                &[],
+            )
             .map_err(pg)?
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))

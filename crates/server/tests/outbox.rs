@@ -51,8 +51,12 @@ fn alerts(ids: &[&str]) -> Vec<(String, String)> {
 }
 
 fn store_suite(s: &dyn Store) {
-    let a = s.add_subscriber("http://a.test/hook", "secret-a-0123456789", 10, 3).unwrap();
-    let b = s.add_subscriber("http://b.test/hook", "secret-b-0123456789", 10, 3).unwrap();
+    let a = s
+        .add_subscriber("http://a.test/hook", "secret-a-0123456789", 10, 3)
+        .unwrap();
+    let b = s
+        .add_subscriber("http://b.test/hook", "secret-b-0123456789", 10, 3)
+        .unwrap();
     assert_ne!(a, b);
     assert!(matches!(
         s.add_subscriber("http://a.test/hook", "another-secret-0000", 10, 3),
@@ -83,7 +87,8 @@ fn store_suite(s: &dyn Store) {
     s.delivered(a, "x.1", 1100).unwrap();
     s.delivered(a, "x.3", 1100).unwrap();
     s.failed(a, "x.2", "HTTP 500", 1100, 3000).unwrap();
-    s.failed(b, "x.1", "cannot connect: refused", 1200, 2000).unwrap();
+    s.failed(b, "x.1", "cannot connect: refused", 1200, 2000)
+        .unwrap();
     // An acknowledgement is final: a late failure report changes nothing.
     s.failed(a, "x.1", "late", 1300, 1300).unwrap();
     // At 1600 the leases of b's unsettled x.2 and x.3 have ended (its
@@ -119,14 +124,24 @@ fn store_suite(s: &dyn Store) {
         .chain(&rest)
         .all(|d| !(d.subscriber == a && d.identifier != "x.2")));
     // A subscriber registered later gets the alerts queued after it only.
-    let c = s.add_subscriber("http://c.test/", "secret-c-0123456789", 20, 3).unwrap();
+    let c = s
+        .add_subscriber("http://c.test/", "secret-c-0123456789", 20, 3)
+        .unwrap();
     assert!(matches!(
         s.add_subscriber("http://d.test/", "secret-d-0123456789", 20, 3),
         Err(StoreError::Refused(_))
     ));
-    assert_eq!(s.enqueue(&alerts(&["x.1", "x.2", "x.3"]), 20_000).unwrap(), 0);
+    assert_eq!(
+        s.enqueue(&alerts(&["x.1", "x.2", "x.3"]), 20_000).unwrap(),
+        0
+    );
     assert_eq!(s.enqueue(&alerts(&["x.4"]), 20_000).unwrap(), 3);
-    let ic = s.subscribers().unwrap().into_iter().find(|i| i.id == c).unwrap();
+    let ic = s
+        .subscribers()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.id == c)
+        .unwrap();
     assert_eq!((ic.pending, ic.delivered), (1, 0));
     // Removing a subscriber removes its rows.
     assert!(s.remove_subscriber(b).unwrap());
@@ -218,7 +233,8 @@ async fn request(
 #[tokio::test]
 async fn only_the_mediator_manages_subscribers() {
     let st = state_on(Box::new(Sqlite::memory().unwrap()));
-    let good = json!({"url": "http://127.0.0.1:18650/hook", "secret": "a-secret-of-32-characters-000000"});
+    let good =
+        json!({"url": "http://127.0.0.1:18650/hook", "secret": "a-secret-of-32-characters-000000"});
     let post = |token: Option<&'static str>, body: Value| {
         let st = st.clone();
         async move { call(&st, "POST", "/api/subscribers", token, Some(body)).await }
@@ -242,14 +258,35 @@ async fn only_the_mediator_manages_subscribers() {
         );
     }
     for (bad, field) in [
-        (json!({"url": "https://x.test/", "secret": "a-secret-of-32-characters-000000"}), "url"),
-        (json!({"url": "http://u:p@x.test/", "secret": "a-secret-of-32-characters-000000"}), "url"),
-        (json!({"url": "file:///etc/passwd", "secret": "a-secret-of-32-characters-000000"}), "url"),
-        (json!({"url": format!("http://x.test/{}", "a".repeat(3000)), "secret": "a-secret-of-32-characters-000000"}), "url"),
-        (json!({"url": "http://x.test/", "secret": "short"}), "secret"),
-        (json!({"url": "http://x.test/", "secret": "x".repeat(300)}), "secret"),
+        (
+            json!({"url": "https://x.test/", "secret": "a-secret-of-32-characters-000000"}),
+            "url",
+        ),
+        (
+            json!({"url": "http://u:p@x.test/", "secret": "a-secret-of-32-characters-000000"}),
+            "url",
+        ),
+        (
+            json!({"url": "file:///etc/passwd", "secret": "a-secret-of-32-characters-000000"}),
+            "url",
+        ),
+        (
+            json!({"url": format!("http://x.test/{}", "a".repeat(3000)), "secret": "a-secret-of-32-characters-000000"}),
+            "url",
+        ),
+        (
+            json!({"url": "http://x.test/", "secret": "short"}),
+            "secret",
+        ),
+        (
+            json!({"url": "http://x.test/", "secret": "x".repeat(300)}),
+            "secret",
+        ),
         (json!({"url": "http://x.test/"}), "secret"),
-        (json!({"url": "http://x.test/", "secret": "a-secret-of-32-characters-000000", "more": 1}), "more"),
+        (
+            json!({"url": "http://x.test/", "secret": "a-secret-of-32-characters-000000", "more": 1}),
+            "more",
+        ),
     ] {
         let (s, b) = post(Some("token-icrc"), bad.clone()).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {b}");
@@ -270,12 +307,20 @@ async fn only_the_mediator_manages_subscribers() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, b) = post(Some("token-icrc"), good.clone()).await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    let id = serde_json::from_str::<Value>(&b).unwrap()["id"].as_i64().unwrap();
+    let id = serde_json::from_str::<Value>(&b).unwrap()["id"]
+        .as_i64()
+        .unwrap();
     // The same URL twice: 409.
-    assert_eq!(post(Some("token-icrc"), good.clone()).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        post(Some("token-icrc"), good.clone()).await.0,
+        StatusCode::CONFLICT
+    );
     let (s, b) = call(&st, "GET", "/api/subscribers", Some("token-icrc"), None).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(!b.contains("a-secret-of-32"), "the secret is never shown: {b}");
+    assert!(
+        !b.contains("a-secret-of-32"),
+        "the secret is never shown: {b}"
+    );
     let v: Value = serde_json::from_str(&b).unwrap();
     assert_eq!(v["subscribers"][0]["id"], json!(id));
     assert_eq!(v["subscribers"][0]["pending"], json!(0));
@@ -309,9 +354,15 @@ async fn only_the_mediator_manages_subscribers() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        call(&st, "DELETE", "/api/subscribers/x", Some("token-icrc"), None)
-            .await
-            .0,
+        call(
+            &st,
+            "DELETE",
+            "/api/subscribers/x",
+            Some("token-icrc"),
+            None
+        )
+        .await
+        .0,
         StatusCode::NOT_FOUND
     );
 }

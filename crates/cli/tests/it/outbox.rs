@@ -44,7 +44,9 @@ fn subscriber() -> (String, Book) {
             let mut r = BufReader::new(conn.try_clone().unwrap());
             let mut line = String::new();
             if r.read_line(&mut line).is_err() || !line.starts_with("POST /cap-hook ") {
-                let _ = conn.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let _ = conn.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
                 continue;
             }
             let mut headers = BTreeMap::new();
@@ -80,7 +82,11 @@ fn subscriber() -> (String, Book) {
                 });
                 answered
             };
-            let reason = if answered == 200 { "OK" } else { "Internal Server Error" };
+            let reason = if answered == 200 {
+                "OK"
+            } else {
+                "Internal Server Error"
+            };
             let _ = conn.write_all(
                 format!("HTTP/1.1 {answered} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                     .as_bytes(),
@@ -91,7 +97,12 @@ fn subscriber() -> (String, Book) {
 }
 
 /// Waits up to `secs` for `done` over the subscriber's book.
-fn wait_for(book: &Book, secs: u64, what: &str, done: impl Fn(&BTreeMap<String, Vec<Seen>>) -> bool) {
+fn wait_for(
+    book: &Book,
+    secs: u64,
+    what: &str,
+    done: impl Fn(&BTreeMap<String, Vec<Seen>>) -> bool,
+) {
     let t = Instant::now();
     while !done(&book.lock().unwrap()) {
         assert!(
@@ -163,7 +174,10 @@ fn deliver_through_a_crash(name: &str, database: Option<&str>) {
     server.0.kill().unwrap();
     server.0.wait().unwrap();
     let before: usize = book.lock().unwrap().values().map(Vec::len).sum();
-    assert!(before < FAILS, "killed in the middle of the retries: {before}");
+    assert!(
+        before < FAILS,
+        "killed in the middle of the retries: {before}"
+    );
     // Restarted on the same store, it resumes; a new alert follows.
     server.0 = start_with(&data, port, &scn, &args);
     act("ru", "suspend");
@@ -189,14 +203,24 @@ fn deliver_through_a_crash(name: &str, database: Option<&str>) {
         "--base-url",
         &format!("http://127.0.0.1:{port}/public/"),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut published = BTreeMap::new();
     for e in std::fs::read_dir(public.join("cap")).unwrap() {
         let p = e.unwrap().path();
         let stem = p.file_stem().unwrap().to_string_lossy().to_string();
         published.insert(stem, std::fs::read(&p).unwrap());
     }
-    assert_eq!(published.len(), 2, "opened, suspended: {:?}", published.keys());
+    assert_eq!(
+        published.len(),
+        2,
+        "opened, suspended: {:?}",
+        published.keys()
+    );
     let book = book.lock().unwrap().clone();
     assert_eq!(
         book.keys().collect::<Vec<_>>(),
@@ -207,7 +231,10 @@ fn deliver_through_a_crash(name: &str, database: Option<&str>) {
     for (id, bytes) in &published {
         let (s, served) = http(port, "GET", &format!("/public/cap/{id}.xml"), None, "").unwrap();
         assert_eq!(s, 200);
-        assert!(served.as_bytes() == bytes.as_slice(), "{id}: served = published");
+        assert!(
+            served.as_bytes() == bytes.as_slice(),
+            "{id}: served = published"
+        );
         let seen = &book[id];
         let answers: Vec<u16> = seen.iter().map(|s| s.answered).collect();
         assert_eq!(
@@ -216,20 +243,32 @@ fn deliver_through_a_crash(name: &str, database: Option<&str>) {
             "{id}: three failures, one acknowledgement, nothing after it"
         );
         for (i, s) in seen.iter().enumerate() {
-            assert!(s.body == *bytes, "{id}, request {}: the bytes published", i + 1);
+            assert!(
+                s.body == *bytes,
+                "{id}, request {}: the bytes published",
+                i + 1
+            );
             assert_eq!(s.content_type, "application/cap+xml");
             let body = std::str::from_utf8(&s.body).unwrap();
             corridor_server::delivery::verify(SECRET, &s.signature, id, body, now, 600)
                 .unwrap_or_else(|e| panic!("{id}, request {}: {e}", i + 1));
-            assert!(
-                corridor_server::delivery::verify("not-the-secret-0000", &s.signature, id, body, now, 600)
-                    .is_err()
-            );
+            assert!(corridor_server::delivery::verify(
+                "not-the-secret-0000",
+                &s.signature,
+                id,
+                body,
+                now,
+                600
+            )
+            .is_err());
         }
         // Attempts count up across the restart (a claim the kill cut off
         // before its request left counts, so numbers may skip).
         let numbers: Vec<usize> = seen.iter().map(|s| s.attempt.parse().unwrap()).collect();
-        assert!(numbers[0] == 1 && numbers.windows(2).all(|w| w[0] < w[1]), "{id}: {numbers:?}");
+        assert!(
+            numbers[0] == 1 && numbers.windows(2).all(|w| w[0] < w[1]),
+            "{id}: {numbers:?}"
+        );
     }
     // The mediator sees them delivered.
     let (s, b) = http(port, "GET", "/api/subscribers", Some(&tok["icrc"]), "").unwrap();

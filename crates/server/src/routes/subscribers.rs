@@ -120,7 +120,12 @@ async fn list(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     blocking(st, move |st| {
         mediator(st, &headers)?;
-        let subs: Vec<Listed> = st.store.subscribers()?.into_iter().map(Listed::from).collect();
+        let subs: Vec<Listed> = st
+            .store
+            .subscribers()?
+            .into_iter()
+            .map(Listed::from)
+            .collect();
         Ok(Json(serde_json::json!({ "subscribers": subs })))
     })
     .await

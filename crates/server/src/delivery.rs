@@ -205,12 +205,12 @@ pub fn verify(
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    let pairs = s.as_bytes().chunks_exact(2);
+    if !pairs.remainder().is_empty() || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+    pairs
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
         .collect()
 }
 
@@ -246,53 +246,77 @@ pub fn queue_published(st: &AppState) -> Result<usize, ApiError> {
     Ok(rows)
 }
 
-/// The worker: queues what is published, claims due rows, sends them (at
-/// most [`Settings::concurrency`] at once), records each answer, and
-/// sleeps until the next row is due, a new alert wakes it, or
-/// [`Settings::poll`] has passed. Runs until the runtime stops.
+/// The worker: queues what is published, claims due rows as long as
+/// fewer than [`Settings::concurrency`] are in flight, sends each in its
+/// own task (a slow subscriber holds one slot, not the others), records
+/// each answer, and sleeps until a send ends, the next row is due, a new
+/// alert wakes it, or [`Settings::poll`] has passed. Runs until the
+/// runtime stops.
 pub async fn run(st: Arc<AppState>) {
+    let concurrency = st.delivery.concurrency.max(1);
+    let mut inflight = tokio::task::JoinSet::new();
+    // The subscribers being sent to, by task: one delivery each at a time.
+    let mut busy: std::collections::HashMap<tokio::task::Id, i64> = Default::default();
     loop {
-        let s = st.clone();
-        let claimed = tokio::task::spawn_blocking(move || -> Result<Vec<Due>, ApiError> {
-            queue_published(&s)?;
-            let lease = s.delivery.lease().as_millis() as i64;
-            Ok(s.store
-                .claim(now_ms(), lease, s.delivery.concurrency.max(1))?)
-        })
-        .await;
-        let due = match claimed {
-            Ok(Ok(d)) => d,
-            Ok(Err(e)) => {
-                tracing::warn!(error = e.message(), "outbox: cannot claim deliveries");
-                Vec::new()
+        let free = concurrency.saturating_sub(inflight.len());
+        let mut claimed_all = false;
+        let mut failed = false;
+        if free > 0 {
+            let s = st.clone();
+            let b: Vec<i64> = busy.values().copied().collect();
+            let claimed = tokio::task::spawn_blocking(move || -> Result<Vec<Due>, ApiError> {
+                queue_published(&s)?;
+                let lease = s.delivery.lease().as_millis() as i64;
+                Ok(s.store.claim(now_ms(), lease, free, &b)?)
+            })
+            .await;
+            match claimed {
+                Ok(Ok(due)) => {
+                    claimed_all = due.len() == free;
+                    for d in due {
+                        let sub = d.subscriber;
+                        let task = inflight.spawn(attempt(st.clone(), d));
+                        busy.insert(task.id(), sub);
+                    }
+                }
+                Ok(Err(e)) => {
+                    failed = true;
+                    tracing::warn!(error = e.message(), "outbox: cannot claim deliveries");
+                }
+                Err(e) => {
+                    failed = true;
+                    tracing::error!(error = %e, "outbox: claim task failed");
+                }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "outbox: claim task failed");
-                Vec::new()
+        }
+        if claimed_all {
+            // Every slot was filled: more may be due; wait for a slot.
+            if let Some(done) = inflight.join_next_with_id().await {
+                busy.remove(&done.map_or_else(|e| e.id(), |(id, ())| id));
             }
-        };
-        if !due.is_empty() {
-            let mut set = tokio::task::JoinSet::new();
-            for d in due {
-                set.spawn(attempt(st.clone(), d));
-            }
-            while set.join_next().await.is_some() {}
             continue;
         }
-        let s = st.clone();
-        let next = tokio::task::spawn_blocking(move || s.store.next_due())
-            .await
-            .ok()
-            .and_then(|r| r.ok())
-            .flatten();
         let poll = st.delivery.poll;
-        let wait = next.map_or(poll, |t| {
-            Duration::from_millis((t - now_ms()).max(0) as u64).min(poll)
-        });
-        if wait.is_zero() {
-            continue;
-        }
+        let wait = if failed {
+            poll
+        } else {
+            let s = st.clone();
+            let next = tokio::task::spawn_blocking(move || s.store.next_due())
+                .await
+                .ok()
+                .and_then(|r| r.ok())
+                .flatten();
+            // At least a moment: a row another server is claiming right
+            // now looks due until its claim commits.
+            next.map_or(poll, |t| {
+                Duration::from_millis((t - now_ms()).max(0) as u64)
+                    .clamp(Duration::from_millis(20), poll)
+            })
+        };
         tokio::select! {
+            Some(done) = inflight.join_next_with_id(), if !inflight.is_empty() => {
+                busy.remove(&done.map_or_else(|e| e.id(), |(id, ())| id));
+            }
             _ = st.outbox.notified() => {}
             _ = tokio::time::sleep(wait) => {}
         }

@@ -108,10 +108,19 @@ pub trait Store: Send + Sync {
     /// subscriber registered now, due at once; in one transaction.
     /// Idempotent: returns the rows created.
     fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError>;
-    /// Claims at most `limit` deliveries due at `now_ms`: each counts one
-    /// more attempt and is leased (not due again) until `now_ms + lease_ms`.
-    /// Two servers on one database never claim the same row at once.
-    fn claim(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Due>, StoreError>;
+    /// Claims at most `limit` deliveries due at `now_ms`, at most one per
+    /// subscriber and none for the subscribers in `busy` (those this
+    /// server is sending to: a slow subscriber takes one slot, never all),
+    /// the longest due first: each counts one more attempt and is leased
+    /// (not due again) until `now_ms + lease_ms`. Two servers on one
+    /// database never claim the same row at once.
+    fn claim(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        busy: &[i64],
+    ) -> Result<Vec<Due>, StoreError>;
     /// Records an acknowledgement: the row is never due again.
     fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError>;
     /// Records a failure and when to try again.
@@ -147,6 +156,21 @@ fn subscriber_infos(
             }
         })
         .collect()
+}
+
+/// The rows to claim among the due ones (in order): one per subscriber,
+/// none of `busy`, at most `limit`.
+fn pick(due: Vec<(i64, String)>, limit: usize, busy: &[i64]) -> Vec<(i64, String)> {
+    let mut chosen: Vec<(i64, String)> = Vec::new();
+    for (sub, id) in due {
+        if chosen.len() == limit {
+            break;
+        }
+        if !busy.contains(&sub) && !chosen.iter().any(|c| c.0 == sub) {
+            chosen.push((sub, id));
+        }
+    }
+    chosen
 }
 
 /// Longest error text kept per row.
@@ -370,32 +394,45 @@ impl Store for Sqlite {
         Ok(rows)
     }
 
-    fn claim(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Due>, StoreError> {
+    fn claim(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        busy: &[i64],
+    ) -> Result<Vec<Due>, StoreError> {
         let mut c = self.conn();
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let due = tx
+        let keys: Vec<(i64, String)> = tx
             .prepare(
+                "SELECT subscriber, identifier FROM outbox
+                 WHERE delivered_ms IS NULL AND next_attempt_ms <= ?1
+                 ORDER BY next_attempt_ms, identifier",
+            )?
+            .query_map([now_ms], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut due = Vec::new();
+        for (sub, id) in pick(keys, limit, busy) {
+            due.push(tx.query_row(
                 "SELECT o.subscriber, s.url, s.secret, o.identifier, o.body, o.attempts
                  FROM outbox o JOIN subscribers s ON s.id = o.subscriber
-                 WHERE o.delivered_ms IS NULL AND o.next_attempt_ms <= ?1
-                 ORDER BY o.next_attempt_ms, o.identifier LIMIT ?2",
-            )?
-            .query_map(params![now_ms, limit as i64], |r| {
-                Ok(Due {
-                    subscriber: r.get(0)?,
-                    url: r.get(1)?,
-                    secret: r.get(2)?,
-                    identifier: r.get(3)?,
-                    body: r.get(4)?,
-                    attempts: r.get::<_, i64>(5)?.saturating_add(1) as u32,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        for d in &due {
+                 WHERE o.subscriber = ?1 AND o.identifier = ?2",
+                params![sub, id],
+                |r| {
+                    Ok(Due {
+                        subscriber: r.get(0)?,
+                        url: r.get(1)?,
+                        secret: r.get(2)?,
+                        identifier: r.get(3)?,
+                        body: r.get(4)?,
+                        attempts: r.get::<_, i64>(5)?.saturating_add(1) as u32,
+                    })
+                },
+            )?);
             tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_attempt_ms = ?1, next_attempt_ms = ?2
                  WHERE subscriber = ?3 AND identifier = ?4",
-                params![now_ms, now_ms.saturating_add(lease_ms), d.subscriber, d.identifier],
+                params![now_ms, now_ms.saturating_add(lease_ms), sub, id],
             )?;
         }
         tx.commit()?;
@@ -692,39 +729,53 @@ impl Store for Postgres {
         Ok(rows)
     }
 
-    fn claim(&self, now_ms: i64, lease_ms: i64, limit: usize) -> Result<Vec<Due>, StoreError> {
-        // Rows another server is claiming are skipped, not waited for; the
-        // lease (the new next_attempt_ms) keeps them from every other claim
-        // while they are being sent, and frees them if this server dies.
-        let rows = self
-            .client()
+    fn claim(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        busy: &[i64],
+    ) -> Result<Vec<Due>, StoreError> {
+        // Due rows are locked, those another server is claiming skipped
+        // (not waited for); the lease (the new next_attempt_ms) then keeps
+        // the chosen ones from every other claim while they are sent, and
+        // frees them if this server dies.
+        let mut c = self.client();
+        let mut tx = c.transaction().map_err(pg)?;
+        let keys: Vec<(i64, String)> = tx
             .query(
-                "WITH due AS (
-                     SELECT subscriber, identifier FROM outbox
-                     WHERE delivered_ms IS NULL AND next_attempt_ms <= $1
-                     ORDER BY next_attempt_ms, identifier LIMIT $2
-                     FOR UPDATE SKIP LOCKED)
-                 UPDATE outbox o SET attempts = o.attempts + 1, last_attempt_ms = $1,
-                                     next_attempt_ms = $1 + $3
-                 FROM due, subscribers s
-                 WHERE o.subscriber = due.subscriber AND o.identifier = due.identifier
-                   AND s.id = o.subscriber
-                 RETURNING o.subscriber, s.url, s.secret, o.identifier, o.body, o.attempts",
-                &[&now_ms, &(limit as i64), &lease_ms],
+                "SELECT subscriber, identifier FROM outbox
+                 WHERE delivered_ms IS NULL AND next_attempt_ms <= $1 AND NOT (subscriber = ANY($2))
+                 ORDER BY next_attempt_ms, identifier
+                 FOR UPDATE SKIP LOCKED",
+                &[&now_ms, &busy],
             )
-            .map_err(pg)?;
-        let mut due: Vec<Due> = rows
+            .map_err(pg)?
             .iter()
-            .map(|r| Due {
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let mut due = Vec::new();
+        for (sub, id) in pick(keys, limit, busy) {
+            let r = tx
+                .query_one(
+                    "UPDATE outbox o SET attempts = o.attempts + 1, last_attempt_ms = $1,
+                                         next_attempt_ms = $2
+                     FROM subscribers s
+                     WHERE o.subscriber = $3 AND o.identifier = $4 AND s.id = o.subscriber
+                     RETURNING o.subscriber, s.url, s.secret, o.identifier, o.body, o.attempts",
+                    &[&now_ms, &now_ms.saturating_add(lease_ms), &sub, &id],
+                )
+                .map_err(pg)?;
+            due.push(Due {
                 subscriber: r.get(0),
                 url: r.get(1),
                 secret: r.get(2),
                 identifier: r.get(3),
                 body: r.get(4),
                 attempts: r.get::<_, i32>(5).max(0) as u32,
-            })
-            .collect();
-        due.sort_by(|a, b| (a.subscriber, &a.identifier).cmp(&(b.subscriber, &b.identifier)));
+            });
+        }
+        tx.commit().map_err(pg)?;
         Ok(due)
     }
 

@@ -67,21 +67,38 @@ fn store_suite(s: &dyn Store) {
     assert_eq!(s.enqueue(&alerts(&["x.1", "x.2"]), 1000).unwrap(), 0);
     assert_eq!(s.enqueue(&alerts(&["x.2", "x.3"]), 1000).unwrap(), 2);
     assert_eq!(s.next_due().unwrap(), Some(1000));
+    let keys = |due: Vec<corridor_server::store::Due>| -> Vec<(i64, String, u32)> {
+        due.into_iter()
+            .map(|d| (d.subscriber, d.identifier, d.attempts))
+            .collect()
+    };
+    let k = |sub: i64, id: &str, n: u32| (sub, id.to_string(), n);
     // Nothing is due before its time.
-    assert!(s.claim(999, 500, 10).unwrap().is_empty());
-    let first = s.claim(1000, 500, 10).unwrap();
-    assert_eq!(first.len(), 6);
-    assert!(first.iter().all(|d| d.attempts == 1));
-    let d = first
-        .iter()
-        .find(|d| d.subscriber == a && d.identifier == "x.1")
-        .unwrap();
+    assert!(s.claim(999, 500, 10, &[]).unwrap().is_empty());
+    // One row per subscriber per claim, the longest due first.
+    let first = s.claim(1000, 500, 10, &[]).unwrap();
+    let d = first.iter().find(|d| d.subscriber == a).unwrap();
     assert_eq!(d.body, "<alert>x.1</alert>");
     assert_eq!(d.url, "http://a.test/hook");
     assert_eq!(d.secret, "secret-a-0123456789");
+    assert_eq!(keys(first), vec![k(a, "x.1", 1), k(b, "x.1", 1)]);
+    // None for a subscriber this server is sending to; the limit holds.
+    assert!(s.claim(1000, 500, 10, &[a, b]).unwrap().is_empty());
+    assert_eq!(
+        keys(s.claim(1000, 500, 1, &[a]).unwrap()),
+        vec![k(b, "x.2", 1)]
+    );
+    assert_eq!(
+        keys(s.claim(1000, 500, 10, &[]).unwrap()),
+        vec![k(a, "x.2", 1), k(b, "x.3", 1)]
+    );
+    assert_eq!(
+        keys(s.claim(1000, 500, 10, &[]).unwrap()),
+        vec![k(a, "x.3", 1)]
+    );
     // Leased: not claimed again while being sent.
-    assert!(s.claim(1000, 500, 10).unwrap().is_empty());
-    assert!(s.claim(1499, 500, 10).unwrap().is_empty());
+    assert!(s.claim(1000, 500, 10, &[]).unwrap().is_empty());
+    assert!(s.claim(1499, 500, 10, &[]).unwrap().is_empty());
     assert_eq!(s.next_due().unwrap(), Some(1500));
     // a acknowledges x.1 and x.3, fails x.2; b fails x.1.
     s.delivered(a, "x.1", 1100).unwrap();
@@ -92,17 +109,14 @@ fn store_suite(s: &dyn Store) {
     // An acknowledgement is final: a late failure report changes nothing.
     s.failed(a, "x.1", "late", 1300, 1300).unwrap();
     // At 1600 the leases of b's unsettled x.2 and x.3 have ended (its
-    // server died mid-send, say): they are due again, with x.1 not yet.
-    let mut again: Vec<(i64, String, u32)> = s
-        .claim(1600, 500, 10)
-        .unwrap()
-        .into_iter()
-        .map(|d| (d.subscriber, d.identifier, d.attempts))
-        .collect();
-    again.sort();
+    // server died mid-send, say): they are due again, x.1 not yet.
     assert_eq!(
-        again,
-        vec![(b, "x.2".to_string(), 2), (b, "x.3".to_string(), 2)]
+        keys(s.claim(1600, 500, 10, &[]).unwrap()),
+        vec![k(b, "x.2", 2)]
+    );
+    assert_eq!(
+        keys(s.claim(1600, 500, 10, &[]).unwrap()),
+        vec![k(b, "x.3", 2)]
     );
     let infos = s.subscribers().unwrap();
     let ia = infos.iter().find(|i| i.id == a).unwrap();
@@ -114,15 +128,24 @@ fn store_suite(s: &dyn Store) {
     assert_eq!((ib.pending, ib.delivered), (3, 0));
     assert_eq!(ib.last_error.as_deref(), Some("cannot connect: refused"));
     assert_eq!(ib.next_attempt_ms, Some(2000));
-    // Far in the future, only what is unacknowledged is due, with the limit.
-    let later = s.claim(10_000, 500, 2).unwrap();
-    assert_eq!(later.len(), 2);
-    let rest = s.claim(10_000, 500, 10).unwrap();
-    assert_eq!(later.len() + rest.len(), 4, "{later:?} {rest:?}");
-    assert!(later
-        .iter()
-        .chain(&rest)
-        .all(|d| !(d.subscriber == a && d.identifier != "x.2")));
+    // Far in the future, only what is unacknowledged is due.
+    let drain = |now: i64| {
+        let mut all = Vec::new();
+        loop {
+            let c = keys(s.claim(now, 500, 10, &[]).unwrap());
+            if c.is_empty() {
+                break;
+            }
+            all.extend(c.into_iter().map(|(s, i, _)| (s, i)));
+        }
+        all.sort();
+        all
+    };
+    let o = |sub: i64, id: &str| (sub, id.to_string());
+    assert_eq!(
+        drain(10_000),
+        vec![o(a, "x.2"), o(b, "x.1"), o(b, "x.2"), o(b, "x.3")]
+    );
     // A subscriber registered later gets the alerts queued after it only.
     let c = s
         .add_subscriber("http://c.test/", "secret-c-0123456789", 20, 3)
@@ -146,9 +169,7 @@ fn store_suite(s: &dyn Store) {
     // Removing a subscriber removes its rows.
     assert!(s.remove_subscriber(b).unwrap());
     assert!(!s.remove_subscriber(b).unwrap());
-    let due: Vec<_> = s.claim(100_000, 500, 100).unwrap();
-    assert!(due.iter().all(|d| d.subscriber != b));
-    assert_eq!(due.len(), 1 + 1 + 1, "a: x.2, x.4; c: x.4 — {due:?}");
+    assert_eq!(drain(100_000), vec![o(a, "x.2"), o(a, "x.4"), o(c, "x.4")]);
 }
 
 #[test]
@@ -173,11 +194,20 @@ fn two_servers_never_claim_the_same_row() {
     let _one = PG.lock().unwrap_or_else(|e| e.into_inner());
     let s = pg_store(&url);
     s.reset().unwrap();
-    s.add_subscriber("http://a.test/", "secret-a-0123456789", 0, 10)
-        .unwrap();
-    let ids: Vec<String> = (0..60).map(|i| format!("y.{i:02}")).collect();
+    let subs: Vec<i64> = (0..6)
+        .map(|i| {
+            s.add_subscriber(&format!("http://{i}.test/"), "secret-0123456789", 0, 10)
+                .unwrap()
+        })
+        .collect();
+    let ids: Vec<String> = (0..10).map(|i| format!("y.{i:02}")).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     assert_eq!(s.enqueue(&alerts(&refs), 1000).unwrap(), 60);
+    let mut expected: Vec<(i64, String)> = subs
+        .iter()
+        .flat_map(|s| ids.iter().map(move |i| (*s, i.clone())))
+        .collect();
+    expected.sort();
     let barrier = Arc::new(std::sync::Barrier::new(2));
     let claimers: Vec<_> = (0..2)
         .map(|_| {
@@ -188,8 +218,8 @@ fn two_servers_never_claim_the_same_row() {
                 let mut got = Vec::new();
                 loop {
                     barrier.wait();
-                    let c = s.claim(1000, 60_000, 3).unwrap();
-                    got.extend(c.into_iter().map(|d| d.identifier));
+                    let c = s.claim(1000, 60_000, 3, &[]).unwrap();
+                    got.extend(c.into_iter().map(|d| (d.subscriber, d.identifier)));
                     // Both see the end together (no claim runs between the
                     // barriers), or one would wait for the other forever.
                     barrier.wait();
@@ -203,10 +233,10 @@ fn two_servers_never_claim_the_same_row() {
             })
         })
         .collect();
-    let got: Vec<Vec<String>> = claimers.into_iter().map(|t| t.join().unwrap()).collect();
-    let mut all: Vec<String> = got.concat();
+    let got: Vec<Vec<(i64, String)>> = claimers.into_iter().map(|t| t.join().unwrap()).collect();
+    let mut all: Vec<(i64, String)> = got.concat();
     all.sort();
-    assert_eq!(all, ids, "each row claimed exactly once");
+    assert_eq!(all, expected, "each row claimed exactly once");
     assert!(got.iter().all(|g| !g.is_empty()), "both servers worked");
 }
 
@@ -430,6 +460,25 @@ async fn delivery_suite(st: Arc<AppState>) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
+    // Another subscriber takes connections and never answers: it holds one
+    // slot for the whole timeout at each attempt, never the others.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hang_url = format!("http://{}/", hang.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((c, _)) = hang.accept().await {
+            held.push(c);
+        }
+    });
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/subscribers",
+        Some("token-icrc"),
+        Some(json!({"url": hang_url, "secret": SECRET})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
     tokio::spawn(delivery::run(st.clone()));
     acts(
         &st,
@@ -464,36 +513,38 @@ async fn delivery_suite(st: Arc<AppState>) {
         if done {
             break;
         }
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "not delivered in 30 s"
-        );
+        // Well within the silent subscriber's timeout (5 s): it did not
+        // hold up the other.
+        assert!(t.elapsed() < Duration::from_secs(4), "not delivered in 4 s");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Longer than the longest backoff: nothing more arrives.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.requests.len(), published.len());
-    for (id, body) in &published {
-        let reqs = &seen.requests[id];
-        assert_eq!(reqs.len(), 3, "{id}: two failures, one acknowledgement");
-        assert_eq!(seen.acknowledged[id], 1, "{id}");
-        for (i, (attempt, sig, ctype, got)) in reqs.iter().enumerate() {
-            assert_eq!(attempt, &(i + 1).to_string());
-            assert_eq!(ctype, "application/cap+xml");
-            assert!(got == body, "{id}: the bytes published");
-            let now = chrono::Utc::now().timestamp();
-            delivery::verify(SECRET, sig, id, got, now, delivery::TOLERANCE_SECONDS)
-                .unwrap_or_else(|e| panic!("{id}: {e}"));
-            assert!(delivery::verify("another-secret-0000", sig, id, got, now, 300).is_err());
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.requests.len(), published.len());
+        for (id, body) in &published {
+            let reqs = &seen.requests[id];
+            assert_eq!(reqs.len(), 3, "{id}: two failures, one acknowledgement");
+            assert_eq!(seen.acknowledged[id], 1, "{id}");
+            for (i, (attempt, sig, ctype, got)) in reqs.iter().enumerate() {
+                assert_eq!(attempt, &(i + 1).to_string());
+                assert_eq!(ctype, "application/cap+xml");
+                assert!(got == body, "{id}: the bytes published");
+                let now = chrono::Utc::now().timestamp();
+                delivery::verify(SECRET, sig, id, got, now, delivery::TOLERANCE_SECONDS)
+                    .unwrap_or_else(|e| panic!("{id}: {e}"));
+                assert!(delivery::verify("another-secret-0000", sig, id, got, now, 300).is_err());
+            }
         }
     }
-    drop(seen);
     let (_, b) = call(&st, "GET", "/api/subscribers", Some("token-icrc"), None).await;
     let v: Value = serde_json::from_str(&b).unwrap();
     assert_eq!(v["subscribers"][0]["delivered"], json!(2), "{v}");
     assert_eq!(v["subscribers"][0]["pending"], json!(0), "{v}");
     assert_eq!(v["subscribers"][0]["last_error"], Value::Null, "{v}");
+    assert_eq!(v["subscribers"][1]["delivered"], json!(0), "{v}");
+    assert_eq!(v["subscribers"][1]["pending"], json!(2), "{v}");
 }
 
 fn quick(st: &mut Arc<AppState>) {

@@ -583,3 +583,64 @@ fn alerts_reach_a_failing_subscriber_once_acknowledged_on_postgresql() {
     drop(rt);
     drop(st);
 }
+
+/// A crash between storing entries and queueing their alerts loses
+/// nothing: the store holds the entries as such a crash leaves them (no
+/// outbox rows for them), and a server started on it queues each alert,
+/// once, with the bytes it publishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_stored_but_never_queued_are_queued_at_start() {
+    let before = state_on(Box::new(Sqlite::memory().unwrap()));
+    acts(
+        &before,
+        "sumy-poltava",
+        &[
+            ("token-ua", "propose"),
+            ("token-ru", "accept"),
+            ("token-ua", "accept"),
+            ("token-icrc", "countersign"),
+            ("token-zp-admin", "open"),
+            ("token-ru", "suspend"),
+        ],
+    )
+    .await;
+    let lines = before.store.lines().unwrap();
+    let store = Sqlite::memory().unwrap();
+    let sub = store
+        .add_subscriber("http://127.0.0.1:9/", "secret-0123456789", 0, 32)
+        .unwrap();
+    for l in &lines {
+        let seq = serde_json::from_str::<Value>(l).unwrap()["entry"]["seq"]
+            .as_u64()
+            .unwrap();
+        store.append(seq, l).unwrap();
+    }
+    let after = state_on(Box::new(store));
+    let st = after.clone();
+    let (first, second, files) = tokio::task::spawn_blocking(move || {
+        (
+            delivery::queue_published(&st).unwrap(),
+            delivery::queue_published(&st).unwrap(),
+            corridor_server::routes::feeds::files(&st).unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!((first, second), (2, 0), "opened and suspended, once");
+    let mut published = delivery::alerts_of(&files);
+    published.sort();
+    let mut sent = Vec::new();
+    loop {
+        let due = after.store.claim(i64::MAX / 4, 1, 10, &[]).unwrap();
+        if due.is_empty() {
+            break;
+        }
+        for d in due {
+            assert_eq!(d.subscriber, sub);
+            after.store.delivered(sub, &d.identifier, 0).unwrap();
+            sent.push((d.identifier, d.body));
+        }
+    }
+    sent.sort();
+    assert_eq!(sent, published);
+}

@@ -21,7 +21,7 @@ act() { curl -sf -H "Authorization: Bearer $(tok "$1")" -d "{\"action\":\"$2\",\
 act ua propose; act ru accept; act ua accept; act icrc countersign; act zp-admin open
 # The same feeds as static files behind nginx.
 curl -sf http://127.0.0.1:$PORT/api/log > "$DATA/log.jsonl"
-$C publish "$S" --log "$DATA/log.jsonl" --out "$DATA/public" >/dev/null
+$C publish "$S" --log "$DATA/log.jsonl" --out "$DATA/public" --publisher "$DATA/publisher" >/dev/null
 cat > "$DATA/nginx.conf" <<CONF
 worker_processes 1;
 pid $DATA/nginx.pid;

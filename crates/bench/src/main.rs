@@ -13,6 +13,8 @@
 //!   corridor-bench cch DIR [REPS]              every CCH phase on that same graph
 //!   corridor-bench prep GRAPH [REPS]          preprocessing time and memory per node
 //!   corridor-bench tiled DIR K [REPS]          the same, on that graph tiled K x K
+//!   corridor-bench map-tiles GRAPH [K]         map tiles of the network (or of it tiled K x K):
+//!                                              largest tile and time per tile, per zoom
 
 use anyhow::{bail, Context, Result};
 use corridor_geo::LatLon;
@@ -22,6 +24,7 @@ use corridor_routing::{HazardLayer, RouteOptions, Router};
 use serde_json::json;
 use std::time::Instant;
 
+mod map_tiles;
 mod same_graph;
 
 struct Rng(u64);
@@ -626,8 +629,9 @@ fn main() -> Result<()> {
         Some("cch") if args.len() >= 2 => same_graph::cch(&args[1], num(2, 3)),
         Some("prep") if args.len() >= 2 => same_graph::prep(&args[1], num(2, 3)),
         Some("tiled") if args.len() >= 3 => same_graph::tiled(&args[1], num(2, 2), num(3, 1)),
+        Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench map-tiles GRAPH [K=1]"
         ),
     }
 }

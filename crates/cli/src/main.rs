@@ -7,6 +7,7 @@ mod exit;
 mod files;
 mod negotiate;
 mod output;
+mod publisher;
 mod serve;
 
 use clap::{Parser, Subcommand};

@@ -32,6 +32,11 @@ pub struct ServeArgs {
     /// the scenario). The server signs each party's actions with its key.
     #[arg(long, value_name = "DIR")]
     pub keys: Option<PathBuf>,
+    /// Folder of the publisher's key and certificate that sign every CAP
+    /// alert (default: DATA/publisher, made there on first start; or make
+    /// one with `corridor keygen --publisher DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub publisher: Option<PathBuf>,
     /// Alert delivery: the wait after a subscriber's first failure, in
     /// seconds (fractions allowed); it doubles after each further failure,
     /// up to --delivery-backoff-max. Subscribers are registered by the
@@ -185,6 +190,18 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             let _ = std::fs::set_permissions(&cred_file, std::fs::Permissions::from_mode(0o600));
         }
     }
+    let publisher_dir = a
+        .publisher
+        .clone()
+        .unwrap_or_else(|| a.data.join("publisher"));
+    let sender_name = "Humanitarian corridor coordination cell";
+    let (signer, made) = if a.publisher.is_some() {
+        (crate::publisher::load(&publisher_dir)?, false)
+    } else {
+        crate::publisher::load_or_create(&publisher_dir, sender_name)?
+    };
+    let signed_by = crate::publisher::describe(&publisher_dir, &signer);
+    tracing::info!(certificate = %signed_by, new = made, "alerts are signed");
     let mut state = corridor_server::AppState::new(
         scenario,
         router,
@@ -193,7 +210,8 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         corridor_publish::Site {
             base_url: format!("http://{}/public/", a.addr),
             sender: "alerts@corridor.example.org".into(),
-            sender_name: "Humanitarian corridor coordination cell".into(),
+            sender_name: sender_name.into(),
+            signer: Some(signer),
         },
     );
     state.per_minute.1 = a.reads_per_minute.max(1);
@@ -263,6 +281,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             }
         }
         println!("  public feeds: http://{0}/public/alerts.atom, http://{0}/public/corridors.geojson", a.addr);
+        println!("  CAP alerts signed with {signed_by}{}", if made { ", made now" } else { "" });
         println!("  act: curl -H 'Authorization: Bearer TOKEN' -d '{{\"action\":\"propose\",\"proposal\":\"ID\"}}' http://{}/api/act", a.addr);
         println!("  alert delivery: register a subscriber (mediator): curl -H 'Authorization: Bearer TOKEN' -d '{{\"url\":\"http://HOST/hook\",\"secret\":\"SECRET\"}}' http://{}/api/subscribers", a.addr);
         println!("  Map data (c) OpenStreetMap contributors, ODbL. Ctrl-C stops.");

@@ -50,6 +50,10 @@ pub struct Site {
     pub sender: String,
     /// Human name of the sender, for `senderName`.
     pub sender_name: String,
+    /// The publisher's key and certificate: every CAP alert then carries an
+    /// enveloped XML-DSig signature (CAP 1.2 §3.3.2.1). `None` publishes
+    /// unsigned alerts, which strict alert hubs refuse.
+    pub signer: Option<corridor_xmldsig::Signer>,
 }
 
 /// Everything to publish from the ledger: CAP alerts, the Atom feed,
@@ -59,7 +63,17 @@ pub fn publish(ledger: &Ledger, site: &Site) -> Vec<File> {
     let scn = ledger.scenario();
     let texts = lang::Texts::new();
     let evs = events(ledger);
-    let alerts = cap::alerts(scn, &evs, site, &texts);
+    let mut alerts = cap::alerts(scn, &evs, site, &texts);
+    if let Some(signer) = &site.signer {
+        for a in &mut alerts {
+            // Our own CAP documents are always in the subset the signer
+            // canonicalizes (default namespace, no attributes, text); the
+            // publishing tests sign and verify every alert they make.
+            a.xml = signer
+                .sign(&a.xml)
+                .expect("a CAP alert written by cap::alerts can be signed");
+        }
+    }
     let mut files: Vec<File> = alerts
         .iter()
         .map(|a| File {
@@ -67,6 +81,13 @@ pub fn publish(ledger: &Ledger, site: &Site) -> Vec<File> {
             text: a.xml.clone(),
         })
         .collect();
+    if let Some(signer) = &site.signer {
+        // What alert hubs pin to trust these alerts.
+        files.push(File {
+            path: "publisher.crt".into(),
+            text: signer.certificate_pem(),
+        });
+    }
     files.push(File {
         path: "alerts.atom".into(),
         text: atom::feed(scn, &alerts, site),

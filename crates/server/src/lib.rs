@@ -27,9 +27,11 @@
 //! internal (no details leave the server); 503 the store refuses writes.
 
 pub mod auth;
+pub mod compressed;
 pub mod delivery;
 pub mod error;
 pub mod guard;
+pub mod page;
 pub mod routes;
 pub mod sessions;
 pub mod state;

@@ -9,6 +9,7 @@
 //! the value they started with. When another server appended to the same
 //! database, the log is read and replayed again before anything is served.
 
+use crate::compressed::Precompressed;
 use crate::error::ApiError;
 use crate::sessions::Sessions;
 use crate::store::Store;
@@ -41,6 +42,12 @@ pub struct Views {
     pub alerts: [OnceLock<Arc<Value>>; 3],
     /// The hazards in force mapped onto the road graph, for routing.
     pub layer: OnceLock<Arc<corridor_routing::HazardLayer>>,
+    /// The public files, each compressed once (`/public/…`).
+    pub public: OnceLock<Arc<HashMap<String, Precompressed>>>,
+    /// The map page with its alerts rendered, per language (uk, ru, en).
+    pub pages: [OnceLock<Arc<Precompressed>>; 3],
+    /// The text-only page, per language.
+    pub text_pages: [OnceLock<Arc<Precompressed>>; 3],
 }
 
 impl Clone for Views {
@@ -95,7 +102,13 @@ pub struct AppState {
     /// The log length whose alerts are queued (so an unchanged log is not
     /// published again for nothing).
     pub(crate) queued: Mutex<Option<u64>>,
+    /// The road network indexed for map tiles, built once.
+    pub tiles: OnceLock<Option<corridor_wire::tiles::Tiles>>,
+    /// Tiles already made (bounded: emptied when full).
+    pub tile_cache: Mutex<HashMap<(u8, u32, u32), Arc<Precompressed>>>,
     live: RwLock<Arc<Live>>,
+    /// When `live` was last known to match the store (a check or a write).
+    checked: Mutex<Option<std::time::Instant>>,
     write: Mutex<()>,
 }
 
@@ -136,7 +149,10 @@ impl AppState {
             delivery: crate::delivery::Settings::default(),
             outbox: tokio::sync::Notify::new(),
             queued: Mutex::new(None),
+            tiles: OnceLock::new(),
+            tile_cache: Mutex::new(HashMap::new()),
             live: RwLock::new(Arc::new(live)),
+            checked: Mutex::new(None),
             write: Mutex::new(()),
         }
     }
@@ -152,11 +168,27 @@ impl AppState {
     pub fn live(&self) -> Result<Arc<Live>, ApiError> {
         let held = self.live.read().unwrap_or_else(|e| e.into_inner()).clone();
         if self.store.len()? == held.log.len() as u64 {
+            self.mark_checked();
             return Ok(held);
         }
         let fresh = Arc::new(self.read_store()?);
         *self.live.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        self.mark_checked();
         Ok(fresh)
+    }
+
+    /// The live ledger without asking the store, if it was known to match
+    /// the store less than `max_age` ago: no IO, so it may be called on the
+    /// async runtime. A single server's own writes are always in it; another
+    /// server's (on a shared PostgreSQL) show after at most `max_age`.
+    pub fn recent_live(&self, max_age: std::time::Duration) -> Option<Arc<Live>> {
+        let at = (*self.checked.lock().unwrap_or_else(|e| e.into_inner()))?;
+        (at.elapsed() < max_age)
+            .then(|| self.live.read().unwrap_or_else(|e| e.into_inner()).clone())
+    }
+
+    fn mark_checked(&self) {
+        *self.checked.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
     }
 
     /// Reads, verifies and replays the whole stored log.
@@ -255,6 +287,7 @@ impl AppState {
             return Err(e.into());
         }
         *self.live.write().unwrap_or_else(|e| e.into_inner()) = live.clone();
+        self.mark_checked();
         let _ = self.events.send(
             serde_json::json!({"seq": rec.entry.seq, "party": party, "kind": kind,
                 "tree_hash": corridor_log::hex(&live.log.root())})

@@ -991,6 +991,8 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         ("GET", "/public/cap/{file}"),
         ("GET", "/public/sms/{file}"),
         ("GET", "/public/index.html"),
+        ("GET", "/public/publisher.crt"),
+        ("GET", "/api/tiles/{z}/{x}/{file}"),
         ("POST", "/api/act"),
         ("POST", "/api/hazards"),
         ("POST", "/api/hazards/{id}/lift"),
@@ -1973,4 +1975,176 @@ async fn responses_are_gzipped_on_request_but_not_event_streams() {
     assert!(zipped * 3 < full, "gzip {zipped} B, plain {full} B");
     let sse = get("/api/events").await;
     assert!(sse.headers().get("content-encoding").is_none());
+}
+
+/// Issue 14, item 2: the road network in tiles at the detail of the zoom.
+/// Every tile over the whole Heidelberg graph, at every zoom, is valid
+/// GeoJSON under 50 KB; the coarse zooms carry only the main roads; the
+/// tiles are compressed once (one `Content-Encoding`, an ETag, 304 on
+/// revalidation), and bad tile names get JSON errors.
+#[tokio::test]
+async fn map_tiles_cover_the_graph_at_every_zoom_and_stay_small() {
+    use corridor_wire::tiles::{tile_of, MAX_TILE_BYTES, MAX_ZOOM, MIN_ZOOM};
+    let mut st = heidelberg();
+    // Thousands of tiles from one address: more than a reader's limit.
+    Arc::get_mut(&mut st).unwrap().per_minute.1 = 1_000_000;
+    let (lo, hi) = st.router.as_ref().unwrap().graph().bbox().unwrap();
+    let mut total = [0usize; 17];
+    let mut largest = 0;
+    for z in MIN_ZOOM..=MAX_ZOOM {
+        let (x0, y1) = tile_of(lo, z);
+        let (x1, y0) = tile_of(hi, z);
+        for x in x0..=x1 {
+            for y in y0..=y1 {
+                let (s, b) = call(
+                    &st,
+                    "GET",
+                    &format!("/api/tiles/{z}/{x}/{y}.geojson"),
+                    None,
+                    None,
+                )
+                .await;
+                assert_eq!(s, StatusCode::OK, "{z}/{x}/{y}: {b}");
+                assert!(b.len() <= MAX_TILE_BYTES, "{z}/{x}/{y}: {} bytes", b.len());
+                largest = largest.max(b.len());
+                let v: Value = serde_json::from_str(&b).unwrap();
+                assert_eq!(v["type"], "FeatureCollection");
+                for f in v["features"].as_array().unwrap() {
+                    let level = f["properties"]["level"].as_u64().unwrap();
+                    assert!(
+                        level <= u64::from(corridor_wire::tiles::levels_at(z)),
+                        "{z}: level {level}"
+                    );
+                    for line in f["geometry"]["coordinates"].as_array().unwrap() {
+                        assert!(line.as_array().unwrap().len() >= 2);
+                    }
+                }
+                total[z as usize] += b.len();
+            }
+        }
+    }
+    // Coarser zooms carry fewer bytes for the same area: the detail follows
+    // the zoom.
+    assert!(total[8] * 4 < total[14], "{total:?}");
+    eprintln!(
+        "tiles: largest {largest} B; bytes per zoom {:?}",
+        &total[5..]
+    );
+    // Compressed once, revalidated by ETag.
+    let (x, y) = tile_of(corridor_geo::LatLon::new(49.41, 8.69), 13);
+    let uri = format!("/api/tiles/13/{x}/{y}.geojson");
+    let r = app(st.clone())
+        .oneshot(
+            Request::builder()
+                .uri(&uri)
+                .header("accept-encoding", "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers().get_all("content-encoding").iter().count(), 1);
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let etag = r.headers()["etag"].clone();
+    let r = app(st.clone())
+        .oneshot(
+            Request::builder()
+                .uri(&uri)
+                .header("if-none-match", etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    for (uri, want) in [
+        ("/api/tiles/4/8/5.geojson", StatusCode::NOT_FOUND),
+        ("/api/tiles/17/0/0.geojson", StatusCode::NOT_FOUND),
+        ("/api/tiles/5/32/0.geojson", StatusCode::BAD_REQUEST),
+        (
+            "/api/tiles/5/0/99999999999.geojson",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/api/tiles/5/0/0.json", StatusCode::BAD_REQUEST),
+        ("/api/tiles/x/0/0.geojson", StatusCode::BAD_REQUEST),
+    ] {
+        let (s, b) = call(&st, "GET", uri, None, None).await;
+        assert_eq!(s, want, "{uri}: {b}");
+        assert!(
+            serde_json::from_str::<Value>(&b).unwrap()["error"].is_string(),
+            "{b}"
+        );
+    }
+}
+
+/// Issue 14, item 2: the page is rendered with the alerts in the browser's
+/// language, and the text-only page says the same with no script.
+#[tokio::test]
+async fn the_page_speaks_the_browsers_language_before_any_script() {
+    let st = heidelberg();
+    common::acts(
+        &st,
+        "altstadt-rohrbach",
+        &[
+            ("token-north", "propose"),
+            ("token-south", "accept"),
+            ("token-north", "accept"),
+            ("token-mediator", "countersign"),
+        ],
+    )
+    .await;
+    let page = |uri: &'static str, lang: &'static str| {
+        let st = st.clone();
+        async move {
+            let r = app(st)
+                .oneshot(
+                    Request::builder()
+                        .uri(uri)
+                        .header("accept-language", lang)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            assert!(r.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("script-src 'self'"));
+            String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+        }
+    };
+    let (_, ru) = call(&st, "GET", "/api/alerts?lang=ru", None, None).await;
+    let ru: Value = serde_json::from_str(&ru).unwrap();
+    let html = page("/", "ru-RU,ru;q=0.9,en;q=0.8").await;
+    assert!(
+        html.starts_with("<!DOCTYPE html>\n<html lang=\"ru\">"),
+        "{}",
+        &html[..80]
+    );
+    assert!(!html.contains("{{"), "every placeholder filled");
+    let none = page("/", "en").await;
+    assert!(
+        none.contains("No corridor announced now."),
+        "nothing is open yet"
+    );
+    let _ = ru;
+    common::acts(&st, "altstadt-rohrbach", &[("token-mediator", "open")]).await;
+    let (_, en) = call(&st, "GET", "/api/alerts?lang=en", None, None).await;
+    let en: Value = serde_json::from_str(&en).unwrap();
+    let headline = en["alerts"][0]["headline"].as_str().unwrap().to_string();
+    let html = page("/", "en-GB,en;q=0.9").await;
+    assert!(
+        html.contains(&corridor_server::page::escape(&headline)),
+        "{html}"
+    );
+    let text = page("/text", "de, en;q=0.5").await;
+    assert!(text.contains(&corridor_server::page::escape(&headline)));
+    assert!(!text.contains("<script"), "no script at all");
+    assert!(text.contains("/public/cap/") && text.contains("/text?lang=uk"));
+    // ?lang= wins over the browser.
+    assert!(page("/?lang=uk", "en")
+        .await
+        .starts_with("<!DOCTYPE html>\n<html lang=\"uk\">"));
 }

@@ -7,6 +7,8 @@
 //!   `legs`, `waypoints`), and Google's encoded polyline, so that tools
 //!   written for OSRM (Leaflet Routing Machine, fleet tools) route around
 //!   hazards without change.
+//! * [`tiles`]: the road network for a web map, in XYZ tiles at the detail
+//!   of each zoom, never over 50 KB each.
 //!
 //! **Architecture invariant:** one owner for each shape: the CLI and the
 //! server both render through this crate. No IO.
@@ -14,5 +16,6 @@
 
 pub mod osrm;
 pub mod route;
+pub mod tiles;
 
 pub use route::{duration_text, RouteView};

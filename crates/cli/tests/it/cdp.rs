@@ -130,3 +130,98 @@ impl Cdp {
             .collect()
     }
 }
+
+/// A headless Chromium (Debian's `chromium`, which `.ci/run` installs)
+/// with a fresh profile, driven over the DevTools protocol; killed when
+/// dropped, also when a test panics.
+pub struct Browser {
+    child: std::process::Child,
+    /// The page target.
+    pub cdp: Cdp,
+}
+
+impl Browser {
+    /// Whether Chromium is installed. Missing under CI is a failure; else
+    /// the caller skips its test, saying so.
+    pub fn available() -> Option<&'static str> {
+        let found = ["chromium", "chromium-browser"].into_iter().find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+        if found.is_none() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "chromium missing in CI: .ci/run installs it"
+            );
+            eprintln!("chromium not installed: browser test skipped (apt-get install chromium)");
+        }
+        found
+    }
+
+    /// Starts `chromium` with its profile under `dir`, a window of
+    /// `width`×`height`, and connects to its page (Runtime and Log enabled).
+    pub fn launch(chromium: &str, dir: &std::path::Path, width: u32, height: u32) -> Browser {
+        let devtools = crate::server::free_port();
+        let profile = dir.join("chromium-profile");
+        let child = std::process::Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                &format!("--window-size={width},{height}"),
+                &format!("--user-data-dir={}", profile.display()),
+                &format!("--remote-debugging-port={devtools}"),
+                "about:blank",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start chromium");
+        // Killed from here on, whatever happens.
+        let mut guard = Some(child);
+        let t = std::time::Instant::now();
+        let ws = loop {
+            if let Some((200, list)) = crate::server::http(devtools, "GET", "/json/list", None, "")
+            {
+                let v: Value = serde_json::from_str(&list).unwrap_or_default();
+                if let Some(u) = v
+                    .as_array()
+                    .and_then(|a| a.iter().find(|t| t["type"] == "page"))
+                    .and_then(|t| t["webSocketDebuggerUrl"].as_str())
+                {
+                    // The path only: the host part echoes our Host header.
+                    break format!("/devtools/{}", u.split_once("/devtools/").unwrap().1);
+                }
+            }
+            if t.elapsed() > Duration::from_secs(30) {
+                if let Some(mut c) = guard.take() {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                panic!("chromium did not open a page");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let child = guard.take().expect("still held");
+        let mut b = Browser {
+            child,
+            cdp: Cdp::connect(devtools, &ws).expect("DevTools WebSocket"),
+        };
+        b.cdp.call("Runtime.enable", json!({})).unwrap();
+        b.cdp.call("Log.enable", json!({})).unwrap();
+        b
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -4,6 +4,7 @@
 
 mod cdp;
 mod cli;
+mod lite;
 mod negotiation;
 mod outbox;
 mod parity;

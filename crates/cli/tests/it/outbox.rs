@@ -4,8 +4,9 @@
 //! the middle of the retries and restarted on the same store. The
 //! subscriber ends with every alert exactly as published (byte-identical
 //! to what `corridor publish` writes from the exported log and to what
-//! the server serves), each acknowledged once, each request signed, and
-//! nothing sent after its acknowledgement. On SQLite and PostgreSQL.
+//! the server serves, XML-DSig signature included), each acknowledged
+//! once, each request signed, and nothing sent after its acknowledgement.
+//! On SQLite and PostgreSQL.
 
 use crate::server::{example, free_port, http, start_with, tokens, Server};
 use std::collections::BTreeMap;
@@ -202,6 +203,9 @@ fn deliver_through_a_crash(name: &str, database: Option<&str>) {
         public.to_str().unwrap(),
         "--base-url",
         &format!("http://127.0.0.1:{port}/public/"),
+        // The server's own publisher key, made at its first start.
+        "--publisher",
+        data.join("publisher").to_str().unwrap(),
     ]);
     assert_eq!(
         out.status.code(),
@@ -250,6 +254,8 @@ fn deliver_through_a_crash(name: &str, database: Option<&str>) {
             );
             assert_eq!(s.content_type, "application/cap+xml");
             let body = std::str::from_utf8(&s.body).unwrap();
+            // The alert's own XML-DSig signature travels with it.
+            corridor_xmldsig::verify(body).unwrap_or_else(|e| panic!("{id}: {e}"));
             corridor_server::delivery::verify(SECRET, &s.signature, id, body, now, 600)
                 .unwrap_or_else(|e| panic!("{id}, request {}: {e}", i + 1));
             assert!(corridor_server::delivery::verify(

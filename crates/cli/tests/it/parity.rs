@@ -102,6 +102,8 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
         public.to_str().unwrap(),
         "--base-url",
         &base,
+        "--publisher",
+        data.join("publisher").to_str().unwrap(),
     ]);
     assert_eq!(
         out.status.code(),
@@ -127,8 +129,14 @@ fn drive_and_compare(name: &str, database: Option<&str>) {
         compared += 1;
         kinds.insert(rel.split('/').next().unwrap().to_string());
     }
-    // Opened, suspended: two CAP alerts, six SMS, Atom, GeoJSON, the index.
-    assert_eq!(compared, 2 + 6 + 3, "{kinds:?}");
+    // Opened, suspended: two CAP alerts (signed with the server's own
+    // publisher key, made at its first start), six SMS, Atom, GeoJSON, the
+    // index, the publisher's certificate.
+    assert_eq!(compared, 2 + 6 + 4, "{kinds:?}");
+    for f in walk(&public.join("cap")) {
+        let xml = std::fs::read_to_string(&f).unwrap();
+        corridor_xmldsig::verify(&xml).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
     let geo = std::fs::read_to_string(public.join("corridors.geojson")).unwrap();
     assert!(geo.contains("\"status\": \"suspended\""), "{geo}");
     assert!(geo.contains("hazard:mines-okhtyrka"), "{geo}");

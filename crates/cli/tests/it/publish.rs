@@ -23,6 +23,8 @@ fn publish_writes_the_folder_for_the_examples() {
             l.to_str().unwrap(),
             "--out",
             dir.to_str().unwrap(),
+            "--publisher",
+            dir.join("key").to_str().unwrap(),
         ])
         .output()
         .unwrap();
@@ -37,6 +39,27 @@ fn publish_writes_the_folder_for_the_examples() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(caps.len(), 4, "opened, suspended, reopened, closed");
+    // A publisher key was made on first use, and signs every alert.
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("made a new publisher key"), "{said}");
+    let cert = std::fs::read_to_string(dir.join("publisher.crt")).unwrap();
+    assert_eq!(
+        cert,
+        std::fs::read_to_string(dir.join("key/publisher.crt")).unwrap()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("key/publisher.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the key is its owner's only");
+    }
+    for c in &caps {
+        corridor_xmldsig::verify(&std::fs::read_to_string(c).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", c.display()));
+    }
     // Every alert the CLI wrote validates against the OASIS schema
     // (xmllint, an independent validator; CI installs it).
     if std::env::var_os("CI").is_some() || Command::new("xmllint").arg("--version").output().is_ok()

@@ -1,15 +1,18 @@
 //! The public files under `/public/`: the Atom feed, the GeoJSON, each CAP
 //! alert. Published from the live ledger once per log state, by the same
-//! function `corridor publish` uses, so the bytes are the same.
+//! function `corridor publish` uses, so the bytes are the same; each file is
+//! compressed once per log state and served from memory.
 
 use super::{blocking, Shared};
+use crate::compressed::Precompressed;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The routes of this module.
@@ -17,14 +20,21 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route(
             "/public/alerts.atom",
-            get(|s| feed(s, "alerts.atom".into())),
+            get(|s, h| feed(s, h, "alerts.atom".into())),
         )
         .route(
             "/public/corridors.geojson",
-            get(|s| feed(s, "corridors.geojson".into())),
+            get(|s, h| feed(s, h, "corridors.geojson".into())),
         )
-        .route("/public/index.html", get(|s| feed(s, "index.html".into())))
-        .route("/public/", get(|s| feed(s, "index.html".into())))
+        .route(
+            "/public/index.html",
+            get(|s, h| feed(s, h, "index.html".into())),
+        )
+        .route(
+            "/public/publisher.crt",
+            get(|s, h| feed(s, h, "publisher.crt".into())),
+        )
+        .route("/public/", get(|s, h| feed(s, h, "index.html".into())))
         .route("/public/cap/{file}", get(cap_file))
         .route("/public/sms/{file}", get(sms_file))
 }
@@ -45,27 +55,76 @@ fn content_type(path: &str) -> &'static str {
         Some("geojson") => "application/geo+json",
         Some("xml") => "application/cap+xml",
         Some("html") => "text/html; charset=utf-8",
+        Some("crt") => "application/pem-certificate-chain",
         _ => "text/plain; charset=utf-8",
     }
 }
 
-async fn feed(State(st): State<Shared>, path: String) -> Result<Response, ApiError> {
-    let files = blocking(st, files).await?;
-    let f = files
-        .iter()
-        .find(|f| f.path == path)
+/// How stale a public file may be when several servers share a database:
+/// another server's new entry shows within this time (a server's own
+/// writes show at once).
+const FRESH: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Every public file of the live log state, compressed, by path.
+fn compressed(st: &AppState) -> Result<Arc<HashMap<String, Precompressed>>, ApiError> {
+    let live = st.live()?;
+    if let Some(m) = live.views.public.get() {
+        return Ok(m.clone());
+    }
+    let files = files(st)?;
+    Ok(live
+        .views
+        .public
+        .get_or_init(|| {
+            Arc::new(
+                files
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.path.clone(),
+                            Precompressed::new(f.text.clone(), content_type(&f.path)),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .clone())
+}
+
+async fn feed(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    path: String,
+) -> Result<Response, ApiError> {
+    // The cheap path: the files of a log state checked against the store
+    // within the last 100 ms, already compressed; no thread hop, no query.
+    // Else, on a blocking thread, ask the store.
+    let ready = st
+        .recent_live(FRESH)
+        .and_then(|l| l.views.public.get().cloned());
+    let all = match ready {
+        Some(m) => m,
+        None => blocking(st, compressed).await?,
+    };
+    let f = all
+        .get(&path)
         .ok_or_else(|| ApiError::NotFound("no such file".into()))?;
-    Ok((
-        [(header::CONTENT_TYPE, content_type(&path))],
-        f.text.clone(),
-    )
-        .into_response())
+    // Alerts change with the log: revalidate (ETag) rather than cache.
+    Ok(f.respond(&headers, "no-cache"))
 }
 
-async fn cap_file(st: State<Shared>, UrlPath(file): UrlPath<String>) -> Result<Response, ApiError> {
-    feed(st, format!("cap/{file}")).await
+async fn cap_file(
+    st: State<Shared>,
+    headers: HeaderMap,
+    UrlPath(file): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    feed(st, headers, format!("cap/{file}")).await
 }
 
-async fn sms_file(st: State<Shared>, UrlPath(file): UrlPath<String>) -> Result<Response, ApiError> {
-    feed(st, format!("sms/{file}")).await
+async fn sms_file(
+    st: State<Shared>,
+    headers: HeaderMap,
+    UrlPath(file): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    feed(st, headers, format!("sms/{file}")).await
 }

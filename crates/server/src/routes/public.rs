@@ -5,10 +5,11 @@
 //! territories once per process.
 
 use super::{blocking, Shared};
+use crate::compressed::Precompressed;
 use crate::error::ApiError;
 use crate::state::{AppState, Live};
-use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -17,7 +18,7 @@ use corridor_negotiation::Role;
 use corridor_publish::lang::{Lang, Texts};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The page's Content-Security-Policy: no inline script, no other origin.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -26,6 +27,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' '
 pub fn router() -> Router<Shared> {
     Router::new()
         .route("/", get(index))
+        .route("/text", get(text_page))
         .route(
             "/assets/app.js",
             asset("text/javascript", include_str!("../../assets/app.js")),
@@ -52,35 +54,186 @@ pub fn router() -> Router<Shared> {
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/api/scenario", get(scenario))
         .route("/api/network.geojson", get(network))
+        .route("/api/tiles/{z}/{x}/{file}", get(tile))
         .route("/api/territories.geojson", get(territories))
         .route("/api/corridors", get(corridors))
         .route("/api/alerts", get(alerts))
 }
 
-/// A static file compiled into the binary.
+/// A static file compiled into the binary, compressed on first use.
 fn asset(content_type: &'static str, body: &'static str) -> axum::routing::MethodRouter<Shared> {
-    get(move || async move {
-        (
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            body,
-        )
+    let once: Arc<OnceLock<Precompressed>> = Arc::new(OnceLock::new());
+    get(move |headers: HeaderMap| async move {
+        once.get_or_init(|| Precompressed::new(body, content_type))
+            .respond(&headers, "public, max-age=3600")
     })
 }
 
-async fn index() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CONTENT_SECURITY_POLICY, CSP),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-        include_str!("../../assets/index.html"),
-    )
+/// Headers every page carries.
+fn page_headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    r
 }
+
+/// The language a page is rendered in, and its index in `Lang::ALL`.
+fn page_lang(q: &LangQuery, headers: &HeaderMap) -> (Lang, usize) {
+    let lang = crate::page::pick_lang(
+        q.lang.as_deref(),
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    (lang, Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0))
+}
+
+fn page_facts(live: &Live) -> crate::page::PageFacts<'_> {
+    let s = live.ledger.scenario();
+    crate::page::PageFacts {
+        title: &s.name,
+        status: s.status,
+        status_line: format!(
+            "{} · {}",
+            format!("{:?}", s.status).to_uppercase(),
+            s.tz.name()
+        ),
+    }
+}
+
+/// The map page, with the alerts already in it in the reader's language.
+async fn index(
+    st: State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<LangQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    page(st, headers, q, Page::Map).await
+}
+
+/// The same alerts with no script and no map: for the oldest phones and the
+/// slowest links.
+async fn text_page(
+    st: State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<LangQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    page(st, headers, q, Page::Text).await
+}
+
+#[derive(Clone, Copy)]
+enum Page {
+    Map,
+    Text,
+}
+
+/// A page in the reader's language, rendered once per log state.
+async fn page(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<LangQuery>, axum::extract::rejection::QueryRejection>,
+    which: Page,
+) -> Result<Response, ApiError> {
+    let Query(q) = q?;
+    let (lang, i) = page_lang(&q, &headers);
+    let page = blocking(st, move |st| {
+        let files = match which {
+            Page::Text => Some(crate::routes::feeds::files(st)?),
+            Page::Map => None,
+        };
+        let live = st.live()?;
+        let slot = match which {
+            Page::Map => &live.views.pages[i],
+            Page::Text => &live.views.text_pages[i],
+        };
+        Ok(slot
+            .get_or_init(|| {
+                let a = live.views.alerts[i].get_or_init(|| Arc::new(alerts_view(&live, lang)));
+                let facts = page_facts(&live);
+                let html = match &files {
+                    None => {
+                        crate::page::index(include_str!("../../assets/index.html"), lang, &facts, a)
+                    }
+                    Some(files) => {
+                        // The language's SMS texts, and every other file.
+                        let mut names: Vec<String> = files
+                            .iter()
+                            .map(|f| f.path.clone())
+                            .filter(|p| {
+                                !p.starts_with("sms/")
+                                    || p.ends_with(&format!("-{}.txt", lang.code()))
+                            })
+                            .collect();
+                        names.sort();
+                        crate::page::text_page(lang, &facts, a, &names)
+                    }
+                };
+                Arc::new(Precompressed::new(html, "text/html; charset=utf-8"))
+            })
+            .clone())
+    })
+    .await?;
+    Ok(page_headers(page.respond(&headers, "no-cache")))
+}
+
+/// A map tile of the road network: `/api/tiles/{z}/{x}/{y}.geojson`.
+async fn tile(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    UrlPath((z, x, file)): UrlPath<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let bad = |what: &str| ApiError::BadRequest(format!("tile: {what}"));
+    let z: u8 = z.parse().map_err(|_| bad("zoom is not a number"))?;
+    let x: u32 = x.parse().map_err(|_| bad("x is not a number"))?;
+    let y: u32 = file
+        .strip_suffix(".geojson")
+        .ok_or_else(|| bad("the file is {y}.geojson"))?
+        .parse()
+        .map_err(|_| bad("y is not a number"))?;
+    let t = blocking(st, move |st| {
+        let Some(router) = st.router.as_ref() else {
+            return Err(ApiError::NotFound("this scenario has no road graph".into()));
+        };
+        let tiles = st
+            .tiles
+            .get_or_init(|| Some(corridor_wire::tiles::Tiles::new(router.graph())))
+            .as_ref()
+            .ok_or_else(|| ApiError::NotFound("no tiles".into()))?;
+        if let Some(t) = st
+            .tile_cache
+            .lock()
+            .map_err(|_| ApiError::Internal)?
+            .get(&(z, x, y))
+        {
+            return Ok(t.clone());
+        }
+        let body = tiles.tile(router.graph(), z, x, y).map_err(|e| match e {
+            corridor_wire::tiles::TileError::Zoom(_) => ApiError::NotFound(e.to_string()),
+            corridor_wire::tiles::TileError::Index => ApiError::BadRequest(e.to_string()),
+        })?;
+        let t = Arc::new(Precompressed::new(body, "application/geo+json"));
+        let mut cache = st.tile_cache.lock().map_err(|_| ApiError::Internal)?;
+        if cache.len() >= TILE_CACHE {
+            cache.clear();
+        }
+        cache.insert((z, x, y), t.clone());
+        Ok(t)
+    })
+    .await?;
+    Ok(t.respond(&headers, "public, max-age=86400"))
+}
+
+/// Most tiles kept in memory (about 20 KB each, compressed and not).
+const TILE_CACHE: usize = 8192;
 
 async fn scenario(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
     let live = blocking(st.clone(), AppState::live).await?;
@@ -96,6 +249,7 @@ async fn scenario(State(st): State<Shared>) -> Result<Json<Value>, ApiError> {
             "name_uk": p.name_uk, "name_ru": p.name_ru, "at": [p.at.lon, p.at.lat]})).collect::<Vec<_>>(),
         "proposals": s.proposals.iter().map(|p| json!({"id": p.id, "origin": p.origin, "destination": p.destination,
             "window": {"start": p.window.start.to_rfc3339(), "end": p.window.end.to_rfc3339()}})).collect::<Vec<_>>(),
+        "tiles": st.router.as_ref().map(|_| json!({"min_zoom": corridor_wire::tiles::MIN_ZOOM, "max_zoom": corridor_wire::tiles::MAX_ZOOM})),
         "attribution": "Map data (c) OpenStreetMap contributors, ODbL",
     })))
 }

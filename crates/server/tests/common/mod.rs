@@ -83,6 +83,7 @@ pub fn exercise(
             base_url: "http://test/public/".into(),
             sender: "alerts@test".into(),
             sender_name: "test".into(),
+            signer: Some(test_signer()),
         },
     );
     st.clock = at(now);
@@ -140,4 +141,16 @@ pub async fn acts(st: &Arc<AppState>, proposal: &str, steps: &[(&str, &str)]) {
         let (s, b) = call(st, "POST", "/api/act", Some(token), Some(body)).await;
         assert_eq!(s, StatusCode::OK, "{action} by {token}: {b}");
     }
+}
+
+/// A publisher key and certificate made from a fixed secret (tests only).
+pub fn test_signer() -> corridor_xmldsig::Signer {
+    let p = corridor_xmldsig::new_publisher(
+        "test publisher",
+        [42u8; 32],
+        std::time::SystemTime::now(),
+        30,
+    )
+    .unwrap();
+    corridor_xmldsig::Signer::from_pem(&p.key_pem, &p.cert_pem).unwrap()
 }

@@ -1,0 +1,152 @@
+//! Bodies compressed once and served many times: the page and its scripts,
+//! the public files of a log state, map tiles. A GET of any of them costs a
+//! header check and a copy of shared bytes, never a compression, and a
+//! client that already has the bytes (`If-None-Match`) gets 304.
+//!
+//! The response carries `Content-Encoding: gzip` itself, so the
+//! compression layer of the router leaves it alone.
+
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use flate2::write::GzEncoder;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+
+/// A body, its gzip form and its entity tag.
+#[derive(Clone, Debug)]
+pub struct Precompressed {
+    raw: Bytes,
+    gz: Option<Bytes>,
+    etag: HeaderValue,
+    content_type: &'static str,
+}
+
+impl Precompressed {
+    /// Compresses `raw` once (gzip, best compression); a body that does not
+    /// shrink is kept plain only.
+    pub fn new(raw: impl Into<Bytes>, content_type: &'static str) -> Precompressed {
+        let raw: Bytes = raw.into();
+        let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let gz = enc
+            .write_all(&raw)
+            .and_then(|_| enc.finish())
+            .ok()
+            .filter(|g| g.len() < raw.len())
+            .map(Bytes::from);
+        let tag: String = Sha256::digest(&raw)[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Precompressed {
+            raw,
+            gz,
+            etag: HeaderValue::from_str(&format!("\"{tag}\"")).expect("hex is a valid header"),
+            content_type,
+        }
+    }
+
+    /// The uncompressed body.
+    pub fn raw(&self) -> &Bytes {
+        &self.raw
+    }
+
+    /// Bytes on the wire for a client that takes gzip.
+    pub fn wire_len(&self) -> usize {
+        self.gz.as_ref().unwrap_or(&self.raw).len()
+    }
+
+    /// The response for a request with these headers: gzip when the client
+    /// takes it, 304 when it has this version, with `cache` as
+    /// `Cache-Control`.
+    pub fn respond(&self, req: &HeaderMap, cache: &'static str) -> Response {
+        let mut h = HeaderMap::new();
+        h.insert(header::ETAG, self.etag.clone());
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        if req
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim() == self.etag.to_str().unwrap_or("") || t.trim() == "*")
+        {
+            return (StatusCode::NOT_MODIFIED, h).into_response();
+        }
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
+        match &self.gz {
+            Some(gz) if accepts_gzip(req) => {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                (h, gz.clone()).into_response()
+            }
+            _ => (h, self.raw.clone()).into_response(),
+        }
+    }
+}
+
+/// Whether `Accept-Encoding` takes gzip (or `*`) with a non-zero quality.
+pub fn accepts_gzip(req: &HeaderMap) -> bool {
+    req.get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && q > 0.0
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hm(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn gzip_is_chosen_by_the_accept_encoding_qualities() {
+        assert!(accepts_gzip(&hm(&[(
+            "accept-encoding",
+            "gzip, deflate, br"
+        )])));
+        assert!(accepts_gzip(&hm(&[(
+            "accept-encoding",
+            "br;q=1.0, GZIP;q=0.5"
+        )])));
+        assert!(accepts_gzip(&hm(&[("accept-encoding", "*")])));
+        assert!(!accepts_gzip(&hm(&[("accept-encoding", "gzip;q=0")])));
+        assert!(!accepts_gzip(&hm(&[("accept-encoding", "identity")])));
+        assert!(!accepts_gzip(&hm(&[])));
+    }
+
+    #[test]
+    fn a_body_is_served_compressed_plain_or_not_at_all() {
+        let p = Precompressed::new("corridor ".repeat(1000), "text/plain");
+        assert!(p.wire_len() < 200);
+        let r = p.respond(&hm(&[("accept-encoding", "gzip")]), "no-cache");
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+        let r = p.respond(&hm(&[]), "no-cache");
+        assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
+        let tag = r.headers()[header::ETAG].to_str().unwrap().to_string();
+        let mut h = HeaderMap::new();
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&tag).unwrap());
+        assert_eq!(p.respond(&h, "no-cache").status(), StatusCode::NOT_MODIFIED);
+        // Too small to shrink: plain only.
+        let p = Precompressed::new("ok", "text/plain");
+        let r = p.respond(&hm(&[("accept-encoding", "gzip")]), "no-cache");
+        assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
+    }
+}

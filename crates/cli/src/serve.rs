@@ -37,6 +37,33 @@ pub struct ServeArgs {
     /// one with `corridor keygen --publisher DIR`).
     #[arg(long, value_name = "DIR")]
     pub publisher: Option<PathBuf>,
+    /// Alert delivery: the wait after a subscriber's first failure, in
+    /// seconds (fractions allowed); it doubles after each further failure,
+    /// up to --delivery-backoff-max. Subscribers are registered by the
+    /// mediator with POST /api/subscribers.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub delivery_backoff: f64,
+    /// Alert delivery: the longest wait between two attempts, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600.0)]
+    pub delivery_backoff_max: f64,
+    /// Alert delivery: how long one POST to a subscriber may take
+    /// (connect, send, answer) before it counts as failed, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub delivery_timeout: f64,
+    /// Alert delivery: POSTs in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub delivery_concurrency: usize,
+}
+
+/// A positive, finite number of seconds from an option.
+fn seconds(option: &str, v: f64) -> Result<std::time::Duration, Failure> {
+    if !(v.is_finite() && v > 0.0 && v <= 7.0 * 86_400.0) {
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("{option}: {v} is not a number of seconds above 0 and at most a week"),
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(v))
 }
 
 fn example(rel: &str) -> PathBuf {
@@ -50,6 +77,21 @@ fn example(rel: &str) -> PathBuf {
 }
 
 pub fn serve(a: ServeArgs) -> Result<(), Failure> {
+    let delivery = corridor_server::delivery::Settings {
+        backoff_base: seconds("--delivery-backoff", a.delivery_backoff)?,
+        backoff_max: seconds("--delivery-backoff-max", a.delivery_backoff_max)?,
+        timeout: seconds("--delivery-timeout", a.delivery_timeout)?,
+        concurrency: match a.delivery_concurrency {
+            1..=64 => a.delivery_concurrency,
+            n => {
+                return Err(Failure::new(
+                    exit::BAD_VALUE,
+                    anyhow!("--delivery-concurrency: {n} is not from 1 to 64"),
+                ))
+            }
+        },
+        ..Default::default()
+    };
     let scn_path = a
         .scenario
         .clone()
@@ -173,6 +215,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         },
     );
     state.per_minute.1 = a.reads_per_minute.max(1);
+    state.delivery = delivery;
     // An exercise written for a past date is played today: its times move
     // by whole days, recorded as the log's first entry.
     let mut clock_note = None;
@@ -240,7 +283,11 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         println!("  public feeds: http://{0}/public/alerts.atom, http://{0}/public/corridors.geojson", a.addr);
         println!("  CAP alerts signed with {signed_by}{}", if made { ", made now" } else { "" });
         println!("  act: curl -H 'Authorization: Bearer TOKEN' -d '{{\"action\":\"propose\",\"proposal\":\"ID\"}}' http://{}/api/act", a.addr);
+        println!("  alert delivery: register a subscriber (mediator): curl -H 'Authorization: Bearer TOKEN' -d '{{\"url\":\"http://HOST/hook\",\"secret\":\"SECRET\"}}' http://{}/api/subscribers", a.addr);
         println!("  Map data (c) OpenStreetMap contributors, ODbL. Ctrl-C stops.");
+        // The outbox worker: queues what is published (also what a crash
+        // left unqueued) and delivers it.
+        tokio::spawn(corridor_server::delivery::run(state.clone()));
         axum::serve(
             listener,
             corridor_server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -14,6 +14,10 @@
 //!   `feeds` (`/public/…`), `log` (text, head, proofs, events), `act`
 //!   (actions, sessions), `hazards` (reports, lifts, incidents).
 //! * `store.rs`: SQLite (embedded) and PostgreSQL behind one trait.
+//! * `delivery.rs`: every new alert POSTed to each subscriber (registered
+//!   by the mediator, `routes/subscribers`) with an HMAC signature, from
+//!   the durable outbox in the store, retried with backoff until
+//!   acknowledged.
 //!
 //! Status codes: 200 OK; 400 malformed request (the message names the
 //! field); 401 no or unknown token; 403 acting as another party, a hazard
@@ -24,6 +28,7 @@
 
 pub mod auth;
 pub mod compressed;
+pub mod delivery;
 pub mod error;
 pub mod guard;
 pub mod page;
@@ -54,6 +59,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(routes::routing::router())
         .merge(routes::proposals::router())
         .merge(routes::plan::router())
+        .merge(routes::subscribers::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY))

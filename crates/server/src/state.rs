@@ -95,6 +95,13 @@ pub struct AppState {
     pub network: OnceLock<Arc<Precompressed>>,
     /// The territories for the map, built once.
     pub territories: OnceLock<Arc<String>>,
+    /// How alerts are delivered to subscribers.
+    pub delivery: crate::delivery::Settings,
+    /// Wakes the delivery worker (a new alert was queued).
+    pub outbox: tokio::sync::Notify,
+    /// The log length whose alerts are queued (so an unchanged log is not
+    /// published again for nothing).
+    pub(crate) queued: Mutex<Option<u64>>,
     /// The road network indexed for map tiles, built once.
     pub tiles: OnceLock<Option<corridor_wire::tiles::Tiles>>,
     /// Tiles already made (bounded: emptied when full).
@@ -145,6 +152,9 @@ impl AppState {
             streams: Mutex::new(HashMap::new()),
             network: OnceLock::new(),
             territories: OnceLock::new(),
+            delivery: crate::delivery::Settings::default(),
+            outbox: tokio::sync::Notify::new(),
+            queued: Mutex::new(None),
             tiles: OnceLock::new(),
             tile_cache: Mutex::new(HashMap::new()),
             live: RwLock::new(Arc::new(live)),
@@ -238,9 +248,27 @@ impl AppState {
 
     /// Appends the entry `make` builds from the live ledger, by `party`:
     /// checked by the ledger, signed with the party's key, stored durably,
-    /// then made live and announced. Nothing is written when any step
-    /// refuses.
+    /// then made live and announced, and the alerts it publishes queued
+    /// for the subscribers before the write is answered. Nothing is
+    /// written when any step refuses.
     pub fn append(
+        &self,
+        party: &str,
+        make: impl FnOnce(&Ledger) -> Result<Body, ApiError>,
+    ) -> Result<(Record, Arc<Live>), ApiError> {
+        let done = self.append_entry(party, make)?;
+        // The entry is stored: a failure to queue is not the writer's (the
+        // worker queues what is published at start and on every pass).
+        if let Err(e) = crate::delivery::queue_published(self) {
+            tracing::warn!(
+                error = e.message(),
+                "new alerts not queued yet: the delivery worker will"
+            );
+        }
+        Ok(done)
+    }
+
+    fn append_entry(
         &self,
         party: &str,
         make: impl FnOnce(&Ledger) -> Result<Body, ApiError>,

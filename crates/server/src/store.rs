@@ -1,7 +1,17 @@
 //! Storage behind a trait: the public log (one row per line, keyed by its
 //! sequence number, so two writers can never both append entry N: the log
-//! cannot fork) and the parties' token hashes. SQLite (embedded, WAL mode,
-//! full sync: a write is acknowledged only once durable) is the default.
+//! cannot fork), the parties' token hashes, and the delivery outbox (the
+//! subscribers, the alerts already queued, one row per subscriber and
+//! alert). SQLite (embedded, WAL mode, full sync: a write is acknowledged
+//! only once durable) is the default.
+//!
+//! The outbox, in both stores: `subscribers` (id, URL, secret), `outbox_alerts`
+//! (the identifier of every alert already queued: an alert is queued once,
+//! for the subscribers registered at that moment), and `outbox`, one row
+//! per (subscriber, alert identifier) — the primary key, so queuing twice
+//! changes nothing — with the exact body, attempts, the time of the next
+//! attempt, the last error and the time of the acknowledgement. Times are
+//! Unix milliseconds (UTC by definition).
 
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
@@ -19,6 +29,47 @@ pub enum StoreError {
     /// The database failed.
     #[error("storage: {0}")]
     Db(String),
+    /// A request the store's rules refuse (a subscriber URL already
+    /// registered, too many subscribers).
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// A subscriber as the mediator sees it: never its secret.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SubscriberInfo {
+    /// Its id.
+    pub id: i64,
+    /// Where alerts are POSTed.
+    pub url: String,
+    /// When it was registered (Unix ms).
+    pub created_ms: i64,
+    /// Alerts queued for it and not yet acknowledged.
+    pub pending: u64,
+    /// Alerts it acknowledged.
+    pub delivered: u64,
+    /// The last failure of an alert still pending, if any.
+    pub last_error: Option<String>,
+    /// The earliest next attempt of its pending alerts (Unix ms).
+    pub next_attempt_ms: Option<i64>,
+}
+
+/// One delivery claimed for sending (leased: no other claim takes it
+/// until the lease ends or it is settled).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Due {
+    /// The subscriber's id.
+    pub subscriber: i64,
+    /// Its URL.
+    pub url: String,
+    /// Its secret (for the signature).
+    pub secret: String,
+    /// The alert's identifier.
+    pub identifier: String,
+    /// The alert's exact bytes, as published.
+    pub body: String,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -39,6 +90,94 @@ pub trait Store: Send + Sync {
     fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError>;
     /// Sets a party's token hash.
     fn set_token_hash(&self, party: &str, sha256_hex: &str) -> Result<(), StoreError>;
+
+    /// Registers a subscriber, unless its URL is registered already or
+    /// `max` are; returns its id.
+    fn add_subscriber(
+        &self,
+        url: &str,
+        secret: &str,
+        now_ms: i64,
+        max: usize,
+    ) -> Result<i64, StoreError>;
+    /// Removes a subscriber and its pending deliveries; whether it existed.
+    fn remove_subscriber(&self, id: i64) -> Result<bool, StoreError>;
+    /// Every subscriber with its delivery counts, by id.
+    fn subscribers(&self) -> Result<Vec<SubscriberInfo>, StoreError>;
+    /// Queues each alert `(identifier, body)` not queued before for every
+    /// subscriber registered now, due at once; in one transaction.
+    /// Idempotent: returns the rows created.
+    fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError>;
+    /// Claims at most `limit` deliveries due at `now_ms`, at most one per
+    /// subscriber and none for the subscribers in `busy` (those this
+    /// server is sending to: a slow subscriber takes one slot, never all),
+    /// the longest due first: each counts one more attempt and is leased
+    /// (not due again) until `now_ms + lease_ms`. Two servers on one
+    /// database never claim the same row at once.
+    fn claim(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        busy: &[i64],
+    ) -> Result<Vec<Due>, StoreError>;
+    /// Records an acknowledgement: the row is never due again.
+    fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError>;
+    /// Records a failure and when to try again.
+    fn failed(
+        &self,
+        subscriber: i64,
+        identifier: &str,
+        error: &str,
+        now_ms: i64,
+        next_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// The earliest time a pending delivery is due (Unix ms), if any.
+    fn next_due(&self) -> Result<Option<i64>, StoreError>;
+}
+
+/// Combines the per-subscriber rows of the status query.
+fn subscriber_infos(
+    subs: Vec<(i64, String, i64)>,
+    counts: Vec<(i64, i64, i64, Option<i64>)>,
+    errors: Vec<(i64, String)>,
+) -> Vec<SubscriberInfo> {
+    subs.into_iter()
+        .map(|(id, url, created_ms)| {
+            let c = counts.iter().find(|c| c.0 == id);
+            SubscriberInfo {
+                id,
+                url,
+                created_ms,
+                pending: c.map_or(0, |c| c.1.max(0) as u64),
+                delivered: c.map_or(0, |c| c.2.max(0) as u64),
+                next_attempt_ms: c.and_then(|c| c.3),
+                last_error: errors.iter().find(|e| e.0 == id).map(|e| e.1.clone()),
+            }
+        })
+        .collect()
+}
+
+/// The rows to claim among the due ones (in order): one per subscriber,
+/// none of `busy`, at most `limit`.
+fn pick(due: Vec<(i64, String)>, limit: usize, busy: &[i64]) -> Vec<(i64, String)> {
+    let mut chosen: Vec<(i64, String)> = Vec::new();
+    for (sub, id) in due {
+        if chosen.len() == limit {
+            break;
+        }
+        if !busy.contains(&sub) && !chosen.iter().any(|c| c.0 == sub) {
+            chosen.push((sub, id));
+        }
+    }
+    chosen
+}
+
+/// Longest error text kept per row.
+const MAX_ERROR: usize = 300;
+
+fn clip(e: &str) -> String {
+    e.chars().take(MAX_ERROR).collect()
 }
 
 /// SQLite store.
@@ -50,6 +189,15 @@ pub struct Sqlite {
 pub const MIGRATIONS: &[&str] = &[
     "CREATE TABLE log (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
      CREATE TABLE tokens (party TEXT PRIMARY KEY, sha256 TEXT NOT NULL);",
+    // 2: the delivery outbox (issue 14).
+    "CREATE TABLE subscribers (id INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL UNIQUE,
+                               secret TEXT NOT NULL, created_ms INTEGER NOT NULL);
+     CREATE TABLE outbox_alerts (identifier TEXT PRIMARY KEY, queued_ms INTEGER NOT NULL);
+     CREATE TABLE outbox (subscriber INTEGER NOT NULL, identifier TEXT NOT NULL, body TEXT NOT NULL,
+                          attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL,
+                          last_attempt_ms INTEGER, last_error TEXT, delivered_ms INTEGER,
+                          PRIMARY KEY (subscriber, identifier));
+     CREATE INDEX outbox_due ON outbox (next_attempt_ms) WHERE delivered_ms IS NULL;",
 ];
 
 impl Sqlite {
@@ -151,6 +299,178 @@ impl Store for Sqlite {
         )?;
         Ok(())
     }
+
+    fn add_subscriber(
+        &self,
+        url: &str,
+        secret: &str,
+        now_ms: i64,
+        max: usize,
+    ) -> Result<i64, StoreError> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let n: i64 = tx.query_row("SELECT COUNT(*) FROM subscribers", [], |r| r.get(0))?;
+        if n as usize >= max {
+            return Err(StoreError::Refused(format!(
+                "at most {max} subscribers: remove one first"
+            )));
+        }
+        let taken: Option<i64> = tx
+            .query_row("SELECT id FROM subscribers WHERE url = ?1", [url], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(id) = taken {
+            return Err(StoreError::Refused(format!(
+                "this URL is subscriber {id} already"
+            )));
+        }
+        tx.execute(
+            "INSERT INTO subscribers (url, secret, created_ms) VALUES (?1, ?2, ?3)",
+            params![url, secret, now_ms],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    fn remove_subscriber(&self, id: i64) -> Result<bool, StoreError> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        tx.execute("DELETE FROM outbox WHERE subscriber = ?1", [id])?;
+        let n = tx.execute("DELETE FROM subscribers WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    fn subscribers(&self) -> Result<Vec<SubscriberInfo>, StoreError> {
+        let c = self.conn();
+        let subs: Vec<(i64, String, i64)> = c
+            .prepare("SELECT id, url, created_ms FROM subscribers ORDER BY id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let counts: Vec<(i64, i64, i64, Option<i64>)> = c
+            .prepare(
+                "SELECT subscriber,
+                        SUM(CASE WHEN delivered_ms IS NULL THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN delivered_ms IS NULL THEN 0 ELSE 1 END),
+                        MIN(CASE WHEN delivered_ms IS NULL THEN next_attempt_ms END)
+                 FROM outbox GROUP BY subscriber",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let errors: Vec<(i64, String)> = c
+            .prepare(
+                "SELECT subscriber, last_error FROM outbox
+                 WHERE delivered_ms IS NULL AND last_error IS NOT NULL
+                 ORDER BY last_attempt_ms DESC",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(subscriber_infos(subs, counts, errors))
+    }
+
+    fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut rows = 0;
+        for (identifier, body) in alerts {
+            let new = tx.execute(
+                "INSERT INTO outbox_alerts (identifier, queued_ms) VALUES (?1, ?2)
+                 ON CONFLICT (identifier) DO NOTHING",
+                params![identifier, now_ms],
+            )?;
+            if new == 1 {
+                rows += tx.execute(
+                    // `WHERE true`: SQLite's parser needs it before ON CONFLICT.
+                    "INSERT INTO outbox (subscriber, identifier, body, next_attempt_ms)
+                     SELECT id, ?1, ?2, ?3 FROM subscribers WHERE true
+                     ON CONFLICT (subscriber, identifier) DO NOTHING",
+                    params![identifier, body, now_ms],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(rows)
+    }
+
+    fn claim(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        busy: &[i64],
+    ) -> Result<Vec<Due>, StoreError> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let keys: Vec<(i64, String)> = tx
+            .prepare(
+                "SELECT subscriber, identifier FROM outbox
+                 WHERE delivered_ms IS NULL AND next_attempt_ms <= ?1
+                 ORDER BY next_attempt_ms, identifier",
+            )?
+            .query_map([now_ms], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut due = Vec::new();
+        for (sub, id) in pick(keys, limit, busy) {
+            due.push(tx.query_row(
+                "SELECT o.subscriber, s.url, s.secret, o.identifier, o.body, o.attempts
+                 FROM outbox o JOIN subscribers s ON s.id = o.subscriber
+                 WHERE o.subscriber = ?1 AND o.identifier = ?2",
+                params![sub, id],
+                |r| {
+                    Ok(Due {
+                        subscriber: r.get(0)?,
+                        url: r.get(1)?,
+                        secret: r.get(2)?,
+                        identifier: r.get(3)?,
+                        body: r.get(4)?,
+                        attempts: r.get::<_, i64>(5)?.saturating_add(1) as u32,
+                    })
+                },
+            )?);
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_attempt_ms = ?1, next_attempt_ms = ?2
+                 WHERE subscriber = ?3 AND identifier = ?4",
+                params![now_ms, now_ms.saturating_add(lease_ms), sub, id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(due)
+    }
+
+    fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE outbox SET delivered_ms = ?1, last_error = NULL
+             WHERE subscriber = ?2 AND identifier = ?3 AND delivered_ms IS NULL",
+            params![now_ms, subscriber, identifier],
+        )?;
+        Ok(())
+    }
+
+    fn failed(
+        &self,
+        subscriber: i64,
+        identifier: &str,
+        error: &str,
+        now_ms: i64,
+        next_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE outbox SET last_error = ?1, last_attempt_ms = ?2, next_attempt_ms = ?3
+             WHERE subscriber = ?4 AND identifier = ?5 AND delivered_ms IS NULL",
+            params![clip(error), now_ms, next_ms, subscriber, identifier],
+        )?;
+        Ok(())
+    }
+
+    fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT MIN(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
 }
 
 /// The PostgreSQL schema, one migration per version (as [`MIGRATIONS`] for
@@ -160,6 +480,16 @@ impl Store for Sqlite {
 pub const PG_MIGRATIONS: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS log (seq BIGINT PRIMARY KEY, line TEXT NOT NULL);
      CREATE TABLE IF NOT EXISTS tokens (party TEXT PRIMARY KEY, sha256 TEXT NOT NULL);",
+    // 2: the delivery outbox (issue 14).
+    "CREATE TABLE subscribers (id BIGSERIAL PRIMARY KEY, url TEXT NOT NULL UNIQUE,
+                               secret TEXT NOT NULL, created_ms BIGINT NOT NULL);
+     CREATE TABLE outbox_alerts (identifier TEXT PRIMARY KEY, queued_ms BIGINT NOT NULL);
+     CREATE TABLE outbox (subscriber BIGINT NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+                          identifier TEXT NOT NULL, body TEXT NOT NULL,
+                          attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms BIGINT NOT NULL,
+                          last_attempt_ms BIGINT, last_error TEXT, delivered_ms BIGINT,
+                          PRIMARY KEY (subscriber, identifier));
+     CREATE INDEX outbox_due ON outbox (next_attempt_ms) WHERE delivered_ms IS NULL;",
 ];
 
 /// PostgreSQL store, for a shared deployment: several `serve` processes on
@@ -223,7 +553,7 @@ impl Postgres {
     /// Empties the tables (tests on a shared test database).
     pub fn reset(&self) -> Result<(), StoreError> {
         self.client()
-            .batch_execute("TRUNCATE log; TRUNCATE tokens;")
+            .batch_execute("TRUNCATE log, tokens, outbox, outbox_alerts, subscribers;")
             .map_err(pg)
     }
 }
@@ -282,6 +612,211 @@ impl Store for Postgres {
             )
             .map_err(pg)?;
         Ok(())
+    }
+
+    fn add_subscriber(
+        &self,
+        url: &str,
+        secret: &str,
+        now_ms: i64,
+        max: usize,
+    ) -> Result<i64, StoreError> {
+        let mut c = self.client();
+        let mut tx = c.transaction().map_err(pg)?;
+        // One registration at a time across servers, so `max` holds.
+        tx.execute("SELECT pg_advisory_xact_lock(7010421)", &[])
+            .map_err(pg)?;
+        let n: i64 = tx
+            .query_one("SELECT COUNT(*) FROM subscribers", &[])
+            .map_err(pg)?
+            .get(0);
+        if n as usize >= max {
+            return Err(StoreError::Refused(format!(
+                "at most {max} subscribers: remove one first"
+            )));
+        }
+        if let Some(r) = tx
+            .query_opt("SELECT id FROM subscribers WHERE url = $1", &[&url])
+            .map_err(pg)?
+        {
+            return Err(StoreError::Refused(format!(
+                "this URL is subscriber {} already",
+                r.get::<_, i64>(0)
+            )));
+        }
+        let id: i64 = tx
+            .query_one(
+                "INSERT INTO subscribers (url, secret, created_ms) VALUES ($1, $2, $3) RETURNING id",
+                &[&url, &secret, &now_ms],
+            )
+            .map_err(pg)?
+            .get(0);
+        tx.commit().map_err(pg)?;
+        Ok(id)
+    }
+
+    fn remove_subscriber(&self, id: i64) -> Result<bool, StoreError> {
+        // Its outbox rows go with it (ON DELETE CASCADE).
+        let n = self
+            .client()
+            .execute("DELETE FROM subscribers WHERE id = $1", &[&id])
+            .map_err(pg)?;
+        Ok(n > 0)
+    }
+
+    fn subscribers(&self) -> Result<Vec<SubscriberInfo>, StoreError> {
+        let mut c = self.client();
+        let subs: Vec<(i64, String, i64)> = c
+            .query(
+                "SELECT id, url, created_ms FROM subscribers ORDER BY id",
+                &[],
+            )
+            .map_err(pg)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let counts: Vec<(i64, i64, i64, Option<i64>)> = c
+            .query(
+                "SELECT subscriber,
+                        COUNT(*) FILTER (WHERE delivered_ms IS NULL),
+                        COUNT(*) FILTER (WHERE delivered_ms IS NOT NULL),
+                        MIN(next_attempt_ms) FILTER (WHERE delivered_ms IS NULL)
+                 FROM outbox GROUP BY subscriber",
+                &[],
+            )
+            .map_err(pg)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect();
+        let errors: Vec<(i64, String)> = c
+            .query(
+                "SELECT subscriber, last_error FROM outbox
+                 WHERE delivered_ms IS NULL AND last_error IS NOT NULL
+                 ORDER BY last_attempt_ms DESC",
+                &[],
+            )
+            .map_err(pg)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        Ok(subscriber_infos(subs, counts, errors))
+    }
+
+    fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError> {
+        let mut c = self.client();
+        let mut tx = c.transaction().map_err(pg)?;
+        let mut rows = 0;
+        for (identifier, body) in alerts {
+            let new = tx
+                .execute(
+                    "INSERT INTO outbox_alerts (identifier, queued_ms) VALUES ($1, $2)
+                     ON CONFLICT (identifier) DO NOTHING",
+                    &[identifier, &now_ms],
+                )
+                .map_err(pg)?;
+            if new == 1 {
+                rows += tx
+                    .execute(
+                        "INSERT INTO outbox (subscriber, identifier, body, next_attempt_ms)
+                         SELECT id, $1, $2, $3 FROM subscribers
+                         ON CONFLICT (subscriber, identifier) DO NOTHING",
+                        &[identifier, body, &now_ms],
+                    )
+                    .map_err(pg)? as usize;
+            }
+        }
+        tx.commit().map_err(pg)?;
+        Ok(rows)
+    }
+
+    fn claim(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        busy: &[i64],
+    ) -> Result<Vec<Due>, StoreError> {
+        // Due rows are locked, those another server is claiming skipped
+        // (not waited for); the lease (the new next_attempt_ms) then keeps
+        // the chosen ones from every other claim while they are sent, and
+        // frees them if this server dies.
+        let mut c = self.client();
+        let mut tx = c.transaction().map_err(pg)?;
+        let keys: Vec<(i64, String)> = tx
+            .query(
+                "SELECT subscriber, identifier FROM outbox
+                 WHERE delivered_ms IS NULL AND next_attempt_ms <= $1 AND NOT (subscriber = ANY($2))
+                 ORDER BY next_attempt_ms, identifier
+                 FOR UPDATE SKIP LOCKED",
+                &[&now_ms, &busy],
+            )
+            .map_err(pg)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let mut due = Vec::new();
+        for (sub, id) in pick(keys, limit, busy) {
+            let r = tx
+                .query_one(
+                    "UPDATE outbox o SET attempts = o.attempts + 1, last_attempt_ms = $1,
+                                         next_attempt_ms = $2
+                     FROM subscribers s
+                     WHERE o.subscriber = $3 AND o.identifier = $4 AND s.id = o.subscriber
+                     RETURNING o.subscriber, s.url, s.secret, o.identifier, o.body, o.attempts",
+                    &[&now_ms, &now_ms.saturating_add(lease_ms), &sub, &id],
+                )
+                .map_err(pg)?;
+            due.push(Due {
+                subscriber: r.get(0),
+                url: r.get(1),
+                secret: r.get(2),
+                identifier: r.get(3),
+                body: r.get(4),
+                attempts: r.get::<_, i32>(5).max(0) as u32,
+            });
+        }
+        tx.commit().map_err(pg)?;
+        Ok(due)
+    }
+
+    fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.client()
+            .execute(
+                "UPDATE outbox SET delivered_ms = $1, last_error = NULL
+                 WHERE subscriber = $2 AND identifier = $3 AND delivered_ms IS NULL",
+                &[&now_ms, &subscriber, &identifier],
+            )
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn failed(
+        &self,
+        subscriber: i64,
+        identifier: &str,
+        error: &str,
+        now_ms: i64,
+        next_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.client()
+            .execute(
+                "UPDATE outbox SET last_error = $1, last_attempt_ms = $2, next_attempt_ms = $3
+                 WHERE subscriber = $4 AND identifier = $5 AND delivered_ms IS NULL",
+                &[&clip(error), &now_ms, &next_ms, &subscriber, &identifier],
+            )
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .client()
+            .query_one(
+                "SELECT MIN(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL",
+                &[],
+            )
+            .map_err(pg)?
+            .get(0))
     }
 }
 

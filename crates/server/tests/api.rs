@@ -1007,6 +1007,9 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         ("GET", "/api/route"),
         ("GET", "/route/v1/{profile}/{coordinates}"),
         ("POST", "/api/plan"),
+        ("GET", "/api/subscribers"),
+        ("POST", "/api/subscribers"),
+        ("DELETE", "/api/subscribers/{id}"),
     ]
     .iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))
@@ -1135,6 +1138,30 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         "/api/log/proof",
         "/api/log/proof?entry=1".into(),
         None,
+        None,
+    )
+    .await;
+    check(
+        "POST",
+        "/api/subscribers",
+        "/api/subscribers".into(),
+        Some("token-icrc"),
+        Some(json!({"url": "http://127.0.0.1:9/hook", "secret": "0123456789abcdef0123"})),
+    )
+    .await;
+    check(
+        "GET",
+        "/api/subscribers",
+        "/api/subscribers".into(),
+        Some("token-icrc"),
+        None,
+    )
+    .await;
+    check(
+        "DELETE",
+        "/api/subscribers/{id}",
+        "/api/subscribers/1".into(),
+        Some("token-icrc"),
         None,
     )
     .await;

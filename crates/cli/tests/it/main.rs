@@ -6,6 +6,7 @@ mod cdp;
 mod cli;
 mod lite;
 mod negotiation;
+mod outbox;
 mod parity;
 mod publish;
 mod server;

@@ -8,6 +8,7 @@ pub mod plan;
 pub mod proposals;
 pub mod public;
 pub mod routing;
+pub mod subscribers;
 
 use crate::error::ApiError;
 use crate::state::AppState;

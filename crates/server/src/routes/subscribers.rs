@@ -1,0 +1,151 @@
+//! Subscribers, the mediator's alone: `POST /api/subscribers` (a URL and
+//! a secret), `GET /api/subscribers` (with each one's deliveries; never a
+//! secret), `DELETE /api/subscribers/{id}`.
+//!
+//! Registrations are not entries of the public log: the log records what
+//! the parties agreed and what the public was told, and every alert
+//! delivered is already published from it; who receives alerts by push
+//! (a broadcaster's or an aid agency's endpoint) is operational detail
+//! that a party at war could use as a list of targets, and the secrets
+//! must never be public. They live in the store's own tables, like the
+//! parties' token hashes.
+
+use super::{blocking, json_body, Shared};
+use crate::auth;
+use crate::delivery::{check_secret, check_url, now_ms, MAX_SUBSCRIBERS};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{StoreError, SubscriberInfo};
+use axum::extract::{Path as UrlPath, State};
+use axum::http::HeaderMap;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+/// The routes of this module.
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/api/subscribers", get(list).post(add))
+        .route("/api/subscribers/{id}", delete(remove))
+}
+
+/// The requesting party, if it is the mediator.
+fn mediator(st: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    let party = auth::authenticate(st, headers)?;
+    match st.scenario().party(&party).map(|p| p.role) {
+        Some(corridor_negotiation::Role::Mediator) => Ok(party),
+        _ => Err(ApiError::Forbidden(
+            "only the mediator manages subscribers".into(),
+        )),
+    }
+}
+
+fn refused(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Refused(m) => ApiError::Conflict(m),
+        e => e.into(),
+    }
+}
+
+fn rfc3339(ms: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSubscriber {
+    url: String,
+    secret: String,
+}
+
+/// What a registration answers.
+#[derive(Serialize)]
+struct Registered {
+    id: i64,
+    url: String,
+}
+
+/// A subscriber as listed.
+#[derive(Serialize)]
+struct Listed {
+    id: i64,
+    url: String,
+    /// RFC 3339, UTC.
+    created: Option<String>,
+    pending: u64,
+    delivered: u64,
+    last_error: Option<String>,
+    /// RFC 3339, UTC; none when nothing is pending.
+    next_attempt: Option<String>,
+}
+
+impl From<SubscriberInfo> for Listed {
+    fn from(s: SubscriberInfo) -> Listed {
+        Listed {
+            id: s.id,
+            url: s.url,
+            created: rfc3339(s.created_ms),
+            pending: s.pending,
+            delivered: s.delivered,
+            last_error: s.last_error,
+            next_attempt: s.next_attempt_ms.and_then(rfc3339),
+        }
+    }
+}
+
+async fn add(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Registered>, ApiError> {
+    blocking(st, move |st| {
+        let who = mediator(st, &headers)?;
+        let req: NewSubscriber = json_body(&body)?;
+        check_url(&req.url).map_err(|e| ApiError::BadRequest(format!("url: {e}")))?;
+        check_secret(&req.secret).map_err(|e| ApiError::BadRequest(format!("secret: {e}")))?;
+        let id = st
+            .store
+            .add_subscriber(&req.url, &req.secret, now_ms(), MAX_SUBSCRIBERS)
+            .map_err(refused)?;
+        tracing::info!(id, url = %req.url, by = %who, "subscriber registered");
+        Ok(Json(Registered { id, url: req.url }))
+    })
+    .await
+}
+
+async fn list(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    blocking(st, move |st| {
+        mediator(st, &headers)?;
+        let subs: Vec<Listed> = st
+            .store
+            .subscribers()?
+            .into_iter()
+            .map(Listed::from)
+            .collect();
+        Ok(Json(serde_json::json!({ "subscribers": subs })))
+    })
+    .await
+}
+
+async fn remove(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    blocking(st, move |st| {
+        let who = mediator(st, &headers)?;
+        let id: i64 = id
+            .parse()
+            .map_err(|_| ApiError::NotFound("no such subscriber".into()))?;
+        if !st.store.remove_subscriber(id)? {
+            return Err(ApiError::NotFound("no such subscriber".into()));
+        }
+        tracing::info!(id, by = %who, "subscriber removed");
+        Ok(Json(serde_json::json!({ "removed": id })))
+    })
+    .await
+}

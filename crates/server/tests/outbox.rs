@@ -1,0 +1,646 @@
+//! Issue 14, item 6: the delivery outbox. The store's rules on SQLite and
+//! PostgreSQL (queued once per subscriber and alert, leased claims, never
+//! due again once acknowledged, two servers never claiming one row), the
+//! subscriber endpoints (mediator only, checked input, no secret shown),
+//! and the worker delivering real alerts over HTTP to a subscriber that
+//! fails before it acknowledges.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use corridor_server::delivery::{self, Settings};
+use corridor_server::store::{Postgres, Sqlite, Store, StoreError};
+use corridor_server::{app, AppState};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+mod common;
+use common::{acts, call, state_on};
+
+fn pg_url() -> Option<String> {
+    let url = std::env::var("CORRIDOR_TEST_PG").ok();
+    if url.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CORRIDOR_TEST_PG is not set in CI: .ci/run starts PostgreSQL"
+        );
+        eprintln!("CORRIDOR_TEST_PG not set: PostgreSQL part skipped");
+    }
+    url
+}
+
+/// The PostgreSQL tests of this binary share one database: one at a time.
+static PG: Mutex<()> = Mutex::new(());
+
+fn pg_store(url: &str) -> Postgres {
+    let s = Postgres::connect(url).expect("connect to PostgreSQL");
+    assert_eq!(
+        s.version().unwrap() as usize,
+        corridor_server::store::PG_MIGRATIONS.len()
+    );
+    s
+}
+
+fn alerts(ids: &[&str]) -> Vec<(String, String)> {
+    ids.iter()
+        .map(|i| (i.to_string(), format!("<alert>{i}</alert>")))
+        .collect()
+}
+
+fn store_suite(s: &dyn Store) {
+    let a = s
+        .add_subscriber("http://a.test/hook", "secret-a-0123456789", 10, 3)
+        .unwrap();
+    let b = s
+        .add_subscriber("http://b.test/hook", "secret-b-0123456789", 10, 3)
+        .unwrap();
+    assert_ne!(a, b);
+    assert!(matches!(
+        s.add_subscriber("http://a.test/hook", "another-secret-0000", 10, 3),
+        Err(StoreError::Refused(_))
+    ));
+    // Queued once per subscriber and alert, whatever the repetitions.
+    assert_eq!(s.enqueue(&alerts(&["x.1", "x.2"]), 1000).unwrap(), 4);
+    assert_eq!(s.enqueue(&alerts(&["x.1", "x.2"]), 1000).unwrap(), 0);
+    assert_eq!(s.enqueue(&alerts(&["x.2", "x.3"]), 1000).unwrap(), 2);
+    assert_eq!(s.next_due().unwrap(), Some(1000));
+    let keys = |due: Vec<corridor_server::store::Due>| -> Vec<(i64, String, u32)> {
+        due.into_iter()
+            .map(|d| (d.subscriber, d.identifier, d.attempts))
+            .collect()
+    };
+    let k = |sub: i64, id: &str, n: u32| (sub, id.to_string(), n);
+    // Nothing is due before its time.
+    assert!(s.claim(999, 500, 10, &[]).unwrap().is_empty());
+    // One row per subscriber per claim, the longest due first.
+    let first = s.claim(1000, 500, 10, &[]).unwrap();
+    let d = first.iter().find(|d| d.subscriber == a).unwrap();
+    assert_eq!(d.body, "<alert>x.1</alert>");
+    assert_eq!(d.url, "http://a.test/hook");
+    assert_eq!(d.secret, "secret-a-0123456789");
+    assert_eq!(keys(first), vec![k(a, "x.1", 1), k(b, "x.1", 1)]);
+    // None for a subscriber this server is sending to; the limit holds.
+    assert!(s.claim(1000, 500, 10, &[a, b]).unwrap().is_empty());
+    assert_eq!(
+        keys(s.claim(1000, 500, 1, &[a]).unwrap()),
+        vec![k(b, "x.2", 1)]
+    );
+    assert_eq!(
+        keys(s.claim(1000, 500, 10, &[]).unwrap()),
+        vec![k(a, "x.2", 1), k(b, "x.3", 1)]
+    );
+    assert_eq!(
+        keys(s.claim(1000, 500, 10, &[]).unwrap()),
+        vec![k(a, "x.3", 1)]
+    );
+    // Leased: not claimed again while being sent.
+    assert!(s.claim(1000, 500, 10, &[]).unwrap().is_empty());
+    assert!(s.claim(1499, 500, 10, &[]).unwrap().is_empty());
+    assert_eq!(s.next_due().unwrap(), Some(1500));
+    // a acknowledges x.1 and x.3, fails x.2; b fails x.1.
+    s.delivered(a, "x.1", 1100).unwrap();
+    s.delivered(a, "x.3", 1100).unwrap();
+    s.failed(a, "x.2", "HTTP 500", 1100, 3000).unwrap();
+    s.failed(b, "x.1", "cannot connect: refused", 1200, 2000)
+        .unwrap();
+    // An acknowledgement is final: a late failure report changes nothing.
+    s.failed(a, "x.1", "late", 1300, 1300).unwrap();
+    // At 1600 the leases of b's unsettled x.2 and x.3 have ended (its
+    // server died mid-send, say): they are due again, x.1 not yet.
+    assert_eq!(
+        keys(s.claim(1600, 500, 10, &[]).unwrap()),
+        vec![k(b, "x.2", 2)]
+    );
+    assert_eq!(
+        keys(s.claim(1600, 500, 10, &[]).unwrap()),
+        vec![k(b, "x.3", 2)]
+    );
+    let infos = s.subscribers().unwrap();
+    let ia = infos.iter().find(|i| i.id == a).unwrap();
+    assert_eq!((ia.pending, ia.delivered), (1, 2));
+    assert_eq!(ia.last_error.as_deref(), Some("HTTP 500"));
+    assert_eq!(ia.next_attempt_ms, Some(3000));
+    assert_eq!(ia.created_ms, 10);
+    let ib = infos.iter().find(|i| i.id == b).unwrap();
+    assert_eq!((ib.pending, ib.delivered), (3, 0));
+    assert_eq!(ib.last_error.as_deref(), Some("cannot connect: refused"));
+    assert_eq!(ib.next_attempt_ms, Some(2000));
+    // Far in the future, only what is unacknowledged is due.
+    let drain = |now: i64| {
+        let mut all = Vec::new();
+        loop {
+            let c = keys(s.claim(now, 500, 10, &[]).unwrap());
+            if c.is_empty() {
+                break;
+            }
+            all.extend(c.into_iter().map(|(s, i, _)| (s, i)));
+        }
+        all.sort();
+        all
+    };
+    let o = |sub: i64, id: &str| (sub, id.to_string());
+    assert_eq!(
+        drain(10_000),
+        vec![o(a, "x.2"), o(b, "x.1"), o(b, "x.2"), o(b, "x.3")]
+    );
+    // A subscriber registered later gets the alerts queued after it only.
+    let c = s
+        .add_subscriber("http://c.test/", "secret-c-0123456789", 20, 3)
+        .unwrap();
+    assert!(matches!(
+        s.add_subscriber("http://d.test/", "secret-d-0123456789", 20, 3),
+        Err(StoreError::Refused(_))
+    ));
+    assert_eq!(
+        s.enqueue(&alerts(&["x.1", "x.2", "x.3"]), 20_000).unwrap(),
+        0
+    );
+    assert_eq!(s.enqueue(&alerts(&["x.4"]), 20_000).unwrap(), 3);
+    let ic = s
+        .subscribers()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.id == c)
+        .unwrap();
+    assert_eq!((ic.pending, ic.delivered), (1, 0));
+    // Removing a subscriber removes its rows.
+    assert!(s.remove_subscriber(b).unwrap());
+    assert!(!s.remove_subscriber(b).unwrap());
+    assert_eq!(drain(100_000), vec![o(a, "x.2"), o(a, "x.4"), o(c, "x.4")]);
+}
+
+#[test]
+fn the_outbox_rules_on_sqlite() {
+    store_suite(&Sqlite::memory().unwrap());
+}
+
+#[test]
+fn the_outbox_rules_on_postgresql() {
+    let Some(url) = pg_url() else { return };
+    let _one = PG.lock().unwrap_or_else(|e| e.into_inner());
+    let s = pg_store(&url);
+    s.reset().unwrap();
+    store_suite(&s);
+}
+
+/// Two servers on one PostgreSQL claim at the same moment, again and
+/// again: no row is claimed by both, and every row by one.
+#[test]
+fn two_servers_never_claim_the_same_row() {
+    let Some(url) = pg_url() else { return };
+    let _one = PG.lock().unwrap_or_else(|e| e.into_inner());
+    let s = pg_store(&url);
+    s.reset().unwrap();
+    let subs: Vec<i64> = (0..6)
+        .map(|i| {
+            s.add_subscriber(&format!("http://{i}.test/"), "secret-0123456789", 0, 10)
+                .unwrap()
+        })
+        .collect();
+    let ids: Vec<String> = (0..10).map(|i| format!("y.{i:02}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    assert_eq!(s.enqueue(&alerts(&refs), 1000).unwrap(), 60);
+    let mut expected: Vec<(i64, String)> = subs
+        .iter()
+        .flat_map(|s| ids.iter().map(move |i| (*s, i.clone())))
+        .collect();
+    expected.sort();
+    let barrier = Arc::new(std::sync::Barrier::new(2));
+    let claimers: Vec<_> = (0..2)
+        .map(|_| {
+            let url = url.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let s = Postgres::connect(&url).unwrap();
+                let mut got = Vec::new();
+                loop {
+                    barrier.wait();
+                    let c = s.claim(1000, 60_000, 3, &[]).unwrap();
+                    got.extend(c.into_iter().map(|d| (d.subscriber, d.identifier)));
+                    // Both see the end together (no claim runs between the
+                    // barriers), or one would wait for the other forever.
+                    barrier.wait();
+                    let left = s.next_due().unwrap().is_some_and(|t| t <= 1000);
+                    barrier.wait();
+                    if !left {
+                        break;
+                    }
+                }
+                got
+            })
+        })
+        .collect();
+    let got: Vec<Vec<(i64, String)>> = claimers.into_iter().map(|t| t.join().unwrap()).collect();
+    let mut all: Vec<(i64, String)> = got.concat();
+    all.sort();
+    assert_eq!(all, expected, "each row claimed exactly once");
+    assert!(got.iter().all(|g| !g.is_empty()), "both servers worked");
+}
+
+async fn request(
+    st: &Arc<AppState>,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> (StatusCode, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req
+        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
+        .unwrap();
+    let res = app(st.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).to_string())
+}
+
+#[tokio::test]
+async fn only_the_mediator_manages_subscribers() {
+    let st = state_on(Box::new(Sqlite::memory().unwrap()));
+    let good =
+        json!({"url": "http://127.0.0.1:18650/hook", "secret": "a-secret-of-32-characters-000000"});
+    let post = |token: Option<&'static str>, body: Value| {
+        let st = st.clone();
+        async move { call(&st, "POST", "/api/subscribers", token, Some(body)).await }
+    };
+    assert_eq!(post(None, good.clone()).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        post(Some("forged"), good.clone()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    for party in ["token-ua", "token-ru", "token-zp-admin"] {
+        assert_eq!(
+            post(Some(party), good.clone()).await.0,
+            StatusCode::FORBIDDEN,
+            "{party}"
+        );
+        assert_eq!(
+            call(&st, "GET", "/api/subscribers", Some(party), None)
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+    }
+    for (bad, field) in [
+        (
+            json!({"url": "https://x.test/", "secret": "a-secret-of-32-characters-000000"}),
+            "url",
+        ),
+        (
+            json!({"url": "http://u:p@x.test/", "secret": "a-secret-of-32-characters-000000"}),
+            "url",
+        ),
+        (
+            json!({"url": "file:///etc/passwd", "secret": "a-secret-of-32-characters-000000"}),
+            "url",
+        ),
+        (
+            json!({"url": format!("http://x.test/{}", "a".repeat(3000)), "secret": "a-secret-of-32-characters-000000"}),
+            "url",
+        ),
+        (
+            json!({"url": "http://x.test/", "secret": "short"}),
+            "secret",
+        ),
+        (
+            json!({"url": "http://x.test/", "secret": "x".repeat(300)}),
+            "secret",
+        ),
+        (json!({"url": "http://x.test/"}), "secret"),
+        (
+            json!({"url": "http://x.test/", "secret": "a-secret-of-32-characters-000000", "more": 1}),
+            "more",
+        ),
+    ] {
+        let (s, b) = post(Some("token-icrc"), bad.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {b}");
+        assert!(b.contains(field), "{b} names {field}");
+    }
+    // A cross-origin write is refused even with the mediator's token.
+    let (s, _) = request(
+        &st,
+        "POST",
+        "/api/subscribers",
+        &[
+            ("authorization", "Bearer token-icrc"),
+            ("origin", "http://evil.example"),
+        ],
+        Some(good.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = post(Some("token-icrc"), good.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let id = serde_json::from_str::<Value>(&b).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // The same URL twice: 409.
+    assert_eq!(
+        post(Some("token-icrc"), good.clone()).await.0,
+        StatusCode::CONFLICT
+    );
+    let (s, b) = call(&st, "GET", "/api/subscribers", Some("token-icrc"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        !b.contains("a-secret-of-32"),
+        "the secret is never shown: {b}"
+    );
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["subscribers"][0]["id"], json!(id));
+    assert_eq!(v["subscribers"][0]["pending"], json!(0));
+    assert!(v["subscribers"][0]["created"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
+    // Bounded.
+    for i in 1..delivery::MAX_SUBSCRIBERS {
+        let body = json!({"url": format!("http://x.test/{i}"), "secret": "a-secret-of-32-characters-000000"});
+        assert_eq!(post(Some("token-icrc"), body).await.0, StatusCode::OK);
+    }
+    let (s, b) = post(
+        Some("token-icrc"),
+        json!({"url": "http://x.test/one-more", "secret": "a-secret-of-32-characters-000000"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    // Removal: the mediator's only; once.
+    let path = format!("/api/subscribers/{id}");
+    assert_eq!(
+        call(&st, "DELETE", &path, Some("token-ua"), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&st, "DELETE", &path, Some("token-icrc"), None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&st, "DELETE", &path, Some("token-icrc"), None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(
+            &st,
+            "DELETE",
+            "/api/subscribers/x",
+            Some("token-icrc"),
+            None
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// What the test subscriber saw: per alert identifier, each request's
+/// (attempt header, signature header, body), and the answers it gave.
+#[derive(Default)]
+struct Seen {
+    requests: HashMap<String, Vec<(String, String, String, String)>>,
+    acknowledged: HashMap<String, usize>,
+}
+
+/// A subscriber on a loopback port: answers 500 to the first `fails`
+/// requests for each alert, then 200.
+async fn subscriber(fails: usize) -> (String, Arc<Mutex<Seen>>) {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let s2 = seen.clone();
+    let hook = axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+        let seen = s2.clone();
+        async move {
+            let h = |k: &str| {
+                headers
+                    .get(k)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let id = h("x-corridor-alert");
+            let mut seen = seen.lock().unwrap();
+            let reqs = seen.requests.entry(id.clone()).or_default();
+            reqs.push((
+                h("x-corridor-attempt"),
+                h("x-corridor-signature"),
+                h("content-type"),
+                body,
+            ));
+            if reqs.len() <= fails {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                *seen.acknowledged.entry(id).or_default() += 1;
+                StatusCode::OK
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, axum::Router::new().route("/hook", hook))
+            .await
+            .unwrap();
+    });
+    (url, seen)
+}
+
+const SECRET: &str = "outbox-test-secret-0123456789abcdef";
+
+async fn delivery_suite(st: Arc<AppState>) {
+    let (url, seen) = subscriber(2).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/subscribers",
+        Some("token-icrc"),
+        Some(json!({"url": url, "secret": SECRET})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // Another subscriber takes connections and never answers: it holds one
+    // slot for the whole timeout at each attempt, never the others.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hang_url = format!("http://{}/", hang.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((c, _)) = hang.accept().await {
+            held.push(c);
+        }
+    });
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/subscribers",
+        Some("token-icrc"),
+        Some(json!({"url": hang_url, "secret": SECRET})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    tokio::spawn(delivery::run(st.clone()));
+    acts(
+        &st,
+        "sumy-poltava",
+        &[
+            ("token-ua", "propose"),
+            ("token-ru", "accept"),
+            ("token-ua", "accept"),
+            ("token-icrc", "countersign"),
+            ("token-zp-admin", "open"),
+            ("token-ru", "suspend"),
+        ],
+    )
+    .await;
+    // The published alerts, as served.
+    let files = {
+        let st = st.clone();
+        tokio::task::spawn_blocking(move || corridor_server::routes::feeds::files(&st).unwrap())
+            .await
+            .unwrap()
+    };
+    let published = delivery::alerts_of(&files);
+    assert_eq!(published.len(), 2, "opened, suspended");
+    let t = Instant::now();
+    loop {
+        let done = {
+            let seen = seen.lock().unwrap();
+            published
+                .iter()
+                .all(|(id, _)| seen.acknowledged.contains_key(id))
+        };
+        if done {
+            break;
+        }
+        // Well within the silent subscriber's timeout (5 s): it did not
+        // hold up the other.
+        assert!(t.elapsed() < Duration::from_secs(4), "not delivered in 4 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Longer than the longest backoff: nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.requests.len(), published.len());
+        for (id, body) in &published {
+            let reqs = &seen.requests[id];
+            assert_eq!(reqs.len(), 3, "{id}: two failures, one acknowledgement");
+            assert_eq!(seen.acknowledged[id], 1, "{id}");
+            for (i, (attempt, sig, ctype, got)) in reqs.iter().enumerate() {
+                assert_eq!(attempt, &(i + 1).to_string());
+                assert_eq!(ctype, "application/cap+xml");
+                assert!(got == body, "{id}: the bytes published");
+                let now = chrono::Utc::now().timestamp();
+                delivery::verify(SECRET, sig, id, got, now, delivery::TOLERANCE_SECONDS)
+                    .unwrap_or_else(|e| panic!("{id}: {e}"));
+                assert!(delivery::verify("another-secret-0000", sig, id, got, now, 300).is_err());
+            }
+        }
+    }
+    let (_, b) = call(&st, "GET", "/api/subscribers", Some("token-icrc"), None).await;
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["subscribers"][0]["delivered"], json!(2), "{v}");
+    assert_eq!(v["subscribers"][0]["pending"], json!(0), "{v}");
+    assert_eq!(v["subscribers"][0]["last_error"], Value::Null, "{v}");
+    assert_eq!(v["subscribers"][1]["delivered"], json!(0), "{v}");
+    assert_eq!(v["subscribers"][1]["pending"], json!(2), "{v}");
+}
+
+fn quick(st: &mut Arc<AppState>) {
+    Arc::get_mut(st).expect("not shared yet").delivery = Settings {
+        backoff_base: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(200),
+        timeout: Duration::from_secs(5),
+        concurrency: 2,
+        poll: Duration::from_millis(500),
+    };
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_reach_a_failing_subscriber_once_acknowledged_on_sqlite() {
+    let mut st = state_on(Box::new(Sqlite::memory().unwrap()));
+    quick(&mut st);
+    delivery_suite(st).await;
+}
+
+#[test]
+fn alerts_reach_a_failing_subscriber_once_acknowledged_on_postgresql() {
+    let Some(url) = pg_url() else { return };
+    let _one = PG.lock().unwrap_or_else(|e| e.into_inner());
+    let s = pg_store(&url);
+    s.reset().unwrap();
+    let mut st = state_on(Box::new(s));
+    quick(&mut st);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(delivery_suite(st.clone()));
+    // The worker's tasks end with the runtime; the client is dropped
+    // outside it.
+    drop(rt);
+    drop(st);
+}
+
+/// A crash between storing entries and queueing their alerts loses
+/// nothing: the store holds the entries as such a crash leaves them (no
+/// outbox rows for them), and a server started on it queues each alert,
+/// once, with the bytes it publishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_stored_but_never_queued_are_queued_at_start() {
+    let before = state_on(Box::new(Sqlite::memory().unwrap()));
+    acts(
+        &before,
+        "sumy-poltava",
+        &[
+            ("token-ua", "propose"),
+            ("token-ru", "accept"),
+            ("token-ua", "accept"),
+            ("token-icrc", "countersign"),
+            ("token-zp-admin", "open"),
+            ("token-ru", "suspend"),
+        ],
+    )
+    .await;
+    let lines = before.store.lines().unwrap();
+    let store = Sqlite::memory().unwrap();
+    let sub = store
+        .add_subscriber("http://127.0.0.1:9/", "secret-0123456789", 0, 32)
+        .unwrap();
+    for l in &lines {
+        let seq = serde_json::from_str::<Value>(l).unwrap()["entry"]["seq"]
+            .as_u64()
+            .unwrap();
+        store.append(seq, l).unwrap();
+    }
+    let after = state_on(Box::new(store));
+    let st = after.clone();
+    let (first, second, files) = tokio::task::spawn_blocking(move || {
+        (
+            delivery::queue_published(&st).unwrap(),
+            delivery::queue_published(&st).unwrap(),
+            corridor_server::routes::feeds::files(&st).unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!((first, second), (2, 0), "opened and suspended, once");
+    let mut published = delivery::alerts_of(&files);
+    published.sort();
+    let mut sent = Vec::new();
+    loop {
+        let due = after.store.claim(i64::MAX / 4, 1, 10, &[]).unwrap();
+        if due.is_empty() {
+            break;
+        }
+        for d in due {
+            assert_eq!(d.subscriber, sub);
+            after.store.delivered(sub, &d.identifier, 0).unwrap();
+            sent.push((d.identifier, d.body));
+        }
+    }
+    sent.sort();
+    assert_eq!(sent, published);
+}

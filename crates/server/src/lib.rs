@@ -12,7 +12,11 @@
 //! * `error.rs`: [`ApiError`], the one error type, and its status codes.
 //! * `routes/`: `public` (page, scenario, map layers, corridors, alerts),
 //!   `feeds` (`/public/…`), `log` (text, head, proofs, events), `act`
-//!   (actions, sessions), `hazards` (reports, lifts, incidents).
+//!   (actions, sessions), `hazards` (reports, lifts, incidents),
+//!   `convoys` (movement notifications, acknowledgements, positions,
+//!   the parties' view and stream).
+//! * `convoys.rs`: convoys on the road, for the parties only: private
+//!   records, positions in memory within the retention, the checks.
 //! * `store.rs`: SQLite (embedded) and PostgreSQL behind one trait.
 //!
 //! Status codes: 200 OK; 400 malformed request (the message names the
@@ -23,6 +27,7 @@
 //! internal (no details leave the server); 503 the store refuses writes.
 
 pub mod auth;
+pub mod convoys;
 pub mod error;
 pub mod guard;
 pub mod routes;
@@ -52,6 +57,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(routes::routing::router())
         .merge(routes::proposals::router())
         .merge(routes::plan::router())
+        .merge(routes::convoys::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY))

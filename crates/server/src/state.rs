@@ -88,6 +88,8 @@ pub struct AppState {
     pub network: OnceLock<Arc<String>>,
     /// The territories for the map, built once.
     pub territories: OnceLock<Arc<String>>,
+    /// Convoys on the road (parties only; `crate::convoys`).
+    pub convoys: crate::convoys::Convoys,
     live: RwLock<Arc<Live>>,
     write: Mutex<()>,
 }
@@ -126,6 +128,7 @@ impl AppState {
             streams: Mutex::new(HashMap::new()),
             network: OnceLock::new(),
             territories: OnceLock::new(),
+            convoys: Default::default(),
             live: RwLock::new(Arc::new(live)),
             write: Mutex::new(()),
         }

@@ -39,7 +39,16 @@ pub trait Store: Send + Sync {
     fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError>;
     /// Sets a party's token hash.
     fn set_token_hash(&self, party: &str, sha256_hex: &str) -> Result<(), StoreError>;
+    /// Writes a convoy's private record (`crate::convoys`: parties only;
+    /// never a position), durably.
+    fn convoy_put(&self, id: &str, doc: &str) -> Result<(), StoreError>;
+    /// Every convoy's private record: (id, JSON).
+    fn convoy_all(&self) -> Result<Vec<(String, String)>, StoreError>;
 }
+
+/// The convoys' private records: created on open, outside the numbered
+/// migrations (a table of its own, made the same way on both databases).
+pub const CONVOY_TABLE: &str = "CREATE TABLE IF NOT EXISTS convoys (id TEXT PRIMARY KEY, doc TEXT NOT NULL);";
 
 /// SQLite store.
 pub struct Sqlite {
@@ -92,6 +101,7 @@ impl Sqlite {
                 i + 1
             ))?;
         }
+        conn.execute_batch(CONVOY_TABLE)?;
         Ok(Sqlite {
             conn: Mutex::new(conn),
         })
@@ -151,6 +161,21 @@ impl Store for Sqlite {
         )?;
         Ok(())
     }
+
+    fn convoy_put(&self, id: &str, doc: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO convoys (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+            params![id, doc],
+        )?;
+        Ok(())
+    }
+
+    fn convoy_all(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let c = self.conn();
+        let mut st = c.prepare("SELECT id, doc FROM convoys ORDER BY id")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
 }
 
 /// The PostgreSQL schema, one migration per version (as [`MIGRATIONS`] for
@@ -200,6 +225,7 @@ impl Postgres {
             )
             .map_err(pg)?;
         }
+        tx.batch_execute(CONVOY_TABLE).map_err(pg)?;
         tx.commit().map_err(pg)?;
         Ok(Postgres {
             client: Mutex::new(client),
@@ -223,7 +249,7 @@ impl Postgres {
     /// Empties the tables (tests on a shared test database).
     pub fn reset(&self) -> Result<(), StoreError> {
         self.client()
-            .batch_execute("TRUNCATE log; TRUNCATE tokens;")
+            .batch_execute("TRUNCATE log; TRUNCATE tokens; TRUNCATE convoys;")
             .map_err(pg)
     }
 }
@@ -282,6 +308,26 @@ impl Store for Postgres {
             )
             .map_err(pg)?;
         Ok(())
+    }
+
+    fn convoy_put(&self, id: &str, doc: &str) -> Result<(), StoreError> {
+        self.client()
+            .execute(
+                "INSERT INTO convoys (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+                &[&id, &doc],
+            )
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn convoy_all(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(self
+            .client()
+            .query("SELECT id, doc FROM convoys ORDER BY id", &[])
+            .map_err(pg)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
     }
 }
 

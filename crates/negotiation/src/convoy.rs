@@ -424,8 +424,9 @@ pub struct SimOptions {
     pub interval_s: f64,
     /// Standard deviation of the GPS noise, metres (per axis).
     pub noise_m: f64,
-    /// A detour: leave the road at this fraction of the way, drive this
-    /// far away from it (metres) and back, over this many seconds.
+    /// A detour: leave the road at this fraction of the way, drive on
+    /// alongside it up to this far away (metres) and back, over this many
+    /// seconds.
     pub detour: Option<(f64, f64, f64)>,
     /// A stop: at this fraction of the way, stand this many seconds.
     pub stop: Option<(f64, f64)>,
@@ -507,7 +508,6 @@ pub fn simulate(route: &RouteLine, o: &SimOptions, start_ms: i64) -> Vec<Fix> {
                 let (dx, dy) = f.project(q);
                 let n = dx.hypot(dy).max(1e-9);
                 p = f.unproject(-dy / n * away * k, dx / n * away * k);
-                moving = false;
             }
         }
         let f = LocalFrame::new(p);

@@ -157,11 +157,20 @@ async fn every_event_kind_is_raised_by_a_simulated_track() {
 async fn no_live_position_reaches_any_public_endpoint() {
     let (st, hands) = open_state(86_400).await;
     let mut public_stream = st.events.subscribe();
+    let mut parties_stream = st.convoys.events.subscribe();
     let line = route(&st);
     let (id, token) = notified_and_departed(&st, &hands).await;
     let track = simulate(&line, &SimOptions { detour: Some((0.3, 800.0, 600.0)), stop: Some((0.6, 600.0)), ..opts() }, START_MS);
     let ev = feed(&st, &hands, &id, &token, &track, 10).await;
     assert!(raised(&ev).contains(&"off_route"));
+    // The parties' stream carried the event, with its position.
+    let mut pushed = Vec::new();
+    while let Ok(m) = parties_stream.try_recv() {
+        pushed.push(serde_json::from_str::<Value>(&m).unwrap());
+    }
+    assert!(pushed.iter().any(|m| m["type"] == "event" && m["kind"] == "off_route" && m["raised"] == true
+        && m["convoy"] == id.as_str() && m["at"].is_array()), "{pushed:?}");
+    assert!(pushed.iter().any(|m| m["type"] == "position"));
     // The parties see the positions.
     let (s, b) = call(&st, "GET", &format!("/api/convoys/{id}"), Some("token-ru"), None).await;
     assert_eq!(s, StatusCode::OK);

@@ -32,6 +32,18 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route("/api/convoys", post(notify).get(list))
         .route("/api/convoys/stream", get(stream))
+        .route(
+            "/assets/convoys.js",
+            get(|| async {
+                (
+                    [
+                        (axum::http::header::CONTENT_TYPE, "text/javascript"),
+                        (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    include_str!("../../assets/convoys.js"),
+                )
+            }),
+        )
         .route("/api/convoys/{id}", get(one))
         .route("/api/convoys/{id}/ack", post(ack))
         .route("/api/convoys/{id}/depart", post(depart))

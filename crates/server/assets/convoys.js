@@ -85,7 +85,12 @@
     if (!out) return;
     try { const j = await r.json(); out.textContent = r.ok ? "done" : r.status + ": " + j.error; } catch (e) { out.textContent = String(r.status); }
   }
+  // Signed in on this page (app.js keeps the session's CSRF token in
+  // memory): only then is the API asked, so that a visitor's page makes no
+  // request that is bound to be refused.
+  function signedIn() { return typeof csrf === "string" && csrf !== ""; }
   async function refresh() {
+    if (!signedIn()) { box.hidden = true; if (source) { source.close(); source = null; } return; }
     let r;
     try { r = await fetch("/api/convoys"); } catch (e) { return; }
     if (!r.ok) { box.hidden = true; if (source) { source.close(); source = null; } return; }
@@ -120,9 +125,8 @@
     });
     source.onerror = () => { if (source) { source.close(); source = null; } setTimeout(refresh, 5000); };
   }
-  // Signed in or out on the page: look again.
-  const login = document.getElementById("login");
-  if (login) login.addEventListener("submit", () => setTimeout(refresh, 500));
-  refresh();
+  // Signed in or out on the page: look again at once; and every 30 s.
+  let was = false;
+  setInterval(() => { const now = signedIn(); if (now !== was) { was = now; refresh(); } }, 500);
   setInterval(refresh, 30000);
 })();

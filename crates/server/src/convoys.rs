@@ -97,6 +97,7 @@ pub struct Convoys {
     pub retention_s: i64,
     /// Open event streams.
     pub streams: Mutex<usize>,
+    last_prune_ms: std::sync::atomic::AtomicI64,
 }
 
 impl Default for Convoys {
@@ -108,6 +109,7 @@ impl Default for Convoys {
             settings: Settings::default(),
             retention_s: DEFAULT_RETENTION_S,
             streams: Mutex::new(0),
+            last_prune_ms: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }
 }
@@ -232,6 +234,21 @@ impl Convoys {
         }
     }
 
+    /// [`Convoys::prune`], at most once a minute (called on every batch
+    /// of any convoy, so that positions go even if nobody reads).
+    pub fn prune_now_and_then(&self, now_ms: i64) {
+        use std::sync::atomic::Ordering;
+        let last = self.last_prune_ms.load(Ordering::Relaxed);
+        if now_ms.saturating_sub(last) >= 60_000
+            && self
+                .last_prune_ms
+                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.prune(now_ms);
+        }
+    }
+
     /// Sends one message to the parties' streams.
     pub fn announce(&self, msg: Value) {
         let _ = self.events.send(msg.to_string());
@@ -334,8 +351,9 @@ pub fn road_event(e: &Event) -> RoadEvent {
 }
 
 /// ETA from `fix` to the end of the route, ms: routed on the road graph
-/// with the hazards in force when there is one, else along the agreed line
-/// at its planned speed. `None`: no road from there.
+/// with the hazards in force when there is one; else, or when the fix
+/// cannot be routed from (GPS noise can put it on a road inside a hazard
+/// the agreed route passes by), along the agreed line at its planned speed.
 fn eta(st: &AppState, live: &Live, run: &Run, fix: Fix) -> Option<i64> {
     let route = run.route.as_ref()?;
     let (planned_ms, _) = run.plan?;
@@ -345,10 +363,9 @@ fn eta(st: &AppState, live: &Live, run: &Run, fix: Fix) -> Option<i64> {
             depart_ms: fix.t_ms,
             ..Default::default()
         };
-        return router
-            .route(&layer, fix.at, dest, &opts)
-            .ok()
-            .map(|r| r.duration_ms as i64);
+        if let Ok(r) = router.route(&layer, fix.at, dest, &opts) {
+            return Some(r.duration_ms as i64);
+        }
     }
     let len = route.length_m().max(1.0);
     let left = (len - run.track.along_m).max(0.0) + run.track.off_m;

@@ -364,6 +364,7 @@ async fn positions(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     blocking(st, move |st| {
+        st.convoys.prune_now_and_then(now_ms(st));
         let run = st.convoys.get(st, &id).map_err(|_| ApiError::Unauthorized)?;
         let mut r = run.lock().unwrap_or_else(|e| e.into_inner());
         if !tracker_ok(&headers, &r.rec.tracker_sha256) {

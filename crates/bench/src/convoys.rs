@@ -131,7 +131,7 @@ fn start_server(dir: &std::path::Path, port: u16) -> Result<String> {
         },
     );
     st.per_minute = (1_000_000, 1_000_000);
-    st.start_exercise_clock().map_err(|e| anyhow::anyhow!(e.message()))?;
+    st.start_exercise_clock().map_err(|e| anyhow::anyhow!("{}", e.message()))?;
     let st = Arc::new(st);
     let addr = format!("127.0.0.1:{port}");
     let a2 = addr.clone();

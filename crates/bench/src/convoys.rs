@@ -1,4 +1,4 @@
-//! `corridor-bench convoys [VEHICLES] [SECONDS] [REPS]`: the convoy monitor
+//! `corridor-bench convoys [VEHICLES] [SECONDS] [REPS] [PORT] [BATCH]`: the convoy monitor
 //! under load, through HTTP, on the Heidelberg exercise with its road graph
 //! (so every batch's ETA is routed with the hazards in force).
 //!
@@ -14,8 +14,9 @@
 //!   (`/api/convoys/stream`) is read throughout; the latency of a report is
 //!   from just before its request is written to the moment its `position`
 //!   message (or its `event`) is read from the stream.
-//! * **saturation** (10 s, REPS times): 8 clients post batches of 100 fixes
-//!   as fast as the server takes them: positions per second.
+//! * **saturation** (10 s, REPS times): 8 clients post batches of BATCH
+//!   fixes (default 100) as fast as the server takes them: positions per
+//!   second.
 //!
 //! Memory: the process's resident set after the steady phase and its peak.
 
@@ -106,9 +107,17 @@ fn start_server(dir: &std::path::Path, port: u16) -> Result<String> {
     let p = example("heidelberg/scenario.toml");
     let base = p.parent().unwrap().to_path_buf();
     let read = move |rel: &str| std::fs::read_to_string(base.join(rel)).map_err(|e| e.to_string());
-    let scenario = corridor_negotiation::Scenario::parse(&std::fs::read_to_string(&p)?, "scenario.toml", &read)
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let graph = corridor_osm::import(&example("../data/osm/heidelberg.osm.pbf"), &mut |_, _, _| {})?.0;
+    let scenario = corridor_negotiation::Scenario::parse(
+        &std::fs::read_to_string(&p)?,
+        "scenario.toml",
+        &read,
+    )
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let graph = corridor_osm::import(
+        &example("../data/osm/heidelberg.osm.pbf"),
+        &mut |_, _, _| {},
+    )?
+    .0;
     let store = Sqlite::open(&dir.join("bench.sqlite"))?;
     let mut keys = HashMap::new();
     for party in scenario.parties.iter().map(|p| p.id.clone()) {
@@ -131,7 +140,8 @@ fn start_server(dir: &std::path::Path, port: u16) -> Result<String> {
         },
     );
     st.per_minute = (1_000_000, 1_000_000);
-    st.start_exercise_clock().map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    st.start_exercise_clock()
+        .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
     let st = Arc::new(st);
     let addr = format!("127.0.0.1:{port}");
     let a2 = addr.clone();
@@ -145,7 +155,8 @@ fn start_server(dir: &std::path::Path, port: u16) -> Result<String> {
             let l = tokio::net::TcpListener::bind(&a2).await.expect("bind");
             axum::serve(
                 l,
-                corridor_server::app(st).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                corridor_server::app(st)
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>(),
             )
             .await
             .expect("serve");
@@ -162,14 +173,21 @@ fn start_server(dir: &std::path::Path, port: u16) -> Result<String> {
 
 /// Reads the party stream; records the arrival time of every `position`
 /// and `event` message by (convoy, fix time).
-fn listen(addr: &str, seen: Arc<Mutex<HashMap<(String, String), Instant>>>, events: Arc<Mutex<usize>>) -> Result<()> {
+fn listen(
+    addr: &str,
+    seen: Arc<Mutex<HashMap<(String, String), Instant>>>,
+    events: Arc<Mutex<usize>>,
+) -> Result<()> {
     let mut s = TcpStream::connect(addr)?;
     s.write_all(b"GET /api/convoys/stream HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer token-mediator\r\n\r\n")?;
     let r = BufReader::new(s);
     std::thread::spawn(move || {
         for line in r.lines() {
             let Ok(line) = line else { break };
-            let Some(data) = line.strip_prefix("data: ").or_else(|| line.strip_prefix("data:")) else {
+            let Some(data) = line
+                .strip_prefix("data: ")
+                .or_else(|| line.strip_prefix("data:"))
+            else {
                 continue;
             };
             let now = Instant::now();
@@ -183,7 +201,10 @@ fn listen(addr: &str, seen: Arc<Mutex<HashMap<(String, String), Instant>>>, even
                 *events.lock().unwrap() += 1;
             }
             if m["type"] == "position" || m["type"] == "event" {
-                seen.lock().unwrap().entry((c.to_string(), t.to_string())).or_insert(now);
+                seen.lock()
+                    .unwrap()
+                    .entry((c.to_string(), t.to_string()))
+                    .or_insert(now);
             }
         }
     });
@@ -204,15 +225,27 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 }
 
 /// The benchmark.
-pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16) -> Result<()> {
+pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16, per_batch: usize) -> Result<()> {
+    let per_batch = per_batch.clamp(1, 500) as i64;
     let dir = std::env::temp_dir().join(format!("corridor-bench-convoys-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let addr = start_server(&dir, port)?;
     let mut c = Conn::new(&addr)?;
     // Open the demo corridor; notify, acknowledge and depart every convoy.
     let id = "altstadt-handschuhsheim";
-    for (t, a) in [("north", "propose"), ("north", "accept"), ("south", "accept"), ("mediator", "countersign"), ("mediator", "open")] {
-        c.ok("POST", "/api/act", &format!("token-{t}"), json!({"action": a, "proposal": id}))?;
+    for (t, a) in [
+        ("north", "propose"),
+        ("north", "accept"),
+        ("south", "accept"),
+        ("mediator", "countersign"),
+        ("mediator", "open"),
+    ] {
+        c.ok(
+            "POST",
+            "/api/act",
+            &format!("token-{t}"),
+            json!({"action": a, "proposal": id}),
+        )?;
     }
     let corridors = c.ok("GET", "/api/corridors", "none", json!({}))?;
     let window = corridors["corridors"]
@@ -227,7 +260,10 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16) -> Result<()> 
     let line = RouteLine::new(
         geo["features"]
             .as_array()
-            .and_then(|a| a.iter().find(|f| f["id"] == format!("corridor:{id}").as_str()))
+            .and_then(|a| {
+                a.iter()
+                    .find(|f| f["id"] == format!("corridor:{id}").as_str())
+            })
             .context("the corridor's line")?["geometry"]["coordinates"]
             .as_array()
             .context("coordinates")?
@@ -239,16 +275,37 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16) -> Result<()> 
     let setup = Instant::now();
     let mut convoys = Vec::new();
     for _ in 0..vehicles {
-        let v = c.ok("POST", "/api/convoys", "token-mediator", json!({"corridor": id, "people": 40, "departure": window,
-            "vehicles": {"count": 1, "seats": 50, "markings": "white bus"}}))?;
+        let v = c.ok(
+            "POST",
+            "/api/convoys",
+            "token-mediator",
+            json!({"corridor": id, "people": 40, "departure": window,
+            "vehicles": {"count": 1, "seats": 50, "markings": "white bus"}}),
+        )?;
         let cid = v["id"].as_str().context("id")?.to_string();
         for b in ["north", "south"] {
-            c.ok("POST", &format!("/api/convoys/{cid}/ack"), &format!("token-{b}"), json!({}))?;
+            c.ok(
+                "POST",
+                &format!("/api/convoys/{cid}/ack"),
+                &format!("token-{b}"),
+                json!({}),
+            )?;
         }
-        c.ok("POST", &format!("/api/convoys/{cid}/depart"), "token-mediator", json!({}))?;
-        convoys.push((cid, v["tracker_token"].as_str().context("token")?.to_string()));
+        c.ok(
+            "POST",
+            &format!("/api/convoys/{cid}/depart"),
+            "token-mediator",
+            json!({}),
+        )?;
+        convoys.push((
+            cid,
+            v["tracker_token"].as_str().context("token")?.to_string(),
+        ));
     }
-    eprintln!("{vehicles} convoys notified, acknowledged and departed in {:.1} s", setup.elapsed().as_secs_f64());
+    eprintln!(
+        "{vehicles} convoys notified, acknowledged and departed in {:.1} s",
+        setup.elapsed().as_secs_f64()
+    );
     let rss_setup = rss_mib("VmRSS:");
     // Steady state with bursts.
     let seen = Arc::new(Mutex::new(HashMap::new()));
@@ -260,7 +317,10 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16) -> Result<()> 
     let sent: Arc<Mutex<Vec<((String, String), Instant)>>> = Arc::new(Mutex::new(Vec::new()));
     let taken = Arc::new(Mutex::new(0usize));
     let threads = 8;
-    let outages = [(15_000u64, 45_000u64), (seconds * 1000 / 2 + 15_000, seconds * 1000 / 2 + 45_000)];
+    let outages = [
+        (15_000u64, 45_000u64),
+        (seconds * 1000 / 2 + 15_000, seconds * 1000 / 2 + 45_000),
+    ];
     let mut hs = Vec::new();
     for k in 0..threads {
         let mine: Vec<(usize, String, String)> = convoys
@@ -304,10 +364,12 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16) -> Result<()> 
                     idle = false;
                     let batch = &tr[next[j]..next[j] + due];
                     next[j] = (next[j] + due).min(tr.len() - 1);
-                    let body = json!({"positions": batch.iter().map(wire).collect::<Vec<_>>()}).to_string();
+                    let body = json!({"positions": batch.iter().map(wire).collect::<Vec<_>>()})
+                        .to_string();
                     let last = corridor_server::convoys::rfc3339(batch.last().unwrap().t_ms);
                     let at = Instant::now();
-                    let (s, b) = conn.call("POST", &format!("/api/convoys/{cid}/positions"), tok, &body)?;
+                    let (s, b) =
+                        conn.call("POST", &format!("/api/convoys/{cid}/positions"), tok, &body)?;
                     if s != 200 {
                         bail!("positions: {s} {b}");
                     }
@@ -322,7 +384,8 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16) -> Result<()> 
         }));
     }
     for h in hs {
-        h.join().map_err(|_| anyhow::anyhow!("a client panicked"))??;
+        h.join()
+            .map_err(|_| anyhow::anyhow!("a client panicked"))??;
     }
     let elapsed = start.elapsed().as_secs_f64();
     std::thread::sleep(Duration::from_millis(500));
@@ -348,7 +411,8 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16) -> Result<()> 
         let start = Instant::now();
         let mut hs = Vec::new();
         for k in 0..threads {
-            let mine: Vec<(String, String)> = convoys.iter().skip(k).step_by(threads).cloned().collect();
+            let mine: Vec<(String, String)> =
+                convoys.iter().skip(k).step_by(threads).cloned().collect();
             let (addr, line, count) = (addr.clone(), line.clone(), count.clone());
             hs.push(std::thread::spawn(move || -> Result<()> {
                 let mut conn = Conn::new(&addr)?;
@@ -358,10 +422,10 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16) -> Result<()> 
                         if start.elapsed() >= Duration::from_secs(10) {
                             break;
                         }
-                        let fixes: Vec<Value> = (0..100)
+                        let fixes: Vec<Value> = (0..per_batch)
                             .map(|i| {
-                                let t = base + 10 + round * 100 + i;
-                                let p = line.point_at(((round * 100 + i) as f64 * 0.5) % line.length_m());
+                                let t = base + 10 + round * per_batch + i;
+                                let p = line.point_at(((round * per_batch + i) as f64 * 0.5) % line.length_m());
                                 json!({"time": corridor_server::convoys::rfc3339(t), "lat": p.lat, "lon": p.lon})
                             })
                             .collect();
@@ -379,7 +443,8 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16) -> Result<()> 
             }));
         }
         for h in hs {
-            h.join().map_err(|_| anyhow::anyhow!("a client panicked"))??;
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a client panicked"))??;
         }
         let n = *count.lock().unwrap();
         let r = n as f64 / start.elapsed().as_secs_f64();
@@ -396,6 +461,7 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16) -> Result<()> 
         "report_to_stream_ms": {"p50": pct(&mut lat.clone(), 0.5), "p99": pct(&mut lat.clone(), 0.99), "max": pct(&mut lat, 1.0)},
         "reports_never_seen_on_the_stream": lost,
         "events_on_the_stream": *events.lock().unwrap(),
+        "saturation_fixes_per_request": per_batch,
         "saturation_positions_per_s": {"median": rates[rates.len() / 2], "all": rates},
         "rss_mib": {"after_setup": rss_setup, "after_steady": rss_steady, "peak": rss_mib("VmHWM:")},
     });

@@ -128,7 +128,8 @@ fn request(
         .and_then(|_| s.write_all(body.as_bytes()))
         .map_err(|e| format!("{addr}: {e}"))?;
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).map_err(|e| format!("{addr}: {e}"))?;
+    s.read_to_end(&mut raw)
+        .map_err(|e| format!("{addr}: {e}"))?;
     let text = String::from_utf8_lossy(&raw);
     let (head, body) = text
         .split_once("\r\n\r\n")
@@ -138,10 +139,15 @@ fn request(
         .nth(1)
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| format!("{addr}: not an HTTP answer"))?;
-    let chunked = head
-        .lines()
-        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding: chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_string() };
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase()
+            .starts_with("transfer-encoding: chunked")
+    });
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
     Ok((status, body))
 }
 
@@ -169,7 +175,10 @@ fn line_of(server: &str, corridor: &str) -> Result<RouteLine, Failure> {
     let (status, body) = request(server, "GET", "/public/corridors.geojson", None, None)
         .map_err(|e| fail(exit::IO, e))?;
     if status != 200 {
-        return Err(fail(exit::IO, format!("{server}: /public/corridors.geojson answered {status}")));
+        return Err(fail(
+            exit::IO,
+            format!("{server}: /public/corridors.geojson answered {status}"),
+        ));
     }
     let v: Value = serde_json::from_str(&body).map_err(|e| fail(exit::IO, e))?;
     let want = format!("corridor:{corridor}");
@@ -188,7 +197,12 @@ fn line_of(server: &str, corridor: &str) -> Result<RouteLine, Failure> {
         .flatten()
         .filter_map(|c| Some(LatLon::new(c[1].as_f64()?, c[0].as_f64()?)))
         .collect();
-    RouteLine::new(pts).ok_or_else(|| fail(exit::BAD_VALUE, format!("corridor `{corridor}` has no line")))
+    RouteLine::new(pts).ok_or_else(|| {
+        fail(
+            exit::BAD_VALUE,
+            format!("corridor `{corridor}` has no line"),
+        )
+    })
 }
 
 pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
@@ -196,7 +210,10 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
         if (0.0..=1.0).contains(&x) {
             Ok(x)
         } else {
-            Err(fail(exit::BAD_VALUE, format!("--{name}: a fraction of the way, 0 to 1")))
+            Err(fail(
+                exit::BAD_VALUE,
+                format!("--{name}: a fraction of the way, 0 to 1"),
+            ))
         }
     };
     frac("detour-at", a.detour_at)?;
@@ -206,10 +223,16 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
         return Err(fail(exit::BAD_VALUE, "--speedup: 1 to 10000"));
     }
     if !(1.0..=200.0).contains(&a.speed_kmh) || !(0.5..=600.0).contains(&a.interval_s) {
-        return Err(fail(exit::BAD_VALUE, "--speed-kmh: 1 to 200; --interval-s: 0.5 to 600"));
+        return Err(fail(
+            exit::BAD_VALUE,
+            "--speed-kmh: 1 to 200; --interval-s: 0.5 to 600",
+        ));
     }
     if !(0.0..=500.0).contains(&a.noise_m) || !(1..=500).contains(&a.batch) {
-        return Err(fail(exit::BAD_VALUE, "--noise-m: 0 to 500; --batch: 1 to 500"));
+        return Err(fail(
+            exit::BAD_VALUE,
+            "--noise-m: 0 to 500; --batch: 1 to 500",
+        ));
     }
     let line = line_of(&a.server, &a.corridor)?;
     let v = a.speed_kmh / 3.6;
@@ -253,7 +276,8 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
     for chunk in track.chunks(a.batch) {
         let last = chunk.last().expect("chunks are never empty");
         // Send when the last fix of the batch is due.
-        let due = Duration::from_secs_f64(((last.t_ms - start) as f64 / 1000.0 / a.speedup).max(0.0));
+        let due =
+            Duration::from_secs_f64(((last.t_ms - start) as f64 / 1000.0 / a.speedup).max(0.0));
         if let Some(wait) = due.checked_sub(began.elapsed()) {
             std::thread::sleep(wait);
         }
@@ -273,7 +297,11 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
                 .and_then(|v| v["error"].as_str().map(str::to_string))
                 .unwrap_or(answer);
             return Err(fail(
-                if status == 409 || status == 401 { exit::REFUSED } else { exit::IO },
+                if status == 409 || status == 401 {
+                    exit::REFUSED
+                } else {
+                    exit::IO
+                },
                 format!("the server answered {status}: {msg}"),
             ));
         }
@@ -284,7 +312,11 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
                 println!(
                     "  {}  {} {}: {}  ({:.1} km along)",
                     e["time"].as_str().unwrap_or(""),
-                    if e["raised"] == true { "RAISED " } else { "cleared" },
+                    if e["raised"] == true {
+                        "RAISED "
+                    } else {
+                        "cleared"
+                    },
                     e["kind"].as_str().unwrap_or(""),
                     e["detail"].as_str().unwrap_or(""),
                     v["along_m"].as_f64().unwrap_or(0.0) / 1000.0

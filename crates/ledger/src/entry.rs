@@ -423,9 +423,11 @@ mod tests {
                 "lift" => json!({"hazard": "h"}),
                 "clock" => json!({"shift_days": 1}),
                 "notify" | "acknowledge" => json!({"convoy": "k", "commitment": "ab"}),
-                "movement" => json!({"convoy": "k", "outcome": "arrived", "salt": "00", "people": 3,
+                "movement" => {
+                    json!({"convoy": "k", "outcome": "arrived", "salt": "00", "people": 3,
                     "events": [], "details": {"corridor": "c", "people": 3, "departure": "2022-03-08T09:00:00+02:00",
-                    "vehicles": {"count": 1, "seats": 4, "markings": "white"}}}),
+                    "vehicles": {"count": 1, "seats": 4, "markings": "white"}}})
+                }
                 _ => json!({"proposal": "c"}),
             };
             let mut b2 = body.clone();

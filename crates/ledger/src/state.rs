@@ -373,7 +373,10 @@ impl Ledger {
             return refuse(Rule::Convoy, "only a belligerent acknowledges a movement");
         }
         let Some(c) = self.convoys.get(&n.convoy) else {
-            return refuse(Rule::Convoy, format!("no convoy `{}` was notified", n.convoy));
+            return refuse(
+                Rule::Convoy,
+                format!("no convoy `{}` was notified", n.convoy),
+            );
         };
         if c.movement.is_some() {
             return refuse(Rule::Convoy, format!("convoy `{}` is over", n.convoy));
@@ -402,7 +405,10 @@ impl Ledger {
     ) -> Result<(), Refusal> {
         use crate::convoy::{is_coarse, MAX_EVENTS, OUTCOMES};
         let Some(c) = self.convoys.get(&m.convoy) else {
-            return refuse(Rule::Convoy, format!("no convoy `{}` was notified", m.convoy));
+            return refuse(
+                Rule::Convoy,
+                format!("no convoy `{}` was notified", m.convoy),
+            );
         };
         if c.notifier != actor && role != Role::Mediator {
             return refuse(
@@ -411,7 +417,10 @@ impl Ledger {
             );
         }
         if c.movement.is_some() {
-            return refuse(Rule::Convoy, format!("convoy `{}` is recorded already", m.convoy));
+            return refuse(
+                Rule::Convoy,
+                format!("convoy `{}` is recorded already", m.convoy),
+            );
         }
         if m.details.commitment(&m.salt) != c.commitment {
             return refuse(
@@ -420,7 +429,10 @@ impl Ledger {
             );
         }
         if !OUTCOMES.contains(&m.outcome.as_str()) {
-            return refuse(Rule::Convoy, format!("outcome is one of {}", OUTCOMES.join(", ")));
+            return refuse(
+                Rule::Convoy,
+                format!("outcome is one of {}", OUTCOMES.join(", ")),
+            );
         }
         if !self.corridors.contains_key(&m.details.corridor) {
             return refuse(

@@ -175,7 +175,10 @@ impl RouteLine {
             let b = f.project(self.pts[i]);
             let (d, t) = point_segment_distance((0.0, 0.0), a, b);
             if d < best.0 {
-                best = (d, self.along[i - 1] + t * (self.along[i] - self.along[i - 1]));
+                best = (
+                    d,
+                    self.along[i - 1] + t * (self.along[i] - self.along[i - 1]),
+                );
             }
             a = b;
         }
@@ -185,7 +188,10 @@ impl RouteLine {
     /// The point `s` metres along the line (clamped to its ends).
     pub fn point_at(&self, s: f64) -> LatLon {
         let s = s.clamp(0.0, self.length_m());
-        let i = self.along.partition_point(|&x| x < s).clamp(1, self.pts.len().max(2) - 1);
+        let i = self
+            .along
+            .partition_point(|&x| x < s)
+            .clamp(1, self.pts.len().max(2) - 1);
         if self.pts.len() == 1 {
             return self.pts[0];
         }
@@ -333,8 +339,7 @@ impl Track {
         for h in hazards {
             if h.validity.from_ms <= fix.t_ms
                 && fix.t_ms < h.validity.until_ms
-                && h
-                    .parts
+                && h.parts
                     .iter()
                     .any(|p| segment_meets_part(fix.at, fix.at, p, h.buffer_m))
             {
@@ -412,7 +417,10 @@ impl Track {
 /// A position rounded to a grid of about a kilometre (0.01°), as it may be
 /// logged and shown beyond the live view.
 pub fn coarse(p: LatLon) -> [f64; 2] {
-    [(p.lat * 100.0).round() / 100.0, (p.lon * 100.0).round() / 100.0]
+    [
+        (p.lat * 100.0).round() / 100.0,
+        (p.lon * 100.0).round() / 100.0,
+    ]
 }
 
 /// How a simulated convoy drives.

@@ -203,8 +203,10 @@ impl Convoys {
                 "{MAX_ACTIVE} convoys are under way already"
             )));
         }
-        st.store
-            .convoy_put(&rec.id, &serde_json::to_string(&rec).map_err(ApiError::internal)?)?;
+        st.store.convoy_put(
+            &rec.id,
+            &serde_json::to_string(&rec).map_err(ApiError::internal)?,
+        )?;
         runs.insert(
             rec.id.clone(),
             Arc::new(Mutex::new(Run {
@@ -221,8 +223,10 @@ impl Convoys {
 
     /// Writes a convoy's record.
     pub fn save(&self, st: &AppState, rec: &Record) -> Result<(), ApiError> {
-        st.store
-            .convoy_put(&rec.id, &serde_json::to_string(rec).map_err(ApiError::internal)?)?;
+        st.store.convoy_put(
+            &rec.id,
+            &serde_json::to_string(rec).map_err(ApiError::internal)?,
+        )?;
         Ok(())
     }
 
@@ -475,13 +479,17 @@ pub fn view(st: &AppState, live: &Live, run: &Run, now_ms: i64) -> Value {
         .belligerents()
         .filter(|b| !logged.is_some_and(|c| c.acks.contains_key(*b)))
         .collect();
-    let route = run.route.clone().or_else(|| plan_of(live, &run.rec.details.corridor).map(|p| p.0));
-    let window = l.corridor(&run.rec.details.corridor).map(|c| {
-        json!({"start": c.content().window.start, "end": c.content().window.end})
-    });
-    let last = run.track.last.map(|f| {
-        json!({"time": rfc3339(f.t_ms), "at": [f.at.lat, f.at.lon]})
-    });
+    let route = run
+        .route
+        .clone()
+        .or_else(|| plan_of(live, &run.rec.details.corridor).map(|p| p.0));
+    let window = l
+        .corridor(&run.rec.details.corridor)
+        .map(|c| json!({"start": c.content().window.start, "end": c.content().window.end}));
+    let last = run
+        .track
+        .last
+        .map(|f| json!({"time": rfc3339(f.t_ms), "at": [f.at.lat, f.at.lon]}));
     let eta = match (run.track.last, run.eta_ms) {
         (Some(f), Some(e)) => Some(rfc3339(f.t_ms + e)),
         _ => None,

@@ -48,7 +48,8 @@ pub trait Store: Send + Sync {
 
 /// The convoys' private records: created on open, outside the numbered
 /// migrations (a table of its own, made the same way on both databases).
-pub const CONVOY_TABLE: &str = "CREATE TABLE IF NOT EXISTS convoys (id TEXT PRIMARY KEY, doc TEXT NOT NULL);";
+pub const CONVOY_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS convoys (id TEXT PRIMARY KEY, doc TEXT NOT NULL);";
 
 /// SQLite store.
 pub struct Sqlite {

@@ -51,7 +51,14 @@ fn notify_body() -> Value {
 /// Notifies (as zp-admin), acknowledges as both belligerents and departs at
 /// 10:00; returns (convoy id, tracker token).
 async fn notified_and_departed(st: &Arc<AppState>, hands: &Hands) -> (String, String) {
-    let (s, b) = call(st, "POST", "/api/convoys", Some("token-zp-admin"), Some(notify_body())).await;
+    let (s, b) = call(
+        st,
+        "POST",
+        "/api/convoys",
+        Some("token-zp-admin"),
+        Some(notify_body()),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let v: Value = serde_json::from_str(&b).unwrap();
     let id = v["id"].as_str().unwrap().to_string();
@@ -61,14 +68,24 @@ async fn notified_and_departed(st: &Arc<AppState>, hands: &Hands) -> (String, St
         assert_eq!(s, StatusCode::OK, "{b}");
     }
     hands.set("2022-03-08T10:00:00+02:00");
-    let (s, b) = call(st, "POST", &format!("/api/convoys/{id}/depart"), Some("token-zp-admin"), None).await;
+    let (s, b) = call(
+        st,
+        "POST",
+        &format!("/api/convoys/{id}/depart"),
+        Some("token-zp-admin"),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     (id, token)
 }
 
 fn route(st: &AppState) -> corridor_negotiation::convoy::RouteLine {
     let live = st.live().unwrap();
-    (*corridor_server::convoys::plan_of(&live, "sumy-poltava").unwrap().0).clone()
+    (*corridor_server::convoys::plan_of(&live, "sumy-poltava")
+        .unwrap()
+        .0)
+        .clone()
 }
 
 /// A fix as a tracker sends it: 6 decimals (0.1 m), UTC.
@@ -92,11 +109,21 @@ async fn feed(
         let last = chunk.last().unwrap();
         hands.set(&corridor_server::convoys::rfc3339(last.t_ms));
         let body = json!({"positions": chunk.iter().map(wire).collect::<Vec<_>>()});
-        let (s, b) = call(st, "POST", &format!("/api/convoys/{id}/positions"), Some(token), Some(body)).await;
+        let (s, b) = call(
+            st,
+            "POST",
+            &format!("/api/convoys/{id}/positions"),
+            Some(token),
+            Some(body),
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{b}");
         let v: Value = serde_json::from_str(&b).unwrap();
         for e in v["events"].as_array().unwrap() {
-            out.push((e["kind"].as_str().unwrap().to_string(), e["raised"].as_bool().unwrap()));
+            out.push((
+                e["kind"].as_str().unwrap().to_string(),
+                e["raised"].as_bool().unwrap(),
+            ));
         }
     }
     out
@@ -140,12 +167,36 @@ async fn a_clean_track_with_gps_noise_raises_nothing_but_its_arrival() {
 
 #[tokio::test]
 async fn every_event_kind_is_raised_by_a_simulated_track() {
-    let ev = drive(SimOptions { detour: Some((0.3, 800.0, 600.0)), ..opts() }, false).await;
+    let ev = drive(
+        SimOptions {
+            detour: Some((0.3, 800.0, 600.0)),
+            ..opts()
+        },
+        false,
+    )
+    .await;
     assert_eq!(raised(&ev), vec!["off_route", "arrived"], "{ev:?}");
-    assert!(ev.contains(&("off_route".into(), false)), "cleared once back: {ev:?}");
-    let ev = drive(SimOptions { stop: Some((0.5, 900.0)), ..opts() }, false).await;
+    assert!(
+        ev.contains(&("off_route".into(), false)),
+        "cleared once back: {ev:?}"
+    );
+    let ev = drive(
+        SimOptions {
+            stop: Some((0.5, 900.0)),
+            ..opts()
+        },
+        false,
+    )
+    .await;
     assert_eq!(raised(&ev), vec!["stopped", "arrived"], "{ev:?}");
-    let ev = drive(SimOptions { delay: Some((0.3, 0.2)), ..opts() }, false).await;
+    let ev = drive(
+        SimOptions {
+            delay: Some((0.3, 0.2)),
+            ..opts()
+        },
+        false,
+    )
+    .await;
     assert!(raised(&ev).contains(&"late"), "{ev:?}");
     let ev = drive(opts(), true).await;
     assert_eq!(raised(&ev), vec!["in_hazard", "arrived"], "{ev:?}");
@@ -160,7 +211,15 @@ async fn no_live_position_reaches_any_public_endpoint() {
     let mut parties_stream = st.convoys.events.subscribe();
     let line = route(&st);
     let (id, token) = notified_and_departed(&st, &hands).await;
-    let track = simulate(&line, &SimOptions { detour: Some((0.3, 800.0, 600.0)), stop: Some((0.6, 600.0)), ..opts() }, START_MS);
+    let track = simulate(
+        &line,
+        &SimOptions {
+            detour: Some((0.3, 800.0, 600.0)),
+            stop: Some((0.6, 600.0)),
+            ..opts()
+        },
+        START_MS,
+    );
     let ev = feed(&st, &hands, &id, &token, &track, 10).await;
     assert!(raised(&ev).contains(&"off_route"));
     // The parties' stream carried the event, with its position.
@@ -168,11 +227,24 @@ async fn no_live_position_reaches_any_public_endpoint() {
     while let Ok(m) = parties_stream.try_recv() {
         pushed.push(serde_json::from_str::<Value>(&m).unwrap());
     }
-    assert!(pushed.iter().any(|m| m["type"] == "event" && m["kind"] == "off_route" && m["raised"] == true
-        && m["convoy"] == id.as_str() && m["at"].is_array()), "{pushed:?}");
+    assert!(
+        pushed.iter().any(|m| m["type"] == "event"
+            && m["kind"] == "off_route"
+            && m["raised"] == true
+            && m["convoy"] == id.as_str()
+            && m["at"].is_array()),
+        "{pushed:?}"
+    );
     assert!(pushed.iter().any(|m| m["type"] == "position"));
     // The parties see the positions.
-    let (s, b) = call(&st, "GET", &format!("/api/convoys/{id}"), Some("token-ru"), None).await;
+    let (s, b) = call(
+        &st,
+        "GET",
+        &format!("/api/convoys/{id}"),
+        Some("token-ru"),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let view: Value = serde_json::from_str(&b).unwrap();
     assert_eq!(view["status"], "at_destination");
@@ -180,16 +252,39 @@ async fn no_live_position_reaches_any_public_endpoint() {
     // The search below finds a position where one is shown: the parties'
     // own view shows the last fix in the forms searched for.
     let last = wire(track.last().unwrap());
-    assert!(b.contains(&format!("{}", last["lat"].as_f64().unwrap())), "{b}");
+    assert!(
+        b.contains(&format!("{}", last["lat"].as_f64().unwrap())),
+        "{b}"
+    );
     // Over: the movement is recorded in the public log, revealed.
-    let (s, b) = call(&st, "POST", &format!("/api/convoys/{id}/end"), Some("token-zp-admin"),
-        Some(json!({"outcome": "arrived", "people": 118}))).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        &format!("/api/convoys/{id}/end"),
+        Some("token-zp-admin"),
+        Some(json!({"outcome": "arrived", "people": 118})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let mut texts: Vec<(String, String)> = Vec::new();
-    for uri in ["/", "/api/scenario", "/api/network.geojson", "/api/territories.geojson", "/api/corridors",
-        "/api/alerts?lang=uk", "/api/alerts?lang=ru", "/api/alerts?lang=en", "/api/log", "/api/log/head",
-        "/api/log/proof?entry=1", "/public/alerts.atom", "/public/corridors.geojson", "/public/index.html",
-        "/openapi.json", "/healthz"] {
+    for uri in [
+        "/",
+        "/api/scenario",
+        "/api/network.geojson",
+        "/api/territories.geojson",
+        "/api/corridors",
+        "/api/alerts?lang=uk",
+        "/api/alerts?lang=ru",
+        "/api/alerts?lang=en",
+        "/api/log",
+        "/api/log/head",
+        "/api/log/proof?entry=1",
+        "/public/alerts.atom",
+        "/public/corridors.geojson",
+        "/public/index.html",
+        "/openapi.json",
+        "/healthz",
+    ] {
         let (_, b) = call(&st, "GET", uri, None, None).await;
         texts.push((uri.to_string(), b));
     }
@@ -222,7 +317,10 @@ async fn no_live_position_reaches_any_public_endpoint() {
         };
         for (uri, text) in &texts {
             let has = |x: f64| forms(x).iter().any(|s| text.contains(s.as_str()));
-            assert!(!(has(lat) && has(lon)), "{uri} shows the position {lat},{lon}");
+            assert!(
+                !(has(lat) && has(lon)),
+                "{uri} shows the position {lat},{lon}"
+            );
         }
         checked += 1;
     }
@@ -240,7 +338,14 @@ async fn positions_are_deleted_after_the_retention_and_times_are_checked() {
         let st = st.clone();
         let id = id.clone();
         async move {
-            let (_, b) = call(&st, "GET", &format!("/api/convoys/{id}"), Some("token-icrc"), None).await;
+            let (_, b) = call(
+                &st,
+                "GET",
+                &format!("/api/convoys/{id}"),
+                Some("token-icrc"),
+                None,
+            )
+            .await;
             let v: Value = serde_json::from_str(&b).unwrap();
             v["positions_kept"].as_u64().unwrap()
         }
@@ -250,34 +355,61 @@ async fn positions_are_deleted_after_the_retention_and_times_are_checked() {
     hands.set(&corridor_server::convoys::rfc3339(track[19].t_ms + 300_000));
     let n = kept(&st).await;
     assert!((9..=11).contains(&n), "{n}");
-    hands.set(&corridor_server::convoys::rfc3339(track[19].t_ms + 3_600_000));
+    hands.set(&corridor_server::convoys::rfc3339(
+        track[19].t_ms + 3_600_000,
+    ));
     assert_eq!(kept(&st).await, 0);
     // A fix older than the retention, or in the future, is refused by name.
     let post = |fixes: Vec<Value>| {
         let st = st.clone();
         let uri = format!("/api/convoys/{id}/positions");
         let token = token.clone();
-        async move { call(&st, "POST", &uri, Some(&token), Some(json!({"positions": fixes}))).await }
+        async move {
+            call(
+                &st,
+                "POST",
+                &uri,
+                Some(&token),
+                Some(json!({"positions": fixes})),
+            )
+            .await
+        }
     };
     let now = track[19].t_ms + 3_600_000;
-    let at = |t: i64| json!({"time": corridor_server::convoys::rfc3339(t), "lat": 50.9, "lon": 34.8});
+    let at =
+        |t: i64| json!({"time": corridor_server::convoys::rfc3339(t), "lat": 50.9, "lon": 34.8});
     let (s, b) = post(vec![at(now), at(now - 700_000)]).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(b.contains("positions[1].time") && b.contains("retention"), "{b}");
+    assert!(
+        b.contains("positions[1].time") && b.contains("retention"),
+        "{b}"
+    );
     let (s, b) = post(vec![at(now + 120_000)]).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(b.contains("future"), "{b}");
-    let (s, b) = post(vec![json!({"time": "2022-03-08T11:00:00", "lat": 50.9, "lon": 34.8})]).await;
+    let (s, b) = post(vec![
+        json!({"time": "2022-03-08T11:00:00", "lat": 50.9, "lon": 34.8}),
+    ])
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
-    let (s, _) = post(vec![json!({"time": corridor_server::convoys::rfc3339(now), "lat": 95.0, "lon": 34.8})]).await;
+    let (s, _) = post(vec![
+        json!({"time": corridor_server::convoys::rfc3339(now), "lat": 95.0, "lon": 34.8}),
+    ])
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = post(vec![]).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = post((0..501).map(|i| at(now - i * 1000)).collect()).await;
-    assert!(s == StatusCode::BAD_REQUEST || s == StatusCode::PAYLOAD_TOO_LARGE, "{s}");
+    assert!(
+        s == StatusCode::BAD_REQUEST || s == StatusCode::PAYLOAD_TOO_LARGE,
+        "{s}"
+    );
     // Fixes arriving twice or out of order are ignored, not counted twice.
     let (s, b) = post(vec![at(now), at(now)]).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let v: Value = serde_json::from_str(&b).unwrap();
-    assert_eq!((v["taken"].as_u64(), v["ignored"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (v["taken"].as_u64(), v["ignored"].as_u64()),
+        (Some(1), Some(1))
+    );
 }

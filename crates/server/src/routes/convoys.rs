@@ -187,7 +187,12 @@ async fn list(State(st): State<Shared>, headers: HeaderMap) -> Result<Json<Value
         let mut out = Vec::new();
         for id in st.convoys.ids(st)? {
             let run = st.convoys.get(st, &id)?;
-            let mut v = convoys::view(st, &live, &run.lock().unwrap_or_else(|e| e.into_inner()), now);
+            let mut v = convoys::view(
+                st,
+                &live,
+                &run.lock().unwrap_or_else(|e| e.into_inner()),
+                now,
+            );
             if let Some(o) = v.as_object_mut() {
                 // The list is a summary: the track is in the convoy's own view.
                 o.remove("track");
@@ -210,7 +215,12 @@ async fn one(
         let run = st.convoys.get(st, &id)?;
         let now = now_ms(st);
         st.convoys.prune(now);
-        let v = convoys::view(st, &live, &run.lock().unwrap_or_else(|e| e.into_inner()), now);
+        let v = convoys::view(
+            st,
+            &live,
+            &run.lock().unwrap_or_else(|e| e.into_inner()),
+            now,
+        );
         Ok(Json(v))
     })
     .await
@@ -239,8 +249,11 @@ async fn ack(
             .belligerents()
             .filter(|b| !live.ledger.convoys()[&id].acks.contains_key(*b))
             .collect();
-        st.convoys.announce(json!({"type": "acknowledged", "convoy": id, "by": who}));
-        Ok(Json(json!({"seq": rec.entry.seq, "convoy": id, "awaiting": awaiting})))
+        st.convoys
+            .announce(json!({"type": "acknowledged", "convoy": id, "by": who}));
+        Ok(Json(
+            json!({"seq": rec.entry.seq, "convoy": id, "awaiting": awaiting}),
+        ))
     })
     .await
 }
@@ -257,11 +270,14 @@ async fn depart(
         let mut r = run.lock().unwrap_or_else(|e| e.into_inner());
         if r.rec.notifier != who && role != Role::Mediator {
             return Err(ApiError::Forbidden(
-                "only the party that notified a movement, or the mediator, marks it departed".into(),
+                "only the party that notified a movement, or the mediator, marks it departed"
+                    .into(),
             ));
         }
         if r.rec.departed.is_some() || r.rec.outcome.is_some() {
-            return Err(ApiError::Conflict(format!("convoy `{id}` has departed already")));
+            return Err(ApiError::Conflict(format!(
+                "convoy `{id}` has departed already"
+            )));
         }
         let logged = live.ledger.convoys().get(&id).ok_or(ApiError::Internal)?;
         let waiting: Vec<&str> = live
@@ -290,7 +306,8 @@ async fn depart(
         r.route = Some(line);
         r.plan = Some((planned, end));
         st.convoys.save(st, &r.rec)?;
-        st.convoys.announce(json!({"type": "departed", "convoy": id, "time": now}));
+        st.convoys
+            .announce(json!({"type": "departed", "convoy": id, "time": now}));
         Ok(Json(json!({"convoy": id, "departed": now})))
     })
     .await
@@ -338,7 +355,9 @@ async fn end(
         st.convoys.save(st, &r.rec)?;
         st.convoys
             .announce(json!({"type": "over", "convoy": id, "outcome": req.outcome}));
-        Ok(Json(json!({"seq": rec.entry.seq, "convoy": id, "outcome": req.outcome})))
+        Ok(Json(
+            json!({"seq": rec.entry.seq, "convoy": id, "outcome": req.outcome}),
+        ))
     })
     .await
 }
@@ -405,7 +424,12 @@ struct Held(Shared);
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let mut n = self.0.convoys.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let mut n = self
+            .0
+            .convoys
+            .streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         *n = n.saturating_sub(1);
     }
 }

@@ -29,6 +29,9 @@ use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Reports sent: (convoy, time of its last fix) and when the request went.
+type Sent = Vec<((String, String), Instant)>;
+
 /// A keep-alive HTTP/1.1 connection.
 struct Conn {
     r: BufReader<TcpStream>,
@@ -314,7 +317,7 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16, per_batch: usi
     std::thread::sleep(Duration::from_millis(200));
     let t0 = chrono::Utc::now().timestamp_millis();
     let start = Instant::now();
-    let sent: Arc<Mutex<Vec<((String, String), Instant)>>> = Arc::new(Mutex::new(Vec::new()));
+    let sent: Arc<Mutex<Sent>> = Arc::new(Mutex::new(Vec::new()));
     let taken = Arc::new(Mutex::new(0usize));
     let threads = 8;
     let outages = [

@@ -467,7 +467,7 @@ impl Ledger {
                 return refuse(Rule::Convoy, "the departure is later than the record");
             }
             for b in self.belligerents() {
-                if !c.acks.get(b).is_some_and(|a| *a <= d) {
+                if c.acks.get(b).is_none_or(|a| *a > d) {
                     return refuse(
                         Rule::Convoy,
                         format!("the convoy departed before `{b}` acknowledged it"),

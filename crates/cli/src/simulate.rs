@@ -53,6 +53,8 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 20.0)]
     pub noise_m: f64,
     /// Fixes sent in one request (a tracker on a poor link sends several).
+    /// Raised as needed so that at most 5 requests a second are sent (the
+    /// server takes 600 a minute per convoy).
     #[arg(long, default_value_t = 1)]
     pub batch: usize,
     /// Leave the agreed road: drive alongside it, up to --detour-m away,
@@ -270,10 +272,14 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
         );
     }
     let path = format!("/api/convoys/{}/positions", a.convoy);
+    let per = a
+        .batch
+        .max((a.speedup / (a.interval_s * 5.0)).ceil() as usize)
+        .min(500);
     let began = Instant::now();
     let mut events = Vec::new();
     let mut sent = 0usize;
-    for chunk in track.chunks(a.batch) {
+    for chunk in track.chunks(per) {
         let last = chunk.last().expect("chunks are never empty");
         // Send when the last fix of the batch is due.
         let due =

@@ -5,8 +5,8 @@
 //! never a panic; and the log the server holds still verifies.
 //!
 //! A seed (`fuzz/corpus/api/seed-*`) is the endpoint on its first line
-//! (`act`, `hazards`, `incidents`, `session`, `proposals`, `plan` or
-//! `lift/ID`) and the body after it.
+//! (`act`, `hazards`, `incidents`, `session`, `proposals`, `plan`,
+//! `convoys` or `lift/ID`) and the body after it.
 
 mod common;
 #[path = "../../../fuzz/mutate.rs"]
@@ -40,6 +40,7 @@ fn fuzz_api() {
             "session" => "/api/session".to_string(),
             "proposals" => "/api/proposals".to_string(),
             "plan" => "/api/plan".to_string(),
+            "convoys" => "/api/convoys".to_string(),
             t if t.starts_with("lift/") => format!("/api/hazards/{}/lift", &t[5..]),
             _ => "/api/act".to_string(),
         };

@@ -8,6 +8,8 @@
 //!   corridor-bench hazard-change GRAPH [N] [REPS]  a new hazard, then N corridors re-routed
 //!   corridor-bench time-windows GRAPH [K] [REPS]  hazards valid part of the day, K routes per departure
 //!   corridor-bench evacuation [REPS]            planning 100,000 people; optimality gaps
+//!   corridor-bench convoys [VEHICLES] [SECONDS] [REPS] [PORT] [BATCH]  convoy positions over HTTP:
+//!                                              ingest rate, report-to-stream p99, memory
 //!   corridor-bench export GRAPH DIR            the car graph and our order as text, for
 //!                                              scripts/rk_same_graph.py (RoutingKit)
 //!   corridor-bench cch DIR [REPS]              every CCH phase on that same graph
@@ -24,6 +26,7 @@ use corridor_routing::{HazardLayer, RouteOptions, Router};
 use serde_json::json;
 use std::time::Instant;
 
+mod convoys;
 mod map_tiles;
 mod same_graph;
 
@@ -625,13 +628,14 @@ fn main() -> Result<()> {
         Some("hazard-change") if args.len() >= 2 => cmd_hazard_change(&args[1], num(2, 100), num(3, 3)),
         Some("time-windows") if args.len() >= 2 => cmd_time_windows(&args[1], num(2, 25), num(3, 3)),
         Some("evacuation") => cmd_evacuation(num(1, 3)),
+        Some("convoys") => convoys::run(num(1, 500), num(2, 120) as u64, num(3, 3), num(4, 18740) as u16, num(5, 100)),
         Some("export") if args.len() >= 3 => same_graph::export(&args[1], &args[2]),
         Some("cch") if args.len() >= 2 => same_graph::cch(&args[1], num(2, 3)),
         Some("prep") if args.len() >= 2 => same_graph::prep(&args[1], num(2, 3)),
         Some("tiled") if args.len() >= 3 => same_graph::tiled(&args[1], num(2, 2), num(3, 1)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench map-tiles GRAPH [K=1]"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench map-tiles GRAPH [K=1]"
         ),
     }
 }

@@ -9,6 +9,7 @@ mod negotiate;
 mod output;
 mod publisher;
 mod serve;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -94,6 +95,11 @@ enum Command {
     /// when, how many get out inside the windows, and what limits it.
     #[command(after_help = exit::TABLE)]
     Plan(negotiate::PlanArgs),
+    /// Drive a simulated convoy along an open corridor and feed its GPS
+    /// fixes (with noise, and a detour, a stop or a delay if asked) to a
+    /// server as the convoy's tracker; prints the events it raises.
+    #[command(after_help = exit::TABLE)]
+    Simulate(simulate::SimulateArgs),
 }
 
 /// Where the bundled data lives: `./data` when run from the repository, else
@@ -176,6 +182,7 @@ fn main() -> ExitCode {
         Command::Publish(a) => negotiate::publish_cmd(a),
         Command::Plan(a) => negotiate::plan_cmd(a),
         Command::Serve(a) => serve::serve(a),
+        Command::Simulate(a) => simulate::simulate_cmd(a),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

@@ -28,6 +28,11 @@ pub struct ServeArgs {
     /// of several servers: postgres://USER:PASSWORD@HOST/DB.
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
+    /// How long convoys' reported positions are kept (in memory only, for
+    /// the parties), hours; older ones are deleted. Events keep a position
+    /// rounded to about a kilometre.
+    #[arg(long, value_name = "HOURS", default_value_t = 24.0)]
+    pub position_retention_hours: f64,
     /// Folder of the parties' secret keys, PARTY.key (default: keys/ next to
     /// the scenario). The server signs each party's actions with its key.
     #[arg(long, value_name = "DIR")]
@@ -216,6 +221,13 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     );
     state.per_minute.1 = a.reads_per_minute.max(1);
     state.delivery = delivery;
+    if !(a.position_retention_hours > 0.0 && a.position_retention_hours <= 24.0 * 30.0) {
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("--position-retention-hours: more than 0, at most 720 (30 days)"),
+        ));
+    }
+    state.convoys.retention_s = (a.position_retention_hours * 3600.0).round().max(1.0) as i64;
     // An exercise written for a past date is played today: its times move
     // by whole days, recorded as the log's first entry.
     let mut clock_note = None;
@@ -282,6 +294,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         }
         println!("  public feeds: http://{0}/public/alerts.atom, http://{0}/public/corridors.geojson", a.addr);
         println!("  CAP alerts signed with {signed_by}{}", if made { ", made now" } else { "" });
+        println!("  convoys: POST /api/convoys, then `corridor simulate --help` (README: \"Watching a convoy\")");
         println!("  act: curl -H 'Authorization: Bearer TOKEN' -d '{{\"action\":\"propose\",\"proposal\":\"ID\"}}' http://{}/api/act", a.addr);
         println!("  alert delivery: register a subscriber (mediator): curl -H 'Authorization: Bearer TOKEN' -d '{{\"url\":\"http://HOST/hook\",\"secret\":\"SECRET\"}}' http://{}/api/subscribers", a.addr);
         println!("  Map data (c) OpenStreetMap contributors, ODbL. Ctrl-C stops.");

@@ -189,6 +189,12 @@ pub enum Body {
     Lift(Lift),
     /// The exercise clock.
     Clock(Clock),
+    /// A convoy movement notified (its commitment only).
+    Notify(crate::convoy::Notify),
+    /// A belligerent acknowledges a notified movement.
+    Acknowledge(crate::convoy::Notify),
+    /// A movement over: its details revealed, what happened on the road.
+    Movement(crate::convoy::Movement),
 }
 
 /// Why a body cannot be read.
@@ -214,7 +220,7 @@ pub enum BodyError {
 }
 
 /// Every kind: the lifecycle's verbs first, in the order of `Verb::ALL`.
-pub const KINDS: [&str; 13] = [
+pub const KINDS: [&str; 16] = [
     "propose",
     "accept",
     "reject",
@@ -228,6 +234,9 @@ pub const KINDS: [&str; 13] = [
     "hazard",
     "lift",
     "clock",
+    "notify",
+    "acknowledge",
+    "movement",
 ];
 
 fn shape<T: DeserializeOwned>(kind: &str, v: Value) -> Result<T, BodyError> {
@@ -258,6 +267,9 @@ impl Body {
             Body::Hazard(_) => "hazard",
             Body::Lift(_) => "lift",
             Body::Clock(_) => "clock",
+            Body::Notify(_) => "notify",
+            Body::Acknowledge(_) => "acknowledge",
+            Body::Movement(_) => "movement",
         }
     }
 
@@ -272,7 +284,12 @@ impl Body {
             | Body::Close(c)
             | Body::Complete(c)
             | Body::Cancel(c) => Some(&c.proposal),
-            Body::Hazard(_) | Body::Lift(_) | Body::Clock(_) => None,
+            Body::Hazard(_)
+            | Body::Lift(_)
+            | Body::Clock(_)
+            | Body::Notify(_)
+            | Body::Acknowledge(_)
+            | Body::Movement(_) => None,
         }
     }
 
@@ -290,6 +307,8 @@ impl Body {
             Body::Hazard(h) => plain(h),
             Body::Lift(l) => plain(l),
             Body::Clock(c) => plain(c),
+            Body::Notify(n) | Body::Acknowledge(n) => plain(n),
+            Body::Movement(m) => plain(m),
         };
         if let Value::Object(m) = &mut v {
             m.insert("v".into(), SCHEMA.into());
@@ -329,6 +348,9 @@ impl Body {
             "hazard" => Body::Hazard(shape(kind, v)?),
             "lift" => Body::Lift(shape(kind, v)?),
             "clock" if schema == SCHEMA => Body::Clock(shape(kind, v)?),
+            "notify" if schema == SCHEMA => Body::Notify(shape(kind, v)?),
+            "acknowledge" if schema == SCHEMA => Body::Acknowledge(shape(kind, v)?),
+            "movement" if schema == SCHEMA => Body::Movement(shape(kind, v)?),
             other => return Err(BodyError::UnknownKind(other.to_string())),
         };
         if schema == SCHEMA && b.encode() != *body {
@@ -400,6 +422,12 @@ mod tests {
                 }
                 "lift" => json!({"hazard": "h"}),
                 "clock" => json!({"shift_days": 1}),
+                "notify" | "acknowledge" => json!({"convoy": "k", "commitment": "ab"}),
+                "movement" => {
+                    json!({"convoy": "k", "outcome": "arrived", "salt": "00", "people": 3,
+                    "events": [], "details": {"corridor": "c", "people": 3, "departure": "2022-03-08T09:00:00+02:00",
+                    "vehicles": {"count": 1, "seats": 4, "markings": "white"}}})
+                }
                 _ => json!({"proposal": "c"}),
             };
             let mut b2 = body.clone();

@@ -6,6 +6,8 @@
 //! * [`entry`]: every entry kind as a Rust type ([`Body`]), its one
 //!   encoding and its schema version. No other code reads an entry body by
 //!   name.
+//! * [`convoy`]: convoy movements, committed when notified and revealed
+//!   when over (no live position ever enters the log).
 //! * [`state`]: [`Ledger`], the fold scenario + entries → corridors with
 //!   their state, the version on the table and its content, each party's
 //!   answer and verdict, hazards in force with their owners, and the
@@ -22,6 +24,7 @@
 //! time of an entry and the key that signs it.
 #![deny(missing_docs)]
 
+pub mod convoy;
 pub mod entry;
 pub mod state;
 

@@ -62,6 +62,8 @@ pub enum Rule {
     Hazard,
     /// The exercise clock used where it may not be.
     Clock,
+    /// A convoy notification, acknowledgement or movement record refused.
+    Convoy,
 }
 
 impl Rule {
@@ -76,6 +78,7 @@ impl Rule {
             Rule::Window => "window",
             Rule::Hazard => "hazard",
             Rule::Clock => "clock",
+            Rule::Convoy => "convoy",
         }
     }
 }
@@ -176,6 +179,7 @@ pub struct Ledger {
     owners: BTreeMap<String, Owner>,
     used_ids: BTreeSet<String>,
     entries: Vec<Logged>,
+    convoys: BTreeMap<String, crate::convoy::Convoy>,
 }
 
 /// Days, as a duration.
@@ -248,6 +252,7 @@ impl Ledger {
             owners: BTreeMap::new(),
             used_ids: BTreeSet::new(),
             entries: Vec::new(),
+            convoys: BTreeMap::new(),
         }
         .with_scenario_hazards()
     }
@@ -326,6 +331,151 @@ impl Ledger {
     /// Whether the log is empty.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Every convoy notified, by id.
+    pub fn convoys(&self) -> &BTreeMap<String, crate::convoy::Convoy> {
+        &self.convoys
+    }
+
+    /// The belligerents of the scenario, who must acknowledge every movement.
+    pub fn belligerents(&self) -> impl Iterator<Item = &str> {
+        self.scenario
+            .parties
+            .iter()
+            .filter(|p| p.role == Role::Belligerent)
+            .map(|p| p.id.as_str())
+    }
+
+    fn check_notify(&self, role: Role, n: &crate::convoy::Notify) -> Result<(), Refusal> {
+        if role == Role::Observer {
+            return refuse(Rule::Convoy, "an observer notifies no movement");
+        }
+        if !plain_id(&n.convoy) || self.convoys.contains_key(&n.convoy) {
+            return refuse(
+                Rule::Convoy,
+                format!("`{}` is not a new plain convoy id", n.convoy),
+            );
+        }
+        if n.commitment.len() != 64
+            || !n
+                .commitment
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return refuse(Rule::Convoy, "the commitment is not a SHA-256 in hex");
+        }
+        Ok(())
+    }
+
+    fn check_ack(&self, actor: &str, role: Role, n: &crate::convoy::Notify) -> Result<(), Refusal> {
+        if role != Role::Belligerent {
+            return refuse(Rule::Convoy, "only a belligerent acknowledges a movement");
+        }
+        let Some(c) = self.convoys.get(&n.convoy) else {
+            return refuse(
+                Rule::Convoy,
+                format!("no convoy `{}` was notified", n.convoy),
+            );
+        };
+        if c.movement.is_some() {
+            return refuse(Rule::Convoy, format!("convoy `{}` is over", n.convoy));
+        }
+        if c.commitment != n.commitment {
+            return refuse(
+                Rule::Convoy,
+                "the acknowledgement is not of the commitment notified",
+            );
+        }
+        if c.acks.contains_key(actor) {
+            return refuse(
+                Rule::Convoy,
+                format!("`{actor}` has acknowledged convoy `{}` already", n.convoy),
+            );
+        }
+        Ok(())
+    }
+
+    fn check_movement(
+        &self,
+        actor: &str,
+        role: Role,
+        m: &crate::convoy::Movement,
+        t: DateTime<FixedOffset>,
+    ) -> Result<(), Refusal> {
+        use crate::convoy::{is_coarse, MAX_EVENTS, OUTCOMES};
+        let Some(c) = self.convoys.get(&m.convoy) else {
+            return refuse(
+                Rule::Convoy,
+                format!("no convoy `{}` was notified", m.convoy),
+            );
+        };
+        if c.notifier != actor && role != Role::Mediator {
+            return refuse(
+                Rule::Convoy,
+                "only the party that notified a movement, or the mediator, records it",
+            );
+        }
+        if c.movement.is_some() {
+            return refuse(
+                Rule::Convoy,
+                format!("convoy `{}` is recorded already", m.convoy),
+            );
+        }
+        if m.details.commitment(&m.salt) != c.commitment {
+            return refuse(
+                Rule::Convoy,
+                "the details revealed are not those committed to when notified",
+            );
+        }
+        if !OUTCOMES.contains(&m.outcome.as_str()) {
+            return refuse(
+                Rule::Convoy,
+                format!("outcome is one of {}", OUTCOMES.join(", ")),
+            );
+        }
+        if !self.corridors.contains_key(&m.details.corridor) {
+            return refuse(
+                Rule::Convoy,
+                format!("no corridor `{}` is in the log", m.details.corridor),
+            );
+        }
+        if !plain_text(&m.details.vehicles.markings) {
+            return refuse(Rule::Convoy, "the markings are not plain text");
+        }
+        if m.people > m.details.vehicles.seats {
+            return refuse(Rule::Convoy, "more people carried than seats");
+        }
+        if m.events.len() > MAX_EVENTS
+            || m.events.iter().any(|e| {
+                !is_coarse(e.at[0])
+                    || !is_coarse(e.at[1])
+                    || corridor_negotiation::convoy::Kind::parse(&e.kind).is_none()
+                    || DateTime::parse_from_rfc3339(&e.time).is_err()
+            })
+        {
+            return refuse(
+                Rule::Convoy,
+                format!("at most {MAX_EVENTS} events, of known kinds, with RFC 3339 times and positions rounded to 0.01°"),
+            );
+        }
+        if let Some(d) = &m.departed {
+            let Ok(d) = DateTime::parse_from_rfc3339(d) else {
+                return refuse(Rule::Convoy, "the departure is not an RFC 3339 time");
+            };
+            if d > t {
+                return refuse(Rule::Convoy, "the departure is later than the record");
+            }
+            for b in self.belligerents() {
+                if c.acks.get(b).is_none_or(|a| *a > d) {
+                    return refuse(
+                        Rule::Convoy,
+                        format!("the convoy departed before `{b}` acknowledged it"),
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Time of the last entry.
@@ -407,6 +557,9 @@ impl Ledger {
             Body::Hazard(h) => self.check_hazard(actor, party.role, &h.hazard, strict)?,
             Body::Lift(l) => self.check_lift(actor, party.role, &l.hazard, strict)?,
             Body::Clock(c) => self.check_clock(party.role, c)?,
+            Body::Notify(n) => self.check_notify(party.role, n)?,
+            Body::Acknowledge(n) => self.check_ack(actor, party.role, n)?,
+            Body::Movement(m) => self.check_movement(actor, party.role, m, t)?,
             Body::Open(c) | Body::Reopen(c) if strict => self.check_window(&c.proposal, t)?,
             _ => {}
         }
@@ -731,6 +884,31 @@ impl Ledger {
             }
             _ => {}
         }
+        match &body {
+            Body::Notify(n) => {
+                self.convoys.insert(
+                    n.convoy.clone(),
+                    crate::convoy::Convoy {
+                        notifier: actor.to_string(),
+                        commitment: n.commitment.clone(),
+                        seq,
+                        acks: BTreeMap::new(),
+                        movement: None,
+                    },
+                );
+            }
+            Body::Acknowledge(n) => {
+                if let Some(c) = self.convoys.get_mut(&n.convoy) {
+                    c.acks.insert(actor.to_string(), time);
+                }
+            }
+            Body::Movement(m) => {
+                if let Some(c) = self.convoys.get_mut(&m.convoy) {
+                    c.movement = Some(m.clone());
+                }
+            }
+            _ => {}
+        }
         if let Some(id) = body.corridor() {
             if let Some(c) = self.corridors.get_mut(id) {
                 c.life = self.book.corridors[id].clone();
@@ -889,6 +1067,11 @@ pub fn action_of(b: &Body) -> Option<(&str, Action)> {
                 reason: reason(&c.reason),
             },
         ),
-        Body::Hazard(_) | Body::Lift(_) | Body::Clock(_) => return None,
+        Body::Hazard(_)
+        | Body::Lift(_)
+        | Body::Clock(_)
+        | Body::Notify(_)
+        | Body::Acknowledge(_)
+        | Body::Movement(_) => return None,
     })
 }

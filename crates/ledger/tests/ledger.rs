@@ -379,3 +379,155 @@ fn the_exercise_clock_moves_every_time_of_the_scenario() {
     let again = Ledger::replay(t.l.base().clone(), &t.log).unwrap();
     assert_eq!(again.corridors(), t.l.corridors());
 }
+
+/// Issue 15: a movement is committed when notified and revealed when over;
+/// the ledger holds who notifies and acknowledges, the commitment, the
+/// coarse positions, and no departure before every belligerent's
+/// acknowledgement.
+#[test]
+fn convoy_movements_are_committed_then_revealed() {
+    use corridor_ledger::convoy::{Details, Movement, Notify, RoadEvent, Vehicles};
+    let mut t = Table::ukraine();
+    t.agreed();
+    let details = Details {
+        corridor: "sumy-poltava".into(),
+        vehicles: Vehicles {
+            count: 2,
+            seats: 100,
+            markings: "white buses".into(),
+        },
+        people: 90,
+        departure: "2022-03-08T10:00:00+02:00".into(),
+    };
+    let salt = "a1b2c3";
+    let commitment = details.commitment(salt);
+    let n = |c: &str| Notify {
+        convoy: "cv-1".into(),
+        commitment: c.into(),
+    };
+    let time = "2022-03-07T21:00:00+02:00";
+    // The commitment must be a SHA-256 in hex.
+    let e = t.act(time, "zp-admin", Body::Notify(n("xyz"))).unwrap_err();
+    assert_eq!(e.rule, Rule::Convoy);
+    t.act(time, "zp-admin", Body::Notify(n(&commitment)))
+        .unwrap();
+    assert_eq!(
+        t.act(time, "zp-admin", Body::Notify(n(&commitment)))
+            .unwrap_err()
+            .rule,
+        Rule::Convoy,
+        "an id is notified once"
+    );
+    // Acknowledgements: belligerents only, of the commitment notified, once.
+    for who in ["icrc", "zp-admin"] {
+        assert_eq!(
+            t.act(time, who, Body::Acknowledge(n(&commitment)))
+                .unwrap_err()
+                .rule,
+            Rule::Convoy
+        );
+    }
+    let other = "0".repeat(64);
+    assert_eq!(
+        t.act(time, "ua", Body::Acknowledge(n(&other)))
+            .unwrap_err()
+            .rule,
+        Rule::Convoy
+    );
+    t.act(
+        "2022-03-07T21:05:00+02:00",
+        "ua",
+        Body::Acknowledge(n(&commitment)),
+    )
+    .unwrap();
+    assert_eq!(
+        t.act(
+            "2022-03-07T21:05:00+02:00",
+            "ua",
+            Body::Acknowledge(n(&commitment))
+        )
+        .unwrap_err()
+        .rule,
+        Rule::Convoy
+    );
+    t.act(
+        "2022-03-08T09:30:00+02:00",
+        "ru",
+        Body::Acknowledge(n(&commitment)),
+    )
+    .unwrap();
+    let movement = |departed: &str, salt: &str, at: [f64; 2]| Movement {
+        convoy: "cv-1".into(),
+        outcome: "arrived".into(),
+        details: details.clone(),
+        salt: salt.into(),
+        departed: Some(departed.into()),
+        people: 88,
+        events: vec![RoadEvent {
+            kind: "off_route".into(),
+            raised: true,
+            time: "2022-03-08T11:00:00+02:00".into(),
+            at,
+        }],
+    };
+    let end = "2022-03-08T15:00:00+02:00";
+    // Departed before ru acknowledged (09:30).
+    let e = t
+        .act(
+            end,
+            "zp-admin",
+            Body::Movement(movement("2022-03-08T09:00:00+02:00", salt, [50.5, 34.2])),
+        )
+        .unwrap_err();
+    assert!(e.message.contains("`ru`"), "{e}");
+    // Details that are not those committed to (another salt).
+    let e = t
+        .act(
+            end,
+            "zp-admin",
+            Body::Movement(movement("2022-03-08T10:00:00+02:00", "ffff", [50.5, 34.2])),
+        )
+        .unwrap_err();
+    assert!(e.message.contains("committed"), "{e}");
+    // A position finer than 0.01°.
+    let e = t
+        .act(
+            end,
+            "zp-admin",
+            Body::Movement(movement("2022-03-08T10:00:00+02:00", salt, [50.5123, 34.2])),
+        )
+        .unwrap_err();
+    assert!(e.message.contains("0.01"), "{e}");
+    // Not the notifier nor the mediator.
+    let e = t
+        .act(
+            end,
+            "ua",
+            Body::Movement(movement("2022-03-08T10:00:00+02:00", salt, [50.5, 34.2])),
+        )
+        .unwrap_err();
+    assert_eq!(e.rule, Rule::Convoy);
+    t.act(
+        end,
+        "zp-admin",
+        Body::Movement(movement("2022-03-08T10:00:00+02:00", salt, [50.51, 34.2])),
+    )
+    .unwrap();
+    // Over: no more acknowledgements or records; the replay agrees.
+    assert_eq!(
+        t.act(
+            end,
+            "icrc",
+            Body::Movement(movement("2022-03-08T10:00:00+02:00", salt, [50.5, 34.2]))
+        )
+        .unwrap_err()
+        .rule,
+        Rule::Convoy
+    );
+    let again = Ledger::replay(t.l.base().clone(), &t.log).unwrap();
+    assert_eq!(again.convoys(), t.l.convoys());
+    assert_eq!(
+        again.convoys()["cv-1"].movement.as_ref().unwrap().people,
+        88
+    );
+}

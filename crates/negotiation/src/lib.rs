@@ -16,6 +16,8 @@
 //!   message per broken rule.
 //! * [`search`]: for an origin, the fastest route to each destination that
 //!   every belligerent accepts, alternatives, and what blocks the rest.
+//! * [`convoy`]: the checks on a convoy's reported positions (off route,
+//!   stopped, late, in a hazard) and simulated GPS tracks.
 //! * [`lifecycle`]: the corridor's states and who may move it between them,
 //!   replayed from the public log.
 //!
@@ -23,6 +25,7 @@
 //! through a callback, the graph through a `Router`.
 #![deny(missing_docs)]
 
+pub mod convoy;
 pub mod evaluate;
 pub mod gazetteer;
 pub mod lifecycle;

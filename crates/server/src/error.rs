@@ -87,6 +87,9 @@ impl From<Refusal> for ApiError {
             Rule::Hazard if e.message.contains("only") || e.message.contains("observers") => {
                 ApiError::Forbidden(m)
             }
+            Rule::Convoy if e.message.contains("only") || e.message.contains("observer") => {
+                ApiError::Forbidden(m)
+            }
             _ => ApiError::Conflict(m),
         }
     }

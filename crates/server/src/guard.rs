@@ -26,6 +26,9 @@ use std::time::{Duration, Instant};
 /// Searches and plans per minute and address.
 pub const HEAVY_PER_MINUTE: u32 = 30;
 
+/// Batches of positions per minute and convoy (one every second on average).
+pub const TRACKER_PER_MINUTE: u32 = 600;
+
 /// Most rate-limit windows held at once.
 pub const MAX_CLIENTS: usize = 10_000;
 
@@ -124,7 +127,14 @@ pub async fn guard(
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "local".into());
-    let (key, limit) = if write {
+    // A convoy's tracker reports positions with its own token, limited per
+    // convoy (checked by the handler, against that convoy's token only).
+    let tracker = write
+        && req.uri().path().starts_with("/api/convoys/")
+        && req.uri().path().ends_with("/positions");
+    let (key, limit) = if tracker {
+        (format!("tracker:{}", req.uri().path()), TRACKER_PER_MINUTE)
+    } else if write {
         let st2 = st.clone();
         let party = tokio::task::spawn_blocking(move || crate::auth::authenticate(&st2, &h).ok())
             .await

@@ -12,7 +12,11 @@
 //! * `error.rs`: [`ApiError`], the one error type, and its status codes.
 //! * `routes/`: `public` (page, scenario, map layers, corridors, alerts),
 //!   `feeds` (`/public/…`), `log` (text, head, proofs, events), `act`
-//!   (actions, sessions), `hazards` (reports, lifts, incidents).
+//!   (actions, sessions), `hazards` (reports, lifts, incidents),
+//!   `convoys` (movement notifications, acknowledgements, positions,
+//!   the parties' view and stream).
+//! * `convoys.rs`: convoys on the road, for the parties only: private
+//!   records, positions in memory within the retention, the checks.
 //! * `store.rs`: SQLite (embedded) and PostgreSQL behind one trait.
 //! * `delivery.rs`: every new alert POSTed to each subscriber (registered
 //!   by the mediator, `routes/subscribers`) with an HMAC signature, from
@@ -28,6 +32,7 @@
 
 pub mod auth;
 pub mod compressed;
+pub mod convoys;
 pub mod delivery;
 pub mod error;
 pub mod guard;
@@ -60,6 +65,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(routes::proposals::router())
         .merge(routes::plan::router())
         .merge(routes::subscribers::router())
+        .merge(routes::convoys::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY))

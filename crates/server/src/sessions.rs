@@ -75,6 +75,16 @@ impl Sessions {
             .then(|| s.party.clone())
     }
 
+    /// The party of the request's session cookie alone, without its CSRF
+    /// token: only for reads that change nothing (an event stream cannot
+    /// send headers; the cookie is SameSite=Strict).
+    pub fn party_by_cookie(&self, headers: &HeaderMap) -> Option<String> {
+        let id = cookie(headers)?;
+        let m = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let s = m.get(&crate::auth::hash_token(id))?;
+        (s.until > Instant::now()).then(|| s.party.clone())
+    }
+
     /// Ends the request's session.
     pub fn close(&self, headers: &HeaderMap) {
         if let Some(id) = cookie(headers) {

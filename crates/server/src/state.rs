@@ -106,6 +106,8 @@ pub struct AppState {
     pub tiles: OnceLock<Option<corridor_wire::tiles::Tiles>>,
     /// Tiles already made (bounded: emptied when full).
     pub tile_cache: Mutex<HashMap<(u8, u32, u32), Arc<Precompressed>>>,
+    /// Convoys on the road (parties only; `crate::convoys`).
+    pub convoys: crate::convoys::Convoys,
     live: RwLock<Arc<Live>>,
     /// When `live` was last known to match the store (a check or a write).
     checked: Mutex<Option<std::time::Instant>>,
@@ -157,6 +159,7 @@ impl AppState {
             queued: Mutex::new(None),
             tiles: OnceLock::new(),
             tile_cache: Mutex::new(HashMap::new()),
+            convoys: Default::default(),
             live: RwLock::new(Arc::new(live)),
             checked: Mutex::new(None),
             write: Mutex::new(()),

@@ -90,6 +90,11 @@ pub trait Store: Send + Sync {
     fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError>;
     /// Sets a party's token hash.
     fn set_token_hash(&self, party: &str, sha256_hex: &str) -> Result<(), StoreError>;
+    /// Writes a convoy's private record (`crate::convoys`: parties only;
+    /// never a position), durably.
+    fn convoy_put(&self, id: &str, doc: &str) -> Result<(), StoreError>;
+    /// Every convoy's private record: (id, JSON).
+    fn convoy_all(&self) -> Result<Vec<(String, String)>, StoreError>;
 
     /// Registers a subscriber, unless its URL is registered already or
     /// `max` are; returns its id.
@@ -180,6 +185,11 @@ fn clip(e: &str) -> String {
     e.chars().take(MAX_ERROR).collect()
 }
 
+/// The convoys' private records: created on open, outside the numbered
+/// migrations (a table of its own, made the same way on both databases).
+pub const CONVOY_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS convoys (id TEXT PRIMARY KEY, doc TEXT NOT NULL);";
+
 /// SQLite store.
 pub struct Sqlite {
     conn: Mutex<Connection>,
@@ -240,6 +250,7 @@ impl Sqlite {
                 i + 1
             ))?;
         }
+        conn.execute_batch(CONVOY_TABLE)?;
         Ok(Sqlite {
             conn: Mutex::new(conn),
         })
@@ -251,6 +262,21 @@ impl Sqlite {
 }
 
 impl Store for Sqlite {
+    fn convoy_put(&self, id: &str, doc: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO convoys (id, doc) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+            params![id, doc],
+        )?;
+        Ok(())
+    }
+
+    fn convoy_all(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let c = self.conn();
+        let mut st = c.prepare("SELECT id, doc FROM convoys ORDER BY id")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     fn append(&self, seq: u64, line: &str) -> Result<(), StoreError> {
         let c = self.conn();
         match c.execute(
@@ -530,6 +556,7 @@ impl Postgres {
             )
             .map_err(pg)?;
         }
+        tx.batch_execute(CONVOY_TABLE).map_err(pg)?;
         tx.commit().map_err(pg)?;
         Ok(Postgres {
             client: Mutex::new(client),
@@ -553,7 +580,7 @@ impl Postgres {
     /// Empties the tables (tests on a shared test database).
     pub fn reset(&self) -> Result<(), StoreError> {
         self.client()
-            .batch_execute("TRUNCATE log, tokens, outbox, outbox_alerts, subscribers;")
+            .batch_execute("TRUNCATE log, tokens, outbox, outbox_alerts, subscribers, convoys;")
             .map_err(pg)
     }
 }
@@ -563,6 +590,26 @@ fn pg(e: postgres::Error) -> StoreError {
 }
 
 impl Store for Postgres {
+    fn convoy_put(&self, id: &str, doc: &str) -> Result<(), StoreError> {
+        self.client()
+            .execute(
+                "INSERT INTO convoys (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+                &[&id, &doc],
+            )
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn convoy_all(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(self
+            .client()
+            .query("SELECT id, doc FROM convoys ORDER BY id", &[])
+            .map_err(pg)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
     fn append(&self, seq: u64, line: &str) -> Result<(), StoreError> {
         let r = self.client().execute(
             "INSERT INTO log (seq, line) VALUES ($1, $2)",

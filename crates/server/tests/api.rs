@@ -1007,6 +1007,14 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
         ("GET", "/api/route"),
         ("GET", "/route/v1/{profile}/{coordinates}"),
         ("POST", "/api/plan"),
+        ("POST", "/api/convoys"),
+        ("GET", "/api/convoys"),
+        ("GET", "/api/convoys/stream"),
+        ("GET", "/api/convoys/{id}"),
+        ("POST", "/api/convoys/{id}/ack"),
+        ("POST", "/api/convoys/{id}/depart"),
+        ("POST", "/api/convoys/{id}/end"),
+        ("POST", "/api/convoys/{id}/positions"),
         ("GET", "/api/subscribers"),
         ("POST", "/api/subscribers"),
         ("DELETE", "/api/subscribers/{id}"),
@@ -1018,7 +1026,7 @@ async fn the_openapi_document_matches_the_routes_and_their_shapes() {
     assert_eq!(documented, routed);
     // Each documented operation is routed (never 405; a plain path never 404).
     for (m, p) in &documented {
-        if p == "/api/events" {
+        if p == "/api/events" || p == "/api/convoys/stream" {
             continue; // an endless stream
         }
         let uri = p
@@ -2192,4 +2200,279 @@ async fn on_a_road_graph_the_gathering_point_names_the_nearest_road() {
         "{en}"
     );
     assert!(!en.contains("Europe/Berlin"), "{en}");
+}
+
+/// Issue 15: who may do what with a convoy. A party that is not an
+/// observer notifies; every belligerent acknowledges, once; only the
+/// notifier or the mediator marks it departed, and not before every
+/// belligerent has acknowledged; a tracker token reports only its own
+/// convoy's positions and opens nothing else; the parties read. Each
+/// answer has the documented shape.
+#[tokio::test]
+async fn convoy_access_matrix_and_shapes() {
+    let st = state();
+    open_corridor(&st).await;
+    let (_, doc) = call(&st, "GET", "/openapi.json", None, None).await;
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    let shape = |m: &str, p: &str| {
+        doc["paths"][p][m]["responses"]["200"]["content"]["application/json"]["schema"].clone()
+    };
+    let conform = |m: &str, p: &str, b: &str| {
+        let v: Value = serde_json::from_str(b).unwrap();
+        conforms(&doc, &shape(m, p), &v, p).unwrap_or_else(|e| panic!("{m} {p}: {e}"));
+    };
+    let notice = json!({"corridor": "sumy-poltava", "people": 40, "departure": "2022-03-08T10:00:00+02:00",
+        "vehicles": {"count": 1, "seats": 50, "markings": "white bus, red cross"}});
+    let s = |r: (StatusCode, String)| r.0;
+    // Notify: no token, forged → 401; observer-less scenario: every role
+    // but observer may; a bad notice is a 400 naming the field.
+    assert_eq!(
+        s(call(&st, "POST", "/api/convoys", None, Some(notice.clone())).await),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        s(call(
+            &st,
+            "POST",
+            "/api/convoys",
+            Some("forged"),
+            Some(notice.clone())
+        )
+        .await),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut bad = notice.clone();
+    bad["people"] = json!(51);
+    let (c, b) = call(&st, "POST", "/api/convoys", Some("token-ua"), Some(bad)).await;
+    assert_eq!(c, StatusCode::BAD_REQUEST);
+    assert!(b.contains("people"), "{b}");
+    let mut early = notice.clone();
+    early["departure"] = json!("2022-03-08T08:00:00+02:00");
+    assert_eq!(
+        s(call(&st, "POST", "/api/convoys", Some("token-ua"), Some(early)).await),
+        StatusCode::CONFLICT
+    );
+    let mut other = notice.clone();
+    other["corridor"] = json!("nowhere");
+    assert_eq!(
+        s(call(&st, "POST", "/api/convoys", Some("token-ua"), Some(other)).await),
+        StatusCode::NOT_FOUND
+    );
+    let (c, b) = call(
+        &st,
+        "POST",
+        "/api/convoys",
+        Some("token-zp-admin"),
+        Some(notice.clone()),
+    )
+    .await;
+    assert_eq!(c, StatusCode::OK, "{b}");
+    conform("post", "/api/convoys", &b);
+    let v: Value = serde_json::from_str(&b).unwrap();
+    let (id, tracker) = (
+        v["id"].as_str().unwrap().to_string(),
+        v["tracker_token"].as_str().unwrap().to_string(),
+    );
+    let (_, b2) = call(
+        &st,
+        "POST",
+        "/api/convoys",
+        Some("token-icrc"),
+        Some(notice.clone()),
+    )
+    .await;
+    let v2: Value = serde_json::from_str(&b2).unwrap();
+    let (id2, tracker2) = (
+        v2["id"].as_str().unwrap().to_string(),
+        v2["tracker_token"].as_str().unwrap().to_string(),
+    );
+    // The log shows a commitment, not the notice.
+    let (_, log) = call(&st, "GET", "/api/log", None, None).await;
+    assert!(log.contains(v["commitment"].as_str().unwrap()));
+    assert!(
+        !log.contains("red cross") && !log.contains("2022-03-08T10:00:00+02:00"),
+        "{log}"
+    );
+    let u = |x: &str| format!("/api/convoys/{id}{x}");
+    // Reads: parties only, not a tracker token.
+    for t in [None, Some("forged"), Some(tracker.as_str())] {
+        assert_eq!(
+            s(call(&st, "GET", &u(""), t, None).await),
+            StatusCode::UNAUTHORIZED,
+            "{t:?}"
+        );
+        assert_eq!(
+            s(call(&st, "GET", "/api/convoys", t, None).await),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            s(call(&st, "GET", "/api/convoys/stream", t, None).await),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (c, b) = call(&st, "GET", &u(""), Some("token-ru"), None).await;
+    assert_eq!(c, StatusCode::OK);
+    conform("get", "/api/convoys/{id}", &b);
+    let view: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(view["status"], "notified");
+    assert_eq!(view["awaiting"], json!(["ua", "ru"]));
+    let (_, b) = call(&st, "GET", "/api/convoys", Some("token-icrc"), None).await;
+    conform("get", "/api/convoys", &b);
+    // Acknowledge: belligerents only, once; a tracker is not a party.
+    for t in [None, Some("forged"), Some(tracker.as_str())] {
+        assert_eq!(
+            s(call(&st, "POST", &u("/ack"), t, None).await),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    for t in ["token-icrc", "token-zp-admin"] {
+        assert_eq!(
+            s(call(&st, "POST", &u("/ack"), Some(t), None).await),
+            StatusCode::FORBIDDEN,
+            "{t}"
+        );
+    }
+    let (c, b) = call(&st, "POST", &u("/ack"), Some("token-ua"), None).await;
+    assert_eq!(c, StatusCode::OK, "{b}");
+    conform("post", "/api/convoys/{id}/ack", &b);
+    assert_eq!(
+        s(call(&st, "POST", &u("/ack"), Some("token-ua"), None).await),
+        StatusCode::CONFLICT
+    );
+    // No departure before every belligerent has acknowledged.
+    let (c, b) = call(&st, "POST", &u("/depart"), Some("token-zp-admin"), None).await;
+    assert_eq!(c, StatusCode::CONFLICT);
+    assert!(b.contains("ru"), "{b}");
+    // No position before departure.
+    let fix =
+        json!({"positions": [{"time": "2022-03-07T12:00:00+02:00", "lat": 50.9, "lon": 34.8}]});
+    assert_eq!(
+        s(call(
+            &st,
+            "POST",
+            &u("/positions"),
+            Some(&tracker),
+            Some(fix.clone())
+        )
+        .await),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        s(call(&st, "POST", &u("/ack"), Some("token-ru"), None).await),
+        StatusCode::OK
+    );
+    // Departure: the notifier or the mediator, not a belligerent.
+    for t in [None, Some("forged"), Some(tracker.as_str())] {
+        assert_eq!(
+            s(call(&st, "POST", &u("/depart"), t, None).await),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        s(call(&st, "POST", &u("/depart"), Some("token-ru"), None).await),
+        StatusCode::FORBIDDEN
+    );
+    let (c, b) = call(&st, "POST", &u("/depart"), Some("token-zp-admin"), None).await;
+    assert_eq!(c, StatusCode::OK, "{b}");
+    conform("post", "/api/convoys/{id}/depart", &b);
+    assert_eq!(
+        s(call(&st, "POST", &u("/depart"), Some("token-icrc"), None).await),
+        StatusCode::CONFLICT
+    );
+    // Positions: this convoy's tracker only. Not a party's token, not the
+    // other convoy's tracker, not for an unknown convoy.
+    for t in [
+        None,
+        Some("forged"),
+        Some("token-zp-admin"),
+        Some("token-icrc"),
+        Some(tracker2.as_str()),
+    ] {
+        assert_eq!(
+            s(call(&st, "POST", &u("/positions"), t, Some(fix.clone())).await),
+            StatusCode::UNAUTHORIZED,
+            "{t:?}"
+        );
+    }
+    assert_eq!(
+        s(call(
+            &st,
+            "POST",
+            "/api/convoys/cv-0000/positions",
+            Some(&tracker),
+            Some(fix.clone())
+        )
+        .await),
+        StatusCode::UNAUTHORIZED
+    );
+    // The other convoy has not departed: its own tracker gets a 409 there.
+    assert_eq!(
+        s(call(
+            &st,
+            "POST",
+            &format!("/api/convoys/{id2}/positions"),
+            Some(&tracker2),
+            Some(fix.clone())
+        )
+        .await),
+        StatusCode::CONFLICT
+    );
+    let (c, b) = call(
+        &st,
+        "POST",
+        &u("/positions"),
+        Some(&tracker),
+        Some(fix.clone()),
+    )
+    .await;
+    assert_eq!(c, StatusCode::OK, "{b}");
+    conform("post", "/api/convoys/{id}/positions", &b);
+    // The record when over: the notifier or the mediator.
+    let over = json!({"outcome": "arrived", "people": 40});
+    for t in [None, Some("forged"), Some(tracker.as_str())] {
+        assert_eq!(
+            s(call(&st, "POST", &u("/end"), t, Some(over.clone())).await),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        s(call(
+            &st,
+            "POST",
+            &u("/end"),
+            Some("token-ru"),
+            Some(over.clone())
+        )
+        .await),
+        StatusCode::FORBIDDEN
+    );
+    let (c, b) = call(
+        &st,
+        "POST",
+        &u("/end"),
+        Some("token-zp-admin"),
+        Some(over.clone()),
+    )
+    .await;
+    assert_eq!(c, StatusCode::OK, "{b}");
+    conform("post", "/api/convoys/{id}/end", &b);
+    assert_eq!(
+        s(call(&st, "POST", &u("/end"), Some("token-icrc"), Some(over)).await),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        s(call(&st, "POST", &u("/positions"), Some(&tracker), Some(fix)).await),
+        StatusCode::CONFLICT
+    );
+    // The log verifies and replays with the movement revealed.
+    let (_, text) = call(&st, "GET", "/api/log", None, None).await;
+    let key_of = |id: &str| st.scenario().party(id).map(|p| p.key);
+    let v = corridor_log::verify(&text, &key_of);
+    assert!(v.problems.is_empty());
+    let l = corridor_ledger::Ledger::replay(st.scenario().clone(), &v.log).unwrap();
+    let m = l.convoys()[&id].movement.as_ref().unwrap();
+    assert_eq!(
+        (m.people, m.details.vehicles.markings.as_str()),
+        (40, "white bus, red cross")
+    );
 }

@@ -6,7 +6,7 @@
 //!
 //! A seed (`fuzz/corpus/api/seed-*`) is the endpoint on its first line
 //! (`act`, `hazards`, `incidents`, `session`, `proposals`, `plan`,
-//! `subscribers` or `lift/ID`) and the body after it.
+//! `subscribers`, `convoys` or `lift/ID`) and the body after it.
 
 mod common;
 #[path = "../../../fuzz/mutate.rs"]
@@ -41,6 +41,7 @@ fn fuzz_api() {
             "proposals" => "/api/proposals".to_string(),
             "plan" => "/api/plan".to_string(),
             "subscribers" => "/api/subscribers".to_string(),
+            "convoys" => "/api/convoys".to_string(),
             t if t.starts_with("lift/") => format!("/api/hazards/{}/lift", &t[5..]),
             _ => "/api/act".to_string(),
         };

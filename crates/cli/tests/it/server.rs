@@ -495,6 +495,98 @@ fn the_web_page_renders_in_headless_chromium() {
                 >= 1,
             "a series per corridor"
         );
+        // Issue 15: a convoy notified, acknowledged by both belligerents
+        // and departed shows in the signed-in party's convoy view; a
+        // tracker's off-route fixes show there as an event within a second.
+        let (_, corridors) = http(port, "GET", "/api/corridors", None, "").unwrap();
+        let corridors: serde_json::Value = serde_json::from_str(&corridors).unwrap();
+        let start = corridors["corridors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "sumy-poltava")
+            .unwrap()["window"]["start"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let notice = format!(
+            r#"{{"corridor":"sumy-poltava","people":40,"departure":"{start}","vehicles":{{"count":1,"seats":50,"markings":"white bus"}}}}"#
+        );
+        let (s, b) = http(
+            port,
+            "POST",
+            "/api/convoys",
+            Some(&tok["zp-admin"]),
+            &notice,
+        )
+        .unwrap();
+        assert_eq!(s, 200, "{b}");
+        let v: serde_json::Value = serde_json::from_str(&b).unwrap();
+        let (id, tracker) = (
+            v["id"].as_str().unwrap(),
+            v["tracker_token"].as_str().unwrap(),
+        );
+        for who in ["ua", "ru"] {
+            let (s, b) = http(
+                port,
+                "POST",
+                &format!("/api/convoys/{id}/ack"),
+                Some(&tok[who]),
+                "",
+            )
+            .unwrap();
+            assert_eq!(s, 200, "{b}");
+        }
+        let (s, b) = http(
+            port,
+            "POST",
+            &format!("/api/convoys/{id}/depart"),
+            Some(&tok["zp-admin"]),
+            "",
+        )
+        .unwrap();
+        assert_eq!(s, 200, "{b}");
+        wait_for(cdp, "document.getElementById('convoys').textContent", id);
+        wait_for(
+            cdp,
+            "document.getElementById('convoys').textContent",
+            "on_the_road",
+        );
+        // Two fixes 2 km east of Sumy, 40 s apart: off the agreed line.
+        let now = chrono::Utc::now();
+        let fix = |t: chrono::DateTime<chrono::Utc>| {
+            format!(
+                r#"{{"time":"{}","lat":50.9174,"lon":34.83}}"#,
+                t.to_rfc3339()
+            )
+        };
+        let batch = format!(
+            r#"{{"positions":[{},{}]}}"#,
+            fix(now - chrono::Duration::seconds(40)),
+            fix(now)
+        );
+        let sent = Instant::now();
+        let (s, b) = http(
+            port,
+            "POST",
+            &format!("/api/convoys/{id}/positions"),
+            Some(tracker),
+            &batch,
+        )
+        .unwrap();
+        assert_eq!(s, 200, "{b}");
+        assert!(b.contains("off_route"), "{b}");
+        wait_for(
+            cdp,
+            "document.getElementById('convoy-events').textContent",
+            "RAISED off_route",
+        );
+        let shown = sent.elapsed();
+        eprintln!("off-route event on the page {shown:?} after the report");
+        assert!(
+            shown < Duration::from_secs(1),
+            "the off-route event took {shown:?} to show"
+        );
         let errors = cdp.errors();
         assert!(errors.is_empty(), "console errors: {errors:?}");
     }

@@ -1,6 +1,7 @@
 //! The routes, one module per resource, each with its own router.
 
 pub mod act;
+pub mod convoys;
 pub mod feeds;
 pub mod hazards;
 pub mod log;

@@ -1,0 +1,349 @@
+//! `corridor simulate`: a convoy driving an open corridor, as its tracker
+//! would report it, fed to a server.
+//!
+//! The agreed line comes from the server's public GeoJSON; the track
+//! (`corridor_negotiation::convoy::simulate`) has Gaussian GPS noise and
+//! the detour, stop and delay asked for; batches go to
+//! `POST /api/convoys/ID/positions` with the convoy's tracker token, and
+//! the events the server raises are printed as they come back.
+
+use crate::exit::{self, Failure};
+use anyhow::anyhow;
+use clap::Args;
+use corridor_geo::LatLon;
+use corridor_negotiation::convoy::{simulate, RouteLine, SimOptions};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+#[command(after_long_help = "\
+Example (the README's walk-through): once a convoy is notified on the open
+corridor altstadt-handschuhsheim, acknowledged by every belligerent and marked
+departed, with the tracker token the notification returned:
+
+  corridor simulate --server http://127.0.0.1:8080 --corridor altstadt-handschuhsheim \\
+      --convoy cv-… --token TRACKER --detour --speedup 30
+
+Times: with --speedup 1 every fix is stamped when it is sent. With a speedup,
+the whole trip is stamped as if it had started one trip-length ago and ends
+now, so that no fix is ever in the server's future; it is sent that many times
+faster. The server's checks use the fixes' own times, so a detour of three
+minutes is a detour of three minutes however fast it is replayed.")]
+pub struct SimulateArgs {
+    /// The server (http:// only), e.g. http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// The corridor driven (must be published: open, or once opened).
+    #[arg(long, value_name = "ID")]
+    pub corridor: String,
+    /// The convoy, as `POST /api/convoys` named it.
+    #[arg(long, value_name = "ID")]
+    pub convoy: String,
+    /// The convoy's tracker token (returned once by the notification).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: String,
+    /// Cruising speed, km/h.
+    #[arg(long, default_value_t = 40.0)]
+    pub speed_kmh: f64,
+    /// Seconds between two fixes of the tracker.
+    #[arg(long, default_value_t = 5.0)]
+    pub interval_s: f64,
+    /// GPS noise: standard deviation per axis, metres.
+    #[arg(long, default_value_t = 20.0)]
+    pub noise_m: f64,
+    /// Fixes sent in one request (a tracker on a poor link sends several).
+    /// Raised as needed so that at most 5 requests a second are sent (the
+    /// server takes 600 a minute per convoy).
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Leave the agreed road: drive alongside it, up to --detour-m away,
+    /// for --detour-minutes, from --detour-at of the way.
+    #[arg(long)]
+    pub detour: bool,
+    /// Fraction of the way where the detour starts.
+    #[arg(long, default_value_t = 0.4)]
+    pub detour_at: f64,
+    /// How far from the road the detour goes, metres.
+    #[arg(long, default_value_t = 600.0)]
+    pub detour_m: f64,
+    /// How long the detour lasts, minutes.
+    #[arg(long, default_value_t = 3.0)]
+    pub detour_minutes: f64,
+    /// Stand still for this many minutes at --stop-at of the way.
+    #[arg(long, value_name = "MINUTES")]
+    pub stop_minutes: Option<f64>,
+    /// Fraction of the way where the stop is made.
+    #[arg(long, default_value_t = 0.5)]
+    pub stop_at: f64,
+    /// Arrive this many minutes late: from --delay-at of the way on, drive
+    /// slower by as much.
+    #[arg(long, value_name = "MINUTES")]
+    pub delay_minutes: Option<f64>,
+    /// Fraction of the way where the delay starts.
+    #[arg(long, default_value_t = 0.3)]
+    pub delay_at: f64,
+    /// Replay this many times faster than real time (1 to 10000).
+    #[arg(long, default_value_t = 1.0)]
+    pub speedup: f64,
+    /// Seed of the noise (the same seed, the same track).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print one JSON document at the end instead of lines as it goes.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A minimal HTTP/1.1 client for `http://host:port`: one request per
+/// connection.
+fn request(
+    base: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Result<(u16, String), String> {
+    let rest = base
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("--server: `{base}` is not an http:// URL"))?;
+    let host = rest.trim_end_matches('/');
+    if host.is_empty() || host.contains('/') {
+        return Err(format!("--server: `{base}` is not http://HOST:PORT"));
+    }
+    let addr = if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:80")
+    };
+    let mut s = std::net::TcpStream::connect(&addr).map_err(|e| format!("{addr}: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let body = body.unwrap_or("");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(t) = token {
+        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes())
+        .and_then(|_| s.write_all(body.as_bytes()))
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("{addr}: not an HTTP answer"))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("{addr}: not an HTTP answer"))?;
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase()
+            .starts_with("transfer-encoding: chunked")
+    });
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Ok((status, body))
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn fail(code: u8, m: impl std::fmt::Display) -> Failure {
+    Failure::new(code, anyhow!("{m}"))
+}
+
+/// The agreed line of `corridor` from the server's public GeoJSON.
+fn line_of(server: &str, corridor: &str) -> Result<RouteLine, Failure> {
+    let (status, body) = request(server, "GET", "/public/corridors.geojson", None, None)
+        .map_err(|e| fail(exit::IO, e))?;
+    if status != 200 {
+        return Err(fail(
+            exit::IO,
+            format!("{server}: /public/corridors.geojson answered {status}"),
+        ));
+    }
+    let v: Value = serde_json::from_str(&body).map_err(|e| fail(exit::IO, e))?;
+    let want = format!("corridor:{corridor}");
+    let f = v["features"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["id"] == want.as_str()))
+        .ok_or_else(|| {
+            fail(
+                exit::BAD_VALUE,
+                format!("--corridor: `{corridor}` is not published on {server} (is it open?)"),
+            )
+        })?;
+    let pts: Vec<LatLon> = f["geometry"]["coordinates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| Some(LatLon::new(c[1].as_f64()?, c[0].as_f64()?)))
+        .collect();
+    RouteLine::new(pts).ok_or_else(|| {
+        fail(
+            exit::BAD_VALUE,
+            format!("corridor `{corridor}` has no line"),
+        )
+    })
+}
+
+pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
+    let frac = |name: &str, x: f64| {
+        if (0.0..=1.0).contains(&x) {
+            Ok(x)
+        } else {
+            Err(fail(
+                exit::BAD_VALUE,
+                format!("--{name}: a fraction of the way, 0 to 1"),
+            ))
+        }
+    };
+    frac("detour-at", a.detour_at)?;
+    frac("stop-at", a.stop_at)?;
+    frac("delay-at", a.delay_at)?;
+    if !(1.0..=10_000.0).contains(&a.speedup) {
+        return Err(fail(exit::BAD_VALUE, "--speedup: 1 to 10000"));
+    }
+    if !(1.0..=200.0).contains(&a.speed_kmh) || !(0.5..=600.0).contains(&a.interval_s) {
+        return Err(fail(
+            exit::BAD_VALUE,
+            "--speed-kmh: 1 to 200; --interval-s: 0.5 to 600",
+        ));
+    }
+    if !(0.0..=500.0).contains(&a.noise_m) || !(1..=500).contains(&a.batch) {
+        return Err(fail(
+            exit::BAD_VALUE,
+            "--noise-m: 0 to 500; --batch: 1 to 500",
+        ));
+    }
+    let line = line_of(&a.server, &a.corridor)?;
+    let v = a.speed_kmh / 3.6;
+    let delay = a.delay_minutes.map(|m| {
+        let rem = (1.0 - a.delay_at) * line.length_m() / v;
+        (a.delay_at, rem / (rem + m.max(0.0) * 60.0))
+    });
+    let o = SimOptions {
+        speed_kmh: a.speed_kmh,
+        interval_s: a.interval_s,
+        noise_m: a.noise_m,
+        detour: a
+            .detour
+            .then_some((a.detour_at, a.detour_m, a.detour_minutes * 60.0)),
+        stop: a.stop_minutes.map(|m| (a.stop_at, m * 60.0)),
+        delay,
+        seed: a.seed,
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let probe = simulate(&line, &o, 0);
+    let trip_ms = probe.last().map_or(0, |f| f.t_ms);
+    let start = if a.speedup > 1.0 { now - trip_ms } else { now };
+    let track = simulate(&line, &o, start);
+    if !a.json {
+        println!(
+            "simulating convoy {} on {}: {:.1} km, {} fixes every {} s, noise {} m, {}x real time ({:.0} s)",
+            a.convoy,
+            a.corridor,
+            line.length_m() / 1000.0,
+            track.len(),
+            a.interval_s,
+            a.noise_m,
+            a.speedup,
+            trip_ms as f64 / 1000.0 / a.speedup
+        );
+    }
+    let path = format!("/api/convoys/{}/positions", a.convoy);
+    let per = a
+        .batch
+        .max((a.speedup / (a.interval_s * 5.0)).ceil() as usize)
+        .min(500);
+    let began = Instant::now();
+    let mut events = Vec::new();
+    let mut sent = 0usize;
+    for chunk in track.chunks(per) {
+        let last = chunk.last().expect("chunks are never empty");
+        // Send when the last fix of the batch is due.
+        let due =
+            Duration::from_secs_f64(((last.t_ms - start) as f64 / 1000.0 / a.speedup).max(0.0));
+        if let Some(wait) = due.checked_sub(began.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        let fixes: Vec<Value> = chunk
+            .iter()
+            .map(|f| {
+                json!({"time": corridor_server::convoys::rfc3339(f.t_ms),
+                       "lat": (f.at.lat * 1e6).round() / 1e6, "lon": (f.at.lon * 1e6).round() / 1e6})
+            })
+            .collect();
+        let body = json!({ "positions": fixes }).to_string();
+        let (status, answer) = request(&a.server, "POST", &path, Some(&a.token), Some(&body))
+            .map_err(|e| fail(exit::IO, e))?;
+        if status != 200 {
+            let msg = serde_json::from_str::<Value>(&answer)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_string))
+                .unwrap_or(answer);
+            return Err(fail(
+                if status == 409 || status == 401 {
+                    exit::REFUSED
+                } else {
+                    exit::IO
+                },
+                format!("the server answered {status}: {msg}"),
+            ));
+        }
+        sent += chunk.len();
+        let v: Value = serde_json::from_str(&answer).map_err(|e| fail(exit::IO, e))?;
+        for e in v["events"].as_array().into_iter().flatten() {
+            if !a.json {
+                println!(
+                    "  {}  {} {}: {}  ({:.1} km along)",
+                    e["time"].as_str().unwrap_or(""),
+                    if e["raised"] == true {
+                        "RAISED "
+                    } else {
+                        "cleared"
+                    },
+                    e["kind"].as_str().unwrap_or(""),
+                    e["detail"].as_str().unwrap_or(""),
+                    v["along_m"].as_f64().unwrap_or(0.0) / 1000.0
+                );
+            }
+            events.push(e.clone());
+        }
+    }
+    if a.json {
+        println!(
+            "{}",
+            json!({"convoy": a.convoy, "corridor": a.corridor, "fixes": sent,
+                   "length_m": line.length_m().round(), "seconds": began.elapsed().as_secs_f64(),
+                   "events": events})
+        );
+    } else {
+        println!(
+            "sent {sent} fixes in {:.1} s; {} events",
+            began.elapsed().as_secs_f64(),
+            events.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,555 @@
+//! Convoys on the road: what the server keeps for the parties, and only
+//! for them.
+//!
+//! * The **public log** holds a movement's commitment when it is notified
+//!   and acknowledged, and its details, departure, people carried and
+//!   coarse events once it is over (`corridor_ledger::convoy`).
+//! * The **private record** (store table `convoys`, one JSON document per
+//!   convoy: details, salt, tracker token hash, departure, events with
+//!   positions rounded to 0.01°) is for the parties (not observers), through
+//!   `GET /api/convoys…` and their event stream.
+//! * **Positions** are kept in memory only, per convoy at most
+//!   [`MAX_POSITIONS`], and each is deleted once older than the retention
+//!   setting ([`Convoys::retention_s`]); they are never written to disk,
+//!   the log, a feed or the public event stream.
+//!
+//! Each batch is checked on arrival (`corridor_negotiation::convoy`): off
+//! route, stopped, in a hazard in force at the fix's time, and late (ETA
+//! from the last fix routed on the road graph with the hazards in force,
+//! or along the agreed line at its planned speed without a graph).
+
+use crate::error::ApiError;
+use crate::state::{AppState, Live};
+use chrono::{DateTime, FixedOffset, TimeZone};
+use corridor_geo::LatLon;
+use corridor_ledger::convoy::{Details, RoadEvent, MAX_EVENTS};
+use corridor_negotiation::convoy::{coarse, Event, Fix, RouteLine, Settings, Track};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+/// Positions kept per convoy (about seven hours at one every five seconds);
+/// the oldest go first.
+pub const MAX_POSITIONS: usize = 5_000;
+/// Convoys not yet over, at most.
+pub const MAX_ACTIVE: usize = 1_000;
+/// Positions in one batch, at most.
+pub const MAX_BATCH: usize = 500;
+/// How far in the future a fix's time may be (clock skew), seconds.
+pub const MAX_SKEW_S: i64 = 30;
+/// Default retention of positions, seconds (24 hours).
+pub const DEFAULT_RETENTION_S: i64 = 24 * 3600;
+/// Open convoy event streams, at most (all parties together).
+pub const MAX_STREAMS: usize = 200;
+
+/// The private record of a convoy, as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Record {
+    /// Id.
+    pub id: String,
+    /// Who notified it.
+    pub notifier: String,
+    /// When, RFC 3339.
+    pub notified: String,
+    /// What was notified.
+    pub details: Details,
+    /// The commitment's salt (hex), revealed in the movement entry.
+    pub salt: String,
+    /// SHA-256 (hex) of the tracker token.
+    pub tracker_sha256: String,
+    /// When it departed.
+    pub departed: Option<String>,
+    /// Over: `arrived` or `called_off` (the movement entry is logged).
+    pub outcome: Option<String>,
+    /// Events, positions rounded to 0.01°, at most [`MAX_EVENTS`].
+    pub events: Vec<RoadEvent>,
+    /// Extra words of each event, in order.
+    #[serde(default)]
+    pub details_of_events: Vec<String>,
+}
+
+/// A convoy in memory: its record, the track state and the positions.
+pub struct Run {
+    /// The record.
+    pub rec: Record,
+    /// The checks' state.
+    pub track: Track,
+    /// Positions within the retention, oldest first.
+    pub positions: VecDeque<Fix>,
+    /// The agreed line (set at departure, from the corridor's content).
+    pub route: Option<Arc<RouteLine>>,
+    /// Planned duration of the corridor's trip, ms, and the window's end.
+    pub plan: Option<(i64, i64)>,
+    /// Last ETA (ms from the last fix).
+    pub eta_ms: Option<i64>,
+}
+
+/// All convoys, and the parties' event stream.
+pub struct Convoys {
+    runs: Mutex<HashMap<String, Arc<Mutex<Run>>>>,
+    loaded: std::sync::OnceLock<()>,
+    /// Every message for the parties (never the public stream).
+    pub events: tokio::sync::broadcast::Sender<String>,
+    /// The thresholds of the checks.
+    pub settings: Settings,
+    /// Positions older than this are deleted, seconds.
+    pub retention_s: i64,
+    /// Open event streams.
+    pub streams: Mutex<usize>,
+    last_prune_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Default for Convoys {
+    fn default() -> Convoys {
+        Convoys {
+            runs: Mutex::new(HashMap::new()),
+            loaded: std::sync::OnceLock::new(),
+            events: tokio::sync::broadcast::channel(4096).0,
+            settings: Settings::default(),
+            retention_s: DEFAULT_RETENTION_S,
+            streams: Mutex::new(0),
+            last_prune_ms: std::sync::atomic::AtomicI64::new(i64::MIN),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Milliseconds of an RFC 3339 time.
+pub fn ms(t: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(t)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+/// An RFC 3339 time (UTC offset kept as `+00:00`) of milliseconds.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| {
+            t.fixed_offset()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+        })
+        .unwrap_or_default()
+}
+
+/// A new random hex string of `n` bytes.
+pub fn random_hex(n: usize) -> Result<String, ApiError> {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).map_err(ApiError::internal)?;
+    Ok(corridor_log::hex(&b))
+}
+
+impl Convoys {
+    /// Reads the private records from the store on first use.
+    fn ensure_loaded(&self, st: &AppState) -> Result<(), ApiError> {
+        if self.loaded.get().is_some() {
+            return Ok(());
+        }
+        let all = st.store.convoy_all()?;
+        let mut runs = lock(&self.runs);
+        if self.loaded.get().is_some() {
+            return Ok(());
+        }
+        for (id, doc) in all {
+            let rec: Record = serde_json::from_str(&doc).map_err(ApiError::internal)?;
+            runs.insert(
+                id,
+                Arc::new(Mutex::new(Run {
+                    rec,
+                    track: Track::default(),
+                    positions: VecDeque::new(),
+                    route: None,
+                    plan: None,
+                    eta_ms: None,
+                })),
+            );
+        }
+        let _ = self.loaded.set(());
+        Ok(())
+    }
+
+    /// One convoy.
+    pub fn get(&self, st: &AppState, id: &str) -> Result<Arc<Mutex<Run>>, ApiError> {
+        self.ensure_loaded(st)?;
+        lock(&self.runs)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ApiError::NotFound(format!("no convoy `{id}`")))
+    }
+
+    /// Every convoy id, sorted.
+    pub fn ids(&self, st: &AppState) -> Result<Vec<String>, ApiError> {
+        self.ensure_loaded(st)?;
+        let mut v: Vec<String> = lock(&self.runs).keys().cloned().collect();
+        v.sort();
+        Ok(v)
+    }
+
+    /// Adds a new convoy (bounded: [`MAX_ACTIVE`] not yet over).
+    pub fn insert(&self, st: &AppState, rec: Record) -> Result<(), ApiError> {
+        self.ensure_loaded(st)?;
+        let mut runs = lock(&self.runs);
+        let active = runs
+            .values()
+            .filter(|r| lock(r).rec.outcome.is_none())
+            .count();
+        if active >= MAX_ACTIVE {
+            return Err(ApiError::Unavailable(format!(
+                "{MAX_ACTIVE} convoys are under way already"
+            )));
+        }
+        st.store.convoy_put(
+            &rec.id,
+            &serde_json::to_string(&rec).map_err(ApiError::internal)?,
+        )?;
+        runs.insert(
+            rec.id.clone(),
+            Arc::new(Mutex::new(Run {
+                rec,
+                track: Track::default(),
+                positions: VecDeque::new(),
+                route: None,
+                plan: None,
+                eta_ms: None,
+            })),
+        );
+        Ok(())
+    }
+
+    /// Writes a convoy's record.
+    pub fn save(&self, st: &AppState, rec: &Record) -> Result<(), ApiError> {
+        st.store.convoy_put(
+            &rec.id,
+            &serde_json::to_string(rec).map_err(ApiError::internal)?,
+        )?;
+        Ok(())
+    }
+
+    /// Deletes every position older than the retention, in every convoy.
+    pub fn prune(&self, now_ms: i64) {
+        let runs: Vec<_> = lock(&self.runs).values().cloned().collect();
+        for r in runs {
+            prune_run(&mut lock(&r), now_ms, self.retention_s);
+        }
+    }
+
+    /// [`Convoys::prune`], at most once a minute (called on every batch
+    /// of any convoy, so that positions go even if nobody reads).
+    pub fn prune_now_and_then(&self, now_ms: i64) {
+        use std::sync::atomic::Ordering;
+        let last = self.last_prune_ms.load(Ordering::Relaxed);
+        if now_ms.saturating_sub(last) >= 60_000
+            && self
+                .last_prune_ms
+                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.prune(now_ms);
+        }
+    }
+
+    /// Sends one message to the parties' streams.
+    pub fn announce(&self, msg: Value) {
+        let _ = self.events.send(msg.to_string());
+    }
+}
+
+fn prune_run(r: &mut Run, now_ms: i64, retention_s: i64) {
+    let oldest = now_ms.saturating_sub(retention_s.saturating_mul(1000));
+    while r.positions.front().is_some_and(|f| f.t_ms < oldest) {
+        r.positions.pop_front();
+    }
+}
+
+/// One position as sent by a tracker.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    /// RFC 3339 with offset.
+    pub time: String,
+    /// Degrees.
+    pub lat: f64,
+    /// Degrees.
+    pub lon: f64,
+}
+
+/// A batch of positions.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// The positions, in any order (each is taken only if later than the
+    /// last taken).
+    pub positions: Vec<Position>,
+}
+
+/// Reads and checks a batch: sizes, coordinates, times (not beyond
+/// [`MAX_SKEW_S`] in the future, not older than the retention).
+pub fn read_batch(b: Batch, now_ms: i64, retention_s: i64) -> Result<Vec<Fix>, ApiError> {
+    if b.positions.is_empty() || b.positions.len() > MAX_BATCH {
+        return Err(ApiError::BadRequest(format!(
+            "positions: 1 to {MAX_BATCH} in a batch"
+        )));
+    }
+    let mut out = Vec::with_capacity(b.positions.len());
+    for (i, p) in b.positions.into_iter().enumerate() {
+        let at = LatLon::checked(p.lat, p.lon)
+            .map_err(|e| ApiError::BadRequest(format!("positions[{i}]: {e}")))?;
+        let t = ms(&p.time).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "positions[{i}].time: not an RFC 3339 time with a UTC offset"
+            ))
+        })?;
+        if t > now_ms + MAX_SKEW_S * 1000 {
+            return Err(ApiError::BadRequest(format!(
+                "positions[{i}].time: {} is in the future (more than {MAX_SKEW_S} s ahead of the server's clock)",
+                p.time
+            )));
+        }
+        if t < now_ms - retention_s * 1000 {
+            return Err(ApiError::BadRequest(format!(
+                "positions[{i}].time: {} is older than the retention of positions ({} h)",
+                p.time,
+                retention_s / 3600
+            )));
+        }
+        out.push(Fix { t_ms: t, at });
+    }
+    out.sort_by_key(|f| f.t_ms);
+    Ok(out)
+}
+
+/// The agreed line, planned trip time and window end of a corridor in the
+/// log.
+pub fn plan_of(live: &Live, corridor: &str) -> Option<(Arc<RouteLine>, i64, i64)> {
+    let c = live.ledger.corridor(corridor)?;
+    let content = c.content();
+    let line = RouteLine::new(
+        content
+            .route
+            .geometry
+            .iter()
+            .map(|&p| corridor_negotiation::plan::from_e6(p))
+            .collect(),
+    )?;
+    let (_, end) = content.window()?;
+    Some((
+        Arc::new(line),
+        content.route.duration_s as i64 * 1000,
+        end.timestamp_millis(),
+    ))
+}
+
+/// The event as the parties' record keeps it (position rounded).
+pub fn road_event(e: &Event) -> RoadEvent {
+    RoadEvent {
+        kind: e.kind.name().to_string(),
+        raised: e.raised,
+        time: rfc3339(e.t_ms),
+        at: coarse(e.at),
+    }
+}
+
+/// ETA from `fix` to the end of the route, ms: routed on the road graph
+/// with the hazards in force when there is one; else, or when the fix
+/// cannot be routed from (GPS noise can put it on a road inside a hazard
+/// the agreed route passes by), along the agreed line at its planned speed.
+fn eta(st: &AppState, live: &Live, run: &Run, fix: Fix) -> Option<i64> {
+    let route = run.route.as_ref()?;
+    let (planned_ms, _) = run.plan?;
+    let dest = *route.points().last()?;
+    if let (Some(router), Some(layer)) = (st.router.as_ref(), st.layer(live)) {
+        let opts = corridor_routing::RouteOptions {
+            depart_ms: fix.t_ms,
+            ..Default::default()
+        };
+        if let Ok(r) = router.route(&layer, fix.at, dest, &opts) {
+            return Some(r.duration_ms as i64);
+        }
+    }
+    let len = route.length_m().max(1.0);
+    let left = (len - run.track.along_m).max(0.0) + run.track.off_m;
+    Some((planned_ms as f64 * left / len) as i64)
+}
+
+/// Takes a checked batch for convoy `run`: every fix observed in order,
+/// the ETA from the last checked against the window, events stored and
+/// announced. Returns (taken, ignored, events).
+pub fn take_batch(
+    st: &AppState,
+    live: &Live,
+    run: &mut Run,
+    fixes: Vec<Fix>,
+    now_ms: i64,
+) -> Result<(usize, usize, Vec<Event>), ApiError> {
+    let conv = &st.convoys;
+    let route = run
+        .route
+        .clone()
+        .ok_or_else(|| ApiError::Conflict("the convoy has no agreed route".into()))?;
+    let hazards = &live.ledger.scenario().hazards.hazards;
+    let (mut taken, mut ignored) = (0, 0);
+    let mut events = Vec::new();
+    for f in fixes {
+        match run.track.observe(&route, &conv.settings, f, hazards) {
+            Some(ev) => {
+                taken += 1;
+                run.positions.push_back(f);
+                if run.positions.len() > MAX_POSITIONS {
+                    run.positions.pop_front();
+                }
+                events.extend(ev);
+            }
+            None => ignored += 1,
+        }
+    }
+    prune_run(run, now_ms, conv.retention_s);
+    if let (Some(last), Some((_, end))) = (run.track.last, run.plan) {
+        if taken > 0 {
+            run.eta_ms = eta(st, live, run, last);
+            events.extend(run.track.check_eta(&conv.settings, run.eta_ms, end));
+        }
+    }
+    if !events.is_empty() {
+        for e in &events {
+            if run.rec.events.len() < MAX_EVENTS {
+                run.rec.events.push(road_event(e));
+                run.rec.details_of_events.push(e.detail.clone());
+            }
+        }
+        conv.save(st, &run.rec)?;
+        for e in &events {
+            conv.announce(json!({
+                "type": "event",
+                "convoy": run.rec.id,
+                "kind": e.kind.name(),
+                "raised": e.raised,
+                "time": rfc3339(e.t_ms),
+                "at": [e.at.lat, e.at.lon],
+                "hazard": e.hazard,
+                "detail": e.detail,
+            }));
+        }
+    }
+    if taken > 0 {
+        if let Some(f) = run.track.last {
+            conv.announce(json!({
+                "type": "position",
+                "convoy": run.rec.id,
+                "time": rfc3339(f.t_ms),
+                "at": [f.at.lat, f.at.lon],
+                "along_m": run.track.along_m.round(),
+                "length_m": route.length_m().round(),
+                "eta": run.eta_ms.map(|e| rfc3339(f.t_ms + e)),
+            }));
+        }
+    }
+    Ok((taken, ignored, events))
+}
+
+/// The status of a convoy in words.
+pub fn status(run: &Run, acked_by_all: bool) -> &'static str {
+    match (&run.rec.outcome, &run.rec.departed) {
+        (Some(o), _) if o == "arrived" => "arrived",
+        (Some(_), _) => "called_off",
+        (None, Some(_)) if run.track.arrived => "at_destination",
+        (None, Some(_)) => "on_the_road",
+        (None, None) if acked_by_all => "acknowledged",
+        (None, None) => "notified",
+    }
+}
+
+/// What the parties see of a convoy: `GET /api/convoys/{id}`.
+pub fn view(st: &AppState, live: &Live, run: &Run, now_ms: i64) -> Value {
+    let l = &live.ledger;
+    let logged = l.convoys().get(&run.rec.id);
+    let acks: Vec<Value> = logged
+        .map(|c| {
+            c.acks
+                .iter()
+                .map(|(p, t)| json!({"party": p, "time": t.to_rfc3339()}))
+                .collect()
+        })
+        .unwrap_or_default();
+    let waiting: Vec<&str> = l
+        .belligerents()
+        .filter(|b| !logged.is_some_and(|c| c.acks.contains_key(*b)))
+        .collect();
+    let route = run
+        .route
+        .clone()
+        .or_else(|| plan_of(live, &run.rec.details.corridor).map(|p| p.0));
+    let window = l
+        .corridor(&run.rec.details.corridor)
+        .map(|c| json!({"start": c.content().window.start, "end": c.content().window.end}));
+    let last = run
+        .track
+        .last
+        .map(|f| json!({"time": rfc3339(f.t_ms), "at": [f.at.lat, f.at.lon]}));
+    let eta = match (run.track.last, run.eta_ms) {
+        (Some(f), Some(e)) => Some(rfc3339(f.t_ms + e)),
+        _ => None,
+    };
+    let late_by = match (run.track.last, run.eta_ms, run.plan) {
+        (Some(f), Some(e), Some((_, end))) => Some((f.t_ms + e - end) / 1000),
+        _ => None,
+    };
+    let _ = now_ms;
+    let events: Vec<Value> = run
+        .rec
+        .events
+        .iter()
+        .zip(run.rec.details_of_events.iter().map(Some).chain(std::iter::repeat(None)))
+        .map(|(e, d)| json!({"kind": e.kind, "raised": e.raised, "time": e.time, "at": e.at, "detail": d}))
+        .collect();
+    let track: Vec<[f64; 2]> = run
+        .positions
+        .iter()
+        .rev()
+        .take(1000)
+        .rev()
+        .map(|f| [f.at.lat, f.at.lon])
+        .collect();
+    let _ = st;
+    json!({
+        "id": run.rec.id,
+        "corridor": run.rec.details.corridor,
+        "notifier": run.rec.notifier,
+        "notified": run.rec.notified,
+        "vehicles": run.rec.details.vehicles,
+        "people": run.rec.details.people,
+        "departure": run.rec.details.departure,
+        "commitment": logged.map(|c| c.commitment.clone()),
+        "status": status(run, waiting.is_empty()),
+        "acknowledged": acks,
+        "awaiting": waiting,
+        "departed": run.rec.departed,
+        "outcome": run.rec.outcome,
+        "window": window,
+        "length_m": route.as_ref().map(|r| r.length_m().round()),
+        "along_m": run.track.along_m.round(),
+        "off_route_m": run.track.off_m.round(),
+        "eta": eta,
+        "late_by_s": late_by,
+        "raised": run.track.raised.iter().map(|k| k.name()).collect::<Vec<_>>(),
+        "last": last,
+        "track": track,
+        "positions_kept": run.positions.len(),
+        "events": events,
+    })
+}
+
+/// A time of the server's clock as ms.
+pub fn now_ms(st: &AppState) -> i64 {
+    (st.clock)().timestamp_millis()
+}
+
+/// The server's clock as RFC 3339 (seconds, its offset).
+pub fn now_text(st: &AppState) -> String {
+    let t: DateTime<FixedOffset> = (st.clock)();
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}

@@ -1,0 +1,468 @@
+//! Convoys: movement notifications, acknowledgements, departure, the
+//! tracker's positions, the record when over, and the parties' view and
+//! event stream. Nothing here is public: every route needs a party (not
+//! an observer) or, for positions, the convoy's own tracker token.
+
+use super::{blocking, json_body, Shared};
+use crate::auth;
+use crate::convoys::{self, now_ms, now_text, plan_of, random_hex, Record};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use corridor_ledger::convoy::{Details, Movement, Notify, Vehicles, OUTCOMES};
+use corridor_ledger::Body;
+use corridor_negotiation::lifecycle::State as Life;
+use corridor_negotiation::Role;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Largest body of a batch of positions, bytes.
+pub const MAX_POSITIONS_BODY: usize = 64 * 1024;
+/// Longest markings text, characters.
+pub const MAX_MARKINGS: usize = 200;
+/// Most vehicles in one movement.
+pub const MAX_VEHICLES: u32 = 1_000;
+
+/// The routes of this module.
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/api/convoys", post(notify).get(list))
+        .route("/api/convoys/stream", get(stream))
+        .route(
+            "/assets/convoys.js",
+            get(|| async {
+                (
+                    [
+                        (axum::http::header::CONTENT_TYPE, "text/javascript"),
+                        (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    include_str!("../../assets/convoys.js"),
+                )
+            }),
+        )
+        .route("/api/convoys/{id}", get(one))
+        .route("/api/convoys/{id}/ack", post(ack))
+        .route("/api/convoys/{id}/depart", post(depart))
+        .route("/api/convoys/{id}/end", post(end))
+        .route(
+            "/api/convoys/{id}/positions",
+            post(positions).layer(DefaultBodyLimit::max(MAX_POSITIONS_BODY)),
+        )
+}
+
+/// The party asking, which must not be an observer: live convoy data is
+/// for the parties that answer for the convoy's safety. A session cookie
+/// counts for reads without its CSRF token (an event stream cannot send
+/// headers; a read changes nothing and the cookie is SameSite=Strict).
+fn party(st: &AppState, headers: &HeaderMap, read: bool) -> Result<(String, Role), ApiError> {
+    let id = match auth::authenticate(st, headers) {
+        Ok(p) => p,
+        Err(e) if read && auth::bearer(headers).is_none() => {
+            st.sessions.party_by_cookie(headers).ok_or(e)?
+        }
+        Err(e) => return Err(e),
+    };
+    let role = st
+        .scenario()
+        .party(&id)
+        .map(|p| p.role)
+        .ok_or(ApiError::Unauthorized)?;
+    if role == Role::Observer {
+        return Err(ApiError::Forbidden(
+            "convoys are shown to the parties, not to observers".into(),
+        ));
+    }
+    Ok((id, role))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyRequest {
+    corridor: String,
+    vehicles: Vehicles,
+    people: u32,
+    departure: String,
+}
+
+async fn notify(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        let (who, _) = party(st, &headers, false)?;
+        let req: NotifyRequest = json_body(&body)?;
+        let bad = |f: &str, why: String| ApiError::BadRequest(format!("{f}: {why}"));
+        let v = &req.vehicles;
+        if v.count == 0 || v.count > MAX_VEHICLES {
+            return Err(bad("vehicles.count", format!("1 to {MAX_VEHICLES}")));
+        }
+        if req.people > v.seats {
+            return Err(bad("people", format!("{} people, {} seats", req.people, v.seats)));
+        }
+        if v.markings.trim().is_empty()
+            || v.markings.chars().count() > MAX_MARKINGS
+            || !corridor_ledger::state::plain_text(&v.markings)
+        {
+            return Err(bad("vehicles.markings", format!("1 to {MAX_MARKINGS} characters of plain text (how the vehicles can be recognised)")));
+        }
+        let dep = chrono::DateTime::parse_from_rfc3339(&req.departure)
+            .map_err(|_| bad("departure", "not an RFC 3339 time with a UTC offset".into()))?;
+        let live = st.live()?;
+        let c = live
+            .ledger
+            .corridor(&req.corridor)
+            .ok_or_else(|| ApiError::NotFound(format!("no corridor `{}` in the log", req.corridor)))?;
+        if !matches!(c.state(), Life::Agreed | Life::Countersigned | Life::Open | Life::Suspended) {
+            return Err(ApiError::Conflict(format!(
+                "corridor `{}` is {}: movements are notified on agreed corridors",
+                req.corridor,
+                c.state().name()
+            )));
+        }
+        let content = c.content();
+        if let (Some((start, end)), Some(last)) = (content.window(), content.last_safe_departure()) {
+            if dep < start || dep > last {
+                return Err(ApiError::Conflict(format!(
+                    "the departure {} is outside the window: from {} to the last safe departure, {} (the window closes {})",
+                    req.departure, start.to_rfc3339(), last.to_rfc3339(), end.to_rfc3339()
+                )));
+            }
+        }
+        drop(live);
+        let details = Details {
+            corridor: req.corridor.clone(),
+            vehicles: req.vehicles.clone(),
+            people: req.people,
+            departure: req.departure.clone(),
+        };
+        let salt = random_hex(16)?;
+        let id = format!("cv-{}", random_hex(8)?);
+        let commitment = details.commitment(&salt);
+        let token = auth::new_token().map_err(ApiError::internal)?;
+        let (rec, live) = st.append(&who, |_| {
+            Ok(Body::Notify(Notify {
+                convoy: id.clone(),
+                commitment: commitment.clone(),
+            }))
+        })?;
+        st.convoys.insert(
+            st,
+            Record {
+                id: id.clone(),
+                notifier: who.clone(),
+                notified: rec.entry.time.clone(),
+                details,
+                salt,
+                tracker_sha256: auth::hash_token(&token),
+                departed: None,
+                outcome: None,
+                events: Vec::new(),
+                details_of_events: Vec::new(),
+            },
+        )?;
+        st.convoys.announce(json!({"type": "notified", "convoy": id, "by": who}));
+        let awaiting: Vec<&str> = live.ledger.belligerents().collect();
+        Ok(Json(json!({
+            "id": id,
+            "seq": rec.entry.seq,
+            "commitment": commitment,
+            "tracker_token": token,
+            "awaiting": awaiting,
+        })))
+    })
+    .await
+}
+
+async fn list(State(st): State<Shared>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        party(st, &headers, true)?;
+        let live = st.live()?;
+        let now = now_ms(st);
+        st.convoys.prune(now);
+        let mut out = Vec::new();
+        for id in st.convoys.ids(st)? {
+            let run = st.convoys.get(st, &id)?;
+            let mut v = convoys::view(
+                st,
+                &live,
+                &run.lock().unwrap_or_else(|e| e.into_inner()),
+                now,
+            );
+            if let Some(o) = v.as_object_mut() {
+                // The list is a summary: the track is in the convoy's own view.
+                o.remove("track");
+            }
+            out.push(v);
+        }
+        Ok(Json(json!({"convoys": out})))
+    })
+    .await
+}
+
+async fn one(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        party(st, &headers, true)?;
+        let live = st.live()?;
+        let run = st.convoys.get(st, &id)?;
+        let now = now_ms(st);
+        st.convoys.prune(now);
+        let v = convoys::view(
+            st,
+            &live,
+            &run.lock().unwrap_or_else(|e| e.into_inner()),
+            now,
+        );
+        Ok(Json(v))
+    })
+    .await
+}
+
+async fn ack(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        let (who, _) = party(st, &headers, false)?;
+        st.convoys.get(st, &id)?;
+        let (rec, live) = st.append(&who, |l| {
+            let c = l
+                .convoys()
+                .get(&id)
+                .ok_or_else(|| ApiError::NotFound(format!("no convoy `{id}`")))?;
+            Ok(Body::Acknowledge(Notify {
+                convoy: id.clone(),
+                commitment: c.commitment.clone(),
+            }))
+        })?;
+        let awaiting: Vec<&str> = live
+            .ledger
+            .belligerents()
+            .filter(|b| !live.ledger.convoys()[&id].acks.contains_key(*b))
+            .collect();
+        st.convoys
+            .announce(json!({"type": "acknowledged", "convoy": id, "by": who}));
+        Ok(Json(
+            json!({"seq": rec.entry.seq, "convoy": id, "awaiting": awaiting}),
+        ))
+    })
+    .await
+}
+
+async fn depart(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        let (who, role) = party(st, &headers, false)?;
+        let run = st.convoys.get(st, &id)?;
+        let live = st.live()?;
+        let mut r = run.lock().unwrap_or_else(|e| e.into_inner());
+        if r.rec.notifier != who && role != Role::Mediator {
+            return Err(ApiError::Forbidden(
+                "only the party that notified a movement, or the mediator, marks it departed"
+                    .into(),
+            ));
+        }
+        if r.rec.departed.is_some() || r.rec.outcome.is_some() {
+            return Err(ApiError::Conflict(format!(
+                "convoy `{id}` has departed already"
+            )));
+        }
+        let logged = live.ledger.convoys().get(&id).ok_or(ApiError::Internal)?;
+        let waiting: Vec<&str> = live
+            .ledger
+            .belligerents()
+            .filter(|b| !logged.acks.contains_key(*b))
+            .collect();
+        if !waiting.is_empty() {
+            return Err(ApiError::Conflict(format!(
+                "convoy `{id}` cannot depart: not yet acknowledged by {}",
+                waiting.join(", ")
+            )));
+        }
+        let corridor = &r.rec.details.corridor;
+        let state = live.ledger.corridor(corridor).map(|c| c.state());
+        if state != Some(Life::Open) {
+            return Err(ApiError::Conflict(format!(
+                "corridor `{corridor}` is {}: a convoy departs only on an open corridor",
+                state.map_or("unknown", |s| s.name())
+            )));
+        }
+        let (line, planned, end) = plan_of(&live, corridor)
+            .ok_or_else(|| ApiError::Conflict(format!("corridor `{corridor}` has no route")))?;
+        let now = now_text(st);
+        r.rec.departed = Some(now.clone());
+        r.route = Some(line);
+        r.plan = Some((planned, end));
+        st.convoys.save(st, &r.rec)?;
+        st.convoys
+            .announce(json!({"type": "departed", "convoy": id, "time": now}));
+        Ok(Json(json!({"convoy": id, "departed": now})))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndRequest {
+    outcome: String,
+    people: u32,
+}
+
+async fn end(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        let (who, _) = party(st, &headers, false)?;
+        let req: EndRequest = json_body(&body)?;
+        if !OUTCOMES.contains(&req.outcome.as_str()) {
+            return Err(ApiError::BadRequest(format!(
+                "outcome: one of {}",
+                OUTCOMES.join(", ")
+            )));
+        }
+        let run = st.convoys.get(st, &id)?;
+        let mut r = run.lock().unwrap_or_else(|e| e.into_inner());
+        if req.outcome == "arrived" && r.rec.departed.is_none() {
+            return Err(ApiError::Conflict(format!("convoy `{id}` never departed")));
+        }
+        let movement = Movement {
+            convoy: id.clone(),
+            outcome: req.outcome.clone(),
+            details: r.rec.details.clone(),
+            salt: r.rec.salt.clone(),
+            departed: r.rec.departed.clone(),
+            people: req.people,
+            events: r.rec.events.clone(),
+        };
+        // The ledger checks who may record it and everything revealed.
+        let (rec, _) = st.append(&who, |_| Ok(Body::Movement(movement)))?;
+        r.rec.outcome = Some(req.outcome.clone());
+        st.convoys.save(st, &r.rec)?;
+        st.convoys
+            .announce(json!({"type": "over", "convoy": id, "outcome": req.outcome}));
+        Ok(Json(
+            json!({"seq": rec.entry.seq, "convoy": id, "outcome": req.outcome}),
+        ))
+    })
+    .await
+}
+
+/// The tracker's token must be this convoy's (compared in constant time
+/// on the hashes); party tokens are not trackers.
+fn tracker_ok(headers: &HeaderMap, stored: &str) -> bool {
+    let Some(t) = auth::bearer(headers) else {
+        return false;
+    };
+    let h = auth::hash_token(t);
+    h.len() == stored.len()
+        && h.bytes()
+            .zip(stored.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+async fn positions(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    blocking(st, move |st| {
+        st.convoys.prune_now_and_then(now_ms(st));
+        let run = st.convoys.get(st, &id).map_err(|_| ApiError::Unauthorized)?;
+        let mut r = run.lock().unwrap_or_else(|e| e.into_inner());
+        if !tracker_ok(&headers, &r.rec.tracker_sha256) {
+            return Err(ApiError::Unauthorized);
+        }
+        if r.rec.departed.is_none() {
+            return Err(ApiError::Conflict(format!(
+                "convoy `{id}` has not departed: positions are taken from its departure on"
+            )));
+        }
+        if r.rec.outcome.is_some() {
+            return Err(ApiError::Conflict(format!("convoy `{id}` is over")));
+        }
+        let now = now_ms(st);
+        let fixes = convoys::read_batch(json_body(&body)?, now, st.convoys.retention_s)?;
+        let live = st.live()?;
+        let (taken, ignored, events) = convoys::take_batch(st, &live, &mut r, fixes, now)?;
+        let ev: Vec<Value> = events
+            .iter()
+            .map(|e| json!({"kind": e.kind.name(), "raised": e.raised, "time": convoys::rfc3339(e.t_ms), "detail": e.detail}))
+            .collect();
+        Ok(Json(json!({
+            "taken": taken,
+            "ignored": ignored,
+            "events": ev,
+            "along_m": r.track.along_m.round(),
+            "eta": match (r.track.last, r.eta_ms) {
+                (Some(f), Some(e)) => Some(convoys::rfc3339(f.t_ms + e)),
+                _ => None,
+            },
+        })))
+    })
+    .await
+}
+
+/// One open stream, counted until dropped.
+struct Held(Shared);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut n = self
+            .0
+            .convoys
+            .streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *n = n.saturating_sub(1);
+    }
+}
+
+/// The parties' live stream: every notification, acknowledgement,
+/// departure, position and event of every convoy, as server-sent events
+/// (`convoy`). Bounded: [`convoys::MAX_STREAMS`] open at once.
+async fn stream(State(st): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    use tokio_stream::StreamExt;
+    let st2 = st.clone();
+    blocking(st.clone(), move |st| party(st, &headers, true).map(|_| ())).await?;
+    {
+        let mut n = st.convoys.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if *n >= convoys::MAX_STREAMS {
+            return Err(ApiError::Unavailable(
+                "too many live convoy streams: try again later".into(),
+            ));
+        }
+        *n += 1;
+    }
+    let held = Held(st2);
+    let rx = st.convoys.events.subscribe();
+    let stream = tokio_stream::wrappers::BroadcastStream::new(rx).filter_map(move |m| {
+        let _held = &held;
+        m.ok().map(|data| {
+            Ok::<_, std::convert::Infallible>(
+                axum::response::sse::Event::default()
+                    .event("convoy")
+                    .data(data),
+            )
+        })
+    });
+    Ok(axum::response::sse::Sse::new(stream)
+        .keep_alive(axum::response::sse::KeepAlive::default())
+        .into_response())
+}

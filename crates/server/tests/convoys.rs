@@ -1,0 +1,415 @@
+//! Convoys through the API: simulated tracks raise every event kind and a
+//! clean one none; no live position reaches any public endpoint; positions
+//! are deleted after the retention; times and batches are checked.
+
+use axum::http::StatusCode;
+use corridor_negotiation::convoy::{simulate, Fix, SimOptions};
+use corridor_server::AppState;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+mod common;
+use common::{call, example, movable, Hands};
+
+/// The Ukrainian exercise with a clock the test moves, Sumy–Poltava open,
+/// and `retention_s` for positions.
+async fn open_state(retention_s: i64) -> (Arc<AppState>, Arc<Hands>) {
+    let st = common::exercise(
+        "ukraine",
+        Box::new(corridor_server::store::Sqlite::memory().unwrap()),
+        None,
+        "2022-03-07T12:00:00+02:00",
+    );
+    let mut st = st;
+    let (clock, hands) = movable("2022-03-07T12:00:00+02:00");
+    {
+        let s = Arc::get_mut(&mut st).expect("not shared yet");
+        s.clock = clock;
+        s.convoys.retention_s = retention_s;
+    }
+    let _ = example; // the helper module's
+    common::acts(
+        &st,
+        "sumy-poltava",
+        &[
+            ("token-ua", "propose"),
+            ("token-ru", "accept"),
+            ("token-ua", "accept"),
+            ("token-icrc", "countersign"),
+            ("token-zp-admin", "open"),
+        ],
+    )
+    .await;
+    (st, hands)
+}
+
+fn notify_body() -> Value {
+    json!({"corridor": "sumy-poltava", "people": 120, "departure": "2022-03-08T10:00:00+02:00",
+           "vehicles": {"count": 3, "seats": 150, "markings": "white buses, red cross on roof, plates ICRC 01-03"}})
+}
+
+/// Notifies (as zp-admin), acknowledges as both belligerents and departs at
+/// 10:00; returns (convoy id, tracker token).
+async fn notified_and_departed(st: &Arc<AppState>, hands: &Hands) -> (String, String) {
+    let (s, b) = call(
+        st,
+        "POST",
+        "/api/convoys",
+        Some("token-zp-admin"),
+        Some(notify_body()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    let token = v["tracker_token"].as_str().unwrap().to_string();
+    for t in ["token-ru", "token-ua"] {
+        let (s, b) = call(st, "POST", &format!("/api/convoys/{id}/ack"), Some(t), None).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    hands.set("2022-03-08T10:00:00+02:00");
+    let (s, b) = call(
+        st,
+        "POST",
+        &format!("/api/convoys/{id}/depart"),
+        Some("token-zp-admin"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    (id, token)
+}
+
+fn route(st: &AppState) -> corridor_negotiation::convoy::RouteLine {
+    let live = st.live().unwrap();
+    (*corridor_server::convoys::plan_of(&live, "sumy-poltava")
+        .unwrap()
+        .0)
+        .clone()
+}
+
+/// A fix as a tracker sends it: 6 decimals (0.1 m), UTC.
+fn wire(f: &Fix) -> Value {
+    json!({"time": corridor_server::convoys::rfc3339(f.t_ms),
+           "lat": (f.at.lat * 1e6).round() / 1e6, "lon": (f.at.lon * 1e6).round() / 1e6})
+}
+
+/// Feeds `track` in batches of `per` fixes, the clock at each batch's last
+/// fix; returns every event (kind, raised) the server answered.
+async fn feed(
+    st: &Arc<AppState>,
+    hands: &Hands,
+    id: &str,
+    token: &str,
+    track: &[Fix],
+    per: usize,
+) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for chunk in track.chunks(per) {
+        let last = chunk.last().unwrap();
+        hands.set(&corridor_server::convoys::rfc3339(last.t_ms));
+        let body = json!({"positions": chunk.iter().map(wire).collect::<Vec<_>>()});
+        let (s, b) = call(
+            st,
+            "POST",
+            &format!("/api/convoys/{id}/positions"),
+            Some(token),
+            Some(body),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let v: Value = serde_json::from_str(&b).unwrap();
+        for e in v["events"].as_array().unwrap() {
+            out.push((
+                e["kind"].as_str().unwrap().to_string(),
+                e["raised"].as_bool().unwrap(),
+            ));
+        }
+    }
+    out
+}
+
+const START_MS: i64 = 1_646_726_400_000; // 2022-03-08T10:00:00+02:00
+
+fn opts() -> SimOptions {
+    SimOptions {
+        interval_s: 30.0,
+        noise_m: 20.0,
+        ..Default::default()
+    }
+}
+
+async fn drive(o: SimOptions, hazard: bool) -> Vec<(String, bool)> {
+    let (st, hands) = open_state(86_400).await;
+    let line = route(&st);
+    if hazard {
+        let mid = line.point_at(line.length_m() / 2.0);
+        let (s, b) = call(&st, "POST", "/api/hazards", Some("token-icrc"),
+            Some(json!({"kind": "shelling", "at": format!("{},{}", mid.lat, mid.lon), "radius_m": 1000}))).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let (id, token) = notified_and_departed(&st, &hands).await;
+    let track = simulate(&line, &o, START_MS);
+    feed(&st, &hands, &id, &token, &track, 10).await
+}
+
+fn raised(ev: &[(String, bool)]) -> Vec<&str> {
+    ev.iter().filter(|e| e.1).map(|e| e.0.as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_clean_track_with_gps_noise_raises_nothing_but_its_arrival() {
+    for seed in [1, 2, 3] {
+        let ev = drive(SimOptions { seed, ..opts() }, false).await;
+        assert_eq!(raised(&ev), vec!["arrived"], "seed {seed}: {ev:?}");
+    }
+}
+
+#[tokio::test]
+async fn every_event_kind_is_raised_by_a_simulated_track() {
+    let ev = drive(
+        SimOptions {
+            detour: Some((0.3, 800.0, 600.0)),
+            ..opts()
+        },
+        false,
+    )
+    .await;
+    assert_eq!(raised(&ev), vec!["off_route", "arrived"], "{ev:?}");
+    assert!(
+        ev.contains(&("off_route".into(), false)),
+        "cleared once back: {ev:?}"
+    );
+    let ev = drive(
+        SimOptions {
+            stop: Some((0.5, 900.0)),
+            ..opts()
+        },
+        false,
+    )
+    .await;
+    assert_eq!(raised(&ev), vec!["stopped", "arrived"], "{ev:?}");
+    let ev = drive(
+        SimOptions {
+            delay: Some((0.3, 0.2)),
+            ..opts()
+        },
+        false,
+    )
+    .await;
+    assert!(raised(&ev).contains(&"late"), "{ev:?}");
+    let ev = drive(opts(), true).await;
+    assert_eq!(raised(&ev), vec!["in_hazard", "arrived"], "{ev:?}");
+}
+
+/// Every public endpoint's output, and every message of the public event
+/// stream, searched for every position a tracker sent.
+#[tokio::test]
+async fn no_live_position_reaches_any_public_endpoint() {
+    let (st, hands) = open_state(86_400).await;
+    let mut public_stream = st.events.subscribe();
+    let mut parties_stream = st.convoys.events.subscribe();
+    let line = route(&st);
+    let (id, token) = notified_and_departed(&st, &hands).await;
+    let track = simulate(
+        &line,
+        &SimOptions {
+            detour: Some((0.3, 800.0, 600.0)),
+            stop: Some((0.6, 600.0)),
+            ..opts()
+        },
+        START_MS,
+    );
+    let ev = feed(&st, &hands, &id, &token, &track, 10).await;
+    assert!(raised(&ev).contains(&"off_route"));
+    // The parties' stream carried the event, with its position.
+    let mut pushed = Vec::new();
+    while let Ok(m) = parties_stream.try_recv() {
+        pushed.push(serde_json::from_str::<Value>(&m).unwrap());
+    }
+    assert!(
+        pushed.iter().any(|m| m["type"] == "event"
+            && m["kind"] == "off_route"
+            && m["raised"] == true
+            && m["convoy"] == id.as_str()
+            && m["at"].is_array()),
+        "{pushed:?}"
+    );
+    assert!(pushed.iter().any(|m| m["type"] == "position"));
+    // The parties see the positions.
+    let (s, b) = call(
+        &st,
+        "GET",
+        &format!("/api/convoys/{id}"),
+        Some("token-ru"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let view: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(view["status"], "at_destination");
+    assert!(view["track"].as_array().unwrap().len() > 100);
+    // The search below finds a position where one is shown: the parties'
+    // own view shows the last fix in the forms searched for.
+    let last = wire(track.last().unwrap());
+    assert!(
+        b.contains(&format!("{}", last["lat"].as_f64().unwrap())),
+        "{b}"
+    );
+    // Over: the movement is recorded in the public log, revealed.
+    let (s, b) = call(
+        &st,
+        "POST",
+        &format!("/api/convoys/{id}/end"),
+        Some("token-zp-admin"),
+        Some(json!({"outcome": "arrived", "people": 118})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for uri in [
+        "/",
+        "/api/scenario",
+        "/api/network.geojson",
+        "/api/territories.geojson",
+        "/api/corridors",
+        "/api/alerts?lang=uk",
+        "/api/alerts?lang=ru",
+        "/api/alerts?lang=en",
+        "/api/log",
+        "/api/log/head",
+        "/api/log/proof?entry=1",
+        "/public/alerts.atom",
+        "/public/corridors.geojson",
+        "/public/index.html",
+        "/openapi.json",
+        "/healthz",
+    ] {
+        let (_, b) = call(&st, "GET", uri, None, None).await;
+        texts.push((uri.to_string(), b));
+    }
+    // Every published file (CAP, SMS) named in the public index.
+    let names: Vec<String> = corridor_server::routes::feeds::files(&st)
+        .unwrap()
+        .iter()
+        .map(|f| f.path.clone())
+        .collect();
+    assert!(names.len() > 3, "{names:?}");
+    for n in names {
+        let (s, b) = call(&st, "GET", &format!("/public/{n}"), None, None).await;
+        assert_eq!(s, StatusCode::OK, "{n}");
+        texts.push((n, b));
+    }
+    while let Ok(m) = public_stream.try_recv() {
+        texts.push(("/api/events".into(), m));
+    }
+    // The log names the movement only now, after the fact, coarsely.
+    let log = &texts.iter().find(|t| t.0 == "/api/log").unwrap().1;
+    assert!(log.contains("\"kind\":\"movement\"") && log.contains("off_route"));
+    let mut checked = 0;
+    for f in &track {
+        let w = wire(f);
+        let (lat, lon) = (w["lat"].as_f64().unwrap(), w["lon"].as_f64().unwrap());
+        let forms = |x: f64| {
+            // As sent (6 decimals, 0.1 m) and in micro-degrees. (Fewer
+            // decimals would match the public places the track starts at.)
+            [format!("{x}"), format!("{}", (x * 1e6).round() as i64)]
+        };
+        for (uri, text) in &texts {
+            let has = |x: f64| forms(x).iter().any(|s| text.contains(s.as_str()));
+            assert!(
+                !(has(lat) && has(lon)),
+                "{uri} shows the position {lat},{lon}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 400);
+}
+
+#[tokio::test]
+async fn positions_are_deleted_after_the_retention_and_times_are_checked() {
+    let (st, hands) = open_state(600).await; // ten minutes
+    let line = route(&st);
+    let (id, token) = notified_and_departed(&st, &hands).await;
+    let track = simulate(&line, &opts(), START_MS);
+    feed(&st, &hands, &id, &token, &track[..20], 10).await; // ten minutes of fixes
+    let kept = |st: &Arc<AppState>| {
+        let st = st.clone();
+        let id = id.clone();
+        async move {
+            let (_, b) = call(
+                &st,
+                "GET",
+                &format!("/api/convoys/{id}"),
+                Some("token-icrc"),
+                None,
+            )
+            .await;
+            let v: Value = serde_json::from_str(&b).unwrap();
+            v["positions_kept"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(kept(&st).await, 20);
+    // Five minutes later, the first five minutes are gone; an hour later, all.
+    hands.set(&corridor_server::convoys::rfc3339(track[19].t_ms + 300_000));
+    let n = kept(&st).await;
+    assert!((9..=11).contains(&n), "{n}");
+    hands.set(&corridor_server::convoys::rfc3339(
+        track[19].t_ms + 3_600_000,
+    ));
+    assert_eq!(kept(&st).await, 0);
+    // A fix older than the retention, or in the future, is refused by name.
+    let post = |fixes: Vec<Value>| {
+        let st = st.clone();
+        let uri = format!("/api/convoys/{id}/positions");
+        let token = token.clone();
+        async move {
+            call(
+                &st,
+                "POST",
+                &uri,
+                Some(&token),
+                Some(json!({"positions": fixes})),
+            )
+            .await
+        }
+    };
+    let now = track[19].t_ms + 3_600_000;
+    let at =
+        |t: i64| json!({"time": corridor_server::convoys::rfc3339(t), "lat": 50.9, "lon": 34.8});
+    let (s, b) = post(vec![at(now), at(now - 700_000)]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        b.contains("positions[1].time") && b.contains("retention"),
+        "{b}"
+    );
+    let (s, b) = post(vec![at(now + 120_000)]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(b.contains("future"), "{b}");
+    let (s, b) = post(vec![
+        json!({"time": "2022-03-08T11:00:00", "lat": 50.9, "lon": 34.8}),
+    ])
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, _) = post(vec![
+        json!({"time": corridor_server::convoys::rfc3339(now), "lat": 95.0, "lon": 34.8}),
+    ])
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = post(vec![]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = post((0..501).map(|i| at(now - i * 1000)).collect()).await;
+    assert!(
+        s == StatusCode::BAD_REQUEST || s == StatusCode::PAYLOAD_TOO_LARGE,
+        "{s}"
+    );
+    // Fixes arriving twice or out of order are ignored, not counted twice.
+    let (s, b) = post(vec![at(now), at(now)]).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(
+        (v["taken"].as_u64(), v["ignored"].as_u64()),
+        (Some(1), Some(1))
+    );
+}

@@ -101,7 +101,14 @@ pub enum Error {
 pub struct Signer {
     key: SigningKey,
     cert_der: Vec<u8>,
+    /// Documents signed already, by the SHA-256 of the unsigned text: a
+    /// server publishes every alert again at each new log entry, and
+    /// signing is deterministic, so the answer is remembered (bounded).
+    memo: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<[u8; 32], String>>>,
 }
+
+/// Most signed documents remembered per signer.
+const MEMO: usize = 4096;
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -136,7 +143,11 @@ impl Signer {
         if ours.as_bytes() != theirs.as_slice() {
             return Err(Error::Mismatch);
         }
-        Ok(Signer { key, cert_der })
+        Ok(Signer {
+            key,
+            cert_der,
+            memo: Default::default(),
+        })
     }
 
     /// The certificate, PEM, as alert hubs take it.
@@ -177,6 +188,21 @@ impl Signer {
     /// `xml` with an enveloped signature as the root's last child, in
     /// compact canonical form after an XML declaration.
     pub fn sign(&self, xml: &str) -> Result<String, Error> {
+        let id: [u8; 32] = Sha256::digest(xml.as_bytes()).into();
+        if let Some(done) = self.memo.lock().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(done);
+        }
+        let signed = self.sign_now(xml)?;
+        if let Ok(mut m) = self.memo.lock() {
+            if m.len() >= MEMO {
+                m.clear();
+            }
+            m.insert(id, signed.clone());
+        }
+        Ok(signed)
+    }
+
+    fn sign_now(&self, xml: &str) -> Result<String, Error> {
         let doc = c14n::parse(xml)?;
         let root = doc.root_element();
         if c14n::signature_of(root).is_some() {

@@ -113,9 +113,10 @@ pub trait Store: Send + Sync {
     /// subscriber registered now, due at once; in one transaction.
     /// Idempotent: returns the rows created.
     fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError>;
-    /// Claims at most `limit` deliveries due at `now_ms`, at most one per
-    /// subscriber and none for the subscribers in `busy` (those this
-    /// server is sending to: a slow subscriber takes one slot, never all),
+    /// Claims at most `limit` deliveries due at `now_ms`: for each
+    /// subscriber not in `busy` (those this server is sending to: a slow
+    /// subscriber takes one slot, never all) its oldest undelivered alert,
+    /// if due, so that alerts arrive in the order they were published;
     /// the longest due first: each counts one more attempt and is leased
     /// (not due again) until `now_ms + lease_ms`. Two servers on one
     /// database never claim the same row at once.
@@ -163,19 +164,48 @@ fn subscriber_infos(
         .collect()
 }
 
-/// The rows to claim among the due ones (in order): one per subscriber,
+/// The rows to claim among the pending ones: one per subscriber,
 /// none of `busy`, at most `limit`.
-fn pick(due: Vec<(i64, String)>, limit: usize, busy: &[i64]) -> Vec<(i64, String)> {
-    let mut chosen: Vec<(i64, String)> = Vec::new();
-    for (sub, id) in due {
-        if chosen.len() == limit {
-            break;
-        }
-        if !busy.contains(&sub) && !chosen.iter().any(|c| c.0 == sub) {
-            chosen.push((sub, id));
+///
+/// Alerts reach each subscriber in the order they were published: only a
+/// subscriber's oldest undelivered alert (by the log entry that made it,
+/// the identifier's last number) may be sent, and only when it is due; the
+/// next waits until it is acknowledged. A "suspended" that arrives after
+/// the "open again" would tell residents the opposite of the truth.
+fn pick(
+    pending: Vec<(i64, String, i64)>,
+    now_ms: i64,
+    limit: usize,
+    busy: &[i64],
+) -> Vec<(i64, String)> {
+    let order = |id: &str| -> (u64, String) {
+        let n = id
+            .rsplit('.')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(u64::MAX);
+        (n, id.to_string())
+    };
+    let mut heads: std::collections::BTreeMap<i64, (String, i64)> = Default::default();
+    for (sub, id, next) in pending {
+        let keep = match heads.get(&sub) {
+            Some((held, _)) => order(&id) < order(held),
+            None => true,
+        };
+        if keep {
+            heads.insert(sub, (id, next));
         }
     }
-    chosen
+    let mut due: Vec<(i64, String, i64)> = heads
+        .into_iter()
+        .filter(|(sub, (_, next))| *next <= now_ms && !busy.contains(sub))
+        .map(|(sub, (id, next))| (sub, id, next))
+        .collect();
+    due.sort_by_key(|d| d.2);
+    due.into_iter()
+        .take(limit)
+        .map(|(s, i, _)| (s, i))
+        .collect()
 }
 
 /// Longest error text kept per row.
@@ -429,16 +459,15 @@ impl Store for Sqlite {
     ) -> Result<Vec<Due>, StoreError> {
         let mut c = self.conn();
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let keys: Vec<(i64, String)> = tx
+        let keys: Vec<(i64, String, i64)> = tx
             .prepare(
-                "SELECT subscriber, identifier FROM outbox
-                 WHERE delivered_ms IS NULL AND next_attempt_ms <= ?1
-                 ORDER BY next_attempt_ms, identifier",
+                "SELECT subscriber, identifier, next_attempt_ms FROM outbox
+                 WHERE delivered_ms IS NULL",
             )?
-            .query_map([now_ms], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         let mut due = Vec::new();
-        for (sub, id) in pick(keys, limit, busy) {
+        for (sub, id) in pick(keys, now_ms, limit, busy) {
             due.push(tx.query_row(
                 "SELECT o.subscriber, s.url, s.secret, o.identifier, o.body, o.attempts
                  FROM outbox o JOIN subscribers s ON s.id = o.subscriber
@@ -783,26 +812,27 @@ impl Store for Postgres {
         limit: usize,
         busy: &[i64],
     ) -> Result<Vec<Due>, StoreError> {
-        // Due rows are locked, those another server is claiming skipped
-        // (not waited for); the lease (the new next_attempt_ms) then keeps
-        // the chosen ones from every other claim while they are sent, and
-        // frees them if this server dies.
+        // The lease (the new next_attempt_ms) keeps the chosen rows from
+        // every other claim while they are sent, and frees them if this
+        // server dies.
         let mut c = self.client();
         let mut tx = c.transaction().map_err(pg)?;
-        let keys: Vec<(i64, String)> = tx
+        // Every pending row is locked, waiting for another server's claim
+        // to commit (not skipped: a skipped head would let the next alert
+        // overtake it); after the wait its lease shows it is not due.
+        let keys: Vec<(i64, String, i64)> = tx
             .query(
-                "SELECT subscriber, identifier FROM outbox
-                 WHERE delivered_ms IS NULL AND next_attempt_ms <= $1 AND NOT (subscriber = ANY($2))
-                 ORDER BY next_attempt_ms, identifier
-                 FOR UPDATE SKIP LOCKED",
-                &[&now_ms, &busy],
+                "SELECT subscriber, identifier, next_attempt_ms FROM outbox
+                 WHERE delivered_ms IS NULL
+                 FOR UPDATE",
+                &[],
             )
             .map_err(pg)?
             .iter()
-            .map(|r| (r.get(0), r.get(1)))
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
         let mut due = Vec::new();
-        for (sub, id) in pick(keys, limit, busy) {
+        for (sub, id) in pick(keys, now_ms, limit, busy) {
             let r = tx
                 .query_one(
                     "UPDATE outbox o SET attempts = o.attempts + 1, last_attempt_ms = $1,
@@ -870,6 +900,60 @@ impl Store for Postgres {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review of issue 14: a failed "suspended" was overtaken by the
+    /// "open again" that followed it. Each subscriber gets its oldest
+    /// undelivered alert only, by log entry (so `.10` after `.9`).
+    #[test]
+    fn alerts_reach_each_subscriber_in_the_order_they_were_published() {
+        let p = |v: &[(i64, &str, i64)]| {
+            v.iter()
+                .map(|&(s, i, n)| (s, i.to_string(), n))
+                .collect::<Vec<_>>()
+        };
+        let picked = pick(
+            p(&[(1, "c.x.10", 0), (1, "c.x.9", 50), (2, "c.y.3", 0)]),
+            10,
+            5,
+            &[],
+        );
+        // Subscriber 1's head (.9) is not due yet: .10 waits.
+        assert_eq!(picked, vec![(2, "c.y.3".to_string())]);
+        let picked = pick(
+            p(&[(1, "c.x.10", 0), (1, "c.x.9", 5), (2, "c.y.3", 0)]),
+            10,
+            5,
+            &[2],
+        );
+        assert_eq!(picked, vec![(1, "c.x.9".to_string())]);
+        // On a real store: .8 fails, so .9 is not sent before .8 is acknowledged.
+        let st = Sqlite::memory().unwrap();
+        let sub = st
+            .add_subscriber("http://127.0.0.1:9/", "0123456789abcdef", 0, 32)
+            .unwrap();
+        st.enqueue(
+            &[("c.x.8".into(), "a".into()), ("c.x.9".into(), "b".into())],
+            0,
+        )
+        .unwrap();
+        let first = st.claim(1, 1000, 4, &[]).unwrap();
+        assert_eq!(
+            first
+                .iter()
+                .map(|d| d.identifier.as_str())
+                .collect::<Vec<_>>(),
+            ["c.x.8"]
+        );
+        st.failed(sub, "c.x.8", "500", 2, 100).unwrap();
+        assert!(
+            st.claim(50, 1000, 4, &[]).unwrap().is_empty(),
+            "c.x.9 waits for c.x.8"
+        );
+        let again = st.claim(100, 1000, 4, &[]).unwrap();
+        assert_eq!(again[0].identifier, "c.x.8");
+        st.delivered(sub, "c.x.8", 101).unwrap();
+        assert_eq!(st.claim(102, 1000, 4, &[]).unwrap()[0].identifier, "c.x.9");
+    }
 
     /// Issue 12, item 8: a database that cannot be written is refused when
     /// it is opened, not at the first write.

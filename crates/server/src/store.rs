@@ -178,6 +178,22 @@ fn pick(
     limit: usize,
     busy: &[i64],
 ) -> Vec<(i64, String)> {
+    let mut due: Vec<(i64, String, i64)> = heads(pending)
+        .into_iter()
+        .filter(|(sub, (_, next))| *next <= now_ms && !busy.contains(sub))
+        .map(|(sub, (id, next))| (sub, id, next))
+        .collect();
+    due.sort_by_key(|d| d.2);
+    due.into_iter()
+        .take(limit)
+        .map(|(s, i, _)| (s, i))
+        .collect()
+}
+
+/// Each subscriber's oldest undelivered alert (by the log entry that made
+/// it, the identifier's last number) with when it is due: the only rows
+/// that may be sent.
+fn heads(pending: Vec<(i64, String, i64)>) -> std::collections::BTreeMap<i64, (String, i64)> {
     let order = |id: &str| -> (u64, String) {
         let n = id
             .rsplit('.')
@@ -196,16 +212,13 @@ fn pick(
             heads.insert(sub, (id, next));
         }
     }
-    let mut due: Vec<(i64, String, i64)> = heads
-        .into_iter()
-        .filter(|(sub, (_, next))| *next <= now_ms && !busy.contains(sub))
-        .map(|(sub, (id, next))| (sub, id, next))
-        .collect();
-    due.sort_by_key(|d| d.2);
-    due.into_iter()
-        .take(limit)
-        .map(|(s, i, _)| (s, i))
-        .collect()
+    heads
+}
+
+/// When the next row that may be sent is due (a row behind an unsent
+/// older one is not: waking for it would only spin).
+fn next_head_due(pending: Vec<(i64, String, i64)>) -> Option<i64> {
+    heads(pending).into_values().map(|(_, next)| next).min()
 }
 
 /// Longest error text kept per row.
@@ -520,11 +533,14 @@ impl Store for Sqlite {
     }
 
     fn next_due(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn().query_row(
-            "SELECT MIN(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL",
-            [],
-            |r| r.get(0),
-        )?)
+        let c = self.conn();
+        let pending = c
+            .prepare(
+                "SELECT subscriber, identifier, next_attempt_ms FROM outbox WHERE delivered_ms IS NULL",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(next_head_due(pending))
     }
 }
 
@@ -817,13 +833,15 @@ impl Store for Postgres {
         // server dies.
         let mut c = self.client();
         let mut tx = c.transaction().map_err(pg)?;
-        // Every pending row is locked, waiting for another server's claim
-        // to commit (not skipped: a skipped head would let the next alert
+        // Every pending row is locked (always in the same order, so two
+        // servers never deadlock), waiting for another server's claim to
+        // commit (not skipped: a skipped head would let the next alert
         // overtake it); after the wait its lease shows it is not due.
         let keys: Vec<(i64, String, i64)> = tx
             .query(
                 "SELECT subscriber, identifier, next_attempt_ms FROM outbox
                  WHERE delivered_ms IS NULL
+                 ORDER BY subscriber, identifier
                  FOR UPDATE",
                 &[],
             )
@@ -886,14 +904,17 @@ impl Store for Postgres {
     }
 
     fn next_due(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self
+        let pending = self
             .client()
-            .query_one(
-                "SELECT MIN(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL",
+            .query(
+                "SELECT subscriber, identifier, next_attempt_ms FROM outbox WHERE delivered_ms IS NULL",
                 &[],
             )
             .map_err(pg)?
-            .get(0))
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        Ok(next_head_due(pending))
     }
 }
 

@@ -137,8 +137,16 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         }
         keys.insert(p.id.clone(), k);
     }
+    let fresh = !a.data.exists();
     std::fs::create_dir_all(&a.data)
         .map_err(|e| Failure::new(exit::IO, anyhow!("cannot create {}: {e}", a.data.display())))?;
+    // The folder holds the parties' tokens, the publisher's key and the
+    // subscribers' secrets: its owner's only.
+    #[cfg(unix)]
+    if fresh {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&a.data, std::fs::Permissions::from_mode(0o700));
+    }
     let db = a.data.join("corridor.sqlite");
     let (store, db_desc): (Box<dyn Store>, String) = match &a.database {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -155,6 +163,16 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         None => {
             let s = Sqlite::open(&db)
                 .map_err(|e| Failure::new(exit::IO, anyhow!("{}: {e}", db.display())))?;
+            // The database holds the subscribers' secrets (and its WAL the
+            // same pages): readable by its owner only.
+            #[cfg(unix)]
+            for suffix in ["", "-wal", "-shm"] {
+                use std::os::unix::fs::PermissionsExt;
+                let f = a.data.join(format!("corridor.sqlite{suffix}"));
+                if f.exists() {
+                    let _ = std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600));
+                }
+            }
             (
                 Box::new(s),
                 format!("{} (SQLite, WAL, full sync)", db.display()),

@@ -123,10 +123,15 @@ pub struct Facts {
     /// Gathering point coordinates.
     pub gather_at: LatLon,
     /// Why a corridor was suspended, closed or cancelled: a hazard kind
-    /// (`shelling`…), `text` when only the logged reason says, `none`.
+    /// (`shelling`…); `text` when only the mediator's logged reason says;
+    /// `party` when a party gave only its own words (never published: a
+    /// belligerent's claim must not go out in the mediator-signed alert;
+    /// the words stay in the signed log); `none`.
     pub cause: &'static str,
     /// The reason as logged (shown quoted when `cause` is `text`).
     pub reason: String,
+    /// The name of the party that made the change.
+    pub party: String,
     /// Route geometry.
     pub line: Vec<LatLon>,
     /// Window in absolute time.
@@ -290,10 +295,22 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
         gather_at,
         cause: match (e.cause, &e.reason) {
             (Some(k), _) => k.name(),
-            (None, Some(r)) if !r.trim().is_empty() => "text",
+            (None, Some(r)) if !r.trim().is_empty() => {
+                if scn
+                    .party(&e.actor)
+                    .is_some_and(|p| p.role == corridor_negotiation::Role::Mediator)
+                {
+                    "text"
+                } else {
+                    "party"
+                }
+            }
             _ => "none",
         },
         reason: e.reason.clone().unwrap_or_default(),
+        party: scn
+            .party(&e.actor)
+            .map_or_else(|| e.actor.clone(), |p| p.name.clone()),
         line,
         window: (ws, we),
     }
@@ -327,6 +344,7 @@ pub fn args<'a>(
         ("gather", Arg::Str(&f.gather)),
         ("cause", Arg::Str(f.cause)),
         ("reason", Arg::Str(&f.reason)),
+        ("party", Arg::Str(&f.party)),
         ("dd", Arg::Str(&f.dd)),
         ("mm", Arg::Str(&f.mm)),
         ("day", Arg::Num(f64::from(f.day_month.0))),
@@ -488,7 +506,13 @@ pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> V
             let eff = en.window.0.max(e.time);
             (
                 eff,
-                en.window.0,
+                // A reopened corridor is open again from its reopening,
+                // as its text says.
+                if e.kind == Kind::Reopened {
+                    eff
+                } else {
+                    en.window.0
+                },
                 en.window.1.max(eff + Duration::minutes(1)),
             )
         } else {

@@ -106,7 +106,9 @@ pub fn publish(ledger: &Ledger, site: &Site) -> Vec<File> {
     for m in messages(ledger, &texts) {
         files.push(File {
             path: m.sms_path,
-            text: format!("{}\n", m.sms),
+            // Exactly the message: a gateway that posts the file as it is
+            // sends what was counted (no trailing newline).
+            text: m.sms,
         });
         files.push(File {
             path: m.cbs_path,

@@ -847,3 +847,41 @@ fn towns_beyond_the_file_take_the_tables_names() {
     // A town of the same name 300 km away is not this place.
     assert_eq!(n(Lang::Ru, "Lozova", 50.45, 30.52), "Lozova");
 }
+
+/// Review of issue 14: a belligerent's own words for a suspension went out
+/// verbatim in the mediator-signed alert. Only the mediator's words are
+/// quoted; a party's decision is named as such, its words stay in the log.
+#[test]
+fn a_partys_own_words_are_not_published_as_the_cause() {
+    let scn = scenario();
+    let mut t = Table {
+        scn: scn.clone(),
+        log: Log::new(),
+        l: Ledger::new(scn.clone()),
+    };
+    let sp = "sumy-poltava";
+    t.agree(
+        sp,
+        0,
+        [
+            "2022-03-07T18:00:00+02:00",
+            "2022-03-07T19:10:00+02:00",
+            "2022-03-07T19:25:00+02:00",
+            "2022-03-07T20:00:00+02:00",
+        ],
+    );
+    t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
+    let claim = "The other side is shelling civilians; their corridor is a trap";
+    t.verb_why("ru", Verb::Suspend, sp, "2022-03-08T12:40:00+02:00", claim);
+    let alerts = cap::alerts(t.l.scenario(), &events(&t.l), &site(), &Texts::new());
+    let last = alerts.last().unwrap();
+    assert!(!last.xml.contains("trap"), "{}", last.xml);
+    let name = &t.l.scenario().party("ru").unwrap().name;
+    assert!(
+        field(&last.xml, Lang::Uk, "description").contains(&format!("рішення сторони «{}»", name))
+    );
+    assert!(
+        field(&last.xml, Lang::Ru, "description").contains(&format!("решение стороны «{}»", name))
+    );
+    assert!(field(&last.xml, Lang::En, "description").contains(&format!("a decision of {name}")));
+}

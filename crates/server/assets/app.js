@@ -162,7 +162,6 @@ map.on("moveend", () => { loadTiles(); });
   const [s, terr, pub] = await Promise.all([get("/api/scenario"), get("/api/territories.geojson"), get("/public/corridors.geojson")]);
   if (!s.tiles) noTiles = true;
   document.getElementById("title").textContent = s.name;
-  document.getElementById("status").textContent = s.status.toUpperCase() + " · " + s.time_zone;
   const w = (s.proposals[0] || {}).window;
   if (w) { field("pstart").value = w.start; field("pend").value = w.end; }
   const zones = L.geoJSON(terr, { style: { color: "#7a5ea8", weight: 1, fillOpacity: 0.06 } })

@@ -130,6 +130,12 @@ pub fn check_url(url: &str) -> Result<Uri, String> {
     if authority.host().is_empty() {
         return Err("no host".into());
     }
+    // A port that is there must be one (1–65535): never a silent 80.
+    if let Some((_, port)) = authority.as_str().rsplit_once(':') {
+        if !port.contains(']') && !matches!(port.parse::<u16>(), Ok(p) if p > 0) {
+            return Err(format!("the port `{port}` is not 1 to 65535"));
+        }
+    }
     if url.contains('#') {
         return Err("no fragment".into());
     }

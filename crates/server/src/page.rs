@@ -145,8 +145,6 @@ pub struct PageFacts<'a> {
     pub title: &'a str,
     /// `exercise`, `test` or `actual`.
     pub status: corridor_negotiation::Status,
-    /// The scenario's time zone (IANA name, shown beside the status).
-    pub time_zone: String,
 }
 
 fn status_words(lang: Lang, s: corridor_negotiation::Status) -> &'static str {
@@ -165,11 +163,8 @@ pub fn index(template: &str, lang: Lang, facts: &PageFacts<'_>, alerts: &Value) 
         Some(match name {
             "lang" => lang.code().to_string(),
             "title" => escape(facts.title),
-            "status" => escape(&format!(
-                "{} · {}",
-                status_words(lang, facts.status),
-                facts.time_zone
-            )),
+            // The alerts give the time zone in words; no IANA id in prose.
+            "status" => escape(status_words(lang, facts.status)),
             "text_only" => escape(labels(lang).text_only),
             "alerts" => alerts_html(alerts, lang),
             _ => return None,
@@ -295,7 +290,6 @@ mod tests {
         let f = PageFacts {
             title: "<b>t</b>",
             status: corridor_negotiation::Status::Exercise,
-            time_zone: "Europe/Kyiv".into(),
         };
         let t = text_page(Lang::Uk, &f, &a, &["cap/x\".xml".into()]);
         assert!(!t.contains("<script>") && !t.contains("<b>t</b>"));

@@ -195,7 +195,7 @@ fn publish_writes_the_folder_for_the_examples() {
     let uk = std::fs::read_to_string(dir.join("sms/sumy-poltava-6-uk.txt")).unwrap();
     assert_eq!(
         uk,
-        "Коридор Суми→Полтава ВІДКРИТО 08.03 09:00-21:00 UTC+2, виїзд до 16:10\n"
+        "Коридор Суми→Полтава ВІДКРИТО 08.03 09:00-21:00 UTC+2, виїзд до 16:10"
     );
     let page = std::fs::read_to_string(dir.join("cbs/sumy-poltava-6-en.txt")).unwrap();
     assert!(

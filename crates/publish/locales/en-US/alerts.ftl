@@ -74,6 +74,7 @@ cause = { $cause ->
     [front_line] the route crosses the front line
     [other] a hazard on the route
     [text] “{ $reason }” (as logged)
+    [party] a decision of { $party }
    *[none] not given
 }
 cause-sentence = { $cause ->

@@ -63,6 +63,7 @@ cause = { $cause ->
     [front_line] маршрут перетинає лінію фронту
     [other] небезпека на маршруті
     [text] «{ $reason }» (за записом у журналі)
+    [party] рішення сторони «{ $party }»
    *[none] не вказано
 }
 cause-sentence = { $cause ->
@@ -131,7 +132,7 @@ sms-stop = { $kind ->
    *[cancelled] Коридор { $origin }→{ $destination } СКАСОВАНО. Не їдьте.
 }
 sms-stop-short = { $kind ->
-    [suspended] { $origin }→{ $destination } призуп.{ cause-sms }. Не їдьте.
+    [suspended] { $origin }→{ $destination } призуп{ cause-sms }. Не їдьте.
     [closed] { $origin }→{ $destination } закр. Не їдьте.
    *[cancelled] { $origin }→{ $destination } скас. Не їдьте.
 }

@@ -103,7 +103,6 @@ fn page_facts(live: &Live) -> crate::page::PageFacts<'_> {
     crate::page::PageFacts {
         title: &s.name,
         status: s.status,
-        time_zone: s.tz.name().to_string(),
     }
 }
 

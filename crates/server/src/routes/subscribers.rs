@@ -108,7 +108,14 @@ async fn add(
             .store
             .add_subscriber(&req.url, &req.secret, now_ms(), MAX_SUBSCRIBERS)
             .map_err(refused)?;
-        tracing::info!(id, url = %req.url, by = %who, "subscriber registered");
+        // The host only: a query string may carry the subscriber's token.
+        let host = req
+            .url
+            .parse::<axum::http::Uri>()
+            .ok()
+            .and_then(|u| u.host().map(str::to_string))
+            .unwrap_or_default();
+        tracing::info!(id, host = %host, by = %who, "subscriber registered");
         Ok(Json(Registered { id, url: req.url }))
     })
     .await

@@ -151,20 +151,31 @@ impl Convoys {
             return Ok(());
         }
         let all = st.store.convoy_all()?;
+        // A convoy on the road when the server stopped reports on after
+        // the restart: its agreed route and plan are made again (review of
+        // issue 15: they were set only at departure).
+        let live = st.live()?;
         let mut runs = lock(&self.runs);
         if self.loaded.get().is_some() {
             return Ok(());
         }
         for (id, doc) in all {
             let rec: Record = serde_json::from_str(&doc).map_err(ApiError::internal)?;
+            let (route, plan) = match (&rec.departed, &rec.outcome) {
+                (Some(_), None) => match plan_of(&live, &rec.details.corridor) {
+                    Some((line, planned, end)) => (Some(line), Some((planned, end))),
+                    None => (None, None),
+                },
+                _ => (None, None),
+            };
             runs.insert(
                 id,
                 Arc::new(Mutex::new(Run {
                     rec,
                     track: Track::default(),
                     positions: VecDeque::new(),
-                    route: None,
-                    plan: None,
+                    route,
+                    plan,
                     eta_ms: None,
                 })),
             );

@@ -133,7 +133,21 @@ pub async fn guard(
         && req.uri().path().starts_with("/api/convoys/")
         && req.uri().path().ends_with("/positions");
     let (key, limit) = if tracker {
-        (format!("tracker:{}", req.uri().path()), TRACKER_PER_MINUTE)
+        // Counted per convoy only once its tracker's token matches: an
+        // unauthenticated flood must neither use up the real tracker's
+        // budget nor make a limiter window per made-up path (review of
+        // issue 15); it counts against its address, as any anonymous write.
+        let (st2, path, h2) = (st.clone(), req.uri().path().to_string(), h.clone());
+        let ok = tokio::task::spawn_blocking(move || {
+            crate::routes::convoys::tracker_matches(&st2, &path, &h2)
+        })
+        .await
+        .unwrap_or(false);
+        if ok {
+            (format!("tracker:{}", req.uri().path()), TRACKER_PER_MINUTE)
+        } else {
+            (format!("anon:{addr}"), (st.per_minute.0 / 2).max(1))
+        }
     } else if write {
         let st2 = st.clone();
         let party = tokio::task::spawn_blocking(move || crate::auth::authenticate(&st2, &h).ok())

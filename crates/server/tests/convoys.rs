@@ -413,3 +413,76 @@ async fn positions_are_deleted_after_the_retention_and_times_are_checked() {
         (Some(1), Some(1))
     );
 }
+
+/// Review of issue 15: a convoy on the road when the server restarts
+/// reports on (its route was set only at departure), and a flood of
+/// unauthenticated posts to its positions never uses up its tracker's
+/// budget (the limit was counted per path before the token was checked).
+#[tokio::test]
+async fn a_convoy_reports_on_after_a_restart_and_a_flood_does_not_silence_it() {
+    let dir = std::env::temp_dir().join(format!("corridor-convoy-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("c.sqlite");
+    let now = "2022-03-07T12:00:00+02:00";
+    let (clock, hands) = movable(now);
+    let mut st = common::exercise(
+        "ukraine",
+        Box::new(corridor_server::store::Sqlite::open(&db).unwrap()),
+        None,
+        now,
+    );
+    Arc::get_mut(&mut st).unwrap().clock = clock.clone();
+    common::acts(
+        &st,
+        "sumy-poltava",
+        &[
+            ("token-ua", "propose"),
+            ("token-ru", "accept"),
+            ("token-ua", "accept"),
+            ("token-icrc", "countersign"),
+            ("token-zp-admin", "open"),
+        ],
+    )
+    .await;
+    let (id, token) = notified_and_departed(&st, &hands).await;
+    let track = simulate(&route(&st), &opts(), START_MS);
+    assert!(track.len() > 40);
+    feed(&st, &hands, &id, &token, &track[..10], 10).await;
+    // 700 posts without the token: refused, and soon limited by address.
+    let path = format!("/api/convoys/{id}/positions");
+    let mut limited = 0;
+    for _ in 0..700 {
+        let (s, _) = call(&st, "POST", &path, None, Some(json!({"positions": []}))).await;
+        assert!(
+            s == StatusCode::UNAUTHORIZED || s == StatusCode::TOO_MANY_REQUESTS,
+            "{s}"
+        );
+        limited += usize::from(s == StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert!(limited > 0, "the flood is limited");
+    // The real tracker is not.
+    feed(&st, &hands, &id, &token, &track[10..20], 10).await;
+    // Restart on the same database: the convoy still reports.
+    drop(st);
+    let mut st = common::exercise(
+        "ukraine",
+        Box::new(corridor_server::store::Sqlite::open(&db).unwrap()),
+        None,
+        now,
+    );
+    Arc::get_mut(&mut st).unwrap().clock = clock;
+    feed(&st, &hands, &id, &token, &track[20..40], 10).await;
+    let (s, b) = call(
+        &st,
+        "GET",
+        &format!("/api/convoys/{id}"),
+        Some("token-ru"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert!(!v["eta"].is_null(), "routed again after the restart: {v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -364,6 +364,24 @@ async fn end(
 
 /// The tracker's token must be this convoy's (compared in constant time
 /// on the hashes); party tokens are not trackers.
+/// Whether `path` (`/api/convoys/{id}/positions`) names a convoy whose
+/// tracker token the request carries (for the rate limiter).
+pub fn tracker_matches(st: &AppState, path: &str, headers: &HeaderMap) -> bool {
+    let Some(id) = path
+        .strip_prefix("/api/convoys/")
+        .and_then(|p| p.strip_suffix("/positions"))
+    else {
+        return false;
+    };
+    match st.convoys.get(st, id) {
+        Ok(run) => {
+            let r = run.lock().unwrap_or_else(|e| e.into_inner());
+            tracker_ok(headers, &r.rec.tracker_sha256)
+        }
+        Err(_) => false,
+    }
+}
+
 fn tracker_ok(headers: &HeaderMap, stored: &str) -> bool {
     let Some(t) = auth::bearer(headers) else {
         return false;

@@ -497,9 +497,11 @@ pub fn view(st: &AppState, live: &Live, run: &Run, now_ms: i64) -> Value {
     let window = l
         .corridor(&run.rec.details.corridor)
         .map(|c| json!({"start": c.content().window.start, "end": c.content().window.end}));
+    // The last position still kept: after the retention, none (review of
+    // issue 15: the last exact fix outlived it).
     let last = run
-        .track
-        .last
+        .positions
+        .back()
         .map(|f| json!({"time": rfc3339(f.t_ms), "at": [f.at.lat, f.at.lon]}));
     let eta = match (run.track.last, run.eta_ms) {
         (Some(f), Some(e)) => Some(rfc3339(f.t_ms + e)),

@@ -359,6 +359,17 @@ async fn positions_are_deleted_after_the_retention_and_times_are_checked() {
         track[19].t_ms + 3_600_000,
     ));
     assert_eq!(kept(&st).await, 0);
+    // Nor is the last fix shown any more.
+    let (_, b) = call(
+        &st,
+        "GET",
+        &format!("/api/convoys/{id}"),
+        Some("token-icrc"),
+        None,
+    )
+    .await;
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert!(v["last"].is_null(), "{}", v["last"]);
     // A fix older than the retention, or in the future, is refused by name.
     let post = |fixes: Vec<Value>| {
         let st = st.clone();

@@ -19,15 +19,29 @@
 //! * **late**: the time of the fix plus the ETA from there (given by the
 //!   caller, routed with the hazards in force) passes the window's end;
 //!   cleared once the ETA is back [`Settings::late_clear_s`] inside it.
-//! * **in a hazard**: the fix lies within a hazard in force (its parts and
-//!   buffer, valid at the fix's time); raised per hazard, cleared on leaving.
+//! * **in a hazard**: two fixes in a row within a hazard in force (its
+//!   parts and buffer, valid at the fix's time); raised per hazard, cleared
+//!   after two fixes in a row farther than [`Settings::hazard_margin_m`]
+//!   beyond its buffer, or once it is no longer in force (one noisy fix
+//!   neither raises nor clears it).
+//! * **hazard ahead**: a hazard on the road still ahead, in force before
+//!   the convoy's ETA, that closes the road or was not there when the
+//!   convoy departed ([`Track::check_ahead`]); raised per hazard, cleared
+//!   once passed, lifted or moved off the road.
+//! * **corridor not open**: the corridor was suspended, closed or expired
+//!   while the convoy is on it ([`Track::check_corridor`]).
+//!
+//! *Late* uses the convoy's own pace: the routed time from the last fix
+//! (free-flow speeds) is stretched by how much slower than planned the
+//! convoy has been so far ([`Track::pace`]); an arrival inside the window
+//! clears it.
 //!
 //! A convoy within [`Settings::arrive_m`] of the end of the route is
 //! **arrived**: one event, and no further checks.
 
 use corridor_geo::{point_segment_distance, LatLon, LocalFrame};
 use corridor_hazards::{segment_meets_part, Hazard};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Thresholds of the checks and bounds of what is kept.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +58,8 @@ pub struct Settings {
     pub arrive_m: f64,
     /// How far inside the window the ETA must come back to clear `late`, seconds.
     pub late_clear_s: i64,
+    /// How far beyond a hazard's buffer a convoy must be to have left it, metres.
+    pub hazard_margin_m: f64,
 }
 
 impl Default for Settings {
@@ -55,6 +71,7 @@ impl Default for Settings {
             stop_s: 120,
             arrive_m: 150.0,
             late_clear_s: 120,
+            hazard_margin_m: 50.0,
         }
     }
 }
@@ -81,6 +98,10 @@ pub enum Kind {
     InHazard,
     /// At the destination.
     Arrived,
+    /// A hazard on the road still ahead.
+    HazardAhead,
+    /// The corridor is no longer open (suspended, closed, expired).
+    CorridorNotOpen,
 }
 
 impl Kind {
@@ -92,16 +113,20 @@ impl Kind {
             Kind::Late => "late",
             Kind::InHazard => "in_hazard",
             Kind::Arrived => "arrived",
+            Kind::HazardAhead => "hazard_ahead",
+            Kind::CorridorNotOpen => "corridor_not_open",
         }
     }
 
     /// Every kind.
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 7] = [
         Kind::OffRoute,
         Kind::Stopped,
         Kind::Late,
         Kind::InHazard,
         Kind::Arrived,
+        Kind::HazardAhead,
+        Kind::CorridorNotOpen,
     ];
 
     /// The kind of a name.
@@ -122,7 +147,7 @@ pub struct Event {
     /// Where (exact: the caller coarsens it before showing it to anyone
     /// but the parties).
     pub at: LatLon,
-    /// The hazard, for `in_hazard`.
+    /// The hazard, for `in_hazard` and `hazard_ahead`.
     pub hazard: Option<String>,
     /// Plain words: distances, durations.
     pub detail: String,
@@ -265,10 +290,94 @@ pub struct Track {
     pub raised: BTreeSet<Kind>,
     /// Hazards the convoy is in.
     pub hazards_in: BTreeSet<String>,
+    /// Consecutive fixes inside (not yet raised) or clear of (raised) each
+    /// hazard: the hysteresis of `in_hazard` (bounded by the hazards).
+    hazard_streak: BTreeMap<String, u8>,
+    /// Hazards raised as ahead.
+    pub hazards_ahead: BTreeSet<String>,
     recent: VecDeque<Fix>,
     stood_at: Option<LatLon>,
+    /// The first fix on the road and its distance along, for the pace.
+    first: Option<(i64, f64)>,
     /// At the destination.
     pub arrived: bool,
+}
+
+/// Fixes in a row that enter or leave a hazard.
+pub const HAZARD_FIXES: u8 = 2;
+
+/// A hazard that meets the agreed line: where along it, and what it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OnRoute {
+    /// The hazard's id.
+    pub id: String,
+    /// First and last distance along the line where it meets it, metres.
+    pub from_m: f64,
+    /// See `from_m`.
+    pub to_m: f64,
+    /// When it is in force.
+    pub validity: corridor_hazards::Validity,
+    /// Whether it closes the road (else it slows traffic).
+    pub blocks: bool,
+}
+
+/// Resolution of [`hazards_on_route`] along a long segment, metres.
+pub const ON_ROUTE_STEP_M: f64 = 50.0;
+
+/// Every hazard of `hazards` that meets `route` (within its buffer), with
+/// where along the line. Made once per change of the hazards, so that each
+/// fix only compares distances.
+pub fn hazards_on_route(route: &RouteLine, hazards: &[Hazard]) -> Vec<OnRoute> {
+    let pts = route.points();
+    let mut out = Vec::new();
+    for h in hazards {
+        let mut span: Option<(f64, f64)> = None;
+        let meets = |p: LatLon, q: LatLon| {
+            h.parts
+                .iter()
+                .any(|part| segment_meets_part(p, q, part, h.buffer_m))
+        };
+        let mut meet = |i: usize, j: usize| {
+            if !meets(pts[i], pts[j]) {
+                return;
+            }
+            // Where on the segment: pieces of at most ON_ROUTE_STEP_M.
+            let (a, b) = (route.along[i], route.along[j]);
+            let n = (((b - a) / ON_ROUTE_STEP_M).ceil() as usize).clamp(1, 10_000);
+            let at = |k: usize| {
+                let t = k as f64 / n as f64;
+                LatLon::new(
+                    pts[i].lat + t * (pts[j].lat - pts[i].lat),
+                    pts[i].lon + t * (pts[j].lon - pts[i].lon),
+                )
+            };
+            for k in 0..n {
+                if meets(at(k), at(k + 1)) {
+                    let (x, y) = (
+                        a + (b - a) * k as f64 / n as f64,
+                        a + (b - a) * (k + 1) as f64 / n as f64,
+                    );
+                    span = Some(span.map_or((x, y), |(u, v)| (u.min(x), v.max(y))));
+                }
+            }
+        };
+        if pts.len() == 1 {
+            meet(0, 0);
+        }
+        for i in 1..pts.len() {
+            meet(i - 1, i);
+        }
+        if let Some((from_m, to_m)) = span {
+            out.push(OnRoute {
+                id: h.id.clone(),
+                from_m,
+                to_m,
+                validity: h.validity,
+                blocks: matches!(h.effect, corridor_hazards::Effect::Block),
+            });
+        }
+    }
+    out
 }
 
 fn metres(a: LatLon, b: LatLon) -> f64 {
@@ -335,6 +444,9 @@ impl Track {
             // Progress counts only on the road: a detour's projection
             // onto the line is not progress.
             self.along_m = along;
+            if self.first.is_none() {
+                self.first = Some((fix.t_ms, along));
+            }
         }
         // Stopped.
         self.recent.push_back(fix);
@@ -373,18 +485,46 @@ impl Track {
                 }
             }
         }
-        // Hazards in force at the fix's time.
+        // Hazards in force at the fix's time, with hysteresis: entered
+        // after HAZARD_FIXES fixes in a row inside, left after as many
+        // beyond the margin (or at once when no longer in force).
         let mut now_in = BTreeSet::new();
         for h in hazards {
-            if h.validity.from_ms <= fix.t_ms
-                && fix.t_ms < h.validity.until_ms
-                && h.parts
+            if !(h.validity.from_ms <= fix.t_ms && fix.t_ms < h.validity.until_ms) {
+                continue;
+            }
+            let within = |buf: f64| {
+                h.parts
                     .iter()
-                    .any(|p| segment_meets_part(fix.at, fix.at, p, h.buffer_m))
-            {
-                now_in.insert(h.id.clone());
+                    .any(|p| segment_meets_part(fix.at, fix.at, p, buf))
+            };
+            if self.hazards_in.contains(&h.id) {
+                if within(h.buffer_m + s.hazard_margin_m) {
+                    self.hazard_streak.remove(&h.id);
+                    now_in.insert(h.id.clone());
+                } else {
+                    let n = self.hazard_streak.entry(h.id.clone()).or_insert(0);
+                    *n += 1;
+                    if *n < HAZARD_FIXES {
+                        now_in.insert(h.id.clone());
+                    } else {
+                        self.hazard_streak.remove(&h.id);
+                    }
+                }
+            } else if within(h.buffer_m) {
+                let n = self.hazard_streak.entry(h.id.clone()).or_insert(0);
+                *n += 1;
+                if *n >= HAZARD_FIXES {
+                    self.hazard_streak.remove(&h.id);
+                    now_in.insert(h.id.clone());
+                }
+            } else {
+                self.hazard_streak.remove(&h.id);
             }
         }
+        // Streaks of hazards gone from the list go too (bounded).
+        self.hazard_streak
+            .retain(|id, _| hazards.iter().any(|h| &h.id == id));
         for id in now_in.difference(&self.hazards_in) {
             out.push(Event {
                 hazard: Some(id.clone()),
@@ -417,7 +557,26 @@ impl Track {
     /// against the window's end, `end_ms`.
     pub fn check_eta(&mut self, s: &Settings, eta_ms: Option<i64>, end_ms: i64) -> Option<Event> {
         let fix = self.last?;
+        let make = |raised, detail: String| Event {
+            kind: Kind::Late,
+            raised,
+            t_ms: fix.t_ms,
+            at: fix.at,
+            hazard: None,
+            detail,
+        };
         if self.arrived {
+            // Arrived: late is over if it arrived inside the window (an
+            // arrival after it keeps it raised, as evidence).
+            if fix.t_ms <= end_ms && self.raised.remove(&Kind::Late) {
+                return Some(make(
+                    false,
+                    format!(
+                        "arrived {} min before the window closed",
+                        (end_ms - fix.t_ms) / 60_000
+                    ),
+                ));
+            }
             return None;
         }
         let arrive = eta_ms.map(|e| fix.t_ms.saturating_add(e));
@@ -434,24 +593,151 @@ impl Track {
             ),
             None => "no road to the destination from here".into(),
         };
-        let make = |raised| Event {
-            kind: Kind::Late,
+        if late && !self.raised.contains(&Kind::Late) {
+            self.raised.insert(Kind::Late);
+            return Some(make(true, detail));
+        }
+        if back && self.raised.remove(&Kind::Late) {
+            return Some(make(false, detail));
+        }
+        None
+    }
+
+    /// How much slower than planned the convoy has been on the road: the
+    /// time since its first fix on the road over the planned time for the
+    /// distance covered since (the plan's speed is the route's free-flow
+    /// speed), at least 1 and at most [`MAX_PACE`]. 1 until it has covered
+    /// [`PACE_MIN_M`] or driven [`PACE_MIN_S`] seconds: too little to
+    /// judge (a stop at the start counts once the time has passed).
+    pub fn pace(&self, route: &RouteLine, planned_ms: i64) -> f64 {
+        let (Some((t0, s0)), Some(last)) = (self.first, self.last) else {
+            return 1.0;
+        };
+        let len = route.length_m();
+        let elapsed = (last.t_ms - t0) as f64;
+        let covered = (self.along_m - s0).max(0.0);
+        if len <= 0.0 || planned_ms <= 0 || (covered < PACE_MIN_M && elapsed < PACE_MIN_S * 1000.0)
+        {
+            return 1.0;
+        }
+        let planned = planned_ms as f64 * covered / len;
+        if planned <= 0.0 {
+            return MAX_PACE;
+        }
+        (elapsed / planned).clamp(1.0, MAX_PACE)
+    }
+
+    /// Checks the hazards on the road still ahead, `on_route` (from
+    /// [`hazards_on_route`]), at `now_ms` for a convoy arriving at
+    /// `arrive_ms`: one raised per hazard in force before the arrival
+    /// whose stretch is not yet passed and that closes the road or is not
+    /// in `known` (the hazards on the route when it departed, which the
+    /// parties agreed to); cleared once passed, lifted or off the road.
+    /// Before the first fix the convoy is taken to be at the start.
+    pub fn check_ahead(
+        &mut self,
+        route: &RouteLine,
+        on_route: &[OnRoute],
+        known: &BTreeSet<String>,
+        now_ms: i64,
+        arrive_ms: i64,
+    ) -> Vec<Event> {
+        let fix = self.last.unwrap_or(Fix {
+            t_ms: now_ms,
+            at: route.points()[0],
+        });
+        let mut ahead = BTreeSet::new();
+        if !self.arrived {
+            for h in on_route {
+                let in_force = h.validity.from_ms <= arrive_ms.max(now_ms)
+                    && now_ms < h.validity.until_ms;
+                if in_force
+                    && h.to_m > self.along_m
+                    && !self.hazards_in.contains(&h.id)
+                    && (h.blocks || !known.contains(&h.id))
+                {
+                    ahead.insert(h.id.clone());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let ev = |raised, id: &String, detail: String| Event {
+            kind: Kind::HazardAhead,
             raised,
-            t_ms: fix.t_ms,
+            t_ms: now_ms.max(fix.t_ms),
+            at: fix.at,
+            hazard: Some(id.clone()),
+            detail,
+        };
+        for id in ahead.difference(&self.hazards_ahead) {
+            let h = on_route.iter().find(|h| &h.id == id);
+            let km = h.map_or(0.0, |h| (h.from_m - self.along_m).max(0.0) / 1000.0);
+            let what = if h.is_some_and(|h| h.blocks) {
+                "closes the road"
+            } else {
+                "on the road"
+            };
+            out.push(ev(
+                true,
+                id,
+                format!("hazard {id} {what} {km:.1} km ahead"),
+            ));
+        }
+        for id in self.hazards_ahead.difference(&ahead) {
+            out.push(ev(false, id, format!("hazard {id} no longer ahead")));
+        }
+        if ahead.is_empty() {
+            self.raised.remove(&Kind::HazardAhead);
+        } else {
+            self.raised.insert(Kind::HazardAhead);
+        }
+        self.hazards_ahead = ahead;
+        out
+    }
+
+    /// Checks the corridor's state for a convoy on it: raised when it is
+    /// not open (`state` names what it is), cleared when open again, at
+    /// `now_ms` (before the first fix the convoy is taken to be at the
+    /// start of `route`).
+    pub fn check_corridor(
+        &mut self,
+        route: &RouteLine,
+        open: bool,
+        state: &str,
+        now_ms: i64,
+    ) -> Option<Event> {
+        if self.arrived {
+            return None;
+        }
+        let fix = self.last.unwrap_or(Fix {
+            t_ms: now_ms,
+            at: route.points()[0],
+        });
+        let make = |raised, detail: String| Event {
+            kind: Kind::CorridorNotOpen,
+            raised,
+            t_ms: now_ms.max(fix.t_ms),
             at: fix.at,
             hazard: None,
             detail,
         };
-        if late && !self.raised.contains(&Kind::Late) {
-            self.raised.insert(Kind::Late);
-            return Some(make(true));
+        if !open && self.raised.insert(Kind::CorridorNotOpen) {
+            return Some(make(true, format!("the corridor is {state}")));
         }
-        if back && self.raised.remove(&Kind::Late) {
-            return Some(make(false));
+        if open && self.raised.remove(&Kind::CorridorNotOpen) {
+            return Some(make(false, "the corridor is open again".into()));
         }
         None
     }
 }
+
+/// Distance on the road before the pace is judged, metres.
+pub const PACE_MIN_M: f64 = 1_000.0;
+/// Time on the road before the pace is judged, seconds.
+pub const PACE_MIN_S: f64 = 300.0;
+/// The slowest pace counted: beyond it the convoy is standing, which the
+/// time since it stood covers.
+pub const MAX_PACE: f64 = 6.0;
 
 /// A position rounded to a grid of about a kilometre (0.01°), as it may be
 /// logged and shown beyond the live view.
@@ -715,6 +1001,183 @@ mod tests {
             raised(&run(&SimOptions::default(), &[later], None)),
             vec![Kind::Arrived]
         );
+    }
+
+    fn strip_along_the_road() -> Hazard {
+        // A minefield north of the road whose edge is the road itself
+        // (lat 50.0) for about 3 km: GPS noise of 20 m puts every other
+        // fix inside.
+        Hazard {
+            id: "mines-edge".into(),
+            kind: corridor_hazards::HazardKind::Mines,
+            parts: vec![corridor_hazards::Part::Polygon(vec![vec![
+                (30.02, 50.0),
+                (30.06, 50.0),
+                (30.06, 50.01),
+                (30.02, 50.01),
+                (30.02, 50.0),
+            ]])],
+            buffer_m: 0.0,
+            validity: corridor_hazards::Validity {
+                from_ms: i64::MIN,
+                until_ms: i64::MAX,
+            },
+            effect: corridor_hazards::Effect::Slow(1.5),
+            source: "test".into(),
+        }
+    }
+
+    #[test]
+    fn noise_at_a_hazards_edge_raises_it_once_and_never_flaps() {
+        let h = strip_along_the_road();
+        for seed in 1..40 {
+            let o = SimOptions {
+                seed,
+                ..Default::default()
+            };
+            let ev = run(&o, std::slice::from_ref(&h), None);
+            let k: Vec<(Kind, bool)> = ev
+                .iter()
+                .filter(|e| e.kind == Kind::InHazard)
+                .map(|e| (e.kind, e.raised))
+                .collect();
+            assert_eq!(
+                k,
+                vec![(Kind::InHazard, true), (Kind::InHazard, false)],
+                "seed {seed}: {ev:?}"
+            );
+        }
+        // One stray fix inside a hazard beside the road raises nothing.
+        let r = line();
+        let s = Settings::default();
+        let mut tr = Track::default();
+        let mut all = Vec::new();
+        for (i, lat) in [49.9995, 50.0005, 49.9995, 49.9995].into_iter().enumerate() {
+            let f = Fix {
+                t_ms: i as i64 * 5_000,
+                at: LatLon::new(lat, 30.03),
+            };
+            all.extend(tr.observe(&r, &s, f, std::slice::from_ref(&h)).unwrap());
+        }
+        assert!(all.is_empty(), "{all:?}");
+    }
+
+    #[test]
+    fn late_follows_the_convoys_own_pace_and_clears_on_arrival_in_the_window() {
+        // The route's plan says 12 minutes (60 km/h); the convoy drives
+        // 40 km/h, so it needs 18. The window closes after 16: a free-flow
+        // ETA would say "in time" until the very end; the pace sees it
+        // after a kilometre.
+        let r = line();
+        let s = Settings::default();
+        let planned = (r.length_m() / (60.0 / 3.6) * 1000.0) as i64;
+        let end = 16 * 60_000;
+        let mut tr = Track::default();
+        let mut late_at = None;
+        for f in simulate(&r, &SimOptions::default(), 0) {
+            tr.observe(&r, &s, f, &[]).unwrap();
+            let free = ((r.length_m() - tr.along_m) / (60.0 / 3.6) * 1000.0) as i64;
+            let eta = (free as f64 * tr.pace(&r, planned)) as i64;
+            if let Some(e) = tr.check_eta(&s, Some(eta), end) {
+                if e.raised && late_at.is_none() {
+                    late_at = Some(f.t_ms);
+                }
+            }
+        }
+        let at = late_at.expect("late raised");
+        assert!(at < 6 * 60_000, "raised only at {} s", at / 1000);
+        // Same window, a convoy that keeps the plan's speed: never late.
+        let mut tr = Track::default();
+        let o = SimOptions {
+            speed_kmh: 60.0,
+            ..Default::default()
+        };
+        for f in simulate(&r, &o, 0) {
+            tr.observe(&r, &s, f, &[]).unwrap();
+            let free = ((r.length_m() - tr.along_m) / (60.0 / 3.6) * 1000.0) as i64;
+            let eta = (free as f64 * tr.pace(&r, planned)) as i64;
+            assert_eq!(tr.check_eta(&s, Some(eta), end), None, "at {}", f.t_ms);
+        }
+        // Late raised on a slow stretch, then an arrival inside the window
+        // clears it.
+        let mut tr = Track::default();
+        let o = SimOptions {
+            delay: Some((0.2, 0.5)),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        for f in simulate(&r, &o, 0) {
+            tr.observe(&r, &s, f, &[]).unwrap();
+            // An ETA that says late mid-way, then the arrival at 30 min.
+            let eta = if tr.arrived { 0 } else { 40 * 60_000 };
+            seen.extend(tr.check_eta(&s, Some(eta), 40 * 60_000));
+        }
+        let k: Vec<bool> = seen.iter().map(|e| e.raised).collect();
+        assert_eq!(k, vec![true, false], "{seen:?}");
+        assert!(seen[1].detail.contains("before the window closed"));
+    }
+
+    #[test]
+    fn a_new_hazard_ahead_is_raised_until_passed_and_a_known_slow_one_is_not() {
+        let r = line();
+        let s = Settings::default();
+        let block = Hazard {
+            id: "bridge".into(),
+            kind: corridor_hazards::HazardKind::Shelling,
+            parts: vec![corridor_hazards::Part::Point((30.08, 50.0))],
+            buffer_m: 100.0,
+            validity: corridor_hazards::Validity {
+                from_ms: i64::MIN,
+                until_ms: i64::MAX,
+            },
+            effect: corridor_hazards::Effect::Block,
+            source: "test".into(),
+        };
+        let slow = strip_along_the_road();
+        let on = hazards_on_route(&r, &[block.clone(), slow.clone()]);
+        assert_eq!(on.len(), 2);
+        assert!(on[0].from_m > 5_000.0 && on[0].to_m < 7_000.0, "{on:?}");
+        // Known at departure: the slow one is not raised, the blocking one is.
+        let known: BTreeSet<String> = ["mines-edge".to_string(), "bridge".to_string()].into();
+        let mut tr = Track::default();
+        let ev = tr.check_ahead(&r, &on, &known, 0, 60_000);
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].hazard.as_deref(), Some("bridge"));
+        assert!(ev[0].raised && ev[0].detail.contains("closes the road"));
+        // Not known: both.
+        let mut tr = Track::default();
+        let ev = tr.check_ahead(&r, &on, &BTreeSet::new(), 0, 60_000);
+        assert_eq!(ev.len(), 2);
+        // Drive past both: cleared once passed (the slow one is entered
+        // on the way, which in_hazard reports).
+        let mut cleared = Vec::new();
+        for f in simulate(&r, &SimOptions::default(), 0) {
+            tr.observe(&r, &s, f, &[]).unwrap();
+            cleared.extend(tr.check_ahead(&r, &on, &BTreeSet::new(), f.t_ms, f.t_ms + 60_000));
+        }
+        assert!(cleared.iter().all(|e| !e.raised), "{cleared:?}");
+        assert_eq!(cleared.len(), 2);
+        assert!(tr.hazards_ahead.is_empty());
+        // Starting after the arrival: not ahead.
+        let mut later = on.clone();
+        later[0].validity.from_ms = 120_000;
+        let mut tr = Track::default();
+        assert!(tr
+            .check_ahead(&r, &later[..1], &BTreeSet::new(), 0, 60_000)
+            .is_empty());
+    }
+
+    #[test]
+    fn a_corridor_suspended_under_a_convoy_is_raised_and_cleared() {
+        let r = line();
+        let mut tr = Track::default();
+        assert_eq!(tr.check_corridor(&r, true, "open", 0), None);
+        let e = tr.check_corridor(&r, false, "suspended", 5).unwrap();
+        assert!(e.raised && e.detail.contains("suspended") && e.t_ms == 5);
+        assert_eq!(e.at, r.points()[0]);
+        assert_eq!(tr.check_corridor(&r, false, "suspended", 6), None);
+        let e = tr.check_corridor(&r, true, "open", 7).unwrap();
+        assert!(!e.raised);
     }
 
     #[test]

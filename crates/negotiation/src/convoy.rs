@@ -649,8 +649,8 @@ impl Track {
         let mut ahead = BTreeSet::new();
         if !self.arrived {
             for h in on_route {
-                let in_force = h.validity.from_ms <= arrive_ms.max(now_ms)
-                    && now_ms < h.validity.until_ms;
+                let in_force =
+                    h.validity.from_ms <= arrive_ms.max(now_ms) && now_ms < h.validity.until_ms;
                 if in_force
                     && h.to_m > self.along_m
                     && !self.hazards_in.contains(&h.id)
@@ -677,11 +677,7 @@ impl Track {
             } else {
                 "on the road"
             };
-            out.push(ev(
-                true,
-                id,
-                format!("hazard {id} {what} {km:.1} km ahead"),
-            ));
+            out.push(ev(true, id, format!("hazard {id} {what} {km:.1} km ahead")));
         }
         for id in self.hazards_ahead.difference(&ahead) {
             out.push(ev(false, id, format!("hazard {id} no longer ahead")));

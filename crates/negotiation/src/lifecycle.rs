@@ -348,6 +348,7 @@ mod tests {
             },
             transit_tolerance_m: 25.0,
             max_snap_m: 300.0,
+            convoy_checks: Default::default(),
             territories: vec![],
             parties: vec![
                 party("a", Role::Belligerent, 1),

@@ -270,6 +270,10 @@ pub struct Scenario {
     /// given by name; with their Ukrainian and Russian names where the
     /// scenario names a table (`place_names`).
     pub gazetteer: std::sync::Arc<Gazetteer>,
+    /// The thresholds of the checks on convoys' positions (`[convoy_checks]`:
+    /// what the parties agree counts as off route, stopped, late, out of a
+    /// hazard).
+    pub convoy_checks: crate::convoy::Settings,
     /// What the file leaves to chance without being wrong: a place with no
     /// Ukrainian or Russian name (the alerts would show its Latin name), a
     /// gathering point known only by its coordinates. The CLI prints them;
@@ -376,6 +380,21 @@ struct Raw {
     destination: Vec<RawPlace>,
     #[serde(default)]
     proposal: Vec<RawProposal>,
+    convoy_checks: Option<RawConvoyChecks>,
+}
+
+/// `[convoy_checks]`: every key optional (the defaults of
+/// [`crate::convoy::Settings`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConvoyChecks {
+    off_route_m: Option<Spanned<f64>>,
+    off_route_s: Option<Spanned<f64>>,
+    stop_m: Option<Spanned<f64>>,
+    stop_s: Option<Spanned<f64>>,
+    arrive_m: Option<Spanned<f64>>,
+    late_clear_s: Option<Spanned<f64>>,
+    hazard_margin_m: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -603,6 +622,7 @@ impl Scenario {
             25.0,
         );
         let max_snap_m = number(&mut c.errs, raw.max_snap_m.as_ref(), MAX_SNAP_M, 300.0);
+        let convoy_checks = convoy_checks(&mut c.errs, raw.convoy_checks.as_ref());
         name_warnings(&mut warnings, &raw, &origins, &destinations, &c.gazetteer);
         let mut errs = c.errs;
         if !errs.list.is_empty() {
@@ -624,8 +644,66 @@ impl Scenario {
             hazards,
             proposals,
             gazetteer: std::sync::Arc::new(c.gazetteer),
+            convoy_checks,
             warnings: warnings.list,
         })
+    }
+}
+
+/// The thresholds of `[convoy_checks]`, each within a sane range (GPS
+/// noise below, a useless check above).
+fn convoy_checks(errs: &mut Errors, raw: Option<&RawConvoyChecks>) -> crate::convoy::Settings {
+    let d = crate::convoy::Settings::default();
+    let Some(r) = raw else { return d };
+    let b = |key, unit, min, max| Bounds {
+        key,
+        unit,
+        min,
+        max,
+    };
+    crate::convoy::Settings {
+        off_route_m: number(
+            errs,
+            r.off_route_m.as_ref(),
+            b("off_route_m", " m", 50.0, 5_000.0),
+            d.off_route_m,
+        ),
+        off_route_s: number(
+            errs,
+            r.off_route_s.as_ref(),
+            b("off_route_s", " s", 0.0, 3_600.0),
+            d.off_route_s as f64,
+        ) as i64,
+        stop_m: number(
+            errs,
+            r.stop_m.as_ref(),
+            b("stop_m", " m", 30.0, 1_000.0),
+            d.stop_m,
+        ),
+        stop_s: number(
+            errs,
+            r.stop_s.as_ref(),
+            b("stop_s", " s", 30.0, 3_600.0),
+            d.stop_s as f64,
+        ) as i64,
+        arrive_m: number(
+            errs,
+            r.arrive_m.as_ref(),
+            b("arrive_m", " m", 20.0, 5_000.0),
+            d.arrive_m,
+        ),
+        late_clear_s: number(
+            errs,
+            r.late_clear_s.as_ref(),
+            b("late_clear_s", " s", 0.0, 3_600.0),
+            d.late_clear_s as f64,
+        ) as i64,
+        hazard_margin_m: number(
+            errs,
+            r.hazard_margin_m.as_ref(),
+            b("hazard_margin_m", " m", 0.0, 1_000.0),
+            d.hazard_margin_m,
+        ),
     }
 }
 

@@ -129,6 +129,7 @@ proptest! {
             no_graph: NoGraph { detour_factor: 1.3, speed_kmh: 40.0 },
             transit_tolerance_m: 0.0,
             max_snap_m: 300.0,
+            convoy_checks: Default::default(),
             territories: vec![territory],
             parties: vec![
                 party("a", 1, Constraints { forbidden_transit: vec!["zone".into()], ..Default::default() }),
@@ -204,6 +205,7 @@ fn alternatives_are_acceptable_and_distinct() {
         },
         transit_tolerance_m: 0.0,
         max_snap_m: 300.0,
+        convoy_checks: Default::default(),
         territories: vec![],
         parties: vec![party("a", 1, Constraints::default())],
         origins: vec![place("o", 0)],

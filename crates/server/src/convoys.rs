@@ -23,17 +23,23 @@ use crate::state::{AppState, Live};
 use chrono::{DateTime, FixedOffset, TimeZone};
 use corridor_geo::LatLon;
 use corridor_ledger::convoy::{Details, RoadEvent, MAX_EVENTS};
-use corridor_negotiation::convoy::{coarse, Event, Fix, RouteLine, Settings, Track};
+use corridor_negotiation::convoy::{
+    coarse, hazards_on_route, Event, Fix, OnRoute, RouteLine, Track,
+};
+use corridor_negotiation::lifecycle::State as Life;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 /// Positions kept per convoy (about seven hours at one every five seconds);
 /// the oldest go first.
 pub const MAX_POSITIONS: usize = 5_000;
-/// Convoys not yet over, at most.
+/// Convoys not yet over, at most (all parties together).
 pub const MAX_ACTIVE: usize = 1_000;
+/// Convoys not yet over notified by one party, at most: one party cannot
+/// fill the table for the others.
+pub const MAX_ACTIVE_PER_PARTY: usize = 100;
 /// Positions in one batch, at most.
 pub const MAX_BATCH: usize = 500;
 /// How far in the future a fix's time may be (clock skew), seconds.
@@ -42,6 +48,14 @@ pub const MAX_SKEW_S: i64 = 30;
 pub const DEFAULT_RETENTION_S: i64 = 24 * 3600;
 /// Open convoy event streams, at most (all parties together).
 pub const MAX_STREAMS: usize = 200;
+/// Open convoy event streams of one party, at most (its operators' pages).
+pub const MAX_STREAMS_PER_PARTY: usize = 16;
+/// How long a routed ETA is reused (scaled to the distance left) before
+/// the road graph is asked again, ms of fix time; a change of the hazards
+/// asks again at once.
+pub const ETA_REUSE_MS: i64 = 15_000;
+/// Convoys in one page of `GET /api/convoys`, at most.
+pub const MAX_LIST: usize = 500;
 
 /// The private record of a convoy, as stored.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -67,6 +81,11 @@ pub struct Record {
     /// Extra words of each event, in order.
     #[serde(default)]
     pub details_of_events: Vec<String>,
+    /// The hazards on the agreed route when it departed (the parties
+    /// agreed to those; a hazard ahead that slows traffic is raised only
+    /// if it is not one of them).
+    #[serde(default)]
+    pub known_hazards: Vec<String>,
 }
 
 /// A convoy in memory: its record, the track state and the positions.
@@ -83,6 +102,44 @@ pub struct Run {
     pub plan: Option<(i64, i64)>,
     /// Last ETA (ms from the last fix).
     pub eta_ms: Option<i64>,
+    /// The hazards on the route, for the hazards' fingerprint.
+    on_route: Option<(u64, Arc<Vec<OnRoute>>)>,
+    /// The last routed (free-flow) ETA: fix time, distance along, ms, and
+    /// the hazards' fingerprint.
+    routed: Option<(i64, f64, Option<i64>, u64)>,
+}
+
+impl Run {
+    fn new(rec: Record) -> Run {
+        Run {
+            rec,
+            track: Track::default(),
+            positions: VecDeque::new(),
+            route: None,
+            plan: None,
+            eta_ms: None,
+            on_route: None,
+            routed: None,
+        }
+    }
+
+    /// On the road: departed and not over.
+    pub fn on_the_road(&self) -> bool {
+        self.rec.departed.is_some() && self.rec.outcome.is_none()
+    }
+
+    /// Counts against the limits: not over, and departed or its window
+    /// not yet closed (a notification never acted on expires with its
+    /// window).
+    fn active(&self, live: &Live, now_ms: i64) -> bool {
+        self.rec.outcome.is_none()
+            && (self.rec.departed.is_some()
+                || live
+                    .ledger
+                    .corridor(&self.rec.details.corridor)
+                    .and_then(|c| c.content().window())
+                    .is_some_and(|(_, end)| end.timestamp_millis() > now_ms))
+    }
 }
 
 /// All convoys, and the parties' event stream.
@@ -91,12 +148,10 @@ pub struct Convoys {
     loaded: std::sync::OnceLock<()>,
     /// Every message for the parties (never the public stream).
     pub events: tokio::sync::broadcast::Sender<String>,
-    /// The thresholds of the checks.
-    pub settings: Settings,
     /// Positions older than this are deleted, seconds.
     pub retention_s: i64,
-    /// Open event streams.
-    pub streams: Mutex<usize>,
+    /// Open event streams per party.
+    pub streams: Mutex<HashMap<String, usize>>,
     last_prune_ms: std::sync::atomic::AtomicI64,
 }
 
@@ -106,9 +161,8 @@ impl Default for Convoys {
             runs: Mutex::new(HashMap::new()),
             loaded: std::sync::OnceLock::new(),
             events: tokio::sync::broadcast::channel(4096).0,
-            settings: Settings::default(),
             retention_s: DEFAULT_RETENTION_S,
-            streams: Mutex::new(0),
+            streams: Mutex::new(HashMap::new()),
             last_prune_ms: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }
@@ -168,17 +222,10 @@ impl Convoys {
                 },
                 _ => (None, None),
             };
-            runs.insert(
-                id,
-                Arc::new(Mutex::new(Run {
-                    rec,
-                    track: Track::default(),
-                    positions: VecDeque::new(),
-                    route,
-                    plan,
-                    eta_ms: None,
-                })),
-            );
+            let mut run = Run::new(rec);
+            run.route = route;
+            run.plan = plan;
+            runs.insert(id, Arc::new(Mutex::new(run)));
         }
         let _ = self.loaded.set(());
         Ok(())
@@ -201,35 +248,76 @@ impl Convoys {
         Ok(v)
     }
 
-    /// Adds a new convoy (bounded: [`MAX_ACTIVE`] not yet over).
-    pub fn insert(&self, st: &AppState, rec: Record) -> Result<(), ApiError> {
+    /// Whether `party` may notify one more convoy: at most [`MAX_ACTIVE`]
+    /// active in all and [`MAX_ACTIVE_PER_PARTY`] of its own (checked
+    /// before the notification is logged).
+    pub fn check_room(
+        &self,
+        st: &AppState,
+        live: &Live,
+        party: &str,
+        now_ms: i64,
+    ) -> Result<(), ApiError> {
         self.ensure_loaded(st)?;
-        let mut runs = lock(&self.runs);
-        let active = runs
-            .values()
-            .filter(|r| lock(r).rec.outcome.is_none())
-            .count();
-        if active >= MAX_ACTIVE {
+        let runs: Vec<_> = lock(&self.runs).values().cloned().collect();
+        let (mut all, mut own) = (0, 0);
+        for r in runs {
+            let r = lock(&r);
+            if r.active(live, now_ms) {
+                all += 1;
+                if r.rec.notifier == party {
+                    own += 1;
+                }
+            }
+        }
+        if own >= MAX_ACTIVE_PER_PARTY {
+            return Err(ApiError::Conflict(format!(
+                "{party} has {MAX_ACTIVE_PER_PARTY} convoys notified and not over: end or call off one first"
+            )));
+        }
+        if all >= MAX_ACTIVE {
             return Err(ApiError::Unavailable(format!(
                 "{MAX_ACTIVE} convoys are under way already"
             )));
         }
+        Ok(())
+    }
+
+    /// Adds a new convoy (its room checked by [`Convoys::check_room`]).
+    pub fn insert(&self, st: &AppState, rec: Record) -> Result<(), ApiError> {
+        self.ensure_loaded(st)?;
+        let mut runs = lock(&self.runs);
         st.store.convoy_put(
             &rec.id,
             &serde_json::to_string(&rec).map_err(ApiError::internal)?,
         )?;
-        runs.insert(
-            rec.id.clone(),
-            Arc::new(Mutex::new(Run {
-                rec,
-                track: Track::default(),
-                positions: VecDeque::new(),
-                route: None,
-                plan: None,
-                eta_ms: None,
-            })),
-        );
+        runs.insert(rec.id.clone(), Arc::new(Mutex::new(Run::new(rec))));
         Ok(())
+    }
+
+    /// After a log entry that may change a convoy's road (a hazard, an
+    /// incident, a lift, a corridor suspended, closed or reopened): every
+    /// convoy on the road is checked at once, not at its next report.
+    pub fn after_append(&self, st: &AppState, live: &Live) {
+        if self.loaded.get().is_none() {
+            return;
+        }
+        let now = now_ms(st);
+        let runs: Vec<_> = lock(&self.runs).values().cloned().collect();
+        for r in runs {
+            let mut r = lock(&r);
+            if !r.on_the_road() {
+                continue;
+            }
+            let events = refresh(live, &mut r, now);
+            if let Err(e) = record_events(st, &mut r, &events) {
+                tracing::warn!(
+                    convoy = r.rec.id,
+                    error = e.message(),
+                    "convoy events not stored"
+                );
+            }
+        }
     }
 
     /// Writes a convoy's record.
@@ -365,31 +453,165 @@ pub fn road_event(e: &Event) -> RoadEvent {
     }
 }
 
-/// ETA from `fix` to the end of the route, ms: routed on the road graph
-/// with the hazards in force when there is one; else, or when the fix
-/// cannot be routed from (GPS noise can put it on a road inside a hazard
-/// the agreed route passes by), along the agreed line at its planned speed.
-fn eta(st: &AppState, live: &Live, run: &Run, fix: Fix) -> Option<i64> {
-    let route = run.route.as_ref()?;
-    let (planned_ms, _) = run.plan?;
-    let dest = *route.points().last()?;
-    if let (Some(router), Some(layer)) = (st.router.as_ref(), st.layer(live)) {
-        let opts = corridor_routing::RouteOptions {
-            depart_ms: fix.t_ms,
-            ..Default::default()
-        };
-        if let Ok(r) = router.route(&layer, fix.at, dest, &opts) {
-            return Some(r.duration_ms as i64);
+/// A fingerprint of the hazards (ids, validity, effect, geometry size):
+/// what the cached stretches of hazards on a route and the routed ETA
+/// depend on.
+fn hazards_fingerprint(live: &Live) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for z in &live.ledger.scenario().hazards.hazards {
+        z.id.hash(&mut h);
+        z.validity.from_ms.hash(&mut h);
+        z.validity.until_ms.hash(&mut h);
+        z.buffer_m.to_bits().hash(&mut h);
+        z.parts.len().hash(&mut h);
+        match z.effect {
+            corridor_hazards::Effect::Block => 0u64.hash(&mut h),
+            corridor_hazards::Effect::Slow(f) => f.to_bits().hash(&mut h),
         }
     }
+    h.finish()
+}
+
+/// The hazards on the convoy's route, made again when the hazards change.
+fn on_route(live: &Live, run: &mut Run) -> Arc<Vec<OnRoute>> {
+    let fp = hazards_fingerprint(live);
+    match (&run.on_route, &run.route) {
+        (Some((f, v)), _) if *f == fp => v.clone(),
+        (_, Some(route)) => {
+            let v = Arc::new(hazards_on_route(
+                route,
+                &live.ledger.scenario().hazards.hazards,
+            ));
+            run.on_route = Some((fp, v.clone()));
+            v
+        }
+        _ => Arc::new(Vec::new()),
+    }
+}
+
+/// The hazard ids on `route` in force at `at_ms`: what the parties agreed
+/// to when the convoy departed.
+pub fn known_hazards(live: &Live, route: &RouteLine, at_ms: i64) -> Vec<String> {
+    hazards_on_route(route, &live.ledger.scenario().hazards.hazards)
+        .into_iter()
+        .filter(|h| h.validity.from_ms <= at_ms && at_ms < h.validity.until_ms)
+        .map(|h| h.id)
+        .collect()
+}
+
+/// The checks that depend on the log rather than on the positions: the
+/// corridor still open, and hazards on the road ahead.
+fn refresh(live: &Live, run: &mut Run, now_ms: i64) -> Vec<Event> {
+    let Some(route) = run.route.clone() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let state = live
+        .ledger
+        .corridor(&run.rec.details.corridor)
+        .map(|c| c.state());
+    out.extend(run.track.check_corridor(
+        &route,
+        state == Some(Life::Open),
+        state.map_or("unknown", |s| s.name()),
+        now_ms,
+    ));
+    let arrive = match (run.track.last, run.eta_ms, run.plan) {
+        (Some(f), Some(e), _) => f.t_ms.saturating_add(e),
+        (_, _, Some((planned, _))) => now_ms.saturating_add(planned),
+        _ => now_ms,
+    };
+    let stretches = on_route(live, run);
+    let known: BTreeSet<String> = run.rec.known_hazards.iter().cloned().collect();
+    out.extend(
+        run.track
+            .check_ahead(&route, &stretches, &known, now_ms, arrive),
+    );
+    out
+}
+
+/// Stores events in the convoy's record and pushes them to the parties.
+fn record_events(st: &AppState, run: &mut Run, events: &[Event]) -> Result<(), ApiError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    for e in events {
+        if run.rec.events.len() < MAX_EVENTS {
+            run.rec.events.push(road_event(e));
+            run.rec.details_of_events.push(e.detail.clone());
+        }
+    }
+    st.convoys.save(st, &run.rec)?;
+    for e in events {
+        st.convoys.announce(json!({
+            "type": "event",
+            "convoy": run.rec.id,
+            "kind": e.kind.name(),
+            "raised": e.raised,
+            "time": rfc3339(e.t_ms),
+            "at": [e.at.lat, e.at.lon],
+            "hazard": e.hazard,
+            "detail": e.detail,
+        }));
+    }
+    Ok(())
+}
+
+/// ETA from `fix` to the end of the route, ms, at the convoy's own pace
+/// ([`Track::pace`]): the free-flow time routed on the road graph with the
+/// hazards in force (reused for [`ETA_REUSE_MS`], scaled to the distance
+/// left, unless the hazards changed); without a graph, or when the fix
+/// cannot be routed from (GPS noise can put it on a road inside a hazard
+/// the agreed route passes by), along the agreed line at its planned
+/// speed. `None`: no road to the destination.
+fn eta(st: &AppState, live: &Live, run: &mut Run, fix: Fix) -> Option<i64> {
+    let route = run.route.clone()?;
+    let (planned_ms, _) = run.plan?;
+    let dest = *route.points().last()?;
     let len = route.length_m().max(1.0);
-    let left = (len - run.track.along_m).max(0.0) + run.track.off_m;
-    Some((planned_ms as f64 * left / len) as i64)
+    let left = (len - run.track.along_m).max(0.0);
+    let fp = hazards_fingerprint(live);
+    let along = run.track.along_m;
+    // Off the road, the way back may differ from the line: route again.
+    let on_road = run.track.off_m <= live.ledger.scenario().convoy_checks.off_route_m;
+    let free = match run.routed {
+        Some((t, s0, Some(ms), f))
+            if f == fp && on_road && (0..ETA_REUSE_MS).contains(&(fix.t_ms - t)) =>
+        {
+            let left0 = (len - s0).max(1.0);
+            Some((ms as f64 * (left / left0).min(1.0)) as i64)
+        }
+        _ => {
+            let routed = match (st.router.as_ref(), st.layer(live)) {
+                (Some(router), Some(layer)) => {
+                    let opts = corridor_routing::RouteOptions {
+                        depart_ms: fix.t_ms,
+                        ..Default::default()
+                    };
+                    router
+                        .route(&layer, fix.at, dest, &opts)
+                        .ok()
+                        .map(|r| r.duration_ms as i64)
+                }
+                _ => None,
+            };
+            let free = routed.or_else(|| {
+                let left = left + run.track.off_m;
+                Some((planned_ms as f64 * left / len) as i64)
+            });
+            run.routed = Some((fix.t_ms, along, free, fp));
+            free
+        }
+    };
+    let pace = run.track.pace(&route, planned_ms);
+    free.map(|f| (f as f64 * pace) as i64)
 }
 
 /// Takes a checked batch for convoy `run`: every fix observed in order,
-/// the ETA from the last checked against the window, events stored and
-/// announced. Returns (taken, ignored, events).
+/// the ETA from the last checked against the window, the corridor and the
+/// hazards ahead checked, events stored and announced. Returns (taken,
+/// ignored, events).
 pub fn take_batch(
     st: &AppState,
     live: &Live,
@@ -398,6 +620,7 @@ pub fn take_batch(
     now_ms: i64,
 ) -> Result<(usize, usize, Vec<Event>), ApiError> {
     let conv = &st.convoys;
+    let settings = &live.ledger.scenario().convoy_checks;
     let route = run
         .route
         .clone()
@@ -406,7 +629,7 @@ pub fn take_batch(
     let (mut taken, mut ignored) = (0, 0);
     let mut events = Vec::new();
     for f in fixes {
-        match run.track.observe(&route, &conv.settings, f, hazards) {
+        match run.track.observe(&route, settings, f, hazards) {
             Some(ev) => {
                 taken += 1;
                 run.positions.push_back(f);
@@ -422,30 +645,13 @@ pub fn take_batch(
     if let (Some(last), Some((_, end))) = (run.track.last, run.plan) {
         if taken > 0 {
             run.eta_ms = eta(st, live, run, last);
-            events.extend(run.track.check_eta(&conv.settings, run.eta_ms, end));
+            events.extend(run.track.check_eta(settings, run.eta_ms, end));
         }
     }
-    if !events.is_empty() {
-        for e in &events {
-            if run.rec.events.len() < MAX_EVENTS {
-                run.rec.events.push(road_event(e));
-                run.rec.details_of_events.push(e.detail.clone());
-            }
-        }
-        conv.save(st, &run.rec)?;
-        for e in &events {
-            conv.announce(json!({
-                "type": "event",
-                "convoy": run.rec.id,
-                "kind": e.kind.name(),
-                "raised": e.raised,
-                "time": rfc3339(e.t_ms),
-                "at": [e.at.lat, e.at.lon],
-                "hazard": e.hazard,
-                "detail": e.detail,
-            }));
-        }
+    if taken > 0 {
+        events.extend(refresh(live, run, now_ms));
     }
+    record_events(st, run, &events)?;
     if taken > 0 {
         if let Some(f) = run.track.last {
             conv.announce(json!({

@@ -268,6 +268,14 @@ impl AppState {
                 "new alerts not queued yet: the delivery worker will"
             );
         }
+        // A hazard, a lift or a corridor's change reaches the convoys on
+        // the road at once (their own entries change no road).
+        if !matches!(
+            done.0.entry.kind.as_str(),
+            "notify" | "acknowledge" | "movement"
+        ) {
+            self.convoys.after_append(self, &done.1);
+        }
         Ok(done)
     }
 

@@ -26,6 +26,8 @@ async fn open_state(retention_s: i64) -> (Arc<AppState>, Arc<Hands>) {
         let s = Arc::get_mut(&mut st).expect("not shared yet");
         s.clock = clock;
         s.convoys.retention_s = retention_s;
+        // Room for a party's hundred notifications in a test's seconds.
+        s.per_minute.0 = 1_000;
     }
     let _ = example; // the helper module's
     common::acts(
@@ -198,8 +200,308 @@ async fn every_event_kind_is_raised_by_a_simulated_track() {
     )
     .await;
     assert!(raised(&ev).contains(&"late"), "{ev:?}");
+    // A shelling zone on the road, reported before the departure: it
+    // closes the road ahead (raised at the first report, cleared on
+    // entering it), then the convoy is inside it.
     let ev = drive(opts(), true).await;
-    assert_eq!(raised(&ev), vec!["in_hazard", "arrived"], "{ev:?}");
+    assert_eq!(
+        raised(&ev),
+        vec!["hazard_ahead", "in_hazard", "arrived"],
+        "{ev:?}"
+    );
+}
+
+/// Review of issue 15: a convoy leaves only inside its window, up to the
+/// last safe departure.
+#[tokio::test]
+async fn a_departure_outside_the_window_is_refused() {
+    let (st, hands) = open_state(86_400).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/convoys",
+        Some("token-zp-admin"),
+        Some(notify_body()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let id = serde_json::from_str::<Value>(&b).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for t in ["token-ru", "token-ua"] {
+        let (s, b) = call(
+            &st,
+            "POST",
+            &format!("/api/convoys/{id}/ack"),
+            Some(t),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let depart = |at: &'static str| {
+        let st = st.clone();
+        let hands = hands.clone();
+        let id = id.clone();
+        async move {
+            hands.set(at);
+            call(
+                &st,
+                "POST",
+                &format!("/api/convoys/{id}/depart"),
+                Some("token-zp-admin"),
+                None,
+            )
+            .await
+        }
+    };
+    // The window is 09:00-21:00 (+02:00).
+    let (s, b) = depart("2022-03-08T08:30:00+02:00").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert!(
+        b.contains("before the window opens") && b.contains("09:00"),
+        "{b}"
+    );
+    let (s, b) = depart("2022-03-08T20:59:00+02:00").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert!(b.contains("after the last safe departure"), "{b}");
+    let (s, b) = depart("2022-03-08T09:00:00+02:00").await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
+/// Review of issue 15: a hazard reported on the road ahead, a suspension
+/// and a reopening reach the parties' stream at once, without waiting for
+/// the convoy's next report; lifting the hazard clears it.
+#[tokio::test]
+async fn a_new_hazard_ahead_or_a_suspension_reaches_the_parties_at_once() {
+    let (st, hands) = open_state(86_400).await;
+    let line = route(&st);
+    let (id, token) = notified_and_departed(&st, &hands).await;
+    let track = simulate(&line, &opts(), START_MS);
+    let ev = feed(&st, &hands, &id, &token, &track[..10], 10).await;
+    assert!(raised(&ev).is_empty(), "{ev:?}");
+    let mut stream = st.convoys.events.subscribe();
+    let mut next_event = move || {
+        let mut out = Vec::new();
+        while let Ok(m) = stream.try_recv() {
+            let v: Value = serde_json::from_str(&m).unwrap();
+            if v["type"] == "event" {
+                out.push((
+                    v["kind"].as_str().unwrap().to_string(),
+                    v["raised"].as_bool().unwrap(),
+                    v["hazard"].clone(),
+                ));
+            }
+        }
+        out
+    };
+    // A shelling zone 70 % of the way.
+    let at = line.point_at(line.length_m() * 0.7);
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/hazards",
+        Some("token-icrc"),
+        Some(json!({"kind": "shelling", "at": format!("{},{}", at.lat, at.lon), "radius_m": 500})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let hazard = serde_json::from_str::<Value>(&b).unwrap()["hazard"].clone();
+    let got = next_event();
+    assert_eq!(
+        got,
+        vec![("hazard_ahead".to_string(), true, hazard.clone())],
+        "{b}"
+    );
+    // The corridor suspended, then reopened.
+    for (action, raised) in [("suspend", true), ("reopen", false)] {
+        let (s, b) = call(&st, "POST", "/api/act", Some("token-zp-admin"),
+            Some(json!({"action": action, "proposal": "sumy-poltava", "reason": "shelling reported near the road"}))).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {b}");
+        assert_eq!(
+            next_event(),
+            vec![("corridor_not_open".to_string(), raised, Value::Null)],
+            "{action}"
+        );
+    }
+    // Lifted: no longer ahead.
+    let (s, b) = call(
+        &st,
+        "POST",
+        &format!("/api/hazards/{}/lift", hazard.as_str().unwrap()),
+        Some("token-icrc"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        next_event(),
+        vec![("hazard_ahead".to_string(), false, hazard)]
+    );
+    // The parties' view lists them.
+    let (_, b) = call(
+        &st,
+        "GET",
+        &format!("/api/convoys/{id}"),
+        Some("token-ru"),
+        None,
+    )
+    .await;
+    let v: Value = serde_json::from_str(&b).unwrap();
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "hazard_ahead",
+            "corridor_not_open",
+            "corridor_not_open",
+            "hazard_ahead"
+        ]
+    );
+}
+
+/// Review of issue 15: one party cannot fill the convoy table (a cap per
+/// party; a notification never acted on expires with its window), and
+/// the list is bounded.
+#[tokio::test]
+async fn notifications_are_capped_per_party_and_expire_with_their_window() {
+    let (st, _hands) = open_state(86_400).await;
+    let max = corridor_server::convoys::MAX_ACTIVE_PER_PARTY;
+    for i in 0..max {
+        let (s, b) = call(
+            &st,
+            "POST",
+            "/api/convoys",
+            Some("token-zp-admin"),
+            Some(notify_body()),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{i}: {b}");
+    }
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/convoys",
+        Some("token-zp-admin"),
+        Some(notify_body()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert!(b.contains(&format!("{max} convoys")), "{b}");
+    let log_size = st.live().unwrap().log.len();
+    // Refused before anything was logged; another party still may.
+    let (s, _) = call(
+        &st,
+        "POST",
+        "/api/convoys",
+        Some("token-zp-admin"),
+        Some(notify_body()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(st.live().unwrap().log.len(), log_size);
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/convoys",
+        Some("token-ua"),
+        Some(notify_body()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // After the window closes, those never departed no longer count.
+    let live = st.live().unwrap();
+    let after = chrono::DateTime::parse_from_rfc3339("2022-03-08T21:00:01+02:00")
+        .unwrap()
+        .timestamp_millis();
+    assert!(st.convoys.check_room(&st, &live, "zp-admin", after).is_ok());
+    let before = chrono::DateTime::parse_from_rfc3339("2022-03-08T20:00:00+02:00")
+        .unwrap()
+        .timestamp_millis();
+    assert!(st
+        .convoys
+        .check_room(&st, &live, "zp-admin", before)
+        .is_err());
+    // The list: at most `limit`, with the total.
+    let (s, b) = call(&st, "GET", "/api/convoys?limit=7", Some("token-ru"), None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["convoys"].as_array().unwrap().len(), 7);
+    assert_eq!(v["total"], max + 1);
+    assert_eq!(v["more"], true);
+    for bad in ["0", "501", "x"] {
+        let (s, _) = call(
+            &st,
+            "GET",
+            &format!("/api/convoys?limit={bad}"),
+            Some("token-ru"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+/// Review of issue 15: a party's streams are capped on their own (one
+/// party cannot take every stream), and a reader too slow for the stream
+/// is told to read the list again rather than silently missing events.
+#[tokio::test]
+async fn convoy_streams_are_capped_per_party_and_a_slow_reader_is_told_to_resync() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let (st, _hands) = open_state(86_400).await;
+    let open = |token: &'static str| {
+        let st = st.clone();
+        async move {
+            corridor_server::app(st)
+                .oneshot(
+                    axum::http::Request::builder()
+                        .uri("/api/convoys/stream")
+                        .header("authorization", format!("Bearer {token}"))
+                        .body(axum::body::Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let mut held = Vec::new();
+    for _ in 0..corridor_server::convoys::MAX_STREAMS_PER_PARTY {
+        let r = open("token-ru").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        held.push(r);
+    }
+    assert_eq!(
+        open("token-ru").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let slow = open("token-ua").await;
+    assert_eq!(slow.status(), StatusCode::OK);
+    drop(held);
+    assert_eq!(open("token-ru").await.status(), StatusCode::OK);
+    // More messages than the channel holds, while `slow` reads nothing.
+    for i in 0..5_000 {
+        st.convoys.announce(json!({"type": "test", "n": i}));
+    }
+    let mut body = slow.into_body();
+    let mut text = String::new();
+    while !text.contains("resync") {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+            .await
+            .expect("a frame")
+            .unwrap()
+            .unwrap();
+        if let Some(d) = frame.data_ref() {
+            text.push_str(&String::from_utf8_lossy(d));
+        }
+    }
+    assert!(text.contains("\"type\":\"resync\""), "{text}");
 }
 
 /// Every public endpoint's output, and every message of the public event

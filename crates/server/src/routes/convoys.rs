@@ -133,6 +133,8 @@ async fn notify(
                 )));
             }
         }
+        let now = now_ms(st);
+        st.convoys.check_room(st, &live, &who, now)?;
         drop(live);
         let details = Details {
             corridor: req.corridor.clone(),
@@ -163,6 +165,7 @@ async fn notify(
                 outcome: None,
                 events: Vec::new(),
                 details_of_events: Vec::new(),
+                known_hazards: Vec::new(),
             },
         )?;
         st.convoys.announce(json!({"type": "notified", "convoy": id, "by": who}));
@@ -178,15 +181,50 @@ async fn notify(
     .await
 }
 
-async fn list(State(st): State<Shared>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    /// At most this many (default 100, at most [`convoys::MAX_LIST`]).
+    limit: Option<usize>,
+    /// Only those not over.
+    active: Option<bool>,
+}
+
+/// The convoys, those not over first, then the most recently notified; at
+/// most `limit`, with the total.
+async fn list(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    if limit == 0 || limit > convoys::MAX_LIST {
+        return Err(ApiError::BadRequest(format!(
+            "limit: 1 to {}",
+            convoys::MAX_LIST
+        )));
+    }
     blocking(st, move |st| {
         party(st, &headers, true)?;
         let live = st.live()?;
         let now = now_ms(st);
         st.convoys.prune(now);
-        let mut out = Vec::new();
+        let mut runs = Vec::new();
         for id in st.convoys.ids(st)? {
             let run = st.convoys.get(st, &id)?;
+            let (over, notified) = {
+                let r = run.lock().unwrap_or_else(|e| e.into_inner());
+                (r.rec.outcome.is_some(), r.rec.notified.clone())
+            };
+            if q.active == Some(true) && over {
+                continue;
+            }
+            runs.push((over, std::cmp::Reverse(notified), id, run));
+        }
+        runs.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
+        let total = runs.len();
+        let mut out = Vec::new();
+        for (_, _, _, run) in runs.into_iter().take(limit) {
             let mut v = convoys::view(
                 st,
                 &live,
@@ -199,7 +237,9 @@ async fn list(State(st): State<Shared>, headers: HeaderMap) -> Result<Json<Value
             }
             out.push(v);
         }
-        Ok(Json(json!({"convoys": out})))
+        Ok(Json(
+            json!({"convoys": out, "total": total, "more": total > limit}),
+        ))
     })
     .await
 }
@@ -301,7 +341,28 @@ async fn depart(
         }
         let (line, planned, end) = plan_of(&live, corridor)
             .ok_or_else(|| ApiError::Conflict(format!("corridor `{corridor}` has no route")))?;
+        // Only inside the window, up to its last safe departure: a convoy
+        // that leaves earlier drives under no ceasefire (review of issue 15).
+        let now_t = (st.clock)();
+        if let Some(c) = live.ledger.corridor(corridor) {
+            let content = c.content();
+            if let (Some((start, _)), Some(last)) = (content.window(), content.last_safe_departure()) {
+                if now_t < start {
+                    return Err(ApiError::Conflict(format!(
+                        "convoy `{id}` cannot depart before the window opens, {}",
+                        corridor_ledger::state::local_time(live.ledger.scenario(), start)
+                    )));
+                }
+                if now_t > last {
+                    return Err(ApiError::Conflict(format!(
+                        "convoy `{id}` cannot depart after the last safe departure, {}: it would not arrive before the window closes",
+                        corridor_ledger::state::local_time(live.ledger.scenario(), last)
+                    )));
+                }
+            }
+        }
         let now = now_text(st);
+        r.rec.known_hazards = convoys::known_hazards(&live, &line, now_t.timestamp_millis());
         r.rec.departed = Some(now.clone());
         r.route = Some(line);
         r.plan = Some((planned, end));
@@ -336,21 +397,26 @@ async fn end(
             )));
         }
         let run = st.convoys.get(st, &id)?;
-        let mut r = run.lock().unwrap_or_else(|e| e.into_inner());
-        if req.outcome == "arrived" && r.rec.departed.is_none() {
-            return Err(ApiError::Conflict(format!("convoy `{id}` never departed")));
-        }
-        let movement = Movement {
-            convoy: id.clone(),
-            outcome: req.outcome.clone(),
-            details: r.rec.details.clone(),
-            salt: r.rec.salt.clone(),
-            departed: r.rec.departed.clone(),
-            people: req.people,
-            events: r.rec.events.clone(),
+        let movement = {
+            let r = run.lock().unwrap_or_else(|e| e.into_inner());
+            if req.outcome == "arrived" && r.rec.departed.is_none() {
+                return Err(ApiError::Conflict(format!("convoy `{id}` never departed")));
+            }
+            Movement {
+                convoy: id.clone(),
+                outcome: req.outcome.clone(),
+                details: r.rec.details.clone(),
+                salt: r.rec.salt.clone(),
+                departed: r.rec.departed.clone(),
+                people: req.people,
+                events: r.rec.events.clone(),
+            }
         };
-        // The ledger checks who may record it and everything revealed.
+        // The ledger checks who may record it and everything revealed (and
+        // refuses a second one). The convoy is not locked meanwhile: the
+        // append checks every convoy on the road.
         let (rec, _) = st.append(&who, |_| Ok(Body::Movement(movement)))?;
+        let mut r = run.lock().unwrap_or_else(|e| e.into_inner());
         r.rec.outcome = Some(req.outcome.clone());
         st.convoys.save(st, &r.rec)?;
         st.convoys
@@ -437,8 +503,8 @@ async fn positions(
     .await
 }
 
-/// One open stream, counted until dropped.
-struct Held(Shared);
+/// One open stream of a party, counted until dropped.
+struct Held(Shared, String);
 
 impl Drop for Held {
     fn drop(&mut self) {
@@ -448,37 +514,57 @@ impl Drop for Held {
             .streams
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        *n = n.saturating_sub(1);
+        if let Some(c) = n.get_mut(&self.1) {
+            *c = c.saturating_sub(1);
+            if *c == 0 {
+                n.remove(&self.1);
+            }
+        }
     }
 }
 
 /// The parties' live stream: every notification, acknowledgement,
 /// departure, position and event of every convoy, as server-sent events
-/// (`convoy`). Bounded: [`convoys::MAX_STREAMS`] open at once.
+/// (`convoy`). Bounded: [`convoys::MAX_STREAMS_PER_PARTY`] open per party
+/// and [`convoys::MAX_STREAMS`] in all. A reader too slow for the stream
+/// gets `{"type":"resync","missed":N}` in place of what it missed, and
+/// should read `GET /api/convoys` again.
 async fn stream(State(st): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
     use tokio_stream::StreamExt;
     let st2 = st.clone();
-    blocking(st.clone(), move |st| party(st, &headers, true).map(|_| ())).await?;
+    let (who, _) = blocking(st.clone(), move |st| party(st, &headers, true)).await?;
     {
         let mut n = st.convoys.streams.lock().unwrap_or_else(|e| e.into_inner());
-        if *n >= convoys::MAX_STREAMS {
+        let total: usize = n.values().sum();
+        let own = n.get(&who).copied().unwrap_or(0);
+        if own >= convoys::MAX_STREAMS_PER_PARTY {
+            return Err(ApiError::Unavailable(format!(
+                "{} live convoy streams of {who} are open: close one (another tab?)",
+                convoys::MAX_STREAMS_PER_PARTY
+            )));
+        }
+        if total >= convoys::MAX_STREAMS {
             return Err(ApiError::Unavailable(
                 "too many live convoy streams: try again later".into(),
             ));
         }
-        *n += 1;
+        *n.entry(who.clone()).or_insert(0) += 1;
     }
-    let held = Held(st2);
+    let held = Held(st2, who);
     let rx = st.convoys.events.subscribe();
-    let stream = tokio_stream::wrappers::BroadcastStream::new(rx).filter_map(move |m| {
+    let stream = tokio_stream::wrappers::BroadcastStream::new(rx).map(move |m| {
         let _held = &held;
-        m.ok().map(|data| {
-            Ok::<_, std::convert::Infallible>(
-                axum::response::sse::Event::default()
-                    .event("convoy")
-                    .data(data),
-            )
-        })
+        let data = match m {
+            Ok(data) => data,
+            Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
+                json!({"type": "resync", "missed": n}).to_string()
+            }
+        };
+        Ok::<_, std::convert::Infallible>(
+            axum::response::sse::Event::default()
+                .event("convoy")
+                .data(data),
+        )
     });
     Ok(axum::response::sse::Sse::new(stream)
         .keep_alive(axum::response::sse::KeepAlive::default())

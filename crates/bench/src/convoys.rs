@@ -236,10 +236,20 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16, per_batch: usi
     std::fs::create_dir_all(&dir)?;
     let addr = start_server(&dir, port)?;
     let mut c = Conn::new(&addr)?;
-    // Open the demo corridor; notify, acknowledge and depart every convoy.
-    let id = "altstadt-handschuhsheim";
+    // A corridor whose window opens now (a convoy departs only inside its
+    // window; the demo's opens the next day); notify, acknowledge and
+    // depart every convoy.
+    let id = "now-altstadt";
+    let now = chrono::Utc::now();
+    c.ok(
+        "POST",
+        "/api/proposals",
+        "token-north",
+        json!({"id": id, "origin": "altstadt", "destination": "handschuhsheim",
+               "window_start": now.to_rfc3339(),
+               "window_end": (now + chrono::Duration::hours(6)).to_rfc3339()}),
+    )?;
     for (t, a) in [
-        ("north", "propose"),
         ("north", "accept"),
         ("south", "accept"),
         ("mediator", "countersign"),

@@ -19,17 +19,26 @@ use std::time::{Duration, Instant};
 #[derive(Args)]
 #[command(after_long_help = "\
 Example (the README's walk-through): once a convoy is notified on the open
-corridor altstadt-handschuhsheim, acknowledged by every belligerent and marked
-departed, with the tracker token the notification returned:
+corridor now-altstadt, acknowledged by every belligerent and marked departed
+inside its window, with the tracker token the notification returned (in real
+time: the off-route event comes about a minute after the start):
 
-  corridor simulate --server http://127.0.0.1:8080 --corridor altstadt-handschuhsheim \\
-      --convoy cv-… --token TRACKER --detour --speedup 30
+  corridor simulate --server http://127.0.0.1:8080 --corridor now-altstadt \\
+      --convoy cv-… --token TRACKER --detour --detour-at 0.1 --detour-minutes 1
 
 Times: with --speedup 1 every fix is stamped when it is sent. With a speedup,
 the whole trip is stamped as if it had started one trip-length ago and ends
 now, so that no fix is ever in the server's future; it is sent that many times
 faster. The server's checks use the fixes' own times, so a detour of three
-minutes is a detour of three minutes however fast it is replayed.")]
+minutes is a detour of three minutes however fast it is replayed; but such a
+replay's fixes (and events) carry times before the departure mark.
+
+A 429 answer is sent again after 2 s (five times at most). Exit codes: 0 done;
+3 the server cannot be reached or answered an error; 7 a bad option or a
+batch the server refused as malformed (400); 14 refused: not this convoy's
+token, not departed, or over (401, 403, 404, 409). With --json the document is
+printed in every case, with `error` and `exit_code` on failure and the events
+raised until then.")]
 pub struct SimulateArgs {
     /// The server (http:// only), e.g. http://127.0.0.1:8080.
     #[arg(long, value_name = "URL")]
@@ -279,6 +288,45 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
     let began = Instant::now();
     let mut events = Vec::new();
     let mut sent = 0usize;
+    let result = feed(&a, &path, &track, per, start, began, &mut events, &mut sent);
+    if a.json {
+        // Whatever happened, the events raised so far, and the error if any
+        // (its exit code too), as one document.
+        let mut doc = json!({"convoy": a.convoy, "corridor": a.corridor, "fixes": sent,
+               "length_m": line.length_m().round(), "seconds": began.elapsed().as_secs_f64(),
+               "events": events});
+        if let Err(f) = &result {
+            doc["error"] = json!(format!("{:#}", f.error));
+            doc["exit_code"] = json!(f.code);
+        }
+        println!("{doc}");
+    } else if result.is_ok() {
+        println!(
+            "sent {sent} fixes in {:.1} s; {} events",
+            began.elapsed().as_secs_f64(),
+            events.len()
+        );
+    }
+    result
+}
+
+/// Tries a 429 answer again after this long, this many times.
+const RETRY_AFTER_429: Duration = Duration::from_secs(2);
+const RETRIES_429: usize = 5;
+
+/// Sends `track` in batches of `per` as each is due; collects the events
+/// the server raised and counts the fixes taken.
+#[allow(clippy::too_many_arguments)]
+fn feed(
+    a: &SimulateArgs,
+    path: &str,
+    track: &[corridor_negotiation::convoy::Fix],
+    per: usize,
+    start: i64,
+    began: Instant,
+    events: &mut Vec<Value>,
+    sent: &mut usize,
+) -> Result<(), Failure> {
     for chunk in track.chunks(per) {
         let last = chunk.last().expect("chunks are never empty");
         // Send when the last fix of the batch is due.
@@ -295,23 +343,34 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
             })
             .collect();
         let body = json!({ "positions": fixes }).to_string();
-        let (status, answer) = request(&a.server, "POST", &path, Some(&a.token), Some(&body))
-            .map_err(|e| fail(exit::IO, e))?;
+        let mut tries = 0;
+        let (status, answer) = loop {
+            let (status, answer) = request(&a.server, "POST", path, Some(&a.token), Some(&body))
+                .map_err(|e| fail(exit::IO, e))?;
+            // Too many batches: wait and send again, as a tracker would.
+            if status == 429 && tries < RETRIES_429 {
+                tries += 1;
+                tracing::warn!("429 from the server: sending again in {RETRY_AFTER_429:?}");
+                std::thread::sleep(RETRY_AFTER_429);
+                continue;
+            }
+            break (status, answer);
+        };
         if status != 200 {
             let msg = serde_json::from_str::<Value>(&answer)
                 .ok()
                 .and_then(|v| v["error"].as_str().map(str::to_string))
                 .unwrap_or(answer);
             return Err(fail(
-                if status == 409 || status == 401 {
-                    exit::REFUSED
-                } else {
-                    exit::IO
+                match status {
+                    400 | 413 => exit::BAD_VALUE,
+                    401 | 403 | 404 | 409 => exit::REFUSED,
+                    _ => exit::IO,
                 },
                 format!("the server answered {status}: {msg}"),
             ));
         }
-        sent += chunk.len();
+        *sent += chunk.len();
         let v: Value = serde_json::from_str(&answer).map_err(|e| fail(exit::IO, e))?;
         for e in v["events"].as_array().into_iter().flatten() {
             if !a.json {
@@ -330,20 +389,6 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
             }
             events.push(e.clone());
         }
-    }
-    if a.json {
-        println!(
-            "{}",
-            json!({"convoy": a.convoy, "corridor": a.corridor, "fixes": sent,
-                   "length_m": line.length_m().round(), "seconds": began.elapsed().as_secs_f64(),
-                   "events": events})
-        );
-    } else {
-        println!(
-            "sent {sent} fixes in {:.1} s; {} events",
-            began.elapsed().as_secs_f64(),
-            events.len()
-        );
     }
     Ok(())
 }

@@ -34,7 +34,19 @@
     return e;
   }
   function km(m) { return m == null ? "?" : (m / 1000).toFixed(1) + " km"; }
-  function when(t) { return t ? new Date(t).toLocaleTimeString() : "?"; }
+  // Times with their date and zone, in the scenario's time zone (as the
+  // server names it in the list), else as the server wrote them.
+  let zone = null;
+  function when(t) {
+    if (!t) return "?";
+    try {
+      return new Intl.DateTimeFormat(undefined, { timeZone: zone || undefined, day: "2-digit", month: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" }).format(new Date(t));
+    } catch (e) { return String(t); }
+  }
+  const words = { off_route: "off the agreed road", stopped: "stopped", late: "late for the window",
+    in_hazard: "in a hazard", arrived: "arrived", hazard_ahead: "hazard ahead", corridor_not_open: "corridor not open" };
+  function kind(k) { return words[k] || k; }
   function send(url) {
     return fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": typeof csrf === "string" ? csrf : "" }, body: "{}" });
   }
@@ -58,7 +70,7 @@
     const d = el("div", null, "corridor");
     d.dataset.convoy = c.id;
     d.appendChild(el("b", c.id + " · " + c.corridor + " · " + c.status));
-    d.appendChild(el("div", c.vehicles.count + " vehicles (" + c.vehicles.markings + "), " + c.people + " people, planned " + c.departure));
+    d.appendChild(el("div", c.vehicles.count + " vehicles (" + c.vehicles.markings + "), " + c.people + " people, planned " + when(c.departure)));
     const acks = c.acknowledged.map(a => a.party + " ✓").concat(c.awaiting.map(p => p + " …"));
     d.appendChild(el("div", "acknowledged: " + acks.join(", "), c.awaiting.length ? "reject" : "accept"));
     if (c.departed) {
@@ -67,13 +79,16 @@
       d.appendChild(el("span", " " + km(c.along_m) + " of " + km(c.length_m)));
       const late = c.late_by_s == null ? "" : c.late_by_s > 0 ? " — " + Math.ceil(c.late_by_s / 60) + " min after the window closes" : " — " + Math.floor(-c.late_by_s / 60) + " min before the window closes";
       d.appendChild(el("div", "ETA " + when(c.eta) + (c.window ? " (window ends " + when(c.window.end) + ")" : "") + late, c.late_by_s > 0 ? "reject" : ""));
-      if (c.raised.length) d.appendChild(el("div", "now: " + c.raised.join(", "), "reject"));
+      if (c.raised.length) d.appendChild(el("div", "now: " + c.raised.map(kind).join(", "), "reject"));
     }
-    if (c.awaiting.length) {
+    // Only the buttons the signed-in party may use (the server says which).
+    const can = c.can || {};
+    if (can.acknowledge) {
       const b = el("button", "Acknowledge"); b.type = "button";
       b.onclick = async () => { const r = await send("/api/convoys/" + encodeURIComponent(c.id) + "/ack"); note(r); refresh(); };
       d.appendChild(b);
-    } else if (!c.departed && !c.outcome) {
+    }
+    if (can.depart) {
       const b = el("button", "Mark departed"); b.type = "button";
       b.onclick = async () => { const r = await send("/api/convoys/" + encodeURIComponent(c.id) + "/depart"); note(r); refresh(); };
       d.appendChild(b);
@@ -95,13 +110,14 @@
     try { r = await fetch("/api/convoys"); } catch (e) { return; }
     if (!r.ok) { box.hidden = true; if (source) { source.close(); source = null; } return; }
     const j = await r.json();
+    zone = j.time_zone || null;
     box.hidden = false;
     list.replaceChildren(...j.convoys.map(card));
     for (const c of j.convoys) if (c.last && !c.outcome) mark(c.id, c.last.at);
     if (!source) listen();
   }
   function event(m) {
-    const li = el("li", when(m.time) + " " + m.convoy + ": " + (m.raised ? "RAISED " : "cleared ") + m.kind + " — " + m.detail, m.raised ? "reject" : "accept");
+    const li = el("li", when(m.time) + " " + m.convoy + ": " + (m.raised ? "RAISED " : "cleared ") + m.kind + " (" + kind(m.kind) + ") — " + m.detail, m.raised ? "reject" : "accept");
     feed.insertBefore(li, feed.firstChild);
     while (feed.children.length > 50) feed.removeChild(feed.lastChild);
   }
@@ -118,6 +134,9 @@
         if (card && m.length_m) card.value = Math.min(100, Math.round(100 * m.along_m / m.length_m));
       } else if (m.type === "event") {
         event(m);
+        refresh();
+      } else if (m.type === "resync") {
+        // Too slow for the stream: some messages were missed; read it all again.
         refresh();
       } else {
         refresh();

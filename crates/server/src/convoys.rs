@@ -36,10 +36,10 @@ use std::sync::{Arc, Mutex};
 /// the oldest go first.
 pub const MAX_POSITIONS: usize = 5_000;
 /// Convoys not yet over, at most (all parties together).
-pub const MAX_ACTIVE: usize = 1_000;
+pub const MAX_ACTIVE: usize = 2_000;
 /// Convoys not yet over notified by one party, at most: one party cannot
 /// fill the table for the others.
-pub const MAX_ACTIVE_PER_PARTY: usize = 100;
+pub const MAX_ACTIVE_PER_PARTY: usize = 500;
 /// Positions in one batch, at most.
 pub const MAX_BATCH: usize = 500;
 /// How far in the future a fix's time may be (clock skew), seconds.

@@ -2210,7 +2210,9 @@ async fn on_a_road_graph_the_gathering_point_names_the_nearest_road() {
 /// answer has the documented shape.
 #[tokio::test]
 async fn convoy_access_matrix_and_shapes() {
-    let st = state();
+    let mut st = state();
+    let (clock, hands) = common::movable("2022-03-07T12:00:00+02:00");
+    Arc::get_mut(&mut st).unwrap().clock = clock;
     open_corridor(&st).await;
     let (_, doc) = call(&st, "GET", "/openapi.json", None, None).await;
     let doc: Value = serde_json::from_str(&doc).unwrap();
@@ -2372,6 +2374,10 @@ async fn convoy_access_matrix_and_shapes() {
         s(call(&st, "POST", &u("/depart"), Some("token-ru"), None).await),
         StatusCode::FORBIDDEN
     );
+    // Not before the window opens (09:00 the next day).
+    let (c, b) = call(&st, "POST", &u("/depart"), Some("token-zp-admin"), None).await;
+    assert_eq!(c, StatusCode::CONFLICT, "{b}");
+    hands.set("2022-03-08T10:00:00+02:00");
     let (c, b) = call(&st, "POST", &u("/depart"), Some("token-zp-admin"), None).await;
     assert_eq!(c, StatusCode::OK, "{b}");
     conform("post", "/api/convoys/{id}/depart", &b);

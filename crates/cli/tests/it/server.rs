@@ -498,19 +498,28 @@ fn the_web_page_renders_in_headless_chromium() {
         // Issue 15: a convoy notified, acknowledged by both belligerents
         // and departed shows in the signed-in party's convoy view; a
         // tracker's off-route fixes show there as an event within a second.
-        let (_, corridors) = http(port, "GET", "/api/corridors", None, "").unwrap();
-        let corridors: serde_json::Value = serde_json::from_str(&corridors).unwrap();
-        let start = corridors["corridors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == "sumy-poltava")
-            .unwrap()["window"]["start"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        // A convoy departs only inside its window: a corridor whose window
+        // opens now (the exercise's open the next day).
+        let now = chrono::Utc::now();
+        let start = now.to_rfc3339();
+        let proposal = format!(
+            r#"{{"id":"sumy-now","origin":"sumy","destination":"poltava","window_start":"{start}","window_end":"{}"}}"#,
+            (now + chrono::Duration::hours(6)).to_rfc3339()
+        );
+        let (s, b) = http(port, "POST", "/api/proposals", Some(&tok["ua"]), &proposal).unwrap();
+        assert_eq!(s, 200, "{b}");
+        for (who, a) in [
+            ("ru", "accept"),
+            ("ua", "accept"),
+            ("icrc", "countersign"),
+            ("zp-admin", "open"),
+        ] {
+            let body = format!(r#"{{"action":"{a}","proposal":"sumy-now"}}"#);
+            let (s, b) = http(port, "POST", "/api/act", Some(&tok[who]), &body).unwrap();
+            assert_eq!(s, 200, "{a}: {b}");
+        }
         let notice = format!(
-            r#"{{"corridor":"sumy-poltava","people":40,"departure":"{start}","vehicles":{{"count":1,"seats":50,"markings":"white bus"}}}}"#
+            r#"{{"corridor":"sumy-now","people":40,"departure":"{start}","vehicles":{{"count":1,"seats":50,"markings":"white bus"}}}}"#
         );
         let (s, b) = http(
             port,

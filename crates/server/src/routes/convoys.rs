@@ -205,7 +205,7 @@ async fn list(
         )));
     }
     blocking(st, move |st| {
-        party(st, &headers, true)?;
+        let (who, role) = party(st, &headers, true)?;
         let live = st.live()?;
         let now = now_ms(st);
         st.convoys.prune(now);
@@ -234,12 +234,29 @@ async fn list(
             if let Some(o) = v.as_object_mut() {
                 // The list is a summary: the track is in the convoy's own view.
                 o.remove("track");
+                // What the asking party may do now (the page shows only
+                // those buttons; the server checks again on the write).
+                let waiting = o["awaiting"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|p| p == who.as_str()));
+                let none_waiting = o["awaiting"].as_array().is_some_and(|a| a.is_empty());
+                let mine = o["notifier"] == who.as_str() || role == Role::Mediator;
+                let fresh = o["departed"].is_null() && o["outcome"].is_null();
+                o.insert(
+                    "can".into(),
+                    json!({"acknowledge": waiting, "depart": mine && none_waiting && fresh,
+                           "end": mine && o["outcome"].is_null()}),
+                );
             }
             out.push(v);
         }
-        Ok(Json(
-            json!({"convoys": out, "total": total, "more": total > limit}),
-        ))
+        Ok(Json(json!({
+            "convoys": out,
+            "total": total,
+            "more": total > limit,
+            "you": who,
+            "time_zone": live.ledger.scenario().tz.name(),
+        })))
     })
     .await
 }

@@ -98,6 +98,15 @@ pub struct SimulateArgs {
     /// Seed of the noise (the same seed, the same track).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Drive a trip of an evacuation plan: the JSON that `corridor plan
+    /// --json` prints (or `POST /api/plan` answers). Its first loaded leg
+    /// on --corridor (of --vehicle, if given) sets the speed, so that the
+    /// trip takes as long as the plan says (instead of --speed-kmh).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<std::path::PathBuf>,
+    /// With --plan: the vehicle whose leg is driven.
+    #[arg(long, value_name = "ID", requires = "plan")]
+    pub vehicle: Option<String>,
     /// Print one JSON document at the end instead of lines as it goes.
     #[arg(long)]
     pub json: bool,
@@ -216,7 +225,22 @@ fn line_of(server: &str, corridor: &str) -> Result<RouteLine, Failure> {
     })
 }
 
+/// `corridor simulate`. With --json a failure is a JSON document too
+/// (with the events raised until then when it came while feeding).
 pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
+    let json = a.json;
+    let mut printed = false;
+    let r = run(a, &mut printed);
+    if let (Err(f), true, false) = (&r, json, printed) {
+        println!(
+            "{}",
+            json!({"error": format!("{:#}", f.error), "exit_code": f.code, "events": []})
+        );
+    }
+    r
+}
+
+fn run(a: SimulateArgs, printed: &mut bool) -> Result<(), Failure> {
     let frac = |name: &str, x: f64| {
         if (0.0..=1.0).contains(&x) {
             Ok(x)
@@ -246,6 +270,15 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
         ));
     }
     let line = line_of(&a.server, &a.corridor)?;
+    let mut a = a;
+    if let Some(p) = &a.plan {
+        let (vehicle, kmh) = plan_speed(p, &a.corridor, a.vehicle.as_deref(), line.length_m())?;
+        if !a.json {
+            println!("driving the plan's leg of vehicle {vehicle}: {kmh:.1} km/h");
+        }
+        a.speed_kmh = kmh;
+    }
+    let a = a;
     let v = a.speed_kmh / 3.6;
     let delay = a.delay_minutes.map(|m| {
         let rem = (1.0 - a.delay_at) * line.length_m() / v;
@@ -300,6 +333,7 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
             doc["exit_code"] = json!(f.code);
         }
         println!("{doc}");
+        *printed = true;
     } else if result.is_ok() {
         println!(
             "sent {sent} fixes in {:.1} s; {} events",
@@ -308,6 +342,53 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
         );
     }
     result
+}
+
+/// From a plan's JSON: the vehicle and the speed (km/h) of its first
+/// loaded leg on `corridor` (of `vehicle` if given), so that a route of
+/// `length_m` takes as long as the leg.
+fn plan_speed(
+    file: &std::path::Path,
+    corridor: &str,
+    vehicle: Option<&str>,
+    length_m: f64,
+) -> Result<(String, f64), Failure> {
+    let bad = |m: String| fail(exit::BAD_FILE, format!("{}: {m}", file.display()));
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| fail(exit::IO, format!("{}: {e}", file.display())))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let legs = v["legs"]
+        .as_array()
+        .ok_or_else(|| bad("no `legs`: not the JSON of `corridor plan --json`".into()))?;
+    let leg = legs
+        .iter()
+        .find(|l| {
+            l["corridor"] == corridor
+                && l["loaded"] == true
+                && vehicle.is_none_or(|w| l["vehicle"] == w)
+        })
+        .ok_or_else(|| {
+            fail(
+                exit::BAD_VALUE,
+                format!(
+                    "{}: no loaded leg on `{corridor}`{}",
+                    file.display(),
+                    vehicle.map_or(String::new(), |w| format!(" for vehicle `{w}`"))
+                ),
+            )
+        })?;
+    let t = |k: &str| {
+        leg[k]
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .ok_or_else(|| bad(format!("a leg's `{k}` is not an RFC 3339 time")))
+    };
+    let secs = (t("arrive")? - t("depart")?).num_seconds();
+    if secs <= 0 {
+        return Err(bad("a leg arrives before it departs".into()));
+    }
+    let kmh = (length_m / secs as f64 * 3.6).clamp(1.0, 200.0);
+    Ok((leg["vehicle"].as_str().unwrap_or("?").to_string(), kmh))
 }
 
 /// Tries a 429 answer again after this long, this many times.
@@ -391,4 +472,45 @@ fn feed(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plans_leg_sets_the_speed_and_bad_plans_are_named() {
+        let dir = std::env::temp_dir().join(format!("corridor-sim-plan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("plan.json");
+        std::fs::write(
+            &f,
+            r#"{"legs":[
+              {"vehicle":"bus-1","corridor":"a-b","loaded":false,"depart":"2022-03-08T09:00:00+02:00","arrive":"2022-03-08T09:30:00+02:00"},
+              {"vehicle":"bus-2","corridor":"a-b","loaded":true,"depart":"2022-03-08T10:00:00+02:00","arrive":"2022-03-08T10:30:00+02:00"},
+              {"vehicle":"bus-3","corridor":"a-b","loaded":true,"depart":"2022-03-08T10:00:00+02:00","arrive":"2022-03-08T11:00:00+02:00"}]}"#,
+        )
+        .unwrap();
+        // 20 km in half an hour: 40 km/h; the empty leg is skipped.
+        let (v, kmh) = plan_speed(&f, "a-b", None, 20_000.0).unwrap();
+        assert_eq!(v, "bus-2");
+        assert!((kmh - 40.0).abs() < 1e-9, "{kmh}");
+        let (v, kmh) = plan_speed(&f, "a-b", Some("bus-3"), 20_000.0).unwrap();
+        assert_eq!((v.as_str(), kmh.round()), ("bus-3", 20.0));
+        assert_eq!(
+            plan_speed(&f, "c-d", None, 1.0).unwrap_err().code,
+            exit::BAD_VALUE
+        );
+        std::fs::write(&f, "{}").unwrap();
+        assert_eq!(
+            plan_speed(&f, "a-b", None, 1.0).unwrap_err().code,
+            exit::BAD_FILE
+        );
+        std::fs::write(&f, "not json").unwrap();
+        assert_eq!(
+            plan_speed(&f, "a-b", None, 1.0).unwrap_err().code,
+            exit::BAD_FILE
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

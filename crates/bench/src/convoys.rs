@@ -181,7 +181,7 @@ fn start_server(dir: &std::path::Path, port: u16) -> Result<String> {
 fn listen(
     addr: &str,
     seen: Arc<Mutex<HashMap<(String, String), Instant>>>,
-    events: Arc<Mutex<usize>>,
+    events: Arc<Mutex<HashMap<String, usize>>>,
 ) -> Result<()> {
     let mut s = TcpStream::connect(addr)?;
     s.write_all(b"GET /api/convoys/stream HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer token-mediator\r\n\r\n")?;
@@ -203,7 +203,12 @@ fn listen(
                 continue;
             };
             if m["type"] == "event" {
-                *events.lock().unwrap() += 1;
+                let what = format!(
+                    "{} {}",
+                    m["kind"].as_str().unwrap_or("?"),
+                    if m["raised"] == true { "raised" } else { "cleared" }
+                );
+                *events.lock().unwrap().entry(what).or_insert(0) += 1;
             }
             if m["type"] == "position" || m["type"] == "event" {
                 seen.lock()
@@ -419,7 +424,7 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16, per_batch: usi
     let rss_setup = rss_mib("VmRSS:");
     // Steady state with bursts.
     let seen = Arc::new(Mutex::new(HashMap::new()));
-    let events = Arc::new(Mutex::new(0usize));
+    let events = Arc::new(Mutex::new(HashMap::new()));
     listen(&addr, seen.clone(), events.clone())?;
     std::thread::sleep(Duration::from_millis(200));
     let t0 = chrono::Utc::now().timestamp_millis();
@@ -576,7 +581,7 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16, per_batch: usi
         "steady_positions_per_s": steady_positions as f64 / elapsed,
         "report_to_stream_ms": {"p50": pct(&mut lat.clone(), 0.5), "p99": pct(&mut lat.clone(), 0.99), "max": pct(&mut lat, 1.0)},
         "reports_never_seen_on_the_stream": lost,
-        "events_on_the_stream": *events.lock().unwrap(),
+        "events_on_the_stream": events.lock().unwrap().iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
         "saturation_fixes_per_request": per_batch,
         "saturation_positions_per_s": {"median": rates[rates.len() / 2], "all": rates},
         "at_goal_load": goal,

@@ -206,7 +206,11 @@ fn listen(
                 let what = format!(
                     "{} {}",
                     m["kind"].as_str().unwrap_or("?"),
-                    if m["raised"] == true { "raised" } else { "cleared" }
+                    if m["raised"] == true {
+                        "raised"
+                    } else {
+                        "cleared"
+                    }
                 );
                 *events.lock().unwrap().entry(what).or_insert(0) += 1;
             }

@@ -211,22 +211,38 @@ impl RouteLine {
     }
 
     /// As [`RouteLine::locate`], for a vehicle last seen `from` metres
-    /// along: on a route that passes the same place twice (out to a
-    /// checkpoint and back on the same road), of the passages within `near`
-    /// metres between `slack` metres behind and [`LOOK_AHEAD_M`] ahead, the
-    /// one nearest along the line to `from`; without one, the nearest of all.
-    pub fn locate_from(&self, p: LatLon, from: f64, slack: f64, near: f64) -> (f64, f64) {
+    /// along that has moved about `moved` metres since: the distance to the
+    /// nearest passage of the line between `slack` metres behind and
+    /// [`LOOK_AHEAD_M`] ahead, and the distance along of the passage that
+    /// best fits the move. Among the passages within `near` metres and no
+    /// more than [`PASSAGE_TOLERANCE_M`] farther than the nearest (GPS noise
+    /// cannot tell them apart), the one whose distance along is nearest to
+    /// `from + moved`: on a route that passes the same place twice (out to
+    /// a checkpoint and back on the same road) the way out until the turn,
+    /// and on a plain road the segment the vehicle is on, not the one it
+    /// left. Without a passage within `near`, the nearest of all.
+    pub fn locate_from(
+        &self,
+        p: LatLon,
+        from: f64,
+        moved: f64,
+        slack: f64,
+        near: f64,
+    ) -> (f64, f64) {
         let all = self.locate(p);
         if self.pts.len() < 2 {
             return all;
         }
         let f = LocalFrame::new(p);
-        let mut best = (f64::INFINITY, 0.0);
-        let mut found = None;
         let start = self
             .along
             .partition_point(|&x| x < from - slack)
             .saturating_sub(1);
+        // One candidate per passage: a run of consecutive segments within
+        // `near` is one passage of the road, represented by its nearest
+        // point (so the segment the vehicle left is not a passage of its own).
+        let mut cands: Vec<(f64, f64)> = Vec::new();
+        let mut in_run = false;
         let mut a = f.project(self.pts[start]);
         for i in start + 1..self.pts.len() {
             if self.along[i - 1] > from + LOOK_AHEAD_M {
@@ -235,15 +251,31 @@ impl RouteLine {
             let b = f.project(self.pts[i]);
             let (d, t) = point_segment_distance((0.0, 0.0), a, b);
             let s = self.along[i - 1] + t * (self.along[i] - self.along[i - 1]);
-            // Within reach and not behind: the passage nearest along the
-            // line to where the vehicle was.
-            if d <= near && s >= from - slack && (s - from).abs() < best.0 {
-                best = ((s - from).abs(), s);
-                found = Some((d, s));
+            if d <= near && s >= from - slack {
+                match cands.last_mut() {
+                    Some(last) if in_run => {
+                        if d < last.0 {
+                            *last = (d, s);
+                        }
+                    }
+                    _ => cands.push((d, s)),
+                }
+                in_run = true;
+            } else {
+                in_run = false;
             }
             a = b;
         }
-        found.unwrap_or(all)
+        let Some(best) = cands.iter().map(|c| c.0).min_by(f64::total_cmp) else {
+            return all;
+        };
+        let expect = from + moved.max(0.0);
+        let along = cands
+            .iter()
+            .filter(|c| c.0 <= best + PASSAGE_TOLERANCE_M)
+            .min_by(|x, y| (x.1 - expect).abs().total_cmp(&(y.1 - expect).abs()))
+            .map_or(all.1, |c| c.1);
+        (best, along)
     }
 
     /// The point `s` metres along the line (clamped to its ends).
@@ -269,6 +301,10 @@ impl RouteLine {
 
 /// How far ahead of its last position a vehicle is looked for first, metres.
 pub const LOOK_AHEAD_M: f64 = 2_000.0;
+
+/// Passages of the line this much farther from a fix than the nearest are
+/// still candidates for where the vehicle is (twice the GPS noise), metres.
+pub const PASSAGE_TOLERANCE_M: f64 = 40.0;
 
 /// Longest stretch of recent fixes kept for the `stopped` check.
 pub const MAX_RECENT: usize = 512;
@@ -299,6 +335,8 @@ pub struct Track {
     stood_at: Option<LatLon>,
     /// The first fix on the road and its distance along, for the pace.
     first: Option<(i64, f64)>,
+    /// Where the last fix on the road was (how far the next has moved).
+    last_on_road: Option<LatLon>,
     /// At the destination.
     pub arrived: bool,
 }
@@ -405,7 +443,8 @@ impl Track {
         if self.arrived {
             return Some(out);
         }
-        let (off, along) = route.locate_from(fix.at, self.along_m, 60.0, s.off_route_m);
+        let moved = self.last_on_road.map_or(0.0, |p| metres(p, fix.at));
+        let (off, along) = route.locate_from(fix.at, self.along_m, moved, 60.0, s.off_route_m);
         self.off_m = off;
         let ev = |kind, raised, detail: String| Event {
             kind,
@@ -444,6 +483,7 @@ impl Track {
             // Progress counts only on the road: a detour's projection
             // onto the line is not progress.
             self.along_m = along;
+            self.last_on_road = Some(fix.at);
             if self.first.is_none() {
                 self.first = Some((fix.t_ms, along));
             }
@@ -1177,6 +1217,42 @@ mod tests {
     }
 
     #[test]
+    fn fixes_on_the_road_are_located_where_they_are_and_the_end_is_reached() {
+        // A road of many short segments (as OSM lines are); fixes exactly on
+        // it, 55 m apart: the distance along must follow them (review of
+        // issue 15: it lagged 120-200 m behind, picking the segment nearest
+        // along to the last fix), and the end must count as arrived.
+        let pts: Vec<LatLon> = (0..=120)
+            .map(|i| LatLon::new(50.0 + i as f64 * 0.0002, 30.0 + (i % 2) as f64 * 0.0001))
+            .collect();
+        let r = RouteLine::new(pts).unwrap();
+        let s = Settings::default();
+        let mut tr = Track::default();
+        let mut t = 0;
+        let mut x = 0.0;
+        let mut arrived = false;
+        while x <= r.length_m() {
+            let f = Fix {
+                t_ms: t,
+                at: r.point_at(x),
+            };
+            let ev = tr.observe(&r, &s, f, &[]).unwrap();
+            arrived |= ev.iter().any(|e| e.kind == Kind::Arrived);
+            if !tr.arrived {
+                assert!(
+                    (tr.along_m - x).abs() < 5.0,
+                    "at {x:.0} m: located at {:.0}",
+                    tr.along_m
+                );
+                assert!(tr.off_m < 5.0, "at {x:.0} m: {:.0} m off", tr.off_m);
+            }
+            x += 55.0;
+            t += 5_000;
+        }
+        assert!(arrived);
+    }
+
+    #[test]
     fn progress_follows_a_route_that_passes_a_place_twice() {
         // Out 5 km east and back west 30 m north of the way out (the
         // other side of the same road): the nearest of all would jump
@@ -1191,6 +1267,7 @@ mod tests {
         let (mut jumps_all, mut jumps_from) = (0, 0);
         for seed in 1..=20 {
             let mut last = 0.0;
+            let mut prev: Option<LatLon> = None;
             let mut last_all = 0.0;
             for f in simulate(
                 &r,
@@ -1201,7 +1278,9 @@ mod tests {
                 },
                 0,
             ) {
-                let (_, along) = r.locate_from(f.at, last, 60.0, 150.0);
+                let moved = prev.map_or(0.0, |p| metres(p, f.at));
+                prev = Some(f.at);
+                let (_, along) = r.locate_from(f.at, last, moved, 60.0, 150.0);
                 if (along - last).abs() > 1_000.0 {
                     jumps_from += 1;
                 }

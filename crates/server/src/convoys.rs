@@ -86,6 +86,37 @@ pub struct Record {
     /// if it is not one of them).
     #[serde(default)]
     pub known_hazards: Vec<String>,
+    /// The agreed line, planned trip time and window end at departure (the
+    /// corridor may be re-proposed on another route while the convoy is on
+    /// the road; a restart must check it against the one it took).
+    #[serde(default)]
+    pub agreed: Option<Agreed>,
+    /// The conditions raised, kept with each event so that a restart
+    /// resumes them (no position: those are never written to disk).
+    #[serde(default)]
+    pub raised: Option<Raised>,
+}
+
+/// The agreed line as the convoy departed on it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Agreed {
+    /// [lat, lon] vertices.
+    pub line: Vec<[f64; 2]>,
+    /// Planned trip time, ms.
+    pub planned_ms: i64,
+    /// The window's end, ms since the epoch.
+    pub end_ms: i64,
+}
+
+/// What a restart resumes of a convoy's checks.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Raised {
+    /// Kinds raised (names).
+    pub kinds: Vec<String>,
+    /// Hazards it is in.
+    pub hazards_in: Vec<String>,
+    /// Hazards raised as ahead.
+    pub hazards_ahead: Vec<String>,
 }
 
 /// A convoy in memory: its record, the track state and the positions.
@@ -107,7 +138,14 @@ pub struct Run {
     /// The last routed (free-flow) ETA: fix time, distance along, ms, and
     /// the hazards' fingerprint.
     routed: Option<(i64, f64, Option<i64>, u64)>,
+    /// Events raised by a change of the log since the tracker's last batch
+    /// (given back in its next answer, so that the tracker hears of them
+    /// too), at most [`MAX_PENDING`].
+    pending: Vec<Event>,
 }
+
+/// Events kept for the tracker's next answer, at most.
+pub const MAX_PENDING: usize = 50;
 
 impl Run {
     fn new(rec: Record) -> Run {
@@ -120,6 +158,7 @@ impl Run {
             eta_ms: None,
             on_route: None,
             routed: None,
+            pending: Vec::new(),
         }
     }
 
@@ -215,16 +254,36 @@ impl Convoys {
         }
         for (id, doc) in all {
             let rec: Record = serde_json::from_str(&doc).map_err(ApiError::internal)?;
-            let (route, plan) = match (&rec.departed, &rec.outcome) {
-                (Some(_), None) => match plan_of(&live, &rec.details.corridor) {
+            let (route, plan) = match (&rec.departed, &rec.outcome, &rec.agreed) {
+                (Some(_), None, Some(a)) => (
+                    RouteLine::new(a.line.iter().map(|p| LatLon::new(p[0], p[1])).collect())
+                        .map(Arc::new),
+                    Some((a.planned_ms, a.end_ms)),
+                ),
+                // Records from before the agreed line was kept.
+                (Some(_), None, None) => match plan_of(&live, &rec.details.corridor) {
                     Some((line, planned, end)) => (Some(line), Some((planned, end))),
                     None => (None, None),
                 },
                 _ => (None, None),
             };
+            let track = rec
+                .raised
+                .as_ref()
+                .map(|r| {
+                    Track::resume(
+                        r.kinds
+                            .iter()
+                            .filter_map(|k| corridor_negotiation::convoy::Kind::parse(k)),
+                        r.hazards_in.iter().cloned(),
+                        r.hazards_ahead.iter().cloned(),
+                    )
+                })
+                .unwrap_or_default();
             let mut run = Run::new(rec);
             run.route = route;
             run.plan = plan;
+            run.track = track;
             runs.insert(id, Arc::new(Mutex::new(run)));
         }
         let _ = self.loaded.set(());
@@ -299,7 +358,8 @@ impl Convoys {
     /// incident, a lift, a corridor suspended, closed or reopened): every
     /// convoy on the road is checked at once, not at its next report.
     pub fn after_append(&self, st: &AppState, live: &Live) {
-        if self.loaded.get().is_none() {
+        if let Err(e) = self.ensure_loaded(st) {
+            tracing::warn!(error = e.message(), "convoys not loaded: not checked now");
             return;
         }
         let now = now_ms(st);
@@ -317,6 +377,8 @@ impl Convoys {
                     "convoy events not stored"
                 );
             }
+            let room = MAX_PENDING.saturating_sub(r.pending.len());
+            r.pending.extend(events.into_iter().take(room));
         }
     }
 
@@ -542,6 +604,16 @@ fn record_events(st: &AppState, run: &mut Run, events: &[Event]) -> Result<(), A
             run.rec.details_of_events.push(e.detail.clone());
         }
     }
+    run.rec.raised = Some(Raised {
+        kinds: run
+            .track
+            .raised
+            .iter()
+            .map(|k| k.name().to_string())
+            .collect(),
+        hazards_in: run.track.hazards_in.iter().cloned().collect(),
+        hazards_ahead: run.track.hazards_ahead.iter().cloned().collect(),
+    });
     st.convoys.save(st, &run.rec)?;
     for e in events {
         st.convoys.announce(json!({
@@ -652,6 +724,9 @@ pub fn take_batch(
         events.extend(refresh(live, run, now_ms));
     }
     record_events(st, run, &events)?;
+    // Those raised by the log since the last batch, for the tracker too.
+    let mut events = events;
+    events.splice(0..0, std::mem::take(&mut run.pending));
     if taken > 0 {
         if let Some(f) = run.track.last {
             conv.announce(json!({

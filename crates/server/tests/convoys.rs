@@ -799,3 +799,95 @@ async fn a_convoy_reports_on_after_a_restart_and_a_flood_does_not_silence_it() {
     assert!(!v["eta"].is_null(), "routed again after the restart: {v}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Review of issue 15: after a restart a suspension still reaches the
+/// convoys on the road at once (the records were loaded only by a convoy
+/// request), an arrived convoy is not alarmed again, and the tracker hears
+/// of it in its next answer.
+#[tokio::test]
+async fn after_a_restart_a_suspension_reaches_the_convoys_still_on_the_road() {
+    let dir = std::env::temp_dir().join(format!("corridor-convoy-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("c.sqlite");
+    let now = "2022-03-07T12:00:00+02:00";
+    let (clock, hands) = movable(now);
+    let fresh = |clock: corridor_server::state::Clock| {
+        let mut st = common::exercise(
+            "ukraine",
+            Box::new(corridor_server::store::Sqlite::open(&db).unwrap()),
+            None,
+            now,
+        );
+        let s = Arc::get_mut(&mut st).unwrap();
+        s.clock = clock;
+        s.per_minute.0 = 1_000;
+        st
+    };
+    let st = fresh(clock.clone());
+    common::acts(
+        &st,
+        "sumy-poltava",
+        &[
+            ("token-ua", "propose"),
+            ("token-ru", "accept"),
+            ("token-ua", "accept"),
+            ("token-icrc", "countersign"),
+            ("token-zp-admin", "open"),
+        ],
+    )
+    .await;
+    let line = route(&st);
+    let (done, done_token) = notified_and_departed(&st, &hands).await;
+    let (on_road, token) = notified_and_departed(&st, &hands).await;
+    let track = simulate(&line, &opts(), START_MS);
+    let ev = feed(&st, &hands, &done, &done_token, &track, 10).await;
+    assert_eq!(raised(&ev), vec!["arrived"]);
+    hands.set(&corridor_server::convoys::rfc3339(START_MS));
+    feed(&st, &hands, &on_road, &token, &track[..10], 10).await;
+    drop(st);
+    let st = fresh(clock);
+    let mut stream = st.convoys.events.subscribe();
+    let (s, b) = call(&st, "POST", "/api/act", Some("token-zp-admin"),
+        Some(json!({"action": "suspend", "proposal": "sumy-poltava", "reason": "shelling near the road"}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let mut got = Vec::new();
+    while let Ok(m) = stream.try_recv() {
+        let v: Value = serde_json::from_str(&m).unwrap();
+        if v["type"] == "event" {
+            got.push((
+                v["convoy"].as_str().unwrap().to_string(),
+                v["kind"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    assert_eq!(
+        got,
+        vec![(on_road.clone(), "corridor_not_open".to_string())]
+    );
+    // The tracker's next answer carries it too.
+    hands.set(&corridor_server::convoys::rfc3339(track[11].t_ms));
+    let body = json!({"positions": track[10..12].iter().map(wire).collect::<Vec<_>>()});
+    let (s, b) = call(
+        &st,
+        "POST",
+        &format!("/api/convoys/{on_road}/positions"),
+        Some(&token),
+        Some(body),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert!(b.contains("corridor_not_open"), "{b}");
+    // The arrived one still says so.
+    let (_, b) = call(
+        &st,
+        "GET",
+        &format!("/api/convoys/{done}"),
+        Some("token-ru"),
+        None,
+    )
+    .await;
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["status"], "at_destination", "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

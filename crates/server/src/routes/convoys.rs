@@ -166,6 +166,8 @@ async fn notify(
                 events: Vec::new(),
                 details_of_events: Vec::new(),
                 known_hazards: Vec::new(),
+                agreed: None,
+                raised: None,
             },
         )?;
         st.convoys.announce(json!({"type": "notified", "convoy": id, "by": who}));
@@ -380,6 +382,11 @@ async fn depart(
         }
         let now = now_text(st);
         r.rec.known_hazards = convoys::known_hazards(&live, &line, now_t.timestamp_millis());
+        r.rec.agreed = Some(convoys::Agreed {
+            line: line.points().iter().map(|p| [p.lat, p.lon]).collect(),
+            planned_ms: planned,
+            end_ms: end,
+        });
         r.rec.departed = Some(now.clone());
         r.route = Some(line);
         r.plan = Some((planned, end));

@@ -34,11 +34,16 @@ minutes is a detour of three minutes however fast it is replayed; but such a
 replay's fixes (and events) carry times before the departure mark.
 
 A 429 answer is sent again after 2 s (five times at most). Exit codes: 0 done;
-3 the server cannot be reached or answered an error; 7 a bad option or a
-batch the server refused as malformed (400); 14 refused: not this convoy's
-token, not departed, or over (401, 403, 404, 409). With --json the document is
-printed in every case, with `error` and `exit_code` on failure and the events
-raised until then.")]
+2 the options do not parse (clap's usage message, no JSON); 3 the server
+cannot be reached or answered an error, or the --plan file cannot be read;
+4 the --plan file is not a plan's JSON; 7 a bad option value (--server not
+http://HOST:PORT, a fraction out of 0..1, no leg in the plan) or a batch
+the server refused as malformed (400); 14 refused: not this convoy's token,
+not departed, or over (401, 403, 404, 409). With --json, once the options
+parse, the document is printed in every case, with `error` and `exit_code`
+on failure and the events raised until then. The events printed include
+those that a change of the log raised since the last batch (a hazard ahead,
+the corridor suspended), which the server gives back with the next answer.")]
 pub struct SimulateArgs {
     /// The server (http:// only), e.g. http://127.0.0.1:8080.
     #[arg(long, value_name = "URL")]
@@ -241,6 +246,16 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
 }
 
 fn run(a: SimulateArgs, printed: &mut bool) -> Result<(), Failure> {
+    let host = a.server.strip_prefix("http://").unwrap_or("");
+    if host.is_empty() || host.trim_end_matches('/').contains('/') {
+        return Err(fail(
+            exit::BAD_VALUE,
+            format!(
+                "--server: `{}` is not http://HOST:PORT (http only)",
+                a.server
+            ),
+        ));
+    }
     let frac = |name: &str, x: f64| {
         if (0.0..=1.0).contains(&x) {
             Ok(x)

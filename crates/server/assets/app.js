@@ -117,9 +117,22 @@ async function corridors() {
 }
 // Live changes (server-sent events); `?live=0` turns them off (e.g. for a
 // page snapshot).
-if (new URLSearchParams(location.search).get("live") !== "0") {
-  new EventSource("/api/events").addEventListener("entry", () => { alerts(true); if (document.getElementById("coordinator").open) corridors(); });
+// A signed-in party's convoy stream (convoys.js) carries the same `entry`
+// events: it closes this one while it runs (one connection per tab: a
+// browser allows six per server).
+const live = new URLSearchParams(location.search).get("live") !== "0";
+function onEntry() { alerts(true); if (document.getElementById("coordinator").open) corridors(); }
+let publicEvents = null;
+function publicStream(on) {
+  if (on && live && !publicEvents) {
+    publicEvents = new EventSource("/api/events");
+    publicEvents.addEventListener("entry", onEntry);
+  } else if (!on && publicEvents) {
+    publicEvents.close();
+    publicEvents = null;
+  }
 }
+publicStream(true);
 document.querySelectorAll(".langs button").forEach(b => b.onclick = () => { lang = b.dataset.lang; alerts(true); });
 document.getElementById("coordinator").addEventListener("toggle", e => { if (e.target.open) corridors(); });
 // The road network in tiles at the detail of the zoom (/api/tiles): a 2G

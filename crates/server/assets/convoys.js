@@ -40,7 +40,7 @@
   function when(t) {
     if (!t) return "?";
     try {
-      return new Intl.DateTimeFormat(undefined, { timeZone: zone || undefined, day: "2-digit", month: "2-digit",
+      return new Intl.DateTimeFormat(undefined, { timeZone: zone || undefined, year: "numeric", day: "2-digit", month: "2-digit",
         hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" }).format(new Date(t));
     } catch (e) { return String(t); }
   }
@@ -105,15 +105,21 @@
   // request that is bound to be refused.
   function signedIn() { return typeof csrf === "string" && csrf !== ""; }
   async function refresh() {
-    if (!signedIn()) { box.hidden = true; if (source) { source.close(); source = null; } return; }
+    if (!signedIn()) { box.hidden = true; stop(); return; }
     let r;
     try { r = await fetch("/api/convoys"); } catch (e) { return; }
-    if (!r.ok) { box.hidden = true; if (source) { source.close(); source = null; } return; }
+    if (!r.ok) { box.hidden = true; stop(); return; }
     const j = await r.json();
     zone = j.time_zone || null;
     box.hidden = false;
-    list.replaceChildren(...j.convoys.map(card));
-    for (const c of j.convoys) if (c.last && !c.outcome) mark(c.id, c.last.at);
+    const cards = j.convoys.map(card);
+    if (j.more || j.offset) cards.push(el("div", "showing " + j.convoys.length + " of " + j.total + " convoys (those awaiting you, then yours, then each party's newest in turn; GET /api/convoys?offset=N for the rest)"));
+    list.replaceChildren(...cards);
+    // Markers only for convoys still on the road and shown.
+    const live = new Set(j.convoys.filter(c => c.last && !c.outcome).map(c => c.id));
+    for (const [id, m] of markers) if (!live.has(id)) { m.remove(); markers.delete(id); }
+    for (const [id, t] of trails) if (!live.has(id)) { t.remove(); trails.delete(id); }
+    for (const c of j.convoys) if (live.has(c.id)) mark(c.id, c.last.at);
     if (!source) listen();
   }
   function event(m) {
@@ -121,8 +127,15 @@
     feed.insertBefore(li, feed.firstChild);
     while (feed.children.length > 50) feed.removeChild(feed.lastChild);
   }
+  function stop() {
+    if (source) { source.close(); source = null; }
+    if (typeof publicStream === "function") publicStream(true);
+  }
   function listen() {
     source = new EventSource("/api/convoys/stream");
+    // This stream carries the public entries too: one connection per tab.
+    if (typeof publicStream === "function") publicStream(false);
+    source.addEventListener("entry", () => { if (typeof onEntry === "function") onEntry(); });
     source.addEventListener("convoy", e => {
       let m;
       try { m = JSON.parse(e.data); } catch (x) { return; }
@@ -142,7 +155,7 @@
         refresh();
       }
     });
-    source.onerror = () => { if (source) { source.close(); source = null; } setTimeout(refresh, 5000); };
+    source.onerror = () => { stop(); setTimeout(refresh, 5000); };
   }
   // Signed in or out on the page: look again at once; and every 30 s.
   let was = false;

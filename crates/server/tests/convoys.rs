@@ -373,6 +373,20 @@ async fn a_new_hazard_ahead_or_a_suspension_reaches_the_parties_at_once() {
 async fn notifications_are_capped_per_party_and_expire_with_their_window() {
     let (st, _hands) = open_state(86_400).await;
     let max = corridor_server::convoys::MAX_ACTIVE_PER_PARTY;
+    // A genuine notification by Ukraine, then a flood by another party.
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/convoys",
+        Some("token-ua"),
+        Some(notify_body()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let genuine = serde_json::from_str::<Value>(&b).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for i in 0..max {
         let (s, b) = call(
             &st,
@@ -428,13 +442,33 @@ async fn notifications_are_capped_per_party_and_expire_with_their_window() {
         .convoys
         .check_room(&st, &live, "zp-admin", before)
         .is_err());
-    // The list: at most `limit`, with the total.
+    // The list: at most `limit`, with the total; the flood does not push
+    // the genuine ones out of the first page (notifiers taken in turn).
     let (s, b) = call(&st, "GET", "/api/convoys?limit=7", Some("token-ru"), None).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let v: Value = serde_json::from_str(&b).unwrap();
-    assert_eq!(v["convoys"].as_array().unwrap().len(), 7);
-    assert_eq!(v["total"], max + 1);
+    let ids: Vec<&str> = v["convoys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 7);
+    assert!(ids.contains(&genuine.as_str()), "{ids:?}");
+    assert_eq!(v["total"], max + 2);
     assert_eq!(v["more"], true);
+    // Pages: offset.
+    let (_, b) = call(
+        &st,
+        "GET",
+        &format!("/api/convoys?limit=500&offset={}", max - 10),
+        Some("token-ru"),
+        None,
+    )
+    .await;
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["convoys"].as_array().unwrap().len(), 12);
+    assert_eq!(v["more"], false);
     for bad in ["0", "501", "x"] {
         let (s, _) = call(
             &st,

@@ -188,12 +188,32 @@ async fn notify(
 struct ListQuery {
     /// At most this many (default 100, at most [`convoys::MAX_LIST`]).
     limit: Option<usize>,
+    /// Skip this many of the order (paging).
+    offset: Option<usize>,
     /// Only those not over.
     active: Option<bool>,
 }
 
-/// The convoys, those not over first, then the most recently notified; at
-/// most `limit`, with the total.
+/// Whether the corridor of a convoy lets it depart now: open, and inside
+/// its window up to the last safe departure.
+fn may_depart_now(live: &crate::state::Live, corridor: &str, now_ms: i64) -> bool {
+    live.ledger.corridor(corridor).is_some_and(|c| {
+        let content = c.content();
+        c.state() == Life::Open
+            && match (content.window(), content.last_safe_departure()) {
+                (Some((start, _)), Some(last)) => {
+                    start.timestamp_millis() <= now_ms && now_ms <= last.timestamp_millis()
+                }
+                _ => true,
+            }
+    })
+}
+
+/// The convoys in the order a party needs them: not over first; among
+/// those, the ones awaiting its acknowledgement, then its own, then the
+/// most recently notified (so that another party's flood of notifications
+/// cannot push a genuine one out of sight); `limit` from `offset`, with
+/// the total.
 async fn list(
     State(st): State<Shared>,
     headers: HeaderMap,
@@ -206,33 +226,88 @@ async fn list(
             convoys::MAX_LIST
         )));
     }
+    let offset = q.offset.unwrap_or(0);
     blocking(st, move |st| {
         let (who, role) = party(st, &headers, true)?;
         let live = st.live()?;
         let now = now_ms(st);
         st.convoys.prune(now);
+        let logged = live.ledger.convoys();
+        let belligerent = live.ledger.belligerents().any(|b| b == who);
         let mut runs = Vec::new();
         for id in st.convoys.ids(st)? {
             let run = st.convoys.get(st, &id)?;
-            let (over, notified) = {
+            let (over, notified, notifier) = {
                 let r = run.lock().unwrap_or_else(|e| e.into_inner());
-                (r.rec.outcome.is_some(), r.rec.notified.clone())
+                (
+                    r.rec.outcome.is_some(),
+                    r.rec.notified.clone(),
+                    r.rec.notifier.clone(),
+                )
             };
             if q.active == Some(true) && over {
                 continue;
             }
-            runs.push((over, std::cmp::Reverse(notified), id, run));
+            let awaits_me =
+                belligerent && logged.get(&id).is_some_and(|c| !c.acks.contains_key(&who));
+            runs.push((
+                over,
+                !awaits_me,
+                notifier != who,
+                notifier,
+                notified,
+                id,
+                run,
+            ));
         }
-        runs.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
+        // Within each notifier, newest first; then the notifiers taken in
+        // turn (the newest of each, then the second of each...), so that a
+        // party with hundreds of notifications shows as many as the others
+        // on each page.
+        runs.sort_by(|a, b| {
+            (a.0, a.1, a.2, &a.3, std::cmp::Reverse(&a.4)).cmp(&(
+                b.0,
+                b.1,
+                b.2,
+                &b.3,
+                std::cmp::Reverse(&b.4),
+            ))
+        });
+        let mut rank = Vec::with_capacity(runs.len());
+        for (i, r) in runs.iter().enumerate() {
+            let same = i > 0 && {
+                let p = &runs[i - 1];
+                (p.0, p.1, p.2, &p.3) == (r.0, r.1, r.2, &r.3)
+            };
+            rank.push(if same { rank[i - 1] + 1 } else { 0usize });
+        }
+        let mut runs: Vec<_> = runs
+            .into_iter()
+            .zip(rank)
+            .map(
+                |((over, not_awaiting, not_mine, _, notified, id, run), k)| {
+                    (
+                        (
+                            over,
+                            not_awaiting,
+                            not_mine,
+                            k,
+                            std::cmp::Reverse(notified),
+                            id,
+                        ),
+                        run,
+                    )
+                },
+            )
+            .collect();
+        runs.sort_by(|a, b| a.0.cmp(&b.0));
         let total = runs.len();
         let mut out = Vec::new();
-        for (_, _, _, run) in runs.into_iter().take(limit) {
-            let mut v = convoys::view(
-                st,
-                &live,
-                &run.lock().unwrap_or_else(|e| e.into_inner()),
-                now,
-            );
+        for (_, run) in runs.into_iter().skip(offset).take(limit) {
+            let r = run.lock().unwrap_or_else(|e| e.into_inner());
+            let departable = may_depart_now(&live, &r.rec.details.corridor, now);
+            let mut v = convoys::view(st, &live, &r, now);
+            drop(r);
             if let Some(o) = v.as_object_mut() {
                 // The list is a summary: the track is in the convoy's own view.
                 o.remove("track");
@@ -246,7 +321,8 @@ async fn list(
                 let fresh = o["departed"].is_null() && o["outcome"].is_null();
                 o.insert(
                     "can".into(),
-                    json!({"acknowledge": waiting, "depart": mine && none_waiting && fresh,
+                    json!({"acknowledge": waiting,
+                           "depart": mine && none_waiting && fresh && departable,
                            "end": mine && o["outcome"].is_null()}),
                 );
             }
@@ -255,7 +331,8 @@ async fn list(
         Ok(Json(json!({
             "convoys": out,
             "total": total,
-            "more": total > limit,
+            "offset": offset,
+            "more": total > offset.saturating_add(limit),
             "you": who,
             "time_zone": live.ledger.scenario().tz.name(),
         })))
@@ -549,7 +626,8 @@ impl Drop for Held {
 
 /// The parties' live stream: every notification, acknowledgement,
 /// departure, position and event of every convoy, as server-sent events
-/// (`convoy`). Bounded: [`convoys::MAX_STREAMS_PER_PARTY`] open per party
+/// (`convoy`), and the public log's `entry` events as `/api/events` sends
+/// them. Bounded: [`convoys::MAX_STREAMS_PER_PARTY`] open per party
 /// and [`convoys::MAX_STREAMS`] in all. A reader too slow for the stream
 /// gets `{"type":"resync","missed":N}` in place of what it missed, and
 /// should read `GET /api/convoys` again.
@@ -576,20 +654,29 @@ async fn stream(State(st): State<Shared>, headers: HeaderMap) -> Result<Response
     }
     let held = Held(st2, who);
     let rx = st.convoys.events.subscribe();
-    let stream = tokio_stream::wrappers::BroadcastStream::new(rx).map(move |m| {
-        let _held = &held;
-        let data = match m {
-            Ok(data) => data,
-            Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
-                json!({"type": "resync", "missed": n}).to_string()
-            }
-        };
-        Ok::<_, std::convert::Infallible>(
-            axum::response::sse::Event::default()
-                .event("convoy")
-                .data(data),
-        )
-    });
+    // The public log's `entry` events ride on the same stream, so that a
+    // signed-in page needs one connection, not two (a browser allows six
+    // per server: three tabs with two streams each froze every request).
+    let public = tokio_stream::wrappers::BroadcastStream::new(st.events.subscribe())
+        .filter_map(|m| m.ok())
+        .map(|data| ("entry", data));
+    let stream = tokio_stream::wrappers::BroadcastStream::new(rx)
+        .map(|m| {
+            let data = match m {
+                Ok(data) => data,
+                Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
+                    json!({"type": "resync", "missed": n}).to_string()
+                }
+            };
+            ("convoy", data)
+        })
+        .merge(public)
+        .map(move |(name, data)| {
+            let _held = &held;
+            Ok::<_, std::convert::Infallible>(
+                axum::response::sse::Event::default().event(name).data(data),
+            )
+        });
     Ok(axum::response::sse::Sse::new(stream)
         .keep_alive(axum::response::sse::KeepAlive::default())
         .into_response())

@@ -286,17 +286,21 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     });
     drop(live);
     let state = Arc::new(state);
+    // One serving thread per core, each with its own event loop and
+    // listening socket (corridor_server::front::serve_per_core), as nginx
+    // runs its workers; one more runtime thread for the alert delivery
+    // worker and the signals.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(1)
         .enable_all()
         .build()
         .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("{e}")))?;
     // The PostgreSQL client must be dropped outside the runtime.
     let keep = state.clone();
+    let listening = corridor_server::front::serve_per_core(&a.addr, corridor_server::app(state.clone()), cores)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
     let result = rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&a.addr)
-            .await
-            .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
         println!("corridor is serving {} on http://{}/", state.scenario().name, a.addr);
         println!("  database: {db_desc}");
         if let Some(line) = &clock_line {
@@ -319,16 +323,11 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         // The outbox worker: queues what is published (also what a crash
         // left unqueued) and delivers it.
         tokio::spawn(corridor_server::delivery::run(state.clone()));
-        axum::serve(
-            listener,
-            corridor_server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Failure::new(exit::IO, anyhow!("server: {e}")))
+        let _ = tokio::signal::ctrl_c().await;
+        Ok::<(), Failure>(())
     });
+    // Requests in flight finish (at most 5 seconds), then the threads end.
+    listening.stop();
     drop(rt);
     drop(keep);
     result

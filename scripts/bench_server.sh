@@ -14,7 +14,10 @@
 #   NGINX_WORKERS=auto                    nginx's worker_processes
 #   MODES="plain gzip close"              plain: no Accept-Encoding;
 #       gzip: Accept-Encoding: gzip; close: gzip with Connection: close
-#       (a new TCP connection per request, keep-alive off)
+#       (a new TCP connection per request, keep-alive off); paced: gzip,
+#       each connection waiting PACE_MS (default 10) after each answer, so
+#       both servers get the same offered load, below either's capacity
+#       (latency at equal load rather than at saturation)
 #   PATHS="/public/corridors.geojson /public/alerts.atom CAP /"
 #       CAP stands for the first CAP alert of the log.
 # Each (mode, path) is measured RUNS times, corridor and nginx alternating
@@ -73,6 +76,7 @@ http {
 }
 CONF
 nginx -c "$DATA/nginx.conf"
+echo "function delay() return ${PACE_MS:-10} end" > "$DATA/pace.lua"
 sleep 0.5
 curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$NGINX_PORT/public/alerts.atom" -o /dev/null -w '%{size_download}' >/dev/null
 # CPU time (user + system, clock ticks) of processes, the exited threads
@@ -81,9 +85,11 @@ cpu() { local t=0 p; for p in "$@"; do t=$((t + $(sed 's/.*) //' "/proc/$p/stat"
 pids() { if [ "$1" = corridor ]; then echo "$SERVER"; else pgrep -P "$(cat "$DATA/nginx.pid")" | tr '\n' ' '; fi; }
 one() { # name mode path run url
   local h=()
+  local s=()
   case $2 in
     gzip) h=(-H 'Accept-Encoding: gzip') ;;
     close) h=(-H 'Accept-Encoding: gzip' -H 'Connection: close') ;;
+    paced) h=(-H 'Accept-Encoding: gzip'); s=(-s "$DATA/pace.lua") ;;
   esac
   local bytes
   bytes=$(curl -sf "${h[@]:0:2}" "$5" -o /dev/null -w '%{size_download}')
@@ -91,7 +97,7 @@ one() { # name mode path run url
   ps=$(pids "$1")
   # shellcheck disable=SC2086
   c0=$(cpu $ps)
-  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${h[@]}" "$5")
+  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${h[@]}" "${s[@]}" "$5")
   # shellcheck disable=SC2086
   c1=$(cpu $ps)
   echo "$out" | awk -v n="$1" -v m="$2" -v p="$3" -v i="$4" -v b="$bytes" -v load="$(cut -d' ' -f1 /proc/loadavg)" -v ticks=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '
@@ -115,7 +121,7 @@ one() { # name mode path run url
 python3 - "$OUT/server_wrk.jsonl" <<'PY' | tee "$OUT/server_summary.txt"
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-keys = sorted({(r["mode"], r["path"]) for r in rows}, key=lambda k: ("plain gzip close".split().index(k[0]) if k[0] in "plain gzip close".split() else 9, k[1]))
+keys = sorted({(r["mode"], r["path"]) for r in rows}, key=lambda k: ("plain gzip close paced".split().index(k[0]) if k[0] in "plain gzip close paced".split() else 9, k[1]))
 print("| mode | path | bytes | corridor req/s | p99 ms | CPU µs/req | nginx req/s | p99 ms | CPU µs/req | ratio req/s | ratio p99 |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for k in keys:

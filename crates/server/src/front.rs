@@ -88,6 +88,14 @@ impl App {
         AppFuture::Router(Box::pin(tower_service::Service::call(&mut router, req)))
     }
 
+    /// The public fast path alone: the answer to `req` without the router,
+    /// or `None` when the router must answer (tests and benchmarks call it
+    /// to see which path a request takes; a request answered here counts
+    /// in its address's read limit).
+    pub fn answer_fast<B>(&self, req: &Request<B>) -> Option<Response> {
+        self.fast(req)
+    }
+
     /// The public fast path: `None` leaves the request to the router.
     fn fast<B>(&self, req: &Request<B>) -> Option<Response> {
         if req.method() != Method::GET || req.uri().query().is_some() {

@@ -21,7 +21,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// Public requests per minute allowed from one client address.
+    /// Reads (GET) per minute allowed from one client address, whether
+    /// answered from memory (the public files and pages) or not; an IPv6
+    /// address counts by its /64. Over it: 429. Searches and plans have a
+    /// budget of their own (30 a minute); writes are limited per party.
     #[arg(long, default_value_t = corridor_server::READS_PER_MINUTE)]
     pub reads_per_minute: u32,
     /// PostgreSQL instead of the embedded SQLite, for a shared deployment
@@ -298,8 +301,9 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("{e}")))?;
     // The PostgreSQL client must be dropped outside the runtime.
     let keep = state.clone();
-    let listening = corridor_server::front::serve_per_core(&a.addr, corridor_server::app(state.clone()), cores)
-        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
+    let listening =
+        corridor_server::front::serve_per_core(&a.addr, corridor_server::app(state.clone()), cores)
+            .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
     let result = rt.block_on(async move {
         println!("corridor is serving {} on http://{}/", state.scenario().name, a.addr);
         println!("  database: {db_desc}");

@@ -144,9 +144,9 @@ impl Future for AppFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.get_mut() {
-            AppFuture::Ready(r) => Poll::Ready(Ok(r.take().unwrap_or_else(|| {
-                ApiError::internal("a response polled twice").into_response()
-            }))),
+            AppFuture::Ready(r) => Poll::Ready(Ok(r
+                .take()
+                .unwrap_or_else(|| ApiError::internal("a response polled twice").into_response()))),
             AppFuture::Router(f) => f.as_mut().poll(cx),
         }
     }

@@ -65,9 +65,7 @@ impl<K: std::hash::Hash + Eq> Windows<K> {
         // The shard from a per-process keyed hash: no client can aim all
         // its keys at one shard.
         let shard = self.pick.hash_one(&key) as usize % SHARDS;
-        let mut m = self.shards[shard]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut m = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let minute = Duration::from_secs(60);
         if m.len() >= MAX_CLIENTS / SHARDS && !m.contains_key(&key) {
@@ -136,9 +134,7 @@ fn read_key(addr: IpAddr) -> IpAddr {
         IpAddr::V4(a) => IpAddr::V4(a),
         IpAddr::V6(a) => match a.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(Ipv6Addr::from(
-                u128::from(a) & !((1u128 << 64) - 1),
-            )),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(a) & !((1u128 << 64) - 1))),
         },
     }
 }

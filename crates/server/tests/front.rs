@@ -91,7 +91,8 @@ async fn shell_sumy(st: &Arc<AppState>, id: &str) {
 }
 
 fn suspensions(atom: &str) -> usize {
-    atom.matches("<title>Humanitarian corridor SUSPENDED").count()
+    atom.matches("<title>Humanitarian corridor SUSPENDED")
+        .count()
 }
 
 /// Every public file and page, under every `Accept-Encoding` and
@@ -327,7 +328,9 @@ async fn another_servers_write_shows_within_the_freshness_bound() {
     let front = app(here.clone());
     let (_, atom) = call(&here, "GET", "/public/alerts.atom", None, None).await;
     assert_eq!(suspensions(&atom), 0);
-    assert!(front.answer_fast(&get("/public/alerts.atom", &[])).is_some());
+    assert!(front
+        .answer_fast(&get("/public/alerts.atom", &[]))
+        .is_some());
     shell_sumy(&there, "elsewhere").await;
     // Past the bound (100 ms) with no reader, nothing is served unchecked.
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
@@ -425,7 +428,8 @@ fn responses(s: &mut std::net::TcpStream, n: usize) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn per_core_listeners_serve_keep_alive_and_refuse_a_taken_port() {
     let st = state();
-    let listening = corridor_server::front::serve_per_core("127.0.0.1:0", app(st.clone()), 2).unwrap();
+    let listening =
+        corridor_server::front::serve_per_core("127.0.0.1:0", app(st.clone()), 2).unwrap();
     let addr = listening.local_addr();
     assert_ne!(addr.port(), 0);
     let again = corridor_server::front::serve_per_core(&addr.to_string(), app(state()), 1);

@@ -86,10 +86,8 @@ pub(crate) fn file_of(path: &str) -> Option<&str> {
         "alerts.atom" | "corridors.geojson" | "index.html" | "publisher.crt" => Some(rest),
         _ => {
             let (dir, name) = rest.split_once('/')?;
-            (matches!(dir, "cap" | "sms" | "cbs")
-                && !name.is_empty()
-                && !name.contains(['/', '%']))
-            .then_some(rest)
+            (matches!(dir, "cap" | "sms" | "cbs") && !name.is_empty() && !name.contains(['/', '%']))
+                .then_some(rest)
         }
     }
 }

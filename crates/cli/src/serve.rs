@@ -21,7 +21,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// Public requests per minute allowed from one client address.
+    /// Reads (GET) per minute allowed from one client address, whether
+    /// answered from memory (the public files and pages) or not; an IPv6
+    /// address counts by its /64. Over it: 429. Searches and plans have a
+    /// budget of their own (30 a minute); writes are limited per party.
     #[arg(long, default_value_t = corridor_server::READS_PER_MINUTE)]
     pub reads_per_minute: u32,
     /// PostgreSQL instead of the embedded SQLite, for a shared deployment
@@ -286,17 +289,22 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     });
     drop(live);
     let state = Arc::new(state);
+    // One serving thread per core, each with its own event loop and
+    // listening socket (corridor_server::front::serve_per_core), as nginx
+    // runs its workers; one more runtime thread for the alert delivery
+    // worker and the signals.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(1)
         .enable_all()
         .build()
         .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("{e}")))?;
     // The PostgreSQL client must be dropped outside the runtime.
     let keep = state.clone();
-    let result = rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&a.addr)
-            .await
+    let listening =
+        corridor_server::front::serve_per_core(&a.addr, corridor_server::app(state.clone()), cores)
             .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
+    let result = rt.block_on(async move {
         println!("corridor is serving {} on http://{}/", state.scenario().name, a.addr);
         println!("  database: {db_desc}");
         if let Some(line) = &clock_line {
@@ -319,16 +327,11 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         // The outbox worker: queues what is published (also what a crash
         // left unqueued) and delivers it.
         tokio::spawn(corridor_server::delivery::run(state.clone()));
-        axum::serve(
-            listener,
-            corridor_server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Failure::new(exit::IO, anyhow!("server: {e}")))
+        let _ = tokio::signal::ctrl_c().await;
+        Ok::<(), Failure>(())
     });
+    // Requests in flight finish (at most 5 seconds), then the threads end.
+    listening.stop();
     drop(rt);
     drop(keep);
     result

@@ -6,9 +6,9 @@
 //! The response carries `Content-Encoding: gzip` itself, so the
 //! compression layer of the router leaves it alone.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -62,7 +62,8 @@ impl Precompressed {
 
     /// The response for a request with these headers: gzip when the client
     /// takes it, 304 when it has this version, with `cache` as
-    /// `Cache-Control`.
+    /// `Cache-Control`. Nothing is copied or formatted: the headers are
+    /// made once, the body is a shared `Bytes`.
     pub fn respond(&self, req: &HeaderMap, cache: &'static str) -> Response {
         let gz = self.gz.as_ref().filter(|_| accepts_gzip(req));
         // Each form its own tag (RFC 9110 §8.8.3); compared weakly, as a
@@ -72,35 +73,46 @@ impl Precompressed {
         } else {
             &self.etag
         };
-        let mut h = HeaderMap::new();
+        let mut h = HeaderMap::with_capacity(8);
         h.insert(header::ETAG, etag.clone());
         h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-        let plain = |t: &str| t.trim().trim_start_matches("W/").to_string();
-        let ours = [
-            plain(self.etag.to_str().unwrap_or("")),
-            plain(self.etag_gz.to_str().unwrap_or("")),
-        ];
-        if req
-            .get_all(header::IF_NONE_MATCH)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|t| t.trim() == "*" || ours.contains(&plain(t)))
-        {
-            return (StatusCode::NOT_MODIFIED, h).into_response();
+        if self.not_modified(req) {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
+            *r.headers_mut() = h;
+            return r;
         }
         h.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(self.content_type),
         );
-        match gz {
+        let body = match gz {
             Some(gz) => {
                 h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                (h, gz.clone()).into_response()
+                gz.clone()
             }
-            None => (h, self.raw.clone()).into_response(),
+            None => self.raw.clone(),
+        };
+        let mut r = Response::new(Body::from(body));
+        *r.headers_mut() = h;
+        r
+    }
+
+    /// Whether `If-None-Match` names either form (or `*`), weakly compared.
+    fn not_modified(&self, req: &HeaderMap) -> bool {
+        fn opaque(t: &[u8]) -> &[u8] {
+            let t = t.trim_ascii();
+            t.strip_prefix(b"W/").unwrap_or(t)
         }
+        let ours = [self.etag.as_bytes(), self.etag_gz.as_bytes()];
+        req.get_all(header::IF_NONE_MATCH)
+            .iter()
+            .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+            .any(|t| {
+                let t = opaque(t);
+                t == b"*" || ours.contains(&t)
+            })
     }
 }
 

@@ -1,14 +1,19 @@
 //! The middleware every request passes: rate limits and the same-origin
 //! rule for writes.
 //!
-//! * Reads are limited per client address; searches and plans, which cost
-//!   CPU, to [`HEAVY_PER_MINUTE`] per address.
+//! * Reads are limited per client address (`--reads-per-minute`, default
+//!   [`crate::READS_PER_MINUTE`]; an IPv6 address by its /64), in the same
+//!   window whether served by the public fast path (`front`) or the router;
+//!   searches and plans, which cost CPU, to [`HEAVY_PER_MINUTE`] per
+//!   address.
 //! * Writes are limited per *party*, whatever the form of its credentials
 //!   (white space, case of the scheme, token or session), and attempts
 //!   without a valid credential per address, at a tenth of the rate.
-//! * Counters are bounded: at most [`MAX_CLIENTS`] windows are held; when
-//!   full, expired windows are dropped, and a new client is refused until
-//!   room frees (so no flood of made-up keys can grow memory).
+//! * Counters are bounded: at most [`MAX_CLIENTS`] windows are held per
+//!   table (reads; the rest), in 16 shards under their own locks; when a
+//!   shard is full, its expired windows are dropped, and a new client is
+//!   refused until room frees (so no flood of made-up keys can grow
+//!   memory).
 //! * A write from a browser on another origin is refused: `Origin`, when
 //!   sent, must be this server's (its `Host` with the request's scheme, or
 //!   the public base URL's origin), and `Sec-Fetch-Site: cross-site` is
@@ -20,6 +25,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,24 +35,42 @@ pub const HEAVY_PER_MINUTE: u32 = 30;
 /// Batches of positions per minute and convoy (one every second on average).
 pub const TRACKER_PER_MINUTE: u32 = 600;
 
-/// Most rate-limit windows held at once.
+/// Most rate-limit windows held at once, per table (reads by address; the
+/// rest by key).
 pub const MAX_CLIENTS: usize = 10_000;
 
-/// Rate-limit counters: key → (window start, count).
-#[derive(Default)]
-pub struct Limits {
-    map: Mutex<HashMap<String, (Instant, u32)>>,
+/// Shards of each table: two threads counting two different clients rarely
+/// wait for each other.
+const SHARDS: usize = 16;
+
+/// Fixed one-minute windows per key, in [`SHARDS`] shards each bounded to
+/// its share of [`MAX_CLIENTS`]: key → (window start, count).
+struct Windows<K> {
+    shards: Vec<Mutex<HashMap<K, (Instant, u32)>>>,
+    pick: std::hash::RandomState,
 }
 
-impl Limits {
-    /// Counts one request of `key`; whether it is within `limit` a minute.
-    pub fn admit(&self, key: String, limit: u32) -> bool {
-        let mut m = self.map.lock().unwrap_or_else(|e| e.into_inner());
+impl<K: std::hash::Hash + Eq> Default for Windows<K> {
+    fn default() -> Self {
+        Windows {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            pick: std::hash::RandomState::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> Windows<K> {
+    fn admit(&self, key: K, limit: u32) -> bool {
+        use std::hash::BuildHasher;
+        // The shard from a per-process keyed hash: no client can aim all
+        // its keys at one shard.
+        let shard = self.pick.hash_one(&key) as usize % SHARDS;
+        let mut m = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let minute = Duration::from_secs(60);
-        if !m.contains_key(&key) && m.len() >= MAX_CLIENTS {
+        if m.len() >= MAX_CLIENTS / SHARDS && !m.contains_key(&key) {
             m.retain(|_, (start, _)| now.duration_since(*start) < minute);
-            if m.len() >= MAX_CLIENTS {
+            if m.len() >= MAX_CLIENTS / SHARDS {
                 return false;
             }
         }
@@ -58,15 +82,69 @@ impl Limits {
         e.1 <= limit
     }
 
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
+            .sum()
+    }
+}
+
+/// Rate-limit counters: fixed one-minute windows, bounded.
+///
+/// Reads are counted per client address (an IPv6 address by its /64, the
+/// block one subscriber usually holds), keyed without allocating, so the
+/// public fast path (`front`) can count every request; everything else per
+/// key (`party:…`, `anon:…`, `heavy:…`, `tracker:…`).
+#[derive(Default)]
+pub struct Limits {
+    keyed: Windows<String>,
+    reads: Windows<Option<IpAddr>>,
+}
+
+impl Limits {
+    /// Counts one request of `key`; whether it is within `limit` a minute.
+    pub fn admit(&self, key: String, limit: u32) -> bool {
+        self.keyed.admit(key, limit)
+    }
+
+    /// Counts one read from `addr` (`None`: no address known, as for a
+    /// request made in-process); whether it is within `limit` a minute.
+    pub fn admit_read(&self, addr: Option<IpAddr>, limit: u32) -> bool {
+        self.reads.admit(addr.map(read_key), limit)
+    }
+
     /// Windows held.
     pub fn len(&self) -> usize {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.keyed.len() + self.reads.len()
     }
 
     /// Whether none is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The address a read is counted against: an IPv4 address itself (an
+/// IPv4-mapped IPv6 address as IPv4), an IPv6 address by its /64 prefix (a
+/// single host is routinely given a whole /64, so counting per address
+/// would hand one client 2^64 budgets and let it fill the table).
+fn read_key(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V4(a) => IpAddr::V4(a),
+        IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(a) & !((1u128 << 64) - 1))),
+        },
+    }
+}
+
+/// The peer's address of a request served through axum's connect-info
+/// service (tests and in-process callers have none).
+pub fn peer(req: &axum::extract::Request) -> Option<IpAddr> {
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 fn origin_of(url: &str) -> Option<String> {
@@ -118,6 +196,14 @@ pub async fn guard(
     // a budget of their own, per address, even though they change nothing.
     let heavy = matches!(req.uri().path(), "/api/plan" | "/api/search");
     let write = !heavy && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !write && !heavy {
+        // Reads: the same window the public fast path counts in (`front`),
+        // keyed by the address itself (no allocation, no header copy).
+        if !st.limits.admit_read(peer(&req), st.per_minute.1) {
+            return ApiError::TooMany.into_response();
+        }
+        return next.run(req).await;
+    }
     let h = req.headers().clone();
     if write && !same_origin(&st, &h) {
         return ApiError::Forbidden("cross-origin writes are refused".into()).into_response();
@@ -158,10 +244,8 @@ pub async fn guard(
             Some(p) => (format!("party:{p}"), st.per_minute.0),
             None => (format!("anon:{addr}"), (st.per_minute.0 / 2).max(1)),
         }
-    } else if heavy {
-        (format!("heavy:{addr}"), HEAVY_PER_MINUTE)
     } else {
-        (format!("read:{addr}"), st.per_minute.1)
+        (format!("heavy:{addr}"), HEAVY_PER_MINUTE)
     };
     if !st.limits.admit(key, limit) {
         return ApiError::TooMany.into_response();

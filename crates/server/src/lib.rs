@@ -7,6 +7,11 @@
 //! * `auth.rs`: bearer tokens (hashed in one place, compared in constant
 //!   time); `sessions.rs`: HttpOnly cookie sessions for the page, with a
 //!   CSRF token.
+//! * `front.rs`: the front door. [`App`] answers public GETs of files and
+//!   pages already made for the live log state before the router and its
+//!   layers (from memory, precompressed, counted in the reader's rate
+//!   limit), and hands everything else to the router; [`front::serve`]
+//!   runs the connections (keep-alive, `TCP_NODELAY`, a header timeout).
 //! * `guard.rs`: rate limits (per party for writes, per address for reads
 //!   and unauthenticated attempts, bounded) and the same-origin rule.
 //! * `error.rs`: [`ApiError`], the one error type, and its status codes.
@@ -35,6 +40,7 @@ pub mod compressed;
 pub mod convoys;
 pub mod delivery;
 pub mod error;
+pub mod front;
 pub mod guard;
 pub mod page;
 pub mod routes;
@@ -44,6 +50,7 @@ pub mod store;
 
 pub use auth::{new_token, set_token};
 pub use error::ApiError;
+pub use front::App;
 pub use state::{AppState, READS_PER_MINUTE, WRITES_PER_MINUTE};
 
 use axum::extract::DefaultBodyLimit;
@@ -53,8 +60,15 @@ use std::sync::Arc;
 /// Largest request body, bytes.
 pub const MAX_BODY: usize = 16 * 1024;
 
-/// The web application.
-pub fn app(state: Arc<AppState>) -> Router {
+/// The web application: the public fast path ([`front`]) in front of the
+/// router.
+pub fn app(state: Arc<AppState>) -> App {
+    App::new(state.clone(), router(state))
+}
+
+/// The router with its layers: every route, for whatever the fast path
+/// leaves to it.
+pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(routes::public::router())
         .merge(routes::feeds::router())

@@ -21,7 +21,9 @@ use corridor_publish::Site;
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 
 /// The clock: injected so that tests can set the time.
 pub type Clock = Arc<dyn Fn() -> DateTime<FixedOffset> + Send + Sync>;
@@ -109,8 +111,13 @@ pub struct AppState {
     /// Convoys on the road (parties only; `crate::convoys`).
     pub convoys: crate::convoys::Convoys,
     live: RwLock<Arc<Live>>,
-    /// When `live` was last known to match the store (a check or a write).
-    checked: Mutex<Option<std::time::Instant>>,
+    /// When `live` was last known to match the store (a check or a write):
+    /// nanoseconds after `epoch`, plus one; 0 for never. An atomic, as
+    /// every public read looks at it.
+    checked: AtomicU64,
+    epoch: Instant,
+    /// A check of the store for the public fast path is under way.
+    checking: AtomicBool,
     write: Mutex<()>,
 }
 
@@ -161,7 +168,9 @@ impl AppState {
             tile_cache: Mutex::new(HashMap::new()),
             convoys: Default::default(),
             live: RwLock::new(Arc::new(live)),
-            checked: Mutex::new(None),
+            checked: AtomicU64::new(0),
+            epoch: Instant::now(),
+            checking: AtomicBool::new(false),
             write: Mutex::new(()),
         }
     }
@@ -175,14 +184,25 @@ impl AppState {
     /// The live ledger: the one held, or read again from the store when
     /// the store holds more entries (another server appended).
     pub fn live(&self) -> Result<Arc<Live>, ApiError> {
-        let held = self.live.read().unwrap_or_else(|e| e.into_inner()).clone();
+        // The store is as of this moment or later.
+        let asked = self.tick();
+        let held = self.held();
         if self.store.len()? == held.log.len() as u64 {
-            self.mark_checked();
+            self.mark_checked(asked);
             return Ok(held);
         }
         let fresh = Arc::new(self.read_store()?);
-        *self.live.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
-        self.mark_checked();
+        let mut w = self.live.write().unwrap_or_else(|e| e.into_inner());
+        // A write of this server may have made a longer log live while the
+        // store was read: never go back to a shorter one.
+        let fresh = if fresh.log.len() >= w.log.len() {
+            *w = fresh.clone();
+            fresh
+        } else {
+            w.clone()
+        };
+        drop(w);
+        self.mark_checked(asked);
         Ok(fresh)
     }
 
@@ -190,14 +210,59 @@ impl AppState {
     /// the store less than `max_age` ago: no IO, so it may be called on the
     /// async runtime. A single server's own writes are always in it; another
     /// server's (on a shared PostgreSQL) show after at most `max_age`.
-    pub fn recent_live(&self, max_age: std::time::Duration) -> Option<Arc<Live>> {
-        let at = (*self.checked.lock().unwrap_or_else(|e| e.into_inner()))?;
-        (at.elapsed() < max_age)
-            .then(|| self.live.read().unwrap_or_else(|e| e.into_inner()).clone())
+    pub fn recent_live(&self, max_age: Duration) -> Option<Arc<Live>> {
+        (self.since_checked()? < max_age).then(|| self.held())
     }
 
-    fn mark_checked(&self) {
-        *self.checked.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
+    /// As [`AppState::recent_live`], for reads that should never wait for
+    /// the store (the public fast path, `front`): once the last check is
+    /// half of `max_age` old, one check starts on a blocking thread (one at
+    /// a time, whatever the number of readers), so that under steady
+    /// traffic the held ledger stays fresh without any reader waiting or
+    /// querying. `None` when it is `max_age` old or more (after a quiet
+    /// spell, or while the store does not answer): ask [`AppState::live`].
+    pub fn public_live(self: &Arc<Self>, max_age: Duration) -> Option<Arc<Live>> {
+        let age = self.since_checked()?;
+        if age >= max_age / 2
+            && !self.checking.load(Ordering::Relaxed)
+            && !self.checking.swap(true, Ordering::AcqRel)
+        {
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    let st = self.clone();
+                    rt.spawn_blocking(move || {
+                        if let Err(e) = st.live() {
+                            tracing::warn!(error = e.message(), "checking the store");
+                        }
+                        st.checking.store(false, Ordering::Release);
+                    });
+                }
+                Err(_) => self.checking.store(false, Ordering::Release),
+            }
+        }
+        (age < max_age).then(|| self.held())
+    }
+
+    /// The ledger held, as it is (no check).
+    fn held(&self) -> Arc<Live> {
+        self.live.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// How long ago `live` was last known to match the store.
+    fn since_checked(&self) -> Option<Duration> {
+        let at = self.checked.load(Ordering::Acquire).checked_sub(1)?;
+        Some(Duration::from_nanos(self.tick().saturating_sub(at + 1)))
+    }
+
+    /// Now, as `checked` counts (never 0).
+    fn tick(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64 + 1
+    }
+
+    /// `live` matched the store at `at` (a [`AppState::tick`]).
+    fn mark_checked(&self, at: u64) {
+        // Never backwards: a slow check finishing after a write.
+        self.checked.fetch_max(at, Ordering::AcqRel);
     }
 
     /// Reads, verifies and replays the whole stored log.
@@ -303,8 +368,10 @@ impl AppState {
             }
             return Err(e.into());
         }
+        // Live before the write is answered: every read that starts after
+        // the answer sees the entry (the public fast path too, `front`).
         *self.live.write().unwrap_or_else(|e| e.into_inner()) = live.clone();
-        self.mark_checked();
+        self.mark_checked(self.tick());
         let _ = self.events.send(
             serde_json::json!({"seq": rec.entry.seq, "party": party, "kind": kind,
                 "tree_hash": corridor_log::hex(&live.log.root())})

@@ -70,7 +70,27 @@ fn content_type(path: &str) -> &'static str {
 /// How stale a public file may be when several servers share a database:
 /// another server's new entry shows within this time (a server's own
 /// writes show at once).
-const FRESH: std::time::Duration = std::time::Duration::from_millis(100);
+pub(crate) const FRESH: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// `Cache-Control` of the public files: alerts change with the log, so
+/// caches revalidate (ETag) rather than keep them.
+pub(crate) const CACHE: &str = "no-cache";
+
+/// The public file a URL path names, as the routes above match it (the
+/// public fast path, `front`, answers exactly these): `None` for any other
+/// path. Percent-encoded names are left to the router, which decodes them.
+pub(crate) fn file_of(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/public/")?;
+    match rest {
+        "" => Some("index.html"),
+        "alerts.atom" | "corridors.geojson" | "index.html" | "publisher.crt" => Some(rest),
+        _ => {
+            let (dir, name) = rest.split_once('/')?;
+            (matches!(dir, "cap" | "sms" | "cbs") && !name.is_empty() && !name.contains(['/', '%']))
+                .then_some(rest)
+        }
+    }
+}
 
 /// Every public file of the live log state, compressed, by path.
 fn compressed(st: &AppState) -> Result<Arc<HashMap<String, Precompressed>>, ApiError> {
@@ -116,8 +136,7 @@ async fn feed(
     let f = all
         .get(&path)
         .ok_or_else(|| ApiError::NotFound("no such file".into()))?;
-    // Alerts change with the log: revalidate (ETag) rather than cache.
-    Ok(f.respond(&headers, "no-cache"))
+    Ok(f.respond(&headers, CACHE))
 }
 
 async fn cbs_file(

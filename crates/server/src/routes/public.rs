@@ -69,9 +69,14 @@ fn asset(content_type: &'static str, body: &'static str) -> axum::routing::Metho
     })
 }
 
-/// Headers every page carries.
-fn page_headers(mut r: Response) -> Response {
+/// Headers every page carries. A page is in the reader's language, so a
+/// shared cache must key it by `Accept-Language` too.
+pub(crate) fn page_headers(mut r: Response) -> Response {
     let h = r.headers_mut();
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("accept-encoding, accept-language"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
@@ -96,6 +101,23 @@ fn page_lang(q: &LangQuery, headers: &HeaderMap) -> (Lang, usize) {
             .and_then(|v| v.to_str().ok()),
     );
     (lang, Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0))
+}
+
+/// The page a GET of `path` without a query asks for, as rendered for the
+/// live log state (the public fast path, `front`): `None` when that page
+/// is not rendered yet or the path is not a page.
+pub(crate) fn rendered_page<'a>(
+    live: &'a Live,
+    path: &str,
+    headers: &HeaderMap,
+) -> Option<&'a Precompressed> {
+    let slots = match path {
+        "/" => &live.views.pages,
+        "/text" => &live.views.text_pages,
+        _ => return None,
+    };
+    let (_, i) = page_lang(&LangQuery { lang: None }, headers);
+    slots[i].get().map(|p| &**p)
 }
 
 fn page_facts(live: &Live) -> crate::page::PageFacts<'_> {

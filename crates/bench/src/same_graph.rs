@@ -132,10 +132,14 @@ fn ints(l: &str) -> Result<Vec<u32>> {
     Ok(v)
 }
 
-/// `export GRAPH DIR`.
+/// `export GRAPH DIR`; GRAPH may also be an `.osm.pbf` extract, imported
+/// first as `corridor import` does.
 pub fn export(graph: &str, dir: &str) -> Result<()> {
-    let g =
-        RoadGraph::from_bytes(&std::fs::read(graph).with_context(|| format!("reading {graph}"))?)?;
+    let g = if graph.ends_with(".pbf") {
+        corridor_osm::import(graph.as_ref(), &mut |_, _, _| {})?.0
+    } else {
+        RoadGraph::from_bytes(&std::fs::read(graph).with_context(|| format!("reading {graph}"))?)?
+    };
     let dir = Path::new(dir);
     std::fs::create_dir_all(dir)?;
     let p = Plain::car(&g);

@@ -6,7 +6,8 @@
 //! `order DIR` adds our node order (`our_order.txt`) to a directory that
 //! holds only `nodes.txt` and `arcs.txt` (such as `scripts/pb_export.py`
 //! writes); `tiled-export DIR K OUT` writes the graph of `DIR` tiled `K × K`
-//! (as `tiled` builds it) with our order to `OUT`.
+//! (as `tiled` builds it) with our order and `DIR`'s hazard squares moved to
+//! the middle copy to `OUT`.
 
 use crate::median;
 use crate::same_graph::Plain;
@@ -43,12 +44,26 @@ pub fn order_cmd(dir: &str) -> Result<()> {
     Ok(())
 }
 
-/// `tiled-export DIR K OUT`.
+/// `tiled-export DIR K OUT`. The hazard squares of `DIR`
+/// (`blocked_1km.txt`, `blocked_5km.txt`), when present, are carried over
+/// to the middle copy, as `tiled` does.
 pub fn tiled_export(dir: &str, k: usize, out: &str) -> Result<()> {
-    let p = Plain::read(Path::new(dir))?.tiled(k, 12);
+    let src = Plain::read(Path::new(dir))?;
+    let per_copy = src.tail.len() as u32;
+    let p = src.tiled(k, 12);
     let out = Path::new(out);
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     p.write(out)?;
+    let copy = ((k / 2) * k + k / 2) as u32;
+    for name in ["blocked_1km.txt", "blocked_5km.txt"] {
+        if let Some(arcs) = read_list(Path::new(dir), name) {
+            let mut s = String::new();
+            for a in arcs {
+                writeln!(s, "{}", copy * per_copy + a)?;
+            }
+            std::fs::write(out.join(name), s)?;
+        }
+    }
     let s = write_order(&p, out)?;
     println!("{}", json!({"nodes": p.n(), "arcs": p.tail.len(), "order_s": s}));
     Ok(())
@@ -62,6 +77,20 @@ fn read_list(dir: &Path, name: &str) -> Option<Vec<u32>> {
 
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
+}
+
+/// CPU time of this thread, in ms: unlike the wall clock it does not count
+/// the time the thread waits for a core, so on a shared machine it measures
+/// the work of single-threaded code far more stably.
+fn cpu_ms() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we pass and reads
+    // nothing else.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 * 1e-6
 }
 
 /// `custom DIR [REPS]`: our customization on the hierarchy of
@@ -91,12 +120,13 @@ pub fn custom(dir: &str, reps: usize) -> Result<()> {
         .collect::<Result<_, _>>()?;
     // Schedule made once, outside the timings (it is cached per hierarchy).
     let mut metric = Metric::new_parallel(&cch, w);
-    let (mut seq, mut par1, mut par2) = (vec![], vec![], vec![]);
+    let (mut seq, mut seq_cpu, mut par1, mut par2) = (vec![], vec![], vec![], vec![]);
     let mut equal = true;
     for _ in 0..reps {
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_ms());
         let m = Metric::new(&cch, w);
         seq.push(ms(t));
+        seq_cpu.push(cpu_ms() - c);
         for (pool, out) in pools.iter().zip([&mut par1, &mut par2]) {
             let t = Instant::now();
             pool.install(|| metric.customize_parallel(&cch, w));
@@ -122,11 +152,12 @@ pub fn custom(dir: &str, reps: usize) -> Result<()> {
                 w(a)
             }
         };
-        let (mut t_up, mut t_back) = (vec![], vec![]);
+        let (mut t_up, mut c_up, mut t_back) = (vec![], vec![], vec![]);
         for _ in 0..reps {
-            let t = Instant::now();
+            let (t, c) = (Instant::now(), cpu_ms());
             metric.update(&cch, &blocked, wb);
             t_up.push(ms(t));
+            c_up.push(cpu_ms() - c);
             let t = Instant::now();
             metric.update(&cch, &blocked, w);
             t_back.push(ms(t));
@@ -141,6 +172,7 @@ pub fn custom(dir: &str, reps: usize) -> Result<()> {
             name.into(),
             json!({"arcs_blocked": blocked.len(),
                    "update_ms": median(t_up.clone()), "update_ms_runs": t_up,
+                   "update_cpu_ms": median(c_up.clone()), "update_cpu_ms_runs": c_up,
                    "restore_ms": median(t_back.clone()), "restore_ms_runs": t_back,
                    "arcs_derived": stats.derived, "arcs_changed": stats.changed,
                    "arcs_reached": stats.reached,
@@ -149,6 +181,7 @@ pub fn custom(dir: &str, reps: usize) -> Result<()> {
         );
     }
     let arcs = cch.num_arcs().max(1) as f64;
+    let plan = cch.parallel_plan();
     println!(
         "{}",
         json!({
@@ -159,9 +192,13 @@ pub fn custom(dir: &str, reps: usize) -> Result<()> {
             "triangle_bytes_per_arc": cch.triangle_bytes() as f64 / arcs,
             "metric_bytes_per_arc": full.heap_bytes() as f64 / arcs,
             "customize_full_ms": median(seq.clone()), "customize_full_ms_runs": seq,
+            "customize_full_cpu_ms": median(seq_cpu.clone()), "customize_full_cpu_ms_runs": seq_cpu,
             "customize_parallel_1t_ms": median(par1.clone()), "customize_parallel_1t_ms_runs": par1,
             "customize_parallel_2t_ms": median(par2.clone()), "customize_parallel_2t_ms_runs": par2,
             "parallel_equals_sequential": equal,
+            "parallel_plan": {"tasks": plan.tasks, "top_levels": plan.top_levels,
+                "top_arcs": plan.top_arcs, "total_work": plan.total_work,
+                "top_work": plan.top_work, "largest_task_work": plan.largest_task_work},
             "partial": partial,
         })
     );

@@ -194,6 +194,9 @@ pub fn phases(p: &Plain, reps: usize) -> serde_json::Value {
         "customize_full_s": median(t_custom.clone()), "customize_full_s_runs": t_custom,
         "topology_bytes_per_node": cch.heap_bytes() as f64 / n.max(1) as f64,
         "metric_bytes_per_node": 16.0 * cch.num_arcs() as f64 / n.max(1) as f64,
+        "triangles": cch.num_triangles(),
+        "topology_bytes_per_arc": cch.heap_bytes() as f64 / cch.num_arcs().max(1) as f64,
+        "triangle_bytes_per_arc": cch.triangle_bytes() as f64 / cch.num_arcs().max(1) as f64,
     })
 }
 

@@ -204,10 +204,29 @@ pub(crate) struct Schedule {
     /// Arcs of the top, level by level: `top_arc[first_level[l]..first_level[l+1]]`.
     first_level: Vec<u32>,
     top_arc: Vec<u32>,
+    pub(crate) plan: ParallelPlan,
+}
+
+/// How parallel customization splits one hierarchy ([`Cch::parallel_plan`]),
+/// in units of work (an arc plus its lower triangles).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParallelPlan {
+    /// Tasks of the first phase (groups of independent subtrees).
+    pub tasks: usize,
+    /// Levels of the top, customized one after the other.
+    pub top_levels: usize,
+    /// Arcs of the top.
+    pub top_arcs: usize,
+    /// Work of the whole hierarchy.
+    pub total_work: u64,
+    /// Work of the top.
+    pub top_work: u64,
+    /// Work of the largest task of the first phase.
+    pub largest_task_work: u64,
 }
 
 impl Schedule {
-    fn new(cch: &Cch) -> Schedule {
+    pub(crate) fn new(cch: &Cch) -> Schedule {
         let n = cch.num_nodes();
         let work_of = |x: usize| {
             let r = cch.up_range(x as u32);
@@ -242,18 +261,19 @@ impl Schedule {
         }
         // Group subtrees (in the order of their roots) into tasks.
         let mut task_of_root = vec![NONE; n];
-        let (mut tasks, mut acc) = (0u32, 0u64);
+        let (mut tasks, mut acc, mut open) = (0u32, 0u64, false);
         for x in 0..n {
             if !top[x] && root[x] == x as u32 {
-                if acc > 0 && acc + work[x] > limit {
+                if open && acc + work[x] > limit {
                     tasks += 1;
                     acc = 0;
                 }
                 task_of_root[x] = tasks;
                 acc += work[x];
+                open = true;
             }
         }
-        if acc > 0 {
+        if open {
             tasks += 1;
         }
         let mut first_task = vec![0u32; tasks as usize + 1];
@@ -306,11 +326,26 @@ impl Schedule {
                 }
             }
         }
+        let mut task_work = vec![0u64; tasks as usize];
+        for x in 0..n {
+            if !top[x] {
+                task_work[task_of_root[root[x] as usize] as usize] += work_of(x);
+            }
+        }
+        let plan = ParallelPlan {
+            tasks: tasks as usize,
+            top_levels: levels as usize,
+            top_arcs: top_arc.len(),
+            total_work: total,
+            top_work: (0..n).filter(|&x| top[x]).map(work_of).sum(),
+            largest_task_work: task_work.iter().copied().max().unwrap_or(0),
+        };
         Schedule {
             first_task,
             task_node,
             first_level,
             top_arc,
+            plan,
         }
     }
 }

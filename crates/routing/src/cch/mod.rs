@@ -34,7 +34,7 @@ pub mod order;
 mod metric;
 mod query;
 
-pub use metric::{EdgeWeights, Metric, UpdateStats};
+pub use metric::{EdgeWeights, Metric, ParallelPlan, UpdateStats};
 pub use query::{CchQuery, Path, Step};
 
 use corridor_graph::{Contraction, Profile, RoadGraph};
@@ -310,6 +310,12 @@ impl Cch {
     #[inline]
     pub(crate) fn up_range(&self, x: u32) -> std::ops::Range<usize> {
         self.first_up[x as usize] as usize..self.first_up[x as usize + 1] as usize
+    }
+
+    /// How [`Metric::customize_parallel`] splits this hierarchy (made on
+    /// first use, then kept).
+    pub fn parallel_plan(&self) -> ParallelPlan {
+        self.schedule.get_or_init(|| metric::Schedule::new(self)).plan
     }
 
     /// Lower triangles of arc `a`: pairs `[(x, y), (x, z)]` of arcs.

@@ -40,7 +40,10 @@ pub fn order_cmd(dir: &str) -> Result<()> {
     let dir = Path::new(dir);
     let p = Plain::read(dir)?;
     let s = write_order(&p, dir)?;
-    println!("{}", json!({"nodes": p.n(), "arcs": p.tail.len(), "order_s": s}));
+    println!(
+        "{}",
+        json!({"nodes": p.n(), "arcs": p.tail.len(), "order_s": s})
+    );
     Ok(())
 }
 
@@ -65,7 +68,10 @@ pub fn tiled_export(dir: &str, k: usize, out: &str) -> Result<()> {
         }
     }
     let s = write_order(&p, out)?;
-    println!("{}", json!({"nodes": p.n(), "arcs": p.tail.len(), "order_s": s}));
+    println!(
+        "{}",
+        json!({"nodes": p.n(), "arcs": p.tail.len(), "order_s": s})
+    );
     Ok(())
 }
 
@@ -93,6 +99,12 @@ fn cpu_ms() -> f64 {
     t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 * 1e-6
 }
 
+fn plan_json(p: corridor_routing::cch::ParallelPlan) -> serde_json::Value {
+    json!({"tasks": p.tasks, "top_levels": p.top_levels, "top_arcs": p.top_arcs,
+           "total_work": p.total_work, "top_work": p.top_work,
+           "largest_task_work": p.largest_task_work})
+}
+
 /// `custom DIR [REPS]`: our customization on the hierarchy of
 /// `our_order.txt`, medians of `REPS`.
 pub fn custom(dir: &str, reps: usize) -> Result<()> {
@@ -100,11 +112,19 @@ pub fn custom(dir: &str, reps: usize) -> Result<()> {
     let dir = Path::new(dir);
     let p = Plain::read(dir)?;
     let n = p.n();
-    let order = read_list(dir, "our_order.txt").context("our_order.txt (corridor-bench order DIR)")?;
-    anyhow::ensure!(order.len() == n, "our_order.txt has {} nodes, the graph {n}", order.len());
+    let order =
+        read_list(dir, "our_order.txt").context("our_order.txt (corridor-bench order DIR)")?;
+    anyhow::ensure!(
+        order.len() == n,
+        "our_order.txt has {} nodes, the graph {n}",
+        order.len()
+    );
     let mut rank = vec![u32::MAX; n];
     for (r, &v) in order.iter().enumerate() {
-        anyhow::ensure!((v as usize) < n && rank[v as usize] == u32::MAX, "our_order.txt is not a permutation");
+        anyhow::ensure!(
+            (v as usize) < n && rank[v as usize] == u32::MAX,
+            "our_order.txt is not a permutation"
+        );
         rank[v as usize] = r as u32;
     }
     let t = Instant::now();
@@ -142,7 +162,10 @@ pub fn custom(dir: &str, reps: usize) -> Result<()> {
         };
         let mut is_blocked = vec![false; p.tail.len()];
         for &a in &blocked {
-            anyhow::ensure!((a as usize) < p.tail.len(), "{name}.txt: arc {a} out of range");
+            anyhow::ensure!(
+                (a as usize) < p.tail.len(),
+                "{name}.txt: arc {a} out of range"
+            );
             is_blocked[a as usize] = true;
         }
         let wb = |a: u32| {
@@ -196,9 +219,8 @@ pub fn custom(dir: &str, reps: usize) -> Result<()> {
             "customize_parallel_1t_ms": median(par1.clone()), "customize_parallel_1t_ms_runs": par1,
             "customize_parallel_2t_ms": median(par2.clone()), "customize_parallel_2t_ms_runs": par2,
             "parallel_equals_sequential": equal,
-            "parallel_plan": {"tasks": plan.tasks, "top_levels": plan.top_levels,
-                "top_arcs": plan.top_arcs, "total_work": plan.total_work,
-                "top_work": plan.top_work, "largest_task_work": plan.largest_task_work},
+            "parallel_plan": plan_json(plan),
+            "parallel_plan_16_threads": plan_json(cch.parallel_plan_for(16)),
             "partial": partial,
         })
     );

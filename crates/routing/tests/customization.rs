@@ -36,7 +36,14 @@ fn hierarchy(g: &RoadGraph) -> Cch {
 
 fn dijkstra(g: &RoadGraph, s: u32, t: u32) -> Option<u32> {
     let hits = vec![Vec::new(); g.num_edges()];
-    reference::node_to_node(g, &HazardSet::default(), &hits, s, t, &RouteOptions::default())
+    reference::node_to_node(
+        g,
+        &HazardSet::default(),
+        &hits,
+        s,
+        t,
+        &RouteOptions::default(),
+    )
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {

@@ -185,17 +185,22 @@ fn atomic(v: &mut [u32]) -> &[AtomicU32] {
     unsafe { &*(v as *mut [u32] as *const [AtomicU32]) }
 }
 
+/// Top levels with less work (arcs plus triangles) than this are customized
+/// on the calling thread: waking other threads would cost more.
+const PARALLEL_LEVEL_WORK: u64 = 16_384;
+
 /// How [`Metric::customize_parallel`] splits the hierarchy, computed once per
-/// hierarchy on first use.
+/// hierarchy on first use, for the number of threads of the pool it runs in.
 ///
 /// An arc `(y, z)` depends only on arcs whose lower end is a descendant of
 /// `y` in the elimination tree. So disjoint subtrees can be customized at the
 /// same time, and so can nodes of the same level (height above the leaves).
-/// Nodes whose subtree holds more than 1/256 of the work (arcs plus
-/// triangles) form the *top*; the rest falls into subtrees of at most that
-/// much work, grouped into tasks of about that size (phase 1, all in
-/// parallel). The top (the upper separators: few nodes, many arcs) is then
-/// customized level by level, in parallel over the arcs of each level.
+/// With `t` threads, nodes whose subtree holds more than 1/(4t) of the work
+/// (arcs plus triangles) form the *top*; the rest falls into subtrees of at
+/// most that much work, grouped into tasks of about that size (phase 1, all
+/// in parallel: at least 4 tasks per thread, balanced by work stealing).
+/// The top (the upper separators: few nodes, many arcs) is then customized
+/// level by level, in parallel over the arcs of each level large enough.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Schedule {
     /// Nodes of task `t` (rank order): `task_node[first_task[t]..first_task[t+1]]`.
@@ -204,6 +209,8 @@ pub(crate) struct Schedule {
     /// Arcs of the top, level by level: `top_arc[first_level[l]..first_level[l+1]]`.
     first_level: Vec<u32>,
     top_arc: Vec<u32>,
+    /// Work of each level of the top.
+    level_work: Vec<u64>,
     pub(crate) plan: ParallelPlan,
 }
 
@@ -226,7 +233,7 @@ pub struct ParallelPlan {
 }
 
 impl Schedule {
-    pub(crate) fn new(cch: &Cch) -> Schedule {
+    pub(crate) fn new(cch: &Cch, threads: usize) -> Schedule {
         let n = cch.num_nodes();
         let work_of = |x: usize| {
             let r = cch.up_range(x as u32);
@@ -244,7 +251,7 @@ impl Schedule {
             .filter(|&x| cch.parent[x] == NONE)
             .map(|x| work[x])
             .sum();
-        let limit = (total / 256).max(1);
+        let limit = (total / (4 * threads.max(1) as u64)).max(1);
         // Subtree of each non-top node (its root), from the roots down.
         let top: Vec<bool> = work.iter().map(|&w| w > limit).collect();
         let mut root = vec![NONE; n];
@@ -306,6 +313,12 @@ impl Schedule {
                 }
             }
         }
+        let mut level_work = vec![0u64; levels as usize];
+        for x in 0..n {
+            if top[x] {
+                level_work[level[x] as usize] += work_of(x);
+            }
+        }
         let mut first_level = vec![0u32; levels as usize + 1];
         for x in 0..n {
             if top[x] {
@@ -345,6 +358,7 @@ impl Schedule {
             task_node,
             first_level,
             top_arc,
+            level_work,
             plan,
         }
     }
@@ -400,7 +414,9 @@ impl Metric {
     /// same function from the same, already final, lower arcs.
     pub fn customize_parallel(&mut self, cch: &Cch, weight: impl Fn(u32) -> EdgeWeights + Sync) {
         use rayon::prelude::*;
-        let s = cch.schedule.get_or_init(|| Schedule::new(cch));
+        let s = cch
+            .schedule
+            .get_or_init(|| Schedule::new(cch, rayon::current_num_threads()));
         let (up, down) = (atomic(&mut self.up), atomic(&mut self.down));
         let (up_via, down_via) = (atomic(&mut self.up_via), atomic(&mut self.down_via));
         let one = |a: usize| {
@@ -420,10 +436,13 @@ impl Metric {
         });
         for l in 0..s.first_level.len() - 1 {
             let arcs = &s.top_arc[s.first_level[l] as usize..s.first_level[l + 1] as usize];
-            if arcs.len() < 16 {
+            // A level too small to pay for waking other threads runs here.
+            if s.level_work[l] < PARALLEL_LEVEL_WORK {
                 arcs.iter().for_each(|&a| one(a as usize));
             } else {
-                arcs.par_iter().with_min_len(8).for_each(|&a| one(a as usize));
+                arcs.par_iter()
+                    .with_min_len(8)
+                    .for_each(|&a| one(a as usize));
             }
         }
     }

@@ -294,16 +294,16 @@ impl Cch {
     /// Bytes held by the topology arrays, triangle lists included (the
     /// parallel schedule, made on first use, is not counted).
     pub fn heap_bytes(&self) -> usize {
-        self.triangle_bytes() +
-        4 * (self.rank.len()
-            + self.node.len()
-            + self.first_up.len()
-            + self.up_head.len()
-            + self.up_tail.len()
-            + self.parent.len()
-            + self.edge_arc.len()
-            + self.first_input.len()
-            + self.input_edge.len())
+        self.triangle_bytes()
+            + 4 * (self.rank.len()
+                + self.node.len()
+                + self.first_up.len()
+                + self.up_head.len()
+                + self.up_tail.len()
+                + self.parent.len()
+                + self.edge_arc.len()
+                + self.first_input.len()
+                + self.input_edge.len())
             + self.edge_forward_up.len()
     }
 
@@ -313,9 +313,18 @@ impl Cch {
     }
 
     /// How [`Metric::customize_parallel`] splits this hierarchy (made on
-    /// first use, then kept).
+    /// first use, for the current rayon pool's number of threads, then
+    /// kept).
     pub fn parallel_plan(&self) -> ParallelPlan {
-        self.schedule.get_or_init(|| metric::Schedule::new(self)).plan
+        self.schedule
+            .get_or_init(|| metric::Schedule::new(self, rayon::current_num_threads()))
+            .plan
+    }
+
+    /// How [`Metric::customize_parallel`] would split this hierarchy for
+    /// `threads` threads (computed afresh, not kept).
+    pub fn parallel_plan_for(&self, threads: usize) -> ParallelPlan {
+        metric::Schedule::new(self, threads).plan
     }
 
     /// Lower triangles of arc `a`: pairs `[(x, y), (x, z)]` of arcs.

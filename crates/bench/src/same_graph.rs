@@ -132,10 +132,14 @@ fn ints(l: &str) -> Result<Vec<u32>> {
     Ok(v)
 }
 
-/// `export GRAPH DIR`.
+/// `export GRAPH DIR`; GRAPH may also be an `.osm.pbf` extract, imported
+/// first as `corridor import` does.
 pub fn export(graph: &str, dir: &str) -> Result<()> {
-    let g =
-        RoadGraph::from_bytes(&std::fs::read(graph).with_context(|| format!("reading {graph}"))?)?;
+    let g = if graph.ends_with(".pbf") {
+        corridor_osm::import(graph.as_ref(), &mut |_, _, _| {})?.0
+    } else {
+        RoadGraph::from_bytes(&std::fs::read(graph).with_context(|| format!("reading {graph}"))?)?
+    };
     let dir = Path::new(dir);
     std::fs::create_dir_all(dir)?;
     let p = Plain::car(&g);
@@ -190,6 +194,9 @@ pub fn phases(p: &Plain, reps: usize) -> serde_json::Value {
         "customize_full_s": median(t_custom.clone()), "customize_full_s_runs": t_custom,
         "topology_bytes_per_node": cch.heap_bytes() as f64 / n.max(1) as f64,
         "metric_bytes_per_node": 16.0 * cch.num_arcs() as f64 / n.max(1) as f64,
+        "triangles": cch.num_triangles(),
+        "topology_bytes_per_arc": cch.heap_bytes() as f64 / cch.num_arcs().max(1) as f64,
+        "triangle_bytes_per_arc": cch.triangle_bytes() as f64 / cch.num_arcs().max(1) as f64,
     })
 }
 

@@ -6,11 +6,14 @@
 //!    coordinates only (inertial-flow separators).
 //! 2. [`order::contract`]: the chordal supergraph of that order, a
 //!    [`Contraction`] that `corridor import` stores in the graph file.
-//!    [`Cch::new`] adds the derived arrays (elimination tree, downward lists,
-//!    input-edge mapping) in milliseconds.
+//!    [`Cch::new`] adds the derived arrays (elimination tree, input-edge
+//!    mapping, each arc's lower triangles) in milliseconds.
 //! 3. [`Metric`]: customization from a weight per edge and direction: full
-//!    (basic, lower triangles bottom-up), partial ([`Metric::update`]: only
-//!    the arcs a change can reach) and perfect ([`Metric::perfect`]).
+//!    (basic: each arc the minimum over its input edges and its lower
+//!    triangles, read from lists [`Cch::new`] builds once; sequential or
+//!    on all cores, [`Metric::customize_parallel`]), partial
+//!    ([`Metric::update`]: only the arcs whose value a change can reach) and
+//!    perfect ([`Metric::perfect`]).
 //! 4. [`CchQuery`]: exact queries by elimination-tree walks, with the path
 //!    unpacked to original edges, and one-to-many.
 //!
@@ -31,10 +34,11 @@ pub mod order;
 mod metric;
 mod query;
 
-pub use metric::{EdgeWeights, Metric};
+pub use metric::{EdgeWeights, Metric, ParallelPlan, UpdateStats};
 pub use query::{CchQuery, Path, Step};
 
 use corridor_graph::{Contraction, Profile, RoadGraph};
+use std::sync::OnceLock;
 
 pub use corridor_graph::INFINITY;
 
@@ -57,11 +61,6 @@ pub struct Cch {
     pub(crate) up_tail: Vec<u32>,
     /// Parent of each rank in the elimination tree, or [`NONE`] at a root.
     pub(crate) parent: Vec<u32>,
-    /// Downward lists: for rank `y`, the lower neighbours `x` (ascending)
-    /// and the arc `(x, y)`, at `first_down[y]..first_down[y+1]`.
-    pub(crate) first_down: Vec<u32>,
-    pub(crate) down_tail: Vec<u32>,
-    pub(crate) down_arc: Vec<u32>,
     /// Arc of each original edge ([`NONE`] for a loop).
     pub(crate) edge_arc: Vec<u32>,
     /// Whether travelling an edge forward (tail → head) is an upward move.
@@ -69,6 +68,64 @@ pub struct Cch {
     /// Original edges of each arc: `input_edge[first_input[a]..first_input[a+1]]`.
     pub(crate) first_input: Vec<u32>,
     pub(crate) input_edge: Vec<u32>,
+    /// Lower triangles of each arc `(y, z)`: for every `x` below both with
+    /// arcs `(x, y)` and `(x, z)`, the pair of those arcs, `x` ascending, at
+    /// `tri[first_tri[a]..first_tri[a+1]]`. Customization reads an arc's
+    /// candidates from here instead of merging two downward lists.
+    pub(crate) first_tri: Vec<u32>,
+    pub(crate) tri: Vec<[u32; 2]>,
+    /// How parallel customization splits the work, made on first use.
+    pub(crate) schedule: OnceLock<metric::Schedule>,
+}
+
+/// Calls `f(i, j, k)` for every triangle `x < y < z` of the chordal graph
+/// with `i = (x, y)`, `j = (x, z)`, `k = (y, z)`, by `x` ascending (then
+/// `y`, then `z`).
+fn for_each_triangle(first_up: &[u32], up_head: &[u32], mut f: impl FnMut(usize, usize, usize)) {
+    for x in 0..first_up.len().saturating_sub(1) {
+        let (s, e) = (first_up[x] as usize, first_up[x + 1] as usize);
+        for i in s..e {
+            let y = up_head[i] as usize;
+            let (mut k, ye) = (first_up[y] as usize, first_up[y + 1] as usize);
+            for j in i + 1..e {
+                let z = up_head[j];
+                while k < ye && up_head[k] < z {
+                    k += 1;
+                }
+                if k < ye && up_head[k] == z {
+                    f(i, j, k);
+                    k += 1;
+                } else {
+                    debug_assert!(false, "contraction not chordal");
+                }
+            }
+        }
+    }
+}
+
+/// The lower-triangle lists of every arc (see [`Cch::tri`]), counted in a
+/// first pass and filled in a second.
+fn lower_triangles(first_up: &[u32], up_head: &[u32]) -> Result<(Vec<u32>, Vec<[u32; 2]>), String> {
+    let m = up_head.len();
+    let mut first = vec![0u32; m + 1];
+    let mut total = 0u64;
+    for_each_triangle(first_up, up_head, |_, _, k| {
+        first[k + 1] += 1;
+        total += 1;
+    });
+    if total >= u32::MAX as u64 {
+        return Err(format!("{total} triangles: too many for one hierarchy"));
+    }
+    for a in 0..m {
+        first[a + 1] += first[a];
+    }
+    let mut pos = first.clone();
+    let mut tri = vec![[0u32; 2]; total as usize];
+    for_each_triangle(first_up, up_head, |i, j, k| {
+        tri[pos[k] as usize] = [i as u32, j as u32];
+        pos[k] += 1;
+    });
+    Ok((first, tri))
 }
 
 /// The edges a profile may use, as tail and head arrays.
@@ -132,7 +189,6 @@ impl Cch {
         }
         let mut up_tail = vec![0u32; m_arcs];
         let mut parent = vec![NONE; n];
-        let mut down_deg = vec![0u32; n + 1];
         for x in 0..n {
             let (a, b) = (c.first_up[x] as usize, c.first_up[x + 1] as usize);
             if a < b {
@@ -140,21 +196,7 @@ impl Cch {
             }
             for i in a..b {
                 up_tail[i] = x as u32;
-                down_deg[c.up_head[i] as usize + 1] += 1;
             }
-        }
-        for y in 0..n {
-            down_deg[y + 1] += down_deg[y];
-        }
-        let first_down = down_deg;
-        let mut pos = first_down.clone();
-        let mut down_tail = vec![0u32; m_arcs];
-        let mut down_arc = vec![0u32; m_arcs];
-        for a in 0..m_arcs {
-            let y = c.up_head[a] as usize;
-            down_tail[pos[y] as usize] = up_tail[a];
-            down_arc[pos[y] as usize] = a as u32;
-            pos[y] += 1;
         }
         let m = tail.len();
         let mut edge_arc = vec![NONE; m];
@@ -189,6 +231,7 @@ impl Cch {
                 pos[a as usize] += 1;
             }
         }
+        let (first_tri, tri) = lower_triangles(&c.first_up, &c.up_head)?;
         Ok(Cch {
             rank: c.rank.clone(),
             node,
@@ -196,13 +239,13 @@ impl Cch {
             up_head: c.up_head.clone(),
             up_tail,
             parent,
-            first_down,
-            down_tail,
-            down_arc,
             edge_arc,
             edge_forward_up,
             first_input,
             input_edge,
+            first_tri,
+            tri,
+            schedule: OnceLock::new(),
         })
     }
 
@@ -237,20 +280,30 @@ impl Cch {
         best
     }
 
-    /// Bytes held by the topology arrays.
+    /// Number of lower triangles (each arc's candidates in customization).
+    pub fn num_triangles(&self) -> usize {
+        self.tri.len()
+    }
+
+    /// Bytes held by the lower-triangle lists (included in
+    /// [`Cch::heap_bytes`]).
+    pub fn triangle_bytes(&self) -> usize {
+        4 * self.first_tri.len() + 8 * self.tri.len()
+    }
+
+    /// Bytes held by the topology arrays, triangle lists included (the
+    /// parallel schedule, made on first use, is not counted).
     pub fn heap_bytes(&self) -> usize {
-        4 * (self.rank.len()
-            + self.node.len()
-            + self.first_up.len()
-            + self.up_head.len()
-            + self.up_tail.len()
-            + self.parent.len()
-            + self.first_down.len()
-            + self.down_tail.len()
-            + self.down_arc.len()
-            + self.edge_arc.len()
-            + self.first_input.len()
-            + self.input_edge.len())
+        self.triangle_bytes()
+            + 4 * (self.rank.len()
+                + self.node.len()
+                + self.first_up.len()
+                + self.up_head.len()
+                + self.up_tail.len()
+                + self.parent.len()
+                + self.edge_arc.len()
+                + self.first_input.len()
+                + self.input_edge.len())
             + self.edge_forward_up.len()
     }
 
@@ -259,9 +312,25 @@ impl Cch {
         self.first_up[x as usize] as usize..self.first_up[x as usize + 1] as usize
     }
 
+    /// How [`Metric::customize_parallel`] splits this hierarchy (made on
+    /// first use, for the current rayon pool's number of threads, then
+    /// kept).
+    pub fn parallel_plan(&self) -> ParallelPlan {
+        self.schedule
+            .get_or_init(|| metric::Schedule::new(self, rayon::current_num_threads()))
+            .plan
+    }
+
+    /// How [`Metric::customize_parallel`] would split this hierarchy for
+    /// `threads` threads (computed afresh, not kept).
+    pub fn parallel_plan_for(&self, threads: usize) -> ParallelPlan {
+        metric::Schedule::new(self, threads).plan
+    }
+
+    /// Lower triangles of arc `a`: pairs `[(x, y), (x, z)]` of arcs.
     #[inline]
-    pub(crate) fn down_range(&self, y: u32) -> std::ops::Range<usize> {
-        self.first_down[y as usize] as usize..self.first_down[y as usize + 1] as usize
+    pub(crate) fn triangles(&self, a: usize) -> &[[u32; 2]] {
+        &self.tri[self.first_tri[a] as usize..self.first_tri[a + 1] as usize]
     }
 
     /// The arc joining ranks `lo < hi`, if any.
@@ -272,5 +341,49 @@ impl Cch {
             .binary_search(&hi)
             .ok()
             .map(|i| (r.start + i) as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The triangle lists hold exactly the lower triangles of every arc,
+        /// `x` ascending, found here by brute force over all node triples.
+        #[test]
+        fn triangle_lists_are_exact(
+            n in 1usize..40,
+            edges in prop::collection::vec((0u32..40, 0u32..40), 0..120),
+            seed in any::<u64>(),
+        ) {
+            let (tail, head): (Vec<u32>, Vec<u32>) =
+                edges.iter().map(|&(a, b)| (a % n as u32, b % n as u32)).unzip();
+            // A random order.
+            let mut rank: Vec<u32> = (0..n as u32).collect();
+            let mut s = seed | 1;
+            for i in (1..n).rev() {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                rank.swap(i, (s % (i as u64 + 1)) as usize);
+            }
+            let c = order::contract(n, &tail, &head, &rank);
+            let cch = Cch::new(&c, &tail, &head, |_| true).expect("hierarchy");
+            let mut total = 0;
+            for a in 0..cch.num_arcs() {
+                let (y, z) = (cch.up_tail[a], cch.up_head[a]);
+                let mut want = Vec::new();
+                for x in 0..y {
+                    if let (Some(b), Some(m)) = (cch.arc(x, y), cch.arc(x, z)) {
+                        want.push([b, m]);
+                    }
+                }
+                prop_assert_eq!(cch.triangles(a), &want[..], "arc {} = ({}, {})", a, y, z);
+                total += want.len();
+            }
+            prop_assert_eq!(cch.num_triangles(), total);
+        }
     }
 }

@@ -27,6 +27,7 @@
 //! `lo → hi`, its `down` weight the cost of `hi → lo`.
 
 pub mod order;
+mod separator;
 
 mod metric;
 mod query;

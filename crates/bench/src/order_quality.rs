@@ -116,6 +116,26 @@ pub fn compare(dir: &str, reps: usize, k: usize, ablate: bool) -> Result<()> {
         ("v1 (before issue 16)".into(), v1_order()),
         ("new".into(), new_order(OrderOptions::default())),
     ];
+    // Extra settings to try, from the environment: "DIRS:SHARE,SHARE;..."
+    // (for choosing the defaults; nothing is read when it is unset).
+    if let Ok(spec) = std::env::var("CORRIDOR_BENCH_ORDER_TRY") {
+        for item in spec.split(';').filter(|s| !s.is_empty()) {
+            let (d, st) = item
+                .split_once(':')
+                .context("CORRIDOR_BENCH_ORDER_TRY: DIRS:SHARES")?;
+            let stages = st
+                .split(',')
+                .map(|x| x.parse::<f64>())
+                .collect::<Result<Vec<_>, _>>()
+                .context("CORRIDOR_BENCH_ORDER_TRY: bad share")?;
+            let opts = OrderOptions {
+                directions: d.parse()?,
+                stages,
+                reduce: true,
+            };
+            variants.push((format!("try {item}"), new_order(opts)));
+        }
+    }
     if ablate {
         let d = OrderOptions::default();
         variants.push((

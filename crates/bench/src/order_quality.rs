@@ -131,7 +131,7 @@ pub fn compare(dir: &str, reps: usize, k: usize, ablate: bool) -> Result<()> {
             let opts = OrderOptions {
                 directions: d.parse()?,
                 stages,
-                reduce: true,
+                ..OrderOptions::default()
             };
             variants.push((format!("try {item}"), new_order(opts)));
         }
@@ -142,6 +142,13 @@ pub fn compare(dir: &str, reps: usize, k: usize, ablate: bool) -> Result<()> {
             "new without reduction".into(),
             new_order(OrderOptions {
                 reduce: false,
+                ..d.clone()
+            }),
+        ));
+        variants.push((
+            "new with chain reduction".into(),
+            new_order(OrderOptions {
+                chains: true,
                 ..d.clone()
             }),
         ));
@@ -193,8 +200,10 @@ pub fn compare(dir: &str, reps: usize, k: usize, ablate: bool) -> Result<()> {
             metric = Some(Metric::new(&cch, weights));
             custom.push(t.elapsed().as_secs_f64());
         }
+        let (ss_nodes, ss_arcs) = search_space(&cch);
         rows.push(json!({
             "tree_height": cch.tree_height(), "cch_arcs": cch.num_arcs(),
+            "mean_search_space_nodes": ss_nodes, "mean_search_space_arcs": ss_arcs,
             "contract_s": contract_s, "customize_full_s": median(custom),
         }));
         built.push((cch, metric.expect("reps > 0")));
@@ -279,4 +288,26 @@ pub fn compare(dir: &str, reps: usize, k: usize, ablate: bool) -> Result<()> {
         }))?
     );
     Ok(())
+}
+
+/// Mean over all nodes of the elimination-tree query's work from that node:
+/// the ancestors it visits (itself included) and their upward arcs. The
+/// figure the order decides, free of timing noise.
+fn search_space(cch: &Cch) -> (f64, f64) {
+    let n = cch.num_nodes();
+    let (mut nodes, mut arcs) = (vec![0u64; n], vec![0u64; n]);
+    let (mut sum_nodes, mut sum_arcs) = (0u64, 0u64);
+    for x in (0..n).rev() {
+        let up = cch.up_degree(x as u32) as u64;
+        let (pn, pa) = match cch.parent_of(x as u32) {
+            Some(p) => (nodes[p as usize], arcs[p as usize]),
+            None => (0, 0),
+        };
+        nodes[x] = pn + 1;
+        arcs[x] = pa + up;
+        sum_nodes += nodes[x];
+        sum_arcs += arcs[x];
+    }
+    let d = n.max(1) as f64;
+    (sum_nodes as f64 / d, sum_arcs as f64 / d)
 }

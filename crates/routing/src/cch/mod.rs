@@ -238,6 +238,16 @@ impl Cch {
         best
     }
 
+    /// Number of upward arcs of rank `x`.
+    pub fn up_degree(&self, x: u32) -> usize {
+        self.up_range(x).len()
+    }
+
+    /// Parent of rank `x` in the elimination tree (`None` at a root).
+    pub fn parent_of(&self, x: u32) -> Option<u32> {
+        Some(self.parent[x as usize]).filter(|&p| p != NONE)
+    }
+
     /// Bytes held by the topology arrays.
     pub fn heap_bytes(&self) -> usize {
         4 * (self.rank.len()

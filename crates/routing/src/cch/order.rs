@@ -7,15 +7,15 @@
 //! The order is built in two stages:
 //!
 //! 1. **Reduction.** Trees hanging off the network (dead ends, found by
-//!    peeling degree-1 nodes) and chains of degree-2 nodes are taken out and
-//!    ranked below everything else: eliminating them creates no fill except
-//!    one edge between the two ends of each chain, which the rest of the
-//!    network gets instead of the chain. Each such piece (a tree, or a chain
-//!    with its trees) is ordered by centroids: its most central node is ranked
-//!    highest, and the parts on either side are ordered the same way, so a
-//!    chain of `L` nodes adds about `log2 L` to the elimination tree instead
-//!    of `L`. The reduction is repeated on what is left until no node of
-//!    degree 2 or less remains (merged chains can create new ones).
+//!    peeling degree-1 nodes) are taken out and ranked below everything
+//!    else: eliminating them creates no fill. Each tree is ordered by
+//!    centroids: its most central node is ranked highest, and the parts left
+//!    are ordered the same way, so a dead-end road of `L` nodes adds about
+//!    `log2 L` to the elimination tree instead of `L`. With
+//!    [`OrderOptions::chains`] chains of degree-2 nodes are taken out too
+//!    (each leaves one edge between its two ends), round after round until
+//!    no node of degree 2 or less remains; that is faster and gives fewer
+//!    arcs, but longer queries, so it is off by default.
 //! 2. **Nested dissection** of the remaining core, cell by cell (see the
 //!    `separator` module for how a separator is found): a cell's separator takes
 //!    its highest ranks, the rest splits into connected components that are
@@ -129,7 +129,7 @@ pub fn nested_dissection_with(
     if opts.reduce {
         // Stage 1: take out trees and chains, round after round.
         loop {
-            let (outer, inner, reduced) = reduce(&g, &core);
+            let (outer, inner, reduced) = reduce(&g, &core, opts.chains);
             if outer.is_empty() {
                 break;
             }
@@ -187,7 +187,7 @@ pub fn nested_dissection_with(
 /// hanging off, then chains of degree-2 nodes with their trees), the nodes
 /// left, and the graph on those: its edges among them plus an edge between
 /// the ends of every chain (the fill that eliminating the chain creates).
-fn reduce(g: &Undirected, active: &[u32]) -> (Vec<u32>, Vec<u32>, Undirected) {
+fn reduce(g: &Undirected, active: &[u32], chains: bool) -> (Vec<u32>, Vec<u32>, Undirected) {
     let n = g.first.len() - 1;
     let mut deg = vec![0u32; n];
     let mut out = vec![false; n];
@@ -217,7 +217,7 @@ fn reduce(g: &Undirected, active: &[u32]) -> (Vec<u32>, Vec<u32>, Undirected) {
     let mut outer = Vec::new();
     let mut inner = Vec::new();
     for &v in active {
-        if !out[v as usize] && deg[v as usize] == 2 {
+        if chains && !out[v as usize] && deg[v as usize] == 2 {
             out[v as usize] = true;
         }
         if out[v as usize] {

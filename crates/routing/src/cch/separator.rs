@@ -27,8 +27,14 @@ pub struct OrderOptions {
     /// Shares of the cell taken as source (and as sink) at each stage,
     /// ascending, each at most 0.5.
     pub stages: Vec<f64>,
-    /// Take out trees and degree-2 chains before dissection.
+    /// Take out trees hanging off the network before dissection.
     pub reduce: bool,
+    /// With `reduce`, take out chains of degree-2 nodes too. Off by
+    /// default: it orders faster and gives fewer arcs and a lower tree, but
+    /// the separators must then be junctions (more fill above them), and the
+    /// mean query search space grows by 5-25 % (BENCHMARKS.md, "Order
+    /// quality").
+    pub chains: bool,
 }
 
 impl Default for OrderOptions {
@@ -37,6 +43,7 @@ impl Default for OrderOptions {
             directions: 8,
             stages: vec![0.1, 0.2, 0.3, 0.4],
             reduce: true,
+            chains: false,
         }
     }
 }

@@ -14,8 +14,8 @@
 //! smaller set of cut-edge endpoints. Of all these candidates the cell keeps
 //! the one with the smallest expansion — separator size over the size of the
 //! smaller side — so a cheap cut that splits off a tenth of the cell can win
-//! over an expensive one through the middle, but a 1-node bridge to a handful
-//! of nodes cannot.
+//! over an expensive one through the middle; the first stage's terminals
+//! keep either side from being tiny.
 
 /// How the order is computed. The defaults are the engine's; the other
 /// settings exist so that the benchmarks can show what each part brings.

@@ -9,7 +9,8 @@ largest strongly connected component and the hazard squares the same way
 ../shared/peers/bench/bench_cch.py does (its pbgraph helpers), writes them
 (pairs.txt, blocked_1km.txt, blocked_5km.txt), times RoutingKit's phases with
 its own inertial-flow order and with ours, writes RoutingKit's distances
-(rk_dist.txt, one per pair, "-" when unreachable) and prints JSON.
+(rk_dist.txt, one per pair, "-" when unreachable) and its order
+(rk_order.txt, node ids from rank 0 up), and prints JSON.
 `corridor-bench cch DIR` then times corridor on the same files."""
 import argparse
 import json
@@ -107,6 +108,9 @@ def main():
         t0 = time.perf_counter()
         order = rk.compute_order_inertial(g.n, g.tail, g.head, g.lat, g.lon)
         T["order_inertial_s"].append(time.perf_counter() - t0)
+    # RoutingKit's order itself, for `corridor-bench order-compare DIR`.
+    with open(os.path.join(a.dir, "rk_order.txt"), "w") as f:
+        f.writelines(f"{v}\n" for v in order)
     for _ in range(a.reps):
         t0 = time.perf_counter()
         cch = rk.CCH(order, g.tail, g.head, False)

@@ -35,18 +35,6 @@ fn write_order(p: &Plain, dir: &Path) -> Result<f64> {
     Ok(s)
 }
 
-/// `order DIR`.
-pub fn order_cmd(dir: &str) -> Result<()> {
-    let dir = Path::new(dir);
-    let p = Plain::read(dir)?;
-    let s = write_order(&p, dir)?;
-    println!(
-        "{}",
-        json!({"nodes": p.n(), "arcs": p.tail.len(), "order_s": s})
-    );
-    Ok(())
-}
-
 /// `tiled-export DIR K OUT`. The hazard squares of `DIR`
 /// (`blocked_1km.txt`, `blocked_5km.txt`), when present, are carried over
 /// to the middle copy, as `tiled` does.

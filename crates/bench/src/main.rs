@@ -15,8 +15,11 @@
 //!   corridor-bench cch DIR [REPS]              every CCH phase on that same graph
 //!   corridor-bench prep GRAPH [REPS]          preprocessing time and memory per node
 //!   corridor-bench tiled DIR K [REPS]          the same, on that graph tiled K x K
-//!   corridor-bench order DIR                   our order (our_order.txt) for DIR's nodes.txt/arcs.txt
-//!   corridor-bench tiled-export DIR K OUT      DIR's graph tiled K x K, with our order, to OUT
+//!   corridor-bench order DIR [new|v1]         our order of a text graph (our_order.txt)
+//!   corridor-bench order-compare DIR [REPS] [K] [ablate]  today's order against the new one
+//!                                              (and RoutingKit's, from rk_order.txt)
+//!   corridor-bench tiled-export DIR K OUT      DIR's graph tiled K x K as text, with our order
+//!                                              (its hazard squares moved to the middle copy)
 //!   corridor-bench custom DIR [REPS]           customization only (full on 1 and 2 threads,
 //!                                              partial updates) on DIR's graph and order,
 //!                                              for scripts/rk_custom.py (RoutingKit, interleaved)
@@ -34,6 +37,8 @@ use std::time::Instant;
 mod convoys;
 mod custom;
 mod map_tiles;
+mod order_quality;
+mod order_v1;
 mod same_graph;
 
 struct Rng(u64);
@@ -639,12 +644,20 @@ fn main() -> Result<()> {
         Some("cch") if args.len() >= 2 => same_graph::cch(&args[1], num(2, 3)),
         Some("prep") if args.len() >= 2 => same_graph::prep(&args[1], num(2, 3)),
         Some("tiled") if args.len() >= 3 => same_graph::tiled(&args[1], num(2, 2), num(3, 1)),
-        Some("order") if args.len() >= 2 => custom::order_cmd(&args[1]),
+        Some("order") if args.len() >= 2 => {
+            order_quality::write(&args[1], args.get(2).map_or("new", String::as_str))
+        }
+        Some("order-compare") if args.len() >= 2 => order_quality::compare(
+            &args[1],
+            num(2, 3),
+            num(3, 1),
+            args.get(4).is_some_and(|a| a == "ablate"),
+        ),
         Some("tiled-export") if args.len() >= 4 => custom::tiled_export(&args[1], num(2, 2), &args[3]),
         Some("custom") if args.len() >= 2 => custom::custom(&args[1], num(2, 3)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench order DIR\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench map-tiles GRAPH [K=1]"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]"
         ),
     }
 }

@@ -30,6 +30,7 @@
 //! `lo → hi`, its `down` weight the cost of `hi → lo`.
 
 pub mod order;
+mod separator;
 
 mod metric;
 mod query;
@@ -278,6 +279,16 @@ impl Cch {
             best = best.max(depth[x] as usize + 1);
         }
         best
+    }
+
+    /// Number of upward arcs of rank `x`.
+    pub fn up_degree(&self, x: u32) -> usize {
+        self.up_range(x).len()
+    }
+
+    /// Parent of rank `x` in the elimination tree (`None` at a root).
+    pub fn parent_of(&self, x: u32) -> Option<u32> {
+        Some(self.parent[x as usize]).filter(|&p| p != NONE)
     }
 
     /// Number of lower triangles (each arc's candidates in customization).

@@ -1,22 +1,34 @@
 //! Phase 1: a node order by nested dissection with inertial-flow separators
-//! (Schild and Sommer, "On balanced separators in road networks", 2015).
+//! (Schild and Sommer, "On balanced separators in road networks", 2015;
+//! the incremental cuts follow InertialFlowCutter, Gottesbüren et al.,
+//! "Faster and better nested dissection orders for customizable contraction
+//! hierarchies", 2019).
 //!
-//! A connected cell is cut as follows: for each of four directions (east,
-//! north, north-east, south-east) the nodes are sorted by their projection on
-//! it, the first and last quarter become source and sink, and a unit-capacity
-//! max flow between them gives a minimum edge cut. The smaller endpoint set of
-//! that cut is a node separator. The direction with the smallest separator
-//! (then the best balance) wins; its separator takes the highest ranks of the
-//! cell, and the rest is split into connected components and ordered the same
-//! way. Small cells are ordered by minimum degree.
+//! The order is built in two stages:
+//!
+//! 1. **Reduction.** Trees hanging off the network (dead ends, found by
+//!    peeling degree-1 nodes) are taken out and ranked below everything
+//!    else: eliminating them creates no fill. Each tree is ordered by
+//!    centroids: its most central node is ranked highest, and the parts left
+//!    are ordered the same way, so a dead-end road of `L` nodes adds about
+//!    `log2 L` to the elimination tree instead of `L`. With
+//!    [`OrderOptions::chains`] chains of degree-2 nodes are taken out too
+//!    (each leaves one edge between its two ends), round after round until
+//!    no node of degree 2 or less remains; that is faster and gives fewer
+//!    arcs, but longer queries, so it is off by default.
+//! 2. **Nested dissection** of the remaining core, cell by cell (see the
+//!    `separator` module for how a separator is found): a cell's separator takes
+//!    its highest ranks, the rest splits into connected components that are
+//!    ordered the same way. Small cells are ordered by minimum degree.
 //!
 //! Only the undirected topology and the coordinates matter: the order, and the
-//! contraction built on it, do not depend on any metric.
+//! contraction built on it, do not depend on any metric. The order is
+//! deterministic: every choice breaks ties by node id.
 
 use std::collections::VecDeque;
 
-/// Share of a cell's nodes in the source (and in the sink) of a flow cut.
-const TERMINAL_SHARE: f64 = 0.25;
+pub use super::separator::OrderOptions;
+
 /// Cells at most this big are ordered by minimum degree instead of cut.
 const SMALL_CELL: usize = 24;
 
@@ -68,13 +80,14 @@ impl Undirected {
         Undirected { first, adj }
     }
 
-    fn neighbours(&self, v: u32) -> &[u32] {
+    pub(crate) fn neighbours(&self, v: u32) -> &[u32] {
         &self.adj[self.first[v as usize] as usize..self.first[v as usize + 1] as usize]
     }
 }
 
-/// Computes a nested-dissection order. Returns the rank of each node.
-/// `lat`/`lon` are node coordinates in 1e-7 degrees.
+/// Computes a nested-dissection order with the default [`OrderOptions`].
+/// Returns the rank of each node. `lat`/`lon` are node coordinates in 1e-7
+/// degrees.
 pub fn nested_dissection(
     n: usize,
     tail: &[u32],
@@ -82,7 +95,19 @@ pub fn nested_dissection(
     lat: &[i32],
     lon: &[i32],
 ) -> Vec<u32> {
-    let g = Undirected::new(n, tail, head);
+    nested_dissection_with(n, tail, head, lat, lon, &OrderOptions::default())
+}
+
+/// [`nested_dissection`] with explicit options (the benchmarks compare them).
+pub fn nested_dissection_with(
+    n: usize,
+    tail: &[u32],
+    head: &[u32],
+    lat: &[i32],
+    lon: &[i32],
+    opts: &OrderOptions,
+) -> Vec<u32> {
+    let mut g = Undirected::new(n, tail, head);
     let mean_lat = if n == 0 {
         0.0
     } else {
@@ -99,8 +124,27 @@ pub fn nested_dissection(
         .collect();
     let mut ws = Workspace::new(n);
     let mut rank = vec![u32::MAX; n];
+    let mut next_rank = 0u32;
+    let mut core: Vec<u32> = (0..n as u32).collect();
+    if opts.reduce {
+        // Stage 1: take out trees and chains, round after round.
+        loop {
+            let (outer, inner, reduced) = reduce(&g, &core, opts.chains);
+            if outer.is_empty() {
+                break;
+            }
+            ws.order_forest(&g, &outer, next_rank, &mut rank);
+            next_rank += outer.len() as u32;
+            core = inner;
+            g = reduced;
+        }
+    }
+    // Stage 2: nested dissection of the core.
     // Work items: nodes of a cell and the first rank of its range.
-    let mut work: Vec<(Vec<u32>, u32)> = vec![((0..n as u32).collect(), 0)];
+    let mut work: Vec<(Vec<u32>, u32)> = Vec::new();
+    if !core.is_empty() {
+        work.push((core, next_rank));
+    }
     while let Some((nodes, lo)) = work.pop() {
         let comps = ws.components(&g, &nodes);
         if comps.len() > 1 {
@@ -118,7 +162,8 @@ pub fn nested_dissection(
             }
             continue;
         }
-        let sep = ws.separator(&g, &xy, &nodes);
+        ws.enter(&nodes);
+        let sep = super::separator::separator(&g, &xy, &nodes, &ws.local, opts);
         let hi = lo + nodes.len() as u32;
         let sep_lo = hi - sep.len() as u32;
         for (i, &v) in sep.iter().enumerate() {
@@ -135,6 +180,97 @@ pub fn nested_dissection(
     }
     debug_assert!(rank.iter().all(|&r| (r as usize) < n));
     rank
+}
+
+/// One round of reduction of the graph `g` restricted to `active` (every
+/// edge of `g` joins two active nodes). Returns the nodes taken out (trees
+/// hanging off, then chains of degree-2 nodes with their trees), the nodes
+/// left, and the graph on those: its edges among them plus an edge between
+/// the ends of every chain (the fill that eliminating the chain creates).
+fn reduce(g: &Undirected, active: &[u32], chains: bool) -> (Vec<u32>, Vec<u32>, Undirected) {
+    let n = g.first.len() - 1;
+    let mut deg = vec![0u32; n];
+    let mut out = vec![false; n];
+    let mut stack: Vec<u32> = Vec::new();
+    for &v in active {
+        deg[v as usize] = g.neighbours(v).len() as u32;
+        if deg[v as usize] <= 1 {
+            stack.push(v);
+        }
+    }
+    // Peel degree-1 nodes until none is left (what remains is the 2-core).
+    while let Some(v) = stack.pop() {
+        if out[v as usize] {
+            continue;
+        }
+        out[v as usize] = true;
+        for &u in g.neighbours(v) {
+            if !out[u as usize] {
+                deg[u as usize] -= 1;
+                if deg[u as usize] == 1 {
+                    stack.push(u);
+                }
+            }
+        }
+    }
+    // Chains: nodes of the 2-core with two neighbours in it.
+    let mut outer = Vec::new();
+    let mut inner = Vec::new();
+    for &v in active {
+        if chains && !out[v as usize] && deg[v as usize] == 2 {
+            out[v as usize] = true;
+        }
+        if out[v as usize] {
+            outer.push(v);
+        } else {
+            inner.push(v);
+        }
+    }
+    // The reduced graph: edges among the nodes left, and for each piece
+    // taken out, a clique on the nodes left that it touches (at most two).
+    let (mut tail, mut head) = (Vec::new(), Vec::new());
+    for &v in &inner {
+        for &u in g.neighbours(v) {
+            if !out[u as usize] && v < u {
+                tail.push(v);
+                head.push(u);
+            }
+        }
+    }
+    let mut seen = vec![false; n];
+    let mut touch: Vec<u32> = Vec::new();
+    let mut queue: Vec<u32> = Vec::new();
+    for &s in &outer {
+        if seen[s as usize] {
+            continue;
+        }
+        seen[s as usize] = true;
+        queue.clear();
+        queue.push(s);
+        touch.clear();
+        let mut i = 0;
+        while i < queue.len() {
+            let v = queue[i];
+            i += 1;
+            for &u in g.neighbours(v) {
+                if !out[u as usize] {
+                    touch.push(u);
+                } else if !seen[u as usize] {
+                    seen[u as usize] = true;
+                    queue.push(u);
+                }
+            }
+        }
+        touch.sort_unstable();
+        touch.dedup();
+        for (i, &a) in touch.iter().enumerate() {
+            for &b in &touch[i + 1..] {
+                tail.push(a);
+                head.push(b);
+            }
+        }
+    }
+    (outer, inner, Undirected::new(n, &tail, &head))
 }
 
 /// Scratch arrays indexed by global node id, reused across cells.
@@ -205,6 +341,113 @@ impl Workspace {
         comps
     }
 
+    /// Ranks the nodes taken out by one round of reduction, `lo` upwards:
+    /// every connected piece by centroids (its most central node highest,
+    /// then the parts left, the same way). A piece that is not a tree (a
+    /// ring of degree-2 nodes with its trees) first gives up the lowest id
+    /// on its cycle.
+    fn order_forest(&mut self, g: &Undirected, outer: &[u32], lo: u32, rank: &mut [u32]) {
+        let mut work: Vec<(Vec<u32>, u32)> = vec![(outer.to_vec(), lo)];
+        while let Some((nodes, lo)) = work.pop() {
+            let comps = self.components(g, &nodes);
+            if comps.len() > 1 {
+                let mut at = lo;
+                for c in comps {
+                    let len = c.len() as u32;
+                    work.push((c, at));
+                    at += len;
+                }
+                continue;
+            }
+            let top = self.centroid(g, &nodes);
+            rank[top as usize] = lo + nodes.len() as u32 - 1;
+            if nodes.len() > 1 {
+                let rest: Vec<u32> = nodes.into_iter().filter(|&v| v != top).collect();
+                work.push((rest, lo));
+            }
+        }
+    }
+
+    /// The node of a connected piece (of the graph restricted to `nodes`)
+    /// whose removal leaves the smallest largest part, when the piece is a
+    /// tree; otherwise a node on a cycle (one not of degree 1 in the piece
+    /// after peeling leaves). Ties go to the first node found.
+    fn centroid(&mut self, g: &Undirected, nodes: &[u32]) -> u32 {
+        self.enter(nodes);
+        let k = nodes.len();
+        // Breadth-first tree from nodes[0]; count edges inside.
+        let mut order: Vec<u32> = Vec::with_capacity(k);
+        let mut parent = vec![u32::MAX; k];
+        let mut seen = vec![false; k];
+        let mut degree = vec![0u32; k];
+        let mut edges2 = 0usize;
+        seen[0] = true;
+        order.push(0);
+        let mut i = 0;
+        while i < order.len() {
+            let lv = order[i] as usize;
+            i += 1;
+            for &u in g.neighbours(nodes[lv]) {
+                if !self.inside(u) {
+                    continue;
+                }
+                edges2 += 1;
+                degree[lv] += 1;
+                let lu = self.local[u as usize] as usize;
+                if !seen[lu] {
+                    seen[lu] = true;
+                    parent[lu] = lv as u32;
+                    order.push(lu as u32);
+                }
+            }
+        }
+        if edges2 / 2 != k - 1 {
+            // Not a tree: peel the leaves; any node left lies on a cycle.
+            let mut stack: Vec<usize> = (0..k).filter(|&v| degree[v] <= 1).collect();
+            let mut gone = vec![false; k];
+            while let Some(v) = stack.pop() {
+                if gone[v] {
+                    continue;
+                }
+                gone[v] = true;
+                for &u in g.neighbours(nodes[v]) {
+                    if self.inside(u) {
+                        let lu = self.local[u as usize] as usize;
+                        if !gone[lu] {
+                            degree[lu] -= 1;
+                            if degree[lu] == 1 {
+                                stack.push(lu);
+                            }
+                        }
+                    }
+                }
+            }
+            let v = (0..k)
+                .filter(|&v| !gone[v])
+                .min_by_key(|&v| nodes[v])
+                .expect("a graph with a cycle keeps its 2-core");
+            return nodes[v];
+        }
+        let mut size = vec![1u32; k];
+        let mut biggest_child = vec![0u32; k];
+        for &lv in order.iter().rev() {
+            let p = parent[lv as usize];
+            if p != u32::MAX {
+                size[p as usize] += size[lv as usize];
+                biggest_child[p as usize] = biggest_child[p as usize].max(size[lv as usize]);
+            }
+        }
+        let best = order
+            .iter()
+            .map(|&lv| {
+                let lv = lv as usize;
+                (biggest_child[lv].max(k as u32 - size[lv]), lv)
+            })
+            .min()
+            .expect("a piece has a node");
+        nodes[best.1]
+    }
+
     /// Minimum-degree elimination of a small cell: returns its nodes from
     /// first to last eliminated.
     fn min_degree(&mut self, g: &Undirected, nodes: &[u32]) -> Vec<u32> {
@@ -241,203 +484,6 @@ impl Workspace {
             }
         }
         out
-    }
-
-    /// A small balanced node separator of a connected cell.
-    fn separator(&mut self, g: &Undirected, xy: &[(f32, f32)], nodes: &[u32]) -> Vec<u32> {
-        self.enter(nodes);
-        let k = nodes.len();
-        // Local CSR with twin arcs.
-        let mut first = Vec::with_capacity(k + 1);
-        let mut head: Vec<u32> = Vec::new();
-        first.push(0u32);
-        for &v in nodes {
-            for &u in g.neighbours(v) {
-                if self.inside(u) {
-                    head.push(self.local[u as usize]);
-                }
-            }
-            first.push(head.len() as u32);
-        }
-        // Lists are sorted by global id; twin by search in the head's list.
-        let mut twin = vec![0u32; head.len()];
-        for v in 0..k {
-            for a in first[v] as usize..first[v + 1] as usize {
-                let u = head[a] as usize;
-                let (lo, hi) = (first[u] as usize, first[u + 1] as usize);
-                let b = (lo..hi)
-                    .find(|&b| head[b] as usize == v)
-                    .expect("undirected graph is symmetric");
-                twin[a] = b as u32;
-            }
-        }
-        let cell = LocalCell { first, head, twin };
-        let terminals = ((k as f64 * TERMINAL_SHARE).ceil() as usize).clamp(1, k / 2);
-        let dirs: [(f32, f32); 4] = [(1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, -1.0)];
-        let mut best: Option<(usize, usize, Vec<u32>)> = None; // (size, imbalance, sep)
-        let mut order: Vec<u32> = (0..k as u32).collect();
-        let mut flow = FlowState::new(k, cell.head.len());
-        for (dx, dy) in dirs {
-            let key = |l: u32| {
-                let (x, y) = xy[nodes[l as usize] as usize];
-                x * dx + y * dy
-            };
-            order.sort_unstable_by(|&a, &b| key(a).total_cmp(&key(b)).then(a.cmp(&b)));
-            let limit = best.as_ref().map(|b| b.0);
-            let Some((sep, source_part)) =
-                flow.min_cut(&cell, &order[..terminals], &order[k - terminals..], limit)
-            else {
-                continue;
-            };
-            let imbalance = (2 * source_part).abs_diff(k);
-            if best
-                .as_ref()
-                .is_none_or(|b| (sep.len(), imbalance) < (b.0, b.1))
-            {
-                best = Some((sep.len(), imbalance, sep));
-            }
-        }
-        let sep = best.map(|b| b.2).unwrap_or_default();
-        if sep.is_empty() {
-            // Cannot happen for a connected cell; order it whole rather than loop.
-            return nodes.to_vec();
-        }
-        sep.into_iter().map(|l| nodes[l as usize]).collect()
-    }
-}
-
-/// A cell with local ids and twin arcs (`twin[a]` is the reverse of arc `a`).
-struct LocalCell {
-    first: Vec<u32>,
-    head: Vec<u32>,
-    twin: Vec<u32>,
-}
-
-/// Unit-capacity max flow on an undirected cell: each edge carries at most
-/// one unit in either direction; the flow on arc `a` is `-flow[twin[a]]`.
-struct FlowState {
-    flow: Vec<i8>,
-    role: Vec<u8>,
-    seen: Vec<u32>,
-    stamp: u32,
-    pred: Vec<u32>,
-    queue: Vec<u32>,
-}
-
-const FREE: u8 = 0;
-const SOURCE: u8 = 1;
-const SINK: u8 = 2;
-const NO: u32 = u32::MAX;
-
-impl FlowState {
-    fn new(k: usize, arcs: usize) -> FlowState {
-        FlowState {
-            flow: vec![0; arcs],
-            role: vec![FREE; k],
-            seen: vec![0; k],
-            stamp: 0,
-            pred: vec![NO; k],
-            queue: Vec::with_capacity(k),
-        }
-    }
-
-    /// Breadth-first search in the residual graph from every source node.
-    /// Returns the sink reached, if any; `pred` holds the arcs used.
-    fn bfs(&mut self, c: &LocalCell, sources: &[u32]) -> Option<u32> {
-        self.stamp += 1;
-        self.queue.clear();
-        for &s in sources {
-            self.seen[s as usize] = self.stamp;
-            self.pred[s as usize] = NO;
-            self.queue.push(s);
-        }
-        let mut i = 0;
-        while i < self.queue.len() {
-            let v = self.queue[i];
-            i += 1;
-            for a in c.first[v as usize]..c.first[v as usize + 1] {
-                if self.flow[a as usize] >= 1 {
-                    continue;
-                }
-                let u = c.head[a as usize];
-                if self.seen[u as usize] == self.stamp {
-                    continue;
-                }
-                self.seen[u as usize] = self.stamp;
-                self.pred[u as usize] = a;
-                if self.role[u as usize] == SINK {
-                    return Some(u);
-                }
-                self.queue.push(u);
-            }
-        }
-        None
-    }
-
-    /// Minimum edge cut between `sources` and `sinks`, turned into a node
-    /// separator (the smaller endpoint set of the cut edges). Returns the
-    /// separator and the number of nodes on the source side, or `None` when
-    /// the flow exceeds `limit` (a better cut is already known).
-    fn min_cut(
-        &mut self,
-        c: &LocalCell,
-        sources: &[u32],
-        sinks: &[u32],
-        limit: Option<usize>,
-    ) -> Option<(Vec<u32>, usize)> {
-        self.flow.iter_mut().for_each(|f| *f = 0);
-        self.role.iter_mut().for_each(|r| *r = FREE);
-        for &s in sources {
-            self.role[s as usize] = SOURCE;
-        }
-        for &t in sinks {
-            self.role[t as usize] = SINK;
-        }
-        let mut value = 0usize;
-        while let Some(t) = self.bfs(c, sources) {
-            value += 1;
-            if limit.is_some_and(|l| value > l) {
-                return None;
-            }
-            let mut v = t;
-            while self.pred[v as usize] != NO {
-                let a = self.pred[v as usize] as usize;
-                self.flow[a] += 1;
-                self.flow[c.twin[a] as usize] -= 1;
-                // The tail of arc a is the head of its twin.
-                v = c.head[c.twin[a] as usize];
-            }
-        }
-        // The last search marked the source side (residual reachability).
-        let stamp = self.stamp;
-        let on_source = |v: u32| self.seen[v as usize] == stamp;
-        let k = c.first.len() - 1;
-        let mut near: Vec<u32> = Vec::new();
-        let mut far: Vec<u32> = Vec::new();
-        let mut source_part = 0;
-        let mut far_mark = vec![false; k];
-        for v in 0..k as u32 {
-            if !on_source(v) {
-                continue;
-            }
-            source_part += 1;
-            let mut cut = false;
-            for a in c.first[v as usize]..c.first[v as usize + 1] {
-                let u = c.head[a as usize];
-                if !on_source(u) {
-                    cut = true;
-                    if !far_mark[u as usize] {
-                        far_mark[u as usize] = true;
-                        far.push(u);
-                    }
-                }
-            }
-            if cut {
-                near.push(v);
-            }
-        }
-        let sep = if far.len() < near.len() { far } else { near };
-        Some((sep, source_part))
     }
 }
 

@@ -35,7 +35,20 @@ pub fn feed(scn: &Scenario, alerts: &[Alert], site: &Site) -> String {
         escape(&site.base_url)
     );
     let mut sorted: Vec<&Alert> = alerts.iter().collect();
-    sorted.sort_by(|a, b| b.sent.cmp(&a.sent).then(b.identifier.cmp(&a.identifier)));
+    // Newest first; alerts sent in the same second by their log entry's
+    // number at the end of the identifier (numerically: `.11` after `.9`).
+    let seq = |a: &Alert| {
+        a.identifier
+            .rsplit('.')
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    sorted.sort_by(|a, b| {
+        b.sent
+            .cmp(&a.sent)
+            .then(seq(b).cmp(&seq(a)))
+            .then(b.identifier.cmp(&a.identifier))
+    });
     for a in sorted {
         let href = format!("{}cap/{}.xml", site.base_url, a.file_stem());
         x += "  <entry>\n";

@@ -8,7 +8,7 @@
 //!   address.
 //! * Writes are limited per *party*, whatever the form of its credentials
 //!   (white space, case of the scheme, token or session), and attempts
-//!   without a valid credential per address, at a tenth of the rate.
+//!   without a valid credential per address, at half the rate.
 //! * Counters are bounded: at most [`MAX_CLIENTS`] windows are held per
 //!   table (reads; the rest), in 16 shards under their own locks; when a
 //!   shard is full, its expired windows are dropped, and a new client is

@@ -6,6 +6,8 @@
 //!   corridor-bench crosscheck GRAPH N OUT      our routes for N random pairs (without and
 //!                                              with 5 hazards) for scripts/crosscheck.py
 //!   corridor-bench hazard-change GRAPH [N] [REPS]  a new hazard, then N corridors re-routed
+//!   corridor-bench assembly GRAPH [N] [REPS]   full route p50 against the bare path query
+//!                                              on the same pairs; hazard mapping times
 //!   corridor-bench time-windows GRAPH [K] [REPS]  hazards valid part of the day, K routes per departure
 //!   corridor-bench evacuation [REPS]            planning 100,000 people; optimality gaps
 //!   corridor-bench convoys [VEHICLES] [SECONDS] [REPS] [PORT] [BATCH]  convoy positions over HTTP:
@@ -26,6 +28,7 @@ use corridor_routing::{HazardLayer, RouteOptions, Router};
 use serde_json::json;
 use std::time::Instant;
 
+mod assembly;
 mod convoys;
 mod map_tiles;
 mod same_graph;
@@ -626,6 +629,7 @@ fn main() -> Result<()> {
         ),
         Some("crosscheck") if args.len() >= 4 => cmd_crosscheck(&args[1], num(2, 200), &args[3]),
         Some("hazard-change") if args.len() >= 2 => cmd_hazard_change(&args[1], num(2, 100), num(3, 3)),
+        Some("assembly") if args.len() >= 2 => assembly::run(&args[1], num(2, 1000), num(3, 3)),
         Some("time-windows") if args.len() >= 2 => cmd_time_windows(&args[1], num(2, 25), num(3, 3)),
         Some("evacuation") => cmd_evacuation(num(1, 3)),
         Some("convoys") => convoys::run(num(1, 500), num(2, 120) as u64, num(3, 3), num(4, 18740) as u16, num(5, 100)),
@@ -635,7 +639,7 @@ fn main() -> Result<()> {
         Some("tiled") if args.len() >= 3 => same_graph::tiled(&args[1], num(2, 2), num(3, 1)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench map-tiles GRAPH [K=1]"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench map-tiles GRAPH [K=1]"
         ),
     }
 }

@@ -240,6 +240,9 @@ impl BoxVisitor for Walk<'_> {
             return Verdict::Skip;
         }
         if self.kind == Kind::Point {
+            // Every node meeting the search box is looked into (`leave`
+            // comes back up one level, as for the others).
+            self.depth += 1;
             return Verdict::Descend;
         }
         let (dlat, dlon) = if self.buffer_m > 0.0 {

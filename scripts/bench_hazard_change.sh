@@ -32,10 +32,12 @@ for x in "${EXTRACTS[@]}"; do
   echo "== $x ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   "$BIN/corridor-bench" hazard-change "$graph" 100 3 > "$OUT/$x.ours1.json"
   python3 "$PEERS/bench_osrm.py" "$pbf" --workdir "$OUT/$x-osrm" --queries 200 --reps 3 \
-    --build-reps 1 --port "${OSRM_PORT:-18621}" > "$OUT/$x.osrm.json" 2> "$OUT/$x.osrm.log"
+    --build-reps 1 --port "${OSRM_PORT:-18621}" > "$OUT/$x.osrm.json" 2> "$OUT/$x.osrm.log" \
+    || echo "$x: bench_osrm.py failed, see $OUT/$x.osrm.log" >&2
   "$BIN/corridor-bench" hazard-change "$graph" 100 3 > "$OUT/$x.ours2.json"
   python3 "$PEERS/bench_valhalla.py" "$pbf" --workdir "$OUT/$x-valhalla" --queries 200 --reps 3 \
-    --build-reps 1 --port "${VALHALLA_PORT:-18622}" > "$OUT/$x.valhalla.json" 2> "$OUT/$x.valhalla.log"
+    --build-reps 1 --port "${VALHALLA_PORT:-18622}" > "$OUT/$x.valhalla.json" 2> "$OUT/$x.valhalla.log" \
+    || echo "$x: bench_valhalla.py failed, see $OUT/$x.valhalla.log" >&2
   "$BIN/corridor-bench" hazard-change "$graph" 100 3 > "$OUT/$x.ours3.json"
 done
 python3 - "$OUT" "${EXTRACTS[@]}" <<'PY'
@@ -47,12 +49,16 @@ for x in names:
     ours = [json.load(open(f"{out}/{x}.ours{i}.json"))["square_1000m"] for i in (1, 2, 3)]
     t = [o["total_ms"] for o in ours]
     m = statistics.median(t)
-    o = json.load(open(f"{out}/{x}.osrm.json"))
+    try:
+        o = json.load(open(f"{out}/{x}.osrm.json"))
+        v = json.load(open(f"{out}/{x}.valhalla.json"))
+    except (OSError, ValueError):
+        print(f"| {x} | {m:.2f} ms ({', '.join(f'{a:.2f}' for a in t)}) | peer bench failed (see its log) | - | - | - |")
+        continue
     # A small town may have fewer than 100 corridors with both ends outside
     # the square: the peers are then charged for as many queries as we ran.
     n = ours[0]["corridors"]
     osrm = o["hazard_update"]["median_total_s"] * 1000 + n * o["queries_no_hazard"]["median_p50_ms"]
-    v = json.load(open(f"{out}/{x}.valhalla.json"))
     val = n * v["b_exclude_1km_square"]["median_p50_ms"]
     print(f"| {x} | {m:.2f} ms ({', '.join(f'{a:.2f}' for a in t)}; {n} corridors, {ours[0]['edges_touched']} edges, "
           f"{ours[0]['routes_changed']} changed, {ours[0]['no_route']} without a route) | "

@@ -156,7 +156,13 @@ impl SegmentIndex {
     /// tree's order (the order [`within`](Self::within) keeps among equal
     /// distances and edges), without sorting or computing closest points:
     /// for a caller that only wants the best few.
-    pub fn for_each_within(&self, g: &RoadGraph, p: LatLon, radius_m: f64, mut f: impl FnMut(&Near)) {
+    pub fn for_each_within(
+        &self,
+        g: &RoadGraph,
+        p: LatLon,
+        radius_m: f64,
+        mut f: impl FnMut(&Near),
+    ) {
         let (dlat, dlon) = degree_margins(p.lat, radius_m);
         let frame = LocalFrame::new(p);
         let env = AABB::from_corners([p.lon - dlon, p.lat - dlat], [p.lon + dlon, p.lat + dlat]);

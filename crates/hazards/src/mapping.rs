@@ -209,7 +209,10 @@ fn boxes_meet(a: ([f64; 2], [f64; 2]), b: ([f64; 2], [f64; 2])) -> bool {
 /// Whether segment `a`-`b` may meet the box (a false "yes" is harmless; a
 /// "no" is sure up to the caller's margin).
 fn segment_meets_box(a: Pt, b: Pt, min: [f64; 2], max: [f64; 2]) -> bool {
-    if a.0.max(b.0) < min[0] || a.0.min(b.0) > max[0] || a.1.max(b.1) < min[1] || a.1.min(b.1) > max[1]
+    if a.0.max(b.0) < min[0]
+        || a.0.min(b.0) > max[0]
+        || a.1.max(b.1) < min[1]
+        || a.1.min(b.1) > max[1]
     {
         return false;
     }

@@ -45,10 +45,18 @@ fn network() -> &'static (RoadGraph, SegmentIndex) {
         for y in 0..k {
             for x in 0..k {
                 if x + 1 < k {
-                    g.push_straight_edge((y * k + x) as u32, (y * k + x + 1) as u32, [[1000; 2]; 2]);
+                    g.push_straight_edge(
+                        (y * k + x) as u32,
+                        (y * k + x + 1) as u32,
+                        [[1000; 2]; 2],
+                    );
                 }
                 if y + 1 < k {
-                    g.push_straight_edge((y * k + x) as u32, ((y + 1) * k + x) as u32, [[1000; 2]; 2]);
+                    g.push_straight_edge(
+                        (y * k + x) as u32,
+                        ((y + 1) * k + x) as u32,
+                        [[1000; 2]; 2],
+                    );
                 }
             }
         }
@@ -114,7 +122,9 @@ fn check(set: &HazardSet) -> Result<(), TestCaseError> {
     let plain = set.edge_hits_reference(g, index);
     prop_assert_eq!(&fast, &plain);
     let mut by_hazard = set.edge_hits_by_hazard(g, index);
-    prop_assert!(by_hazard.windows(2).all(|w| (w[0].hazard, w[0].edge) < (w[1].hazard, w[1].edge)));
+    prop_assert!(by_hazard
+        .windows(2)
+        .all(|w| (w[0].hazard, w[0].edge) < (w[1].hazard, w[1].edge)));
     by_hazard.sort_unstable();
     prop_assert_eq!(by_hazard, plain);
     Ok(())
@@ -206,6 +216,9 @@ fn a_large_square_takes_whole_nodes_and_finds_the_same_edges() {
         hazards: vec![hazard(vec![Part::square(c, 1500.0)], 0.0)],
     };
     let hits = set.edge_hits(g, index);
-    assert!(hits.len() > 500, "a 1.5 km square covers much of the network");
+    assert!(
+        hits.len() > 500,
+        "a 1.5 km square covers much of the network"
+    );
     assert_eq!(hits, set.edge_hits_reference(g, index));
 }

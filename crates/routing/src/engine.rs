@@ -353,9 +353,7 @@ impl Router {
             // metric asked whether the hazards cut the way.
             return match self.cch_path(layer, s, t, p, &active, true) {
                 Some(f) => done(f),
-                None if self.cch_path(layer, s, t, p, &[], false).is_none() => {
-                    Answer::Disconnected
-                }
+                None if self.cch_path(layer, s, t, p, &[], false).is_none() => Answer::Disconnected,
                 None => Answer::Cut(self.cut_static(layer, s, t, p, &active)),
             };
         }

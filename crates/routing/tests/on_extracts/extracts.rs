@@ -361,7 +361,11 @@ fn hazard_mapping_by_tree_nodes_equals_the_plain_test_on_every_extract() {
             });
         }
         let fast = set.edge_hits(&g, &index);
-        assert_eq!(fast, set.edge_hits_reference(&g, &index), "{name}: R-tree reference");
+        assert_eq!(
+            fast,
+            set.edge_hits_reference(&g, &index),
+            "{name}: R-tree reference"
+        );
         let plain = reference::edge_hazards(&g, &set);
         let mut per_edge = vec![Vec::new(); g.num_edges()];
         for h in &fast {

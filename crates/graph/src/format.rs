@@ -185,7 +185,9 @@ pub fn decode_body(body: &[u8]) -> Result<RoadGraph, GraphFileError> {
         }
     }
     let n = r.count(8)?;
-    g.strings = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
+    g.strings = (0..n)
+        .map(|_| r.string().map(std::sync::Arc::from))
+        .collect::<Result<_, _>>()?;
     let k = r.count(12)?;
     for _ in 0..k {
         g.contractions.push(crate::Contraction {

@@ -26,9 +26,10 @@ mod spatial;
 
 pub use adjacency::{Adjacency, Arc};
 pub use format::{decode_body, GraphFileError, FORMAT_VERSION, MAGIC};
-pub use spatial::{SegmentHit, SegmentIndex};
+pub use spatial::{BoxVisitor, Near, SegmentHit, SegmentIndex, Verdict};
 
 use corridor_geo::LatLon;
+use std::sync::Arc as Shared;
 
 /// Travel time that marks "not allowed"; also the largest value any search
 /// may hold. Chosen as `u32::MAX / 2` so that adding two weights below it can
@@ -148,8 +149,9 @@ pub struct RoadGraph {
     /// Travel time in milliseconds, `[profile][dir][edge]`; [`INFINITY`] when
     /// the profile may not use the edge in that direction.
     pub time_ms: [[Vec<u32>; 2]; 2],
-    /// Names and refs; `strings[0]` is the empty string.
-    pub strings: Vec<String>,
+    /// Names and refs; `strings[0]` is the empty string. Shared, so that a
+    /// route's road stretches take a name without copying it.
+    pub strings: Vec<Shared<str>>,
     /// The metric-independent contraction of each profile's network
     /// (indexed by [`Profile::index`]), when computed (by `corridor import`);
     /// empty otherwise. The routing crate builds its customizable
@@ -282,6 +284,16 @@ impl RoadGraph {
         &self.strings[self.edge_name[e as usize] as usize]
     }
 
+    /// The edge's name, shared with the graph (empty if none).
+    pub fn name_shared(&self, e: u32) -> Shared<str> {
+        self.strings[self.edge_name[e as usize] as usize].clone()
+    }
+
+    /// The edge's `ref`, shared with the graph (empty if none).
+    pub fn road_ref_shared(&self, e: u32) -> Shared<str> {
+        self.strings[self.edge_ref[e as usize] as usize].clone()
+    }
+
     /// The edge's `ref` (road number), if any.
     pub fn road_ref(&self, e: u32) -> &str {
         &self.strings[self.edge_ref[e as usize] as usize]
@@ -299,7 +311,7 @@ impl RoadGraph {
     /// and synthetic networks (the OSM importer builds its own arrays).
     pub fn builder() -> RoadGraph {
         RoadGraph {
-            strings: vec![String::new()],
+            strings: vec![Shared::from("")],
             shape_first: vec![0],
             ..Default::default()
         }
@@ -342,10 +354,10 @@ impl RoadGraph {
 
     /// Names edge `e` (for graphs built with [`push_straight_edge`](Self::push_straight_edge)).
     pub fn set_edge_name(&mut self, e: u32, name: &str) {
-        let i = match self.strings.iter().position(|s| s == name) {
+        let i = match self.strings.iter().position(|s| &**s == name) {
             Some(i) => i,
             None => {
-                self.strings.push(name.to_string());
+                self.strings.push(Shared::from(name));
                 self.strings.len() - 1
             }
         };

@@ -2,7 +2,7 @@
 
 use crate::RoadGraph;
 use corridor_geo::{degree_margins, point_segment_distance, LatLon, LocalFrame};
-use rstar::{RTree, RTreeObject, AABB};
+use rstar::{ParentNode, RTree, RTreeNode, RTreeObject, AABB};
 
 /// One straight piece of an edge's shape.
 #[derive(Clone, Copy, Debug)]
@@ -34,6 +34,32 @@ pub struct SegmentHit {
     pub point: LatLon,
     /// Fraction of the segment's length before the closest point.
     pub t: f64,
+}
+
+/// What a [`BoxVisitor`] makes of a node of the R-tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// No segment under the node can be wanted: skip it.
+    Skip,
+    /// Every segment under the node is wanted, without testing one.
+    TakeAll,
+    /// Some may be: look at the node's children.
+    Descend,
+}
+
+/// A walk down the segment R-tree that decides whole nodes at once (see
+/// [`SegmentIndex::visit`]). Boxes are `[lon, lat]` degrees, min and max.
+pub trait BoxVisitor {
+    /// Decides a node from its bounding box.
+    fn enter(&mut self, min: [f64; 2], max: [f64; 2]) -> Verdict;
+    /// Called after the children of a node `enter` answered
+    /// [`Verdict::Descend`] for.
+    fn leave(&mut self) {}
+    /// A segment under a node answered [`Verdict::TakeAll`].
+    fn take(&mut self, edge: u32, segment: u32);
+    /// A segment directly under a node answered [`Verdict::Descend`]: the
+    /// visitor tests it itself. `min`/`max` is its bounding box.
+    fn test(&mut self, edge: u32, segment: u32, min: [f64; 2], max: [f64; 2]);
 }
 
 /// R-tree over every shape segment of a graph, in (lon, lat) degrees.
@@ -73,36 +99,125 @@ impl SegmentIndex {
             .map(|s| (s.edge, s.idx))
     }
 
+    /// Walks the tree from the root, letting `v` decide whole nodes from
+    /// their boxes: a node it skips costs one box test, a node it takes
+    /// costs no test of its segments, and only segments under nodes it
+    /// descends into are handed over one by one.
+    pub fn visit(&self, v: &mut impl BoxVisitor) {
+        fn all<V: BoxVisitor>(n: &ParentNode<Segment>, v: &mut V) {
+            for c in n.children() {
+                match c {
+                    RTreeNode::Leaf(s) => v.take(s.edge, s.idx),
+                    RTreeNode::Parent(p) => all(p, v),
+                }
+            }
+        }
+        fn walk<V: BoxVisitor>(n: &ParentNode<Segment>, v: &mut V) {
+            let env = n.envelope();
+            match v.enter(env.lower(), env.upper()) {
+                Verdict::Skip => {}
+                Verdict::TakeAll => all(n, v),
+                Verdict::Descend => {
+                    for c in n.children() {
+                        match c {
+                            RTreeNode::Leaf(s) => v.test(s.edge, s.idx, s.min, s.max),
+                            RTreeNode::Parent(p) => walk(p, v),
+                        }
+                    }
+                    v.leave();
+                }
+            }
+        }
+        if self.tree.size() > 0 {
+            walk(self.tree.root(), v);
+        }
+    }
+
     /// Every segment within `radius_m` metres of `p`, nearest first.
     pub fn within(&self, g: &RoadGraph, p: LatLon, radius_m: f64) -> Vec<SegmentHit> {
-        let (dlat, dlon) = degree_margins(p.lat, radius_m);
-        let frame = LocalFrame::new(p);
-        let env = AABB::from_corners([p.lon - dlon, p.lat - dlat], [p.lon + dlon, p.lat + dlat]);
-        let mut hits: Vec<SegmentHit> = self
-            .tree
-            .locate_in_envelope_intersecting(&env)
-            .filter_map(|s| {
-                let (a, _) = g.shape_range(s.edge);
-                let i = a + s.idx as usize;
-                let pa = LatLon::from_e7(g.shape_lat[i], g.shape_lon[i]);
-                let pb = LatLon::from_e7(g.shape_lat[i + 1], g.shape_lon[i + 1]);
-                let (xa, xb) = (frame.project(pa), frame.project(pb));
-                let (d, t) = point_segment_distance((0.0, 0.0), xa, xb);
-                (d <= radius_m).then(|| SegmentHit {
-                    edge: s.edge,
-                    segment: s.idx,
-                    distance_m: d,
-                    point: frame.unproject(xa.0 + t * (xb.0 - xa.0), xa.1 + t * (xb.1 - xa.1)),
-                    t,
-                })
-            })
-            .collect();
+        let mut hits = Vec::new();
+        self.within_into(g, p, radius_m, &mut hits);
+        hits
+    }
+
+    /// [`within`](Self::within) into `hits` (cleared first), so that a
+    /// caller can keep one vector for many searches.
+    pub fn within_into(&self, g: &RoadGraph, p: LatLon, radius_m: f64, hits: &mut Vec<SegmentHit>) {
+        hits.clear();
+        self.for_each_within(g, p, radius_m, |n| hits.push(n.hit()));
         hits.sort_by(|a, b| {
             a.distance_m
                 .total_cmp(&b.distance_m)
                 .then(a.edge.cmp(&b.edge))
         });
-        hits
+    }
+
+    /// Calls `f` for every segment within `radius_m` metres of `p`, in the
+    /// tree's order (the order [`within`](Self::within) keeps among equal
+    /// distances and edges), without sorting or computing closest points:
+    /// for a caller that only wants the best few.
+    pub fn for_each_within(
+        &self,
+        g: &RoadGraph,
+        p: LatLon,
+        radius_m: f64,
+        mut f: impl FnMut(&Near),
+    ) {
+        let (dlat, dlon) = degree_margins(p.lat, radius_m);
+        let frame = LocalFrame::new(p);
+        let env = AABB::from_corners([p.lon - dlon, p.lat - dlat], [p.lon + dlon, p.lat + dlat]);
+        for s in self.tree.locate_in_envelope_intersecting(&env) {
+            let (a, _) = g.shape_range(s.edge);
+            let i = a + s.idx as usize;
+            let pa = LatLon::from_e7(g.shape_lat[i], g.shape_lon[i]);
+            let pb = LatLon::from_e7(g.shape_lat[i + 1], g.shape_lon[i + 1]);
+            let (xa, xb) = (frame.project(pa), frame.project(pb));
+            let (d, t) = point_segment_distance((0.0, 0.0), xa, xb);
+            if d <= radius_m {
+                f(&Near {
+                    edge: s.edge,
+                    segment: s.idx,
+                    distance_m: d,
+                    t,
+                    frame,
+                    xa,
+                    xb,
+                });
+            }
+        }
+    }
+}
+
+/// A segment near a query point, as [`SegmentIndex::for_each_within`]
+/// finds it: the closest point is computed only when asked for.
+#[derive(Clone, Copy, Debug)]
+pub struct Near {
+    /// Edge the segment belongs to.
+    pub edge: u32,
+    /// Index of the segment within the edge's shape (0 = first).
+    pub segment: u32,
+    /// Distance in metres from the query point.
+    pub distance_m: f64,
+    /// Fraction of the segment's length before the closest point.
+    pub t: f64,
+    frame: LocalFrame,
+    xa: (f64, f64),
+    xb: (f64, f64),
+}
+
+impl Near {
+    /// The hit, with its closest point.
+    pub fn hit(&self) -> SegmentHit {
+        let (xa, xb, t) = (self.xa, self.xb, self.t);
+        SegmentHit {
+            edge: self.edge,
+            segment: self.segment,
+            distance_m: self.distance_m,
+            point: self
+                .frame
+                .unproject(xa.0 + t * (xb.0 - xa.0), xa.1 + t * (xb.1 - xa.1)),
+            t,
+        }
     }
 }
 

@@ -16,7 +16,10 @@
 //! No IO: callers pass the file's text.
 #![deny(missing_docs)]
 
+mod mapping;
 mod parse;
+
+pub use mapping::EPS_DEG;
 
 pub use parse::{
     parse_geojson, FeatureError, HazardFileError, MAX_BUFFER_M, MAX_FEATURES, MAX_FEATURE_VERTICES,
@@ -27,7 +30,6 @@ use corridor_geo::{
     degree_margins, point_in_ring, point_segment_distance, segment_segment_distance,
     segments_intersect, LatLon, LocalFrame,
 };
-use corridor_graph::{RoadGraph, SegmentIndex};
 
 /// What kind of danger a hazard is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -161,40 +163,6 @@ impl HazardSet {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.hazards.is_empty()
-    }
-
-    /// Every (edge, hazard) pair where the edge's shape comes within the
-    /// hazard's buffer, sorted by edge. Candidates come from the segment
-    /// R-tree; each is then tested exactly.
-    pub fn edge_hits(&self, g: &RoadGraph, index: &SegmentIndex) -> Vec<EdgeHit> {
-        let mut hits = Vec::new();
-        for (h, hz) in self.hazards.iter().enumerate() {
-            for part in &hz.parts {
-                let (min, max) = part_bbox(part);
-                let mid_lat = (min.lat + max.lat) / 2.0;
-                let (dlat, dlon) = degree_margins(
-                    mid_lat.abs().max(min.lat.abs()).max(max.lat.abs()),
-                    hz.buffer_m,
-                );
-                let lo = LatLon::new(min.lat - dlat, min.lon - dlon);
-                let hi = LatLon::new(max.lat + dlat, max.lon + dlon);
-                for (edge, seg) in index.edges_in_box(lo, hi) {
-                    let (a, _) = g.shape_range(edge);
-                    let i = a + seg as usize;
-                    let p = LatLon::from_e7(g.shape_lat[i], g.shape_lon[i]);
-                    let q = LatLon::from_e7(g.shape_lat[i + 1], g.shape_lon[i + 1]);
-                    if segment_meets_part(p, q, part, hz.buffer_m) {
-                        hits.push(EdgeHit {
-                            edge,
-                            hazard: h as u32,
-                        });
-                    }
-                }
-            }
-        }
-        hits.sort_unstable();
-        hits.dedup();
-        hits
     }
 
     /// Hazards whose buffered geometry contains the point `p`.

@@ -219,7 +219,7 @@ pub fn import(
                 .unwrap_or_default(),
             policy: policy::POLICY_VERSION.to_string(),
         },
-        strings,
+        strings: strings.into_iter().map(std::sync::Arc::from).collect(),
         ..Default::default()
     };
     g.shape_first.push(0);

@@ -33,7 +33,7 @@
 
 use crate::cch::{Cch, CchQuery, Metric, Step};
 use crate::cut::CutIndex;
-use crate::search::{assemble, at, end_cost, leg, Ends};
+use crate::search::{assemble, at, end_cost, leg, Ends, Two};
 use crate::{Engine, EngineStats, HazardLayer, Method, Route, RouteOptions, Router, Snap};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,8 +52,17 @@ pub(crate) struct CchEngine {
     cache: Mutex<Vec<Cached>>,
     /// Cut indexes of recent hazard sets, keyed like `cache`.
     cuts: Mutex<Vec<(Key, Arc<CutIndex>)>>,
-    pool: [Mutex<Vec<CchQuery>>; 2],
+    /// Query state and scratch vectors per profile, taken for one query
+    /// and given back, so that a route allocates only what it returns.
+    pool: [Mutex<Vec<Scratch>>; 2],
     stats: Counters,
+}
+
+/// What one query reuses from the last: the query arrays and the vector
+/// the path is unpacked into.
+pub(crate) struct Scratch {
+    pub(crate) q: CchQuery,
+    pub(crate) steps: Vec<Step>,
 }
 
 #[derive(Default)]
@@ -202,16 +211,18 @@ impl CchEngine {
         }
     }
 
-    fn with_query<R>(&self, p: Profile, f: impl FnOnce(&Cch, &mut CchQuery) -> R) -> R {
+    /// Runs `f` with a scratch of profile `p` taken from the pool (a new
+    /// one when all are in use) and puts it back.
+    pub(crate) fn with_scratch<R>(&self, p: Profile, f: impl FnOnce(&Cch, &mut Scratch) -> R) -> R {
         let cch = &self.cch[p.index()];
         let pool = &self.pool[p.index()];
-        let mut q = pool
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop()
-            .unwrap_or_else(|| CchQuery::new(cch));
-        let r = f(cch, &mut q);
-        pool.lock().unwrap_or_else(|e| e.into_inner()).push(q);
+        let taken = pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut s = taken.unwrap_or_else(|| Scratch {
+            q: CchQuery::new(cch),
+            steps: Vec::new(),
+        });
+        let r = f(cch, &mut s);
+        pool.lock().unwrap_or_else(|e| e.into_inner()).push(s);
         r
     }
 }
@@ -229,14 +240,24 @@ pub(crate) fn hazard_weights(
     mask: &[bool],
     e: u32,
 ) -> [u32; 2] {
-    [Dir::Forward, Dir::Backward].map(|d| {
-        let w = g.time(p, e, d);
-        if w >= INFINITY {
-            INFINITY
-        } else {
-            layer.static_time(e, w, mask).unwrap_or(INFINITY)
-        }
-    })
+    [Dir::Forward, Dir::Backward].map(|d| hazard_weight(g, layer, p, mask, e, d))
+}
+
+/// One direction of [`hazard_weights`].
+pub(crate) fn hazard_weight(
+    g: &RoadGraph,
+    layer: &HazardLayer,
+    p: Profile,
+    mask: &[bool],
+    e: u32,
+    d: Dir,
+) -> u32 {
+    let w = g.time(p, e, d);
+    if w >= INFINITY {
+        INFINITY
+    } else {
+        layer.static_time(e, w, mask).unwrap_or(INFINITY)
+    }
 }
 
 fn mask(layer: &HazardLayer, active: &[u32]) -> Vec<bool> {
@@ -324,18 +345,22 @@ impl Router {
                 None => Answer::Disconnected,
             };
         }
+        if let Some(active) = permanent(layer, opts) {
+            // Every hazard that matters is in force from departure for good:
+            // the static metric is the time rule for trips of any length.
+            // Hazards only slow or close roads, so a route under them means
+            // one without; only when there is none is the hazard-free
+            // metric asked whether the hazards cut the way.
+            return match self.cch_path(layer, s, t, p, &active, true) {
+                Some(f) => done(f),
+                None if self.cch_path(layer, s, t, p, &[], false).is_none() => Answer::Disconnected,
+                None => Answer::Cut(self.cut_static(layer, s, t, p, &active)),
+            };
+        }
         // The hazard-free cost: a lower bound, and the disconnected test.
         let Some(free) = self.cch_path(layer, s, t, p, &[], false) else {
             return Answer::Disconnected;
         };
-        if let Some(active) = permanent(layer, opts) {
-            // Every hazard that matters is in force from departure for good:
-            // the static metric is the time rule for trips of any length.
-            return match self.cch_path(layer, s, t, p, &active, true) {
-                Some(f) => done(f),
-                None => Answer::Cut(self.cut_static(layer, s, t, p, &active)),
-            };
-        }
         match self.route_bounded(layer, s, t, opts, free.cost) {
             Some(f) => done(f),
             None => Answer::Unsure,
@@ -443,11 +468,17 @@ impl Router {
         let mask = mask(layer, active);
         let cost = |e: u32, w: u32| layer.static_time(e, w, &mask);
         let ends = Ends::new(g, p, s, t, cost);
-        let sources: Vec<(u32, u32)> = ends.sources.iter().map(|x| (x.node, x.cost)).collect();
+        let mut sources = Two::new((0, 0));
+        for x in ends.sources.iter() {
+            sources.push((x.node, x.cost));
+        }
         let targets = ends.target_seeds(g, p, cost);
-        let seeds: Vec<(u32, u32)> = targets.iter().map(|&(v, _, c)| (v, c)).collect();
+        let mut seeds = Two::new((0, 0));
+        for &(v, _, c) in targets.iter() {
+            seeds.push((v, c));
+        }
         if !legs {
-            let cost = eng.with_query(p, |cch, q| q.cost(cch, &metric, &sources, &seeds));
+            let cost = eng.with_scratch(p, |cch, x| x.q.cost(cch, &metric, &sources, &seeds));
             let best = match (cost, ends.direct) {
                 (Some(a), Some((b, _))) => a.min(b),
                 (a, b) => a.or(b.map(|x| x.0))?,
@@ -458,9 +489,36 @@ impl Router {
                 legs: Vec::new(),
             });
         }
-        let path = eng.with_query(p, |cch, q| q.path(cch, &metric, &sources, &seeds));
-        let via = path.filter(|x| ends.direct.is_none_or(|(c, _)| x.cost < c));
-        let Some(path) = via else {
+        // The legs are built straight from the unpacked steps, in the one
+        // vector the route keeps.
+        let found = eng.with_scratch(p, |cch, x| {
+            let (cost, source, target) =
+                x.q.path_into(cch, &metric, &sources, &seeds, &mut x.steps)?;
+            if ends.direct.is_some_and(|(c, _)| cost >= c) {
+                return None;
+            }
+            let mut legs = Vec::with_capacity(x.steps.len() + 2);
+            let src = ends
+                .sources
+                .iter()
+                .filter(|x| x.node == source)
+                .min_by_key(|x| x.cost)?;
+            if let Some((e, d, a, b)) = src.leg {
+                if a != b {
+                    legs.push(leg(g, e, d, a, b, 0, src.cost));
+                }
+            }
+            let mut clock = src.cost;
+            for &Step { edge, forward } in &x.steps {
+                let dir = if forward { Dir::Forward } else { Dir::Backward };
+                let w = hazard_weight(g, layer, p, &mask, edge, dir);
+                let (from, to) = if forward { (0.0, 1.0) } else { (1.0, 0.0) };
+                legs.push(leg(g, edge, dir, from, to, clock, w));
+                clock += w;
+            }
+            Some((cost, target, clock, legs))
+        });
+        let Some((cost, target, clock, mut legs)) = found else {
             let (c, dir) = ends.direct?;
             return Some(Found {
                 method: Method::Hierarchy,
@@ -468,37 +526,18 @@ impl Router {
                 legs: vec![leg(g, s.edge, dir, s.frac, t.frac, 0, c)],
             });
         };
-        let mut legs = Vec::with_capacity(path.steps.len() + 2);
-        let src = ends
-            .sources
-            .iter()
-            .filter(|x| x.node == path.source)
-            .min_by_key(|x| x.cost)?;
-        if let Some((e, d, a, b)) = src.leg {
-            if a != b {
-                legs.push(leg(g, e, d, a, b, 0, src.cost));
-            }
-        }
-        let mut clock = src.cost;
-        for &Step { edge, forward } in &path.steps {
-            let dir = if forward { Dir::Forward } else { Dir::Backward };
-            let w = hazard_weights(g, layer, p, &mask, edge)[dir as usize];
-            let (from, to) = if forward { (0.0, 1.0) } else { (1.0, 0.0) };
-            legs.push(leg(g, edge, dir, from, to, clock, w));
-            clock += w;
-        }
         let &(node, dir, c) = targets
             .iter()
-            .filter(|x| x.0 == path.target)
+            .filter(|x| x.0 == target)
             .min_by_key(|x| x.2)?;
         let from = if dir == Dir::Forward { 0.0 } else { 1.0 };
         if from != t.frac && !at(g, node, t.point) {
             legs.push(leg(g, t.edge, dir, from, t.frac, clock, c));
         }
-        debug_assert_eq!(clock + c, path.cost, "legs add up to the path cost");
+        debug_assert_eq!(clock + c, cost, "legs add up to the path cost");
         Some(Found {
             method: Method::Hierarchy,
-            cost: path.cost,
+            cost,
             legs,
         })
     }

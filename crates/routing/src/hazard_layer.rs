@@ -33,14 +33,18 @@ impl HazardLayer {
         Self::from_hits(g, HazardSet::default(), &[])
     }
 
-    /// Maps `set` onto `g`, using the segment index for candidates.
+    /// Maps `set` onto `g` through the segment index (whole R-tree nodes
+    /// taken or skipped against each hazard's geometry, see
+    /// [`HazardSet::edge_hits`]).
     pub fn new(g: &RoadGraph, index: &SegmentIndex, set: HazardSet) -> HazardLayer {
-        let hits = set.edge_hits(g, index);
+        let hits = set.edge_hits_by_hazard(g, index);
         let pairs: Vec<(u32, u32)> = hits.iter().map(|h| (h.edge, h.hazard)).collect();
         Self::from_hits(g, set, &pairs)
     }
 
-    /// Builds the layer from (edge, hazard) pairs sorted by edge.
+    /// Builds the layer from distinct (edge, hazard) pairs sorted by edge
+    /// then hazard, or by hazard then edge (either order gives every edge's
+    /// hazards and every hazard's edges in ascending order).
     pub fn from_hits(g: &RoadGraph, set: HazardSet, pairs: &[(u32, u32)]) -> HazardLayer {
         let m = g.num_edges();
         let mut first = vec![0u32; m + 1];

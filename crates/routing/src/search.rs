@@ -8,6 +8,7 @@ use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
 use corridor_hazards::Effect;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 /// One edge (or part of one) that a route travels.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,10 +32,10 @@ pub struct Traversal {
 /// A stretch of the route along roads of one name and ref.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RoadStretch {
-    /// Road name (may be empty).
-    pub name: String,
-    /// Road number (may be empty).
-    pub road_ref: String,
+    /// Road name (may be empty), shared with the graph's string table.
+    pub name: Arc<str>,
+    /// Road number (may be empty), shared likewise.
+    pub road_ref: Arc<str>,
     /// Metres along it.
     pub distance_m: f64,
     /// Milliseconds along it.
@@ -98,8 +99,8 @@ pub fn main_roads(
     for (i, r) in stretches.iter().enumerate() {
         let label = match (r.name.is_empty(), r.road_ref.is_empty()) {
             (true, true) => continue,
-            (false, true) => r.name.clone(),
-            (true, false) => r.road_ref.clone(),
+            (false, true) => r.name.to_string(),
+            (true, false) => r.road_ref.to_string(),
             (false, false) => format!("{} ({})", r.name, r.road_ref),
         };
         match by_label.iter_mut().find(|(l, _, _)| *l == label) {
@@ -116,6 +117,37 @@ pub fn main_roads(
     top.truncate(max);
     top.sort_by_key(|x| x.2);
     top.into_iter().map(|x| x.0).collect()
+}
+
+/// At most two items (the two ends of an edge), kept without a heap
+/// allocation; reads as a slice.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Two<T: Copy> {
+    items: [T; 2],
+    len: usize,
+}
+
+impl<T: Copy> Two<T> {
+    /// None yet; `fill` only pads the unused slots.
+    pub(crate) fn new(fill: T) -> Two<T> {
+        Two {
+            items: [fill; 2],
+            len: 0,
+        }
+    }
+
+    /// Adds an item (there are never more than two by construction).
+    pub(crate) fn push(&mut self, x: T) {
+        self.items[self.len] = x;
+        self.len += 1;
+    }
+}
+
+impl<T: Copy> std::ops::Deref for Two<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.items[..self.len]
+    }
 }
 
 const NONE: u32 = u32::MAX;
@@ -319,7 +351,7 @@ pub(crate) fn end_cost(
 
 /// Where a route may start and end on the network, under a cost rule.
 pub(crate) struct Ends {
-    pub(crate) sources: Vec<Source>,
+    pub(crate) sources: Two<Source>,
     pub(crate) target: Target,
     /// Travelling straight along the origin's edge to the destination.
     pub(crate) direct: Option<(u32, Dir)>,
@@ -336,7 +368,11 @@ impl Ends {
         cost: impl Fn(u32, u32) -> Result<u32, u32>,
     ) -> Ends {
         let (e, f) = (s.edge, s.frac);
-        let mut sources = Vec::with_capacity(2);
+        let mut sources = Two::new(Source {
+            node: 0,
+            cost: 0,
+            leg: None,
+        });
         let (tail, head) = (g.edge_tail[e as usize], g.edge_head[e as usize]);
         for (node, dir, share, to) in [
             (head, Dir::Forward, 1.0 - f, 1.0),
@@ -406,28 +442,26 @@ impl Ends {
         g: &RoadGraph,
         p: Profile,
         cost: impl Fn(u32, u32) -> Result<u32, u32>,
-    ) -> Vec<(u32, Dir, u32)> {
+    ) -> Two<(u32, Dir, u32)> {
+        let mut out = Two::new((0, Dir::Forward, 0));
         let Target::Edge {
             edge,
             from_tail,
             from_head,
         } = self.target
         else {
-            return Vec::new();
+            return out;
         };
         let (tail, head) = (g.edge_tail[edge as usize], g.edge_head[edge as usize]);
-        [
+        for (v, dir, share) in [
             (tail, Dir::Forward, from_tail),
             (head, Dir::Backward, from_head),
-        ]
-        .into_iter()
-        .filter_map(
-            |(v, dir, share)| match end_cost(g, p, edge, dir, share, &cost) {
-                Some(Ok(c)) => Some((v, dir, c)),
-                _ => None,
-            },
-        )
-        .collect()
+        ] {
+            if let Some(Ok(c)) = end_cost(g, p, edge, dir, share, &cost) {
+                out.push((v, dir, c));
+            }
+        }
+        out
     }
 }
 
@@ -664,9 +698,17 @@ pub(crate) fn assemble(
     legs: Vec<Traversal>,
     cost: u32,
 ) -> Route {
-    let mut geometry: Vec<LatLon> = Vec::new();
-    let mut roads: Vec<RoadStretch> = Vec::new();
-    let mut way_ids: Vec<i64> = Vec::new();
+    // One allocation for the line: at most every shape point of every leg.
+    let points: usize = legs
+        .iter()
+        .map(|l| {
+            let (a, b) = g.shape_range(l.edge);
+            b - a
+        })
+        .sum();
+    let mut geometry: Vec<LatLon> = Vec::with_capacity(points.max(2));
+    let mut roads: Vec<RoadStretch> = Vec::with_capacity(16);
+    let mut way_ids: Vec<i64> = Vec::with_capacity(legs.len().min(64));
     let mut slowed: Vec<u32> = Vec::new();
     let mut push = |p: LatLon| {
         if geometry.last() != Some(&p) {
@@ -695,8 +737,8 @@ pub(crate) fn assemble(
             _ => {
                 stretch = key;
                 roads.push(RoadStretch {
-                    name: g.name(l.edge).to_string(),
-                    road_ref: g.road_ref(l.edge).to_string(),
+                    name: g.name_shared(l.edge),
+                    road_ref: g.road_ref_shared(l.edge),
                     distance_m: l.length_m,
                     duration_ms: l.duration_ms as u64,
                 })
@@ -706,12 +748,16 @@ pub(crate) fn assemble(
         if way_ids.last() != Some(&way) {
             way_ids.push(way);
         }
+        let on = layer.on_edge(l.edge);
+        if on.is_empty() {
+            continue;
+        }
         let base = g.time(opts.profile, l.edge, l.dir);
         let share = (l.to_frac - l.from_frac).abs();
         if l.duration_ms > partial(base, share) {
             let now = opts.depart_ms + l.enter_ms as i64;
             let leave = now + l.duration_ms as i64 + opts.margin_ms;
-            for &h in layer.on_edge(l.edge) {
+            for &h in on {
                 let hz = &layer.set().hazards[h as usize];
                 if matches!(hz.effect, Effect::Slow(_)) && hz.validity.overlaps(now, leave) {
                     slowed.push(h);

@@ -2,7 +2,7 @@
 
 use crate::{HazardLayer, RouteError, RouteOptions, Router};
 use corridor_geo::{haversine_m, LatLon};
-use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
+use corridor_graph::{Dir, Near, Profile, RoadGraph, INFINITY};
 use corridor_hazards::Effect;
 
 /// Which end of a route.
@@ -75,23 +75,32 @@ pub(crate) fn component_sizes(g: &RoadGraph, profile: Profile) -> Vec<u32> {
         .collect()
 }
 
-/// Fraction of the edge's length before a point on segment `seg` at `t`.
+/// Fraction of the edge's length before a point on segment `seg` at `t`
+/// (the sums run in the same order as [`corridor_geo::polyline_length_m`],
+/// without collecting the shape).
 pub(crate) fn frac_along(g: &RoadGraph, e: u32, seg: u32, t: f64) -> f64 {
-    let pts: Vec<LatLon> = g.shape(e).collect();
-    let total = corridor_geo::polyline_length_m(&pts);
+    let (a, b) = g.shape_range(e);
+    let pt = |i: usize| LatLon::from_e7(g.shape_lat[i], g.shape_lon[i]);
+    let total: f64 = (a..b.saturating_sub(1))
+        .map(|i| haversine_m(pt(i), pt(i + 1)))
+        .sum();
     if total <= 0.0 {
         return 0.0;
     }
-    let before: f64 = pts[..=seg as usize]
-        .windows(2)
-        .map(|w| haversine_m(w[0], w[1]))
+    let s = a + seg as usize;
+    let before: f64 = (a..s.min(b.saturating_sub(1)))
+        .map(|i| haversine_m(pt(i), pt(i + 1)))
         .sum();
-    let here = haversine_m(pts[seg as usize], pts[seg as usize + 1]) * t;
+    let here = haversine_m(pt(s), pt(s + 1)) * t;
     ((before + here) / total).clamp(0.0, 1.0)
 }
 
-/// Radius of the first snapping circle, in metres.
-const SNAP_FIRST_RADIUS_M: f64 = 60.0;
+/// Radius of the first snapping circle, in metres (then 60, 240, 960...):
+/// most points given lie on or beside a road, and a small circle visits a
+/// few R-tree nodes where a 60 m one in a city centre visits dozens. The
+/// answer does not depend on it: the nearest open road of the main network
+/// within a circle is the nearest one within any larger circle.
+const SNAP_FIRST_RADIUS_M: f64 = 15.0;
 
 impl Router {
     /// Snaps `p` to the nearest road that the profile may use and that no
@@ -152,23 +161,44 @@ impl Router {
         // the common case never looks at the thousands of segments of a
         // whole kilometre of city.
         let mut radius = SNAP_FIRST_RADIUS_M.min(opts.max_snap_m);
-        let (hits, best) = loop {
-            let hits: Vec<_> = self
-                .index()
-                .within(g, p, radius)
-                .into_iter()
-                .filter(|h| g.usable(profile, h.edge))
-                .collect();
-            let found = hits
-                .iter()
-                .position(|h| main(h.edge) && blocked(h.edge).is_none());
-            if found.is_some() || radius >= opts.max_snap_m {
-                let best = found.or_else(|| hits.iter().position(|h| blocked(h.edge).is_none()));
-                break (hits, best);
+        // One pass over the segments in the circle keeps the best of each
+        // kind by (distance, edge), the first in the index's order among
+        // equals: exactly the first such hit of the sorted list
+        // `SegmentIndex::within` gives, without sorting it. The closest
+        // point is computed for the chosen one only.
+        let better = |h: &Near, cur: &Option<Near>| {
+            cur.as_ref().is_none_or(|c| {
+                h.distance_m
+                    .total_cmp(&c.distance_m)
+                    .then(h.edge.cmp(&c.edge))
+                    .is_lt()
+            })
+        };
+        let (nearest, best) = loop {
+            let last = radius >= opts.max_snap_m;
+            let (mut nearest, mut on_main, mut open) = (None, None, None);
+            self.index().for_each_within(g, p, radius, |h| {
+                if !g.usable(profile, h.edge) {
+                    return;
+                }
+                if better(h, &nearest) {
+                    nearest = Some(*h);
+                }
+                if better(h, &on_main) && main(h.edge) && blocked(h.edge).is_none() {
+                    on_main = Some(*h);
+                }
+                // Any open road, main network or not, counts only in the
+                // last circle.
+                if last && better(h, &open) && blocked(h.edge).is_none() {
+                    open = Some(*h);
+                }
+            });
+            if on_main.is_some() || last {
+                break (nearest, on_main.or(open));
             }
             radius = (radius * 4.0).min(opts.max_snap_m);
         };
-        if hits.is_empty() {
+        let Some(nearest) = nearest else {
             return Err(RouteError::OffMap {
                 endpoint,
                 point: p,
@@ -176,9 +206,9 @@ impl Router {
                 max_snap_m: opts.max_snap_m,
                 nearest_m: self.nearest_usable_m(p, profile),
             });
-        }
-        let Some(best) = best.map(|i| &hits[i]) else {
-            return Err(in_hazard(blocked(hits[0].edge).unwrap_or(0), false));
+        };
+        let Some(best) = best.map(|h| h.hit()) else {
+            return Err(in_hazard(blocked(nearest.edge).unwrap_or(0), false));
         };
         Ok(Snap {
             input: p,

@@ -151,7 +151,7 @@ impl<'a> RouteView<'a> {
             "destination": snap(&r.destination),
             "via": r.via(4, 0.05),
             "roads": r.roads.iter().map(|x| json!({
-                "name": x.name, "ref": x.road_ref,
+                "name": &*x.name, "ref": &*x.road_ref,
                 "distance_m": (x.distance_m * 10.0).round() / 10.0,
                 "duration_s": x.duration_ms as f64 / 1000.0,
             })).collect::<Vec<_>>(),

@@ -38,6 +38,11 @@ pub struct CchQuery {
     pb: Vec<u32>,
     fpath: Vec<u32>,
     bpath: Vec<u32>,
+    /// Scratch of path unpacking: the upward arcs, and the unpacking stack.
+    arcs_up: Vec<u32>,
+    stack: Vec<(u32, bool)>,
+    /// Scratch of the ancestor walk: the current node of each seed.
+    cur: Vec<u32>,
 }
 
 impl CchQuery {
@@ -51,6 +56,9 @@ impl CchQuery {
             pb: vec![NONE; n],
             fpath: Vec::new(),
             bpath: Vec::new(),
+            arcs_up: Vec::new(),
+            stack: Vec::new(),
+            cur: Vec::new(),
         }
     }
 
@@ -70,8 +78,31 @@ impl CchQuery {
         sources: &[(u32, u32)],
         targets: &[(u32, u32)],
     ) -> Option<Path> {
+        let mut steps = Vec::new();
+        let (cost, source, target) = self.path_into(cch, m, sources, targets, &mut steps)?;
+        Some(Path {
+            cost,
+            source,
+            target,
+            steps,
+        })
+    }
+
+    /// [`path`](Self::path) with the steps appended to `steps` (cleared
+    /// first), so that a caller can keep one vector for many queries.
+    /// Returns the cost, the source seed and the target seed.
+    pub fn path_into(
+        &mut self,
+        cch: &Cch,
+        m: &Metric,
+        sources: &[(u32, u32)],
+        targets: &[(u32, u32)],
+        steps: &mut Vec<Step>,
+    ) -> Option<(u32, u32, u32)> {
+        steps.clear();
         let r = self.run(cch, m, sources, targets).map(|(cost, meet)| {
-            let mut arcs_up = Vec::new();
+            let mut arcs_up = std::mem::take(&mut self.arcs_up);
+            arcs_up.clear();
             let mut x = meet;
             while self.pf[x as usize] != NONE {
                 let a = self.pf[x as usize];
@@ -79,22 +110,17 @@ impl CchQuery {
                 x = cch.up_tail[a as usize];
             }
             let source = cch.node[x as usize];
-            let mut steps = Vec::new();
             for &a in arcs_up.iter().rev() {
-                unpack(cch, m, a, true, &mut steps);
+                unpack(cch, m, a, true, &mut self.stack, steps);
             }
+            self.arcs_up = arcs_up;
             let mut x = meet;
             while self.pb[x as usize] != NONE {
                 let a = self.pb[x as usize];
-                unpack(cch, m, a, false, &mut steps);
+                unpack(cch, m, a, false, &mut self.stack, steps);
                 x = cch.up_tail[a as usize];
             }
-            Path {
-                cost,
-                source,
-                target: cch.node[x as usize],
-                steps,
-            }
+            (cost, source, cch.node[x as usize])
         });
         self.reset();
         r
@@ -137,7 +163,7 @@ impl CchQuery {
     }
 
     fn forward(&mut self, cch: &Cch, m: &Metric, sources: &[(u32, u32)]) {
-        ancestors(cch, sources, &mut self.fpath);
+        ancestors(cch, sources, &mut self.cur, &mut self.fpath);
         for &(v, c) in sources {
             let r = cch.rank[v as usize] as usize;
             if c < self.df[r] {
@@ -162,7 +188,7 @@ impl CchQuery {
     }
 
     fn backward_and_meet(&mut self, cch: &Cch, m: &Metric, targets: &[(u32, u32)]) -> (u32, u32) {
-        ancestors(cch, targets, &mut self.bpath);
+        ancestors(cch, targets, &mut self.cur, &mut self.bpath);
         for &(v, c) in targets {
             let r = cch.rank[v as usize] as usize;
             if c < self.db[r] {
@@ -223,9 +249,10 @@ impl CchQuery {
 }
 
 /// The union of the seeds' ancestors (seeds included), in ascending rank.
-fn ancestors(cch: &Cch, seeds: &[(u32, u32)], out: &mut Vec<u32>) {
+fn ancestors(cch: &Cch, seeds: &[(u32, u32)], cur: &mut Vec<u32>, out: &mut Vec<u32>) {
     out.clear();
-    let mut cur: Vec<u32> = seeds.iter().map(|&(v, _)| cch.rank[v as usize]).collect();
+    cur.clear();
+    cur.extend(seeds.iter().map(|&(v, _)| cch.rank[v as usize]));
     loop {
         let Some(&x) = cur.iter().filter(|&&x| x != NONE).min() else {
             break;
@@ -240,9 +267,17 @@ fn ancestors(cch: &Cch, seeds: &[(u32, u32)], out: &mut Vec<u32>) {
 }
 
 /// Appends the original edges of arc `a` travelled up (lower → higher rank)
-/// or down.
-fn unpack(cch: &Cch, m: &Metric, a: u32, up: bool, out: &mut Vec<Step>) {
-    let mut stack = vec![(a, up)];
+/// or down, with `stack` as scratch.
+fn unpack(
+    cch: &Cch,
+    m: &Metric,
+    a: u32,
+    up: bool,
+    stack: &mut Vec<(u32, bool)>,
+    out: &mut Vec<Step>,
+) {
+    stack.clear();
+    stack.push((a, up));
     while let Some((a, up)) = stack.pop() {
         let via = if up {
             m.up_via[a as usize]

@@ -285,3 +285,93 @@ fn a_ring_of_hazard_around_the_origin_is_named_as_the_cut() {
         }
     );
 }
+
+/// A concave star around `c` with radii between `r_min` and `r_max` metres,
+/// and, when `hole`, a hole around the same centre.
+fn random_star(c: LatLon, rng: &mut Rng, r_min: f64, r_max: f64, hole: bool) -> Part {
+    let n = 3 + pick(rng, 12);
+    let turn = pick(rng, 628) as f64 / 100.0;
+    let deg = |m: f64| m / 111_195.0;
+    let kx = 1.0 / c.lat.to_radians().cos();
+    let ring = |rs: &[f64]| -> Vec<(f64, f64)> {
+        let mut r: Vec<(f64, f64)> = rs
+            .iter()
+            .enumerate()
+            .map(|(i, &m)| {
+                let a = turn + i as f64 * std::f64::consts::TAU / rs.len() as f64;
+                (c.lon + deg(m) * kx * a.cos(), c.lat + deg(m) * a.sin())
+            })
+            .collect();
+        r.push(r[0]);
+        r
+    };
+    let radii: Vec<f64> = (0..n)
+        .map(|_| r_min + (r_max - r_min) * pick(rng, 1000) as f64 / 1000.0)
+        .collect();
+    let mut rings = vec![ring(&radii)];
+    if hole {
+        let inner: Vec<f64> = (0..3 + pick(rng, 5))
+            .map(|_| r_min * (0.1 + 0.4 * pick(rng, 1000) as f64 / 1000.0))
+            .collect();
+        rings.push(ring(&inner));
+    }
+    Part::Polygon(rings)
+}
+
+/// Mapping hazards onto a real network by whole R-tree nodes gives exactly
+/// the edges of the plain per-segment test of every edge's whole shape:
+/// squares up to 5 km, concave polygons with and without holes, lines and
+/// points, with and without a buffer.
+#[test]
+fn hazard_mapping_by_tree_nodes_equals_the_plain_test_on_every_extract() {
+    for &(name, ..) in EXTRACTS {
+        let g = import(name);
+        let index = corridor_graph::SegmentIndex::build(&g);
+        let mut rng = rng(31);
+        let mut set = HazardSet::default();
+        for i in 0..24 {
+            let c = g.node_pos(pick(&mut rng, g.num_nodes()) as u32);
+            let part = match i % 4 {
+                0 => Part::square(c, [300.0, 1000.0, 2500.0, 5000.0][pick(&mut rng, 4)]),
+                1 => random_star(c, &mut rng, 200.0, 2500.0, false),
+                2 => random_star(c, &mut rng, 400.0, 3000.0, true),
+                _ => {
+                    let d = g.node_pos(pick(&mut rng, g.num_nodes()) as u32);
+                    if pick(&mut rng, 2) == 0 {
+                        Part::Line(vec![(c.lon, c.lat), (d.lon, d.lat)])
+                    } else {
+                        Part::Point((c.lon, c.lat))
+                    }
+                }
+            };
+            let buffer_m = match (i % 4, pick(&mut rng, 3)) {
+                (3, _) => 25.0 + pick(&mut rng, 300) as f64,
+                (_, 0) => 0.0,
+                (_, 1) => 50.0,
+                _ => pick(&mut rng, 500) as f64,
+            };
+            set.hazards.push(Hazard {
+                id: format!("h{i}"),
+                kind: HazardKind::Shelling,
+                parts: vec![part],
+                buffer_m,
+                validity: Validity::ALWAYS,
+                effect: Effect::Block,
+                source: "test".into(),
+            });
+        }
+        let fast = set.edge_hits(&g, &index);
+        assert_eq!(
+            fast,
+            set.edge_hits_reference(&g, &index),
+            "{name}: R-tree reference"
+        );
+        let plain = reference::edge_hazards(&g, &set);
+        let mut per_edge = vec![Vec::new(); g.num_edges()];
+        for h in &fast {
+            per_edge[h.edge as usize].push(h.hazard);
+        }
+        assert_eq!(per_edge, plain, "{name}: every segment of every edge");
+        assert!(fast.len() > 100, "{name}: the hazards touch roads");
+    }
+}

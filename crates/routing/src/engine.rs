@@ -105,11 +105,25 @@ struct Found {
     legs: Vec<crate::Traversal>,
 }
 
+/// Hierarchies with at least this many arcs get their base metric
+/// customized in parallel (below, threads cost more than they save:
+/// BENCHMARKS.md, parallel customization).
+const PARALLEL_FROM_ARCS: usize = 100_000;
+
 impl CchEngine {
     pub(crate) fn new(g: &RoadGraph) -> CchEngine {
         let cch = [Profile::Car, Profile::Foot].map(|p| Cch::for_graph(g, p));
-        let base = [Profile::Car, Profile::Foot]
-            .map(|p| Arc::new(Metric::new(&cch[p.index()], |e| base_weights(g, p, e))));
+        // A country's hierarchy is customized on every core (the result is
+        // the same bit for bit); a city's is too small to gain from it.
+        let base = [Profile::Car, Profile::Foot].map(|p| {
+            let h = &cch[p.index()];
+            let w = |e| base_weights(g, p, e);
+            Arc::new(if h.num_arcs() >= PARALLEL_FROM_ARCS {
+                Metric::new_parallel(h, w)
+            } else {
+                Metric::new(h, w)
+            })
+        });
         CchEngine {
             cch,
             base,

@@ -108,7 +108,7 @@ fn example(rel: &str) -> std::path::PathBuf {
 fn start_server(dir: &std::path::Path, port: u16) -> Result<String> {
     use corridor_server::store::Sqlite;
     let p = example("heidelberg/scenario.toml");
-    let base = p.parent().unwrap().to_path_buf();
+    let base = p.parent().context("the scenario's folder")?.to_path_buf();
     let read = move |rel: &str| std::fs::read_to_string(base.join(rel)).map_err(|e| e.to_string());
     let scenario = corridor_negotiation::Scenario::parse(
         &std::fs::read_to_string(&p)?,
@@ -212,11 +212,15 @@ fn listen(
                         "cleared"
                     }
                 );
-                *events.lock().unwrap().entry(what).or_insert(0) += 1;
+                *events
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(what)
+                    .or_insert(0) += 1;
             }
             if m["type"] == "position" || m["type"] == "event" {
                 seen.lock()
-                    .unwrap()
+                    .unwrap_or_else(|e| e.into_inner())
                     .entry((c.to_string(), t.to_string()))
                     .or_insert(now);
             }
@@ -295,8 +299,8 @@ fn paced(
                 if s != 200 {
                     bail!("positions: {s} {b}");
                 }
-                sent.lock().unwrap().push(((cid.clone(), last), at));
-                *count.lock().unwrap() += per as usize;
+                sent.lock().unwrap_or_else(|e| e.into_inner()).push(((cid.clone(), last), at));
+                *count.lock().unwrap_or_else(|e| e.into_inner()) += per as usize;
                 n += 1;
             }
             Ok(())
@@ -311,15 +315,15 @@ fn paced(
     let mut lat = Vec::new();
     let mut lost = 0;
     {
-        let seen = seen.lock().unwrap();
-        for (k, at) in sent.lock().unwrap().iter() {
+        let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        for (k, at) in sent.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             match seen.get(k) {
                 Some(t) => lat.push(t.duration_since(*at).as_secs_f64() * 1000.0),
                 None => lost += 1,
             }
         }
     }
-    let n = *count.lock().unwrap();
+    let n = *count.lock().unwrap_or_else(|e| e.into_inner());
     eprintln!(
         "paced {rate}/s: {n} positions in {elapsed:.1} s; {lost} reports not seen on the stream"
     );
@@ -485,15 +489,19 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16, per_batch: usi
                     next[j] = (next[j] + due).min(tr.len() - 1);
                     let body = json!({"positions": batch.iter().map(wire).collect::<Vec<_>>()})
                         .to_string();
-                    let last = corridor_server::convoys::rfc3339(batch.last().unwrap().t_ms);
+                    let last = corridor_server::convoys::rfc3339(
+                        batch.last().context("an empty batch")?.t_ms,
+                    );
                     let at = Instant::now();
                     let (s, b) =
                         conn.call("POST", &format!("/api/convoys/{cid}/positions"), tok, &body)?;
                     if s != 200 {
                         bail!("positions: {s} {b}");
                     }
-                    sent.lock().unwrap().push(((cid.clone(), last), at));
-                    *taken.lock().unwrap() += batch.len();
+                    sent.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(((cid.clone(), last), at));
+                    *taken.lock().unwrap_or_else(|e| e.into_inner()) += batch.len();
                 }
                 if idle {
                     std::thread::sleep(Duration::from_millis(20));
@@ -512,15 +520,15 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16, per_batch: usi
     let mut lat: Vec<f64> = Vec::new();
     let mut lost = 0;
     {
-        let seen = seen.lock().unwrap();
-        for (k, at) in sent.lock().unwrap().iter() {
+        let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        for (k, at) in sent.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             match seen.get(k) {
                 Some(t) => lat.push(t.duration_since(*at).as_secs_f64() * 1000.0),
                 None => lost += 1,
             }
         }
     }
-    let steady_positions = *taken.lock().unwrap();
+    let steady_positions = *taken.lock().unwrap_or_else(|e| e.into_inner());
     let requests = lat.len() + lost;
     // Saturation.
     let mut rates = Vec::new();
@@ -554,7 +562,7 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16, per_batch: usi
                             bail!("positions: {s} {b}");
                         }
                         let v: Value = serde_json::from_str(&b)?;
-                        *count.lock().unwrap() += v["taken"].as_u64().unwrap_or(0) as usize;
+                        *count.lock().unwrap_or_else(|e| e.into_inner()) += v["taken"].as_u64().unwrap_or(0) as usize;
                     }
                     round += 1;
                 }
@@ -565,7 +573,7 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16, per_batch: usi
             h.join()
                 .map_err(|_| anyhow::anyhow!("a client panicked"))??;
         }
-        let n = *count.lock().unwrap();
+        let n = *count.lock().unwrap_or_else(|e| e.into_inner());
         let r = n as f64 / start.elapsed().as_secs_f64();
         eprintln!("saturation {}: {n} positions, {r:.0}/s", rep + 1);
         rates.push(r);
@@ -585,7 +593,7 @@ pub fn run(vehicles: usize, seconds: u64, reps: usize, port: u16, per_batch: usi
         "steady_positions_per_s": steady_positions as f64 / elapsed,
         "report_to_stream_ms": {"p50": pct(&mut lat.clone(), 0.5), "p99": pct(&mut lat.clone(), 0.99), "max": pct(&mut lat, 1.0)},
         "reports_never_seen_on_the_stream": lost,
-        "events_on_the_stream": events.lock().unwrap().iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "events_on_the_stream": events.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
         "saturation_fixes_per_request": per_batch,
         "saturation_positions_per_s": {"median": rates[rates.len() / 2], "all": rates},
         "at_goal_load": goal,

@@ -311,7 +311,7 @@ impl Scenario {
             }
             p.gathering.road = router
                 .index()
-                .within(g, p.at, Self::GATHERING_ROAD_M)
+                .within(p.at, Self::GATHERING_ROAD_M)
                 .into_iter()
                 .map(|h| g.name(h.edge).trim())
                 .find(|name| !name.is_empty())

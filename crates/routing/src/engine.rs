@@ -31,9 +31,10 @@
 //! that hazard set ([`crate::cut`]); otherwise (a windowed hazard might let a
 //! later traveller through) the Dijkstra search decides and names them.
 
+use crate::assembly::{leg, Assembly};
 use crate::cch::{Cch, CchQuery, Metric, Step};
 use crate::cut::CutIndex;
-use crate::search::{assemble, at, end_cost, leg, Ends, Two};
+use crate::search::{at, end_cost, Ends, Two};
 use crate::{Engine, EngineStats, HazardLayer, Method, Route, RouteOptions, Router, Snap};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -99,10 +100,10 @@ pub(crate) enum Answer {
 
 /// A path found through the hierarchy, with the legs it travels (none when
 /// only the cost was asked for).
-struct Found {
+struct Found<'a> {
     method: Method,
     cost: u32,
-    legs: Vec<crate::Traversal>,
+    route: Option<Assembly<'a>>,
 }
 
 /// Hierarchies with at least this many arcs get their base metric
@@ -342,19 +343,19 @@ impl Router {
         opts: &RouteOptions,
     ) -> Answer {
         let p = opts.profile;
-        let g = self.graph();
         let done = |f: Found| {
             let counter = match f.method {
                 Method::HierarchyBounds => &self.cch.stats.bounded_routes,
                 _ => &self.cch.stats.static_routes,
             };
             counter.fetch_add(1, Ordering::Relaxed);
-            let mut r = assemble(g, layer, opts, s.clone(), t.clone(), f.legs, f.cost);
-            r.method = f.method;
-            Answer::Route(r)
+            match f.route {
+                Some(r) => Answer::Route(r.finish(s.clone(), t.clone(), f.cost, f.method)),
+                None => Answer::Unsure,
+            }
         };
         if layer.edges_touched() == 0 {
-            return match self.cch_path(layer, s, t, p, &[], true) {
+            return match self.cch_path(layer, s, t, opts, &[], true) {
                 Some(f) => done(f),
                 None => Answer::Disconnected,
             };
@@ -365,14 +366,16 @@ impl Router {
             // Hazards only slow or close roads, so a route under them means
             // one without; only when there is none is the hazard-free
             // metric asked whether the hazards cut the way.
-            return match self.cch_path(layer, s, t, p, &active, true) {
+            return match self.cch_path(layer, s, t, opts, &active, true) {
                 Some(f) => done(f),
-                None if self.cch_path(layer, s, t, p, &[], false).is_none() => Answer::Disconnected,
+                None if self.cch_path(layer, s, t, opts, &[], false).is_none() => {
+                    Answer::Disconnected
+                }
                 None => Answer::Cut(self.cut_static(layer, s, t, p, &active)),
             };
         }
         // The hazard-free cost: a lower bound, and the disconnected test.
-        let Some(free) = self.cch_path(layer, s, t, p, &[], false) else {
+        let Some(free) = self.cch_path(layer, s, t, opts, &[], false) else {
             return Answer::Disconnected;
         };
         match self.route_bounded(layer, s, t, opts, free.cost) {
@@ -425,16 +428,16 @@ impl Router {
     }
 
     /// The rounds of the module docs, from a first duration bound.
-    fn route_bounded(
-        &self,
-        layer: &HazardLayer,
+    fn route_bounded<'a>(
+        &'a self,
+        layer: &'a HazardLayer,
         s: &Snap,
         t: &Snap,
-        opts: &RouteOptions,
+        opts: &'a RouteOptions,
         mut bound: u32,
-    ) -> Option<Found> {
+    ) -> Option<Found<'a>> {
         let p = opts.profile;
-        let found = |active: &[u32]| self.cch_path(layer, s, t, p, active, true);
+        let found = |active: &[u32]| self.cch_path(layer, s, t, opts, active, true);
         for _ in 0..ROUNDS {
             let (always, uncertain) = classify(layer, p, opts, bound);
             if uncertain.is_empty() {
@@ -453,7 +456,7 @@ impl Router {
                 bound = upper.cost;
                 continue;
             }
-            let lower = self.cch_path(layer, s, t, p, &always, false)?;
+            let lower = self.cch_path(layer, s, t, opts, &always, false)?;
             if lower.cost == upper.cost {
                 return Some(Found {
                     method: Method::HierarchyBounds,
@@ -466,16 +469,17 @@ impl Router {
     }
 
     /// Shortest path under the static metric of the `active` hazards,
-    /// between snapped points, with its legs when `legs` is set.
-    fn cch_path(
-        &self,
-        layer: &HazardLayer,
+    /// between snapped points, with its route assembled when `legs` is set.
+    fn cch_path<'a>(
+        &'a self,
+        layer: &'a HazardLayer,
         s: &Snap,
         t: &Snap,
-        p: Profile,
+        opts: &'a RouteOptions,
         active: &[u32],
         legs: bool,
-    ) -> Option<Found> {
+    ) -> Option<Found<'a>> {
+        let p = opts.profile;
         let g = self.graph();
         let eng = &self.cch;
         let metric = eng.metric(g, layer, p, active);
@@ -500,18 +504,28 @@ impl Router {
             return Some(Found {
                 method: Method::Hierarchy,
                 cost: best,
-                legs: Vec::new(),
+                route: None,
             });
         }
-        // The legs are built straight from the unpacked steps, in the one
-        // vector the route keeps.
+        // Without a hazard in force an edge's time is its base time, read
+        // straight from the graph.
+        let hazards = active.iter().any(|&h| !layer.edges_of(h).is_empty());
+        let weight = |edge: u32, dir: Dir| {
+            if hazards {
+                hazard_weight(g, layer, p, &mask, edge, dir)
+            } else {
+                g.time(p, edge, dir)
+            }
+        };
+        // The route is assembled while the unpacked steps are walked, each
+        // edge's data read once (`assembly` module docs).
         let found = eng.with_scratch(p, |cch, x| {
             let (cost, source, target) =
                 x.q.path_into(cch, &metric, &sources, &seeds, &mut x.steps)?;
             if ends.direct.is_some_and(|(c, _)| cost >= c) {
                 return None;
             }
-            let mut legs = Vec::with_capacity(x.steps.len() + 2);
+            let mut route = Assembly::new(g, layer, opts, x.steps.len() + 2);
             let src = ends
                 .sources
                 .iter()
@@ -519,25 +533,27 @@ impl Router {
                 .min_by_key(|x| x.cost)?;
             if let Some((e, d, a, b)) = src.leg {
                 if a != b {
-                    legs.push(leg(g, e, d, a, b, 0, src.cost));
+                    route.push(leg(g, e, d, a, b, 0, src.cost));
                 }
             }
             let mut clock = src.cost;
             for &Step { edge, forward } in &x.steps {
                 let dir = if forward { Dir::Forward } else { Dir::Backward };
-                let w = hazard_weight(g, layer, p, &mask, edge, dir);
+                let w = weight(edge, dir);
                 let (from, to) = if forward { (0.0, 1.0) } else { (1.0, 0.0) };
-                legs.push(leg(g, edge, dir, from, to, clock, w));
+                route.push(leg(g, edge, dir, from, to, clock, w));
                 clock += w;
             }
-            Some((cost, target, clock, legs))
+            Some((cost, target, clock, route))
         });
-        let Some((cost, target, clock, mut legs)) = found else {
+        let Some((cost, target, clock, mut route)) = found else {
             let (c, dir) = ends.direct?;
+            let mut route = Assembly::new(g, layer, opts, 1);
+            route.push(leg(g, s.edge, dir, s.frac, t.frac, 0, c));
             return Some(Found {
                 method: Method::Hierarchy,
                 cost: c,
-                legs: vec![leg(g, s.edge, dir, s.frac, t.frac, 0, c)],
+                route: Some(route),
             });
         };
         let &(node, dir, c) = targets
@@ -546,13 +562,13 @@ impl Router {
             .min_by_key(|x| x.2)?;
         let from = if dir == Dir::Forward { 0.0 } else { 1.0 };
         if from != t.frac && !at(g, node, t.point) {
-            legs.push(leg(g, t.edge, dir, from, t.frac, clock, c));
+            route.push(leg(g, t.edge, dir, from, t.frac, clock, c));
         }
         debug_assert_eq!(clock + c, cost, "legs add up to the path cost");
         Some(Found {
             method: Method::Hierarchy,
             cost,
-            legs,
+            route: Some(route),
         })
     }
 

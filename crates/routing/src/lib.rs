@@ -37,6 +37,7 @@
 //! does no IO.
 #![deny(missing_docs)]
 
+mod assembly;
 pub mod cch;
 mod cut;
 mod engine;
@@ -200,14 +201,15 @@ pub enum RouteError {
 }
 
 /// A graph made ready for queries: adjacency per profile, segment index and
-/// the size of each node's connected component (to avoid snapping to islands).
+/// which edges lie on each profile's main network (to avoid snapping to
+/// islands).
 pub struct Router {
     graph: RoadGraph,
     index: SegmentIndex,
     adj: [Adjacency; 2],
-    component_size: [Vec<u32>; 2],
-    /// Size of each profile's largest component.
-    largest_component: [u32; 2],
+    /// Per edge, usable and main-network bits of each profile
+    /// (`snap::snap_classes`).
+    snap_class: Vec<u8>,
     cch: engine::CchEngine,
 }
 
@@ -219,19 +221,13 @@ impl Router {
             Adjacency::build(&graph, Profile::Car, false),
             Adjacency::build(&graph, Profile::Foot, false),
         ];
-        let component_size = [
-            snap::component_sizes(&graph, Profile::Car),
-            snap::component_sizes(&graph, Profile::Foot),
-        ];
+        let snap_class = snap::snap_classes(&graph);
         let cch = engine::CchEngine::new(&graph);
         Router {
             graph,
             index,
             adj,
-            largest_component: component_size
-                .each_ref()
-                .map(|s| s.iter().copied().max().unwrap_or(0)),
-            component_size,
+            snap_class,
             cch,
         }
     }

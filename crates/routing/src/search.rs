@@ -1,6 +1,7 @@
 //! Dijkstra from a position on an edge to a position on an edge, under the
 //! time rule of the crate docs, and the assembly of the route it finds.
 
+use crate::assembly::{leg, Assembly};
 use crate::engine::Answer;
 use crate::{Endpoint, Engine, HazardLayer, Method, RouteError, RouteOptions, Router, Snap};
 use corridor_geo::{haversine_m, LatLon};
@@ -617,177 +618,10 @@ impl Router {
                 }
             }
         }
-        Some(assemble(g, layer, opts, s.clone(), t.clone(), legs, cost))
-    }
-}
-
-pub(crate) fn leg(
-    g: &RoadGraph,
-    edge: u32,
-    dir: Dir,
-    from_frac: f64,
-    to_frac: f64,
-    enter_ms: u32,
-    duration_ms: u32,
-) -> Traversal {
-    Traversal {
-        edge,
-        dir,
-        from_frac,
-        to_frac,
-        enter_ms,
-        duration_ms,
-        length_m: g.edge_length_m[edge as usize] * (to_frac - from_frac).abs(),
-    }
-}
-
-/// The part of an edge's shape between two shares of its length, in the
-/// direction of travel.
-pub(crate) fn sub_shape(g: &RoadGraph, e: u32, from: f64, to: f64) -> Vec<LatLon> {
-    let mut pts: Vec<LatLon> = g.shape(e).collect();
-    if (from, to) == (0.0, 1.0) {
-        return pts;
-    }
-    if (from, to) == (1.0, 0.0) {
-        pts.reverse();
-        return pts;
-    }
-    let (lo, hi) = if from <= to { (from, to) } else { (to, from) };
-    let mut cum = vec![0.0];
-    for w in pts.windows(2) {
-        cum.push(cum.last().copied().unwrap_or(0.0) + haversine_m(w[0], w[1]));
-    }
-    let total = *cum.last().unwrap_or(&0.0);
-    let at = |share: f64| -> LatLon {
-        let want = share * total;
-        for i in 0..pts.len() - 1 {
-            if cum[i + 1] >= want {
-                let seg = cum[i + 1] - cum[i];
-                let t = if seg > 0.0 {
-                    (want - cum[i]) / seg
-                } else {
-                    0.0
-                };
-                return LatLon::new(
-                    pts[i].lat + t * (pts[i + 1].lat - pts[i].lat),
-                    pts[i].lon + t * (pts[i + 1].lon - pts[i].lon),
-                );
-            }
+        let mut route = Assembly::new(g, layer, opts, legs.len());
+        for l in legs {
+            route.push(l);
         }
-        pts[pts.len() - 1]
-    };
-    let mut out = vec![at(lo)];
-    for i in 1..pts.len() - 1 {
-        if total > 0.0 && cum[i] / total > lo && cum[i] / total < hi {
-            out.push(pts[i]);
-        }
-    }
-    out.push(at(hi));
-    if from > to {
-        out.reverse();
-    }
-    out
-}
-
-pub(crate) fn assemble(
-    g: &RoadGraph,
-    layer: &HazardLayer,
-    opts: &RouteOptions,
-    origin: Snap,
-    destination: Snap,
-    legs: Vec<Traversal>,
-    cost: u32,
-) -> Route {
-    // One allocation for the line: at most every shape point of every leg.
-    let points: usize = legs
-        .iter()
-        .map(|l| {
-            let (a, b) = g.shape_range(l.edge);
-            b - a
-        })
-        .sum();
-    let mut geometry: Vec<LatLon> = Vec::with_capacity(points.max(2));
-    let mut roads: Vec<RoadStretch> = Vec::with_capacity(16);
-    let mut way_ids: Vec<i64> = Vec::with_capacity(legs.len().min(64));
-    let mut slowed: Vec<u32> = Vec::new();
-    let mut push = |p: LatLon| {
-        if geometry.last() != Some(&p) {
-            geometry.push(p);
-        }
-    };
-    // Name and ref string ids of the current stretch.
-    let mut stretch = (u32::MAX, u32::MAX);
-    for l in &legs {
-        let full = (l.from_frac, l.to_frac);
-        if full == (0.0, 1.0) {
-            g.shape(l.edge).for_each(&mut push);
-        } else if full == (1.0, 0.0) {
-            g.shape(l.edge).rev().for_each(&mut push);
-        } else {
-            sub_shape(g, l.edge, l.from_frac, l.to_frac)
-                .into_iter()
-                .for_each(&mut push);
-        }
-        let key = (g.edge_name[l.edge as usize], g.edge_ref[l.edge as usize]);
-        match roads.last_mut() {
-            Some(r) if key == stretch => {
-                r.distance_m += l.length_m;
-                r.duration_ms += l.duration_ms as u64;
-            }
-            _ => {
-                stretch = key;
-                roads.push(RoadStretch {
-                    name: g.name_shared(l.edge),
-                    road_ref: g.road_ref_shared(l.edge),
-                    distance_m: l.length_m,
-                    duration_ms: l.duration_ms as u64,
-                })
-            }
-        }
-        let way = g.edge_way[l.edge as usize];
-        if way_ids.last() != Some(&way) {
-            way_ids.push(way);
-        }
-        let on = layer.on_edge(l.edge);
-        if on.is_empty() {
-            continue;
-        }
-        let base = g.time(opts.profile, l.edge, l.dir);
-        let share = (l.to_frac - l.from_frac).abs();
-        if l.duration_ms > partial(base, share) {
-            let now = opts.depart_ms + l.enter_ms as i64;
-            let leave = now + l.duration_ms as i64 + opts.margin_ms;
-            for &h in on {
-                let hz = &layer.set().hazards[h as usize];
-                if matches!(hz.effect, Effect::Slow(_)) && hz.validity.overlaps(now, leave) {
-                    slowed.push(h);
-                }
-            }
-        }
-    }
-    if geometry.len() == 1 {
-        geometry.push(geometry[0]);
-    }
-    if geometry.is_empty() {
-        geometry = vec![origin.point, destination.point];
-    }
-    slowed.sort_unstable();
-    slowed.dedup();
-    Route {
-        profile: opts.profile,
-        depart_ms: opts.depart_ms,
-        duration_ms: cost as u64,
-        distance_m: legs.iter().map(|l| l.length_m).sum(),
-        origin,
-        destination,
-        legs,
-        geometry,
-        roads,
-        way_ids,
-        slowed_by: slowed
-            .iter()
-            .map(|&h| layer.set().hazards[h as usize].id.clone())
-            .collect(),
-        method: Method::Dijkstra,
+        Some(route.finish(s.clone(), t.clone(), cost, Method::Dijkstra))
     }
 }

@@ -75,24 +75,58 @@ pub(crate) fn component_sizes(g: &RoadGraph, profile: Profile) -> Vec<u32> {
         .collect()
 }
 
+/// What snapping asks of each edge, one byte per edge so that a candidate
+/// costs one memory read: bit `2p` is set when profile `p` may use it, bit
+/// `2p + 1` when it is on profile `p`'s main network (a component of at
+/// least [`MAIN_COMPONENT_NODES`] nodes, or the largest).
+pub(crate) fn snap_classes(g: &RoadGraph) -> Vec<u8> {
+    let mut class = vec![0u8; g.num_edges()];
+    for p in Profile::ALL {
+        let sizes = component_sizes(g, p);
+        let largest = sizes.iter().copied().max().unwrap_or(0);
+        for (e, c) in class.iter_mut().enumerate() {
+            if g.usable(p, e as u32) {
+                *c |= usable_bit(p);
+                if sizes[g.edge_tail[e] as usize] >= MAIN_COMPONENT_NODES.min(largest) {
+                    *c |= main_bit(p);
+                }
+            }
+        }
+    }
+    class
+}
+
+fn usable_bit(p: Profile) -> u8 {
+    1 << (2 * p.index())
+}
+
+fn main_bit(p: Profile) -> u8 {
+    2 << (2 * p.index())
+}
+
 /// Fraction of the edge's length before a point on segment `seg` at `t`
 /// (the sums run in the same order as [`corridor_geo::polyline_length_m`],
 /// without collecting the shape).
 pub(crate) fn frac_along(g: &RoadGraph, e: u32, seg: u32, t: f64) -> f64 {
     let (a, b) = g.shape_range(e);
     let pt = |i: usize| LatLon::from_e7(g.shape_lat[i], g.shape_lon[i]);
-    let total: f64 = (a..b.saturating_sub(1))
-        .map(|i| haversine_m(pt(i), pt(i + 1)))
-        .sum();
+    // One pass: each segment's length (a haversine, the costly part of
+    // snapping) is computed once.
+    let s = a + seg as usize;
+    let (mut before, mut total) = (0.0, 0.0);
+    for i in a..b.saturating_sub(1) {
+        let d = haversine_m(pt(i), pt(i + 1));
+        if i < s {
+            before += d;
+        } else if i == s {
+            before += d * t;
+        }
+        total += d;
+    }
     if total <= 0.0 {
         return 0.0;
     }
-    let s = a + seg as usize;
-    let before: f64 = (a..s.min(b.saturating_sub(1)))
-        .map(|i| haversine_m(pt(i), pt(i + 1)))
-        .sum();
-    let here = haversine_m(pt(s), pt(s + 1)) * t;
-    ((before + here) / total).clamp(0.0, 1.0)
+    (before / total).clamp(0.0, 1.0)
 }
 
 /// Radius of the first snapping circle, in metres (then 60, 240, 960...):
@@ -140,7 +174,11 @@ impl Router {
         }) {
             return Err(in_hazard(h, true));
         }
+        let hazards = layer.edges_touched() > 0;
         let blocked = |e: u32| -> Option<u32> {
+            if !hazards {
+                return None;
+            }
             let w = [Dir::Forward, Dir::Backward]
                 .into_iter()
                 .map(|d| g.time(profile, e, d))
@@ -152,10 +190,7 @@ impl Router {
                 Endpoint::Destination => layer.blocked_from(e, opts.depart_ms),
             }
         };
-        let sizes = &self.component_size[profile.index()];
-        let largest = self.largest_component[profile.index()];
-        let main =
-            |e: u32| sizes[g.edge_tail[e as usize] as usize] >= MAIN_COMPONENT_NODES.min(largest);
+        let (usable, main) = (usable_bit(profile), main_bit(profile));
         // Search in growing circles: the nearest open road of the main
         // network within a circle is the nearest one within the limit, so
         // the common case never looks at the thousands of segments of a
@@ -177,14 +212,15 @@ impl Router {
         let (nearest, best) = loop {
             let last = radius >= opts.max_snap_m;
             let (mut nearest, mut on_main, mut open) = (None, None, None);
-            self.index().for_each_within(g, p, radius, |h| {
-                if !g.usable(profile, h.edge) {
+            self.index().for_each_within(p, radius, |h| {
+                let class = self.snap_class[h.edge as usize];
+                if class & usable == 0 {
                     return;
                 }
                 if better(h, &nearest) {
                     nearest = Some(*h);
                 }
-                if better(h, &on_main) && main(h.edge) && blocked(h.edge).is_none() {
+                if better(h, &on_main) && class & main != 0 && blocked(h.edge).is_none() {
                     on_main = Some(*h);
                 }
                 // Any open road, main network or not, counts only in the
@@ -226,7 +262,7 @@ impl Router {
         while r <= 50_000.0 {
             if let Some(h) = self
                 .index()
-                .within(g, p, r)
+                .within(p, r)
                 .into_iter()
                 .find(|h| g.usable(profile, h.edge))
             {

@@ -13,6 +13,9 @@
 # (`b_exclude_1km_square.median_p50_ms`).
 # Needs the release binaries (cargo build --release -p corridor -p corridor-bench)
 # and the peers: eval "$(bash ../shared/peers/setup.sh /work/peers)".
+# The peers' scripts run through scripts/peer_patched.py, which fixes the
+# shared pbgraph.py's crash on clipped extracts (helsinki-center,
+# tiny-finnish-town) without changing what it measures.
 # Ports: OSRM on $OSRM_PORT (default 18621), Valhalla on $VALHALLA_PORT (18622).
 set -euo pipefail
 OUT=${1:?usage: $0 OUTDIR [EXTRACT...]}
@@ -31,11 +34,11 @@ for x in "${EXTRACTS[@]}"; do
   [ -f "$graph" ] || "$BIN/corridor" import "$pbf" -o "$graph" >/dev/null
   echo "== $x ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   "$BIN/corridor-bench" hazard-change "$graph" 100 3 > "$OUT/$x.ours1.json"
-  python3 "$PEERS/bench_osrm.py" "$pbf" --workdir "$OUT/$x-osrm" --queries 200 --reps 3 \
+  python3 "$ROOT/scripts/peer_patched.py" "$PEERS/bench_osrm.py" "$pbf" --workdir "$OUT/$x-osrm" --queries 200 --reps 3 \
     --build-reps 1 --port "${OSRM_PORT:-18621}" > "$OUT/$x.osrm.json" 2> "$OUT/$x.osrm.log" \
     || echo "$x: bench_osrm.py failed, see $OUT/$x.osrm.log" >&2
   "$BIN/corridor-bench" hazard-change "$graph" 100 3 > "$OUT/$x.ours2.json"
-  python3 "$PEERS/bench_valhalla.py" "$pbf" --workdir "$OUT/$x-valhalla" --queries 200 --reps 3 \
+  python3 "$ROOT/scripts/peer_patched.py" "$PEERS/bench_valhalla.py" "$pbf" --workdir "$OUT/$x-valhalla" --queries 200 --reps 3 \
     --build-reps 1 --port "${VALHALLA_PORT:-18622}" > "$OUT/$x.valhalla.json" 2> "$OUT/$x.valhalla.log" \
     || echo "$x: bench_valhalla.py failed, see $OUT/$x.valhalla.log" >&2
   "$BIN/corridor-bench" hazard-change "$graph" 100 3 > "$OUT/$x.ours3.json"

@@ -364,14 +364,20 @@ mod tests {
         let mut g = RoadGraph::builder();
         for i in 0..edges {
             let at = |a: f64, b: f64| LatLon::new(49.0 + a * 0.02, 8.0 + b * 0.02);
+            // Short edges (a few hundred metres), so that whole tree nodes
+            // fit inside a window, and a few long ones.
+            let reach = if i % 10 == 0 { 1.0 } else { 0.03 };
+            let (a, b) = (rnd(), rnd());
+            let mut near = || (a + (rnd() - 0.5) * reach, b + (rnd() - 0.5) * reach);
+            let (p, q, m) = (near(), near(), near());
             let (u, v) = (
-                g.push_node(at(rnd(), rnd()), 2 * i as i64),
-                g.push_node(at(rnd(), rnd()), 2 * i as i64 + 1),
+                g.push_node(at(p.0, p.1), 2 * i as i64),
+                g.push_node(at(q.0, q.1), 2 * i as i64 + 1),
             );
             g.push_straight_edge(u, v, [[1000; 2]; 2]);
             // Bend it: an inner point, also random.
             let e = g.num_edges() - 1;
-            let mid = at(rnd(), rnd()).to_e7();
+            let mid = at(m.0, m.1).to_e7();
             let end = g.shape_lat.len() - 1;
             g.shape_lat.insert(end, mid.0);
             g.shape_lon.insert(end, mid.1);
@@ -454,6 +460,63 @@ mod tests {
                 idx.visit(&mut c);
                 c.1.sort_unstable();
                 assert_eq!(c.1, all, "{v:?}");
+            }
+            // A walk that decides nodes against a window takes whole nodes
+            // inside it at every level: exactly the segments whose boxes
+            // meet the window.
+            struct Window([f64; 2], [f64; 2], Vec<(u32, u32)>, usize);
+            impl Window {
+                fn meets(&self, min: [f64; 2], max: [f64; 2]) -> bool {
+                    (0..2).all(|k| min[k] <= self.1[k] && max[k] >= self.0[k])
+                }
+            }
+            impl BoxVisitor for Window {
+                fn enter(&mut self, min: [f64; 2], max: [f64; 2]) -> Verdict {
+                    if !self.meets(min, max) {
+                        Verdict::Skip
+                    } else if (0..2).all(|k| min[k] >= self.0[k] && max[k] <= self.1[k]) {
+                        Verdict::TakeAll
+                    } else {
+                        Verdict::Descend
+                    }
+                }
+                fn take(&mut self, e: u32, s: u32) {
+                    self.2.push((e, s));
+                    self.3 += 1;
+                }
+                fn test(&mut self, e: u32, s: u32, min: [f64; 2], max: [f64; 2]) {
+                    if self.meets(min, max) {
+                        self.2.push((e, s));
+                    }
+                }
+            }
+            for (lo, hi) in [(0.1, 0.6), (0.0, 1.0), (0.45, 0.55), (0.3, 0.9)] {
+                let at = |f: f64| [8.0 + f * 0.02, 49.0 + f * 0.02];
+                let mut w = Window(at(lo), at(hi), Vec::new(), 0);
+                idx.visit(&mut w);
+                w.2.sort_unstable();
+                let mut want: Vec<(u32, u32)> = idx
+                    .leaves
+                    .iter()
+                    .zip(idx.tree.item_boxes())
+                    .filter(|(_, b)| w.meets([b.min_x, b.min_y], [b.max_x, b.max_y]))
+                    .map(|(s, _)| (s.edge, s.idx()))
+                    .collect();
+                want.sort_unstable();
+                assert!(!want.is_empty());
+                assert!(
+                    w.3 > 0 || hi - lo < 0.2,
+                    "no node taken whole in {lo}..{hi}"
+                );
+                assert_eq!(w.2, want, "window {lo}..{hi}");
+                let mut boxed: Vec<(u32, u32)> = idx
+                    .edges_in_box(
+                        LatLon::new(at(lo)[1], at(lo)[0]),
+                        LatLon::new(at(hi)[1], at(hi)[0]),
+                    )
+                    .collect();
+                boxed.sort_unstable();
+                assert_eq!(boxed, want);
             }
         }
     }

@@ -13,9 +13,11 @@
 # (`b_exclude_1km_square.median_p50_ms`).
 # Needs the release binaries (cargo build --release -p corridor -p corridor-bench)
 # and the peers: eval "$(bash ../shared/peers/setup.sh /work/peers)".
-# The peers' scripts run through scripts/peer_patched.py, which fixes the
-# shared pbgraph.py's crash on clipped extracts (helsinki-center,
-# tiny-finnish-town) without changing what it measures.
+# The peers' scripts run through scripts/peer_patched.py, which lets them
+# run on the small clipped extracts (helsinki-center, tiny-finnish-town):
+# pbgraph.py's crash fixed, OSRM's readiness pair chosen outside the hazard
+# (by --seed, which also draws its timed sample), and no endless sampling
+# around a square the extract cannot hold (see the script's docs).
 # Ports: OSRM on $OSRM_PORT (default 18621), Valhalla on $VALHALLA_PORT (18622).
 set -euo pipefail
 OUT=${1:?usage: $0 OUTDIR [EXTRACT...]}

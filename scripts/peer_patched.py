@@ -24,8 +24,12 @@ random pair with a route before timing the restart after the hazard: when
 no --seed is given, the smallest seed from 1 whose first pair has both ends
 outside the hazard square (plus 200 m) and a way between them avoiding it
 (on pbgraph's own graph) is passed. On a large extract that is seed 1, the
-script's default; on a small one the default pair is cut by the square and
-the server would never count as ready. Nothing else changes."""
+script's default, and nothing changes; on a small one the default pair is
+cut by the square and the server would never count as ready. The seed also
+draws the script's timed random queries (and its pairs across the
+hazard), so on those extracts OSRM is timed on another random sample of
+the same kind; the choice does not depend on OSRM's speed."""
+import argparse
 import os
 import runpy
 import sys
@@ -33,16 +37,25 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def osrm_probe_seed(pbgraph, args):
+def osrm_options(args):
+    """bench_osrm.py's options, parsed as it parses them (same names, so
+    the same abbreviations); they are passed through untouched."""
+    ap = argparse.ArgumentParser(add_help=False)
+    ap.add_argument("pbf")
+    for name in ("--workdir", "--reps", "--build-reps", "--port"):
+        ap.add_argument(name)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--queries", type=int, default=500)
+    ap.add_argument("--hazard-side", type=float, default=1000.0)
+    known, _ = ap.parse_known_args(args)
+    return known
+
+
+def osrm_probe_seed(pbgraph, a):
     """The seed for bench_osrm.py (module docs): its first random pair
     stays routable once the hazard square is blocked."""
-    def opt(name, default):
-        return type(default)(args[args.index(name) + 1]) if name in args else default
-
-    pbf = next(a for i, a in enumerate(args) if not a.startswith("--")
-               and (i == 0 or not args[i - 1].startswith("--")))
-    side, queries = opt("--hazard-side", 1000.0), opt("--queries", 500)
-    g = pbgraph.load_graph(pbf)
+    side, queries = a.hazard_side, a.queries
+    g = pbgraph.load_graph(a.pbf)
     hlat, hlon = pbgraph.hazard_square_center(g)
     ring = pbgraph.square(hlat, hlon, side)
     blocked = set(pbgraph.arcs_in_square(g, ring))
@@ -75,8 +88,10 @@ def main():
     script = os.path.abspath(sys.argv[1])
     sys.path.insert(0, os.path.dirname(script))
     sys.path.insert(0, HERE)
+    # pb_export puts ../shared/peers/bench first on the path: the peers'
+    # own pbgraph is the one patched and used.
     from pb_export import _node  # the one copy of the fix
-    import pbgraph  # the peers' own module (beside the script, or ../shared)
+    import pbgraph
 
     pbgraph._H._node = _node
     sample = pbgraph.sample_od
@@ -105,8 +120,10 @@ def main():
     median = pbgraph.median
     pbgraph.median = lambda xs: None if any(x is None for x in xs) else median(xs)
     args = sys.argv[2:]
-    if os.path.basename(script) == "bench_osrm.py" and "--seed" not in args:
-        args += ["--seed", str(osrm_probe_seed(pbgraph, args))]
+    if os.path.basename(script) == "bench_osrm.py":
+        a = osrm_options(args)
+        if a.seed is None:
+            args += ["--seed", str(osrm_probe_seed(pbgraph, a))]
     sys.argv = [script] + args
     runpy.run_path(script, run_name="__main__")
 

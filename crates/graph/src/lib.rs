@@ -36,6 +36,10 @@ use std::sync::Arc as Shared;
 /// never overflow a `u32`.
 pub const INFINITY: u32 = u32::MAX / 2;
 
+/// An edge's shape has fewer points than this (2^30: the segment index
+/// numbers an edge's segments in 30 bits); `validate` refuses more.
+pub const MAX_SHAPE_POINTS: u32 = 1 << 30;
+
 /// A way of travelling, with its own tag policy and travel times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Profile {
@@ -420,6 +424,16 @@ impl RoadGraph {
             .any(|w| w[1].checked_sub(w[0]).is_none_or(|d| d < 2))
         {
             return Err("an edge has fewer than two shape points".into());
+        }
+        // The segment index numbers an edge's segments in 30 bits.
+        if self
+            .shape_first
+            .windows(2)
+            .any(|w| w[1] - w[0] >= MAX_SHAPE_POINTS)
+        {
+            return Err(format!(
+                "an edge has {MAX_SHAPE_POINTS} shape points or more"
+            ));
         }
         let ns = self.strings.len();
         for e in 0..m {

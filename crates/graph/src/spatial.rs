@@ -141,6 +141,8 @@ impl SegmentIndex {
                     p.lon.max(q.lon),
                     p.lat.max(q.lat),
                 );
+                // `validate` keeps an edge's shape below 2^30 points, so
+                // the index fits above the two corner bits.
                 segs.push(Segment {
                     edge: e,
                     idx_corner: ((i - a) as u32) << 2 | corner,
@@ -199,7 +201,13 @@ impl SegmentIndex {
                 }
             }
         }
-        let Some(root) = self.root_level() else {
+        // A NaN corner would meet every box (the crate's test is "not
+        // disjoint", and no comparison with NaN says disjoint): none.
+        let finite = [env.min_x, env.min_y, env.max_x, env.max_y];
+        let Some(root) = self
+            .root_level()
+            .filter(|_| finite.iter().all(|x| x.is_finite()))
+        else {
             return;
         };
         let pos = self.tree.all_boxes().len() - 1;
@@ -208,9 +216,23 @@ impl SegmentIndex {
         }
     }
 
-    /// Segments whose bounding box meets the given box (degrees).
+    /// Segments whose bounding box meets the box with corners `min` and
+    /// `max` (degrees, either way round; none for a non-finite corner).
     pub fn edges_in_box(&self, min: LatLon, max: LatLon) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let env = AABB::new(min.lon, min.lat, max.lon, max.lat);
+        // (`f64::min` would drop a NaN: test the corners as given.)
+        let finite = [min.lat, min.lon, max.lat, max.lon]
+            .iter()
+            .all(|x| x.is_finite());
+        let env = if finite {
+            AABB::new(
+                min.lon.min(max.lon),
+                min.lat.min(max.lat),
+                min.lon.max(max.lon),
+                min.lat.max(max.lat),
+            )
+        } else {
+            AABB::new(f64::NAN, f64::NAN, f64::NAN, f64::NAN)
+        };
         let mut found = Vec::new();
         self.for_each_leaf_in(&env, &mut |pos| {
             let s = self.leaves[pos];
@@ -270,6 +292,7 @@ impl SegmentIndex {
             a.distance_m
                 .total_cmp(&b.distance_m)
                 .then(a.edge.cmp(&b.edge))
+                .then(a.segment.cmp(&b.segment))
         });
     }
 
@@ -349,6 +372,21 @@ mod tests {
         assert!((hits[0].distance_m - 11.1).abs() < 0.5, "{:?}", hits[0]);
         assert!((hits[0].t - 0.5).abs() < 0.01);
         assert!(idx.within(LatLon::new(50.0, 8.0), 1000.0).is_empty());
+        // A box given either way round is the same box; a NaN point or
+        // corner finds nothing (it would "meet" every box).
+        let (a, b) = (LatLon::new(48.9995, 7.9995), LatLon::new(49.0005, 8.0015));
+        let mut one: Vec<_> = idx.edges_in_box(a, b).collect();
+        let mut other: Vec<_> = idx.edges_in_box(b, a).collect();
+        one.sort_unstable();
+        other.sort_unstable();
+        assert!(!one.is_empty());
+        assert_eq!(one, other);
+        let nan = LatLon {
+            lat: f64::NAN,
+            lon: 8.0,
+        };
+        assert_eq!(idx.edges_in_box(nan, b).count(), 0);
+        assert!(idx.within(nan, 100.0).is_empty());
     }
 
     /// A graph of random edges with bent shapes running every way, so that

@@ -197,15 +197,16 @@ impl Router {
         // whole kilometre of city.
         let mut radius = SNAP_FIRST_RADIUS_M.min(opts.max_snap_m);
         // One pass over the segments in the circle keeps the best of each
-        // kind by (distance, edge), the first in the index's order among
-        // equals: exactly the first such hit of the sorted list
-        // `SegmentIndex::within` gives, without sorting it. The closest
-        // point is computed for the chosen one only.
+        // kind by (distance, edge, segment): exactly the first such hit of
+        // the sorted list `SegmentIndex::within` gives, without sorting it,
+        // and the same whatever order the index visits segments in. The
+        // closest point is computed for the chosen one only.
         let better = |h: &Near, cur: &Option<Near>| {
             cur.as_ref().is_none_or(|c| {
                 h.distance_m
                     .total_cmp(&c.distance_m)
                     .then(h.edge.cmp(&c.edge))
+                    .then(h.segment.cmp(&c.segment))
                     .is_lt()
             })
         };

@@ -634,18 +634,7 @@ async fn access_matrix_of_every_write_endpoint() {
 
 /// Opens sumy-poltava through the API.
 async fn open_corridor(st: &Arc<AppState>) {
-    common::acts(
-        st,
-        "sumy-poltava",
-        &[
-            ("token-ua", "propose"),
-            ("token-ru", "accept"),
-            ("token-ua", "accept"),
-            ("token-icrc", "countersign"),
-            ("token-zp-admin", "open"),
-        ],
-    )
-    .await;
+    common::acts(st, "sumy-poltava", common::AGREE_AND_OPEN).await;
 }
 
 /// Issue 12, item 2: shelling at the origin must not trap an open corridor

@@ -30,18 +30,7 @@ async fn open_state(retention_s: i64) -> (Arc<AppState>, Arc<Hands>) {
         s.per_minute.0 = 1_000;
     }
     let _ = example; // the helper module's
-    common::acts(
-        &st,
-        "sumy-poltava",
-        &[
-            ("token-ua", "propose"),
-            ("token-ru", "accept"),
-            ("token-ua", "accept"),
-            ("token-icrc", "countersign"),
-            ("token-zp-admin", "open"),
-        ],
-    )
-    .await;
+    common::acts(&st, "sumy-poltava", common::AGREE_AND_OPEN).await;
     (st, hands)
 }
 
@@ -780,18 +769,7 @@ async fn a_convoy_reports_on_after_a_restart_and_a_flood_does_not_silence_it() {
         now,
     );
     Arc::get_mut(&mut st).unwrap().clock = clock.clone();
-    common::acts(
-        &st,
-        "sumy-poltava",
-        &[
-            ("token-ua", "propose"),
-            ("token-ru", "accept"),
-            ("token-ua", "accept"),
-            ("token-icrc", "countersign"),
-            ("token-zp-admin", "open"),
-        ],
-    )
-    .await;
+    common::acts(&st, "sumy-poltava", common::AGREE_AND_OPEN).await;
     let (id, token) = notified_and_departed(&st, &hands).await;
     let track = simulate(&route(&st), &opts(), START_MS);
     assert!(track.len() > 40);
@@ -859,18 +837,7 @@ async fn after_a_restart_a_suspension_reaches_the_convoys_still_on_the_road() {
         st
     };
     let st = fresh(clock.clone());
-    common::acts(
-        &st,
-        "sumy-poltava",
-        &[
-            ("token-ua", "propose"),
-            ("token-ru", "accept"),
-            ("token-ua", "accept"),
-            ("token-icrc", "countersign"),
-            ("token-zp-admin", "open"),
-        ],
-    )
-    .await;
+    common::acts(&st, "sumy-poltava", common::AGREE_AND_OPEN).await;
     let line = route(&st);
     let (done, done_token) = notified_and_departed(&st, &hands).await;
     let (on_road, token) = notified_and_departed(&st, &hands).await;

@@ -63,18 +63,7 @@ fn gunzip(b: &[u8]) -> Vec<u8> {
 }
 
 async fn open_corridor(st: &Arc<AppState>) {
-    common::acts(
-        st,
-        "sumy-poltava",
-        &[
-            ("token-ua", "propose"),
-            ("token-ru", "accept"),
-            ("token-ua", "accept"),
-            ("token-icrc", "countersign"),
-            ("token-zp-admin", "open"),
-        ],
-    )
-    .await;
+    common::acts(st, "sumy-poltava", common::AGREE_AND_OPEN).await;
 }
 
 async fn shell_sumy(st: &Arc<AppState>, id: &str) {

@@ -143,6 +143,18 @@ pub async fn acts(st: &Arc<AppState>, proposal: &str, steps: &[(&str, &str)]) {
     }
 }
 
+/// The acts that take a proposal of the exercise from nothing to open:
+/// proposed by one party, accepted by both, countersigned by the mediator,
+/// opened by the administration. `acts(st, id, AGREE_AND_OPEN)`.
+#[allow(dead_code)] // not every test binary opens a corridor this way
+pub const AGREE_AND_OPEN: &[(&str, &str)] = &[
+    ("token-ua", "propose"),
+    ("token-ru", "accept"),
+    ("token-ua", "accept"),
+    ("token-icrc", "countersign"),
+    ("token-zp-admin", "open"),
+];
+
 /// A publisher key and certificate made from a fixed secret (tests only).
 pub fn test_signer() -> corridor_xmldsig::Signer {
     let p = corridor_xmldsig::new_publisher(

@@ -34,6 +34,16 @@ async fn open_state(retention_s: i64) -> (Arc<AppState>, Arc<Hands>) {
     (st, hands)
 }
 
+/// Notifies the standard convoy as `token`'s party; its id.
+async fn notify(st: &Arc<AppState>, token: &str) -> String {
+    let (s, b) = call(st, "POST", "/api/convoys", Some(token), Some(notify_body())).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    serde_json::from_str::<Value>(&b).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn notify_body() -> Value {
     json!({"corridor": "sumy-poltava", "people": 120, "departure": "2022-03-08T10:00:00+02:00",
            "vehicles": {"count": 3, "seats": 150, "markings": "white buses, red cross on roof, plates ICRC 01-03"}})
@@ -205,19 +215,7 @@ async fn every_event_kind_is_raised_by_a_simulated_track() {
 #[tokio::test]
 async fn a_departure_outside_the_window_is_refused() {
     let (st, hands) = open_state(86_400).await;
-    let (s, b) = call(
-        &st,
-        "POST",
-        "/api/convoys",
-        Some("token-zp-admin"),
-        Some(notify_body()),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-    let id = serde_json::from_str::<Value>(&b).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = notify(&st, "token-zp-admin").await;
     for t in ["token-ru", "token-ua"] {
         let (s, b) = call(
             &st,
@@ -363,19 +361,7 @@ async fn notifications_are_capped_per_party_and_expire_with_their_window() {
     let (st, _hands) = open_state(86_400).await;
     let max = corridor_server::convoys::MAX_ACTIVE_PER_PARTY;
     // A genuine notification by Ukraine, then a flood by another party.
-    let (s, b) = call(
-        &st,
-        "POST",
-        "/api/convoys",
-        Some("token-ua"),
-        Some(notify_body()),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-    let genuine = serde_json::from_str::<Value>(&b).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let genuine = notify(&st, "token-ua").await;
     for i in 0..max {
         let (s, b) = call(
             &st,

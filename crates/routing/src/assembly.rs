@@ -18,6 +18,8 @@ pub(crate) struct Assembly<'a> {
     g: &'a RoadGraph,
     layer: &'a HazardLayer,
     opts: &'a RouteOptions,
+    /// Edges whose shape repeats a point, one bit each ([`repeated_points`]).
+    repeats: &'a [u64],
     /// Whether any hazard touches any edge (else `slowed_by` stays empty
     /// and the layer is not looked at).
     hazards: bool,
@@ -36,12 +38,14 @@ impl<'a> Assembly<'a> {
         g: &'a RoadGraph,
         layer: &'a HazardLayer,
         opts: &'a RouteOptions,
+        repeats: &'a [u64],
         legs: usize,
     ) -> Self {
         Assembly {
             g,
             layer,
             opts,
+            repeats,
             hazards: layer.edges_touched() > 0,
             legs: Vec::with_capacity(legs),
             // City edges have three shape points on average (two to four
@@ -58,15 +62,84 @@ impl<'a> Assembly<'a> {
     /// slowing hazards in force while it is travelled.
     pub(crate) fn push(&mut self, l: Traversal) {
         let g = self.g;
-        let e = l.edge as usize;
         let (a, b) = (l.from_frac, l.to_frac);
         if (a, b) == (0.0, 1.0) {
-            self.line(g.shape(l.edge));
+            self.whole_line(l.edge, true);
         } else if (a, b) == (1.0, 0.0) {
-            self.line(g.shape(l.edge).rev());
+            self.whole_line(l.edge, false);
         } else {
             self.line(sub_shape(g, l.edge, a, b).into_iter());
         }
+        self.rest(l);
+    }
+
+    /// Appends edge `edge` travelled whole, forward (tail to head) or
+    /// backward, entered `enter_ms` after departure and taking
+    /// `duration_ms`: the same as [`Assembly::push`] of the matching
+    /// [`leg`], for the legs that make up nearly all of a route.
+    #[inline(always)]
+    pub(crate) fn push_whole(&mut self, edge: u32, forward: bool, enter_ms: u32, duration_ms: u32) {
+        self.whole_line(edge, forward);
+        let (dir, from_frac, to_frac) = if forward {
+            (Dir::Forward, 0.0, 1.0)
+        } else {
+            (Dir::Backward, 1.0, 0.0)
+        };
+        self.rest(Traversal {
+            edge,
+            dir,
+            from_frac,
+            to_frac,
+            enter_ms,
+            duration_ms,
+            // Times 1.0, as in `leg`.
+            length_m: self.g.edge_length_m[edge as usize],
+        });
+    }
+
+    /// Appends the whole shape of `edge`, in the direction of travel,
+    /// straight from the graph's arrays, dropping repeats of the last point
+    /// as [`Assembly::line`] does. An edge whose own shape never repeats a
+    /// point (all but a handful: [`repeated_points`]) can repeat only the
+    /// route's last point, so its points are copied in one branch-free loop.
+    #[inline(always)]
+    fn whole_line(&mut self, edge: u32, forward: bool) {
+        let g = self.g;
+        let (a, b) = g.shape_range(edge);
+        let (lat, lon) = (&g.shape_lat[a..b], &g.shape_lon[a..b]);
+        let n = lat.len().min(lon.len());
+        let e = edge as usize;
+        let repeats = self
+            .repeats
+            .get(e / 64)
+            .is_some_and(|w| w >> (e % 64) & 1 != 0);
+        if n == 0 || repeats {
+            let pts = lat.iter().zip(lon).map(|(&y, &x)| LatLon::from_e7(y, x));
+            return if forward {
+                self.line(pts)
+            } else {
+                self.line(pts.rev())
+            };
+        }
+        let first = if forward { 0 } else { n - 1 };
+        let skip = self.geometry.last() == Some(&LatLon::from_e7(lat[first], lon[first]));
+        let point = |(&y, &x): (&i32, &i32)| LatLon::from_e7(y, x);
+        if forward {
+            let s = usize::from(skip);
+            self.geometry
+                .extend(lat[s..n].iter().zip(&lon[s..n]).map(point));
+        } else {
+            let end = n - usize::from(skip);
+            self.geometry
+                .extend(lat[..end].iter().zip(&lon[..end]).rev().map(point));
+        }
+    }
+
+    /// Everything of leg `l` but its line.
+    #[inline(always)]
+    fn rest(&mut self, l: Traversal) {
+        let g = self.g;
+        let e = l.edge as usize;
         let key = (g.edge_name[e], g.edge_ref[e]);
         match self.roads.last_mut() {
             Some(r) if key == self.stretch => {
@@ -94,6 +167,7 @@ impl<'a> Assembly<'a> {
     }
 
     /// Appends points, dropping repeats of the last one.
+    #[inline]
     fn line(&mut self, pts: impl Iterator<Item = LatLon>) {
         let mut last = self.geometry.last().copied();
         for p in pts {
@@ -160,6 +234,20 @@ impl<'a> Assembly<'a> {
             method,
         }
     }
+}
+
+/// One bit per edge, set when the edge's shape has two equal points in a
+/// row (OSM ways sometimes have two nodes at one position).
+pub(crate) fn repeated_points(g: &RoadGraph) -> Vec<u64> {
+    let mut bits = vec![0u64; g.num_edges().div_ceil(64)];
+    for e in 0..g.num_edges() {
+        let (a, b) = g.shape_range(e as u32);
+        let (lat, lon) = (&g.shape_lat[a..b], &g.shape_lon[a..b]);
+        if (1..lat.len().min(lon.len())).any(|i| (lat[i], lon[i]) == (lat[i - 1], lon[i - 1])) {
+            bits[e / 64] |= 1 << (e % 64);
+        }
+    }
+    bits
 }
 
 /// The leg travelling `edge` in `dir` from `from_frac` to `to_frac` of its
@@ -230,4 +318,67 @@ pub(crate) fn sub_shape(g: &RoadGraph, e: u32, from: f64, to: f64) -> Vec<LatLon
         out.reverse();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A graph whose edges have the given shapes (points as e7 pairs).
+    fn graph(shapes: &[Vec<(i32, i32)>]) -> RoadGraph {
+        let mut g = RoadGraph::builder();
+        for s in shapes {
+            let a = g.push_node(LatLon::from_e7(s[0].0, s[0].1), 0);
+            let b = g.push_node(LatLon::from_e7(s[s.len() - 1].0, s[s.len() - 1].1), 0);
+            g.push_straight_edge(a, b, [[1000; 2]; 2]);
+            // Replace the straight shape by the given one.
+            let n = g.shape_lat.len() - 2;
+            g.shape_lat.truncate(n);
+            g.shape_lon.truncate(n);
+            g.shape_lat.extend(s.iter().map(|p| p.0));
+            g.shape_lon.extend(s.iter().map(|p| p.1));
+            *g.shape_first.last_mut().unwrap() = g.shape_lat.len() as u32;
+        }
+        g
+    }
+
+    proptest! {
+        /// `push_whole` gives the legs `leg` gives, and the line made by
+        /// joining the edges' shapes and dropping every point equal to the
+        /// one before it, whether or not an edge repeats points itself or
+        /// starts where the last one ended.
+        #[test]
+        fn whole_legs_equal_the_plain_definition(
+            shapes in proptest::collection::vec(
+                proptest::collection::vec((0i32..3, 0i32..3), 2..6), 1..6),
+            walk in proptest::collection::vec((0usize..6, any::<bool>(), 0u32..500), 0..12),
+        ) {
+            let g = graph(&shapes);
+            let layer = HazardLayer::empty(&g);
+            let opts = RouteOptions::default();
+            let repeats = repeated_points(&g);
+            let mut fast = Assembly::new(&g, &layer, &opts, &repeats, 0);
+            let (mut want_line, mut want_legs, mut clock) = (Vec::<LatLon>::new(), vec![], 0);
+            for &(e, forward, w) in &walk {
+                let e = (e % shapes.len()) as u32;
+                fast.push_whole(e, forward, clock, w);
+                let (dir, a, b) = if forward { (Dir::Forward, 0.0, 1.0) } else { (Dir::Backward, 1.0, 0.0) };
+                want_legs.push(leg(&g, e, dir, a, b, clock, w));
+                let pts: Vec<LatLon> = if forward { g.shape(e).collect() } else { g.shape(e).rev().collect() };
+                for p in pts {
+                    if want_line.last() != Some(&p) {
+                        want_line.push(p);
+                    }
+                }
+                clock += w;
+            }
+            prop_assert_eq!(&fast.geometry, &want_line);
+            prop_assert_eq!(&fast.legs, &want_legs);
+            for (e, s) in shapes.iter().enumerate() {
+                let has = s.windows(2).any(|w| w[0] == w[1]);
+                prop_assert_eq!(repeats[e / 64] >> (e % 64) & 1 == 1, has);
+            }
+        }
+    }
 }

@@ -530,7 +530,7 @@ impl Router {
             if ends.direct.is_some_and(|(c, _)| cost >= c) {
                 return None;
             }
-            let mut route = Assembly::new(g, layer, opts, x.steps.len() + 2);
+            let mut route = Assembly::new(g, layer, opts, &self.shape_repeats, x.steps.len() + 2);
             let src = ends
                 .sources
                 .iter()
@@ -545,15 +545,14 @@ impl Router {
             for &Step { edge, forward } in &x.steps {
                 let dir = if forward { Dir::Forward } else { Dir::Backward };
                 let w = weight(edge, dir);
-                let (from, to) = if forward { (0.0, 1.0) } else { (1.0, 0.0) };
-                route.push(leg(g, edge, dir, from, to, clock, w));
+                route.push_whole(edge, forward, clock, w);
                 clock += w;
             }
             Some((cost, target, clock, route))
         });
         let Some((cost, target, clock, mut route)) = found else {
             let (c, dir) = ends.direct?;
-            let mut route = Assembly::new(g, layer, opts, 1);
+            let mut route = Assembly::new(g, layer, opts, &self.shape_repeats, 1);
             route.push(leg(g, s.edge, dir, s.frac, t.frac, 0, c));
             return Some(Found {
                 method: Method::Hierarchy,

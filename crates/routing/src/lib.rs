@@ -210,6 +210,8 @@ pub struct Router {
     /// Per edge, usable and main-network bits of each profile
     /// (`snap::snap_classes`).
     snap_class: Vec<u8>,
+    /// Edges whose shape repeats a point (`assembly::repeated_points`).
+    shape_repeats: Vec<u64>,
     cch: engine::CchEngine,
 }
 
@@ -222,12 +224,14 @@ impl Router {
             Adjacency::build(&graph, Profile::Foot, false),
         ];
         let snap_class = snap::snap_classes(&graph);
+        let shape_repeats = assembly::repeated_points(&graph);
         let cch = engine::CchEngine::new(&graph);
         Router {
             graph,
             index,
             adj,
             snap_class,
+            shape_repeats,
             cch,
         }
     }

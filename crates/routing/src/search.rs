@@ -618,7 +618,7 @@ impl Router {
                 }
             }
         }
-        let mut route = Assembly::new(g, layer, opts, legs.len());
+        let mut route = Assembly::new(g, layer, opts, &self.shape_repeats, legs.len());
         for l in legs {
             route.push(l);
         }

@@ -28,7 +28,17 @@ script's default, and nothing changes; on a small one the default pair is
 cut by the square and the server would never count as ready. The seed also
 draws the script's timed random queries (and its pairs across the
 hazard), so on those extracts OSRM is timed on another random sample of
-the same kind; the choice does not depend on OSRM's speed."""
+the same kind; the choice does not depend on OSRM's speed.
+
+And for bench_valhalla.py, whose pairs around a square (each pair with its
+own square on its midpoint, given to Valhalla as `exclude_polygons`) are
+drawn as the shared sampler draws them, a pair is kept only if a way joins
+its ends that avoids every arc with an end in its square (on pbgraph's own
+graph, the arcs `arcs_in_square` would block). Otherwise Valhalla is timed
+saying "no path", which is not a route: on the small clipped extracts every
+square cut its pair apart. Where every drawn pair has such a way (the large
+extracts) the sample is the shared sampler's, pair for pair: the same random
+draws are made in the same order, and none is dropped."""
 import argparse
 import os
 import runpy
@@ -51,6 +61,29 @@ def osrm_options(args):
     return known
 
 
+def reaches(pbgraph, g, adj, o, d, ring):
+    """Whether a way leads from node `o` to node `d` on arcs with no end in
+    `ring` (a square, as `pbgraph.arcs_in_square` tests it)."""
+    first, arcs = adj
+
+    def open_node(v):
+        return not pbgraph.in_ring_box(ring, g.lat[v], g.lon[v])
+
+    if not (open_node(o) and open_node(d)):
+        return False
+    seen, todo = {o}, [o]
+    while todo:
+        v = todo.pop()
+        if v == d:
+            return True
+        for e in arcs[first[v]:first[v + 1]]:
+            w = g.head[e]
+            if w not in seen and open_node(w):
+                seen.add(w)
+                todo.append(w)
+    return False
+
+
 def osrm_probe_seed(pbgraph, a):
     """The seed for bench_osrm.py (module docs): its first random pair
     stays routable once the hazard square is blocked."""
@@ -58,28 +91,53 @@ def osrm_probe_seed(pbgraph, a):
     g = pbgraph.load_graph(a.pbf)
     hlat, hlon = pbgraph.hazard_square_center(g)
     ring = pbgraph.square(hlat, hlon, side)
-    blocked = set(pbgraph.arcs_in_square(g, ring))
-    first, arcs = pbgraph.adjacency(g.n, g.tail, g.head)
+    adj = pbgraph.adjacency(g.n, g.tail, g.head)
 
     def near(v):
         return pbgraph.cheb_m(g.lat[v], g.lon[v], hlat, hlon) < side / 2 + 200.0
 
-    def reaches(o, d):
-        seen, todo = {o}, [o]
-        while todo:
-            v = todo.pop()
-            for e in arcs[first[v]:first[v + 1]]:
-                w = g.head[e]
-                if e not in blocked and w not in seen:
-                    seen.add(w)
-                    todo.append(w)
-        return d in seen
-
     for seed in range(1, 201):
         o, d, _ = pbgraph.sample_od(g, queries, seed)[0]
-        if not near(o) and not near(d) and reaches(o, d):
+        if not near(o) and not near(d) and reaches(pbgraph, g, adj, o, d, ring):
             return seed
     return 1
+
+
+def connected_sampler(pbgraph):
+    """pbgraph.sample_od for bench_valhalla.py (module docs): the shared
+    sampler's draws, each pair around a square kept only if the square
+    leaves a way between its ends; at most 1,000 draws per pair wanted, so
+    a network that the square always cuts gives a short (or empty) set."""
+    import random
+
+    def sample_od(g, count, seed, side_m=None, margin_m=200.0):
+        if side_m is None:
+            return pbgraph.sample_od_shared(g, count, seed)
+        adj = pbgraph.adjacency(g.n, g.tail, g.head)
+        rng = random.Random(seed)
+        nodes, out, dropped = g.scc, [], 0
+        for _ in range(1000 * count):
+            if len(out) == count:
+                break
+            o, d = rng.choice(nodes), rng.choice(nodes)
+            if o == d:
+                continue
+            if pbgraph.cheb_m(g.lat[o], g.lon[o], g.lat[d], g.lon[d]) / 2 < side_m / 2 + margin_m:
+                continue
+            mlat, mlon = (g.lat[o] + g.lat[d]) / 2, (g.lon[o] + g.lon[d]) / 2
+            ring = pbgraph.square(mlat, mlon, side_m)
+            if reaches(pbgraph, g, adj, o, d, ring):
+                out.append((o, d, ring))
+            else:
+                dropped += 1
+        print(
+            f"peer_patched.py: {len(out)} pairs around a {side_m:.0f} m square kept, "
+            f"{dropped} drawn pairs dropped (the square cut them apart)",
+            file=sys.stderr,
+        )
+        return out
+
+    return sample_od
 
 
 def main():
@@ -115,6 +173,9 @@ def main():
         return sample(g, count, seed, side_m, margin_m)
 
     pbgraph.sample_od = bounded_sample_od
+    if os.path.basename(script) == "bench_valhalla.py":
+        pbgraph.sample_od_shared = bounded_sample_od
+        pbgraph.sample_od = connected_sampler(pbgraph)
     # The figures of such an empty set are None; their median is None too
     # (the shared median would compare None with None).
     median = pbgraph.median

@@ -5,7 +5,8 @@
 //!   corridor-bench routes GRAPH [N] [REPS] [ENGINE]  route latency p50/p99, without and with 5 hazards
 //!   corridor-bench crosscheck GRAPH N OUT      our routes for N random pairs (without and
 //!                                              with 5 hazards) for scripts/crosscheck.py
-//!   corridor-bench hazard-change GRAPH [N] [REPS]  a new hazard, then N corridors re-routed
+//!   corridor-bench hazard-change GRAPH [N] [REPS] [QUERIES_OUT]  a new hazard, then N corridors re-routed
+//!       (QUERIES_OUT: the squares and pairs, as JSON, for scripts/valhalla_same_queries.py)
 //!   corridor-bench assembly GRAPH [N] [REPS]   full route p50 against the bare path query
 //!                                              on the same pairs; hazard mapping times
 //!   corridor-bench time-windows GRAPH [K] [REPS]  hazards valid part of the day, K routes per departure
@@ -273,7 +274,12 @@ fn cmd_crosscheck(graph: &str, n: usize, out: &str) -> Result<()> {
 /// A hazard appears; every active corridor is routed again. Times the whole
 /// change: mapping the hazard onto the roads, deriving the metric by partial
 /// customization, and 100 full routes (snapping, query, unpacking, geometry).
-fn cmd_hazard_change(graph: &str, corridors: usize, reps: usize) -> Result<()> {
+fn cmd_hazard_change(
+    graph: &str,
+    corridors: usize,
+    reps: usize,
+    queries_out: Option<&str>,
+) -> Result<()> {
     let (router, _) = load(graph)?;
     let g = router.graph();
     let nodes = main_nodes(&router);
@@ -296,6 +302,7 @@ fn cmd_hazard_change(graph: &str, corridors: usize, reps: usize) -> Result<()> {
     let opts = RouteOptions::default();
     let empty = HazardLayer::empty(g);
     let mut out = serde_json::Map::new();
+    let mut queries = serde_json::Map::new();
     for side in [1000.0, 5000.0] {
         // Corridors whose ends lie outside the square (plus 200 m), the way
         // the peers' scripts sample theirs.
@@ -336,6 +343,7 @@ fn cmd_hazard_change(graph: &str, corridors: usize, reps: usize) -> Result<()> {
             .collect();
         let (mut total, mut layer_ms, mut first_ms) = (vec![], vec![], vec![]);
         let (mut changed, mut failed, mut touched) = (0, 0, 0);
+        let mut routed: Vec<bool> = vec![];
         for _ in 0..reps {
             let set = HazardSet {
                 hazards: vec![Hazard {
@@ -365,15 +373,31 @@ fn cmd_hazard_change(graph: &str, corridors: usize, reps: usize) -> Result<()> {
             }
             total.push(t0.elapsed().as_secs_f64() * 1e3);
             changed = results.iter().zip(&before).filter(|(x, y)| x != y).count();
+            routed = results.iter().map(Option::is_some).collect();
             failed = results.iter().filter(|x| x.is_none()).count();
             touched = layer.edges_touched();
         }
+        // The same queries for another engine (scripts/valhalla_same_queries.py).
+        let ring = match Part::square(c, side) {
+            Part::Polygon(rings) => rings.into_iter().next().unwrap_or_default(),
+            _ => vec![],
+        };
+        queries.insert(
+            format!("square_{}m", side as u32),
+            json!({"side_m": side, "centre": [c.lat, c.lon], "ring_lon_lat": ring,
+                   "pairs_lat_lon": qs.iter().map(|(a, b)| [[a.lat, a.lon], [b.lat, b.lon]]).collect::<Vec<_>>(),
+                   "routed_with_hazard": routed}),
+        );
         out.insert(
             format!("square_{}m", side as u32),
             json!({"corridors": qs.len(), "total_ms": median(total.clone()), "total_ms_runs": total,
                    "map_hazard_ms": median(layer_ms), "map_and_first_route_ms": median(first_ms),
                    "edges_touched": touched, "routes_changed": changed, "no_route": failed}),
         );
+    }
+    if let Some(path) = queries_out {
+        let text = serde_json::to_string(&serde_json::Value::Object(queries))?;
+        std::fs::write(path, text).with_context(|| format!("cannot write {path}"))?;
     }
     println!(
         "{}",
@@ -650,7 +674,9 @@ fn main() -> Result<()> {
             args.get(4).map_or("cch", String::as_str),
         ),
         Some("crosscheck") if args.len() >= 4 => cmd_crosscheck(&args[1], num(2, 200), &args[3]),
-        Some("hazard-change") if args.len() >= 2 => cmd_hazard_change(&args[1], num(2, 100), num(3, 3)),
+        Some("hazard-change") if args.len() >= 2 => {
+            cmd_hazard_change(&args[1], num(2, 100), num(3, 3), args.get(4).map(String::as_str))
+        }
         Some("assembly") if args.len() >= 2 => assembly::run(&args[1], num(2, 1000), num(3, 3)),
         Some("time-windows") if args.len() >= 2 => cmd_time_windows(&args[1], num(2, 25), num(3, 3)),
         Some("evacuation") => cmd_evacuation(num(1, 3)),
@@ -672,7 +698,7 @@ fn main() -> Result<()> {
         Some("custom") if args.len() >= 2 => custom::custom(&args[1], num(2, 3)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]"
         ),
     }
 }

@@ -116,9 +116,22 @@ pub struct AppState {
     /// every public read looks at it.
     checked: AtomicU64,
     epoch: Instant,
-    /// A check of the store for the public fast path is under way.
+    /// A check of the store for the public fast path is asked for or
+    /// under way.
     checking: AtomicBool,
+    /// The thread that makes those checks, started at the first one.
+    checker: Mutex<Option<std::thread::Thread>>,
     write: Mutex<()>,
+}
+
+impl Drop for AppState {
+    fn drop(&mut self) {
+        // Lets the checker thread see that the state is gone, and end.
+        let checker = self.checker.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = checker.take() {
+            t.unpark();
+        }
+    }
 }
 
 /// Requests per minute and party: writes.
@@ -171,6 +184,7 @@ impl AppState {
             checked: AtomicU64::new(0),
             epoch: Instant::now(),
             checking: AtomicBool::new(false),
+            checker: Mutex::new(None),
             write: Mutex::new(()),
         }
     }
@@ -216,31 +230,66 @@ impl AppState {
 
     /// As [`AppState::recent_live`], for reads that should never wait for
     /// the store (the public fast path, `front`): once the last check is
-    /// half of `max_age` old, one check starts on a blocking thread (one at
-    /// a time, whatever the number of readers), so that under steady
+    /// half of `max_age` old, one check is asked of the checker thread (one
+    /// at a time, whatever the number of readers), so that under steady
     /// traffic the held ledger stays fresh without any reader waiting or
     /// querying. `None` when it is `max_age` old or more (after a quiet
     /// spell, or while the store does not answer): ask [`AppState::live`].
+    ///
+    /// The checks run on one long-lived thread, woken when one is due (at
+    /// most every `max_age / 2`), rather than on a runtime's blocking pool:
+    /// under saturation a pool thread that has just finished a check may
+    /// not be scheduled back to idle before the next one is due, and the
+    /// pool then starts a new thread for it (seventy in ten seconds of
+    /// `wrk` on two cores), each start competing with the serving threads.
     pub fn public_live(self: &Arc<Self>, max_age: Duration) -> Option<Arc<Live>> {
         let age = self.since_checked()?;
         if age >= max_age / 2
             && !self.checking.load(Ordering::Relaxed)
             && !self.checking.swap(true, Ordering::AcqRel)
         {
-            match tokio::runtime::Handle::try_current() {
-                Ok(rt) => {
-                    let st = self.clone();
-                    rt.spawn_blocking(move || {
-                        if let Err(e) = st.live() {
-                            tracing::warn!(error = e.message(), "checking the store");
-                        }
-                        st.checking.store(false, Ordering::Release);
-                    });
-                }
-                Err(_) => self.checking.store(false, Ordering::Release),
+            match self.checker() {
+                Some(t) => t.unpark(),
+                None => self.checking.store(false, Ordering::Release),
             }
         }
         (age < max_age).then(|| self.held())
+    }
+
+    /// The checker thread of [`AppState::public_live`], started if need be
+    /// (`None` if the system refuses a thread: the readers then go on with
+    /// what is held until it is too old, then ask the store themselves).
+    fn checker(self: &Arc<Self>) -> Option<std::thread::Thread> {
+        let mut slot = self.checker.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = &*slot {
+            return Some(t.clone());
+        }
+        // The thread holds the state only while it checks, so the state can
+        // be dropped; `Drop` then wakes it to end.
+        let state = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("corridor-check".into())
+            .spawn(move || loop {
+                std::thread::park();
+                let Some(st) = state.upgrade() else { return };
+                // Park may return without an unpark: check only when asked.
+                if st.checking.load(Ordering::Acquire) {
+                    if let Err(e) = st.live() {
+                        tracing::warn!(error = e.message(), "checking the store");
+                    }
+                    st.checking.store(false, Ordering::Release);
+                }
+            });
+        match spawned {
+            Ok(h) => {
+                *slot = Some(h.thread().clone());
+                Some(h.thread().clone())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start the store checker thread");
+                None
+            }
+        }
     }
 
     /// The ledger held, as it is (no check).

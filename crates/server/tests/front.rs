@@ -333,6 +333,79 @@ async fn another_servers_write_shows_within_the_freshness_bound() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Under steady reads the fast path stays fresh by itself: its checker
+/// thread asks the store every half bound, so reads go on being answered
+/// from memory long past the bound, and another server's write shows on
+/// the fast path soon after it is committed (once the checker has read it
+/// in; the readers are sent to the router meanwhile).
+#[tokio::test]
+async fn steady_reads_stay_fast_and_see_another_servers_write() {
+    let dir = std::env::temp_dir().join(format!(
+        "corridor-front-steady-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("corridor.sqlite");
+    let open = || {
+        common::exercise(
+            "ukraine",
+            Box::new(corridor_server::store::Sqlite::open(&db).unwrap()),
+            None,
+            "2022-03-07T12:00:00+02:00",
+        )
+    };
+    let here = open();
+    let there = open();
+    open_corridor(&here).await;
+    let front = app(here.clone());
+    let (_, atom) = call(&here, "GET", "/public/alerts.atom", None, None).await;
+    assert_eq!(suspensions(&atom), 0);
+    let tick = std::time::Duration::from_millis(10);
+    // Five times the bound (100 ms), every read from memory.
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_millis(500) {
+        let r = front.answer_fast(&get("/public/alerts.atom", &[]));
+        assert!(r.is_some(), "stood aside {:?} in", start.elapsed());
+        tokio::time::sleep(tick).await;
+    }
+    // The other server writes from its own thread while this one reads.
+    let writer = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(shell_sumy(&there, "elsewhere"));
+        std::time::Instant::now()
+    });
+    let mut seen = None;
+    while start.elapsed() < std::time::Duration::from_secs(10) {
+        match front.answer_fast(&get("/public/alerts.atom", &[])) {
+            Some(r) => {
+                let b = parts(r).await.2;
+                if suspensions(std::str::from_utf8(&b).unwrap()) == 1 {
+                    seen = Some(std::time::Instant::now());
+                    break;
+                }
+            }
+            // Stood aside (a check under way, or the new log's files not
+            // made yet): the request goes to the router, which makes them.
+            None => {
+                call(&here, "GET", "/public/alerts.atom", None, None).await;
+            }
+        }
+        tokio::time::sleep(tick).await;
+    }
+    let seen = seen.expect("the other server's write never showed on the fast path");
+    let written = writer.join().unwrap();
+    let late = seen.saturating_duration_since(written);
+    assert!(late < std::time::Duration::from_secs(2), "{late:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The fast path counts each read in the address's window, the same one
 /// the router counts in: past the limit, 429 on both.
 #[tokio::test]

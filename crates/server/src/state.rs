@@ -274,8 +274,15 @@ impl AppState {
                 let Some(st) = state.upgrade() else { return };
                 // Park may return without an unpark: check only when asked.
                 if st.checking.load(Ordering::Acquire) {
-                    if let Err(e) = st.live() {
-                        tracing::warn!(error = e.message(), "checking the store");
+                    // A check that fails, or even panics, must not leave
+                    // `checking` set (no check would ever be asked again)
+                    // nor end the thread.
+                    let checked =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| st.live()));
+                    match checked {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::warn!(error = e.message(), "checking the store"),
+                        Err(_) => tracing::error!("checking the store panicked"),
                     }
                     st.checking.store(false, Ordering::Release);
                 }

@@ -190,14 +190,12 @@ impl Cch {
         }
         let mut up_tail = vec![0u32; m_arcs];
         let mut parent = vec![NONE; n];
-        for x in 0..n {
+        for (x, p) in parent.iter_mut().enumerate() {
             let (a, b) = (c.first_up[x] as usize, c.first_up[x + 1] as usize);
             if a < b {
-                parent[x] = c.up_head[a];
+                *p = c.up_head[a];
             }
-            for i in a..b {
-                up_tail[i] = x as u32;
-            }
+            up_tail[a..b].fill(x as u32);
         }
         let m = tail.len();
         let mut edge_arc = vec![NONE; m];

@@ -253,10 +253,7 @@ fn ancestors(cch: &Cch, seeds: &[(u32, u32)], cur: &mut Vec<u32>, out: &mut Vec<
     out.clear();
     cur.clear();
     cur.extend(seeds.iter().map(|&(v, _)| cch.rank[v as usize]));
-    loop {
-        let Some(&x) = cur.iter().filter(|&&x| x != NONE).min() else {
-            break;
-        };
+    while let Some(&x) = cur.iter().filter(|&&x| x != NONE).min() {
         out.push(x);
         for c in cur.iter_mut() {
             if *c == x {

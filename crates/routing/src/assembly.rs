@@ -80,21 +80,13 @@ impl<'a> Assembly<'a> {
     #[inline(always)]
     pub(crate) fn push_whole(&mut self, edge: u32, forward: bool, enter_ms: u32, duration_ms: u32) {
         self.whole_line(edge, forward);
-        let (dir, from_frac, to_frac) = if forward {
+        let (dir, a, b) = if forward {
             (Dir::Forward, 0.0, 1.0)
         } else {
             (Dir::Backward, 1.0, 0.0)
         };
-        self.rest(Traversal {
-            edge,
-            dir,
-            from_frac,
-            to_frac,
-            enter_ms,
-            duration_ms,
-            // Times 1.0, as in `leg`.
-            length_m: self.g.edge_length_m[edge as usize],
-        });
+        let l = leg(self.g, edge, dir, a, b, enter_ms, duration_ms);
+        self.rest(l);
     }
 
     /// Appends the whole shape of `edge`, in the direction of travel,

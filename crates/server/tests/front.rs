@@ -288,13 +288,11 @@ async fn a_write_is_in_the_feeds_the_moment_it_is_answered() {
     }
 }
 
-/// Two servers on one database: a write through the other shows here
-/// within the freshness bound. Once the last check of the store is that
-/// old, the fast path stands aside until the store has been asked again.
-#[tokio::test]
-async fn another_servers_write_shows_within_the_freshness_bound() {
+/// Two server states on one SQLite database in a new temporary folder
+/// (returned, to be removed), as two servers sharing a store.
+fn two_servers(tag: &str) -> (std::path::PathBuf, Arc<AppState>, Arc<AppState>) {
     let dir = std::env::temp_dir().join(format!(
-        "corridor-front-{}-{}",
+        "corridor-front-{tag}-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -311,8 +309,16 @@ async fn another_servers_write_shows_within_the_freshness_bound() {
             "2022-03-07T12:00:00+02:00",
         )
     };
-    let here = open();
-    let there = open();
+    let (here, there) = (open(), open());
+    (dir, here, there)
+}
+
+/// Two servers on one database: a write through the other shows here
+/// within the freshness bound. Once the last check of the store is that
+/// old, the fast path stands aside until the store has been asked again.
+#[tokio::test]
+async fn another_servers_write_shows_within_the_freshness_bound() {
+    let (dir, here, there) = two_servers("shared");
     open_corridor(&here).await;
     let front = app(here.clone());
     let (_, atom) = call(&here, "GET", "/public/alerts.atom", None, None).await;
@@ -340,26 +346,7 @@ async fn another_servers_write_shows_within_the_freshness_bound() {
 /// in; the readers are sent to the router meanwhile).
 #[tokio::test]
 async fn steady_reads_stay_fast_and_see_another_servers_write() {
-    let dir = std::env::temp_dir().join(format!(
-        "corridor-front-steady-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("corridor.sqlite");
-    let open = || {
-        common::exercise(
-            "ukraine",
-            Box::new(corridor_server::store::Sqlite::open(&db).unwrap()),
-            None,
-            "2022-03-07T12:00:00+02:00",
-        )
-    };
-    let here = open();
-    let there = open();
+    let (dir, here, there) = two_servers("steady");
     open_corridor(&here).await;
     let front = app(here.clone());
     let (_, atom) = call(&here, "GET", "/public/alerts.atom", None, None).await;

@@ -121,6 +121,10 @@ pub struct AppState {
     checking: AtomicBool,
     /// The thread that makes those checks, started at the first one.
     checker: Mutex<Option<std::thread::Thread>>,
+    /// Held while the whole log is read from the store ([`AppState::live`]).
+    reading: Mutex<()>,
+    /// How many times it was.
+    store_reads: AtomicU64,
     write: Mutex<()>,
 }
 
@@ -185,6 +189,8 @@ impl AppState {
             epoch: Instant::now(),
             checking: AtomicBool::new(false),
             checker: Mutex::new(None),
+            reading: Mutex::new(()),
+            store_reads: AtomicU64::new(0),
             write: Mutex::new(()),
         }
     }
@@ -205,6 +211,17 @@ impl AppState {
             self.mark_checked(asked);
             return Ok(held);
         }
+        // One reading of the whole log at a time: after another server's
+        // write, every request that finds the store longer comes here at
+        // once; the first reads and replays the log, the others wait for
+        // it and then find the held ledger up to date.
+        let _one = self.reading.lock().unwrap_or_else(|e| e.into_inner());
+        let held = self.held();
+        if self.store.len()? == held.log.len() as u64 {
+            self.mark_checked(asked);
+            return Ok(held);
+        }
+        self.store_reads.fetch_add(1, Ordering::Relaxed);
         let fresh = Arc::new(self.read_store()?);
         let mut w = self.live.write().unwrap_or_else(|e| e.into_inner());
         // A write of this server may have made a longer log live while the
@@ -218,6 +235,13 @@ impl AppState {
         drop(w);
         self.mark_checked(asked);
         Ok(fresh)
+    }
+
+    /// How many times the whole log was read from the store and replayed
+    /// (at the start, and after other servers' writes): for tests and
+    /// monitoring.
+    pub fn store_reads(&self) -> u64 {
+        self.store_reads.load(Ordering::Relaxed)
     }
 
     /// The live ledger without asking the store, if it was known to match

@@ -393,6 +393,37 @@ async fn steady_reads_stay_fast_and_see_another_servers_write() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// After another server's write, requests that all find the store longer
+/// at once read and replay the log once between them, and all get the new
+/// state.
+#[test]
+fn concurrent_readers_read_the_store_once() {
+    let (dir, here, there) = two_servers("herd");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(open_corridor(&here));
+    rt.block_on(shell_sumy(&there, "elsewhere"));
+    let want = there.live().unwrap().log.len();
+    let before = here.store_reads();
+    let start = Arc::new(std::sync::Barrier::new(8));
+    let readers: Vec<_> = (0..8)
+        .map(|_| {
+            let (st, start) = (here.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                st.live().unwrap().log.len()
+            })
+        })
+        .collect();
+    for r in readers {
+        assert_eq!(r.join().unwrap(), want);
+    }
+    assert_eq!(here.store_reads() - before, 1, "reads");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The fast path counts each read in the address's window, the same one
 /// the router counts in: past the limit, 429 on both.
 #[tokio::test]

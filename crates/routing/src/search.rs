@@ -468,7 +468,20 @@ impl Ends {
 
 /// A snapped point on a node is the node: no share of the edge to travel.
 pub(crate) fn at(g: &RoadGraph, v: u32, pt: LatLon) -> bool {
-    haversine_m(g.node_pos(v), pt) < 1e-3
+    within_mm(g.node_pos(v), pt)
+}
+
+/// Whether `a` and `b` are less than 1 mm apart (by [`haversine_m`]). The
+/// great-circle distance is at least the arc between the two latitudes, so
+/// points 2 mm or more apart in latitude alone (a margin well beyond any
+/// rounding) are told apart without the trigonometry: most calls.
+fn within_mm(a: LatLon, b: LatLon) -> bool {
+    const TWO_MM_IN_DEGREES: f64 =
+        2e-3 / corridor_geo::EARTH_RADIUS_M * (180.0 / std::f64::consts::PI);
+    if (a.lat - b.lat).abs() >= TWO_MM_IN_DEGREES {
+        return false;
+    }
+    haversine_m(a, b) < 1e-3
 }
 
 impl Router {
@@ -623,5 +636,28 @@ impl Router {
             route.push(l);
         }
         Some(route.finish(s.clone(), t.clone(), cost, Method::Dijkstra))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The latitude shortcut never changes the answer of the plain
+        /// test, from points a few micrometres to metres apart, anywhere.
+        #[test]
+        fn within_mm_is_the_plain_haversine_test(
+            lat in -89.9f64..89.9,
+            lon in -179.9f64..179.9,
+            scale in prop::sample::select(vec![1e-9, 1e-8, 2e-8, 5e-8, 1e-7, 1e-5]),
+            dy in -1.0f64..1.0,
+            dx in -1.0f64..1.0,
+        ) {
+            let a = LatLon::new(lat, lon);
+            let b = LatLon::new(lat + dy * scale, lon + dx * scale);
+            prop_assert_eq!(within_mm(a, b), haversine_m(a, b) < 1e-3);
+        }
     }
 }

@@ -105,8 +105,9 @@ impl<'a> Assembly<'a> {
             .repeats
             .get(e / 64)
             .is_some_and(|w| w >> (e % 64) & 1 != 0);
+        let point = |(&y, &x): (&i32, &i32)| LatLon::from_e7(y, x);
         if n == 0 || repeats {
-            let pts = lat.iter().zip(lon).map(|(&y, &x)| LatLon::from_e7(y, x));
+            let pts = lat.iter().zip(lon).map(point);
             return if forward {
                 self.line(pts)
             } else {
@@ -114,8 +115,7 @@ impl<'a> Assembly<'a> {
             };
         }
         let first = if forward { 0 } else { n - 1 };
-        let skip = self.geometry.last() == Some(&LatLon::from_e7(lat[first], lon[first]));
-        let point = |(&y, &x): (&i32, &i32)| LatLon::from_e7(y, x);
+        let skip = self.geometry.last() == Some(&point((&lat[first], &lon[first])));
         if forward {
             let s = usize::from(skip);
             self.geometry

@@ -478,6 +478,17 @@ mod tests {
                 brute.sort_unstable();
                 got.sort_unstable();
                 assert_eq!(got, brute, "seed {seed}, query {q}");
+                // The walk meets exactly the leaves whose boxes meet the
+                // window, in leaf order (the tree's order).
+                let (dlat, dlon) = corridor_geo::degree_margins(p.lat, r);
+                let env = AABB::new(p.lon - dlon, p.lat - dlat, p.lon + dlon, p.lat + dlat);
+                let mut walked = Vec::new();
+                idx.for_each_leaf_in(&env, &mut |pos| walked.push(pos));
+                let boxes = idx.tree.all_boxes();
+                let every: Vec<usize> = (0..idx.leaves.len())
+                    .filter(|&c| boxes[c].overlaps_aabb(&env))
+                    .collect();
+                assert_eq!(walked, every, "seed {seed}, query {q}");
             }
             // A walk that takes the root takes every segment once; one that
             // always descends tests every segment once.

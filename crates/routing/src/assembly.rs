@@ -48,11 +48,13 @@ impl<'a> Assembly<'a> {
             repeats,
             hazards: layer.edges_touched() > 0,
             legs: Vec::with_capacity(legs),
-            // City edges have three shape points on average (two to four
-            // on the shipped extracts), and consecutive edges share one.
-            geometry: Vec::with_capacity(3 * legs + 2),
-            roads: Vec::with_capacity(16),
-            way_ids: Vec::with_capacity(legs.min(64)),
+            // Room enough that no vector grows (copying what it holds)
+            // while the path is walked: a leg adds at most one road
+            // stretch and one way, and city edges have two to four shape
+            // points (consecutive edges share one).
+            geometry: Vec::with_capacity(4 * legs + 2),
+            roads: Vec::with_capacity(legs),
+            way_ids: Vec::with_capacity(legs),
             slowed: Vec::new(),
             stretch: (u32::MAX, u32::MAX),
         }
@@ -315,25 +317,8 @@ pub(crate) fn sub_shape(g: &RoadGraph, e: u32, from: f64, to: f64) -> Vec<LatLon
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::graph;
     use proptest::prelude::*;
-
-    /// A graph whose edges have the given shapes (points as e7 pairs).
-    fn graph(shapes: &[Vec<(i32, i32)>]) -> RoadGraph {
-        let mut g = RoadGraph::builder();
-        for s in shapes {
-            let a = g.push_node(LatLon::from_e7(s[0].0, s[0].1), 0);
-            let b = g.push_node(LatLon::from_e7(s[s.len() - 1].0, s[s.len() - 1].1), 0);
-            g.push_straight_edge(a, b, [[1000; 2]; 2]);
-            // Replace the straight shape by the given one.
-            let n = g.shape_lat.len() - 2;
-            g.shape_lat.truncate(n);
-            g.shape_lon.truncate(n);
-            g.shape_lat.extend(s.iter().map(|p| p.0));
-            g.shape_lon.extend(s.iter().map(|p| p.1));
-            *g.shape_first.last_mut().unwrap() = g.shape_lat.len() as u32;
-        }
-        g
-    }
 
     proptest! {
         /// `push_whole` gives the legs `leg` gives, and the line made by

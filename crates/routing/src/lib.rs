@@ -45,6 +45,8 @@ mod hazard_layer;
 pub mod reference;
 mod search;
 mod snap;
+#[cfg(test)]
+mod testing;
 
 pub use hazard_layer::HazardLayer;
 pub use search::{main_roads, RoadStretch, Route, Traversal};

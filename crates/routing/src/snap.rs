@@ -104,27 +104,26 @@ fn main_bit(p: Profile) -> u8 {
     2 << (2 * p.index())
 }
 
-/// Fraction of the edge's length before a point on segment `seg` at `t`
-/// (the sums run in the same order as [`corridor_geo::polyline_length_m`],
-/// without collecting the shape).
+/// Fraction of the edge's length before a point on segment `seg` at `t`.
+///
+/// The edge's length is the sum of its segments' haversine lengths in shape
+/// order ([`corridor_geo::polyline_length_m`], as the importer and the
+/// graph builder compute it), so only the segments up to `seg` are
+/// measured: the rest of the sum is already `edge_length_m`, bit for bit.
 pub(crate) fn frac_along(g: &RoadGraph, e: u32, seg: u32, t: f64) -> f64 {
+    let total = g.edge_length_m[e as usize];
+    if total.is_nan() || total <= 0.0 {
+        return 0.0;
+    }
     let (a, b) = g.shape_range(e);
     let pt = |i: usize| LatLon::from_e7(g.shape_lat[i], g.shape_lon[i]);
-    // One pass: each segment's length (a haversine, the costly part of
-    // snapping) is computed once.
     let s = a + seg as usize;
-    let (mut before, mut total) = (0.0, 0.0);
-    for i in a..b.saturating_sub(1) {
-        let d = haversine_m(pt(i), pt(i + 1));
-        if i < s {
-            before += d;
-        } else if i == s {
-            before += d * t;
-        }
-        total += d;
+    let mut before = 0.0;
+    for i in a..s.min(b.saturating_sub(1)) {
+        before += haversine_m(pt(i), pt(i + 1));
     }
-    if total <= 0.0 {
-        return 0.0;
+    if s + 1 < b {
+        before += haversine_m(pt(s), pt(s + 1)) * t;
     }
     (before / total).clamp(0.0, 1.0)
 }
@@ -272,5 +271,57 @@ impl Router {
             r *= 5.0;
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::graph;
+    use proptest::prelude::*;
+
+    /// The definition `frac_along` had before it read the total from the
+    /// graph: every segment measured, in shape order.
+    fn measured_whole(g: &RoadGraph, e: u32, seg: u32, t: f64) -> f64 {
+        let (a, b) = g.shape_range(e);
+        let pt = |i: usize| LatLon::from_e7(g.shape_lat[i], g.shape_lon[i]);
+        let s = a + seg as usize;
+        let (mut before, mut total) = (0.0, 0.0);
+        for i in a..b.saturating_sub(1) {
+            let d = haversine_m(pt(i), pt(i + 1));
+            if i < s {
+                before += d;
+            } else if i == s {
+                before += d * t;
+            }
+            total += d;
+        }
+        if total <= 0.0 {
+            return 0.0;
+        }
+        (before / total).clamp(0.0, 1.0)
+    }
+
+    proptest! {
+        /// Bit for bit the share measured over the whole shape, on shapes
+        /// with repeated points, zero-length edges and any segment.
+        #[test]
+        fn frac_along_equals_the_share_measured_over_the_whole_shape(
+            shapes in proptest::collection::vec(
+                proptest::collection::vec((-900_000_000i32..900_000_000, -1_800_000_000i32..1_800_000_000), 2..7), 1..4),
+            near in proptest::collection::vec((0i32..40, 0i32..40), 2..7),
+            e in 0usize..4,
+            seg in 0u32..8,
+            t in prop_oneof![Just(0.0), Just(1.0), 0.0f64..=1.0],
+        ) {
+            // Far-apart points and points a few e7 units apart (repeats too).
+            let mut shapes = shapes;
+            shapes.push(near.iter().map(|&(a, b)| (600_000_000 + a, 300_000_000 + b)).collect());
+            let g = graph(&shapes);
+            let e = (e % shapes.len()) as u32;
+            let got = frac_along(&g, e, seg, t);
+            let want = measured_whole(&g, e, seg, t);
+            prop_assert_eq!(got.to_bits(), want.to_bits(), "edge {} segment {} t {}", e, seg, t);
+        }
     }
 }

@@ -83,6 +83,18 @@ fn every_extract_imports_round_trips_and_routes_exactly() {
             "{name}: round trip"
         );
 
+        // Every edge is as long as its shape, summed in shape order, bit for
+        // bit: snapping measures only the shape up to the snapped point
+        // and takes the rest of the sum from here.
+        for e in 0..g.num_edges() as u32 {
+            let shape: Vec<LatLon> = g.shape(e).collect();
+            assert_eq!(
+                g.edge_length_m[e as usize].to_bits(),
+                corridor_geo::polyline_length_m(&shape).to_bits(),
+                "{name}: length of edge {e}"
+            );
+        }
+
         // Foot ignores oneway: every edge a pedestrian may use goes both ways.
         for e in 0..g.num_edges() as u32 {
             assert_eq!(

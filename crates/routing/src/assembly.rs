@@ -48,10 +48,12 @@ impl<'a> Assembly<'a> {
             repeats,
             hazards: layer.edges_touched() > 0,
             legs: Vec::with_capacity(legs),
-            // Room enough that no vector grows (copying what it holds)
-            // while the path is walked: a leg adds at most one road
-            // stretch and one way, and city edges have two to four shape
-            // points (consecutive edges share one).
+            // Room enough that the stretches and ways never grow (copying
+            // what they hold) while the path is walked, a leg adding at
+            // most one of each; and that the line seldom does: city edges
+            // have two to four shape points, consecutive edges sharing
+            // one. The spare room stays with the route (a few dozen bytes
+            // a leg).
             geometry: Vec::with_capacity(4 * legs + 2),
             roads: Vec::with_capacity(legs),
             way_ids: Vec::with_capacity(legs),

@@ -109,7 +109,9 @@ fn main_bit(p: Profile) -> u8 {
 /// The edge's length is the sum of its segments' haversine lengths in shape
 /// order ([`corridor_geo::polyline_length_m`], as the importer and the
 /// graph builder compute it), so only the segments up to `seg` are
-/// measured: the rest of the sum is already `edge_length_m`, bit for bit.
+/// measured: the rest of the sum is already `edge_length_m`, bit for bit
+/// when the graph was made with the same maths library (a file imported
+/// elsewhere may differ in the last digits, which moves the share as much).
 pub(crate) fn frac_along(g: &RoadGraph, e: u32, seg: u32, t: f64) -> f64 {
     let total = g.edge_length_m[e as usize];
     if total.is_nan() || total <= 0.0 {
@@ -304,19 +306,22 @@ mod tests {
 
     proptest! {
         /// Bit for bit the share measured over the whole shape, on shapes
-        /// with repeated points, zero-length edges and any segment.
+        /// with repeated points, a zero-length edge and any segment.
         #[test]
         fn frac_along_equals_the_share_measured_over_the_whole_shape(
             shapes in proptest::collection::vec(
                 proptest::collection::vec((-900_000_000i32..900_000_000, -1_800_000_000i32..1_800_000_000), 2..7), 1..4),
-            near in proptest::collection::vec((0i32..40, 0i32..40), 2..7),
-            e in 0usize..4,
+            near in proptest::collection::vec((0i32..3, 0i32..3), 2..7),
+            still in 2usize..5,
+            e in 0usize..5,
             seg in 0u32..8,
             t in prop_oneof![Just(0.0), Just(1.0), 0.0f64..=1.0],
         ) {
-            // Far-apart points and points a few e7 units apart (repeats too).
+            // Far-apart points, points a few e7 units apart (often the same
+            // point twice in a row), and an edge of one point repeated.
             let mut shapes = shapes;
             shapes.push(near.iter().map(|&(a, b)| (600_000_000 + a, 300_000_000 + b)).collect());
+            shapes.push(vec![(100, 200); still]);
             let g = graph(&shapes);
             let e = (e % shapes.len()) as u32;
             let got = frac_along(&g, e, seg, t);

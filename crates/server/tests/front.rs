@@ -313,16 +313,30 @@ fn two_servers(tag: &str) -> (std::path::PathBuf, Arc<AppState>, Arc<AppState>) 
     (dir, here, there)
 }
 
+/// [`two_servers`] with a corridor open, and the front of the first after
+/// one read of the alerts (no suspension yet).
+async fn two_servers_reading(
+    tag: &str,
+) -> (
+    std::path::PathBuf,
+    Arc<AppState>,
+    Arc<AppState>,
+    corridor_server::App,
+) {
+    let (dir, here, there) = two_servers(tag);
+    open_corridor(&here).await;
+    let front = app(here.clone());
+    let (_, atom) = call(&here, "GET", "/public/alerts.atom", None, None).await;
+    assert_eq!(suspensions(&atom), 0);
+    (dir, here, there, front)
+}
+
 /// Two servers on one database: a write through the other shows here
 /// within the freshness bound. Once the last check of the store is that
 /// old, the fast path stands aside until the store has been asked again.
 #[tokio::test]
 async fn another_servers_write_shows_within_the_freshness_bound() {
-    let (dir, here, there) = two_servers("shared");
-    open_corridor(&here).await;
-    let front = app(here.clone());
-    let (_, atom) = call(&here, "GET", "/public/alerts.atom", None, None).await;
-    assert_eq!(suspensions(&atom), 0);
+    let (dir, here, there, front) = two_servers_reading("shared").await;
     assert!(front
         .answer_fast(&get("/public/alerts.atom", &[]))
         .is_some());
@@ -346,11 +360,7 @@ async fn another_servers_write_shows_within_the_freshness_bound() {
 /// in; the readers are sent to the router meanwhile).
 #[tokio::test]
 async fn steady_reads_stay_fast_and_see_another_servers_write() {
-    let (dir, here, there) = two_servers("steady");
-    open_corridor(&here).await;
-    let front = app(here.clone());
-    let (_, atom) = call(&here, "GET", "/public/alerts.atom", None, None).await;
-    assert_eq!(suspensions(&atom), 0);
+    let (dir, here, there, front) = two_servers_reading("steady").await;
     let tick = std::time::Duration::from_millis(10);
     // Five times the bound (100 ms), every read from memory.
     let start = std::time::Instant::now();

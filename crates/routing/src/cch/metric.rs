@@ -1,7 +1,8 @@
 //! Phase 3: customization. A [`Metric`] holds, for every arc of the chordal
 //! supergraph, the up and down weights and how each was obtained (an original
-//! edge, or the middle node of a lower triangle), which is what the query
-//! needs to unpack paths.
+//! edge, or a lower triangle, by its place in the hierarchy's triangle
+//! lists), which is what the query needs to unpack paths: a triangle names
+//! both arcs an arc stands for, so unpacking looks nothing up.
 //!
 //! Every arc's value is the minimum over its input edges and its lower
 //! triangles (`y → x → z` through a node `x` below both ends), taken in the
@@ -13,7 +14,8 @@
 use super::{Cch, INFINITY, NONE};
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
-/// Marks a `via` entry that is an original edge id rather than a middle rank.
+/// Marks a `via` entry that is an original edge id rather than the index of
+/// a lower triangle in [`Cch::tri`](super::Cch).
 pub(crate) const INPUT: u32 = 1 << 31;
 
 /// Arc weights of one metric (one profile under one set of hazards).
@@ -147,26 +149,20 @@ fn derive<W: Weights + ?Sized>(
     weight: &impl Fn(u32) -> EdgeWeights,
 ) -> (u32, u32, u32, u32) {
     let (mut u, mut uv, mut d, mut dv) = input(cch, a as u32, weight);
-    let (mut ub, mut db) = (NONE, NONE);
-    for &[b, m] in cch.triangles(a) {
+    let first = cch.first_tri[a];
+    for (t, &[b, m]) in (first..).zip(cch.triangles(a)) {
         let (b, m) = (b as usize, m as usize);
         // y → x → z and z → x → y, with b = (x, y) and m = (x, z).
         let c_up = add(down.at(b), up.at(m));
         if c_up < u {
             u = c_up;
-            ub = b as u32;
+            uv = t;
         }
         let c_down = add(down.at(m), up.at(b));
         if c_down < d {
             d = c_down;
-            db = b as u32;
+            dv = t;
         }
-    }
-    if ub != NONE {
-        uv = cch.up_tail[ub as usize];
-    }
-    if db != NONE {
-        dv = cch.up_tail[db as usize];
     }
     (u, uv, d, dv)
 }

@@ -114,7 +114,9 @@ fn lower_triangles(first_up: &[u32], up_head: &[u32]) -> Result<(Vec<u32>, Vec<[
         first[k + 1] += 1;
         total += 1;
     });
-    if total >= u32::MAX as u64 {
+    // A metric names the triangle an arc's weight came from by its index,
+    // beside edge ids marked with the top bit (`metric::INPUT`).
+    if total >= u64::from(metric::INPUT) {
         return Err(format!("{total} triangles: too many for one hierarchy"));
     }
     for a in 0..m {

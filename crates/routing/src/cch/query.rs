@@ -293,9 +293,9 @@ fn unpack(
             });
             continue;
         }
-        let (lo, hi) = (cch.up_tail[a as usize], cch.up_head[a as usize]);
-        let (Some(a_lo), Some(a_hi)) = (cch.arc(via, lo), cch.arc(via, hi)) else {
-            debug_assert!(false, "triangle without its arcs");
+        // The triangle lo ← via → hi: its arcs (via, lo) and (via, hi).
+        let Some(&[a_lo, a_hi]) = cch.tri.get(via as usize) else {
+            debug_assert!(false, "a via that is no triangle");
             continue;
         };
         if up {

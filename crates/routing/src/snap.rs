@@ -118,13 +118,19 @@ pub(crate) fn frac_along(g: &RoadGraph, e: u32, seg: u32, t: f64) -> f64 {
         return 0.0;
     }
     let (a, b) = g.shape_range(e);
-    let pt = |i: usize| LatLon::from_e7(g.shape_lat[i], g.shape_lon[i]);
     let s = a + seg as usize;
+    // At the end of the last segment the sum is the whole edge: `total`
+    // itself, so the share is 1 (a point snapped onto a node often is).
+    if t == 1.0 && s + 2 == b {
+        return 1.0;
+    }
+    let pt = |i: usize| LatLon::from_e7(g.shape_lat[i], g.shape_lon[i]);
     let mut before = 0.0;
     for i in a..s.min(b.saturating_sub(1)) {
         before += haversine_m(pt(i), pt(i + 1));
     }
-    if s + 1 < b {
+    // At a segment's start its length would add nothing.
+    if s + 1 < b && t != 0.0 {
         before += haversine_m(pt(s), pt(s + 1)) * t;
     }
     (before / total).clamp(0.0, 1.0)

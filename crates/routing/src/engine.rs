@@ -33,7 +33,7 @@
 
 use crate::assembly::{leg, Assembly};
 use crate::cch::{Cch, CchQuery, Metric, Step};
-use crate::cut::CutIndex;
+use crate::cut::{self, CutIndex};
 use crate::search::{at, end_cost, Ends, Two};
 use crate::{Engine, EngineStats, HazardLayer, Method, Route, RouteOptions, Router, Snap};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
@@ -51,8 +51,10 @@ pub(crate) struct CchEngine {
     pub(crate) cch: [Cch; 2],
     base: [Arc<Metric>; 2],
     cache: Mutex<Vec<Cached>>,
-    /// Cut indexes of recent hazard sets, keyed like `cache`.
+    /// Cut indexes of recent hazard sets, keyed like `cache`, and the
+    /// recent sets asked about once, without an index (`cut` module docs).
     cuts: Mutex<Vec<(Key, Arc<CutIndex>)>>,
+    cuts_asked: Mutex<Vec<Key>>,
     /// Query state and scratch vectors per profile, taken for one query
     /// and given back, so that a route allocates only what it returns.
     pool: [Mutex<Vec<Scratch>>; 2],
@@ -130,6 +132,7 @@ impl CchEngine {
             base,
             cache: Mutex::new(Vec::new()),
             cuts: Mutex::new(Vec::new()),
+            cuts_asked: Mutex::new(Vec::new()),
             stats: Counters::default(),
             pool: [Mutex::new(Vec::new()), Mutex::new(Vec::new())],
         }
@@ -189,14 +192,15 @@ impl CchEngine {
     }
 
     /// The cut index of `profile` with `active` in force, built by `build`
-    /// on first use and kept with the recent ones.
+    /// the second time it is asked for (the first time: `None`, and the
+    /// caller searches instead) and kept with the recent ones.
     fn cut_index(
         &self,
         layer: &HazardLayer,
         p: Profile,
         active: &[u32],
         build: impl FnOnce() -> CutIndex,
-    ) -> Arc<CutIndex> {
+    ) -> Option<Arc<CutIndex>> {
         let key: Key = (p, layer.id(), active.to_vec());
         if let Some((_, c)) = self
             .cuts
@@ -205,7 +209,22 @@ impl CchEngine {
             .iter()
             .find(|(k, _)| *k == key)
         {
-            return c.clone();
+            return Some(c.clone());
+        }
+        {
+            let mut asked = self.cuts_asked.lock().unwrap_or_else(|e| e.into_inner());
+            match asked.iter().position(|k| *k == key) {
+                Some(i) => {
+                    asked.remove(i);
+                }
+                None => {
+                    if asked.len() >= CACHE {
+                        asked.remove(0);
+                    }
+                    asked.push(key);
+                    return None;
+                }
+            }
         }
         let c = Arc::new(build());
         self.stats.cut_indexes.fetch_add(1, Ordering::Relaxed);
@@ -214,7 +233,7 @@ impl CchEngine {
             cuts.remove(0);
         }
         cuts.push((key, c.clone()));
-        c
+        Some(c)
     }
 
     /// Counts a query the hierarchy handed to Dijkstra.
@@ -392,7 +411,8 @@ impl Router {
     /// The hazards that stop the origin from reaching the destination when
     /// `active` are in force for good: those refusing an arc (or the last
     /// stretch) out of the region the origin reaches, as the Dijkstra search
-    /// would name them, from the cut index of that hazard set (built once).
+    /// would name them, from the cut index of that hazard set or, the first
+    /// time the set is asked about, from one search (`cut` module docs).
     fn cut_static(
         &self,
         layer: &HazardLayer,
@@ -405,12 +425,15 @@ impl Router {
         let mask = mask(layer, active);
         let cost = |e: u32, w: u32| layer.static_time(e, w, &mask);
         let ends = Ends::new(g, p, s, t, cost);
-        let index = self.cch.cut_index(layer, p, active, || {
-            CutIndex::new(self.adjacency(p), |e, w| cost(e, w).err())
-        });
+        let refuse = |e: u32, w: u32| cost(e, w).err();
         let sources: Vec<u32> = ends.sources.iter().map(|x| x.node).collect();
-        let reach = index.reach(&sources);
-        let mut cut = index.cut(&reach);
+        let mut found = match self.cch.cut_index(layer, p, active, || {
+            CutIndex::new(self.adjacency(p), refuse)
+        }) {
+            Some(index) => index.answer(&sources),
+            None => cut::search(self.adjacency(p), refuse, &sources),
+        };
+        let mut cut = std::mem::take(&mut found.hazards);
         if let crate::search::Target::Edge {
             edge,
             from_tail,
@@ -422,7 +445,7 @@ impl Router {
                 (tail, Dir::Forward, from_tail),
                 (head, Dir::Backward, from_head),
             ] {
-                if index.reached(&reach, v) {
+                if found.reached(v) {
                     if let Some(Err(h)) = end_cost(g, p, edge, dir, share, cost) {
                         cut.push(h);
                     }

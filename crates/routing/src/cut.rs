@@ -108,12 +108,14 @@ impl CutIndex {
         let mut seen = vec![false; k];
         let mut list: Vec<u32> = Vec::new();
         for &s in sources {
-            let c = self.comp[s as usize];
+            let Some(&c) = self.comp.get(s as usize) else {
+                continue;
+            };
             if !std::mem::replace(&mut seen[c as usize], true) {
                 list.push(c);
             }
         }
-        // `list` is also the stack: what is after `next` is still to visit.
+        // `list` is also the queue: what is from `next` on is still to visit.
         let mut next = 0;
         while let Some(&c) = list.get(next) {
             next += 1;

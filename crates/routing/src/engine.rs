@@ -229,6 +229,10 @@ impl CchEngine {
         let c = Arc::new(build());
         self.stats.cut_indexes.fetch_add(1, Ordering::Relaxed);
         let mut cuts = self.cuts.lock().unwrap_or_else(|e| e.into_inner());
+        // Another thread may have built the same index meanwhile.
+        if let Some((_, other)) = cuts.iter().find(|(k, _)| *k == key) {
+            return Some(other.clone());
+        }
         if cuts.len() >= CACHE {
             cuts.remove(0);
         }

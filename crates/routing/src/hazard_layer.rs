@@ -6,22 +6,36 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Which hazards touch which edge (CSR by edge, and by hazard), built once
-/// per hazard set.
+/// Which hazards touch which edge (by edge, and by hazard), built once per
+/// hazard set.
+///
+/// A layer holds nothing per edge of the graph but one bit: the hazards of a
+/// city or a front line touch a few thousand edges of a network that may
+/// have tens of millions. The touched edges are numbered by a rank over
+/// those bits (a count per 64-edge word plus a popcount), and everything
+/// else is stored per touched edge. So a layer holds 3/16 of a byte per
+/// edge of the graph (the bits and the counts; before, 12 bytes), and asking
+/// about an untouched edge (nearly every edge a route crosses) reads one bit
+/// of a table small enough to stay in the cache.
 #[derive(Clone, Debug, Default)]
 pub struct HazardLayer {
     /// Unique per layer built, so that metrics derived from it can be cached.
     id: u64,
     set: HazardSet,
+    /// One bit per edge of the graph: set when a hazard touches the edge.
+    touched_bits: Vec<u64>,
+    /// Number of set bits in `touched_bits` before each word: the slot of
+    /// a touched edge is its word's count plus the set bits below it.
+    word_rank: Vec<u32>,
+    /// Hazards on the touched edge of slot `i`: `hazards[first[i]..first[i+1]]`.
     first: Vec<u32>,
     hazards: Vec<u32>,
-    /// Number of edges touched by at least one hazard.
-    touched: usize,
+    /// Largest slow factor of any hazard on the touched edge of each slot
+    /// (1.0 if none).
+    max_slow: Vec<f64>,
     /// Edges of each hazard: `edges[first_edge[h]..first_edge[h+1]]`.
     first_edge: Vec<u32>,
     edges: Vec<u32>,
-    /// Largest slow factor of any hazard on the edge (1.0 if none).
-    max_slow: Vec<f64>,
     /// Per profile and hazard: the longest time the time rule can give any
     /// of its edges (`w · F` at its slowest), in ms.
     worst_ms: [Vec<i64>; 2],
@@ -47,28 +61,52 @@ impl HazardLayer {
     /// hazards and every hazard's edges in ascending order).
     pub fn from_hits(g: &RoadGraph, set: HazardSet, pairs: &[(u32, u32)]) -> HazardLayer {
         let m = g.num_edges();
-        let mut first = vec![0u32; m + 1];
-        for &(e, _) in pairs {
-            first[e as usize + 1] += 1;
+        let k = set.len();
+        // A pair naming an edge or a hazard that does not exist would make
+        // every later lookup wrong; the mapping never gives one.
+        debug_assert!(pairs
+            .iter()
+            .all(|&(e, h)| (e as usize) < m && (h as usize) < k));
+        let pairs: Vec<(u32, u32)> = pairs
+            .iter()
+            .copied()
+            .filter(|&(e, h)| (e as usize) < m && (h as usize) < k)
+            .collect();
+        let mut touched_bits = vec![0u64; m.div_ceil(64)];
+        for &(e, _) in &pairs {
+            touched_bits[e as usize / 64] |= 1 << (e % 64);
         }
-        for i in 0..m {
+        let mut word_rank = Vec::with_capacity(touched_bits.len());
+        let mut touched = 0u32;
+        for w in &touched_bits {
+            word_rank.push(touched);
+            touched += w.count_ones();
+        }
+        let touched = touched as usize;
+        let slot = |e: u32| rank(&touched_bits, &word_rank, e);
+        let mut first = vec![0u32; touched + 1];
+        for &(e, _) in &pairs {
+            first[slot(e) + 1] += 1;
+        }
+        for i in 0..touched {
             first[i + 1] += first[i];
         }
         let mut pos = first.clone();
         let mut hazards = vec![0u32; pairs.len()];
-        for &(e, h) in pairs {
-            hazards[pos[e as usize] as usize] = h;
-            pos[e as usize] += 1;
+        for &(e, h) in &pairs {
+            let i = slot(e);
+            hazards[pos[i] as usize] = h;
+            pos[i] += 1;
         }
-        let mut max_slow = vec![1.0f64; m];
-        for &(e, h) in pairs {
+        let mut max_slow = vec![1.0f64; touched];
+        for &(e, h) in &pairs {
             if let Effect::Slow(f) = set.hazards[h as usize].effect {
-                max_slow[e as usize] = max_slow[e as usize].max(f);
+                let i = slot(e);
+                max_slow[i] = max_slow[i].max(f);
             }
         }
-        let k = set.len();
         let mut first_edge = vec![0u32; k + 1];
-        for &(_, h) in pairs {
+        for &(_, h) in &pairs {
             first_edge[h as usize + 1] += 1;
         }
         for i in 0..k {
@@ -77,7 +115,7 @@ impl HazardLayer {
         let mut pos = first_edge.clone();
         let mut edges = vec![0u32; pairs.len()];
         let mut worst_ms = [vec![0i64; k], vec![0i64; k]];
-        for &(e, h) in pairs {
+        for &(e, h) in &pairs {
             edges[pos[h as usize] as usize] = e;
             pos[h as usize] += 1;
             for p in [Profile::Car, Profile::Foot] {
@@ -87,16 +125,16 @@ impl HazardLayer {
                     .filter(|&w| w < INFINITY)
                     .max()
                     .unwrap_or(0);
-                let worst = (w as f64 * max_slow[e as usize]).ceil() as i64;
-                let slot = &mut worst_ms[p.index()][h as usize];
-                *slot = (*slot).max(worst);
+                let worst = (w as f64 * max_slow[slot(e)]).ceil() as i64;
+                let best = &mut worst_ms[p.index()][h as usize];
+                *best = (*best).max(worst);
             }
         }
-        let touched = first.windows(2).filter(|w| w[1] > w[0]).count();
         HazardLayer {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            touched,
             set,
+            touched_bits,
+            word_rank,
             first,
             hazards,
             first_edge,
@@ -133,23 +171,33 @@ impl HazardLayer {
 
     /// Hazards touching edge `e`.
     pub fn on_edge(&self, e: u32) -> &[u32] {
-        let (a, b) = (
-            self.first[e as usize] as usize,
-            self.first[e as usize + 1] as usize,
-        );
-        &self.hazards[a..b]
+        match self.slot(e) {
+            Some(i) => &self.hazards[self.first[i] as usize..self.first[i + 1] as usize],
+            None => &[],
+        }
+    }
+
+    /// The slot of edge `e` in the per-touched-edge arrays, if a hazard
+    /// touches it (an edge out of range touches none).
+    #[inline]
+    fn slot(&self, e: u32) -> Option<usize> {
+        let w = *self.touched_bits.get(e as usize / 64)?;
+        (w >> (e % 64) & 1 != 0).then(|| rank(&self.touched_bits, &self.word_rank, e))
     }
 
     /// Number of edges touched by at least one hazard.
     pub fn edges_touched(&self) -> usize {
-        self.touched
+        self.max_slow.len()
     }
 
     /// Applies the time rule (crate docs) to traversing edge `e` of base time
     /// `w` ms, entered at `enter_ms` (absolute). Returns the time it takes,
     /// or the index of the blocking hazard.
     pub fn traverse(&self, e: u32, w: u32, enter_ms: i64, margin_ms: i64) -> Result<u32, u32> {
-        let worst = (w as f64 * self.max_slow[e as usize]).ceil() as i64;
+        let Some(i) = self.slot(e) else {
+            return Ok(w);
+        };
+        let worst = (w as f64 * self.max_slow[i]).ceil() as i64;
         let leave = enter_ms.saturating_add(worst).saturating_add(margin_ms);
         self.apply(e, w, |_, hz| hz.validity.overlaps(enter_ms, leave))
     }
@@ -191,5 +239,108 @@ impl HazardLayer {
             let hz = &self.set.hazards[h as usize];
             hz.effect == Effect::Block && hz.validity.overlaps(from_ms, i64::MAX)
         })
+    }
+}
+
+/// The number of set bits of `bits` below bit `e` (`word_rank` holding the
+/// count before each word): the slot of a touched edge.
+#[inline]
+fn rank(bits: &[u64], word_rank: &[u32], e: u32) -> usize {
+    let (w, b) = (e as usize / 64, e % 64);
+    word_rank[w] as usize + (bits[w] & ((1u64 << b) - 1)).count_ones() as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corridor_geo::LatLon;
+    use corridor_hazards::{HazardKind, Part, Validity};
+    use proptest::prelude::*;
+
+    fn hazard(i: usize, effect: Effect, from_min: i64) -> Hazard {
+        Hazard {
+            id: format!("h{i}"),
+            kind: HazardKind::Shelling,
+            parts: vec![Part::square(LatLon::new(49.4, 8.7), 100.0)],
+            buffer_m: 0.0,
+            validity: Validity {
+                from_ms: from_min * 60_000,
+                until_ms: i64::MAX,
+            },
+            effect,
+            source: "test".into(),
+        }
+    }
+
+    proptest! {
+        /// Whatever edges the hazards touch (in one 64-edge word or across
+        /// many, first and last edges included), the layer answers as a
+        /// plain table with a row per edge of the graph: each edge's
+        /// hazards in order, each hazard's edges, the time rule (a hazard
+        /// starting while the edge would be travelled at its slowest counts),
+        /// the number of edges touched; edges beyond the graph touch nothing.
+        #[test]
+        fn the_layer_answers_as_a_table_per_edge(
+            m in 1usize..300,
+            effects in prop::collection::vec((prop::option::of(1.0f64..4.0), 0i64..5), 1..6),
+            picks in prop::collection::vec((0usize..300, 0usize..6), 0..120),
+        ) {
+            let mut g = RoadGraph::builder();
+            let a = g.push_node(LatLon::new(49.4, 8.7), 1);
+            let b = g.push_node(LatLon::new(49.41, 8.7), 2);
+            for _ in 0..m {
+                g.push_straight_edge(a, b, [[60_000; 2]; 2]);
+            }
+            let k = effects.len();
+            let set = HazardSet {
+                hazards: effects
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(f, from))| hazard(i, f.map_or(Effect::Block, Effect::Slow), from))
+                    .collect(),
+            };
+            let mut pairs: Vec<(u32, u32)> =
+                picks.iter().map(|&(e, h)| ((e % m) as u32, (h % k) as u32)).collect();
+            pairs.sort_unstable();
+            pairs.dedup();
+            let layer = HazardLayer::from_hits(&g, set.clone(), &pairs);
+            let mut touched = 0;
+            for e in 0..m as u32 {
+                let want: Vec<u32> = pairs.iter().filter(|p| p.0 == e).map(|p| p.1).collect();
+                prop_assert_eq!(layer.on_edge(e), &want[..], "edge {}", e);
+                touched += usize::from(!want.is_empty());
+                // Entered at 0 with a minute's margin, the edge taking one
+                // minute at its base time: a hazard starting by then, or by
+                // the end of the edge's slowest traversal, is in force.
+                let slowest = want
+                    .iter()
+                    .filter_map(|&h| effects[h as usize].0)
+                    .fold(1.0f64, f64::max);
+                let leave = (60_000.0 * slowest).ceil() as i64 + 60_000;
+                let met: Vec<u32> = want
+                    .iter()
+                    .copied()
+                    .filter(|&h| effects[h as usize].1 * 60_000 <= leave)
+                    .collect();
+                let factor = met
+                    .iter()
+                    .filter_map(|&h| effects[h as usize].0)
+                    .fold(1.0f64, f64::max);
+                let got = layer.traverse(e, 60_000, 0, 60_000);
+                match met.iter().find(|&&h| effects[h as usize].0.is_none()) {
+                    Some(&h) => prop_assert_eq!(got, Err(h)),
+                    None => prop_assert_eq!(got, Ok((60_000.0 * factor).ceil() as u32)),
+                }
+            }
+            prop_assert_eq!(layer.edges_touched(), touched);
+            for h in 0..k as u32 {
+                let want: Vec<u32> = pairs.iter().filter(|p| p.1 == h).map(|p| p.0).collect();
+                prop_assert_eq!(layer.edges_of(h), &want[..], "hazard {}", h);
+            }
+            for e in [m as u32, m as u32 + 64, u32::MAX] {
+                prop_assert!(layer.on_edge(e).is_empty());
+                prop_assert_eq!(layer.traverse(e, 1000, 0, 0), Ok(1000));
+            }
+        }
     }
 }

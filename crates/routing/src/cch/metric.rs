@@ -18,6 +18,15 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 /// a lower triangle in [`Cch::tri`](super::Cch).
 pub(crate) const INPUT: u32 = 1 << 31;
 
+/// In a `via` entry marked [`INPUT`]: set when travelling the arc in that
+/// entry's direction travels the edge forward (tail to head), so that
+/// unpacking reads nothing about the edge. The edge id is in the bits below
+/// ([`EDGE`]); [`Cch::new`](super::Cch::new) refuses graphs with more edges.
+pub(crate) const FORWARD: u32 = 1 << 30;
+
+/// The edge id of a `via` entry marked [`INPUT`].
+pub(crate) const EDGE: u32 = FORWARD - 1;
+
 /// Arc weights of one metric (one profile under one set of hazards).
 #[derive(Clone, Debug)]
 pub struct Metric {
@@ -668,18 +677,19 @@ fn input(cch: &Cch, a: u32, weight: &impl Fn(u32) -> EdgeWeights) -> (u32, u32, 
     let r = cch.first_input[a as usize] as usize..cch.first_input[a as usize + 1] as usize;
     for &e in &cch.input_edge[r] {
         let [f, b] = weight(e);
-        let (wu, wd) = if cch.edge_forward_up[e as usize] {
-            (f, b)
+        // Going up the arc travels the edge forward, or going down does.
+        let (wu, wd, up_dir, down_dir) = if cch.edge_forward_up[e as usize] {
+            (f, b, FORWARD, 0)
         } else {
-            (b, f)
+            (b, f, 0, FORWARD)
         };
         if wu < u {
             u = wu;
-            uv = INPUT | e;
+            uv = INPUT | up_dir | e;
         }
         if wd < d {
             d = wd;
-            dv = INPUT | e;
+            dv = INPUT | down_dir | e;
         }
     }
     (u.min(INFINITY), uv, d.min(INFINITY), dv)

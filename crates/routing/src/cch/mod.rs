@@ -177,7 +177,9 @@ impl Cch {
     /// Derives the hierarchy from a contraction of the graph with edges
     /// `tail[e] → head[e]`, of which those with `uses(e)` take part (the
     /// others never get an arc). Fails when a used edge has no arc (the
-    /// contraction belongs to another graph).
+    /// contraction belongs to another graph), or when the graph has 2^30
+    /// edges or more, or its hierarchy 2^31 triangles or more (a metric
+    /// names both in 31 bits).
     pub fn new(
         c: &Contraction,
         tail: &[u32],
@@ -200,6 +202,11 @@ impl Cch {
             up_tail[a..b].fill(x as u32);
         }
         let m = tail.len();
+        // A metric names an edge in the bits below its two marks
+        // (`metric::INPUT`, `metric::FORWARD`).
+        if m > metric::EDGE as usize + 1 {
+            return Err(format!("{m} edges: too many for one hierarchy"));
+        }
         let mut edge_arc = vec![NONE; m];
         let mut edge_forward_up = vec![false; m];
         let mut input_deg = vec![0u32; m_arcs + 1];

@@ -4,7 +4,7 @@
 //! ancestors; the best meeting node gives the distance. No priority queue:
 //! the work is bounded by the height of the elimination tree.
 
-use super::metric::{Metric, INPUT};
+use super::metric::{Metric, EDGE, FORWARD, INPUT};
 use super::{Cch, INFINITY, NONE};
 
 /// One original edge of an unpacked path.
@@ -286,10 +286,9 @@ fn unpack(
             continue;
         }
         if via & INPUT != 0 {
-            let e = via & !INPUT;
             out.push(Step {
-                edge: e,
-                forward: cch.edge_forward_up[e as usize] == up,
+                edge: via & EDGE,
+                forward: via & FORWARD != 0,
             });
             continue;
         }

@@ -12,8 +12,7 @@
 //! (whole R-tree nodes against the plain per-segment test).
 
 use crate::{load, main_nodes, median, pct, Rng};
-use anyhow::{Context, Result};
-use corridor_geo::LatLon;
+use anyhow::Result;
 use corridor_graph::Profile;
 use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
 use corridor_routing::cch::CchQuery;
@@ -107,19 +106,7 @@ pub fn run(graph: &str, n: usize, reps: usize) -> Result<()> {
         two50.push(pct(&bare2, 0.5) / pct(&bare1, 0.5));
     }
     // Hazard mapping at the network's centre.
-    let k = nodes.len().max(1) as f64;
-    let centre = LatLon::new(
-        nodes.iter().map(|&v| g.node_pos(v).lat).sum::<f64>() / k,
-        nodes.iter().map(|&v| g.node_pos(v).lon).sum::<f64>() / k,
-    );
-    let hub = nodes
-        .iter()
-        .copied()
-        .min_by(|&a, &b| {
-            corridor_geo::haversine_m(g.node_pos(a), centre)
-                .total_cmp(&corridor_geo::haversine_m(g.node_pos(b), centre))
-        })
-        .context("no nodes")?;
+    let hub = crate::hub(g, &nodes)?;
     let mut mapping = serde_json::Map::new();
     for side in [1000.0, 5000.0] {
         let set = HazardSet {

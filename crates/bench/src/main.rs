@@ -28,6 +28,8 @@
 //!                                              for scripts/rk_custom.py (RoutingKit, interleaved)
 //!   corridor-bench map-tiles GRAPH [K]         map tiles of the network (or of it tiled K x K):
 //!                                              largest tile and time per tile, per zoom
+//!   corridor-bench layer GRAPH [K] [REPS]      a 1 km and a 5 km hazard mapped onto the network
+//!                                              (or onto it tiled K x K): time and bytes held
 
 use anyhow::{bail, Context, Result};
 use corridor_geo::LatLon;
@@ -40,6 +42,7 @@ use std::time::Instant;
 mod assembly;
 mod convoys;
 mod custom;
+mod layer;
 mod map_tiles;
 mod order_quality;
 mod order_v1;
@@ -89,6 +92,24 @@ fn load(path: &str) -> Result<(Router, f64)> {
 }
 
 /// Nodes of the main car network (largest weakly connected component).
+/// Of `nodes`, the one nearest their centroid: where the benchmarks put
+/// their hazards, the way the peers' scripts place theirs.
+fn hub(g: &RoadGraph, nodes: &[u32]) -> Result<u32> {
+    let k = nodes.len().max(1) as f64;
+    let centre = LatLon::new(
+        nodes.iter().map(|&v| g.node_pos(v).lat).sum::<f64>() / k,
+        nodes.iter().map(|&v| g.node_pos(v).lon).sum::<f64>() / k,
+    );
+    nodes
+        .iter()
+        .copied()
+        .min_by(|&a, &b| {
+            corridor_geo::haversine_m(g.node_pos(a), centre)
+                .total_cmp(&corridor_geo::haversine_m(g.node_pos(b), centre))
+        })
+        .context("no nodes")
+}
+
 fn main_nodes(r: &Router) -> Vec<u32> {
     let g = r.graph();
     let adj = r.adjacency(Profile::Car);
@@ -285,20 +306,7 @@ fn cmd_hazard_change(
     let nodes = main_nodes(&router);
     // The hazard sits at the main network's node nearest its centroid, the
     // way the peers' scripts place theirs.
-    let k = nodes.len().max(1) as f64;
-    let centre = LatLon::new(
-        nodes.iter().map(|&v| g.node_pos(v).lat).sum::<f64>() / k,
-        nodes.iter().map(|&v| g.node_pos(v).lon).sum::<f64>() / k,
-    );
-    let hub = nodes
-        .iter()
-        .copied()
-        .min_by(|&a, &b| {
-            corridor_geo::haversine_m(g.node_pos(a), centre)
-                .total_cmp(&corridor_geo::haversine_m(g.node_pos(b), centre))
-        })
-        .context("no nodes")?;
-    let c = g.node_pos(hub);
+    let c = g.node_pos(hub(g, &nodes)?);
     let opts = RouteOptions::default();
     let empty = HazardLayer::empty(g);
     let mut out = serde_json::Map::new();
@@ -677,6 +685,7 @@ fn main() -> Result<()> {
         Some("hazard-change") if args.len() >= 2 => {
             cmd_hazard_change(&args[1], num(2, 100), num(3, 3), args.get(4).map(String::as_str))
         }
+        Some("layer") if args.len() >= 2 => layer::run(&args[1], num(2, 1), num(3, 5)),
         Some("assembly") if args.len() >= 2 => assembly::run(&args[1], num(2, 1000), num(3, 3)),
         Some("time-windows") if args.len() >= 2 => cmd_time_windows(&args[1], num(2, 25), num(3, 3)),
         Some("evacuation") => cmd_evacuation(num(1, 3)),
@@ -698,7 +707,7 @@ fn main() -> Result<()> {
         Some("custom") if args.len() >= 2 => custom::custom(&args[1], num(2, 3)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5]"
         ),
     }
 }

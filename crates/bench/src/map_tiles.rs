@@ -12,7 +12,7 @@ use serde_json::json;
 use std::time::Instant;
 
 /// `g` copied `k × k` times, each copy shifted by the graph's extent.
-fn tiled(g: &RoadGraph, k: usize) -> RoadGraph {
+pub(crate) fn tiled(g: &RoadGraph, k: usize) -> RoadGraph {
     if k <= 1 {
         return g.clone();
     }

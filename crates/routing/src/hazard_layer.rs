@@ -67,13 +67,9 @@ impl HazardLayer {
         debug_assert!(pairs
             .iter()
             .all(|&(e, h)| (e as usize) < m && (h as usize) < k));
-        let pairs: Vec<(u32, u32)> = pairs
-            .iter()
-            .copied()
-            .filter(|&(e, h)| (e as usize) < m && (h as usize) < k)
-            .collect();
+        let valid = |&&(e, h): &&(u32, u32)| (e as usize) < m && (h as usize) < k;
         let mut touched_bits = vec![0u64; m.div_ceil(64)];
-        for &(e, _) in &pairs {
+        for &(e, _) in pairs.iter().filter(valid) {
             touched_bits[e as usize / 64] |= 1 << (e % 64);
         }
         let mut word_rank = Vec::with_capacity(touched_bits.len());
@@ -83,39 +79,41 @@ impl HazardLayer {
             touched += w.count_ones();
         }
         let touched = touched as usize;
-        let slot = |e: u32| rank(&touched_bits, &word_rank, e);
+        // Each pair's slot, ranked once.
+        let slots: Vec<u32> = pairs
+            .iter()
+            .filter(valid)
+            .map(|&(e, _)| rank(&touched_bits, &word_rank, e) as u32)
+            .collect();
         let mut first = vec![0u32; touched + 1];
-        for &(e, _) in &pairs {
-            first[slot(e) + 1] += 1;
+        for &i in &slots {
+            first[i as usize + 1] += 1;
         }
         for i in 0..touched {
             first[i + 1] += first[i];
         }
         let mut pos = first.clone();
-        let mut hazards = vec![0u32; pairs.len()];
-        for &(e, h) in &pairs {
-            let i = slot(e);
+        let mut hazards = vec![0u32; slots.len()];
+        let mut max_slow = vec![1.0f64; touched];
+        for (&(_, h), &i) in pairs.iter().filter(valid).zip(&slots) {
+            let i = i as usize;
             hazards[pos[i] as usize] = h;
             pos[i] += 1;
-        }
-        let mut max_slow = vec![1.0f64; touched];
-        for &(e, h) in &pairs {
             if let Effect::Slow(f) = set.hazards[h as usize].effect {
-                let i = slot(e);
                 max_slow[i] = max_slow[i].max(f);
             }
         }
         let mut first_edge = vec![0u32; k + 1];
-        for &(_, h) in &pairs {
+        for &(_, h) in pairs.iter().filter(valid) {
             first_edge[h as usize + 1] += 1;
         }
         for i in 0..k {
             first_edge[i + 1] += first_edge[i];
         }
         let mut pos = first_edge.clone();
-        let mut edges = vec![0u32; pairs.len()];
+        let mut edges = vec![0u32; slots.len()];
         let mut worst_ms = [vec![0i64; k], vec![0i64; k]];
-        for &(e, h) in &pairs {
+        for (&(e, h), &i) in pairs.iter().filter(valid).zip(&slots) {
             edges[pos[h as usize] as usize] = e;
             pos[h as usize] += 1;
             for p in [Profile::Car, Profile::Foot] {
@@ -125,7 +123,7 @@ impl HazardLayer {
                     .filter(|&w| w < INFINITY)
                     .max()
                     .unwrap_or(0);
-                let worst = (w as f64 * max_slow[slot(e)]).ceil() as i64;
+                let worst = (w as f64 * max_slow[i as usize]).ceil() as i64;
                 let best = &mut worst_ms[p.index()][h as usize];
                 *best = (*best).max(worst);
             }
@@ -183,6 +181,14 @@ impl HazardLayer {
     fn slot(&self, e: u32) -> Option<usize> {
         let w = *self.touched_bits.get(e as usize / 64)?;
         (w >> (e % 64) & 1 != 0).then(|| rank(&self.touched_bits, &self.word_rank, e))
+    }
+
+    /// Bytes held by the mapping (the hazard set itself not counted).
+    pub fn heap_bytes(&self) -> usize {
+        8 * (self.touched_bits.len() + self.max_slow.len())
+            + 4 * (self.word_rank.len() + self.first.len() + self.hazards.len())
+            + 4 * (self.first_edge.len() + self.edges.len())
+            + 8 * (self.worst_ms[0].len() + self.worst_ms[1].len())
     }
 
     /// Number of edges touched by at least one hazard.

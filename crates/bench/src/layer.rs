@@ -1,0 +1,68 @@
+//! `corridor-bench layer GRAPH [K] [REPS]`: mapping a hazard onto the road
+//! network, on the graph or on the graph tiled `K × K` (map_tiles' copies,
+//! for a country-sized network): for a 1 km and a 5 km square on the middle
+//! copy's node nearest its main network's centroid (where the hazard-change
+//! benchmark puts its square), the time of `HazardLayer::new` (the R-tree walk and
+//! the layer built from its hits) and the bytes the layer holds. This is
+//! what each proposal routed through the server and each destination,
+//! alternative and explanation of the corridor search pays.
+
+use anyhow::{Context, Result};
+use corridor_graph::SegmentIndex;
+use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
+use corridor_routing::HazardLayer;
+use serde_json::json;
+use std::hint::black_box;
+use std::time::Instant;
+
+pub fn run(path: &str, k: usize, reps: usize) -> Result<()> {
+    let (router, _) = crate::load(path)?;
+    let one = router.graph();
+    let hub = one.node_pos(crate::hub(one, &crate::main_nodes(&router))?);
+    // The copies are shifted by the graph's extent (map_tiles::tiled).
+    let (lo, hi) = one.bbox().context("a graph with nodes")?;
+    let mid = (k / 2) as f64;
+    let centre = corridor_geo::LatLon::new(
+        hub.lat + mid * (hi.lat - lo.lat),
+        hub.lon + mid * (hi.lon - lo.lon),
+    );
+    let g = crate::map_tiles::tiled(one, k);
+    let t = Instant::now();
+    let index = SegmentIndex::build(&g);
+    let index_ms = t.elapsed().as_secs_f64() * 1e3;
+    let mut out = serde_json::Map::new();
+    for side in [1000.0, 5000.0] {
+        let set = HazardSet {
+            hazards: vec![Hazard {
+                id: "square".into(),
+                kind: HazardKind::Shelling,
+                parts: vec![Part::square(centre, side)],
+                buffer_m: 0.0,
+                validity: Validity::ALWAYS,
+                effect: Effect::Block,
+                source: "bench".into(),
+            }],
+        };
+        let (mut ms, mut layer) = (vec![], HazardLayer::empty(&g));
+        for _ in 0..reps.max(1) {
+            let t = Instant::now();
+            layer = HazardLayer::new(&g, &index, set.clone());
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+            black_box(layer.edges_touched());
+        }
+        out.insert(
+            format!("square_{}m", side as u32),
+            json!({"edges_touched": layer.edges_touched(), "layer_bytes": layer.heap_bytes(),
+                   "hazard_layer_new_ms_median": crate::median(ms.clone()), "ms_runs": ms}),
+        );
+    }
+    out.insert("k".into(), json!(k));
+    out.insert("nodes".into(), json!(g.num_nodes()));
+    out.insert("edges".into(), json!(g.num_edges()));
+    out.insert("segment_index_build_ms".into(), json!(index_ms));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::Value::Object(out))?
+    );
+    Ok(())
+}

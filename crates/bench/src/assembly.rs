@@ -14,7 +14,6 @@
 use crate::{load, main_nodes, median, pct, Rng};
 use anyhow::Result;
 use corridor_graph::Profile;
-use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
 use corridor_routing::cch::CchQuery;
 use corridor_routing::{Endpoint, HazardLayer, RouteOptions};
 use serde_json::json;
@@ -109,17 +108,7 @@ pub fn run(graph: &str, n: usize, reps: usize) -> Result<()> {
     let hub = crate::hub(g, &nodes)?;
     let mut mapping = serde_json::Map::new();
     for side in [1000.0, 5000.0] {
-        let set = HazardSet {
-            hazards: vec![Hazard {
-                id: "square".into(),
-                kind: HazardKind::Shelling,
-                parts: vec![Part::square(g.node_pos(hub), side)],
-                buffer_m: 0.0,
-                validity: Validity::ALWAYS,
-                effect: Effect::Block,
-                source: "bench".into(),
-            }],
-        };
+        let set = crate::block_square("square", g.node_pos(hub), side);
         let (mut nodes_ms, mut plain_ms, mut layer_ms) = (vec![], vec![], vec![]);
         let (mut a, mut b) = (vec![], vec![]);
         for _ in 0..reps.max(3) * 5 {

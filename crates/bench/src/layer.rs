@@ -9,7 +9,6 @@
 
 use anyhow::{Context, Result};
 use corridor_graph::SegmentIndex;
-use corridor_hazards::{Effect, Hazard, HazardKind, HazardSet, Part, Validity};
 use corridor_routing::HazardLayer;
 use serde_json::json;
 use std::hint::black_box;
@@ -32,17 +31,7 @@ pub fn run(path: &str, k: usize, reps: usize) -> Result<()> {
     let index_ms = t.elapsed().as_secs_f64() * 1e3;
     let mut out = serde_json::Map::new();
     for side in [1000.0, 5000.0] {
-        let set = HazardSet {
-            hazards: vec![Hazard {
-                id: "square".into(),
-                kind: HazardKind::Shelling,
-                parts: vec![Part::square(centre, side)],
-                buffer_m: 0.0,
-                validity: Validity::ALWAYS,
-                effect: Effect::Block,
-                source: "bench".into(),
-            }],
-        };
+        let set = crate::block_square("square", centre, side);
         let (mut ms, mut layer) = (vec![], HazardLayer::empty(&g));
         for _ in 0..reps.max(1) {
             let t = Instant::now();

@@ -92,6 +92,22 @@ fn load(path: &str) -> Result<(Router, f64)> {
 }
 
 /// Nodes of the main car network (largest weakly connected component).
+/// One hazard closing the roads of a `side`-metre square centred on `c`,
+/// always in force: what the benchmarks map and route around.
+fn block_square(id: &str, c: LatLon, side: f64) -> HazardSet {
+    HazardSet {
+        hazards: vec![Hazard {
+            id: id.into(),
+            kind: HazardKind::Shelling,
+            parts: vec![Part::square(c, side)],
+            buffer_m: 0.0,
+            validity: Validity::ALWAYS,
+            effect: Effect::Block,
+            source: "bench".into(),
+        }],
+    }
+}
+
 /// Of `nodes`, the one nearest their centroid: where the benchmarks put
 /// their hazards, the way the peers' scripts place theirs.
 fn hub(g: &RoadGraph, nodes: &[u32]) -> Result<u32> {
@@ -353,17 +369,7 @@ fn cmd_hazard_change(
         let (mut changed, mut failed, mut touched) = (0, 0, 0);
         let mut routed: Vec<bool> = vec![];
         for _ in 0..reps {
-            let set = HazardSet {
-                hazards: vec![Hazard {
-                    id: "shelling".into(),
-                    kind: HazardKind::Shelling,
-                    parts: vec![Part::square(c, side)],
-                    buffer_m: 0.0,
-                    validity: Validity::ALWAYS,
-                    effect: Effect::Block,
-                    source: "bench".into(),
-                }],
-            };
+            let set = block_square("shelling", c, side);
             let t0 = Instant::now();
             let layer = HazardLayer::new(g, router.index(), set);
             layer_ms.push(t0.elapsed().as_secs_f64() * 1e3);

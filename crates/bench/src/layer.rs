@@ -49,6 +49,7 @@ pub fn run(path: &str, k: usize, reps: usize) -> Result<()> {
     out.insert("nodes".into(), json!(g.num_nodes()));
     out.insert("edges".into(), json!(g.num_edges()));
     out.insert("segment_index_build_ms".into(), json!(index_ms));
+    out.insert("segment_index_bytes".into(), json!(index.heap_bytes()));
     println!(
         "{}",
         serde_json::to_string_pretty(&serde_json::Value::Object(out))?

@@ -155,6 +155,18 @@ impl LocalFrame {
         LocalFrame { origin, kx, ky }
     }
 
+    /// [`degree_margins`] at the frame's origin, without computing its
+    /// cosine again (equal up to rounding in the last digits).
+    pub fn margins(&self, metres: f64) -> (f64, f64) {
+        let dlat = metres / EARTH_RADIUS_M * (180.0 / std::f64::consts::PI);
+        let c = if self.origin.lat.abs() <= 89.0 {
+            self.kx / self.ky
+        } else {
+            89f64.to_radians().cos()
+        };
+        (dlat * 1.01, dlat / c * 1.01)
+    }
+
     /// Projects a position to (x, y) metres.
     pub fn project(&self, p: LatLon) -> (f64, f64) {
         let mut dlon = p.lon - self.origin.lon;
@@ -275,6 +287,18 @@ mod tests {
         // One degree of latitude is about 111.2 km everywhere.
         let d = haversine_m(LatLon::new(60.0, 25.0), LatLon::new(61.0, 25.0));
         assert!((d - 111_195.0).abs() < 5.0, "{d}");
+    }
+
+    #[test]
+    fn frame_margins_are_degree_margins() {
+        for lat in [-89.5, -89.0, -60.0, -1.0, 0.0, 12.5, 49.4, 69.0, 89.0, 89.9] {
+            for m in [0.0, 1.0, 15.0, 960.0, 50_000.0] {
+                let (a, b) = LocalFrame::new(LatLon::new(lat, 10.0)).margins(m);
+                let (c, d) = degree_margins(lat, m);
+                let close = |x: f64, y: f64| (x - y).abs() <= 1e-12 * y.abs();
+                assert!(close(a, c) && close(b, d), "{lat} {m}: {a} {b} vs {c} {d}");
+            }
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@
 
 mod adjacency;
 mod format;
+mod line_grid;
 mod spatial;
 
 pub use adjacency::{Adjacency, Arc};

@@ -6,8 +6,9 @@
 //! runs of adjacent boxes instead of following a pointer per node, which is
 //! what snapping a route's two ends costs on a cold cache.
 
+use crate::line_grid::LineGrid;
 use crate::RoadGraph;
-use corridor_geo::{degree_margins, point_segment_distance, LatLon, LocalFrame};
+use corridor_geo::{point_segment_distance, LatLon, LocalFrame};
 use static_aabb2d_index::{StaticAABB2DIndex, StaticAABB2DIndexBuilder, AABB};
 
 /// One straight piece of an edge's shape, stored beside its box (the
@@ -106,6 +107,9 @@ pub struct SegmentIndex {
     tree: StaticAABB2DIndex<f64>,
     /// The segment of each leaf, in the tree's leaf order.
     leaves: Vec<Segment>,
+    /// The cells each segment's line crosses, for small circles (None
+    /// without segments, or on a network too wide for it).
+    grid: Option<LineGrid>,
 }
 
 fn corners(b: &AABB<f64>) -> ([f64; 2], [f64; 2]) {
@@ -154,8 +158,29 @@ impl SegmentIndex {
         let tree = builder
             .build()
             .expect("every counted segment was added, with f64 coordinates");
-        let leaves = tree.item_indices().iter().map(|&i| segs[i]).collect();
-        SegmentIndex { tree, leaves }
+        let leaves: Vec<Segment> = tree.item_indices().iter().map(|&i| segs[i]).collect();
+        let grid = tree.all_boxes().last().and_then(|root| {
+            let boxes = tree.all_boxes();
+            LineGrid::build(
+                || {
+                    leaves.iter().enumerate().map(|(pos, s)| {
+                        let (a, b) = s.ends(&boxes[pos]);
+                        (pos as u32, a, b)
+                    })
+                },
+                [root.min_x, root.min_y],
+                [root.max_x, root.max_y],
+            )
+        });
+        SegmentIndex { tree, leaves, grid }
+    }
+
+    /// Bytes the index holds on the heap (tree, leaves and grid).
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(self.tree.all_boxes())
+            + std::mem::size_of_val(self.tree.all_box_indices())
+            + std::mem::size_of_val(&self.leaves[..])
+            + self.grid.as_ref().map_or(0, LineGrid::heap_bytes)
     }
 
     /// Number of tree levels above the leaves' (0 for an empty index).
@@ -296,30 +321,80 @@ impl SegmentIndex {
         });
     }
 
-    /// Calls `f` for every segment within `radius_m` metres of `p`, in the
-    /// tree's order (the order [`within`](Self::within) keeps among equal
-    /// distances and edges), without sorting or computing closest points:
-    /// for a caller that only wants the best few.
-    pub fn for_each_within(&self, p: LatLon, radius_m: f64, mut f: impl FnMut(&Near)) {
-        let (dlat, dlon) = degree_margins(p.lat, radius_m);
+    /// Calls `f` once for every segment within `radius_m` metres of `p`,
+    /// in no particular order, without sorting or computing closest
+    /// points: for a caller that only wants the best few. A small circle
+    /// (snapping's) is answered from the grid of cells the segments cross,
+    /// a larger one by the R-tree; both find the same segments.
+    pub fn for_each_within(&self, p: LatLon, radius_m: f64, f: impl FnMut(&Near)) {
+        self.near(p, radius_m, true, f)
+    }
+
+    /// [`for_each_within`](Self::for_each_within), from the grid when
+    /// `grid` and the circle is small, else from the R-tree.
+    fn near(&self, p: LatLon, radius_m: f64, grid: bool, mut f: impl FnMut(&Near)) {
         let frame = LocalFrame::new(p);
-        let env = AABB::new(p.lon - dlon, p.lat - dlat, p.lon + dlon, p.lat + dlat);
+        let (dlat, dlon) = frame.margins(radius_m);
+        let (min, max) = ([p.lon - dlon, p.lat - dlat], [p.lon + dlon, p.lat + dlat]);
+        if ![min, max].iter().flatten().all(|x| x.is_finite()) {
+            return;
+        }
+        let env = AABB::new(min[0], min[1], max[0], max[1]);
         let boxes = self.tree.all_boxes();
-        self.for_each_leaf_in(&env, &mut |pos| {
+        let near = |pos: usize| -> Option<Near> {
             let s = self.leaves[pos];
             let (pa, pb) = s.ends(&boxes[pos]);
             let (xa, xb) = (frame.project(pa), frame.project(pb));
             let (d, t) = point_segment_distance((0.0, 0.0), xa, xb);
-            if d <= radius_m {
-                f(&Near {
-                    edge: s.edge,
-                    segment: s.idx(),
-                    distance_m: d,
-                    t,
-                    frame,
-                    xa,
-                    xb,
-                });
+            (d <= radius_m).then_some(Near {
+                edge: s.edge,
+                segment: s.idx(),
+                distance_m: d,
+                t,
+                frame,
+                xa,
+                xb,
+            })
+        };
+        let cells = self.grid.as_ref().filter(|_| grid);
+        if let Some((grid, w)) = cells.and_then(|g| Some((g, g.window(min, max)?))) {
+            // A segment crossing several of the window's cells comes once
+            // from each. The hits handed over so far (a handful in a
+            // circle of 15 m) are kept, with a 64-bit mask of them that
+            // answers most "not yet" without looking.
+            let (mut mask, mut few, mut count, mut more) = (0u64, [0u32; 16], 0, Vec::new());
+            let mut first = |pos: usize| {
+                let (pos, bit) = (pos as u32, 1u64 << (pos % 64));
+                if mask & bit != 0 && (few[..count].contains(&pos) || more.contains(&pos)) {
+                    return false;
+                }
+                mask |= bit;
+                if count < few.len() {
+                    few[count] = pos;
+                    count += 1;
+                } else {
+                    more.push(pos);
+                }
+                true
+            };
+            let several = w.several();
+            grid.for_each_in(&w, |pos| {
+                // The box test first, as the tree's leaves have it: most
+                // of a cell's segments lie outside a smaller window.
+                if !boxes[pos].overlaps_aabb(&env) {
+                    return;
+                }
+                if let Some(h) = near(pos) {
+                    if !several || first(pos) {
+                        f(&h);
+                    }
+                }
+            });
+            return;
+        }
+        self.for_each_leaf_in(&env, &mut |pos| {
+            if let Some(h) = near(pos) {
+                f(&h);
             }
         });
     }
@@ -423,6 +498,52 @@ mod tests {
         }
         g.validate().unwrap();
         g
+    }
+
+    /// What a search hands over, exactly (bits of the floats), sorted.
+    fn found(idx: &SegmentIndex, p: LatLon, r: f64, grid: bool) -> Vec<(u32, u32, u64, u64)> {
+        let mut v = Vec::new();
+        idx.near(p, r, grid, |h| {
+            v.push((h.edge, h.segment, h.distance_m.to_bits(), h.t.to_bits()))
+        });
+        v.sort_unstable();
+        v
+    }
+
+    proptest::proptest! {
+        /// The grid hands over exactly the segments the R-tree does, each
+        /// once, for circles up to those it leaves to the tree: on bent
+        /// edges running every way (some two kilometres long, across many
+        /// cells), on axis-parallel ones, from anywhere near or on them.
+        #[test]
+        fn the_grid_finds_what_the_tree_finds(
+            seed in 1u64..10_000,
+            edges in 1usize..300,
+            queries in proptest::collection::vec(
+                (0.0f64..1.0, 0.0f64..1.0, 0.0f64..150.0, 0usize..1000, proptest::bool::ANY), 1..25),
+        ) {
+            let tangled = tangle(seed, edges);
+            let square = crate::testgraph::grid(1 + edges % 7, 2 + edges % 5);
+            for g in [&tangled, &square] {
+                let idx = SegmentIndex::build(g);
+                proptest::prop_assert!(idx.grid.is_some());
+                for &(a, b, r, e, on_shape) in &queries {
+                    // A point on a shape point (as a node's position is),
+                    // or anywhere around the graph.
+                    let p = if on_shape {
+                        let (s, _) = g.shape_range((e % g.num_edges()) as u32);
+                        LatLon::from_e7(g.shape_lat[s], g.shape_lon[s])
+                    } else {
+                        LatLon::new(48.99 + a * 0.04, 7.99 + b * 0.04)
+                    };
+                    let by_grid = found(&idx, p, r, true);
+                    let mut once = by_grid.clone();
+                    once.dedup();
+                    proptest::prop_assert_eq!(&once, &by_grid, "a segment came twice");
+                    proptest::prop_assert_eq!(by_grid, found(&idx, p, r, false), "{:?} {}", p, r);
+                }
+            }
+        }
     }
 
     #[test]

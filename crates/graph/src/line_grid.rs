@@ -1,0 +1,305 @@
+//! A hash grid of the cells each road segment's line passes through, for
+//! the small circles of snapping.
+//!
+//! Snapping asks for the segments within 15 m of a point, and the R-tree
+//! answers that by a walk from its root: on a city, three or four levels of
+//! sixteen boxes each, over a thousand instructions a point before the
+//! first segment is measured. Here a point's circle (a window of 30 m)
+//! falls in one to four cells of [`CELL_M`], found by hashing, and each
+//! cell lists the segments whose *line* (not box) crosses it, so a long
+//! diagonal road sits in a strip of cells, not in the square of its box.
+//! 64 m cells measured best on the five extracts (32 m and 48 m cost more
+//! instructions a snap and more memory, 128 m more instructions in
+//! Helsinki's centre): BENCHMARKS.md, issue 16, seventh round.
+//!
+//! Exactness: a segment within `r` metres of `p` has a point within `r` of
+//! `p`, inside the search window (`LocalFrame::margins` bounds the circle), so
+//! it is listed in a cell the window meets. The column sweep that lists a
+//! segment's cells widens each column's latitude interval by [`SLACK_DEG`]
+//! so that rounding can only add cells, never drop one. A segment may be
+//! listed in several of a window's cells: the caller is told when that can
+//! happen.
+
+use corridor_geo::{LatLon, EARTH_RADIUS_M};
+
+/// Side of a cell in metres (north-south; east-west at the graph's middle
+/// latitude).
+const CELL_M: f64 = 64.0;
+
+/// A window meeting more cells than this is left to the R-tree.
+pub(crate) const MAX_CELLS: i64 = 16;
+
+/// Degrees added either side of a column's latitude interval (about 0.1
+/// mm), far above the rounding of the interpolation.
+const SLACK_DEG: f64 = 1e-9;
+
+/// `v.floor() as i64`, without the library call `floor` is on a CPU
+/// baseline without SSE4.1 (0 for NaN, saturating like `as`).
+fn floor(v: f64) -> i64 {
+    let t = v as i64;
+    t - i64::from(t as f64 > v)
+}
+
+/// No key: an empty slot of the table (cells are numbered below it).
+const EMPTY: u32 = u32::MAX;
+
+/// A cell of the table: its number (column × rows + row) and where its run
+/// starts in `refs` (the run's length first, then its leaf positions).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    key: u32,
+    start: u32,
+}
+
+/// A window's cells: columns and rows, first and last (either may be
+/// off the grid).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Window {
+    cols: (i64, i64),
+    rows: (i64, i64),
+}
+
+impl Window {
+    /// Whether the window meets more than one cell.
+    pub(crate) fn several(&self) -> bool {
+        self.cols.0 != self.cols.1 || self.rows.0 != self.rows.1
+    }
+}
+
+/// The non-empty cells, in an open-addressed table, each a run of leaf
+/// positions of the R-tree (ascending).
+#[derive(Debug)]
+pub(crate) struct LineGrid {
+    /// West and south edges of cell (0, 0), degrees.
+    x0: f64,
+    y0: f64,
+    /// Cells per degree of longitude and of latitude.
+    per_x: f64,
+    per_y: f64,
+    /// Columns and rows over the graph's box.
+    cols: i64,
+    rows: i64,
+    table: Vec<Slot>,
+    /// `64 - log2(table.len())`: the hash keeps the top bits.
+    shift: u32,
+    refs: Vec<u32>,
+}
+
+impl LineGrid {
+    /// The grid of the segments `segments()` yields (leaf position, first
+    /// point, second point; called twice, the same each time), inside the
+    /// box `min`..`max` (lon, lat degrees). None without segments, or
+    /// when the box has 2^32 cells or more (a continent: the R-tree alone
+    /// serves it).
+    pub(crate) fn build<I: Iterator<Item = (u32, LatLon, LatLon)>>(
+        segments: impl Fn() -> I,
+        min: [f64; 2],
+        max: [f64; 2],
+    ) -> Option<LineGrid> {
+        let mid_lat = (min[1] + max[1]) / 2.0;
+        let deg_y = CELL_M / (EARTH_RADIUS_M * std::f64::consts::PI / 180.0);
+        let deg_x = deg_y / mid_lat.to_radians().cos().max(0.01);
+        let mut grid = LineGrid {
+            x0: min[0],
+            y0: min[1],
+            per_x: 1.0 / deg_x,
+            per_y: 1.0 / deg_y,
+            cols: 0,
+            rows: 0,
+            table: vec![
+                Slot {
+                    key: EMPTY,
+                    start: 0
+                };
+                1024
+            ],
+            shift: 64 - 10,
+            refs: Vec::new(),
+        };
+        (grid.cols, grid.rows) = (grid.col(max[0]) + 1, grid.row(max[1]) + 1);
+        if grid.cols.checked_mul(grid.rows)? >= EMPTY as i64 {
+            return None;
+        }
+        // First pass: how many segments each cell lists (counted in
+        // `start` for now), the table doubling at three quarters full.
+        let (mut used, mut listed, mut keys) = (0usize, 0u64, Vec::new());
+        for (_, a, b) in segments() {
+            keys.clear();
+            grid.cover(a, b, |key| keys.push(key));
+            for &key in &keys {
+                let i = grid.slot(key);
+                if grid.table[i].key == EMPTY {
+                    grid.table[i].key = key;
+                    used += 1;
+                }
+                grid.table[i].start += 1;
+                listed += 1;
+                if used * 4 > grid.table.len() * 3 {
+                    grid.grow();
+                }
+            }
+        }
+        if used == 0 || listed + used as u64 >= u32::MAX as u64 {
+            return None;
+        }
+        // Runs in table order, each its length then its positions.
+        let mut cursor = vec![0u32; grid.table.len()];
+        let mut next = 0u32;
+        for (slot, c) in grid.table.iter_mut().zip(&mut cursor) {
+            if slot.key != EMPTY {
+                let len = slot.start;
+                slot.start = next;
+                *c = next + 1;
+                next += 1 + len;
+            }
+        }
+        let mut refs = vec![0u32; next as usize];
+        for (slot, &c) in grid.table.iter().zip(&cursor) {
+            if slot.key != EMPTY {
+                refs[slot.start as usize] = c - slot.start - 1;
+            }
+        }
+        // Second pass: the positions, ascending since `segments()` is.
+        for (pos, a, b) in segments() {
+            keys.clear();
+            grid.cover(a, b, |key| keys.push(key));
+            for &key in &keys {
+                let i = grid.slot(key);
+                refs[cursor[i] as usize] = pos;
+                cursor[i] += 1;
+            }
+        }
+        for (slot, &c) in grid.table.iter().zip(&cursor) {
+            if slot.key != EMPTY {
+                refs[slot.start as usize] = c - slot.start - 1;
+            }
+        }
+        grid.refs = refs;
+        Some(grid)
+    }
+
+    /// The slot holding `key`, or the empty one where it would go.
+    fn slot(&self, key: u32) -> usize {
+        let mask = self.table.len() - 1;
+        let mut h = ((key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        while self.table[h].key != key && self.table[h].key != EMPTY {
+            h = (h + 1) & mask;
+        }
+        h
+    }
+
+    /// Doubles the table (first pass only: `start` still holds counts).
+    fn grow(&mut self) {
+        let size = self.table.len() * 2;
+        let old = std::mem::replace(
+            &mut self.table,
+            vec![
+                Slot {
+                    key: EMPTY,
+                    start: 0
+                };
+                size
+            ],
+        );
+        self.shift -= 1;
+        for s in old.into_iter().filter(|s| s.key != EMPTY) {
+            let i = self.slot(s.key);
+            self.table[i] = s;
+        }
+    }
+
+    /// Column of longitude `x` (may be negative or huge for a window off
+    /// the graph).
+    fn col(&self, x: f64) -> i64 {
+        floor((x - self.x0) * self.per_x)
+    }
+
+    fn row(&self, y: f64) -> i64 {
+        floor((y - self.y0) * self.per_y)
+    }
+
+    /// The number of cell (`c`, `r`), if it is on the grid.
+    fn key(&self, c: i64, r: i64) -> Option<u32> {
+        ((0..self.cols).contains(&c) && (0..self.rows).contains(&r))
+            .then(|| (c * self.rows + r) as u32)
+    }
+
+    /// Calls `f(key)` for every cell the segment `a`-`b` crosses (and
+    /// perhaps a neighbour, never fewer): column by column, the rows
+    /// between the line's latitudes at the column's two sides.
+    fn cover(&self, a: LatLon, b: LatLon, mut f: impl FnMut(u32)) {
+        let (a, b) = if a.lon <= b.lon { (a, b) } else { (b, a) };
+        let (c0, c1) = (self.col(a.lon), self.col(b.lon));
+        let dx = b.lon - a.lon;
+        for c in c0..=c1 {
+            // The line's latitudes where it enters and leaves the column.
+            let at = |x: f64| {
+                if dx > 0.0 {
+                    a.lat + (b.lat - a.lat) * ((x - a.lon) / dx).clamp(0.0, 1.0)
+                } else {
+                    a.lat
+                }
+            };
+            // Widened like the rows, so that rounding here cannot lose the
+            // line's ends in the column.
+            let west = self.x0 + c as f64 / self.per_x - SLACK_DEG;
+            let east = self.x0 + (c + 1) as f64 / self.per_x + SLACK_DEG;
+            let (mut lo, mut hi) = if dx > 0.0 {
+                let (p, q) = (at(west.max(a.lon)), at(east.min(b.lon)));
+                (p.min(q), p.max(q))
+            } else {
+                (a.lat.min(b.lat), a.lat.max(b.lat))
+            };
+            // The end columns also hold the ends themselves.
+            if c == c0 {
+                lo = lo.min(a.lat);
+                hi = hi.max(a.lat);
+            }
+            if c == c1 {
+                lo = lo.min(b.lat);
+                hi = hi.max(b.lat);
+            }
+            for r in self.row(lo - SLACK_DEG)..=self.row(hi + SLACK_DEG) {
+                if let Some(key) = self.key(c, r) {
+                    f(key);
+                }
+            }
+        }
+    }
+
+    /// The cells the window `min`..`max` (lon, lat degrees) meets; None
+    /// when they are more than [`MAX_CELLS`].
+    pub(crate) fn window(&self, min: [f64; 2], max: [f64; 2]) -> Option<Window> {
+        let w = Window {
+            cols: (self.col(min[0]), self.col(max[0])),
+            rows: (self.row(min[1]), self.row(max[1])),
+        };
+        let n = (w.cols.1 - w.cols.0 + 1).saturating_mul(w.rows.1 - w.rows.0 + 1);
+        (n <= MAX_CELLS).then_some(w)
+    }
+
+    /// Calls `f(leaf position)` for every segment listed in a cell of `w`:
+    /// more than once for a segment in several of them
+    /// ([`Window::several`]).
+    pub(crate) fn for_each_in(&self, w: &Window, mut f: impl FnMut(usize)) {
+        for c in w.cols.0.max(0)..=w.cols.1.min(self.cols - 1) {
+            for r in w.rows.0.max(0)..=w.rows.1.min(self.rows - 1) {
+                let Some(key) = self.key(c, r) else { continue };
+                let slot = self.table[self.slot(key)];
+                if slot.key == EMPTY {
+                    continue;
+                }
+                let start = slot.start as usize + 1;
+                let len = self.refs[start - 1] as usize;
+                for &pos in &self.refs[start..start + len] {
+                    f(pos as usize);
+                }
+            }
+        }
+    }
+
+    /// Bytes held on the heap.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.table.len() * std::mem::size_of::<Slot>() + self.refs.len() * 4
+    }
+}

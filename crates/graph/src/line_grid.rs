@@ -40,11 +40,37 @@ fn floor(v: f64) -> i64 {
     t - i64::from(t as f64 > v)
 }
 
+/// Sorts `v` by its top `bits` bits (of 64, above the low 32), stably:
+/// least significant digit first, 16 bits a pass.
+fn radix_sort_high(v: &mut Vec<u64>, bits: u32) {
+    let mut other = vec![0u64; v.len()];
+    let mut shift = 32;
+    while shift < 32 + bits {
+        let digit = |x: u64| ((x >> shift) & 0xFFFF) as usize;
+        let mut count = vec![0usize; 1 << 16];
+        for &x in v.iter() {
+            count[digit(x)] += 1;
+        }
+        let mut at = 0;
+        for c in count.iter_mut() {
+            (*c, at) = (at, at + *c);
+        }
+        for &x in v.iter() {
+            let d = digit(x);
+            other[count[d]] = x;
+            count[d] += 1;
+        }
+        std::mem::swap(v, &mut other);
+        shift += 16;
+    }
+}
+
 /// No key: an empty slot of the table (cells are numbered below it).
 const EMPTY: u32 = u32::MAX;
 
 /// A cell of the table: its number (column × rows + row) and where its run
-/// starts in `refs` (the run's length first, then its leaf positions).
+/// starts in `refs`: the run's length, then its leaf positions (the cell's
+/// number stands just before, for the build).
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     key: u32,
@@ -86,13 +112,12 @@ pub(crate) struct LineGrid {
 }
 
 impl LineGrid {
-    /// The grid of the segments `segments()` yields (leaf position, first
-    /// point, second point; called twice, the same each time), inside the
-    /// box `min`..`max` (lon, lat degrees). None without segments, or
-    /// when the box has 2^32 cells or more (a continent: the R-tree alone
-    /// serves it).
-    pub(crate) fn build<I: Iterator<Item = (u32, LatLon, LatLon)>>(
-        segments: impl Fn() -> I,
+    /// The grid of `segments` (leaf position, ascending; first point,
+    /// second point), inside the box `min`..`max` (lon, lat degrees). None
+    /// without segments, or when the box has 2^32 cells or more (a
+    /// continent: the R-tree alone serves it).
+    pub(crate) fn build(
+        segments: impl Iterator<Item = (u32, LatLon, LatLon)>,
         min: [f64; 2],
         max: [f64; 2],
     ) -> Option<LineGrid> {
@@ -106,106 +131,83 @@ impl LineGrid {
             per_y: 1.0 / deg_y,
             cols: 0,
             rows: 0,
-            table: vec![
-                Slot {
-                    key: EMPTY,
-                    start: 0
-                };
-                1024
-            ],
-            shift: 64 - 10,
+            table: Vec::new(),
+            shift: 64,
             refs: Vec::new(),
         };
         (grid.cols, grid.rows) = (grid.col(max[0]) + 1, grid.row(max[1]) + 1);
-        if grid.cols.checked_mul(grid.rows)? >= EMPTY as i64 {
+        let cells = grid.cols.checked_mul(grid.rows)?;
+        if cells >= EMPTY as i64 {
             return None;
         }
-        // First pass: how many segments each cell lists (counted in
-        // `start` for now), the table doubling at three quarters full.
-        let (mut used, mut listed, mut keys) = (0usize, 0u64, Vec::new());
-        for (_, a, b) in segments() {
-            keys.clear();
-            grid.cover(a, b, |key| keys.push(key));
-            for &key in &keys {
-                let i = grid.slot(key);
-                if grid.table[i].key == EMPTY {
-                    grid.table[i].key = key;
-                    used += 1;
-                }
-                grid.table[i].start += 1;
-                listed += 1;
-                if used * 4 > grid.table.len() * 3 {
-                    grid.grow();
-                }
-            }
+        // (cell << 32 | position), sorted by cell: in memory order, where
+        // a hash table filled segment by segment would miss the cache at
+        // every cell of a large network. The sort is stable, so each
+        // cell's positions stay ascending.
+        let mut pairs: Vec<u64> = Vec::new();
+        for (pos, a, b) in segments {
+            grid.cover(a, b, |key| {
+                pairs.push(u64::from(key) << 32 | u64::from(pos))
+            });
         }
-        if used == 0 || listed + used as u64 >= u32::MAX as u64 {
+        let key_bits = 64 - (cells as u64).leading_zeros();
+        radix_sort_high(&mut pairs, key_bits);
+        let used = 1 + pairs
+            .windows(2)
+            .filter(|w| w[0] >> 32 != w[1] >> 32)
+            .count();
+        if pairs.is_empty() || pairs.len() + 2 * used >= u32::MAX as usize {
             return None;
         }
-        // Runs in table order, each its length then its positions.
-        let mut cursor = vec![0u32; grid.table.len()];
-        let mut next = 0u32;
-        for (slot, c) in grid.table.iter_mut().zip(&mut cursor) {
-            if slot.key != EMPTY {
-                let len = slot.start;
-                slot.start = next;
-                *c = next + 1;
-                next += 1 + len;
-            }
+        // At most three quarters full.
+        let size = (used * 4 / 3 + 1).next_power_of_two().max(2);
+        grid.shift = 64 - size.trailing_zeros();
+        grid.table = vec![
+            Slot {
+                key: EMPTY,
+                start: 0
+            };
+            size
+        ];
+        let mut refs = Vec::with_capacity(pairs.len() + used);
+        // Each cell's run, then the cells placed in the order of their home
+        // slots, so that the table too is written front to back.
+        let mut homes = Vec::with_capacity(used);
+        for run in pairs.chunk_by(|x, y| x >> 32 == y >> 32) {
+            let key = (run[0] >> 32) as u32;
+            homes.push((grid.home(key) as u64) << 32 | refs.len() as u64);
+            refs.push(key);
+            refs.push(run.len() as u32);
+            refs.extend(run.iter().map(|&x| x as u32));
         }
-        let mut refs = vec![0u32; next as usize];
-        for (slot, &c) in grid.table.iter().zip(&cursor) {
-            if slot.key != EMPTY {
-                refs[slot.start as usize] = c - slot.start - 1;
-            }
-        }
-        // Second pass: the positions, ascending since `segments()` is.
-        for (pos, a, b) in segments() {
-            keys.clear();
-            grid.cover(a, b, |key| keys.push(key));
-            for &key in &keys {
-                let i = grid.slot(key);
-                refs[cursor[i] as usize] = pos;
-                cursor[i] += 1;
-            }
-        }
-        for (slot, &c) in grid.table.iter().zip(&cursor) {
-            if slot.key != EMPTY {
-                refs[slot.start as usize] = c - slot.start - 1;
-            }
+        drop(pairs);
+        radix_sort_high(&mut homes, size.trailing_zeros());
+        for h in homes {
+            let at = h as u32 as usize;
+            let key = refs[at];
+            let i = grid.slot(key);
+            grid.table[i] = Slot {
+                key,
+                start: at as u32 + 1,
+            };
         }
         grid.refs = refs;
         Some(grid)
     }
 
+    /// Where the probe for `key` starts.
+    fn home(&self, key: u32) -> usize {
+        ((key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
     /// The slot holding `key`, or the empty one where it would go.
     fn slot(&self, key: u32) -> usize {
         let mask = self.table.len() - 1;
-        let mut h = ((key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        let mut h = self.home(key);
         while self.table[h].key != key && self.table[h].key != EMPTY {
             h = (h + 1) & mask;
         }
         h
-    }
-
-    /// Doubles the table (first pass only: `start` still holds counts).
-    fn grow(&mut self) {
-        let size = self.table.len() * 2;
-        let old = std::mem::replace(
-            &mut self.table,
-            vec![
-                Slot {
-                    key: EMPTY,
-                    start: 0
-                };
-                size
-            ],
-        );
-        self.shift -= 1;
-        for s in old.into_iter().filter(|s| s.key != EMPTY) {
-            let i = self.slot(s.key);
-            self.table[i] = s;
-        }
     }
 
     /// Column of longitude `x` (may be negative or huge for a window off
@@ -301,5 +303,28 @@ impl LineGrid {
     /// Bytes held on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.table.len() * std::mem::size_of::<Slot>() + self.refs.len() * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The radix sort is the standard library's stable sort by the top
+        /// bits, whatever the width asked for (up to 32 bits).
+        #[test]
+        fn radix_sort_is_a_stable_sort_by_the_high_bits(
+            v in proptest::collection::vec(any::<u64>(), 0..3000),
+            bits in 1u32..=32,
+        ) {
+            let v: Vec<u64> = v.iter().map(|&x| x & (u64::MAX >> (32 - bits))).collect();
+            let mut want = v.clone();
+            want.sort_by_key(|&x| x >> 32);
+            let mut got = v;
+            radix_sort_high(&mut got, bits);
+            prop_assert_eq!(got, want);
+        }
     }
 }

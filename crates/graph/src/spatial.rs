@@ -162,12 +162,10 @@ impl SegmentIndex {
         let grid = tree.all_boxes().last().and_then(|root| {
             let boxes = tree.all_boxes();
             LineGrid::build(
-                || {
-                    leaves.iter().enumerate().map(|(pos, s)| {
-                        let (a, b) = s.ends(&boxes[pos]);
-                        (pos as u32, a, b)
-                    })
-                },
+                leaves.iter().enumerate().map(|(pos, s)| {
+                    let (a, b) = s.ends(&boxes[pos]);
+                    (pos as u32, a, b)
+                }),
                 [root.min_x, root.min_y],
                 [root.max_x, root.max_y],
             )

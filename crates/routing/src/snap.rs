@@ -220,11 +220,9 @@ impl Router {
         let (nearest, best) = loop {
             let last = radius >= opts.max_snap_m;
             let (mut nearest, mut on_main, mut open) = (None, None, None);
-            self.index().for_each_within(p, radius, |h| {
+            let usable_edge = |e: u32| self.snap_class[e as usize] & usable != 0;
+            self.index().for_each_within(p, radius, usable_edge, |h| {
                 let class = self.snap_class[h.edge as usize];
-                if class & usable == 0 {
-                    return;
-                }
                 if better(h, &nearest) {
                     nearest = Some(*h);
                 }

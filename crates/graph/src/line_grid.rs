@@ -40,37 +40,41 @@ fn floor(v: f64) -> i64 {
     t - i64::from(t as f64 > v)
 }
 
-/// Sorts `v` by its top `bits` bits (of 64, above the low 32), stably:
-/// least significant digit first, 16 bits a pass.
-fn radix_sort_high(v: &mut Vec<u64>, bits: u32) {
-    let mut other = vec![0u64; v.len()];
-    let mut shift = 32;
-    while shift < 32 + bits {
-        let digit = |x: u64| ((x >> shift) & 0xFFFF) as usize;
-        let mut count = vec![0usize; 1 << 16];
-        for &x in v.iter() {
+/// Sorts `v` by `key` (below 2^`bits`), stably: least significant digit
+/// first, [`DIGIT`] bits a pass, in memory order where a comparison sort
+/// of millions of items would jump around.
+fn radix_sort_by<T: Copy + Default>(v: &mut Vec<T>, bits: u32, key: impl Fn(&T) -> u32) {
+    let mut other = vec![T::default(); v.len()];
+    let mut shift = 0;
+    while shift < bits {
+        let digit = |x: &T| ((key(x) >> shift) & ((1 << DIGIT) - 1)) as usize;
+        let mut count = vec![0usize; 1 << DIGIT];
+        for x in v.iter() {
             count[digit(x)] += 1;
         }
         let mut at = 0;
         for c in count.iter_mut() {
             (*c, at) = (at, at + *c);
         }
-        for &x in v.iter() {
+        for x in v.iter() {
             let d = digit(x);
-            other[count[d]] = x;
+            other[count[d]] = *x;
             count[d] += 1;
         }
         std::mem::swap(v, &mut other);
-        shift += 16;
+        shift += DIGIT;
     }
 }
+
+/// Bits of a radix sort's digit: 2,048 buckets, whose write positions stay
+/// in the cache and the TLB (65,536 made each write a miss).
+const DIGIT: u32 = 11;
 
 /// No key: an empty slot of the table (cells are numbered below it).
 const EMPTY: u32 = u32::MAX;
 
 /// A cell of the table: its number (column × rows + row) and where its run
-/// starts in `refs`: the run's length, then its leaf positions (the cell's
-/// number stands just before, for the build).
+/// starts in `refs`: the run's length, then its leaf positions.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     key: u32,
@@ -144,19 +148,20 @@ impl LineGrid {
         // a hash table filled segment by segment would miss the cache at
         // every cell of a large network. The sort is stable, so each
         // cell's positions stay ascending.
-        let mut pairs: Vec<u64> = Vec::new();
+        // Most segments cross one or two cells.
+        let mut pairs: Vec<u64> = Vec::with_capacity(segments.size_hint().0 * 3 / 2);
         for (pos, a, b) in segments {
             grid.cover(a, b, |key| {
                 pairs.push(u64::from(key) << 32 | u64::from(pos))
             });
         }
         let key_bits = 64 - (cells as u64).leading_zeros();
-        radix_sort_high(&mut pairs, key_bits);
+        radix_sort_by(&mut pairs, key_bits, |&x| (x >> 32) as u32);
         let used = 1 + pairs
             .windows(2)
             .filter(|w| w[0] >> 32 != w[1] >> 32)
             .count();
-        if pairs.is_empty() || pairs.len() + 2 * used >= u32::MAX as usize {
+        if pairs.is_empty() || pairs.len() + used >= u32::MAX as usize {
             return None;
         }
         // At most three quarters full.
@@ -175,21 +180,15 @@ impl LineGrid {
         let mut homes = Vec::with_capacity(used);
         for run in pairs.chunk_by(|x, y| x >> 32 == y >> 32) {
             let key = (run[0] >> 32) as u32;
-            homes.push((grid.home(key) as u64) << 32 | refs.len() as u64);
-            refs.push(key);
+            homes.push((grid.home(key) as u32, key, refs.len() as u32));
             refs.push(run.len() as u32);
             refs.extend(run.iter().map(|&x| x as u32));
         }
         drop(pairs);
-        radix_sort_high(&mut homes, size.trailing_zeros());
-        for h in homes {
-            let at = h as u32 as usize;
-            let key = refs[at];
+        radix_sort_by(&mut homes, size.trailing_zeros(), |h| h.0);
+        for (_, key, start) in homes {
             let i = grid.slot(key);
-            grid.table[i] = Slot {
-                key,
-                start: at as u32 + 1,
-            };
+            grid.table[i] = Slot { key, start };
         }
         grid.refs = refs;
         Some(grid)
@@ -312,8 +311,8 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// The radix sort is the standard library's stable sort by the top
-        /// bits, whatever the width asked for (up to 32 bits).
+        /// The radix sort is the standard library's stable sort by the key,
+        /// whatever the key's width (up to 32 bits).
         #[test]
         fn radix_sort_is_a_stable_sort_by_the_high_bits(
             v in proptest::collection::vec(any::<u64>(), 0..3000),
@@ -323,7 +322,7 @@ mod tests {
             let mut want = v.clone();
             want.sort_by_key(|&x| x >> 32);
             let mut got = v;
-            radix_sort_high(&mut got, bits);
+            radix_sort_by(&mut got, bits, |&x| (x >> 32) as u32);
             prop_assert_eq!(got, want);
         }
     }

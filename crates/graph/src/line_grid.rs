@@ -13,12 +13,18 @@
 //! Helsinki's centre): BENCHMARKS.md, issue 16, seventh round.
 //!
 //! Exactness: a segment within `r` metres of `p` has a point within `r` of
-//! `p`, inside the search window (`LocalFrame::margins` bounds the circle), so
-//! it is listed in a cell the window meets. The column sweep that lists a
-//! segment's cells widens each column's latitude interval by [`SLACK_DEG`]
-//! so that rounding can only add cells, never drop one. A segment may be
-//! listed in several of a window's cells: the caller is told when that can
-//! happen.
+//! `p`, inside the search window (`LocalFrame::margins` bounds the circle
+//! up to 89° of latitude; beyond, searches use the tree), so it is listed
+//! in a cell the window meets. The column sweep that lists a segment's
+//! cells widens each column by [`SLACK_DEG`] so that rounding can only add
+//! cells (a margin no test has been able to show necessary). A segment may
+//! be listed in several of a window's cells: the caller is told when that
+//! can happen. Roads crossing more than [`LONG_CELLS`] cells, and any
+//! spanning more than 180° of longitude (across the antimeridian, which
+//! the span already catches), are kept in a short list every search looks
+//! at, so the grid's memory grows with the number of segments, not their
+//! length; a network with more such roads, or with more than
+//! [`PAIRS_PER_SEGMENT`] cells a segment on average, gets no grid.
 
 use corridor_geo::{LatLon, EARTH_RADIUS_M};
 
@@ -33,11 +39,27 @@ pub(crate) const MAX_CELLS: i64 = 16;
 /// mm), far above the rounding of the interpolation.
 const SLACK_DEG: f64 = 1e-9;
 
+/// A segment crossing more cells than this (a road over 16 km without a
+/// bend, a ferry line) is not listed in cells but kept in the short list
+/// of long ones, which every search looks at.
+const LONG_CELLS: i64 = 256;
+
+/// More long segments than this and the grid is not built: each would cost
+/// every search a box test.
+const MAX_LONG: usize = 64;
+
+/// More (cell, segment) pairs than this many per segment, plus
+/// [`SPARE_PAIRS`], and the grid is not built (its memory would grow with
+/// the length of the roads rather than their number).
+const PAIRS_PER_SEGMENT: usize = 8;
+const SPARE_PAIRS: usize = 1 << 16;
+
 /// `v.floor() as i64`, without the library call `floor` is on a CPU
-/// baseline without SSE4.1 (0 for NaN, saturating like `as`).
+/// baseline without SSE4.1 (0 for NaN; saturating at both ends, like `as`).
+#[inline]
 fn floor(v: f64) -> i64 {
     let t = v as i64;
-    t - i64::from(t as f64 > v)
+    t.saturating_sub(i64::from(t as f64 > v))
 }
 
 /// Sorts `v` by `key` (below 2^`bits`), stably: least significant digit
@@ -91,6 +113,7 @@ pub(crate) struct Window {
 
 impl Window {
     /// Whether the window meets more than one cell.
+    #[inline]
     pub(crate) fn several(&self) -> bool {
         self.cols.0 != self.cols.1 || self.rows.0 != self.rows.1
     }
@@ -113,6 +136,11 @@ pub(crate) struct LineGrid {
     /// `64 - log2(table.len())`: the hash keeps the top bits.
     shift: u32,
     refs: Vec<u32>,
+    /// Leaf positions of the segments too long to list in cells (at most
+    /// [`MAX_LONG`]), and of those spanning more than 180° of longitude
+    /// (across the antimeridian: the R-tree measures them the short way
+    /// round, a sweep in degrees would go the long way).
+    long: Vec<u32>,
 }
 
 impl LineGrid {
@@ -138,6 +166,7 @@ impl LineGrid {
             table: Vec::new(),
             shift: 64,
             refs: Vec::new(),
+            long: Vec::new(),
         };
         (grid.cols, grid.rows) = (grid.col(max[0]) + 1, grid.row(max[1]) + 1);
         let cells = grid.cols.checked_mul(grid.rows)?;
@@ -149,11 +178,27 @@ impl LineGrid {
         // every cell of a large network. The sort is stable, so each
         // cell's positions stay ascending.
         // Most segments cross one or two cells.
-        let mut pairs: Vec<u64> = Vec::with_capacity(segments.size_hint().0 * 3 / 2);
+        let count = segments.size_hint().0;
+        let most = count
+            .saturating_mul(PAIRS_PER_SEGMENT)
+            .saturating_add(SPARE_PAIRS);
+        let mut pairs: Vec<u64> = Vec::with_capacity(count * 3 / 2);
         for (pos, a, b) in segments {
+            let span = (grid.col(a.lon).abs_diff(grid.col(b.lon)))
+                .saturating_add(grid.row(a.lat).abs_diff(grid.row(b.lat)));
+            if (a.lon - b.lon).abs() > 180.0 || span > LONG_CELLS as u64 {
+                grid.long.push(pos);
+                if grid.long.len() > MAX_LONG {
+                    return None;
+                }
+                continue;
+            }
             grid.cover(a, b, |key| {
                 pairs.push(u64::from(key) << 32 | u64::from(pos))
             });
+            if pairs.len() > most {
+                return None;
+            }
         }
         let key_bits = 64 - (cells as u64).leading_zeros();
         radix_sort_by(&mut pairs, key_bits, |&x| (x >> 32) as u32);
@@ -161,7 +206,7 @@ impl LineGrid {
             .windows(2)
             .filter(|w| w[0] >> 32 != w[1] >> 32)
             .count();
-        if pairs.is_empty() || pairs.len() + used >= u32::MAX as usize {
+        if pairs.len() + used >= u32::MAX as usize {
             return None;
         }
         // At most three quarters full.
@@ -195,11 +240,13 @@ impl LineGrid {
     }
 
     /// Where the probe for `key` starts.
+    #[inline]
     fn home(&self, key: u32) -> usize {
         ((key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
     /// The slot holding `key`, or the empty one where it would go.
+    #[inline]
     fn slot(&self, key: u32) -> usize {
         let mask = self.table.len() - 1;
         let mut h = self.home(key);
@@ -211,15 +258,18 @@ impl LineGrid {
 
     /// Column of longitude `x` (may be negative or huge for a window off
     /// the graph).
+    #[inline]
     fn col(&self, x: f64) -> i64 {
         floor((x - self.x0) * self.per_x)
     }
 
+    #[inline]
     fn row(&self, y: f64) -> i64 {
         floor((y - self.y0) * self.per_y)
     }
 
     /// The number of cell (`c`, `r`), if it is on the grid.
+    #[inline]
     fn key(&self, c: i64, r: i64) -> Option<u32> {
         ((0..self.cols).contains(&c) && (0..self.rows).contains(&r))
             .then(|| (c * self.rows + r) as u32)
@@ -270,38 +320,67 @@ impl LineGrid {
 
     /// The cells the window `min`..`max` (lon, lat degrees) meets; None
     /// when they are more than [`MAX_CELLS`].
+    #[inline]
     pub(crate) fn window(&self, min: [f64; 2], max: [f64; 2]) -> Option<Window> {
         let w = Window {
             cols: (self.col(min[0]), self.col(max[0])),
             rows: (self.row(min[1]), self.row(max[1])),
         };
-        let n = (w.cols.1 - w.cols.0 + 1).saturating_mul(w.rows.1 - w.rows.0 + 1);
-        (n <= MAX_CELLS).then_some(w)
+        let span = |(a, b): (i64, i64)| b.saturating_sub(a).saturating_add(1).max(0);
+        (span(w.cols).saturating_mul(span(w.rows)) <= MAX_CELLS).then_some(w)
     }
 
-    /// Calls `f(leaf position)` for every segment listed in a cell of `w`:
-    /// more than once for a segment in several of them
-    /// ([`Window::several`]).
+    /// Calls `f(leaf position)` for every segment listed in a cell of `w`
+    /// (more than once for a segment in several of them:
+    /// [`Window::several`]) and for every long one, wherever it is: the
+    /// caller tests each against the window.
+    #[inline]
     pub(crate) fn for_each_in(&self, w: &Window, mut f: impl FnMut(usize)) {
+        // The runs first, then one loop over them: `f` (snapping's whole
+        // test) is then inlined once.
+        let mut runs: [&[u32]; 1 + MAX_CELLS as usize] = [&[]; 1 + MAX_CELLS as usize];
+        runs[0] = &self.long;
+        let mut n = 1;
         for c in w.cols.0.max(0)..=w.cols.1.min(self.cols - 1) {
             for r in w.rows.0.max(0)..=w.rows.1.min(self.rows - 1) {
                 let Some(key) = self.key(c, r) else { continue };
                 let slot = self.table[self.slot(key)];
-                if slot.key == EMPTY {
+                if slot.key == EMPTY || n == runs.len() {
                     continue;
                 }
                 let start = slot.start as usize + 1;
                 let len = self.refs[start - 1] as usize;
-                for &pos in &self.refs[start..start + len] {
-                    f(pos as usize);
-                }
+                runs[n] = &self.refs[start..start + len];
+                n += 1;
+            }
+        }
+        for run in &runs[..n] {
+            for &pos in *run {
+                f(pos as usize);
             }
         }
     }
 
+    /// The south-west corner of cell (`c`, `r`), (lon, lat) degrees.
+    #[cfg(test)]
+    pub(crate) fn corner(&self, c: i64, r: i64) -> (f64, f64) {
+        (
+            self.x0 + c as f64 / self.per_x,
+            self.y0 + r as f64 / self.per_y,
+        )
+    }
+
+    /// The cell of (`x`, `y`), (lon, lat) degrees.
+    #[cfg(test)]
+    pub(crate) fn cell_of(&self, x: f64, y: f64) -> (i64, i64) {
+        (self.col(x), self.row(y))
+    }
+
     /// Bytes held on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.table.len() * std::mem::size_of::<Slot>() + self.refs.len() * 4
+        std::mem::size_of_val(&self.table[..])
+            + std::mem::size_of_val(&self.refs[..])
+            + std::mem::size_of_val(&self.long[..])
     }
 }
 

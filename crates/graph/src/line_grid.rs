@@ -8,9 +8,10 @@
 //! falls in one to four cells of [`CELL_M`], found by hashing, and each
 //! cell lists the segments whose *line* (not box) crosses it, so a long
 //! diagonal road sits in a strip of cells, not in the square of its box.
-//! 64 m cells measured best on the five extracts (32 m and 48 m cost more
-//! instructions a snap and more memory, 128 m more instructions in
-//! Helsinki's centre): BENCHMARKS.md, issue 16, seventh round.
+//! 64 m cells measured best overall (48 m cost more instructions a snap on
+//! all five extracts, 32 m more on the two tried and more memory, 128 m
+//! more in Heidelberg and Helsinki's centre): BENCHMARKS.md, issue 16,
+//! seventh round.
 //!
 //! Exactness: a segment within `r` metres of `p` has a point within `r` of
 //! `p`, inside the search window (`LocalFrame::margins` bounds the circle

@@ -220,14 +220,23 @@ pub struct Router {
 impl Router {
     /// Prepares a graph for routing.
     pub fn new(graph: RoadGraph) -> Router {
-        let index = SegmentIndex::build(&graph);
-        let adj = [
-            Adjacency::build(&graph, Profile::Car, false),
-            Adjacency::build(&graph, Profile::Foot, false),
-        ];
-        let snap_class = snap::snap_classes(&graph);
-        let shape_repeats = assembly::repeated_points(&graph);
-        let cch = engine::CchEngine::new(&graph);
+        // The segment index (its R-tree and snapping's grid, about a
+        // second on a country) is built on a second thread while this one
+        // prepares the rest, the hierarchies above all.
+        let (index, adj, snap_class, shape_repeats, cch) = std::thread::scope(|s| {
+            let index = s.spawn(|| SegmentIndex::build(&graph));
+            let adj = [
+                Adjacency::build(&graph, Profile::Car, false),
+                Adjacency::build(&graph, Profile::Foot, false),
+            ];
+            let snap_class = snap::snap_classes(&graph);
+            let shape_repeats = assembly::repeated_points(&graph);
+            let cch = engine::CchEngine::new(&graph);
+            let index = index
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (index, adj, snap_class, shape_repeats, cch)
+        });
         Router {
             graph,
             index,

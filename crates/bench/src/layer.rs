@@ -5,7 +5,11 @@
 //! benchmark puts its square), the time of `HazardLayer::new` (the R-tree walk and
 //! the layer built from its hits) and the bytes the layer holds. This is
 //! what each proposal routed through the server and each destination,
-//! alternative and explanation of the corridor search pays.
+//! alternative and explanation of the corridor search pays. With
+//! `ready` as a fourth argument, also the time `Router::new` takes on the
+//! (tiled) graph with its contraction computed beforehand, as a server
+//! loading a stored graph pays it: the segment index is built on a second
+//! thread meanwhile, so this is less than the two one after the other.
 
 use anyhow::{Context, Result};
 use corridor_graph::SegmentIndex;
@@ -14,7 +18,7 @@ use serde_json::json;
 use std::hint::black_box;
 use std::time::Instant;
 
-pub fn run(path: &str, k: usize, reps: usize) -> Result<()> {
+pub fn run(path: &str, k: usize, reps: usize, ready: bool) -> Result<()> {
     let (router, _) = crate::load(path)?;
     let one = router.graph();
     let hub = one.node_pos(crate::hub(one, &crate::main_nodes(&router))?);
@@ -50,6 +54,22 @@ pub fn run(path: &str, k: usize, reps: usize) -> Result<()> {
     out.insert("edges".into(), json!(g.num_edges()));
     out.insert("segment_index_build_ms".into(), json!(index_ms));
     out.insert("segment_index_bytes".into(), json!(index.heap_bytes()));
+    if ready {
+        let mut g = g.clone();
+        g.contractions = corridor_routing::cch::Cch::contractions_of(&g);
+        let mut ms = vec![];
+        for _ in 0..reps.max(1) {
+            let g = g.clone();
+            let t = Instant::now();
+            black_box(corridor_routing::Router::new(g).graph().num_nodes());
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        out.insert(
+            "router_new_ms_median".into(),
+            json!(crate::median(ms.clone())),
+        );
+        out.insert("router_new_ms_runs".into(), json!(ms));
+    }
     println!(
         "{}",
         serde_json::to_string_pretty(&serde_json::Value::Object(out))?

@@ -28,7 +28,7 @@
 //!                                              for scripts/rk_custom.py (RoutingKit, interleaved)
 //!   corridor-bench map-tiles GRAPH [K]         map tiles of the network (or of it tiled K x K):
 //!                                              largest tile and time per tile, per zoom
-//!   corridor-bench layer GRAPH [K] [REPS]      a 1 km and a 5 km hazard mapped onto the network
+//!   corridor-bench layer GRAPH [K] [REPS] [ready]  a 1 km and a 5 km hazard mapped onto the network (and Router::new)
 //!                                              (or onto it tiled K x K): time and bytes held
 
 use anyhow::{bail, Context, Result};
@@ -691,7 +691,12 @@ fn main() -> Result<()> {
         Some("hazard-change") if args.len() >= 2 => {
             cmd_hazard_change(&args[1], num(2, 100), num(3, 3), args.get(4).map(String::as_str))
         }
-        Some("layer") if args.len() >= 2 => layer::run(&args[1], num(2, 1), num(3, 5)),
+        Some("layer") if args.len() >= 2 => layer::run(
+            &args[1],
+            num(2, 1),
+            num(3, 5),
+            args.get(4).is_some_and(|a| a == "ready"),
+        ),
         Some("assembly") if args.len() >= 2 => assembly::run(&args[1], num(2, 1000), num(3, 3)),
         Some("time-windows") if args.len() >= 2 => cmd_time_windows(&args[1], num(2, 25), num(3, 3)),
         Some("evacuation") => cmd_evacuation(num(1, 3)),
@@ -713,7 +718,7 @@ fn main() -> Result<()> {
         Some("custom") if args.len() >= 2 => custom::custom(&args[1], num(2, 3)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5]"
+            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5] [ready]"
         ),
     }
 }

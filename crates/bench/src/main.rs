@@ -28,8 +28,10 @@
 //!                                              for scripts/rk_custom.py (RoutingKit, interleaved)
 //!   corridor-bench map-tiles GRAPH [K]         map tiles of the network (or of it tiled K x K):
 //!                                              largest tile and time per tile, per zoom
-//!   corridor-bench layer GRAPH [K] [REPS] [ready]  a 1 km and a 5 km hazard mapped onto the network (and Router::new)
-//!                                              (or onto it tiled K x K): time and bytes held
+//!   corridor-bench layer GRAPH [K] [REPS] [ready]
+//!                                              a 1 km and a 5 km hazard mapped onto the network
+//!                                              (or onto it tiled K x K): time and bytes held;
+//!                                              with `ready`, Router::new timed there too
 
 use anyhow::{bail, Context, Result};
 use corridor_geo::LatLon;
@@ -91,7 +93,6 @@ fn load(path: &str) -> Result<(Router, f64)> {
     Ok((router, t.elapsed().as_secs_f64() * 1000.0))
 }
 
-/// Nodes of the main car network (largest weakly connected component).
 /// One hazard closing the roads of a `side`-metre square centred on `c`,
 /// always in force: what the benchmarks map and route around.
 fn block_square(id: &str, c: LatLon, side: f64) -> HazardSet {
@@ -126,6 +127,7 @@ fn hub(g: &RoadGraph, nodes: &[u32]) -> Result<u32> {
         .context("no nodes")
 }
 
+/// Nodes of the main car network (largest weakly connected component).
 fn main_nodes(r: &Router) -> Vec<u32> {
     let g = r.graph();
     let adj = r.adjacency(Profile::Car);

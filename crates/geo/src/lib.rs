@@ -132,9 +132,13 @@ pub fn polyline_length_m(points: &[LatLon]) -> f64 {
 /// How many degrees of latitude and longitude span `metres` around `lat`.
 /// Used to widen bounding boxes before an exact test; generous near the poles.
 pub fn degree_margins(lat: f64, metres: f64) -> (f64, f64) {
+    margins_at(lat.abs().min(89.0).to_radians().cos(), metres)
+}
+
+/// [`degree_margins`] given the cosine of the latitude (taken at 89° beyond).
+fn margins_at(cos_lat: f64, metres: f64) -> (f64, f64) {
     let dlat = metres / EARTH_RADIUS_M * (180.0 / std::f64::consts::PI);
-    let c = lat.abs().min(89.0).to_radians().cos();
-    (dlat * 1.01, dlat / c * 1.01)
+    (dlat * 1.01, dlat / cos_lat * 1.01)
 }
 
 /// A local tangent plane (equirectangular, centred on `origin`): x east and
@@ -158,13 +162,12 @@ impl LocalFrame {
     /// [`degree_margins`] at the frame's origin, without computing its
     /// cosine again (equal up to rounding in the last digits).
     pub fn margins(&self, metres: f64) -> (f64, f64) {
-        let dlat = metres / EARTH_RADIUS_M * (180.0 / std::f64::consts::PI);
         let c = if self.origin.lat.abs() <= 89.0 {
             self.kx / self.ky
         } else {
             89f64.to_radians().cos()
         };
-        (dlat * 1.01, dlat / c * 1.01)
+        margins_at(c, metres)
     }
 
     /// Projects a position to (x, y) metres.

@@ -34,7 +34,7 @@ use corridor_geo::{LatLon, EARTH_RADIUS_M};
 const CELL_M: f64 = 64.0;
 
 /// A window meeting more cells than this is left to the R-tree.
-pub(crate) const MAX_CELLS: i64 = 16;
+const MAX_CELLS: i64 = 16;
 
 /// Degrees added either side of a column's latitude interval (about 0.1
 /// mm), far above the rounding of the interpolation.

@@ -1,7 +1,7 @@
 //! corridor's benchmarks, apart from the tests. Each subcommand prints JSON
 //! on stdout; BENCHMARKS.md records the figures with the commands.
 //!
-//!   corridor-bench import PBF                  import time (median of 3) and peak RSS
+//!   corridor-bench import PBF [OUT.graph]      import time (median of 3) and peak RSS; writes the graph to OUT
 //!   corridor-bench routes GRAPH [N] [REPS] [ENGINE]  route latency p50/p99, without and with 5 hazards
 //!   corridor-bench crosscheck GRAPH N OUT      our routes for N random pairs (without and
 //!                                              with 5 hazards) for scripts/crosscheck.py
@@ -188,7 +188,7 @@ fn pairs(g: &RoadGraph, nodes: &[u32], rng: &mut Rng, n: usize) -> Vec<(LatLon, 
         .collect()
 }
 
-fn cmd_import(pbf: &str) -> Result<()> {
+fn cmd_import(pbf: &str, out: Option<&str>) -> Result<()> {
     let mut secs = Vec::new();
     let mut stats = None;
     for _ in 0..3 {
@@ -202,6 +202,10 @@ fn cmd_import(pbf: &str) -> Result<()> {
         stats = Some((s, bytes.len(), load_ms, back.num_nodes()));
     }
     let (s, size, load_ms, _) = stats.expect("three runs");
+    if let Some(out) = out {
+        let (g, _) = corridor_osm::import(pbf.as_ref(), &mut |_, _, _| {})?;
+        std::fs::write(out, g.to_bytes()).with_context(|| format!("writing {out}"))?;
+    }
     println!(
         "{}",
         json!({
@@ -682,7 +686,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     match args.first().map(String::as_str) {
-        Some("import") if args.len() >= 2 => cmd_import(&args[1]),
+        Some("import") if args.len() >= 2 => cmd_import(&args[1], args.get(2).map(String::as_str)),
         Some("routes") if args.len() >= 2 => cmd_routes(
             &args[1],
             num(2, 1000),
@@ -720,7 +724,7 @@ fn main() -> Result<()> {
         Some("custom") if args.len() >= 2 => custom::custom(&args[1], num(2, 3)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5] [ready]"
+            "usage:\n  corridor-bench import PBF [OUT.graph]\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5] [ready]"
         ),
     }
 }

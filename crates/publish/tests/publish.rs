@@ -164,7 +164,7 @@ fn xmllint(files: &[(String, String)]) {
         );
         return;
     }
-    let dir = std::env::temp_dir().join(format!("corridor-cap-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("corridor-cap");
     std::fs::create_dir_all(&dir).unwrap();
     let mut paths = Vec::new();
     for (name, xml) in files {
@@ -452,7 +452,8 @@ fn signer() -> corridor_xmldsig::Signer {
 /// accept each (`ok`) or refuse each (`!ok`). Missing under CI is a
 /// failure (.ci/run installs both); elsewhere the check is skipped, saying so.
 fn independent(tool: &str, docs: &[(String, String)], cert_pem: &str, ok: bool) {
-    let dir = std::env::temp_dir().join(format!("corridor-sig-{}-{tool}-{ok}", std::process::id()));
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("corridor-sig-{tool}-{ok}"));
     std::fs::create_dir_all(&dir).unwrap();
     let cert = dir.join("publisher.crt");
     std::fs::write(&cert, cert_pem).unwrap();

@@ -178,7 +178,7 @@ fn bad_scenario_files_are_refused_with_file_line_and_reason() {
         }
     }
     // Through the CLI: exit 12, with file:line: reason.
-    let dir = std::env::temp_dir().join("corridor-bad-scenario");
+    let dir = crate::scratch("bad-scenario");
     std::fs::create_dir_all(&dir).unwrap();
     let bad = good.replacen(
         "time_zone = \"Europe/Kyiv\"",
@@ -279,7 +279,7 @@ fn the_examples_run_from_the_command_line() {
 
 #[test]
 fn a_corridor_lives_through_signed_actions_and_the_log_verifies() {
-    let dir = std::env::temp_dir().join(format!("corridor-act-{}", std::process::id()));
+    let dir = crate::scratch("act");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let scn = example("ukraine/scenario.toml");
@@ -422,7 +422,7 @@ fn the_planning_example_runs() {
         assert!(l["depart"].as_str().unwrap().ends_with("+02:00"));
     }
     // A bad planning file: the line and the reason, exit 12.
-    let dir = std::env::temp_dir().join(format!("corridor-plan-{}", std::process::id()));
+    let dir = crate::scratch("plan");
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string(&plan).unwrap().replace(
         "origin = \"sumy\"\ndestination = \"poltava\"",

@@ -11,11 +11,11 @@ fn root(rel: &str) -> PathBuf {
 
 #[test]
 fn publish_writes_the_folder_for_the_examples() {
-    let dir = std::env::temp_dir().join(format!("corridor-publish-{}", std::process::id()));
+    let dir = crate::scratch("publish");
     let _ = std::fs::remove_dir_all(&dir);
     let s = root("examples/ukraine/scenario.toml");
     let l = root("examples/ukraine/log.jsonl");
-    let key = std::env::temp_dir().join(format!("corridor-publisher-{}", std::process::id()));
+    let key = crate::scratch("publisher");
     let _ = std::fs::remove_dir_all(&key);
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_corridor"))
@@ -211,7 +211,7 @@ fn publish_writes_the_folder_for_the_examples() {
 /// warning of the scenario check.
 #[test]
 fn publish_warns_of_an_sms_over_one_segment_and_of_a_missing_name() {
-    let dir = std::env::temp_dir().join(format!("corridor-publish-warn-{}", std::process::id()));
+    let dir = crate::scratch("publish-warn");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let example = root("examples/ukraine");

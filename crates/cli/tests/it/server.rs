@@ -137,7 +137,7 @@ pub fn tokens(data: &Path) -> std::collections::HashMap<String, String> {
 
 #[test]
 fn every_acknowledged_write_survives_a_sigkill() {
-    let data = std::env::temp_dir().join(format!("corridor-crash-{}", std::process::id()));
+    let data = crate::scratch("crash");
     let _ = std::fs::remove_dir_all(&data);
     let scn = example("ukraine/scenario.toml");
     let port = free_port();
@@ -232,7 +232,7 @@ fn the_web_page_renders_in_headless_chromium() {
     let Some(chromium) = crate::cdp::Browser::available() else {
         return;
     };
-    let data = std::env::temp_dir().join(format!("corridor-web-{}", std::process::id()));
+    let data = crate::scratch("web");
     let _ = std::fs::remove_dir_all(&data);
     let scn = example("ukraine/scenario.toml");
     let port = free_port();

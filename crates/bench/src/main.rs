@@ -191,6 +191,7 @@ fn pairs(g: &RoadGraph, nodes: &[u32], rng: &mut Rng, n: usize) -> Vec<(LatLon, 
 fn cmd_import(pbf: &str, out: Option<&str>) -> Result<()> {
     let mut secs = Vec::new();
     let mut stats = None;
+    let mut last = None;
     for _ in 0..3 {
         let t = Instant::now();
         let (g, s) = corridor_osm::import(pbf.as_ref(), &mut |_, _, _| {})?;
@@ -200,11 +201,11 @@ fn cmd_import(pbf: &str, out: Option<&str>) -> Result<()> {
         let back = RoadGraph::from_bytes(&bytes)?;
         let load_ms = t.elapsed().as_secs_f64() * 1000.0;
         stats = Some((s, bytes.len(), load_ms, back.num_nodes()));
+        last = Some(bytes);
     }
     let (s, size, load_ms, _) = stats.expect("three runs");
-    if let Some(out) = out {
-        let (g, _) = corridor_osm::import(pbf.as_ref(), &mut |_, _, _| {})?;
-        std::fs::write(out, g.to_bytes()).with_context(|| format!("writing {out}"))?;
+    if let (Some(out), Some(bytes)) = (out, &last) {
+        std::fs::write(out, bytes).with_context(|| format!("writing {out}"))?;
     }
     println!(
         "{}",

@@ -153,7 +153,9 @@ fn every_kind_log() -> (Scenario, Ledger, Log) {
 /// Validates CAP documents with xmllint against the OASIS schema. Without
 /// xmllint the test fails under CI (which installs it) and is skipped
 /// elsewhere, saying so.
-fn xmllint(files: &[(String, String)]) {
+/// Validates `files` (name, XML) against the CAP schema, written into a
+/// folder named `tag` of their own: tests run in parallel.
+fn xmllint(tag: &str, files: &[(String, String)]) {
     if Command::new("xmllint").arg("--version").output().is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -164,7 +166,7 @@ fn xmllint(files: &[(String, String)]) {
         );
         return;
     }
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("corridor-cap");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cap-{tag}"));
     std::fs::create_dir_all(&dir).unwrap();
     let mut paths = Vec::new();
     for (name, xml) in files {
@@ -211,6 +213,7 @@ fn all_alerts() -> (Scenario, Vec<Alert>) {
 fn every_alert_kind_validates_against_the_schema_and_the_rules() {
     let (_, alerts) = all_alerts();
     xmllint(
+        "unsigned",
         &alerts
             .iter()
             .map(|a| (format!("{}.xml", a.file_stem()), a.xml.clone()))
@@ -551,7 +554,7 @@ fn every_alert_is_signed_and_independent_verifiers_agree() {
             "{name}: signature last"
         );
     }
-    xmllint(&docs);
+    xmllint("signed", &docs);
     independent("xmlsec1", &docs, &cert.text, true);
     independent("capvalidator", &docs, &cert.text, true);
     // One changed character anywhere: in the text, a time, a coordinate.

@@ -742,7 +742,7 @@ async fn positions_are_deleted_after_the_retention_and_times_are_checked() {
 /// budget (the limit was counted per path before the token was checked).
 #[tokio::test]
 async fn a_convoy_reports_on_after_a_restart_and_a_flood_does_not_silence_it() {
-    let dir = std::env::temp_dir().join(format!("corridor-convoy-restart-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("convoy-restart");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("c.sqlite");
@@ -804,7 +804,7 @@ async fn a_convoy_reports_on_after_a_restart_and_a_flood_does_not_silence_it() {
 /// of it in its next answer.
 #[tokio::test]
 async fn after_a_restart_a_suspension_reaches_the_convoys_still_on_the_road() {
-    let dir = std::env::temp_dir().join(format!("corridor-convoy-resume-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("convoy-resume");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("c.sqlite");

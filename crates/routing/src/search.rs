@@ -474,10 +474,15 @@ pub(crate) fn at(g: &RoadGraph, v: u32, pt: LatLon) -> bool {
 /// Whether `a` and `b` are less than 1 mm apart (by [`haversine_m`]). The
 /// great-circle distance is at least the arc between the two latitudes, so
 /// points 2 mm or more apart in latitude alone (a margin well beyond any
-/// rounding) are told apart without the trigonometry: most calls.
+/// rounding) are told apart without the trigonometry: most calls. A point
+/// given exactly on a node (a client routing from a node, a via point from
+/// an earlier route) is the node without it too.
 fn within_mm(a: LatLon, b: LatLon) -> bool {
     const TWO_MM_IN_DEGREES: f64 =
         2e-3 / corridor_geo::EARTH_RADIUS_M * (180.0 / std::f64::consts::PI);
+    if a == b {
+        return true;
+    }
     if (a.lat - b.lat).abs() >= TWO_MM_IN_DEGREES {
         return false;
     }
@@ -658,6 +663,8 @@ mod tests {
             let a = LatLon::new(lat, lon);
             let b = LatLon::new(lat + dy * scale, lon + dx * scale);
             prop_assert_eq!(within_mm(a, b), haversine_m(a, b) < 1e-3);
+            // Equal points, which the shortcut answers first.
+            prop_assert_eq!(within_mm(a, a), haversine_m(a, a) < 1e-3);
         }
     }
 }

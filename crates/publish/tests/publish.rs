@@ -150,11 +150,10 @@ fn every_kind_log() -> (Scenario, Ledger, Log) {
     (scn, t.l, t.log)
 }
 
-/// Validates CAP documents with xmllint against the OASIS schema. Without
-/// xmllint the test fails under CI (which installs it) and is skipped
-/// elsewhere, saying so.
-/// Validates `files` (name, XML) against the CAP schema, written into a
-/// folder named `tag` of their own: tests run in parallel.
+/// Validates CAP documents `files` (name, XML) with xmllint against the
+/// OASIS schema, written into a folder named after `tag` (tests run in
+/// parallel, each with its own tag). Without xmllint the test fails under
+/// CI (which installs it) and is skipped elsewhere, saying so.
 fn xmllint(tag: &str, files: &[(String, String)]) {
     if Command::new("xmllint").arg("--version").output().is_err() {
         assert!(
@@ -455,8 +454,7 @@ fn signer() -> corridor_xmldsig::Signer {
 /// accept each (`ok`) or refuse each (`!ok`). Missing under CI is a
 /// failure (.ci/run installs both); elsewhere the check is skipped, saying so.
 fn independent(tool: &str, docs: &[(String, String)], cert_pem: &str, ok: bool) {
-    let dir =
-        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("corridor-sig-{tool}-{ok}"));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sig-{tool}-{ok}"));
     std::fs::create_dir_all(&dir).unwrap();
     let cert = dir.join("publisher.crt");
     std::fs::write(&cert, cert_pem).unwrap();

@@ -35,8 +35,7 @@ fn the_first_view_fits_a_2g_link_and_the_alerts_need_no_script() {
     let Some(chromium) = Browser::available() else {
         return;
     };
-    let data = crate::scratch("2g");
-    let _ = std::fs::remove_dir_all(&data);
+    let data = crate::scratch("2g").join("data");
     let port = free_port();
     let _server = Server(start(&data, port, &example("heidelberg/scenario.toml")));
     open_demo_corridor(port, &data);

@@ -179,7 +179,6 @@ fn bad_scenario_files_are_refused_with_file_line_and_reason() {
     }
     // Through the CLI: exit 12, with file:line: reason.
     let dir = crate::scratch("bad-scenario");
-    std::fs::create_dir_all(&dir).unwrap();
     let bad = good.replacen(
         "time_zone = \"Europe/Kyiv\"",
         "time_zone = \"Mars/Olympus\"",
@@ -280,8 +279,6 @@ fn the_examples_run_from_the_command_line() {
 #[test]
 fn a_corridor_lives_through_signed_actions_and_the_log_verifies() {
     let dir = crate::scratch("act");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
     let scn = example("ukraine/scenario.toml");
     let log = dir.join("log.jsonl");
     let heads = dir.join("heads.jsonl");
@@ -423,7 +420,6 @@ fn the_planning_example_runs() {
     }
     // A bad planning file: the line and the reason, exit 12.
     let dir = crate::scratch("plan");
-    std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string(&plan).unwrap().replace(
         "origin = \"sumy\"\ndestination = \"poltava\"",
         "origin = \"sumy\"\ndestination = \"atlantis\"",

@@ -11,12 +11,10 @@ fn root(rel: &str) -> PathBuf {
 
 #[test]
 fn publish_writes_the_folder_for_the_examples() {
-    let dir = crate::scratch("publish");
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::scratch("publish").join("out");
     let s = root("examples/ukraine/scenario.toml");
     let l = root("examples/ukraine/log.jsonl");
-    let key = crate::scratch("publisher");
-    let _ = std::fs::remove_dir_all(&key);
+    let key = crate::scratch("publisher").join("key");
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_corridor"))
             .args(args)
@@ -212,8 +210,6 @@ fn publish_writes_the_folder_for_the_examples() {
 #[test]
 fn publish_warns_of_an_sms_over_one_segment_and_of_a_missing_name() {
     let dir = crate::scratch("publish-warn");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
     let example = root("examples/ukraine");
     let text = std::fs::read_to_string(example.join("scenario.toml"))
         .unwrap()

@@ -137,8 +137,7 @@ pub fn tokens(data: &Path) -> std::collections::HashMap<String, String> {
 
 #[test]
 fn every_acknowledged_write_survives_a_sigkill() {
-    let data = crate::scratch("crash");
-    let _ = std::fs::remove_dir_all(&data);
+    let data = crate::scratch("crash").join("data");
     let scn = example("ukraine/scenario.toml");
     let port = free_port();
     let mut server = start(&data, port, &scn);
@@ -232,8 +231,7 @@ fn the_web_page_renders_in_headless_chromium() {
     let Some(chromium) = crate::cdp::Browser::available() else {
         return;
     };
-    let data = crate::scratch("web");
-    let _ = std::fs::remove_dir_all(&data);
+    let data = crate::scratch("web").join("data");
     let scn = example("ukraine/scenario.toml");
     let port = free_port();
     // Killed however the test ends.

@@ -19,7 +19,7 @@
 #    square, median of 3 reps; the total of all 100 is shown too). On the small
 #    extracts only this one is a route: there no square on a pair's midpoint
 #    leaves a way round it.
-# Needs the release binaries (cargo build --release -p corridor -p corridor-bench)
+# Needs the release benchmark binary (cargo build --release -p corridor-bench)
 # and the peers: eval "$(bash ../shared/peers/setup.sh /work/peers)".
 # The peers' scripts run through scripts/peer_patched.py, which lets them
 # run on the small clipped extracts (helsinki-center, tiny-finnish-town):
@@ -41,7 +41,7 @@ mkdir -p "$OUT"
 for x in "${EXTRACTS[@]}"; do
   pbf=$DATA/$x.osm.pbf
   graph=$OUT/$x.graph
-  [ -f "$graph" ] || "$BIN/corridor" import "$pbf" -o "$graph" >/dev/null
+  [ -f "$graph" ] || "$BIN/corridor-bench" import "$pbf" "$graph" >/dev/null
   echo "== $x ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   "$BIN/corridor-bench" hazard-change "$graph" 100 3 "$OUT/$x.queries.json" > "$OUT/$x.ours1.json"
   python3 "$ROOT/scripts/peer_patched.py" "$PEERS/bench_osrm.py" "$pbf" --workdir "$OUT/$x-osrm" --queries 200 --reps 3 \

@@ -6,12 +6,19 @@ use crate::cap::{escape, Alert};
 use crate::Site;
 use corridor_negotiation::Scenario;
 
-/// The feed document.
-pub fn feed(scn: &Scenario, alerts: &[Alert], site: &Site) -> String {
-    let updated = alerts
-        .iter()
+/// The feed document. Its `updated` is the `sent` of the newest alert or,
+/// before the first, `opened`: when the record was opened (the time of its
+/// first entry), the epoch for a record with none.
+pub fn feed(scn: &Scenario, alerts: &[Alert], site: &Site, opened: Option<&str>) -> String {
+    // Newest first, in the record's order: `sent` strings are not ordered
+    // by time when their offsets differ (a summer time change, or entries
+    // written in UTC beside local ones).
+    let mut sorted: Vec<&Alert> = alerts.iter().collect();
+    sorted.sort_by(|a, b| b.seq.cmp(&a.seq).then(b.identifier.cmp(&a.identifier)));
+    let updated = sorted
+        .first()
         .map(|a| a.sent.as_str())
-        .max()
+        .or(opened)
         .unwrap_or("1970-01-01T00:00:00+00:00");
     let mut x = String::new();
     x += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -34,21 +41,6 @@ pub fn feed(scn: &Scenario, alerts: &[Alert], site: &Site) -> String {
         "  <link rel=\"alternate\" type=\"text/html\" href=\"{}index.html\"/>\n",
         escape(&site.base_url)
     );
-    let mut sorted: Vec<&Alert> = alerts.iter().collect();
-    // Newest first; alerts sent in the same second by their log entry's
-    // number at the end of the identifier (numerically: `.11` after `.9`).
-    let seq = |a: &Alert| {
-        a.identifier
-            .rsplit('.')
-            .next()
-            .and_then(|n| n.parse::<u64>().ok())
-    };
-    sorted.sort_by(|a, b| {
-        b.sent
-            .cmp(&a.sent)
-            .then(seq(b).cmp(&seq(a)))
-            .then(b.identifier.cmp(&a.identifier))
-    });
     for a in sorted {
         let href = format!("{}cap/{}.xml", site.base_url, a.file_stem());
         x += "  <entry>\n";

@@ -26,6 +26,9 @@ pub struct Alert {
     pub corridor: String,
     /// `identifier`.
     pub identifier: String,
+    /// Number of the log entry announced: the record's order, which is
+    /// also the order of time (the log's times never go backwards).
+    pub seq: u64,
     /// `sent`.
     pub sent: String,
     /// `msgType`.
@@ -634,6 +637,7 @@ pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> V
         out.push(Alert {
             corridor: e.corridor.clone(),
             identifier,
+            seq: e.seq,
             sent,
             msg_type,
             references,

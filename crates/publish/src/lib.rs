@@ -97,7 +97,16 @@ pub fn publish(ledger: &Ledger, site: &Site) -> Vec<File> {
     }
     files.push(File {
         path: "alerts.atom".into(),
-        text: atom::feed(scn, &alerts, site),
+        text: atom::feed(
+            scn,
+            &alerts,
+            site,
+            ledger
+                .entries()
+                .first()
+                .map(|e| events::cap_time(e.time))
+                .as_deref(),
+        ),
     });
     files.push(File {
         path: "corridors.geojson".into(),

@@ -887,3 +887,67 @@ fn a_partys_own_words_are_not_published_as_the_cause() {
     );
     assert!(field(&last.xml, Lang::En, "description").contains(&format!("a decision of {name}")));
 }
+
+/// The feed lists alerts newest first in the record's order, and says it
+/// was updated when the newest was sent, even where the `sent` strings
+/// sort otherwise: the last alert, a cancellation sent at 07:30 UTC
+/// (`+00:00`), follows an opening sent at 09:00 `+02:00` (07:00 UTC). A
+/// record without an alert yet says when it was opened, not 1970.
+#[test]
+fn the_feed_is_newest_first_by_time_not_by_text() {
+    let (scn, ledger) = every_kind();
+    let feed = |l: &Ledger| {
+        corridor_publish::publish(l, &site())
+            .into_iter()
+            .find(|f| f.path == "alerts.atom")
+            .unwrap()
+            .text
+    };
+    let atom = feed(&ledger);
+    let updated: Vec<&str> = atom
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("<updated>")?
+                .strip_suffix("</updated>")
+        })
+        .collect();
+    let alerts = cap::alerts(&scn, &events(&ledger), &site(), &Texts::new());
+    let newest = alerts.last().unwrap();
+    assert_eq!(newest.sent, "2022-03-10T07:30:00+00:00");
+    // The feed's own time, then each entry's, newest first.
+    assert_eq!(updated[0], newest.sent, "{atom}");
+    let mut want: Vec<&str> = alerts.iter().rev().map(|a| a.sent.as_str()).collect();
+    want.insert(0, &newest.sent);
+    assert_eq!(updated, want, "{atom}");
+    let ids: Vec<&str> = atom
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("<id>urn:cap:")?.strip_suffix("</id>"))
+        .collect();
+    let want: Vec<&str> = alerts.iter().rev().map(|a| a.identifier.as_str()).collect();
+    assert_eq!(ids, want);
+
+    // A proposal and its acceptance: no alert yet.
+    let mut t = Table {
+        scn: scn.clone(),
+        log: Log::new(),
+        l: Ledger::new(scn.clone()),
+    };
+    let spec = scn.proposal("sumy-poltava").unwrap().clone();
+    let route = plan::plan(&scn, &spec, None).unwrap();
+    let body = corridor_ledger::propose(plan::canonical(&scn, &spec, &route), None);
+    t.put("ua", body, "2022-03-07T18:00:00+02:00");
+    t.verb(
+        "ru",
+        Verb::Accept,
+        "sumy-poltava",
+        "2022-03-07T19:10:00+02:00",
+    );
+    let atom = feed(&t.l);
+    assert!(!atom.contains("<entry>"), "{atom}");
+    assert!(
+        atom.contains("<updated>2022-03-07T18:00:00+02:00</updated>"),
+        "{atom}"
+    );
+    assert!(feed(&Ledger::new(scn)).contains("<updated>1970-01-01T00:00:00+00:00</updated>"));
+}

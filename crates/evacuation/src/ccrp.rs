@@ -44,6 +44,11 @@ impl Slots {
     }
 }
 
+/// The next trip as the greedy rule ranks it: (arrival, -load, vehicle,
+/// corridor, departure, the empty leg to the origin if any: (corridor,
+/// departure)).
+type Choice = (i64, i64, usize, usize, i64, Option<(usize, i64)>);
+
 /// Plans the evacuation. Times are added with saturation and at most
 /// [`MAX_SLOTS`] departures of a corridor are considered, so a problem
 /// built with numbers beyond the [`limits`](crate::model::limits) plans
@@ -83,8 +88,7 @@ pub fn plan(p: &Problem) -> Schedule {
     let mut ready: Vec<i64> = p.vehicles.iter().map(|v| v.ready).collect();
     let mut legs: Vec<Leg> = Vec::new();
     loop {
-        // (arrival, -load, vehicle, corridor, departure, empty leg)
-        let mut best: Option<(i64, i64, usize, usize, i64, Option<(usize, i64)>)> = None;
+        let mut best: Option<Choice> = None;
         for ci in 0..nc {
             let c = &p.corridors[ci];
             let (mut general, mut accessible) = (0u64, 0u64);

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 const T0: i64 = 27_440_000; // some minute of March 2022
 
+#[allow(clippy::too_many_arguments)]
 fn corridor(
     id: &str,
     o: &str,

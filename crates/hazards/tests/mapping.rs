@@ -70,11 +70,10 @@ fn network() -> &'static (RoadGraph, SegmentIndex) {
         for _ in 0..1500 {
             let a = first + (rng.next() % (n - first) as u64) as u32;
             // Mostly short roads, some across the whole network.
-            let b = if rng.next() % 8 == 0 {
+            let b = if rng.next().is_multiple_of(8) {
                 (rng.next() % n as u64) as u32
             } else {
-                let near = first + ((a - first + 1 + (rng.next() % 5) as u32) % (n - first));
-                near
+                first + ((a - first + 1 + (rng.next() % 5) as u32) % (n - first))
             };
             if a != b {
                 g.push_straight_edge(a, b, [[1000; 2]; 2]);

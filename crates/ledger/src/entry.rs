@@ -161,6 +161,9 @@ pub struct Clock {
 }
 
 /// A typed log entry body.
+// Proposals are the largest and among the commonest entries; a box would
+// only move them elsewhere on the heap.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Body {
     /// A proposal or a new version.

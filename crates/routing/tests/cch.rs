@@ -271,7 +271,8 @@ fn damaged_contractions_are_refused() {
     let mut g = graph(30, &pts, &edges);
     g.contractions = Cch::contractions_of(&g);
     assert!(RoadGraph::from_bytes(&g.to_bytes()).is_ok());
-    let damage: [(&str, fn(&mut corridor_graph::Contraction)); 5] = [
+    type Damage = (&'static str, fn(&mut corridor_graph::Contraction));
+    let damage: [Damage; 5] = [
         ("not a permutation", |c| c.rank[1] = c.rank[0]),
         ("index", |c| c.first_up[3] = u32::MAX),
         ("unsorted", |c| {

@@ -725,7 +725,6 @@ pub fn take_batch(
     }
     record_events(st, run, &events)?;
     // Those raised by the log since the last batch, for the tracker too.
-    let mut events = events;
     events.splice(0..0, std::mem::take(&mut run.pending));
     if taken > 0 {
         if let Some(f) = run.track.last {

@@ -232,8 +232,7 @@ impl Cch {
         let first_input = input_deg;
         let mut pos = first_input.clone();
         let mut input_edge = vec![0u32; first_input[m_arcs] as usize];
-        for e in 0..m {
-            let a = edge_arc[e];
+        for (e, &a) in edge_arc.iter().enumerate().take(m) {
             if a != NONE {
                 input_edge[pos[a as usize] as usize] = e as u32;
                 pos[a as usize] += 1;

@@ -60,13 +60,13 @@ fn nodes_of(g: &RoadGraph, p: Profile) -> Vec<u32> {
 fn one_to_all(g: &RoadGraph, w: &[[u32; 2]], s: u32) -> Vec<u32> {
     let n = g.num_nodes();
     let mut out: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
-    for e in 0..g.num_edges() {
+    for (e, w) in w.iter().enumerate().take(g.num_edges()) {
         let (t, h) = (g.edge_tail[e], g.edge_head[e]);
-        if w[e][0] < INFINITY {
-            out[t as usize].push((h, w[e][0]));
+        if w[0] < INFINITY {
+            out[t as usize].push((h, w[0]));
         }
-        if w[e][1] < INFINITY {
-            out[h as usize].push((t, w[e][1]));
+        if w[1] < INFINITY {
+            out[h as usize].push((t, w[1]));
         }
     }
     let mut dist = vec![INFINITY; n];
@@ -90,6 +90,7 @@ fn one_to_all(g: &RoadGraph, w: &[[u32; 2]], s: u32) -> Vec<u32> {
 
 /// 100 × 100 queries of `metric` against Dijkstra on `w`: distances with
 /// one-to-many, and a sample with full paths whose edges add up.
+#[allow(clippy::too_many_arguments)]
 fn check(
     name: &str,
     what: &str,

@@ -31,7 +31,7 @@ pub mod state;
 pub use entry::{
     Body, BodyError, HazardReport, OnCorridor, OnVersion, Propose, VerdictRecord, SCHEMA,
 };
-pub use state::{Corridor, Ledger, Logged, Owner, Refusal, Rule};
+pub use state::{plausible_version, Corridor, Ledger, Logged, Owner, Refusal, Rule};
 
 use corridor_negotiation::plan::ProposalContent;
 

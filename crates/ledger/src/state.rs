@@ -240,7 +240,39 @@ pub fn plain_text(s: &str) -> bool {
         })
 }
 
+/// Whether `s` can name a version: 8 to 64 lowercase hex digits (a
+/// version hash, or the start of one).
+pub fn plausible_version(s: &str) -> bool {
+    (8..=64).contains(&s.len()) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 impl Ledger {
+    /// Refuses unless `want` (a version hash or its start, see
+    /// [`plausible_version`]) names the version of corridor `id` on the
+    /// table. An answer, a countersignature or an opening is then about the
+    /// version the party read: a proposer cannot swap the content between
+    /// another party reading it and accepting it.
+    pub fn on_version(&self, id: &str, want: &str) -> Result<(), Refusal> {
+        let Some(c) = self.corridors.get(id) else {
+            return refuse(
+                Rule::Lifecycle,
+                format!("no corridor `{id}` has been proposed"),
+            );
+        };
+        let have = &c.life.version;
+        if plausible_version(want) && have.starts_with(want) {
+            return Ok(());
+        }
+        refuse(
+            Rule::Lifecycle,
+            format!(
+                "version {} of `{id}` is not the one on the table ({}): read it again before acting on it",
+                &want[..want.len().min(64)],
+                &have[..have.len().min(12)]
+            ),
+        )
+    }
+
     /// The ledger of an empty log.
     pub fn new(scenario: Scenario) -> Ledger {
         Ledger {

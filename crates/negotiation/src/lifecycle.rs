@@ -10,6 +10,7 @@
 //!                                  │  └──── reopen ────▶ │
 //!                                  └── close ─▶ closed ◀─┤── complete ─▶ completed
 //!         cancel (mediator, belligerent): from any state that is not final ─▶ cancelled
+//!         a new version: from any state but open (suspend first) and the final ones
 //! ```
 //!
 //! Every action is made by a named party whose role allows it; anything
@@ -194,6 +195,14 @@ impl Book {
                 Some(c) if &c.version == version => {
                     return Err(Refused(format!(
                         "this version of `{id}` is already on the table"
+                    )))
+                }
+                // The public has been told it is open on this version: a
+                // new one would take it off the road without a word to
+                // anyone travelling. Suspending it is announced.
+                Some(c) if c.state == State::Open => {
+                    return Err(Refused(format!(
+                        "corridor `{id}` is open: suspend it before proposing a new version"
                     )))
                 }
                 Some(c) => {
@@ -422,6 +431,12 @@ mod tests {
             "a belligerent does not open"
         );
         assert_eq!(b.apply(&s, "m", "c", &Action::Open), Ok(State::Open));
+        let open = b.clone();
+        assert!(
+            b.apply(&s, "a", "c", &p("v3")).is_err(),
+            "an open corridor takes no new version: the public was told it is open"
+        );
+        assert_eq!(b, open, "a refused version changes nothing");
         assert_eq!(
             b.apply(
                 &s,
@@ -433,6 +448,9 @@ mod tests {
             ),
             Ok(State::Suspended)
         );
+        // Suspended (announced), it may change.
+        let mut changed = b.clone();
+        assert_eq!(changed.apply(&s, "a", "c", &p("v3")), Ok(State::Proposed));
         assert!(
             b.apply(&s, "m", "c", &Action::Complete).is_err(),
             "complete needs it open"
@@ -446,7 +464,7 @@ mod tests {
             "cancelled is final"
         );
         assert!(
-            b.apply(&s, "a", "c", &p("v3")).is_err(),
+            b.apply(&s, "a", "c", &p("v4")).is_err(),
             "a final corridor takes no new version"
         );
     }

@@ -72,9 +72,14 @@ function write(url, body) {
   return fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
     body: JSON.stringify(body) });
 }
-async function act(action, proposal) {
+// Every action but a proposal names the version shown, so that a version
+// swapped in meanwhile is refused (409) rather than accepted unread.
+async function act(action, proposal, version) {
   const reason = action === "reject" || action === "suspend" || action === "cancel" ? prompt("Reason") || "" : undefined;
-  const r = await write("/api/act", reason === undefined ? { action, proposal } : { action, proposal, reason });
+  const body = { action, proposal };
+  if (reason !== undefined) body.reason = reason;
+  if (version && action !== "propose") body.version = version;
+  const r = await write("/api/act", body);
   const j = await r.json();
   document.getElementById("result").textContent = r.ok ? `${j.party}: ${j.action} ${j.corridor} → ${j.state}` : `${r.status}: ${j.error}`;
   corridors(); alerts();
@@ -109,7 +114,7 @@ async function corridors() {
       d.appendChild(p);
     }
     for (const a of ["propose", "accept", "reject", "countersign", "open", "suspend", "reopen", "close", "complete", "cancel"]) {
-      const b = document.createElement("button"); b.textContent = a; b.onclick = () => act(a, x.id); d.appendChild(b);
+      const b = document.createElement("button"); b.textContent = a; b.onclick = () => act(a, x.id, x.version_on_table); d.appendChild(b);
     }
     const c = document.createElement("button"); c.textContent = "counter…"; c.onclick = () => counter(x); d.appendChild(c);
     box.appendChild(d);

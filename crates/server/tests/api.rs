@@ -2471,3 +2471,102 @@ async fn convoy_access_matrix_and_shapes() {
         (40, "white bus, red cross")
     );
 }
+
+/// An answer names the version its party read: a version swapped in
+/// meanwhile under the same id is refused (409), nothing logged, and the
+/// version read is what the accepted entry signs. A malformed version, or
+/// one given with a proposal, is a bad request. An open corridor takes no
+/// new version (the public was told it is open on this one): suspended
+/// first, it may change.
+#[tokio::test]
+async fn an_answer_is_about_the_version_read_and_an_open_corridor_keeps_its_own() {
+    let st = state();
+    let window = |h: u32| {
+        json!({"id": "swap", "origin": "kharkiv", "destination": "Lozova",
+               "window_start": format!("2022-03-08T{h:02}:00:00+02:00"),
+               "window_end": "2022-03-08T21:00:00+02:00"})
+    };
+    let propose = |h| {
+        let st = st.clone();
+        async move {
+            let (s, b) = call(
+                &st,
+                "POST",
+                "/api/proposals",
+                Some("token-ua"),
+                Some(window(h)),
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+            serde_json::from_str::<Value>(&b).unwrap()["version"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let read = propose(9).await;
+    let swapped = propose(10).await;
+    assert_ne!(read, swapped);
+    let accept = |v: Value| json!({"action": "accept", "proposal": "swap", "version": v});
+    let before = st.live().unwrap().log.len();
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-ru"),
+        Some(accept(json!(read))),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert!(b.contains("not the one on the table"), "{b}");
+    assert_eq!(st.live().unwrap().log.len(), before, "nothing logged");
+    for (body, why) in [
+        (accept(json!("XYZ")), "not hex"),
+        (accept(json!("abc")), "too short"),
+        (
+            json!({"action": "propose", "proposal": "swap", "version": swapped}),
+            "with a proposal",
+        ),
+    ] {
+        let (s, b) = call(&st, "POST", "/api/act", Some("token-ru"), Some(body)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{why}: {b}");
+    }
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-ru"),
+        Some(accept(json!(&swapped[..12]))),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let live = st.live().unwrap();
+    let last = live.ledger.entries().last().unwrap();
+    assert_eq!(
+        last.body.encode()["version"].as_str(),
+        Some(swapped.as_str()),
+        "the entry signs the version read"
+    );
+    drop(live);
+
+    // Open, it keeps its version until suspended.
+    open_corridor(&st).await;
+    let again = json!({"id": "sumy-poltava", "origin": "sumy", "destination": "poltava",
+                       "window_start": "2022-03-08T10:00:00+02:00", "window_end": "2022-03-08T21:00:00+02:00"});
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/proposals",
+        Some("token-ru"),
+        Some(again.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert!(
+        b.contains("suspend it before proposing a new version"),
+        "{b}"
+    );
+    common::acts(&st, "sumy-poltava", &[("token-icrc", "suspend")]).await;
+    let (s, b) = call(&st, "POST", "/api/proposals", Some("token-ru"), Some(again)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}

@@ -26,6 +26,10 @@ pub struct ActArgs {
     /// Why (reject, suspend, cancel).
     #[arg(long)]
     pub reason: Option<String>,
+    /// The version read (its hash, or the first 8+ hex digits, as `corridor
+    /// log verify` prints it): refused (exit 14) if another is on the table.
+    #[arg(long, value_name = "HASH")]
+    pub version: Option<String>,
     /// When, RFC 3339 with offset (default: now). Never earlier than the
     /// log's last entry: the record's times never go backwards.
     #[arg(long, default_value = "now")]
@@ -53,10 +57,19 @@ fn proposal_content(path: &Path, ledger: &Ledger, id: &str) -> Result<ProposalCo
 pub fn act(a: ActArgs) -> Result<(), Failure> {
     let scn = load_scenario(&a.scenario)?;
     let key = load_key(&a.key, &scn, &a.actor)?;
-    let (mut log, mut ledger) = open_ledger(&a.log, &scn)?;
+    let (mut log, mut ledger) = open_ledger(&a.log, &scn, true)?;
     let time = now_or(&a.time)?;
     let refused =
         |e: corridor_ledger::Refusal| Failure::new(exit::REFUSED, anyhow!("refused: {e}"));
+    if let Some(v) = &a.version {
+        if a.action == Verb::Propose || !corridor_ledger::plausible_version(v) {
+            return Err(Failure::new(
+                exit::BAD_VALUE,
+                anyhow!("--version takes the hash (8 to 64 lowercase hex digits) of the version read; a proposal makes a new one"),
+            ));
+        }
+        ledger.on_version(&a.proposal, v).map_err(refused)?;
+    }
     let body = match a.action {
         Verb::Propose => {
             corridor_ledger::propose(proposal_content(&a.scenario, &ledger, &a.proposal)?, None)
@@ -69,9 +82,10 @@ pub fn act(a: ActArgs) -> Result<(), Failure> {
         .append(&mut log, &time, &a.actor, body, &key)
         .map_err(refused)?;
     write_durably(&a.log, &log.to_text())?;
-    let state = ledger
-        .corridor(&a.proposal)
-        .map_or("?", |c| c.state().name());
+    let state = ledger.corridor(&a.proposal).map_or("?".to_string(), |c| {
+        let v = &c.life.version;
+        format!("{} (version {})", c.state().name(), &v[..v.len().min(12)])
+    });
     println!(
         "entry {}: {} {} `{}` → corridor {}; log size {}, tree hash {}",
         rec.entry.seq,

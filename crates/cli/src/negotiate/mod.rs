@@ -132,12 +132,14 @@ fn read_log_text(path: &Path) -> Result<String, Failure> {
 }
 
 /// Reads a log and verifies it (lines, chain, signatures); refuses a log
-/// with problems. An absent file is an empty log.
-fn read_log(path: &Path, scn: &Scenario) -> Result<Log, Failure> {
-    let text = if path.exists() {
-        read_log_text(path)?
-    } else {
+/// with problems. An absent file is an empty log when `may_be_new` (the
+/// first `act` starts the log), else unreadable (exit 3): a mistyped path
+/// must not be signed or published as an empty record.
+fn read_log(path: &Path, scn: &Scenario, may_be_new: bool) -> Result<Log, Failure> {
+    let text = if may_be_new && !path.exists() {
         String::new()
+    } else {
+        read_log_text(path)?
     };
     let v = corridor_log::verify(&text, &|id| scn.party(id).map(|p| p.key));
     if !v.problems.is_empty() {
@@ -155,9 +157,9 @@ fn read_log(path: &Path, scn: &Scenario) -> Result<Log, Failure> {
 }
 
 /// Reads, verifies and replays a log into its ledger; refuses a log with
-/// any problem (exit 13, naming the entry).
-fn open_ledger(path: &Path, scn: &Scenario) -> Result<(Log, Ledger), Failure> {
-    let log = read_log(path, scn)?;
+/// any problem (exit 13, naming the entry). `may_be_new` as [`read_log`].
+fn open_ledger(path: &Path, scn: &Scenario, may_be_new: bool) -> Result<(Log, Ledger), Failure> {
+    let log = read_log(path, scn, may_be_new)?;
     let ledger = Ledger::replay(scn.clone(), &log).map_err(|(seq, e)| {
         Failure::new(
             exit::LOG_INVALID,

@@ -48,7 +48,7 @@ pub fn publish_cmd(a: PublishArgs) -> Result<(), Failure> {
     if let Some(router) = load_map(&a.scenario, &scn)? {
         scn.name_gathering_roads(&router);
     }
-    let (_, ledger) = open_ledger(&a.log, &scn)?;
+    let (_, ledger) = open_ledger(&a.log, &scn, false)?;
     let mut base = a.base_url.clone();
     if !base.ends_with('/') {
         base.push('/');

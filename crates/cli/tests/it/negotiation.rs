@@ -316,17 +316,40 @@ fn a_corridor_lives_through_signed_actions_and_the_log_verifies() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(ok(act("ru", "ru", "accept", &[])).contains("corridor proposed"));
+    // An answer about another version than the one on the table, or with
+    // a malformed version: refused (14) and a bad value (7), nothing written.
+    assert_eq!(
+        act("ru", "ru", "accept", &["--version", "0123456789ab"])
+            .status
+            .code(),
+        Some(14)
+    );
+    assert_eq!(
+        act("ru", "ru", "accept", &["--version", "xyz"])
+            .status
+            .code(),
+        Some(7)
+    );
+    let on_table = |o: &str| {
+        let v = o.split("(version ").nth(1).unwrap();
+        v[..12].to_string()
+    };
+    let s = ok(act("ru", "ru", "accept", &[]));
+    assert!(s.contains("corridor proposed"));
+    let version = on_table(&s);
     // The mediator cannot countersign before every belligerent accepted.
     assert_eq!(
         act("icrc", "icrc", "countersign", &[]).status.code(),
         Some(14)
     );
-    assert!(ok(act("ua", "ua", "accept", &[])).contains("corridor agreed"));
+    assert!(ok(act("ua", "ua", "accept", &["--version", &version])).contains("corridor agreed"));
     // A belligerent cannot countersign.
     assert_eq!(act("ua", "ua", "countersign", &[]).status.code(), Some(14));
     assert!(ok(act("icrc", "icrc", "countersign", &[])).contains("corridor countersigned"));
     assert!(ok(act("zp-admin", "zp-admin", "open", &[])).contains("corridor open"));
+    // Open, it is not proposed again (the lifecycle test refuses a new
+    // version of an open corridor too: the public was told it is open).
+    assert_eq!(act("ua", "ua", "propose", &[]).status.code(), Some(14));
     assert!(ok(act(
         "ru",
         "ru",
@@ -337,8 +360,25 @@ fn a_corridor_lives_through_signed_actions_and_the_log_verifies() {
     assert!(ok(act("icrc", "icrc", "reopen", &[])).contains("corridor open"));
     assert!(ok(act("icrc", "icrc", "complete", &[])).contains("corridor completed"));
     assert_eq!(act("icrc", "icrc", "reopen", &[]).status.code(), Some(14));
-    // A signed tree head, then the whole log verified offline.
+    // A signed tree head, then the whole log verified offline. A head of
+    // a log that is not there is not signed (exit 3, nothing written).
     let k = key("icrc");
+    let nowhere = dir.join("nowhere.jsonl");
+    let o = corridor(&[
+        "log",
+        "head",
+        nowhere.to_str().unwrap(),
+        "--scenario",
+        scn.to_str().unwrap(),
+        "--as",
+        "icrc",
+        "--key",
+        k.to_str().unwrap(),
+        "--out",
+        heads.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(!heads.exists());
     ok(corridor(&[
         "log",
         "head",

@@ -29,6 +29,9 @@ struct ActRequest {
     action: String,
     proposal: String,
     reason: Option<String>,
+    /// The version the party read (a hash or its first 8+ hex digits): the
+    /// action is refused (409) if another is on the table by then.
+    version: Option<String>,
 }
 
 /// What an accepted action answers.
@@ -62,19 +65,43 @@ async fn act(
             )));
         }
         let verb: Verb = req.action.parse().map_err(ApiError::BadRequest)?;
-        act_on(st, &party, &req.proposal, verb, req.reason).map(Json)
+        if let Some(v) = &req.version {
+            if verb == Verb::Propose {
+                return Err(ApiError::BadRequest(
+                    "`version` names the version an action is about; a proposal makes a new one"
+                        .into(),
+                ));
+            }
+            if !corridor_ledger::plausible_version(v) {
+                return Err(ApiError::BadRequest(
+                    "`version` is 8 to 64 lowercase hex digits".into(),
+                ));
+            }
+        }
+        act_on(
+            st,
+            &party,
+            &req.proposal,
+            verb,
+            req.reason,
+            req.version.as_deref(),
+        )
+        .map(Json)
     })
     .await
 }
 
-/// One action by `party` on corridor `id`: the lifecycle decides first; a
-/// proposal is routed (with the hazards in force) only once it may be made.
+/// One action by `party` on corridor `id`, about `version` when given
+/// (checked under the same lock as the append): the lifecycle decides
+/// first; a proposal is routed (with the hazards in force) only once it may
+/// be made.
 pub fn act_on(
     st: &AppState,
     party: &str,
     id: &str,
     verb: Verb,
     reason: Option<String>,
+    version: Option<&str>,
 ) -> Result<Acted, ApiError> {
     let (rec, live) = st.append(party, |ledger| match verb {
         Verb::Propose => {
@@ -104,7 +131,12 @@ pub fn act_on(
             let content = route(st, scn, spec)?;
             Ok(corridor_ledger::propose(content, None))
         }
-        verb => Ok(ledger.action(party, verb, id, reason)?),
+        verb => {
+            if let Some(v) = version {
+                ledger.on_version(id, v)?;
+            }
+            Ok(ledger.action(party, verb, id, reason)?)
+        }
     })?;
     let state = live
         .ledger

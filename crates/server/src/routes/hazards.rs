@@ -209,7 +209,7 @@ async fn incident(
                 continue;
             }
             let reason = format!("incident: {} ({})", hazard.id, hazard.kind.name());
-            match act_on(st, &party, id, Verb::Suspend, Some(reason)) {
+            match act_on(st, &party, id, Verb::Suspend, Some(reason), None) {
                 Ok(_) => out.suspended.push(id.clone()),
                 Err(e) => {
                     out.not_suspended
@@ -219,7 +219,7 @@ async fn incident(
             }
             // A new version around the hazard, if one exists and this
             // party may propose; failing that, the corridor stays suspended.
-            match act_on(st, &party, id, Verb::Propose, None) {
+            match act_on(st, &party, id, Verb::Propose, None, None) {
                 Ok(_) => out.proposed_again.push(id.clone()),
                 Err(e) => out
                     .not_proposed_again

@@ -14,7 +14,11 @@
 //!   shard is full, its expired windows are dropped, and a new client is
 //!   refused until room frees (so no flood of made-up keys can grow
 //!   memory).
-//! * A write from a browser on another origin is refused: `Origin`, when
+//! * Every address is counted as reads are, an IPv6 host by its /64
+//!   ([`client_key`]): searches, plans, anonymous writes and live event
+//!   streams too.
+//! * A write, or a search or plan (a POST), from a browser on another
+//!   origin is refused: `Origin`, when
 //!   sent, must be this server's (its `Host` with the request's scheme, or
 //!   the public base URL's origin), and `Sec-Fetch-Site: cross-site` is
 //!   refused. No CORS header ever allows another origin.
@@ -111,7 +115,7 @@ impl Limits {
     /// Counts one read from `addr` (`None`: no address known, as for a
     /// request made in-process); whether it is within `limit` a minute.
     pub fn admit_read(&self, addr: Option<IpAddr>, limit: u32) -> bool {
-        self.reads.admit(addr.map(read_key), limit)
+        self.reads.admit(addr.map(client_key), limit)
     }
 
     /// Windows held.
@@ -125,11 +129,12 @@ impl Limits {
     }
 }
 
-/// The address a read is counted against: an IPv4 address itself (an
-/// IPv4-mapped IPv6 address as IPv4), an IPv6 address by its /64 prefix (a
-/// single host is routinely given a whole /64, so counting per address
-/// would hand one client 2^64 budgets and let it fill the table).
-fn read_key(addr: IpAddr) -> IpAddr {
+/// The address a client is counted by (reads, heavy and anonymous writes,
+/// live event streams): an IPv4 address itself (an IPv4-mapped IPv6
+/// address as IPv4), an IPv6 address by its /64 prefix (a single host is
+/// routinely given a whole /64, so counting per address would hand one
+/// client 2^64 budgets and let it fill the table).
+pub fn client_key(addr: IpAddr) -> IpAddr {
     match addr {
         IpAddr::V4(a) => IpAddr::V4(a),
         IpAddr::V6(a) => match a.to_ipv4_mapped() {
@@ -205,14 +210,13 @@ pub async fn guard(
         return next.run(req).await;
     }
     let h = req.headers().clone();
-    if write && !same_origin(&st, &h) {
+    // A heavy POST changes nothing, but a foreign page must not spend this
+    // server's CPU through its visitors' browsers either.
+    let posted = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if posted && !same_origin(&st, &h) {
         return ApiError::Forbidden("cross-origin writes are refused".into()).into_response();
     }
-    let addr = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "local".into());
+    let addr = peer(&req).map_or_else(|| "local".into(), |a| client_key(a).to_string());
     // A convoy's tracker reports positions with its own token, limited per
     // convoy (checked by the handler, against that convoy's token only).
     let tracker = write

@@ -54,8 +54,10 @@ pub use front::App;
 pub use state::{AppState, READS_PER_MINUTE, WRITES_PER_MINUTE};
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Extensions, HeaderMap, StatusCode, Version};
 use axum::Router;
 use std::sync::Arc;
+use tower_http::compression::predicate::Predicate as _;
 
 /// Largest request body, bytes.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -90,7 +92,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         // gzip for every client that asks (the road network, feeds and
         // pages shrink several times over a slow link); never for event
-        // streams, which must not be buffered.
-        .layer(tower_http::compression::CompressionLayer::new())
+        // streams, which must not be buffered, nor for a body served
+        // precompressed (it carries its ETag): there gzip was already
+        // tried, and a body it would not shrink stays plain under the
+        // plain body's tag.
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(
+                tower_http::compression::predicate::DefaultPredicate::new().and(
+                    |_: StatusCode, _: Version, h: &HeaderMap, _: &Extensions| {
+                        !h.contains_key(header::ETAG)
+                    },
+                ),
+            ),
+        )
         .with_state(state)
 }

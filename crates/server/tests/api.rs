@@ -827,6 +827,18 @@ async fn cross_origin_writes_are_refused_without_host_and_by_scheme() {
         send("http://localhost:8080", Some("localhost:8080")).await,
         StatusCode::OK
     );
+    // A search or a plan changes nothing but costs CPU: not from a foreign
+    // page either.
+    for uri in ["/api/search", "/api/plan"] {
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("origin", "http://evil.example")
+            .body(Body::from("{}"))
+            .unwrap();
+        let s = app(st.clone()).oneshot(req).await.unwrap().status();
+        assert_eq!(s, StatusCode::FORBIDDEN, "{uri}");
+    }
 }
 
 /// Issue 12, item 8: hazard ids and descriptions with NUL, direction
@@ -1386,6 +1398,36 @@ async fn live_event_streams_are_bounded_per_address() {
     }
     assert_eq!(open().await.status(), StatusCode::SERVICE_UNAVAILABLE);
     drop(held);
+    // An IPv6 host is one client across its /64, as for reads.
+    let from = |ip: &str| {
+        let st = st.clone();
+        let addr: std::net::SocketAddr = format!("[{ip}]:4000").parse().unwrap();
+        async move {
+            let mut req = Request::builder()
+                .uri("/api/events")
+                .body(Body::empty())
+                .unwrap();
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(addr));
+            app(st).oneshot(req).await.unwrap()
+        }
+    };
+    let mut held = Vec::new();
+    for i in 0..corridor_server::routes::log::MAX_STREAMS_PER_ADDRESS {
+        let r = from(&format!("2001:db8:1:2::{:x}", i + 1)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        held.push(r);
+    }
+    assert_eq!(
+        from("2001:db8:1:2:ffff::1").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        from("2001:db8:1:3::1").await.status(),
+        StatusCode::OK,
+        "another /64"
+    );
+    drop(held);
     assert!(
         st.streams.lock().unwrap().is_empty(),
         "closed streams are forgotten"
@@ -1704,6 +1746,27 @@ async fn routes_over_http_in_our_shape_and_osrms() {
     assert_eq!(s, StatusCode::OK, "{b}");
     let ours: Value = serde_json::from_str(&b).unwrap();
     assert!(ours["distance_m"].as_f64().unwrap() > 1000.0 && ours["method"].is_string());
+    // Departing now (no `depart`), the times are given in the scenario's
+    // zone (Europe/Berlin) whatever offset the server's clock keeps.
+    let utc = common::exercise(
+        "heidelberg",
+        Box::new(corridor_server::store::Sqlite::memory().unwrap()),
+        Some(corridor_routing::Router::new(
+            st.router.as_ref().unwrap().graph().clone(),
+        )),
+        "2022-03-05T07:00:00Z",
+    );
+    let (s, b) = call(
+        &utc,
+        "GET",
+        "/api/route?from=49.4037,8.6760&to=49.4225,8.6860",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let now: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(now["depart"], "2022-03-05T08:00:00+01:00", "{b}");
     let uri = "/route/v1/driving/8.6760,49.4037;8.6860,49.4225?overview=full&geometries=geojson&depart=2022-03-05T10:00:00%2B01:00";
     let (s, b) = call(&st, "GET", uri, None, None).await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -1975,6 +2038,25 @@ async fn responses_are_gzipped_on_request_but_not_event_streams() {
     assert!(zipped * 3 < full, "gzip {zipped} B, plain {full} B");
     let sse = get("/api/events").await;
     assert!(sse.headers().get("content-encoding").is_none());
+    // A body served precompressed is gzipped only where gzip shrinks it,
+    // each form under its own tag: an empty tile far from the map stays
+    // plain (the router's compression layer leaves it alone), a tile of
+    // the network is gzipped.
+    for uri in [
+        "/api/tiles/12/0/0.geojson",
+        "/api/tiles/12/2146/1403.geojson",
+        "/",
+    ] {
+        let r = get(uri).await;
+        assert_eq!(r.status(), StatusCode::OK, "{uri}");
+        let h = |k: &str| r.headers().get(k).map(|v| v.to_str().unwrap().to_string());
+        let (enc, etag) = (h("content-encoding"), h("etag").unwrap());
+        assert_eq!(
+            enc.is_some(),
+            etag.ends_with("-gz\""),
+            "{uri}: {enc:?} {etag}"
+        );
+    }
 }
 
 /// Issue 14, item 2: the road network in tiles at the detail of the zoom.
@@ -2061,6 +2143,8 @@ async fn map_tiles_cover_the_graph_at_every_zoom_and_stay_small() {
     for (uri, want) in [
         ("/api/tiles/4/8/5.geojson", StatusCode::NOT_FOUND),
         ("/api/tiles/17/0/0.geojson", StatusCode::NOT_FOUND),
+        ("/api/tiles/99/0/0.geojson", StatusCode::NOT_FOUND),
+        ("/api/tiles/300/0/0.geojson", StatusCode::NOT_FOUND),
         ("/api/tiles/5/32/0.geojson", StatusCode::BAD_REQUEST),
         (
             "/api/tiles/5/0/99999999999.geojson",
@@ -2076,6 +2160,21 @@ async fn map_tiles_cover_the_graph_at_every_zoom_and_stay_small() {
             "{b}"
         );
     }
+    // Tiles beyond the network are answered (empty) and not kept.
+    let kept = st.tile_cache.lock().unwrap().len();
+    for x in 0..20 {
+        let (s, b) = call(
+            &st,
+            "GET",
+            &format!("/api/tiles/14/{x}/0.geojson"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert!(b.contains("\"features\":[]"), "{b}");
+    }
+    assert_eq!(st.tile_cache.lock().unwrap().len(), kept);
 }
 
 /// Issue 14, item 2: the page is rendered with the alerts in the browser's

@@ -106,10 +106,11 @@ impl Drop for Listener {
 /// beyond).
 async fn sse(State(st): State<Shared>, req: axum::extract::Request) -> Result<Response, ApiError> {
     use tokio_stream::StreamExt;
-    let addr = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "local".to_string(), |a| a.0.ip().to_string());
+    // Counted as reads are: an IPv6 host by its /64.
+    let addr = crate::guard::peer(&req).map_or_else(
+        || "local".to_string(),
+        |a| crate::guard::client_key(a).to_string(),
+    );
     {
         let mut m = st.streams.lock().unwrap_or_else(|e| e.into_inner());
         let total: usize = m.values().sum();

@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use corridor_graph::{Dir, Profile};
 use corridor_negotiation::Role;
 use corridor_publish::lang::{Lang, Texts};
+use corridor_wire::tiles::tile_of;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
@@ -209,7 +210,11 @@ async fn tile(
     UrlPath((z, x, file)): UrlPath<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let bad = |what: &str| ApiError::BadRequest(format!("tile: {what}"));
-    let z: u8 = z.parse().map_err(|_| bad("zoom is not a number"))?;
+    // Any number is a zoom (one past 255 is as much out of range as 17).
+    let z: u8 = match z.parse::<u64>() {
+        Ok(z) => u8::try_from(z).unwrap_or(u8::MAX),
+        Err(_) => return Err(bad("zoom is not a number")),
+    };
     let x: u32 = x.parse().map_err(|_| bad("x is not a tile index"))?;
     let y: u32 = file
         .strip_suffix(".geojson")
@@ -238,6 +243,16 @@ async fn tile(
             corridor_wire::tiles::TileError::Index => ApiError::BadRequest(format!("tile: {e}")),
         })?;
         let t = Arc::new(Precompressed::new(body, "application/geo+json"));
+        // A tile beyond the network's box is empty and cheap to make: it
+        // is not kept, so that tiles asked for anywhere on Earth do not
+        // fill the cache.
+        let beyond = router.graph().bbox().is_none_or(|(lo, hi)| {
+            let ((x0, y1), (x1, y0)) = (tile_of(lo, z), tile_of(hi, z));
+            x < x0 || x > x1 || y < y0 || y > y1
+        });
+        if beyond {
+            return Ok(t);
+        }
         let mut cache = st.tile_cache.lock().map_err(|_| ApiError::Internal)?;
         let held: usize = cache.values().map(|t| t.raw().len() + t.wire_len()).sum();
         if held + t.raw().len() + t.wire_len() > TILE_CACHE_BYTES {

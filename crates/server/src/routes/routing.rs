@@ -37,9 +37,14 @@ struct RouteQuery {
     depart: Option<String>,
 }
 
+/// The departure asked for; "now" (the default) in the scenario's zone, so
+/// that the times answered read as the scenario's, whatever zone the
+/// server's machine keeps.
 fn depart(st: &AppState, t: Option<&str>) -> Result<DateTime<FixedOffset>, String> {
     match t {
-        None | Some("now") => Ok((st.clock)()),
+        None | Some("now") => Ok((st.clock)()
+            .with_timezone(&st.scenario().tz)
+            .fixed_offset()),
         Some(t) => DateTime::parse_from_rfc3339(t)
             .map_err(|_| format!(
                 "depart: `{}` is not an RFC 3339 time with a UTC offset (in a URL, write `+` as %2B)",

@@ -38,6 +38,11 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const MAX_HAZARDS_PER_PARTY: usize = 200;
 /// Largest radius of a reported hazard, metres.
 pub const MAX_RADIUS_M: f64 = 50_000.0;
+/// Farthest ahead of its report a hazard may start, in days: a report is
+/// of what is or is about to be. Without a bound, one party could keep a
+/// destination closed for every corridor with a hazard never in force
+/// (a destination must be clear at any time after departure).
+pub const MAX_REPORT_AHEAD_DAYS: i64 = 7;
 /// Longest hazard id, bytes.
 pub const MAX_ID_LEN: usize = 64;
 /// Longest reason or description, characters.
@@ -586,7 +591,7 @@ impl Ledger {
         let strict = schema >= SCHEMA;
         match body {
             Body::Propose(p) => self.check_propose(p, t, strict)?,
-            Body::Hazard(h) => self.check_hazard(actor, party.role, &h.hazard, strict)?,
+            Body::Hazard(h) => self.check_hazard(actor, party.role, &h.hazard, t, strict)?,
             Body::Lift(l) => self.check_lift(actor, party.role, &l.hazard, strict)?,
             Body::Clock(c) => self.check_clock(party.role, c)?,
             Body::Notify(n) => self.check_notify(party.role, n)?,
@@ -713,6 +718,7 @@ impl Ledger {
         actor: &str,
         role: Role,
         h: &HazardReport,
+        at: DateTime<FixedOffset>,
         strict: bool,
     ) -> Result<(), Refusal> {
         if role == Role::Observer {
@@ -763,6 +769,19 @@ impl Ledger {
         if let (Some(f), Some(u)) = (&h.valid_from, &h.valid_until) {
             if DateTime::parse_from_rfc3339(u).ok() <= DateTime::parse_from_rfc3339(f).ok() {
                 return refuse(Rule::Hazard, "valid_until must be after valid_from");
+            }
+        }
+        let from = h.valid_from.as_deref().map(DateTime::parse_from_rfc3339);
+        if let Some(Ok(f)) = from {
+            if f > at + chrono::Duration::days(MAX_REPORT_AHEAD_DAYS) {
+                return refuse(
+                    Rule::Hazard,
+                    format!(
+                        "valid_from {} is more than {MAX_REPORT_AHEAD_DAYS} days after the report ({}): report it nearer the time",
+                        local_time(&self.scenario, f),
+                        local_time(&self.scenario, at)
+                    ),
+                );
             }
         }
         if !plain_text(&h.source) {

@@ -342,6 +342,32 @@ fn hazards_have_owners_and_ids_are_never_reused() {
         t.act(at, "ru", report("h-1")).unwrap_err().rule,
         Rule::Hazard
     );
+    // A hazard starting more than a week after its report (which would
+    // close a destination to every corridor while never in force): refused;
+    // one starting within the week is taken.
+    let later = |id: &str, from: &str| match report(id) {
+        Body::Hazard(mut h) => {
+            h.hazard.valid_from = Some(from.into());
+            Body::Hazard(h)
+        }
+        _ => unreachable!(),
+    };
+    let e = t
+        .act(at, "ru", later("h-2", "9999-01-01T00:00:00Z"))
+        .unwrap_err();
+    assert_eq!(e.rule, Rule::Hazard);
+    assert!(
+        e.message.contains("more than 7 days after the report"),
+        "{e}"
+    );
+    assert_eq!(
+        t.act(at, "ru", later("h-3", "2022-03-14T10:00:01+02:00"))
+            .unwrap_err()
+            .rule,
+        Rule::Hazard
+    );
+    t.act(at, "ru", later("h-4", "2022-03-14T10:00:00+02:00"))
+        .unwrap();
 }
 
 #[test]

@@ -738,7 +738,7 @@ async fn expensive_reads_are_computed_once_per_log_state() {
     open_corridor(&st).await;
     for i in 0..20 {
         let far = json!({"id": format!("far-{i}"), "kind": "shelling", "at": "48.5,35.0", "radius_m": 50000,
-            "valid_from": "2030-01-01T00:00:00+02:00"});
+            "valid_from": "2022-03-13T00:00:00+02:00"});
         assert_eq!(
             call(&st, "POST", "/api/hazards", Some("token-ru"), Some(far))
                 .await

@@ -43,11 +43,12 @@ Exit codes:
    2  usage error (unknown flag, missing argument)
    3  a file could not be read or written
    4  input file corrupt, truncated or of the wrong format (PBF, graph,
-      the publisher's key or certificate)
+      the publisher's key or certificate), or not a regular file
    5  graph file from another format version: re-import the extract
    6  invalid hazard file (every bad feature is listed with its index)
    7  invalid value: coordinates out of range, time without a UTC offset,
-      a publisher's key and certificate that do not match or have expired
+      a publisher's key and certificate that do not match or have expired,
+      a listening address that is not one
    8  a point is off the map (no road within --max-snap-m)
    9  origin or destination inside a blocking hazard (the hazard is named)
   10  no route: hazards cut the points apart (the hazards are named)

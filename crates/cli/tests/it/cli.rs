@@ -334,3 +334,12 @@ fn issue_12_special_files_are_refused() {
         "not a regular file",
     );
 }
+
+/// A listening address that names nothing is a bad value (7), found before
+/// anything is loaded; a port that cannot be had stays an IO failure (3).
+#[test]
+fn a_listening_address_that_is_not_one_is_a_bad_value() {
+    for addr in ["nonsense", "127.0.0.1", "127.0.0.1:99999"] {
+        check(&corridor(&["serve", "--addr", addr]), 7, "not HOST:PORT");
+    }
+}

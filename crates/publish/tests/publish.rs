@@ -81,7 +81,8 @@ impl Table {
 }
 
 /// A ledger with every kind of status change, through the whole lifecycle:
-/// sumy-poltava opened, suspended, reopened, changed (a second version with
+/// sumy-poltava opened, suspended, reopened, suspended again to be changed
+/// (an open corridor takes no new version), changed (a second version with
 /// a window a day later) and closed; then kharkiv-belgorod (its window
 /// moved three days) opened and cancelled, with a `Z` time.
 fn every_kind() -> (Scenario, Ledger) {
@@ -119,6 +120,13 @@ fn every_kind_log() -> (Scenario, Ledger, Log) {
         "incident: shelling-orikhiv (shelling)",
     );
     t.verb("icrc", Verb::Reopen, sp, "2022-03-08T13:30:00+02:00");
+    t.verb_why(
+        "icrc",
+        Verb::Suspend,
+        sp,
+        "2022-03-08T19:55:00+02:00",
+        "the window moves to the next day",
+    );
     t.agree(
         sp,
         24,
@@ -198,6 +206,7 @@ fn all_alerts() -> (Scenario, Vec<Alert>) {
             Kind::Opened,
             Kind::Suspended,
             Kind::Reopened,
+            Kind::Suspended,
             Kind::Changed,
             Kind::Closed,
             Kind::Opened,
@@ -242,7 +251,7 @@ fn every_alert_kind_validates_against_the_schema_and_the_rules() {
         );
     }
     // A `Z` time in the log is sent with +00:00.
-    assert_eq!(alerts[6].sent, "2022-03-10T07:30:00+00:00");
+    assert_eq!(alerts[7].sent, "2022-03-10T07:30:00+00:00");
     // The response types follow the status.
     let rt = |a: &Alert| {
         a.xml
@@ -256,7 +265,7 @@ fn every_alert_kind_validates_against_the_schema_and_the_rules() {
     };
     assert_eq!(
         alerts.iter().map(rt).collect::<Vec<_>>(),
-        ["Evacuate", "Avoid", "Evacuate", "Evacuate", "AllClear", "Evacuate", "Avoid"]
+        ["Evacuate", "Avoid", "Evacuate", "Avoid", "Evacuate", "AllClear", "Evacuate", "Avoid"]
     );
 }
 
@@ -268,7 +277,7 @@ fn update_and_cancel_chains_reference_the_right_alerts() {
     assert_eq!(alerts[0].msg_type, "Alert");
     assert!(alerts[0].references.is_empty());
     // Each later alert of sumy-poltava is an Update naming all earlier ones.
-    for i in 1..5 {
+    for i in 1..6 {
         assert_eq!(alerts[i].msg_type, "Update");
         assert_eq!(
             alerts[i].references,
@@ -276,12 +285,12 @@ fn update_and_cancel_chains_reference_the_right_alerts() {
         );
     }
     // kharkiv-belgorod: its own chain, ending in a Cancel.
-    assert_eq!(alerts[5].msg_type, "Alert");
-    assert_eq!(alerts[6].msg_type, "Cancel");
-    assert_eq!(alerts[6].references, vec![r(&alerts[5])]);
-    assert!(alerts[6]
+    assert_eq!(alerts[6].msg_type, "Alert");
+    assert_eq!(alerts[7].msg_type, "Cancel");
+    assert_eq!(alerts[7].references, vec![r(&alerts[6])]);
+    assert!(alerts[7]
         .xml
-        .contains(&format!("<references>{}</references>", r(&alerts[5]))));
+        .contains(&format!("<references>{}</references>", r(&alerts[6]))));
     // A reference to an alert that does not exist is caught by the rules.
     let mut bad = alerts[2].clone();
     bad.references
@@ -541,7 +550,7 @@ fn every_alert_is_signed_and_independent_verifiers_agree() {
             )
         })
         .collect();
-    assert_eq!(docs.len(), 7);
+    assert_eq!(docs.len(), 8);
     for (name, xml) in &docs {
         assert_eq!(
             corridor_xmldsig::verify(xml).unwrap_or_else(|e| panic!("{name}: {e}")),
@@ -662,11 +671,11 @@ fn every_language_carries_what_a_resident_needs() {
         assert!(desc(2, l).contains(reopened), "{l:?}: {}", desc(2, l));
         // The SMS of every open corridor gives the window with its offset
         // and the last safe departure; the suspension its cause.
-        for i in [0, 2, 3, 5] {
+        for i in [0, 2, 4, 6] {
             let t = sms::text(&scn, &evs[i], l, &texts);
-            let end = if i == 5 { "-18:00" } else { "-21:00" };
+            let end = if i == 6 { "-18:00" } else { "-21:00" };
             assert!(t.contains("UTC+2") && t.contains(end), "{t}");
-            let last = if i == 5 { "15:39" } else { "16:10" };
+            let last = if i == 6 { "15:39" } else { "16:10" };
             assert!(t.contains(last), "{l:?} {i}: {t}");
         }
         let t = sms::text(&scn, &evs[1], l, &texts);
@@ -682,7 +691,7 @@ fn every_language_carries_what_a_resident_needs() {
         }
     }
     // Russian alerts name Kharkiv as residents write it in Russian.
-    assert!(field(&alerts[5].xml, Lang::Ru, "headline").contains("Харьков → Белгород"));
+    assert!(field(&alerts[6].xml, Lang::Ru, "headline").contains("Харьков → Белгород"));
     // Places are joined by an arrow or "to", never a bare hyphen.
     let en = sms::text(&scn, &evs[0], Lang::En, &texts);
     assert!(en.contains("Sumy to Poltava"), "{en}");
@@ -730,7 +739,7 @@ fn an_sms_over_one_segment_is_never_silent() {
     let (_, ledger) = every_kind();
     let r = corridor_publish::report(&ledger);
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-    assert_eq!(r.sms.len(), 7 * 3);
+    assert_eq!(r.sms.len(), 8 * 3);
     assert!(r.sms.iter().all(|c| c.parts == 1));
     let files = corridor_publish::publish(&ledger, &site());
     for c in r.sms.iter().chain(&r.cbs) {

@@ -363,37 +363,27 @@ fn a_corridor_lives_through_signed_actions_and_the_log_verifies() {
     // A signed tree head, then the whole log verified offline. A head of
     // a log that is not there is not signed (exit 3, nothing written).
     let k = key("icrc");
-    let nowhere = dir.join("nowhere.jsonl");
-    let o = corridor(&[
-        "log",
-        "head",
-        nowhere.to_str().unwrap(),
-        "--scenario",
-        scn.to_str().unwrap(),
-        "--as",
-        "icrc",
-        "--key",
-        k.to_str().unwrap(),
-        "--out",
-        heads.to_str().unwrap(),
-    ]);
+    let head = |of: &Path, time: &str| {
+        corridor(&[
+            "log",
+            "head",
+            of.to_str().unwrap(),
+            "--scenario",
+            scn.to_str().unwrap(),
+            "--as",
+            "icrc",
+            "--key",
+            k.to_str().unwrap(),
+            "--out",
+            heads.to_str().unwrap(),
+            "--time",
+            time,
+        ])
+    };
+    let o = head(&dir.join("nowhere.jsonl"), "2022-03-08T22:00:00+02:00");
     assert_eq!(o.status.code(), Some(3));
     assert!(!heads.exists());
-    ok(corridor(&[
-        "log",
-        "head",
-        log.to_str().unwrap(),
-        "--scenario",
-        scn.to_str().unwrap(),
-        "--as",
-        "icrc",
-        "--key",
-        k.to_str().unwrap(),
-        "--out",
-        heads.to_str().unwrap(),
-        "--time",
-        "2022-03-08T22:00:00+02:00",
-    ]));
+    ok(head(&log, "2022-03-08T22:00:00+02:00"));
     let verify = || {
         corridor(&[
             "log",

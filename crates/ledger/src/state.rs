@@ -39,9 +39,8 @@ pub const MAX_HAZARDS_PER_PARTY: usize = 200;
 /// Largest radius of a reported hazard, metres.
 pub const MAX_RADIUS_M: f64 = 50_000.0;
 /// Farthest ahead of its report a hazard may start, in days: a report is
-/// of what is or is about to be. Without a bound, one party could keep a
-/// destination closed for every corridor with a hazard never in force
-/// (a destination must be clear at any time after departure).
+/// of what is or is about to be, not a forecast that stays in the record
+/// (and in every party's routing) for months without ever being in force.
 pub const MAX_REPORT_AHEAD_DAYS: i64 = 7;
 /// Longest hazard id, bytes.
 pub const MAX_ID_LEN: usize = 64;
@@ -245,16 +244,16 @@ pub fn plain_text(s: &str) -> bool {
         })
 }
 
-/// Whether `s` can name a version: 8 to 64 lowercase hex digits (a
-/// version hash, or the start of one).
+/// Whether `s` can name a version: a version hash, 64 lowercase hex
+/// digits. Never a prefix: the proposer chooses both versions, and a
+/// collision of a few dozen bits is an afternoon's search.
 pub fn plausible_version(s: &str) -> bool {
-    (8..=64).contains(&s.len()) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 impl Ledger {
-    /// Refuses unless `want` (a version hash or its start, see
-    /// [`plausible_version`]) names the version of corridor `id` on the
-    /// table. An answer, a countersignature or an opening is then about the
+    /// Refuses unless `want` (a version hash, see [`plausible_version`])
+    /// is the version of corridor `id` on the table. An answer, a countersignature or an opening is then about the
     /// version the party read: a proposer cannot swap the content between
     /// another party reading it and accepting it.
     pub fn on_version(&self, id: &str, want: &str) -> Result<(), Refusal> {
@@ -264,16 +263,14 @@ impl Ledger {
                 format!("no corridor `{id}` has been proposed"),
             );
         };
-        let have = &c.life.version;
-        if plausible_version(want) && have.starts_with(want) {
+        if plausible_version(want) && c.life.version == want {
             return Ok(());
         }
         refuse(
             Rule::Lifecycle,
             format!(
-                "version {} of `{id}` is not the one on the table ({}): read it again before acting on it",
-                &want[..want.len().min(64)],
-                &have[..have.len().min(12)]
+                "version {} of `{id}` is not the one on the table: another was proposed since; read it before acting on it",
+                want.chars().take(64).collect::<String>()
             ),
         )
     }
@@ -536,6 +533,7 @@ impl Ledger {
         key: &SigningKey,
     ) -> Result<Record, Refusal> {
         let t = self.check(time, actor, &body, SCHEMA)?;
+        self.check_new(&body, t)?;
         let rec = log
             .append(time, actor, body.kind(), body.encode(), key)
             .clone();
@@ -554,6 +552,51 @@ impl Ledger {
         let t = self.check(&rec.entry.time, &rec.entry.actor, &body, schema)?;
         self.commit(rec.entry.seq, t, &rec.entry.actor, body, schema, leaf);
         Ok(())
+    }
+
+    /// The rules an entry written from now on obeys on top of
+    /// [`check`](Self::check)'s, which a log written before them may break
+    /// (it was valid under the rules of its day, and still replays):
+    /// no new version of an open corridor ([`may_propose`](Self::may_propose)),
+    /// and no hazard starting more than [`MAX_REPORT_AHEAD_DAYS`] after
+    /// its report.
+    pub fn check_new(&self, body: &Body, at: DateTime<FixedOffset>) -> Result<(), Refusal> {
+        match body {
+            Body::Propose(p) => self.may_propose(&p.proposal),
+            Body::Hazard(h) => {
+                let from = h
+                    .hazard
+                    .valid_from
+                    .as_deref()
+                    .map(DateTime::parse_from_rfc3339);
+                match from {
+                    Some(Ok(f)) if f > at + Duration::days(MAX_REPORT_AHEAD_DAYS) => refuse(
+                        Rule::Hazard,
+                        format!(
+                            "valid_from {} is more than {MAX_REPORT_AHEAD_DAYS} days after the report ({}): report it nearer the time",
+                            local_time(&self.scenario, f),
+                            local_time(&self.scenario, at)
+                        ),
+                    ),
+                    _ => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a new version of corridor `id` while it is open: the public
+    /// has been told it is open on this version, and a new one would take
+    /// it off the road without a word to anyone travelling. Suspending it
+    /// is announced; then it may change.
+    pub fn may_propose(&self, id: &str) -> Result<(), Refusal> {
+        match self.book.corridors.get(id) {
+            Some(c) if c.state == State::Open => refuse(
+                Rule::Lifecycle,
+                format!("corridor `{id}` is open: suspend it before proposing a new version"),
+            ),
+            _ => Ok(()),
+        }
     }
 
     /// Whether `body` by `actor` at `time` would be accepted; changes nothing.
@@ -591,7 +634,7 @@ impl Ledger {
         let strict = schema >= SCHEMA;
         match body {
             Body::Propose(p) => self.check_propose(p, t, strict)?,
-            Body::Hazard(h) => self.check_hazard(actor, party.role, &h.hazard, t, strict)?,
+            Body::Hazard(h) => self.check_hazard(actor, party.role, &h.hazard, strict)?,
             Body::Lift(l) => self.check_lift(actor, party.role, &l.hazard, strict)?,
             Body::Clock(c) => self.check_clock(party.role, c)?,
             Body::Notify(n) => self.check_notify(party.role, n)?,
@@ -718,7 +761,6 @@ impl Ledger {
         actor: &str,
         role: Role,
         h: &HazardReport,
-        at: DateTime<FixedOffset>,
         strict: bool,
     ) -> Result<(), Refusal> {
         if role == Role::Observer {
@@ -769,19 +811,6 @@ impl Ledger {
         if let (Some(f), Some(u)) = (&h.valid_from, &h.valid_until) {
             if DateTime::parse_from_rfc3339(u).ok() <= DateTime::parse_from_rfc3339(f).ok() {
                 return refuse(Rule::Hazard, "valid_until must be after valid_from");
-            }
-        }
-        let from = h.valid_from.as_deref().map(DateTime::parse_from_rfc3339);
-        if let Some(Ok(f)) = from {
-            if f > at + chrono::Duration::days(MAX_REPORT_AHEAD_DAYS) {
-                return refuse(
-                    Rule::Hazard,
-                    format!(
-                        "valid_from {} is more than {MAX_REPORT_AHEAD_DAYS} days after the report ({}): report it nearer the time",
-                        local_time(&self.scenario, f),
-                        local_time(&self.scenario, at)
-                    ),
-                );
             }
         }
         if !plain_text(&h.source) {

@@ -557,3 +557,50 @@ fn convoy_movements_are_committed_then_revealed() {
         88
     );
 }
+
+/// Rules added after logs were written bind the entries written from then
+/// on, never a log that was valid when written: a new version of an open
+/// corridor and a hazard starting more than a week after its report are
+/// refused when appended, and a log that holds them (signed by the parties
+/// before the rules) still replays.
+#[test]
+fn newer_rules_bind_new_entries_and_older_logs_still_replay() {
+    let mut t = Table::ukraine();
+    t.agreed();
+    t.verb(
+        "2022-03-08T08:30:00+02:00",
+        "icrc",
+        Verb::Open,
+        "sumy-poltava",
+    )
+    .unwrap();
+    // A new version while open: refused now.
+    let scn = t.l.scenario().clone();
+    let mut spec = scn.proposal("sumy-poltava").unwrap().clone();
+    spec.window.end -= chrono::Duration::hours(1);
+    let r = plan::plan(&scn, &spec, None).unwrap();
+    let v2 = propose(plan::canonical(&scn, &spec, &r), None);
+    let at = "2022-03-08T09:00:00+02:00";
+    let e = t.act(at, "ru", v2.clone()).unwrap_err();
+    assert_eq!(e.rule, Rule::Lifecycle);
+    assert!(e.message.contains("suspend it before"), "{e}");
+    let far = match report("h-far") {
+        Body::Hazard(mut h) => {
+            h.hazard.valid_from = Some("2022-04-01T00:00:00+02:00".into());
+            Body::Hazard(h)
+        }
+        _ => unreachable!(),
+    };
+    assert_eq!(t.act(at, "ru", far.clone()).unwrap_err().rule, Rule::Hazard);
+    // The same entries as an older build wrote them: the log replays.
+    let mut old = t.log.clone();
+    for body in [v2, far] {
+        old.append(at, "ru", body.kind(), body.encode(), &key("ukraine", "ru"));
+    }
+    let l = Ledger::replay(t.l.base().clone(), &old).expect("an older log replays");
+    assert_eq!(
+        l.corridor("sumy-poltava").unwrap().state().name(),
+        "proposed"
+    );
+    assert!(l.scenario().hazards.hazards.iter().any(|h| h.id == "h-far"));
+}

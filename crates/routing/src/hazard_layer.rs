@@ -239,11 +239,11 @@ impl HazardLayer {
         }
     }
 
-    /// Whether edge `e` is blocked at any time from `from_ms` on.
-    pub fn blocked_from(&self, e: u32, from_ms: i64) -> Option<u32> {
+    /// A hazard blocking edge `e` at some time from `from_ms` to `until_ms`.
+    pub fn blocked_between(&self, e: u32, from_ms: i64, until_ms: i64) -> Option<u32> {
         self.on_edge(e).iter().copied().find(|&h| {
             let hz = &self.set.hazards[h as usize];
-            hz.effect == Effect::Block && hz.validity.overlaps(from_ms, i64::MAX)
+            hz.effect == Effect::Block && hz.validity.overlaps(from_ms, until_ms)
         })
     }
 }

@@ -50,7 +50,7 @@ mod testing;
 
 pub use hazard_layer::HazardLayer;
 pub use search::{main_roads, RoadStretch, Route, Traversal};
-pub use snap::{Endpoint, Snap};
+pub use snap::{Endpoint, Snap, DESTINATION_CLEAR_MS};
 
 use corridor_geo::LatLon;
 use corridor_graph::{Adjacency, Profile, RoadGraph, SegmentIndex};

@@ -136,6 +136,13 @@ pub(crate) fn frac_along(g: &RoadGraph, e: u32, seg: u32, t: f64) -> f64 {
     (before / total).clamp(0.0, 1.0)
 }
 
+/// How long after departure a destination must stay clear of blocking
+/// hazards: people arrive and stay there. Bounded, so that a hazard that
+/// starts long after (say one reported for next month) does not close the
+/// destination to every corridor today; a day covers any trip on one
+/// network and the first hours at the destination.
+pub const DESTINATION_CLEAR_MS: i64 = 24 * 3_600_000;
+
 /// Radius of the first snapping circle, in metres (then 60, 240, 960...):
 /// most points given lie on or beside a road, and a small circle visits a
 /// few R-tree nodes where a 60 m one in a city centre visits dozens. The
@@ -156,13 +163,17 @@ impl Router {
         let g = self.graph();
         let profile = opts.profile;
         // When the hazard must not be valid: at departure (plus the margin)
-        // for the origin, at any time from departure on for the destination.
+        // for the origin, from departure until a day after for the
+        // destination (`DESTINATION_CLEAR_MS`).
         let (from, until) = match endpoint {
             Endpoint::Origin => (
                 opts.depart_ms,
                 opts.depart_ms.saturating_add(opts.margin_ms),
             ),
-            Endpoint::Destination => (opts.depart_ms, i64::MAX),
+            Endpoint::Destination => (
+                opts.depart_ms,
+                opts.depart_ms.saturating_add(DESTINATION_CLEAR_MS),
+            ),
         };
         let set = layer.set();
         let in_hazard = |h: u32, inside: bool| {
@@ -194,7 +205,7 @@ impl Router {
                 .unwrap_or(0);
             match endpoint {
                 Endpoint::Origin => layer.traverse(e, w, opts.depart_ms, opts.margin_ms).err(),
-                Endpoint::Destination => layer.blocked_from(e, opts.depart_ms),
+                Endpoint::Destination => layer.blocked_between(e, from, until),
             }
         };
         let (usable, main) = (usable_bit(profile), main_bit(profile));

@@ -165,3 +165,36 @@ fn disconnected_and_cut_are_told_apart() {
         "{err}"
     );
 }
+
+/// A destination must be clear from departure until a day after: a
+/// blocking hazard on its road that starts within the day refuses it, one
+/// that starts later (say a report for next month) does not close it today.
+#[test]
+fn the_destination_is_clear_for_a_day_not_for_ever() {
+    let pts = [(0.0, 0.0), (0.0, 0.5), (0.0, 1.0)];
+    let g = graph(3, &pts, &[(0, 1, 600_000, 0), (1, 2, 600_000, 0)]);
+    let router = Router::new(g);
+    let day_min = corridor_routing::DESTINATION_CLEAR_MS / 60_000;
+    let opts = RouteOptions {
+        depart_ms: T0,
+        ..Default::default()
+    };
+    // On the second road, long after the trip is over.
+    let to = LatLon::new(50.44, 30.5 + 0.75 * 0.03);
+    let from = LatLon::new(50.44, 30.5 + 0.1 * 0.03);
+    for (start_min, refused) in [
+        (60, true),
+        (day_min - 1, true),
+        (day_min + 1, false),
+        (30 * day_min, false),
+    ] {
+        let set = hazards(&[(0.0, 0.75, 0.5, 2, start_min, 60, 1)]);
+        let layer = HazardLayer::new(router.graph(), router.index(), set);
+        let r = router.route(&layer, from, to, &opts);
+        assert_eq!(
+            matches!(r, Err(RouteError::InHazard { .. })),
+            refused,
+            "a hazard from minute {start_min}: {r:?}"
+        );
+    }
+}

@@ -72,9 +72,15 @@ function write(url, body) {
   return fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
     body: JSON.stringify(body) });
 }
-// Every action but a proposal names the version shown, so that a version
-// swapped in meanwhile is refused (409) rather than accepted unread.
+// Every action but a proposal names the version shown (its places, window
+// and verdicts are drawn from that version, with its hash), so that a
+// version swapped in meanwhile is refused (409) rather than accepted
+// unread; with nothing on the table there is nothing to act on.
 async function act(action, proposal, version) {
+  if (action !== "propose" && !version) {
+    document.getElementById("result").textContent = `${proposal}: nothing is on the table yet; propose it first`;
+    return;
+  }
   const reason = action === "reject" || action === "suspend" || action === "cancel" ? prompt("Reason") || "" : undefined;
   const body = { action, proposal };
   if (reason !== undefined) body.reason = reason;
@@ -103,6 +109,12 @@ async function corridors() {
     const d = document.createElement("div");
     d.className = "corridor";
     const h = document.createElement("b"); h.textContent = `${x.id}: ${x.state}`; d.appendChild(h);
+    const place = p => (p && (p.name || p.id)) || "?";
+    const facts = document.createElement("div");
+    facts.className = "hint";
+    facts.textContent = `${place(x.origin)} → ${place(x.destination)}, ${(x.window || {}).start || "?"} – ${(x.window || {}).end || "?"}`
+      + (x.version_on_table ? ` · version ${x.version_on_table.slice(0, 12)}` : "");
+    d.appendChild(facts);
     const who = [];
     if (x.proposed_by) who.push(`proposed by ${x.proposed_by}`);
     if (x.answers) who.push(`answers ${x.answers}`);

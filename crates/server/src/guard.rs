@@ -17,8 +17,9 @@
 //! * Every address is counted as reads are, an IPv6 host by its /64
 //!   ([`client_key`]): searches, plans, anonymous writes and live event
 //!   streams too.
-//! * A write, or a search or plan (a POST), from a browser on another
-//!   origin is refused: `Origin`, when
+//! * A write or a plan (a POST) from a browser on another origin is
+//!   refused, and so is a search or plan the browser marks
+//!   `Sec-Fetch-Site: cross-site`: `Origin`, when
 //!   sent, must be this server's (its `Host` with the request's scheme, or
 //!   the public base URL's origin), and `Sec-Fetch-Site: cross-site` is
 //!   refused. No CORS header ever allows another origin.
@@ -210,11 +211,21 @@ pub async fn guard(
         return next.run(req).await;
     }
     let h = req.headers().clone();
-    // A heavy POST changes nothing, but a foreign page must not spend this
-    // server's CPU through its visitors' browsers either.
+    // A search or a plan changes nothing, but a foreign page must not spend
+    // this server's CPU through its visitors' browsers either: a POST from
+    // another origin, or a GET the browser marks cross-site, is refused.
     let posted = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if posted && !same_origin(&st, &h) {
-        return ApiError::Forbidden("cross-origin writes are refused".into()).into_response();
+    let cross_site = h
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
+    if (posted && !same_origin(&st, &h)) || (heavy && cross_site) {
+        let what = if write {
+            "writes"
+        } else {
+            "searches and plans"
+        };
+        return ApiError::Forbidden(format!("cross-origin {what} are refused")).into_response();
     }
     let addr = peer(&req).map_or_else(|| "local".into(), |a| client_key(a).to_string());
     // A convoy's tracker reports positions with its own token, limited per

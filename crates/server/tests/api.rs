@@ -828,16 +828,30 @@ async fn cross_origin_writes_are_refused_without_host_and_by_scheme() {
         StatusCode::OK
     );
     // A search or a plan changes nothing but costs CPU: not from a foreign
-    // page either.
-    for uri in ["/api/search", "/api/plan"] {
-        let req = Request::builder()
-            .method("POST")
-            .uri(uri)
-            .header("origin", "http://evil.example")
-            .body(Body::from("{}"))
-            .unwrap();
-        let s = app(st.clone()).oneshot(req).await.unwrap().status();
-        assert_eq!(s, StatusCode::FORBIDDEN, "{uri}");
+    // page either (a plan is posted; a search is a GET the browser marks).
+    let plan = Request::builder()
+        .method("POST")
+        .uri("/api/plan")
+        .header("origin", "http://evil.example")
+        .body(Body::from("{}"))
+        .unwrap();
+    let search = |site: &'static str| {
+        Request::builder()
+            .uri("/api/search?origin=sumy")
+            .header("sec-fetch-site", site)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (req, want) in [
+        (plan, StatusCode::FORBIDDEN),
+        (search("cross-site"), StatusCode::FORBIDDEN),
+        (search("same-origin"), StatusCode::OK),
+    ] {
+        let uri = req.uri().to_string();
+        let r = app(st.clone()).oneshot(req).await.unwrap();
+        let s = r.status();
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(s, want, "{uri}: {}", String::from_utf8_lossy(&body));
     }
 }
 
@@ -2618,10 +2632,14 @@ async fn an_answer_is_about_the_version_read_and_an_open_corridor_keeps_its_own(
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
     assert!(b.contains("not the one on the table"), "{b}");
+    assert!(
+        !b.contains(&swapped[..12]),
+        "the refusal does not hand over the new version: {b}"
+    );
     assert_eq!(st.live().unwrap().log.len(), before, "nothing logged");
     for (body, why) in [
         (accept(json!("XYZ")), "not hex"),
-        (accept(json!("abc")), "too short"),
+        (accept(json!(&swapped[..12])), "a prefix"),
         (
             json!({"action": "propose", "proposal": "swap", "version": swapped}),
             "with a proposal",
@@ -2635,7 +2653,7 @@ async fn an_answer_is_about_the_version_read_and_an_open_corridor_keeps_its_own(
         "POST",
         "/api/act",
         Some("token-ru"),
-        Some(accept(json!(&swapped[..12]))),
+        Some(accept(json!(swapped))),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");

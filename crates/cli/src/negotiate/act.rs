@@ -26,8 +26,8 @@ pub struct ActArgs {
     /// Why (reject, suspend, cancel).
     #[arg(long)]
     pub reason: Option<String>,
-    /// The version read (its hash, or the first 8+ hex digits, as `corridor
-    /// log verify` prints it): refused (exit 14) if another is on the table.
+    /// The version read (its hash, 64 hex digits, as `corridor act` prints
+    /// it): refused (exit 14) if another is on the table.
     #[arg(long, value_name = "HASH")]
     pub version: Option<String>,
     /// When, RFC 3339 with offset (default: now). Never earlier than the
@@ -65,7 +65,7 @@ pub fn act(a: ActArgs) -> Result<(), Failure> {
         if a.action == Verb::Propose || !corridor_ledger::plausible_version(v) {
             return Err(Failure::new(
                 exit::BAD_VALUE,
-                anyhow!("--version takes the hash (8 to 64 lowercase hex digits) of the version read; a proposal makes a new one"),
+                anyhow!("--version takes the hash (64 lowercase hex digits) of the version read; a proposal makes a new one"),
             ));
         }
         ledger.on_version(&a.proposal, v).map_err(refused)?;
@@ -83,8 +83,7 @@ pub fn act(a: ActArgs) -> Result<(), Failure> {
         .map_err(refused)?;
     write_durably(&a.log, &log.to_text())?;
     let state = ledger.corridor(&a.proposal).map_or("?".to_string(), |c| {
-        let v = &c.life.version;
-        format!("{} (version {})", c.state().name(), &v[..v.len().min(12)])
+        format!("{} (version {})", c.state().name(), c.life.version)
     });
     println!(
         "entry {}: {} {} `{}` → corridor {}; log size {}, tree hash {}",

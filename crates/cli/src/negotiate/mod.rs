@@ -136,7 +136,10 @@ fn read_log_text(path: &Path) -> Result<String, Failure> {
 /// first `act` starts the log), else unreadable (exit 3): a mistyped path
 /// must not be signed or published as an empty record.
 fn read_log(path: &Path, scn: &Scenario, may_be_new: bool) -> Result<Log, Failure> {
-    let text = if may_be_new && !path.exists() {
+    // Absent, not merely unreadable: a dangling link or a folder that
+    // cannot be searched is an error, never a fresh log.
+    let absent = matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+    let text = if may_be_new && absent {
         String::new()
     } else {
         read_log_text(path)?

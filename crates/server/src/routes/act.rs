@@ -29,8 +29,8 @@ struct ActRequest {
     action: String,
     proposal: String,
     reason: Option<String>,
-    /// The version the party read (a hash or its first 8+ hex digits): the
-    /// action is refused (409) if another is on the table by then.
+    /// The version the party read (its hash, 64 hex digits): the action is
+    /// refused (409) if another is on the table by then.
     version: Option<String>,
 }
 
@@ -74,7 +74,7 @@ async fn act(
             }
             if !corridor_ledger::plausible_version(v) {
                 return Err(ApiError::BadRequest(
-                    "`version` is 8 to 64 lowercase hex digits".into(),
+                    "`version` is the version hash, 64 lowercase hex digits".into(),
                 ));
             }
         }
@@ -118,6 +118,7 @@ pub fn act_on(
                     )));
                 }
             }
+            ledger.may_propose(id)?;
             if !matches!(
                 scn.party(party).map(|p| p.role),
                 Some(

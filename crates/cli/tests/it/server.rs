@@ -385,7 +385,14 @@ fn the_web_page_renders_in_headless_chromium() {
             cdp.eval("document.getElementById('token').value").unwrap(),
             ""
         );
-        cdp.eval("act('reopen', 'sumy-poltava'); true").unwrap();
+        // The corridor's own button, which sends the version the page shows.
+        cdp.eval(
+            "(() => { const d = [...document.querySelectorAll('#corridors .corridor')]
+                .find(d => d.querySelector('b').textContent.startsWith('sumy-poltava:'));
+              [...d.querySelectorAll('button')].find(b => b.textContent === 'reopen').click();
+              return true; })()",
+        )
+        .unwrap();
         let t = Instant::now();
         loop {
             let r = cdp

@@ -76,9 +76,18 @@ function write(url, body) {
 // and verdicts are drawn from that version, with its hash), so that a
 // version swapped in meanwhile is refused (409) rather than accepted
 // unread; with nothing on the table there is nothing to act on.
+// When each corridor's version was first drawn: a version that appeared
+// under the reader's pointer a moment ago has not been read yet.
+const drawnSince = new Map();
+const READ_MS = 2000;
 async function act(action, proposal, version) {
   if (action !== "propose" && !version) {
     document.getElementById("result").textContent = `${proposal}: nothing is on the table yet; propose it first`;
+    return;
+  }
+  const seen = drawnSince.get(proposal);
+  if (action !== "propose" && seen && seen.version === version && performance.now() - seen.at < READ_MS) {
+    document.getElementById("result").textContent = `${proposal}: a new version was just proposed; read it before you act`;
     return;
   }
   const reason = action === "reject" || action === "suspend" || action === "cancel" ? prompt("Reason") || "" : undefined;
@@ -110,6 +119,11 @@ async function corridors() {
     d.className = "corridor";
     const h = document.createElement("b"); h.textContent = `${x.id}: ${x.state}`; d.appendChild(h);
     const place = p => (p && (p.name || p.id)) || "?";
+    const was = drawnSince.get(x.id);
+    if (!was || was.version !== x.version_on_table) {
+      // The first drawing of the page is what was read.
+      drawnSince.set(x.id, { version: x.version_on_table, at: was ? performance.now() : -Infinity });
+    }
     const facts = document.createElement("div");
     facts.className = "hint";
     facts.textContent = `${place(x.origin)} → ${place(x.destination)}, ${(x.window || {}).start || "?"} – ${(x.window || {}).end || "?"}`

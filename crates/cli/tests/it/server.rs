@@ -408,6 +408,40 @@ fn the_web_page_renders_in_headless_chromium() {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+        // A version proposed while the page is open (here by ru, through
+        // the API): a click on it within a moment of its drawing is held
+        // back, as the reader cannot have read it; a click after is sent,
+        // with that version.
+        let body = r#"{"action":"propose","proposal":"kharkiv-belgorod"}"#;
+        assert_eq!(
+            http(port, "POST", "/api/act", Some(&tok["ru"]), body).map(|x| x.0),
+            Some(200)
+        );
+        let click = "(() => { const d = [...document.querySelectorAll('#corridors .corridor')]
+            .find(d => d.querySelector('b').textContent.startsWith('kharkiv-belgorod: proposed'));
+          if (!d) return 'not drawn';
+          [...d.querySelectorAll('button')].find(b => b.textContent === 'accept').click();
+          return 'clicked'; })()";
+        let t = Instant::now();
+        while cdp.eval(click).unwrap() != "clicked" {
+            assert!(
+                t.elapsed() < Duration::from_secs(5),
+                "the new version never drawn"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        wait_for(
+            cdp,
+            "document.getElementById('result').textContent",
+            "read it before you act",
+        );
+        std::thread::sleep(Duration::from_millis(2100));
+        assert_eq!(cdp.eval(click).unwrap(), "clicked");
+        wait_for(
+            cdp,
+            "document.getElementById('result').textContent",
+            "icrc: accept kharkiv-belgorod → proposed",
+        );
         // Issue 13: ua proposes a corridor by clicking the map (origin near
         // Sumy, destination near Poltava), previews every party's verdict,
         // and sends it; the table shows it at once.

@@ -41,7 +41,8 @@ Exit codes:
    0  success
    1  internal error (a bug: please report it)
    2  usage error (unknown flag, missing argument)
-   3  a file could not be read or written
+   3  a file could not be read or written (serve: the address could not
+      be looked up or listened on)
    4  input file corrupt, truncated or of the wrong format (PBF, graph,
       the publisher's key or certificate), or not a regular file
    5  graph file from another format version: re-import the extract

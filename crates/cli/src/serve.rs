@@ -86,14 +86,22 @@ fn example(rel: &str) -> PathBuf {
 
 pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     // An address that names nothing is a bad value (7), not a failure to
-    // listen on a real one (3, e.g. a port in use).
-    if std::net::ToSocketAddrs::to_socket_addrs(a.addr.as_str())
-        .map_or(true, |mut x| x.next().is_none())
-    {
-        return Err(Failure::new(
-            exit::BAD_VALUE,
-            anyhow!("--addr {}: not HOST:PORT (e.g. 127.0.0.1:8080)", a.addr),
-        ));
+    // listen on a real one (3, e.g. a port in use), nor a name that could
+    // not be looked up just now (3: a DNS failure is not the user's typo).
+    match std::net::ToSocketAddrs::to_socket_addrs(a.addr.as_str()).map(|mut x| x.next()) {
+        Ok(Some(_)) => {}
+        Err(e) if e.kind() != std::io::ErrorKind::InvalidInput => {
+            return Err(Failure::new(
+                exit::IO,
+                anyhow!("--addr {}: cannot look the name up: {e}", a.addr),
+            ));
+        }
+        _ => {
+            return Err(Failure::new(
+                exit::BAD_VALUE,
+                anyhow!("--addr {}: not HOST:PORT (e.g. 127.0.0.1:8080)", a.addr),
+            ));
+        }
     }
     let delivery = corridor_server::delivery::Settings {
         backoff_base: seconds("--delivery-backoff", a.delivery_backoff)?,

@@ -35,6 +35,20 @@ pub use state::{plausible_version, Corridor, Ledger, Logged, Owner, Refusal, Rul
 
 use corridor_negotiation::plan::ProposalContent;
 
+/// Why `version`, given with `verb` by a client (`corridor act --version`,
+/// `"version"` of `POST /api/act`), is malformed, if it is: a bad value,
+/// before the ledger is asked whether it is the version on the table
+/// ([`Ledger::on_version`]).
+pub fn malformed_version(verb: Verb, version: &str) -> Option<&'static str> {
+    if verb == Verb::Propose {
+        Some("a version names the version an action is about; a proposal makes a new one")
+    } else if !plausible_version(version) {
+        Some("a version is the version hash, 64 lowercase hex digits (never a prefix)")
+    } else {
+        None
+    }
+}
+
 /// What a party does to a corridor: the verbs of `corridor act` and
 /// `POST /api/act`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

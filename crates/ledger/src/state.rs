@@ -253,9 +253,10 @@ pub fn plausible_version(s: &str) -> bool {
 
 impl Ledger {
     /// Refuses unless `want` (a version hash, see [`plausible_version`])
-    /// is the version of corridor `id` on the table. An answer, a countersignature or an opening is then about the
-    /// version the party read: a proposer cannot swap the content between
-    /// another party reading it and accepting it.
+    /// is the version of corridor `id` on the table. An answer, a
+    /// countersignature or an opening is then about the version the party
+    /// read: a proposer cannot swap the content between another party
+    /// reading it and accepting it.
     pub fn on_version(&self, id: &str, want: &str) -> Result<(), Refusal> {
         let Some(c) = self.corridors.get(id) else {
             return refuse(

@@ -2174,7 +2174,7 @@ async fn map_tiles_cover_the_graph_at_every_zoom_and_stay_small() {
             "{b}"
         );
     }
-    // Tiles beyond the network are answered (empty) and not kept.
+    // Empty tiles (here beyond the network) are answered and not kept.
     let kept = st.tile_cache.lock().unwrap().len();
     for x in 0..20 {
         let (s, b) = call(

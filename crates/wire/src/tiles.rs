@@ -131,12 +131,7 @@ impl Tiles {
             return Err(TileError::Zoom(z));
         }
         let n = 1u64 << z;
-        if u64::from(x) >= n || u64::from(y) >= n {
-            return Err(TileError::Index);
-        }
-        let (west, north) = unproject(f64::from(x) / n as f64, f64::from(y) / n as f64);
-        let (east, south) = unproject(f64::from(x + 1) / n as f64, f64::from(y + 1) / n as f64);
-        let env = AABB::from_corners([west, south], [east, north]);
+        let env = envelope(z, x, y).ok_or(TileError::Index)?;
         let mut edges: Vec<u32> = self
             .index
             .locate_in_envelope_intersecting(&env)
@@ -160,6 +155,18 @@ impl Tiles {
                 min_extent = (min_extent * 2.0).max(1.0);
             }
         }
+    }
+
+    /// Whether tile `z/x/y` holds any indexed road (an empty tile is cheap
+    /// to make: a server need not keep it). False for a tile index outside
+    /// the zoom's range.
+    pub fn has_roads(&self, z: u8, x: u32, y: u32) -> bool {
+        envelope(z, x, y).is_some_and(|env| {
+            self.index
+                .locate_in_envelope_intersecting(&env)
+                .next()
+                .is_some()
+        })
     }
 
     // One private call site; the zoom's numbers read best side by side.
@@ -231,6 +238,21 @@ impl Tiles {
         out.push_str("]}");
         out
     }
+}
+
+/// The box (lon, lat) of tile `z/x/y`, or `None` for an index outside the
+/// zoom's range.
+fn envelope(z: u8, x: u32, y: u32) -> Option<AABB<[f64; 2]>> {
+    let n = 1u64.checked_shl(u32::from(z))?;
+    if u64::from(x) >= n || u64::from(y) >= n {
+        return None;
+    }
+    let (west, north) = unproject(f64::from(x) / n as f64, f64::from(y) / n as f64);
+    let (east, south) = unproject(
+        (f64::from(x) + 1.0) / n as f64,
+        (f64::from(y) + 1.0) / n as f64,
+    );
+    Some(AABB::from_corners([west, south], [east, north]))
 }
 
 /// The edges joined into the longest lines they form: through every point
@@ -443,5 +465,18 @@ mod tests {
         assert_eq!(t.tile(&g, 17, 0, 0), Err(TileError::Zoom(17)));
         assert_eq!(t.tile(&g, 5, 32, 0), Err(TileError::Index));
         assert_eq!(t.tile(&g, 5, 0, u32::MAX), Err(TileError::Index));
+        // Roads where the grid is, none elsewhere, nor at an impossible
+        // tile (a zoom past 63, the last index of zoom 32).
+        for z in MIN_ZOOM..=MAX_ZOOM {
+            let (x, y) = tile_of(lo, z);
+            assert!(t.has_roads(z, x, y), "z{z}");
+            assert_eq!(
+                t.has_roads(z, 0, 0),
+                t.tile(&g, z, 0, 0).unwrap().contains("Line")
+            );
+        }
+        assert!(!t.has_roads(255, 0, 0));
+        assert!(!t.has_roads(32, u32::MAX, u32::MAX));
+        assert!(!t.has_roads(5, 32, 0));
     }
 }

@@ -62,11 +62,8 @@ pub fn act(a: ActArgs) -> Result<(), Failure> {
     let refused =
         |e: corridor_ledger::Refusal| Failure::new(exit::REFUSED, anyhow!("refused: {e}"));
     if let Some(v) = &a.version {
-        if a.action == Verb::Propose || !corridor_ledger::plausible_version(v) {
-            return Err(Failure::new(
-                exit::BAD_VALUE,
-                anyhow!("--version takes the hash (64 lowercase hex digits) of the version read; a proposal makes a new one"),
-            ));
+        if let Some(why) = corridor_ledger::malformed_version(a.action, v) {
+            return Err(Failure::new(exit::BAD_VALUE, anyhow!("--version: {why}")));
         }
         ledger.on_version(&a.proposal, v).map_err(refused)?;
     }

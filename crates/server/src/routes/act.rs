@@ -65,18 +65,12 @@ async fn act(
             )));
         }
         let verb: Verb = req.action.parse().map_err(ApiError::BadRequest)?;
-        if let Some(v) = &req.version {
-            if verb == Verb::Propose {
-                return Err(ApiError::BadRequest(
-                    "`version` names the version an action is about; a proposal makes a new one"
-                        .into(),
-                ));
-            }
-            if !corridor_ledger::plausible_version(v) {
-                return Err(ApiError::BadRequest(
-                    "`version` is the version hash, 64 lowercase hex digits".into(),
-                ));
-            }
+        if let Some(why) = req
+            .version
+            .as_deref()
+            .and_then(|v| corridor_ledger::malformed_version(verb, v))
+        {
+            return Err(ApiError::BadRequest(format!("version: {why}")));
         }
         act_on(
             st,

@@ -16,7 +16,6 @@ use axum::{Json, Router};
 use corridor_graph::{Dir, Profile};
 use corridor_negotiation::Role;
 use corridor_publish::lang::{Lang, Texts};
-use corridor_wire::tiles::tile_of;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
@@ -243,14 +242,9 @@ async fn tile(
             corridor_wire::tiles::TileError::Index => ApiError::BadRequest(format!("tile: {e}")),
         })?;
         let t = Arc::new(Precompressed::new(body, "application/geo+json"));
-        // A tile beyond the network's box is empty and cheap to make: it
-        // is not kept, so that tiles asked for anywhere on Earth do not
-        // fill the cache.
-        let beyond = router.graph().bbox().is_none_or(|(lo, hi)| {
-            let ((x0, y1), (x1, y0)) = (tile_of(lo, z), tile_of(hi, z));
-            x < x0 || x > x1 || y < y0 || y > y1
-        });
-        if beyond {
+        // An empty tile is cheap to make: it is not kept, so that tiles
+        // asked for anywhere on Earth do not fill the cache.
+        if !tiles.has_roads(z, x, y) {
             return Ok(t);
         }
         let mut cache = st.tile_cache.lock().map_err(|_| ApiError::Internal)?;

@@ -249,16 +249,43 @@ impl CchQuery {
 }
 
 /// The union of the seeds' ancestors (seeds included), in ascending rank.
+///
+/// The lowest seed's chain is walked whole; each other seed's chain only
+/// until it meets a node already listed (found by binary search, the list
+/// being ascending), and what it adds is merged in. A route's seeds are the
+/// two ends of one edge, and of two nodes joined by an edge the higher is an
+/// ancestor of the lower, so the second chain is met at once: the walk is
+/// that of one seed.
 fn ancestors(cch: &Cch, seeds: &[(u32, u32)], cur: &mut Vec<u32>, out: &mut Vec<u32>) {
-    out.clear();
     cur.clear();
     cur.extend(seeds.iter().map(|&(v, _)| cch.rank[v as usize]));
-    while let Some(&x) = cur.iter().filter(|&&x| x != NONE).min() {
+    chains(&cch.parent, cur, out);
+}
+
+/// [`ancestors`] of the ranks in `cur` (reordered) in the elimination tree
+/// given by `parent` (a rank's parent, higher, or [`NONE`] at a root).
+fn chains(parent: &[u32], cur: &mut Vec<u32>, out: &mut Vec<u32>) {
+    out.clear();
+    cur.sort_unstable();
+    cur.dedup();
+    let Some(&lowest) = cur.first() else {
+        return;
+    };
+    let mut x = lowest;
+    while x != NONE {
         out.push(x);
-        for c in cur.iter_mut() {
-            if *c == x {
-                *c = cch.parent[x as usize];
-            }
+        x = parent[x as usize];
+    }
+    for i in 1..cur.len() {
+        let listed = out.len();
+        let mut y = cur[i];
+        while y != NONE && out[..listed].binary_search(&y).is_err() {
+            out.push(y);
+            y = parent[y as usize];
+        }
+        if out.len() > listed {
+            // Seeds in different subtrees (not a route's): keep it ascending.
+            out.sort_unstable();
         }
     }
 }
@@ -305,6 +332,47 @@ fn unpack(
             // hi → via, then via → lo.
             stack.push((a_lo, true));
             stack.push((a_hi, false));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    proptest! {
+        /// The walk lists exactly the union of the seeds' chains, ascending
+        /// and once each, whatever the tree and however the seeds lie in
+        /// it (on one chain, in different subtrees, repeated).
+        #[test]
+        fn chains_are_the_union_of_the_seeds_ancestors(
+            ups in proptest::collection::vec((any::<bool>(), 1u32..8), 1..60),
+            picks in proptest::collection::vec(0usize..60, 0..5),
+        ) {
+            let n = ups.len();
+            // A forest: each node's parent a little higher, or none.
+            let parent: Vec<u32> = ups
+                .iter()
+                .enumerate()
+                .map(|(x, &(root, up))| {
+                    let p = x + up as usize;
+                    if root && x % 3 == 0 || p >= n { NONE } else { p as u32 }
+                })
+                .collect();
+            let seeds: Vec<u32> = picks.iter().map(|&i| (i % n) as u32).collect();
+            let mut want = BTreeSet::new();
+            for &s in &seeds {
+                let mut x = s;
+                while x != NONE {
+                    want.insert(x);
+                    x = parent[x as usize];
+                }
+            }
+            let (mut cur, mut out) = (seeds.clone(), vec![7]);
+            chains(&parent, &mut cur, &mut out);
+            prop_assert_eq!(out, want.into_iter().collect::<Vec<_>>());
         }
     }
 }

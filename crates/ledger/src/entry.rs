@@ -11,7 +11,13 @@
 //! written before: they are read leniently (unknown optional fields, `null`
 //! for absent times) so that every log written then still verifies and
 //! replays, and the rules added with schema 2 (hazard ownership, no opening
-//! after the last safe departure) apply only to schema 2 entries.
+//! after the last safe departure) apply only to schema 2 entries and later.
+//! Schema 3 has schema 2's encoding (`"v": 3`); the rules added with it
+//! ([`crate::Ledger::check_new`]: no new version of an open corridor, no
+//! hazard starting long after its report) apply to schema 3 entries when a
+//! log is replayed, as when they are written. A log's schema never goes
+//! down: an entry of an older schema after a newer one is refused, so that
+//! nobody escapes the newer rules by writing the older form.
 
 use corridor_hazards::{Effect, Hazard, HazardKind, Part, Validity};
 use corridor_negotiation::plan::ProposalContent;
@@ -20,7 +26,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The schema version written by this build.
-pub const SCHEMA: u64 = 2;
+pub const SCHEMA: u64 = 3;
+
+/// The first schema with the typed, canonical encoding (and its rules).
+pub const TYPED: u64 = 2;
 
 /// A new proposal, or a new version of one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -207,7 +216,7 @@ pub enum BodyError {
     #[error("`{0}` is not an entry kind")]
     UnknownKind(String),
     /// A schema this build does not know.
-    #[error("entry schema version {0} is not known to this build (it reads 1 and 2)")]
+    #[error("entry schema version {0} is not known to this build (it reads 1 to 3)")]
     UnknownSchema(String),
     /// Fields missing, unknown or of the wrong type.
     #[error("{kind} entry: {message}")]
@@ -296,8 +305,13 @@ impl Body {
         }
     }
 
-    /// The body as written by this build (schema 2).
+    /// The body as written by this build (schema [`SCHEMA`]).
     pub fn encode(&self) -> Value {
+        self.encode_as(SCHEMA)
+    }
+
+    /// The body in the typed encoding of schema `schema` (2 or later).
+    fn encode_as(&self, schema: u64) -> Value {
         let mut v = match self {
             Body::Propose(p) => plain(p),
             Body::Accept(x) | Body::Reject(x) | Body::Countersign(x) => plain(x),
@@ -314,13 +328,13 @@ impl Body {
             Body::Movement(m) => plain(m),
         };
         if let Value::Object(m) = &mut v {
-            m.insert("v".into(), SCHEMA.into());
+            m.insert("v".into(), schema.into());
         }
         v
     }
 
     /// Reads an entry's kind and body; returns the body and its schema
-    /// version (1 or 2).
+    /// version (1 to [`SCHEMA`]).
     pub fn decode(kind: &str, body: &Value) -> Result<(Body, u64), BodyError> {
         let mut m: Map<String, Value> = match body {
             Value::Object(m) => m.clone(),
@@ -333,7 +347,9 @@ impl Body {
         };
         let schema = match m.remove("v") {
             None => 1,
-            Some(Value::Number(n)) if n.as_u64() == Some(SCHEMA) => SCHEMA,
+            Some(Value::Number(n)) if n.as_u64().is_some_and(|x| (TYPED..=SCHEMA).contains(&x)) => {
+                n.as_u64().unwrap_or(SCHEMA)
+            }
             Some(other) => return Err(BodyError::UnknownSchema(other.to_string())),
         };
         let v = Value::Object(m);
@@ -350,13 +366,13 @@ impl Body {
             "cancel" => Body::Cancel(shape(kind, v)?),
             "hazard" => Body::Hazard(shape(kind, v)?),
             "lift" => Body::Lift(shape(kind, v)?),
-            "clock" if schema == SCHEMA => Body::Clock(shape(kind, v)?),
-            "notify" if schema == SCHEMA => Body::Notify(shape(kind, v)?),
-            "acknowledge" if schema == SCHEMA => Body::Acknowledge(shape(kind, v)?),
-            "movement" if schema == SCHEMA => Body::Movement(shape(kind, v)?),
+            "clock" if schema >= TYPED => Body::Clock(shape(kind, v)?),
+            "notify" if schema >= TYPED => Body::Notify(shape(kind, v)?),
+            "acknowledge" if schema >= TYPED => Body::Acknowledge(shape(kind, v)?),
+            "movement" if schema >= TYPED => Body::Movement(shape(kind, v)?),
             other => return Err(BodyError::UnknownKind(other.to_string())),
         };
-        if schema == SCHEMA && b.encode() != *body {
+        if schema >= TYPED && b.encode_as(schema) != *body {
             return Err(BodyError::NotCanonical(kind.to_string()));
         }
         Ok((b, schema))
@@ -369,14 +385,17 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn schema_2_round_trips_and_refuses_anything_else() {
+    fn typed_schemas_round_trip_and_refuse_anything_else() {
         let b = Body::Suspend(OnCorridor {
             proposal: "c".into(),
             reason: Some("shelling".into()),
         });
         let v = b.encode();
-        assert_eq!(v, json!({"proposal": "c", "reason": "shelling", "v": 2}));
-        assert_eq!(Body::decode("suspend", &v), Ok((b, 2)));
+        assert_eq!(v, json!({"proposal": "c", "reason": "shelling", "v": 3}));
+        assert_eq!(Body::decode("suspend", &v), Ok((b.clone(), 3)));
+        // Schema 2, written before: the same encoding but for `v`.
+        let v2 = json!({"proposal": "c", "reason": "shelling", "v": 2});
+        assert_eq!(Body::decode("suspend", &v2), Ok((b, 2)));
         // A field the type does not have.
         let mut extra = v.clone();
         extra["note"] = json!("x");
@@ -390,15 +409,17 @@ mod tests {
             Body::decode("suspend", &with_null),
             Err(BodyError::NotCanonical("suspend".into()))
         );
-        assert!(matches!(
-            Body::decode("suspend", &json!({"proposal": "c", "v": 3})),
-            Err(BodyError::UnknownSchema(_))
-        ));
+        for v in [json!(4), json!(0), json!("3"), json!(2.5)] {
+            assert!(matches!(
+                Body::decode("suspend", &json!({"proposal": "c", "v": v})),
+                Err(BodyError::UnknownSchema(_))
+            ));
+        }
         assert!(matches!(
             Body::decode("teleport", &json!({"proposal": "c"})),
             Err(BodyError::UnknownKind(_))
         ));
-        // The clock exists only in schema 2.
+        // The clock exists only in the typed schemas.
         assert!(Body::decode("clock", &json!({"shift_days": 3})).is_err());
     }
 
@@ -434,7 +455,7 @@ mod tests {
                 _ => json!({"proposal": "c"}),
             };
             let mut b2 = body.clone();
-            b2["v"] = json!(2);
+            b2["v"] = json!(SCHEMA);
             let (b, _) = Body::decode(k, &b2).unwrap_or_else(|e| panic!("{k}: {e}"));
             assert_eq!(b.kind(), k);
             assert_eq!(b.encode(), b2);

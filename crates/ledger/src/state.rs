@@ -24,7 +24,7 @@
 //! Schema 1 entries (written before the ledger was typed) are held to the
 //! time and lifecycle rules only, as they were when written.
 
-use crate::entry::{Body, Clock, HazardReport, OnVersion, Propose, VerdictRecord, SCHEMA};
+use crate::entry::{Body, Clock, HazardReport, OnVersion, Propose, VerdictRecord, SCHEMA, TYPED};
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
 use corridor_hazards::Hazard;
 use corridor_log::{Log, Record};
@@ -183,6 +183,8 @@ pub struct Ledger {
     owners: BTreeMap<String, Owner>,
     used_ids: BTreeSet<String>,
     entries: Vec<Logged>,
+    /// The newest schema of any entry so far (a later one may not be older).
+    newest_schema: u64,
     convoys: BTreeMap<String, crate::convoy::Convoy>,
 }
 
@@ -287,6 +289,7 @@ impl Ledger {
             owners: BTreeMap::new(),
             used_ids: BTreeSet::new(),
             entries: Vec::new(),
+            newest_schema: 0,
             convoys: BTreeMap::new(),
         }
         .with_scenario_hazards()
@@ -551,13 +554,18 @@ impl Ledger {
                 message: e.to_string(),
             })?;
         let t = self.check(&rec.entry.time, &rec.entry.actor, &body, schema)?;
+        if schema >= SCHEMA {
+            // Written under today's rules: replayed under them too.
+            self.check_new(&body, t)?;
+        }
         self.commit(rec.entry.seq, t, &rec.entry.actor, body, schema, leaf);
         Ok(())
     }
 
-    /// The rules an entry written from now on obeys on top of
-    /// [`check`](Self::check)'s, which a log written before them may break
-    /// (it was valid under the rules of its day, and still replays):
+    /// The rules an entry of schema [`SCHEMA`] obeys on top of
+    /// [`check`](Self::check)'s, checked when it is written and when it is
+    /// replayed; a log written before them may break them (it was valid
+    /// under the rules of its day, and still replays):
     /// no new version of an open corridor ([`may_propose`](Self::may_propose)),
     /// and no hazard starting more than [`MAX_REPORT_AHEAD_DAYS`] after
     /// its report.
@@ -626,13 +634,22 @@ impl Ledger {
                 );
             }
         }
+        if schema < self.newest_schema {
+            return refuse(
+                Rule::Body,
+                format!(
+                    "schema {schema} after an entry of schema {}: a log's schema never goes down (an older form would escape newer rules)",
+                    self.newest_schema
+                ),
+            );
+        }
         let Some(party) = self.scenario.party(actor) else {
             return refuse(
                 Rule::Party,
                 format!("`{actor}` is not a party of this scenario"),
             );
         };
-        let strict = schema >= SCHEMA;
+        let strict = schema >= TYPED;
         match body {
             Body::Propose(p) => self.check_propose(p, t, strict)?,
             Body::Hazard(h) => self.check_hazard(actor, party.role, &h.hazard, strict)?,
@@ -707,7 +724,16 @@ impl Ledger {
                     ),
                 );
             }
-            if let Some(last) = p.content.last_safe_departure().filter(|l| t > *l) {
+            let Some(last) = p.content.last_safe_departure() else {
+                return refuse(
+                    Rule::Content,
+                    format!(
+                        "the route's duration, {} s, is beyond any date",
+                        p.content.route.duration_s
+                    ),
+                );
+            };
+            if t > last {
                 return refuse(
                     Rule::Window,
                     format!(
@@ -996,6 +1022,7 @@ impl Ledger {
                 c.history.push(seq);
             }
         }
+        self.newest_schema = self.newest_schema.max(schema);
         self.entries.push(Logged {
             seq,
             time,

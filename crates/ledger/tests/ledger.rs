@@ -1,7 +1,7 @@
 //! The ledger against logs written before it was typed (fixtures), and its
 //! rules: time, windows, hazard ownership, the exercise clock.
 
-use corridor_ledger::{propose, Body, HazardReport, Ledger, Owner, Rule, Verb};
+use corridor_ledger::{propose, Body, HazardReport, Ledger, Owner, Rule, Verb, SCHEMA};
 use corridor_log::Log;
 use corridor_negotiation::lifecycle::State;
 use corridor_negotiation::{plan, Scenario};
@@ -201,7 +201,7 @@ fn a_refused_entry_changes_nothing_and_replay_agrees() {
     .unwrap();
     let again = Ledger::replay(t.l.base().clone(), &t.log).unwrap();
     assert_eq!(again.corridors(), t.l.corridors());
-    assert!(again.entries().iter().all(|e| e.schema == 2));
+    assert!(again.entries().iter().all(|e| e.schema == SCHEMA));
 }
 
 #[test]
@@ -592,10 +592,44 @@ fn newer_rules_bind_new_entries_and_older_logs_still_replay() {
         _ => unreachable!(),
     };
     assert_eq!(t.act(at, "ru", far.clone()).unwrap_err().rule, Rule::Hazard);
-    // The same entries as an older build wrote them: the log replays.
-    let mut old = t.log.clone();
+    // The same entries written by a build of schema 2, before the rules:
+    // the whole log in schema 2 replays.
+    let as_schema = |body: &serde_json::Value, v: u64| {
+        let mut b = body.clone();
+        b["v"] = v.into();
+        b
+    };
+    let mut old = Log::new();
+    for r in t.log.records() {
+        let e = &r.entry;
+        old.append(
+            &e.time,
+            &e.actor,
+            &e.kind,
+            as_schema(&e.body, 2),
+            &key("ukraine", &e.actor),
+        );
+    }
+    let (mut new, mut down) = (t.log.clone(), t.log.clone());
     for body in [v2, far] {
-        old.append(at, "ru", body.kind(), body.encode(), &key("ukraine", "ru"));
+        old.append(
+            at,
+            "ru",
+            body.kind(),
+            as_schema(&body.encode(), 2),
+            &key("ukraine", "ru"),
+        );
+        // Today's schema, written by a tool that bypasses `Ledger::append`:
+        // replay applies today's rules.
+        new.append(at, "ru", body.kind(), body.encode(), &key("ukraine", "ru"));
+        // An older schema after today's: refused whatever it says.
+        down.append(
+            at,
+            "ru",
+            body.kind(),
+            as_schema(&body.encode(), 2),
+            &key("ukraine", "ru"),
+        );
     }
     let l = Ledger::replay(t.l.base().clone(), &old).expect("an older log replays");
     assert_eq!(
@@ -603,4 +637,59 @@ fn newer_rules_bind_new_entries_and_older_logs_still_replay() {
         "proposed"
     );
     assert!(l.scenario().hazards.hazards.iter().any(|h| h.id == "h-far"));
+    let (_, e) = Ledger::replay(t.l.base().clone(), &new).unwrap_err();
+    assert!(e.message.contains("suspend it before"), "{e}");
+    let (_, e) = Ledger::replay(t.l.base().clone(), &down).unwrap_err();
+    assert!(e.message.contains("never goes down"), "{e}");
+}
+
+/// The form of an older schema cannot smuggle in what today's rules refuse:
+/// an `open` after the window, written without `v` (schema 1, whose rules
+/// had no window check) and signed by the mediator, after schema 3 entries.
+#[test]
+fn an_older_schema_cannot_follow_a_newer_one() {
+    let mut t = Table::ukraine();
+    t.agreed();
+    let late = "2022-03-20T08:30:00+02:00";
+    assert_eq!(
+        t.verb(late, "icrc", Verb::Open, "sumy-poltava")
+            .unwrap_err()
+            .rule,
+        Rule::Window
+    );
+    let mut forged = t.log.clone();
+    forged.append(
+        late,
+        "icrc",
+        "open",
+        serde_json::json!({"proposal": "sumy-poltava"}),
+        &key("ukraine", "icrc"),
+    );
+    let (_, e) = Ledger::replay(t.l.base().clone(), &forged).unwrap_err();
+    assert!(
+        e.message.contains("schema 1 after an entry of schema 3"),
+        "{e}"
+    );
+}
+
+/// A route's duration beyond any date (a hostile log's 10^17 s) is refused
+/// by name when written and when replayed, and never panics the
+/// arithmetic of the last safe departure.
+#[test]
+fn a_duration_beyond_any_date_is_refused_not_a_panic() {
+    let mut t = Table::ukraine();
+    let scn = t.l.scenario().clone();
+    let spec = scn.proposal("sumy-poltava").unwrap().clone();
+    let r = plan::plan(&scn, &spec, None).unwrap();
+    let mut content = plan::canonical(&scn, &spec, &r);
+    content.route.duration_s = 100_000_000_000_000_000;
+    assert_eq!(content.last_safe_departure(), None);
+    let body = propose(content, None);
+    let at = "2022-03-07T08:00:00+02:00";
+    let e = t.act(at, "ua", body.clone()).unwrap_err();
+    assert!(e.message.contains("beyond any date"), "{e}");
+    let mut forged = t.log.clone();
+    forged.append(at, "ua", body.kind(), body.encode(), &key("ukraine", "ua"));
+    let (_, e) = Ledger::replay(t.l.base().clone(), &forged).unwrap_err();
+    assert!(e.message.contains("beyond any date"), "{e}");
 }

@@ -275,9 +275,11 @@ impl ProposalContent {
     /// The last moment a convoy may leave and still arrive inside the window.
     pub fn last_safe_departure(&self) -> Option<DateTime<FixedOffset>> {
         let (_, end) = self.window()?;
-        end.checked_sub_signed(chrono::Duration::seconds(
+        // `try_seconds`: a log may hold any number (a hostile one, say
+        // 10^17 s), which `seconds` would panic on.
+        end.checked_sub_signed(chrono::Duration::try_seconds(
             i64::try_from(self.route.duration_s).ok()?,
-        ))
+        )?)
     }
 
     /// The route's line in degrees.

@@ -234,7 +234,9 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
     let le = tz.from_utc_datetime(&we.naive_utc());
     let last = tz.from_utc_datetime(
         &c.last_safe_departure()
-            .unwrap_or(we - Duration::seconds(i64::try_from(dur_s).unwrap_or(0)))
+            // No readable last departure (a trip beyond any date): the
+            // window's end, which no trip of that length makes.
+            .unwrap_or(we)
             .naive_utc(),
     );
     let (day, month) = (ls.day(), ls.month());

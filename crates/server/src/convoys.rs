@@ -500,7 +500,9 @@ pub fn plan_of(live: &Live, corridor: &str) -> Option<(Arc<RouteLine>, i64, i64)
     let (_, end) = content.window()?;
     Some((
         Arc::new(line),
-        content.route.duration_s as i64 * 1000,
+        i64::try_from(content.route.duration_s)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1000),
         end.timestamp_millis(),
     ))
 }

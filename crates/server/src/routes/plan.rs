@@ -59,7 +59,7 @@ async fn plan(
                 content.destination.id.clone(),
                 from.div_euclid(60) + i64::from(from.rem_euclid(60) != 0),
                 end.timestamp().div_euclid(60),
-                (content.route.duration_s as i64 + 59) / 60,
+                i64::try_from(content.route.duration_s).unwrap_or(i64::MAX).saturating_add(59) / 60,
             ))
         };
         let is_place = |id: &str| ledger.scenario().place(id).is_some();

@@ -57,6 +57,7 @@ fn proposal_content(path: &Path, ledger: &Ledger, id: &str) -> Result<ProposalCo
 pub fn act(a: ActArgs) -> Result<(), Failure> {
     let scn = load_scenario(&a.scenario)?;
     let key = load_key(&a.key, &scn, &a.actor)?;
+    let _lock = lock_beside(&a.log)?;
     let (mut log, mut ledger) = open_ledger(&a.log, &scn, true)?;
     let time = now_or(&a.time)?;
     let refused =

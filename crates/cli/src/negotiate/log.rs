@@ -133,6 +133,7 @@ pub fn log_cmd(c: LogCommand) -> Result<(), Failure> {
         } => {
             let scn = load_scenario(&scenario)?;
             let key = load_key(&key, &scn, &actor)?;
+            let _lock = lock_beside(&out)?;
             let log = read_log(&log, &scn, false)?;
             let head = log.head(&now_or(&time)?, &actor, &key);
             let mut text = if out.exists() {

@@ -177,16 +177,54 @@ fn open_ledger(path: &Path, scn: &Scenario, may_be_new: bool) -> Result<(Log, Le
     Ok((log, ledger))
 }
 
-/// Writes a whole file durably: a temporary file, fsync, rename.
+/// Holds `<path>.lock` locked, exclusively, waiting while another command
+/// holds it: a command reads, checks and rewrites a log or a heads file
+/// only under it, so that two commands on one file at once neither lose
+/// an entry nor tear the file. (A lock file beside it, since each write
+/// replaces the file itself.) Unlocked when dropped.
+fn lock_beside(path: &Path) -> Result<std::fs::File, Failure> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock = PathBuf::from(name);
+    let io =
+        |e: std::io::Error| Failure::new(exit::IO, anyhow!("cannot lock {}: {e}", lock.display()));
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(io)?;
+    f.lock().map_err(io)?;
+    Ok(f)
+}
+
+/// Writes a whole file durably: a temporary file of this process's own,
+/// fsync, rename, fsync of the directory (so that the rename survives a
+/// power loss). Callers hold [`lock_beside`].
 fn write_durably(path: &Path, text: &str) -> Result<(), Failure> {
     use std::io::Write;
-    let tmp = path.with_extension("tmp");
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(name);
     let io =
         |e: std::io::Error| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", path.display()));
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(text.as_bytes()).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io)
 }
 
 fn load_key(

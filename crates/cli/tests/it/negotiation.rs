@@ -276,6 +276,77 @@ fn the_examples_run_from_the_command_line() {
         .contains("destination_forbidden"));
 }
 
+/// Commands writing one log at once wait for each other: every entry
+/// each reports written is in the log, the log verifies, and no temporary
+/// file is left behind (a fixed temporary name and no lock lost entries
+/// and tore the file).
+#[test]
+fn concurrent_actions_on_one_log_lose_nothing() {
+    let dir = crate::scratch("act-concurrent");
+    let scn = example("ukraine/scenario.toml");
+    let log = dir.join("log.jsonl");
+    let ids = [
+        "sumy-poltava",
+        "kharkiv-belgorod",
+        "irpin-gomel",
+        "mariupol-zaporizhzhia",
+    ];
+    for round in 0..3 {
+        let _ = std::fs::remove_file(&log);
+        let children: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_corridor"))
+                    .args(["act", scn.to_str().unwrap(), "--log", log.to_str().unwrap()])
+                    .args(["--as", "ua", "--key"])
+                    .arg(example("ukraine/keys/ua.key"))
+                    .args(["propose", id, "--time", "2022-03-01T08:00:00+02:00"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let o = c.wait_with_output().unwrap();
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "round {round}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(text.lines().count(), ids.len(), "round {round}:\n{text}");
+        for id in ids {
+            assert!(
+                text.contains(&format!("\"proposal\":\"{id}\"")),
+                "{id} lost in round {round}"
+            );
+        }
+        let o = corridor(&[
+            "log",
+            "verify",
+            log.to_str().unwrap(),
+            "--scenario",
+            scn.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
+
 #[test]
 fn a_corridor_lives_through_signed_actions_and_the_log_verifies() {
     let dir = crate::scratch("act");

@@ -7,7 +7,6 @@
 //! along it, inside the window. People needing an accessible vehicle board
 //! accessible vehicles first.
 
-use crate::model::limits::MAX_SLOTS;
 use crate::model::{Leg, Problem, Schedule};
 
 /// First free departure slot at or after `k`, with path compression
@@ -49,26 +48,33 @@ impl Slots {
 /// departure)).
 type Choice = (i64, i64, usize, usize, i64, Option<(usize, i64)>);
 
+/// The number of place `name` in `names`, added if new.
+fn number<'a>(names: &mut Vec<&'a str>, name: &'a str) -> usize {
+    names.iter().position(|n| *n == name).unwrap_or_else(|| {
+        names.push(name);
+        names.len() - 1
+    })
+}
+
+/// An upper bound on the work of [`plan`] for `p`, in steps of its inner
+/// loop: each trip it chooses looks at every vehicle on every corridor, and
+/// a vehicle away from a corridor's origin at every corridor back; trips
+/// are at most the departure slots, and at most the people (each trip
+/// carries someone). What a server checks before planning for a client.
+pub fn work(p: &Problem) -> u128 {
+    let slots: u128 = p.corridors.iter().map(|c| c.slots() as u128).sum();
+    let trips = slots.min(u128::from(p.people()));
+    let (c, v) = (p.corridors.len() as u128, p.vehicles.len() as u128);
+    (trips + 1) * c * v * (c + 1)
+}
+
 /// Plans the evacuation. Times are added with saturation and at most
-/// [`MAX_SLOTS`] departures of a corridor are considered, so a problem
+/// [`MAX_SLOTS`](crate::model::limits::MAX_SLOTS) departures of a corridor are considered, so a problem
 /// built with numbers beyond the [`limits`](crate::model::limits) plans
 /// fewer trips but never overflows or allocates in proportion to them.
 pub fn plan(p: &Problem) -> Schedule {
     let nc = p.corridors.len();
-    let mut slots: Vec<Slots> = p
-        .corridors
-        .iter()
-        .map(|c| {
-            let span = c.last_safe_departure().saturating_sub(c.open);
-            Slots::new(if span < 0 {
-                0
-            } else {
-                usize::try_from(span / c.step())
-                    .map_or(MAX_SLOTS, |n| n.saturating_add(1))
-                    .min(MAX_SLOTS)
-            })
-        })
-        .collect();
+    let mut slots: Vec<Slots> = p.corridors.iter().map(|c| Slots::new(c.slots())).collect();
     let mut remaining: Vec<u64> = p.groups.iter().map(|g| g.people).collect();
     // Groups served by each corridor: accessible first.
     let served: Vec<Vec<usize>> = p
@@ -84,7 +90,24 @@ pub fn plan(p: &Problem) -> Schedule {
             v
         })
         .collect();
-    let mut loc: Vec<String> = p.vehicles.iter().map(|v| v.start.clone()).collect();
+    // Places as numbers: the loop compares them for every vehicle on every
+    // corridor.
+    let mut names: Vec<&str> = Vec::new();
+    let ends: Vec<(usize, usize)> = p
+        .corridors
+        .iter()
+        .map(|c| {
+            (
+                number(&mut names, &c.origin),
+                number(&mut names, &c.destination),
+            )
+        })
+        .collect();
+    let mut loc: Vec<usize> = p
+        .vehicles
+        .iter()
+        .map(|v| number(&mut names, &v.start))
+        .collect();
     let mut ready: Vec<i64> = p.vehicles.iter().map(|v| v.ready).collect();
     let mut legs: Vec<Leg> = Vec::new();
     loop {
@@ -114,14 +137,14 @@ pub fn plan(p: &Problem) -> Schedule {
                 let load = load.min(v.seats as u64) as i64;
                 // To the origin: already there, or empty back along any
                 // corridor from where the vehicle is, inside its window.
-                let (at_origin, empty) = if loc[vi] == c.origin {
+                let (at_origin, empty) = if loc[vi] == ends[ci].0 {
                     (ready[vi], None)
                 } else {
                     let back = p
                         .corridors
                         .iter()
                         .enumerate()
-                        .filter(|(_, b)| b.destination == loc[vi] && b.origin == c.origin)
+                        .filter(|(bi, _)| ends[*bi] == (ends[ci].0, loc[vi]))
                         .filter_map(|(bi, b)| {
                             let dep = ready[vi].max(b.open);
                             let arr = dep.saturating_add(b.travel);
@@ -200,7 +223,7 @@ pub fn plan(p: &Problem) -> Schedule {
             arrive,
             carries,
         });
-        loc[vi] = c.destination.clone();
+        loc[vi] = ends[ci].1;
         ready[vi] = arrive.saturating_add(p.unloading);
     }
     legs.sort_by_key(|l| (l.vehicle, l.depart, !l.loaded));

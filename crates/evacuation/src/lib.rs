@@ -142,6 +142,32 @@ pub struct Summary {
     pub with_ten_more_vehicles: u64,
 }
 
+/// The two problems [`summarize`] plans again: every window an hour
+/// longer, and ten more vehicles like the largest.
+fn what_ifs(p: &Problem) -> (Problem, Problem) {
+    let mut longer = p.clone();
+    for c in &mut longer.corridors {
+        c.close = c.close.saturating_add(60);
+    }
+    let mut bigger = p.clone();
+    if let Some(v) = p.vehicles.iter().max_by_key(|v| v.seats).cloned() {
+        for i in 0..10 {
+            bigger.vehicles.push(Vehicle {
+                id: format!("{}+{}", v.id, i + 1),
+                ..v.clone()
+            });
+        }
+    }
+    (longer, bigger)
+}
+
+/// An upper bound on the work of planning `p` and summarizing the plan
+/// ([`ccrp::work`] of the plan and of both what-ifs).
+pub fn plan_and_summary_work(p: &Problem) -> u128 {
+    let (longer, bigger) = what_ifs(p);
+    ccrp::work(p) + ccrp::work(&longer) + ccrp::work(&bigger)
+}
+
 /// Summarizes a plan of `p`, replanning twice for the what-ifs.
 pub fn summarize(p: &Problem, s: &Schedule) -> Summary {
     let evacuated = s.carried(p.groups.len());
@@ -161,32 +187,12 @@ pub fn summarize(p: &Problem, s: &Schedule) -> Summary {
                 .iter()
                 .filter(|l| l.loaded && l.corridor == ci)
                 .count();
-            let span = c.last_safe_departure().saturating_sub(c.open);
-            let avail = if span < 0 {
-                0
-            } else {
-                // As many as the planner considers.
-                usize::try_from(span / c.step())
-                    .map_or(model::limits::MAX_SLOTS, |n| n.saturating_add(1))
-                    .min(model::limits::MAX_SLOTS)
-            };
-            (used, avail)
+            // As many as the planner considers.
+            (used, c.slots())
         })
         .collect();
-    let mut longer = p.clone();
-    for c in &mut longer.corridors {
-        c.close = c.close.saturating_add(60);
-    }
+    let (longer, bigger) = what_ifs(p);
     let with_extra_hour = ccrp::plan(&longer).total();
-    let mut bigger = p.clone();
-    if let Some(v) = p.vehicles.iter().max_by_key(|v| v.seats).cloned() {
-        for i in 0..10 {
-            bigger.vehicles.push(Vehicle {
-                id: format!("{}+{}", v.id, i + 1),
-                ..v.clone()
-            });
-        }
-    }
     let with_ten_more_vehicles = ccrp::plan(&bigger).total();
     let total_left: u64 = left.iter().sum();
     let out = s.total();

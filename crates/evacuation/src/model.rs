@@ -59,6 +59,19 @@ impl Corridor {
     pub fn last_safe_departure(&self) -> i64 {
         self.close.saturating_sub(self.travel)
     }
+
+    /// The departure slots the planner considers: one a [`step`](Self::step)
+    /// from the opening to the last safe departure, at most
+    /// [`limits::MAX_SLOTS`].
+    pub fn slots(&self) -> usize {
+        let span = self.last_safe_departure().saturating_sub(self.open);
+        if span < 0 {
+            return 0;
+        }
+        usize::try_from(span / self.step())
+            .map_or(limits::MAX_SLOTS, |n| n.saturating_add(1))
+            .min(limits::MAX_SLOTS)
+    }
 }
 
 /// People waiting at an origin for one destination, with one need.

@@ -84,9 +84,15 @@ pub fn parse(
         )]
     })?;
     let mut errs = Vec::new();
-    let minutes = |s: &Spanned<String>, errs: &mut Vec<String>| -> Option<i64> {
+    // Times on the plan's grid of whole minutes: a start (of a window, of
+    // a vehicle's readiness) rounded up, so that nobody is planned to leave
+    // before it; an end rounded down.
+    let minutes = |s: &Spanned<String>, up: bool, errs: &mut Vec<String>| -> Option<i64> {
         match DateTime::parse_from_rfc3339(s.get_ref()) {
-            Ok(t) => Some(t.timestamp().div_euclid(60)),
+            Ok(t) => {
+                let m = t.timestamp().div_euclid(60);
+                Some(m + i64::from(up && t.timestamp().rem_euclid(60) != 0))
+            }
             Err(_) => {
                 errs.push(format!(
                     "{file}:{}: `{}` is not a time with an explicit UTC offset (RFC 3339)",
@@ -185,7 +191,7 @@ pub fn parse(
                         errs.push(format!("{file}:{}: unknown place `{x}`", line(ws.span().start)));
                     }
                 }
-                if let (Some(open), Some(close)) = (minutes(ws, &mut errs), minutes(we, &mut errs)) {
+                if let (Some(open), Some(close)) = (minutes(ws, true, &mut errs), minutes(we, false, &mut errs)) {
                     if close <= open {
                         errs.push(format!("{file}:{}: the window must end after it starts", line(we.span().start)));
                     }
@@ -288,7 +294,7 @@ pub fn parse(
             break;
         }
         let ready = match &v.ready {
-            Some(r) => minutes(r, &mut errs).unwrap_or(first_open),
+            Some(r) => minutes(r, true, &mut errs).unwrap_or(first_open),
             None => i64::MIN / 4,
         };
         for i in 0..count {
@@ -303,6 +309,18 @@ pub fn parse(
                 start: v.start.get_ref().clone(),
                 ready: ready.max(first_open.saturating_sub(24 * 60)),
             });
+        }
+    }
+    // Ids name vehicles in the plan: a group of two `bus` is `bus-1` and
+    // `bus-2`, which another vehicle may not be called too.
+    let mut seen = std::collections::BTreeSet::new();
+    for v in &vehicles {
+        if !seen.insert(v.id.as_str()) {
+            errs.push(format!(
+                "{file}: two vehicles are called `{}` (a group of `count` vehicles is numbered `id-1`, `id-2`...): give each group its own id",
+                v.id
+            ));
+            break;
         }
     }
     if !errs.is_empty() {
@@ -331,15 +349,24 @@ fn out_of_range(
     format!("{file}:{line}: `{key}` = {x} is out of range: it must be within {lo}..={hi}")
 }
 
-/// The scenario a planning file names (read before the rest, which needs it).
-pub fn scenario_path(text: &str) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Only {
-        scenario: String,
+/// The scenario a planning file names (read before the rest, which needs
+/// it); a file that is not TOML is named with the line of its mistake.
+pub fn scenario_path(text: &str, file: &str) -> Result<String, String> {
+    let line = |off: usize| text[..off.min(text.len())].matches('\n').count() + 1;
+    let t = toml::from_str::<toml::Table>(text).map_err(|e| {
+        format!(
+            "{file}:{}: {}",
+            line(e.span().map_or(0, |s| s.start)),
+            e.message()
+        )
+    })?;
+    match t.get("scenario") {
+        Some(toml::Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(format!(
+            "{file}: `scenario` is not a string (the scenario file's path)"
+        )),
+        None => Err(format!(
+            "{file}: no `scenario = \"...\"` naming the scenario file"
+        )),
     }
-    toml::from_str::<toml::Table>(text)
-        .ok()
-        .and_then(|t| t.get("scenario").cloned())
-        .and_then(|v| v.try_into::<String>().ok())
-        .or_else(|| toml::from_str::<Only>(text).ok().map(|o| o.scenario))
 }

@@ -152,3 +152,50 @@ fn issue_12_planner_and_checker_survive_numbers_beyond_the_limits() {
         let _ = summarize(&p, &s);
     }
 }
+
+/// Review: a window starting at 09:00:59 planned a departure at 09:00, 59 s
+/// before it opened; two groups whose numbered ids met (`bus` × 2 and
+/// `bus-1`) were scheduled as one vehicle in two places; a syntax error
+/// was reported as a missing `scenario`.
+#[test]
+fn starts_round_up_ids_are_unique_and_syntax_errors_name_their_line() {
+    let (text, _) = with("window_start", 0, "\"2022-03-05T09:00:59+02:00\"");
+    let p = run(&text).unwrap();
+    let direct = p
+        .corridors
+        .iter()
+        .find(|c| c.id == "mariupol-zaporizhzhia-direct")
+        .unwrap();
+    // 2022-03-05T09:00+02:00 in minutes, and one more.
+    let nine = 1_646_463_600 / 60;
+    assert_eq!(direct.open, nine + 1);
+    let s = ccrp::plan(&p);
+    assert!(check::check(&p, &s).is_empty());
+    assert!(s
+        .legs
+        .iter()
+        .filter(|l| l.corridor == 1)
+        .all(|l| l.depart > nine));
+
+    let mut dup = example();
+    dup.push_str("\n[[vehicles]]\nid = \"sumy-bus-1\"\ncount = 1\nseats = 10\nstart = \"sumy\"\n");
+    let errs = run(&dup).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("two vehicles are called `sumy-bus-1`")),
+        "{errs:?}"
+    );
+
+    let broken = "scenario = \"scenario.toml\"\npeople = 5[[demand]]\n";
+    let e = corridor_evacuation::plan_file::scenario_path(broken, "t.toml").unwrap_err();
+    assert!(e.starts_with("t.toml:2: "), "{e}");
+    assert_eq!(
+        corridor_evacuation::plan_file::scenario_path("scenario = \"s.toml\"\n", "t.toml"),
+        Ok("s.toml".to_string())
+    );
+    assert!(
+        corridor_evacuation::plan_file::scenario_path("x = 1\n", "t.toml")
+            .unwrap_err()
+            .contains("no `scenario")
+    );
+}

@@ -25,15 +25,8 @@ fn hhmm(tz: chrono_tz::Tz, minutes: i64) -> String {
 pub fn plan_cmd(a: PlanArgs) -> Result<(), Failure> {
     use corridor_evacuation::{ccrp, check, plan_file, summarize};
     let text = read(&a.plan)?;
-    let rel = plan_file::scenario_path(&text).ok_or_else(|| {
-        Failure::new(
-            exit::BAD_SCENARIO,
-            anyhow!(
-                "{}: no `scenario = \"...\"` naming the scenario file",
-                a.plan.display()
-            ),
-        )
-    })?;
+    let rel = plan_file::scenario_path(&text, &a.plan.display().to_string())
+        .map_err(|e| Failure::new(exit::BAD_SCENARIO, anyhow!("{e}")))?;
     let dir = a.plan.parent().unwrap_or(Path::new(".")).to_path_buf();
     let scn_path = dir.join(&rel);
     let scn = load_scenario(&scn_path)?;
@@ -50,7 +43,12 @@ pub fn plan_cmd(a: PlanArgs) -> Result<(), Failure> {
         Ok((
             spec.origin.clone(),
             spec.destination.clone(),
-            spec.window.start.timestamp().div_euclid(60),
+            // The start rounded up, as the file's own windows: nobody
+            // is planned to leave before the window opens.
+            {
+                let t = spec.window.start.timestamp();
+                t.div_euclid(60) + i64::from(t.rem_euclid(60) != 0)
+            },
             spec.window.end.timestamp().div_euclid(60),
             (r.duration_ms as i64 + 59_999) / 60_000,
         ))

@@ -18,6 +18,12 @@ use serde_json::Value;
 /// trips × vehicles × corridors).
 pub const MAX_VEHICLES: usize = 2_000;
 
+/// Most work one request may ask of the planner, in steps of its inner
+/// loop for the plan and both what-ifs
+/// ([`corridor_evacuation::plan_and_summary_work`]): under a second on
+/// one core of a small machine.
+pub const MAX_PLAN_WORK: u128 = 100_000_000;
+
 /// The routes of this module.
 pub fn router() -> Router<Shared> {
     Router::new().route("/api/plan", post(plan))
@@ -71,6 +77,16 @@ async fn plan(
         })?;
         if problem.vehicles.len() > MAX_VEHICLES {
             return Err(ApiError::BadRequest(format!("vehicles: at most {MAX_VEHICLES} per request")));
+        }
+        // The planner's work grows with trips × vehicles × corridors²,
+        // and a 2 KB request can ask for minutes of it: bounded.
+        let work = corridor_evacuation::plan_and_summary_work(&problem);
+        if work > MAX_PLAN_WORK {
+            return Err(ApiError::BadRequest(format!(
+                "this plan is too large to compute on the server (about {work:.1e} steps, at most {MAX_PLAN_WORK:.0e}): fewer corridors, vehicles or departures (a shorter window, a convoy limit), or `corridor plan` on your own machine",
+                work = work as f64,
+                MAX_PLAN_WORK = MAX_PLAN_WORK as f64
+            )));
         }
         let started = std::time::Instant::now();
         let schedule = ccrp::plan(&problem);

@@ -567,10 +567,41 @@ impl Ledger {
     /// replayed; a log written before them may break them (it was valid
     /// under the rules of its day, and still replays):
     /// no new version of an open corridor ([`may_propose`](Self::may_propose)),
-    /// and no hazard starting more than [`MAX_REPORT_AHEAD_DAYS`] after
-    /// its report.
+    /// no hazard starting more than [`MAX_REPORT_AHEAD_DAYS`] after
+    /// its report, and no event of a movement after the record of it, nor
+    /// before its departure less one planned trip of its corridor (what a
+    /// replayed track may be stamped with).
     pub fn check_new(&self, body: &Body, at: DateTime<FixedOffset>) -> Result<(), Refusal> {
         match body {
+            Body::Movement(m) => {
+                let departed = m
+                    .departed
+                    .as_deref()
+                    .and_then(|d| DateTime::parse_from_rfc3339(d).ok());
+                let trip = self
+                    .corridors
+                    .get(&m.details.corridor)
+                    .and_then(|c| i64::try_from(c.content().route.duration_s).ok())
+                    .and_then(Duration::try_seconds)
+                    .unwrap_or_default();
+                let earliest = departed.and_then(|d| d.checked_sub_signed(trip));
+                for e in &m.events {
+                    let Ok(when) = DateTime::parse_from_rfc3339(&e.time) else {
+                        continue; // `check` names it
+                    };
+                    if when > at || earliest.is_none_or(|x| when < x) {
+                        return refuse(
+                            Rule::Convoy,
+                            format!(
+                                "an event at {} is outside the movement: after its record ({}), before its departure less one planned trip, or without a departure",
+                                local_time(&self.scenario, when),
+                                local_time(&self.scenario, at)
+                            ),
+                        );
+                    }
+                }
+                Ok(())
+            }
             Body::Propose(p) => self.may_propose(&p.proposal),
             Body::Hazard(h) => {
                 let from = h

@@ -533,6 +533,14 @@ fn convoy_movements_are_committed_then_revealed() {
         )
         .unwrap_err();
     assert_eq!(e.rule, Rule::Convoy);
+    // Review: an event (a tracker's backdated arrival) long before the
+    // departure, or after the record: refused.
+    for when in ["2022-03-07T13:54:00+02:00", "2022-03-08T16:00:00+02:00"] {
+        let mut m = movement("2022-03-08T10:00:00+02:00", salt, [50.51, 34.2]);
+        m.events[0].time = when.into();
+        let e = t.act(end, "zp-admin", Body::Movement(m)).unwrap_err();
+        assert!(e.message.contains("outside the movement"), "{when}: {e}");
+    }
     t.act(
         end,
         "zp-admin",

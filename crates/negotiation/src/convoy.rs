@@ -102,6 +102,9 @@ pub enum Kind {
     HazardAhead,
     /// The corridor is no longer open (suspended, closed, expired).
     CorridorNotOpen,
+    /// A fix no vehicle could have reached from the last one (a faulty or
+    /// spoofed tracker): not taken for progress, arrival or any check.
+    Implausible,
 }
 
 impl Kind {
@@ -115,11 +118,12 @@ impl Kind {
             Kind::Arrived => "arrived",
             Kind::HazardAhead => "hazard_ahead",
             Kind::CorridorNotOpen => "corridor_not_open",
+            Kind::Implausible => "implausible_position",
         }
     }
 
     /// Every kind.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::OffRoute,
         Kind::Stopped,
         Kind::Late,
@@ -127,6 +131,7 @@ impl Kind {
         Kind::Arrived,
         Kind::HazardAhead,
         Kind::CorridorNotOpen,
+        Kind::Implausible,
     ];
 
     /// The kind of a name.
@@ -339,7 +344,23 @@ pub struct Track {
     last_on_road: Option<LatLon>,
     /// At the destination.
     pub arrived: bool,
+    /// Where and when the convoy set out (the route's start at the
+    /// departure mark): what the first fix is judged against.
+    pub anchor: Option<Fix>,
 }
+
+/// Fastest a convoy is believed to move between two fixes, m/s (252 km/h):
+/// a fix farther than that from the last one (and farther than
+/// [`JUMP_M`]) is a faulty or spoofed tracker's.
+pub const MAX_SPEED_MS: f64 = 70.0;
+
+/// Farther than this from the last fix, a fix is judged by
+/// [`MAX_SPEED_MS`]; nearer, it is GPS noise whatever the speed, metres.
+pub const JUMP_M: f64 = 500.0;
+
+/// How far from the destination a convoy that arrived may stand before it
+/// counts as having left it, in multiples of [`Settings::arrive_m`].
+pub const LEFT_FACTOR: f64 = 2.0;
 
 /// Fixes in a row that enter or leave a hazard.
 pub const HAZARD_FIXES: u8 = 2;
@@ -457,10 +478,61 @@ impl Track {
             return None;
         }
         let mut out = Vec::new();
+        // Reachable from the last fix (or from the start at departure)?
+        // If not, nothing moves: the next fix is judged against the last
+        // plausible one, so a tracker that jumps to the destination does
+        // not arrive, and one that really was off for a while is believed.
+        if let Some(prev) = self.last.or(self.anchor) {
+            let d = metres(prev.at, fix.at);
+            let dt = (fix.t_ms - prev.t_ms).max(0) as f64 / 1000.0;
+            if d > JUMP_M && d > MAX_SPEED_MS * dt {
+                if self.raised.insert(Kind::Implausible) {
+                    out.push(Event {
+                        kind: Kind::Implausible,
+                        raised: true,
+                        t_ms: fix.t_ms,
+                        at: fix.at,
+                        hazard: None,
+                        detail: format!(
+                            "{:.1} km from the last position in {:.0} s: faulty or spoofed tracker? (not taken)",
+                            d / 1000.0,
+                            dt
+                        ),
+                    });
+                }
+                return Some(out);
+            }
+        }
+        if self.raised.remove(&Kind::Implausible) {
+            out.push(Event {
+                kind: Kind::Implausible,
+                raised: false,
+                t_ms: fix.t_ms,
+                at: fix.at,
+                hazard: None,
+                detail: "positions plausible again".into(),
+            });
+        }
         self.last_t_ms = Some(fix.t_ms);
         self.last = Some(fix);
         if self.arrived {
-            return Some(out);
+            // Standing at the destination: nothing to check. Seen away
+            // from it: it has left, and every check resumes.
+            let end = route.point_at(route.length_m());
+            let away = metres(end, fix.at);
+            if away <= LEFT_FACTOR * s.arrive_m {
+                return Some(out);
+            }
+            self.arrived = false;
+            self.raised.remove(&Kind::Arrived);
+            out.push(Event {
+                kind: Kind::Arrived,
+                raised: false,
+                t_ms: fix.t_ms,
+                at: fix.at,
+                hazard: None,
+                detail: format!("left the destination: {away:.0} m from it"),
+            });
         }
         let moved = self.last_on_road.map_or(0.0, |p| metres(p, fix.at));
         let (off, along) = route.locate_from(fix.at, self.along_m, moved, 60.0, s.off_route_m);
@@ -507,8 +579,13 @@ impl Track {
                 self.first = Some((fix.t_ms, along));
             }
         }
-        // Stopped.
-        self.recent.push_back(fix);
+        // Stopped. Fixes at most every stop_s / (MAX_RECENT / 2) are
+        // kept, so that the window spans stop_s at any reporting rate (at
+        // 5 Hz, 512 fixes in a row were 102 s: never the 2 minutes).
+        let gap = s.stop_s.saturating_mul(1000) / (MAX_RECENT as i64 / 2);
+        if self.recent.back().is_none_or(|b| fix.t_ms - b.t_ms >= gap) {
+            self.recent.push_back(fix);
+        }
         while self.recent.len() > MAX_RECENT
             || self
                 .recent
@@ -1345,5 +1422,116 @@ mod tests {
         }
         assert!(tr.recent.len() <= MAX_RECENT);
         assert_eq!(coarse(LatLon::new(50.01234, 30.98765)), [50.01, 30.99]);
+    }
+
+    /// Review: one fix at the destination right after departure made the
+    /// convoy arrive and silenced every check for good. It is now not
+    /// taken (a jump no vehicle makes), and an arrival is left when the
+    /// convoy is seen away from the destination, every check resuming.
+    #[test]
+    fn a_jump_to_the_destination_is_implausible_and_arrival_is_not_for_good() {
+        let r = line();
+        let s = Settings::default();
+        let end = r.point_at(r.length_m());
+        let mut tr = Track {
+            anchor: Some(Fix {
+                t_ms: 0,
+                at: r.point_at(0.0),
+            }),
+            ..Track::default()
+        };
+        let ev = tr
+            .observe(
+                &r,
+                &s,
+                Fix {
+                    t_ms: 1_000,
+                    at: end,
+                },
+                &[],
+            )
+            .unwrap();
+        assert_eq!(raised(&ev), vec![Kind::Implausible], "{ev:?}");
+        assert!(!tr.arrived && tr.last.is_none());
+        // Plausible again: on the road near the start, a minute in.
+        let ev = tr
+            .observe(
+                &r,
+                &s,
+                Fix {
+                    t_ms: 60_000,
+                    at: r.point_at(500.0),
+                },
+                &[],
+            )
+            .unwrap();
+        assert_eq!(
+            ev.iter().map(|e| (e.kind, e.raised)).collect::<Vec<_>>(),
+            vec![(Kind::Implausible, false)]
+        );
+        // A real arrival (12 km in 10 min), then 6 km away from it for
+        // minutes: left, then off route.
+        let ev = tr
+            .observe(
+                &r,
+                &s,
+                Fix {
+                    t_ms: 660_000,
+                    at: end,
+                },
+                &[],
+            )
+            .unwrap();
+        assert_eq!(raised(&ev), vec![Kind::Arrived]);
+        let away = LatLon::new(end.lat - 0.05, end.lon);
+        let mut all = Vec::new();
+        for i in 0..60 {
+            all.extend(
+                tr.observe(
+                    &r,
+                    &s,
+                    Fix {
+                        t_ms: 1_000_000 + i * 5_000,
+                        at: away,
+                    },
+                    &[],
+                )
+                .unwrap(),
+            );
+        }
+        let k: Vec<(Kind, bool)> = all.iter().map(|e| (e.kind, e.raised)).collect();
+        assert_eq!(k[0], (Kind::Arrived, false), "{all:?}");
+        assert!(k.contains(&(Kind::OffRoute, true)), "{all:?}");
+        assert!(!tr.arrived);
+    }
+
+    /// Review: at 5 fixes a second or more, 512 recent fixes spanned less
+    /// than the 2 minutes `stopped` needs, and a convoy standing still was
+    /// never flagged.
+    #[test]
+    fn standing_still_is_stopped_at_any_reporting_rate() {
+        let r = line();
+        let s = Settings::default();
+        for hz in [1, 5, 10, 20] {
+            let mut tr = Track::default();
+            let at = r.point_at(3_000.0);
+            let mut ev = Vec::new();
+            for i in 0..(300 * hz) {
+                ev.extend(
+                    tr.observe(
+                        &r,
+                        &s,
+                        Fix {
+                            t_ms: i * 1000 / hz,
+                            at,
+                        },
+                        &[],
+                    )
+                    .unwrap(),
+                );
+            }
+            assert_eq!(raised(&ev), vec![Kind::Stopped], "{hz} Hz: {ev:?}");
+            assert!(tr.recent.len() <= MAX_RECENT);
+        }
     }
 }

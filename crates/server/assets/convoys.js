@@ -45,7 +45,8 @@
     } catch (e) { return String(t); }
   }
   const words = { off_route: "off the agreed road", stopped: "stopped", late: "late for the window",
-    in_hazard: "in a hazard", arrived: "arrived", hazard_ahead: "hazard ahead", corridor_not_open: "corridor not open" };
+    in_hazard: "in a hazard", arrived: "arrived", hazard_ahead: "hazard ahead", corridor_not_open: "corridor not open",
+    implausible_position: "implausible position (faulty or spoofed tracker?)" };
   function kind(k) { return words[k] || k; }
   function send(url) {
     return fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": typeof csrf === "string" ? csrf : "" }, body: "{}" });

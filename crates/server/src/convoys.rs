@@ -76,7 +76,7 @@ pub struct Record {
     pub departed: Option<String>,
     /// Over: `arrived` or `called_off` (the movement entry is logged).
     pub outcome: Option<String>,
-    /// Events, positions rounded to 0.01°, at most [`MAX_EVENTS`].
+    /// Events, positions rounded to 0.01°, the latest [`MAX_EVENTS`].
     pub events: Vec<RoadEvent>,
     /// Extra words of each event, in order.
     #[serde(default)]
@@ -449,8 +449,15 @@ pub struct Batch {
 }
 
 /// Reads and checks a batch: sizes, coordinates, times (not beyond
-/// [`MAX_SKEW_S`] in the future, not older than the retention).
-pub fn read_batch(b: Batch, now_ms: i64, retention_s: i64) -> Result<Vec<Fix>, ApiError> {
+/// [`MAX_SKEW_S`] in the future, not older than the retention, nor than
+/// `not_before_ms`: the departure less one planned trip, the most a replay
+/// such as `corridor simulate --speedup` stamps its fixes before it).
+pub fn read_batch(
+    b: Batch,
+    now_ms: i64,
+    retention_s: i64,
+    not_before_ms: i64,
+) -> Result<Vec<Fix>, ApiError> {
     if b.positions.is_empty() || b.positions.len() > MAX_BATCH {
         return Err(ApiError::BadRequest(format!(
             "positions: 1 to {MAX_BATCH} in a batch"
@@ -469,6 +476,13 @@ pub fn read_batch(b: Batch, now_ms: i64, retention_s: i64) -> Result<Vec<Fix>, A
             return Err(ApiError::BadRequest(format!(
                 "positions[{i}].time: {} is in the future (more than {MAX_SKEW_S} s ahead of the server's clock)",
                 p.time
+            )));
+        }
+        if t < not_before_ms {
+            return Err(ApiError::BadRequest(format!(
+                "positions[{i}].time: {} is before the convoy set out (its departure less one planned trip, {})",
+                p.time,
+                rfc3339(not_before_ms)
             )));
         }
         if t < now_ms - retention_s * 1000 {
@@ -601,10 +615,16 @@ fn record_events(st: &AppState, run: &mut Run, events: &[Event]) -> Result<(), A
         return Ok(());
     }
     for e in events {
-        if run.rec.events.len() < MAX_EVENTS {
-            run.rec.events.push(road_event(e));
-            run.rec.details_of_events.push(e.detail.clone());
+        // The latest MAX_EVENTS: how it ended (an arrival, say) matters
+        // more than the two-hundredth flicker of a bad tracker.
+        if run.rec.events.len() >= MAX_EVENTS {
+            run.rec.events.remove(0);
+            if !run.rec.details_of_events.is_empty() {
+                run.rec.details_of_events.remove(0);
+            }
         }
+        run.rec.events.push(road_event(e));
+        run.rec.details_of_events.push(e.detail.clone());
     }
     run.rec.raised = Some(Raised {
         kinds: run
@@ -700,6 +720,13 @@ pub fn take_batch(
         .clone()
         .ok_or_else(|| ApiError::Conflict("the convoy has no agreed route".into()))?;
     let hazards = &live.ledger.scenario().hazards.hazards;
+    if run.track.anchor.is_none() {
+        // The first fix is judged against the start at the departure mark.
+        run.track.anchor = run.rec.departed.as_deref().and_then(ms).map(|t_ms| Fix {
+            t_ms,
+            at: route.point_at(0.0),
+        });
+    }
     let (mut taken, mut ignored) = (0, 0);
     let mut events = Vec::new();
     for f in fixes {

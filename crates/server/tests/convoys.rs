@@ -709,6 +709,11 @@ async fn positions_are_deleted_after_the_retention_and_times_are_checked() {
     let (s, b) = post(vec![at(now + 120_000)]).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(b.contains("future"), "{b}");
+    // Review: a fix dated a day before the departure (an arrival stamped
+    // before the corridor was even proposed) is refused by name.
+    let (s, b) = post(vec![at(START_MS - 86_400_000)]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(b.contains("before the convoy set out"), "{b}");
     let (s, b) = post(vec![
         json!({"time": "2022-03-08T11:00:00", "lat": 50.9, "lon": 34.8}),
     ])

@@ -276,9 +276,9 @@ fn chains(parent: &[u32], cur: &mut Vec<u32>, out: &mut Vec<u32>) {
         out.push(x);
         x = parent[x as usize];
     }
-    for i in 1..cur.len() {
+    for &seed in &cur[1..] {
         let listed = out.len();
-        let mut y = cur[i];
+        let mut y = seed;
         while y != NONE && out[..listed].binary_search(&y).is_err() {
             out.push(y);
             y = parent[y as usize];

@@ -583,7 +583,14 @@ async fn positions(
             return Err(ApiError::Conflict(format!("convoy `{id}` is over")));
         }
         let now = now_ms(st);
-        let fixes = convoys::read_batch(json_body(&body)?, now, st.convoys.retention_s)?;
+        let departed = r.rec.departed.as_deref().and_then(convoys::ms).unwrap_or(now);
+        let trip = r.plan.map_or(0, |(planned, _)| planned);
+        let fixes = convoys::read_batch(
+            json_body(&body)?,
+            now,
+            st.convoys.retention_s,
+            departed.saturating_sub(trip),
+        )?;
         let live = st.live()?;
         let (taken, ignored, events) = convoys::take_batch(st, &live, &mut r, fixes, now)?;
         let ev: Vec<Value> = events

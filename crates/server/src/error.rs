@@ -20,6 +20,10 @@ pub enum ApiError {
     NotFound(String),
     /// 405: the path exists, not with this method.
     MethodNotAllowed,
+    /// 408: the request's body did not arrive in time.
+    Timeout,
+    /// 413: the request's body is larger than any route takes.
+    TooLarge,
     /// 409: refused by the ledger (lifecycle, time, window, hazard rules),
     /// or a concurrent append.
     Conflict(String),
@@ -53,6 +57,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -70,6 +76,8 @@ impl ApiError {
             ApiError::Unauthorized => "a valid bearer token or session is required",
             ApiError::MethodNotAllowed => "this method is not allowed here",
             ApiError::TooMany => "too many requests: slow down",
+            ApiError::Timeout => "the request's body did not arrive in time",
+            ApiError::TooLarge => "the request's body is too large",
             ApiError::Internal => "internal error",
         }
     }

@@ -100,17 +100,26 @@ impl<K: std::hash::Hash + Eq> Windows<K> {
 /// Reads are counted per client address (an IPv6 address by its /64, the
 /// block one subscriber usually holds), keyed without allocating, so the
 /// public fast path (`front`) can count every request; everything else per
-/// key (`party:…`, `anon:…`, `heavy:…`, `tracker:…`).
+/// key (`party:…`, `anon:…`, `heavy:…`, `tracker:…`). Authenticated keys
+/// (a party's, a convoy tracker's) have a table of their own, bounded by
+/// the scenario's parties and the convoys: anonymous clients filling theirs
+/// from many addresses can never crowd a party or a tracker out (a party's
+/// suspension, a convoy's positions refused with 429).
 #[derive(Default)]
 pub struct Limits {
     keyed: Windows<String>,
+    trusted: Windows<String>,
     reads: Windows<Option<IpAddr>>,
 }
 
 impl Limits {
     /// Counts one request of `key`; whether it is within `limit` a minute.
     pub fn admit(&self, key: String, limit: u32) -> bool {
-        self.keyed.admit(key, limit)
+        if key.starts_with("party:") || key.starts_with("tracker:") {
+            self.trusted.admit(key, limit)
+        } else {
+            self.keyed.admit(key, limit)
+        }
     }
 
     /// Counts one read from `addr` (`None`: no address known, as for a
@@ -121,12 +130,40 @@ impl Limits {
 
     /// Windows held.
     pub fn len(&self) -> usize {
-        self.keyed.len() + self.reads.len()
+        self.keyed.len() + self.trusted.len() + self.reads.len()
     }
 
     /// Whether none is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// How long a client has to send a request's whole body, from the end of
+/// its headers (hyper bounds the headers themselves).
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Reads a request's body whole within [`BODY_READ_TIMEOUT`], or answers
+/// 408: a body sent a byte every few seconds would otherwise hold its
+/// connection (and a descriptor) for as long as the client liked. The body
+/// read is at most the largest any route takes; each route's own limit
+/// still applies.
+pub async fn body_in_time(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let most = crate::MAX_BODY.max(crate::routes::convoys::MAX_POSITIONS_BODY);
+    match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, most)).await {
+        Ok(Ok(bytes)) => {
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(bytes),
+            ))
+            .await
+        }
+        Ok(Err(_)) => ApiError::TooLarge.into_response(),
+        Err(_) => ApiError::Timeout.into_response(),
     }
 }
 
@@ -266,4 +303,28 @@ pub async fn guard(
         return ApiError::TooMany.into_response();
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Review: anonymous writes from ten thousand /64s filled the one
+    /// table, and a party that had not written for a minute got 429 on its
+    /// next write (a suspension, say). Parties and trackers have a table of
+    /// their own.
+    #[test]
+    fn anonymous_keys_never_crowd_out_a_party_or_a_tracker() {
+        let l = Limits::default();
+        for i in 0..MAX_CLIENTS * 2 {
+            l.admit(format!("anon:2001:db8:{i:x}::"), 1);
+        }
+        assert!(
+            !l.admit("anon:someone-new".into(), 1),
+            "the anonymous table is full"
+        );
+        assert!(l.admit("party:icrc".into(), 60));
+        assert!(l.admit("tracker:/api/convoys/cv-1/positions".into(), 600));
+        assert!(l.len() <= MAX_CLIENTS + 2);
+    }
 }

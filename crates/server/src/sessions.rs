@@ -1,7 +1,8 @@
 //! Browser sessions: the page trades a party's token for an HttpOnly,
 //! SameSite=Strict cookie that no page script can read, plus a CSRF token
 //! that every write made with the cookie must echo in `X-CSRF-Token`.
-//! Bounded: at most [`MAX_SESSIONS`], the oldest evicted first, each for
+//! Bounded: at most [`MAX_SESSIONS_PER_PARTY`] per party, its oldest
+//! evicted first, and [`MAX_SESSIONS`] in all, each for
 //! [`SESSION_SECONDS`].
 
 use axum::http::{header, HeaderMap};
@@ -11,6 +12,8 @@ use std::time::{Duration, Instant};
 
 /// Most sessions held at once.
 pub const MAX_SESSIONS: usize = 1_000;
+/// Most sessions of one party (its tabs and people): its oldest gives way.
+pub const MAX_SESSIONS_PER_PARTY: usize = 32;
 /// How long a session lasts.
 pub const SESSION_SECONDS: u64 = 12 * 3600;
 /// The cookie's name.
@@ -45,13 +48,33 @@ impl Sessions {
         let now = Instant::now();
         let mut m = self.map.lock().unwrap_or_else(|e| e.into_inner());
         m.retain(|_, s| s.until > now);
-        while m.len() >= MAX_SESSIONS {
-            let oldest = m
-                .iter()
+        // A party's sessions make room only for its own: one party opening
+        // a thousand can never sign the others out (review). Were the whole
+        // table full, the party holding most gives way.
+        let oldest_of = |m: &HashMap<String, Session>, party: &str| {
+            m.iter()
+                .filter(|(_, s)| s.party == party)
                 .min_by_key(|(_, s)| s.until)
                 .map(|(k, _)| k.clone())
-                .expect("not empty");
-            m.remove(&oldest);
+        };
+        while m.values().filter(|s| s.party == party).count() >= MAX_SESSIONS_PER_PARTY {
+            let Some(k) = oldest_of(&m, party) else { break };
+            m.remove(&k);
+        }
+        while m.len() >= MAX_SESSIONS {
+            let mut count: HashMap<&str, usize> = HashMap::new();
+            for s in m.values() {
+                *count.entry(s.party.as_str()).or_default() += 1;
+            }
+            let Some(most) = count
+                .into_iter()
+                .max_by_key(|x| x.1)
+                .map(|x| x.0.to_string())
+            else {
+                break;
+            };
+            let Some(k) = oldest_of(&m, &most) else { break };
+            m.remove(&k);
         }
         m.insert(
             crate::auth::hash_token(&id),
@@ -103,5 +126,40 @@ impl Sessions {
     /// Whether none is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_cookie(id: &str, csrf: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, format!("{COOKIE}={id}").parse().unwrap());
+        h.insert("x-csrf-token", csrf.parse().unwrap());
+        h
+    }
+
+    /// Review: a belligerent opening a thousand sessions evicted the
+    /// mediator's and the other side's. Its own oldest give way instead.
+    #[test]
+    fn one_party_cannot_sign_the_others_out() {
+        let s = Sessions::default();
+        let (mid, mcsrf) = s.open("icrc").unwrap();
+        let (first, fcsrf) = s.open("ru").unwrap();
+        for _ in 0..MAX_SESSIONS * 2 {
+            s.open("ru").unwrap();
+        }
+        assert_eq!(s.party(&with_cookie(&mid, &mcsrf)).as_deref(), Some("icrc"));
+        assert_eq!(
+            s.party(&with_cookie(&first, &fcsrf)),
+            None,
+            "ru's oldest gave way"
+        );
+        let m = s.map.lock().unwrap();
+        assert_eq!(
+            m.values().filter(|x| x.party == "ru").count(),
+            MAX_SESSIONS_PER_PARTY
+        );
     }
 }

@@ -2705,3 +2705,32 @@ async fn an_answer_is_about_the_version_read_and_an_open_corridor_keeps_its_own(
     let (s, b) = call(&st, "POST", "/api/proposals", Some("token-ru"), Some(again)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
 }
+
+/// Review: a body sent a byte every 20 s held its connection past 75 s.
+/// The whole body must arrive within `BODY_READ_TIMEOUT` (then 408), and
+/// is still read in full when it does.
+#[tokio::test(start_paused = true)]
+async fn a_body_that_never_arrives_is_cut_off() {
+    let st = state();
+    let never = tokio_stream::pending::<Result<axum::body::Bytes, std::io::Error>>();
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/act")
+        .header("authorization", "Bearer token-icrc")
+        .header("content-length", "1000")
+        .body(Body::from_stream(never))
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let r = app(st.clone()).oneshot(req).await.unwrap();
+    assert_eq!(r.status(), StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(started.elapsed(), corridor_server::guard::BODY_READ_TIMEOUT);
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-icrc"),
+        Some(json!({"action": "open", "proposal": "nothing"})),
+    )
+    .await;
+    assert_ne!(s, StatusCode::REQUEST_TIMEOUT, "{b}");
+}

@@ -290,7 +290,13 @@ impl Sqlite {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        if version > MIGRATIONS.len() as i64 {
+            return Err(StoreError::Db(format!(
+                "the database's schema is version {version}, newer than this build's {}: run a newer corridor",
+                MIGRATIONS.len()
+            )));
+        }
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
             conn.execute_batch(&format!(
                 "BEGIN; {m} PRAGMA user_version = {}; COMMIT;",
                 i + 1
@@ -571,7 +577,30 @@ pub const PG_MIGRATIONS: &[&str] = &[
 /// refuses a second entry N) and see each other's writes. Each write is a
 /// committed transaction before it is acknowledged.
 pub struct Postgres {
+    /// The connection's settings, to connect again after it is lost.
+    config: postgres::Config,
     client: Mutex<postgres::Client>,
+}
+
+/// How long to wait for PostgreSQL to accept a connection.
+const PG_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Longest one statement may run (the store's are single-row reads and
+/// writes, and the log read at start): a hung server is an error, not a
+/// server of ours waiting for ever behind its store's mutex.
+const PG_STATEMENT_TIMEOUT_MS: u32 = 30_000;
+
+/// `url` with this store's timeouts: connect, TCP keepalives and user
+/// timeout (a half-open connection is noticed), statements.
+fn pg_config(url: &str) -> Result<postgres::Config, StoreError> {
+    let mut c: postgres::Config = url
+        .parse()
+        .map_err(|e: postgres::Error| StoreError::Db(e.to_string()))?;
+    c.connect_timeout(PG_CONNECT_TIMEOUT)
+        .keepalives(true)
+        .keepalives_idle(std::time::Duration::from_secs(30))
+        .tcp_user_timeout(std::time::Duration::from_secs(60))
+        .options(&format!("-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"));
+    Ok(c)
 }
 
 impl Postgres {
@@ -580,7 +609,8 @@ impl Postgres {
     /// in one transaction with the version it brings, under an advisory
     /// lock so that two servers starting together migrate once.
     pub fn connect(url: &str) -> Result<Postgres, StoreError> {
-        let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(pg)?;
+        let config = pg_config(url)?;
+        let mut client = config.connect(postgres::NoTls).map_err(pg)?;
         let mut tx = client.transaction().map_err(pg)?;
         tx.batch_execute(
             "SELECT pg_advisory_xact_lock(7010420);
@@ -592,6 +622,12 @@ impl Postgres {
             .map_err(pg)?
             .and_then(|r| r.get::<_, Option<i32>>(0))
             .unwrap_or(0);
+        if version > PG_MIGRATIONS.len() as i32 {
+            return Err(StoreError::Db(format!(
+                "the database's schema is version {version}, newer than this build's {}: run a newer corridor",
+                PG_MIGRATIONS.len()
+            )));
+        }
         for (i, m) in PG_MIGRATIONS
             .iter()
             .enumerate()
@@ -607,6 +643,7 @@ impl Postgres {
         tx.batch_execute(CONVOY_TABLE).map_err(pg)?;
         tx.commit().map_err(pg)?;
         Ok(Postgres {
+            config,
             client: Mutex::new(client),
         })
     }
@@ -614,20 +651,28 @@ impl Postgres {
     /// The schema version of the connected database.
     pub fn version(&self) -> Result<i32, StoreError> {
         Ok(self
-            .client()
+            .client()?
             .query_one("SELECT max(version) FROM corridor_schema", &[])
             .map_err(pg)?
             .get::<_, Option<i32>>(0)
             .unwrap_or(0))
     }
 
-    fn client(&self) -> std::sync::MutexGuard<'_, postgres::Client> {
-        self.client.lock().unwrap_or_else(|e| e.into_inner())
+    /// The connection, made again first if it was lost (PostgreSQL
+    /// restarted, failed over, or the network dropped it): one failed
+    /// request, not every request until the process restarts.
+    fn client(&self) -> Result<std::sync::MutexGuard<'_, postgres::Client>, StoreError> {
+        let mut c = self.client.lock().unwrap_or_else(|e| e.into_inner());
+        if c.is_closed() {
+            tracing::warn!("the PostgreSQL connection was lost: connecting again");
+            *c = self.config.connect(postgres::NoTls).map_err(pg)?;
+        }
+        Ok(c)
     }
 
     /// Empties the tables (tests on a shared test database).
     pub fn reset(&self) -> Result<(), StoreError> {
-        self.client()
+        self.client()?
             .batch_execute("TRUNCATE log, tokens, outbox, outbox_alerts, subscribers, convoys;")
             .map_err(pg)
     }
@@ -639,7 +684,7 @@ fn pg(e: postgres::Error) -> StoreError {
 
 impl Store for Postgres {
     fn convoy_put(&self, id: &str, doc: &str) -> Result<(), StoreError> {
-        self.client()
+        self.client()?
             .execute(
                 "INSERT INTO convoys (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
                 &[&id, &doc],
@@ -650,7 +695,7 @@ impl Store for Postgres {
 
     fn convoy_all(&self) -> Result<Vec<(String, String)>, StoreError> {
         Ok(self
-            .client()
+            .client()?
             .query("SELECT id, doc FROM convoys ORDER BY id", &[])
             .map_err(pg)?
             .iter()
@@ -659,7 +704,7 @@ impl Store for Postgres {
     }
 
     fn append(&self, seq: u64, line: &str) -> Result<(), StoreError> {
-        let r = self.client().execute(
+        let r = self.client()?.execute(
             "INSERT INTO log (seq, line) VALUES ($1, $2)",
             &[&(seq as i64), &line],
         );
@@ -674,7 +719,7 @@ impl Store for Postgres {
 
     fn lines(&self) -> Result<Vec<String>, StoreError> {
         Ok(self
-            .client()
+            .client()?
             .query("SELECT line FROM log ORDER BY seq", &[])
             .map_err(pg)?
             .iter()
@@ -684,7 +729,7 @@ impl Store for Postgres {
 
     fn len(&self) -> Result<u64, StoreError> {
         let n: i64 = self
-            .client()
+            .client()?
             .query_one("SELECT COUNT(*) FROM log", &[])
             .map_err(pg)?
             .get(0);
@@ -693,14 +738,14 @@ impl Store for Postgres {
 
     fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError> {
         Ok(self
-            .client()
+            .client()?
             .query_opt("SELECT sha256 FROM tokens WHERE party = $1", &[&party])
             .map_err(pg)?
             .map(|r| r.get(0)))
     }
 
     fn set_token_hash(&self, party: &str, sha256_hex: &str) -> Result<(), StoreError> {
-        self.client()
+        self.client()?
             .execute(
                 "INSERT INTO tokens (party, sha256) VALUES ($1, $2) ON CONFLICT (party) DO UPDATE SET sha256 = excluded.sha256",
                 &[&party, &sha256_hex],
@@ -716,7 +761,7 @@ impl Store for Postgres {
         now_ms: i64,
         max: usize,
     ) -> Result<i64, StoreError> {
-        let mut c = self.client();
+        let mut c = self.client()?;
         let mut tx = c.transaction().map_err(pg)?;
         // One registration at a time across servers, so `max` holds.
         tx.execute("SELECT pg_advisory_xact_lock(7010421)", &[])
@@ -753,14 +798,14 @@ impl Store for Postgres {
     fn remove_subscriber(&self, id: i64) -> Result<bool, StoreError> {
         // Its outbox rows go with it (ON DELETE CASCADE).
         let n = self
-            .client()
+            .client()?
             .execute("DELETE FROM subscribers WHERE id = $1", &[&id])
             .map_err(pg)?;
         Ok(n > 0)
     }
 
     fn subscribers(&self) -> Result<Vec<SubscriberInfo>, StoreError> {
-        let mut c = self.client();
+        let mut c = self.client()?;
         let subs: Vec<(i64, String, i64)> = c
             .query(
                 "SELECT id, url, created_ms FROM subscribers ORDER BY id",
@@ -798,7 +843,7 @@ impl Store for Postgres {
     }
 
     fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError> {
-        let mut c = self.client();
+        let mut c = self.client()?;
         let mut tx = c.transaction().map_err(pg)?;
         let mut rows = 0;
         for (identifier, body) in alerts {
@@ -834,7 +879,7 @@ impl Store for Postgres {
         // The lease (the new next_attempt_ms) keeps the chosen rows from
         // every other claim while they are sent, and frees them if this
         // server dies.
-        let mut c = self.client();
+        let mut c = self.client()?;
         let mut tx = c.transaction().map_err(pg)?;
         // Every pending row is locked (always in the same order, so two
         // servers never deadlock), waiting for another server's claim to
@@ -878,7 +923,7 @@ impl Store for Postgres {
     }
 
     fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError> {
-        self.client()
+        self.client()?
             .execute(
                 "UPDATE outbox SET delivered_ms = $1, last_error = NULL
                  WHERE subscriber = $2 AND identifier = $3 AND delivered_ms IS NULL",
@@ -896,7 +941,7 @@ impl Store for Postgres {
         now_ms: i64,
         next_ms: i64,
     ) -> Result<(), StoreError> {
-        self.client()
+        self.client()?
             .execute(
                 "UPDATE outbox SET last_error = $1, last_attempt_ms = $2, next_attempt_ms = $3
                  WHERE subscriber = $4 AND identifier = $5 AND delivered_ms IS NULL",
@@ -908,7 +953,7 @@ impl Store for Postgres {
 
     fn next_due(&self) -> Result<Option<i64>, StoreError> {
         let pending = self
-            .client()
+            .client()?
             .query(
                 "SELECT subscriber, identifier, next_attempt_ms FROM outbox WHERE delivered_ms IS NULL",
                 &[],

@@ -301,6 +301,28 @@ fn the_api_on_postgresql_and_two_servers_on_one_log() {
     let line = la.lines().nth(1).unwrap().to_string();
     let r = b.store.append(1, &line);
     assert!(matches!(r, Err(StoreError::Conflict(1))), "{r:?}");
+    // Review: the connection lost (PostgreSQL restarted, a failover) made
+    // every later request fail until the process restarted. Now the
+    // request that finds it lost fails, and the next connects again.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let killed = admin
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .len();
+    assert!(killed >= 2, "{killed}");
+    let _first = b.store.len();
+    assert_eq!(b.store.len().expect("connected again"), 2);
+    assert_eq!(
+        a.store
+            .len()
+            .or_else(|_| a.store.len())
+            .expect("connected again"),
+        2
+    );
     drop(rt);
 }
 

@@ -267,6 +267,18 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
         None => origin.clone(),
     };
     let other_day = |t: &DateTime<chrono_tz::Tz>| t.date_naive() != ls.date_naive();
+    // The clocks change inside the window (Kyiv: the last Sundays of March
+    // and October): one offset for the window would put its end an hour
+    // off, so then every time carries its own and the window none.
+    let offset = |t: &DateTime<chrono_tz::Tz>| t.offset().fix().local_minus_utc();
+    let change = offset(&le) != offset(&ls) || offset(&last) != offset(&ls);
+    let own = |text: String, t: &DateTime<chrono_tz::Tz>| {
+        if change {
+            format!("{text} {}", utc_text(t))
+        } else {
+            text
+        }
+    };
     Facts {
         gather: format!(
             "{gather_short} ({:.4}, {:.4})",
@@ -277,23 +289,33 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
         destination,
         via: route_names.join(" – "),
         date,
-        start: ls.format("%H:%M").to_string(),
-        end: if other_day(&le) {
-            le.format("%d.%m %H:%M").to_string()
-        } else {
-            le.format("%H:%M").to_string()
-        },
+        start: own(ls.format("%H:%M").to_string(), &ls),
+        end: own(
+            if other_day(&le) {
+                le.format("%d.%m %H:%M").to_string()
+            } else {
+                le.format("%H:%M").to_string()
+            },
+            &le,
+        ),
         offset: ls.format("%:z").to_string(),
-        utc: utc_text(&ls),
+        utc: if change {
+            "none".to_string()
+        } else {
+            utc_text(&ls)
+        },
         zone: if kyiv_time(tz) { "kyiv" } else { "other" },
         dd: ls.format("%d").to_string(),
         mm: ls.format("%m").to_string(),
         day_month: (day, month),
-        last: if other_day(&last) {
-            last.format("%d.%m %H:%M").to_string()
-        } else {
-            last.format("%H:%M").to_string()
-        },
+        last: own(
+            if other_day(&last) {
+                last.format("%d.%m %H:%M").to_string()
+            } else {
+                last.format("%H:%M").to_string()
+            },
+            &last,
+        ),
         km: (c.route.distance_m as f64 / 1000.0).round(),
         hours: dur_s / 3600,
         minutes: (dur_s % 3600) / 60,

@@ -960,3 +960,64 @@ fn the_feed_is_newest_first_by_time_not_by_text() {
     );
     assert!(feed(&Ledger::new(scn)).contains("<updated>1970-01-01T00:00:00+00:00</updated>"));
 }
+
+/// Review: a window across a change of the clocks (Kyiv, 27 March 2022,
+/// 03:00 → 04:00) was given in the start's offset alone, putting its end
+/// and the last departure an hour off. Each time now carries its own
+/// offset, in every language, in the alert and the SMS.
+#[test]
+fn a_window_across_a_change_of_the_clocks_gives_each_time_its_offset() {
+    let scn = scenario();
+    let mut t = Table {
+        scn: scn.clone(),
+        log: Log::new(),
+        l: Ledger::new(scn.clone()),
+    };
+    // The example's window, 09:00–21:00 on 8 March, moved to 26 March
+    // 23:00 (UTC+2) – 27 March 12:00 (UTC+3).
+    t.agree(
+        "sumy-poltava",
+        18 * 24 + 14,
+        [
+            "2022-03-26T18:00:00+02:00",
+            "2022-03-26T18:10:00+02:00",
+            "2022-03-26T18:20:00+02:00",
+            "2022-03-26T18:30:00+02:00",
+        ],
+    );
+    t.verb(
+        "icrc",
+        Verb::Open,
+        "sumy-poltava",
+        "2022-03-26T23:00:00+02:00",
+    );
+    let evs = events(&t.l);
+    let texts = Texts::new();
+    let alerts = cap::alerts(&scn, &evs, &site(), &texts);
+    let opened = alerts.last().unwrap();
+    let d = |l| field(&opened.xml, l, "description");
+    for (l, want) in [
+        (
+            Lang::Uk,
+            "з 23:00 UTC+2 до 27.03 12:00 UTC+3 за київським часом",
+        ),
+        (
+            Lang::Ru,
+            "с 23:00 UTC+2 до 27.03 12:00 UTC+3 по киевскому времени",
+        ),
+        (
+            Lang::En,
+            "from 23:00 UTC+2 to 27.03 12:00 UTC+3 (Kyiv time)",
+        ),
+    ] {
+        assert!(d(l).contains(want), "{l:?}: {}", d(l));
+        assert!(
+            !d(l).contains("(UTC+2)") && !d(l).contains(", UTC+2)"),
+            "{}",
+            d(l)
+        );
+        let s = sms::text(&scn, evs.last().unwrap(), l, &texts);
+        assert!(s.contains("23:00 UTC+2-27.03 12:00 UTC+3"), "{s}");
+        assert!(s.contains("UTC+3") && !s.contains("UTC+3 UTC+2"), "{s}");
+    }
+}

@@ -59,7 +59,19 @@ headline = { $kind ->
    *[cancelled] Humanitarian corridor CANCELLED: { $origin } → { $destination }
 }
 
-window = on { $date } from { $start } to { $end } ({ zone }, { $utc })
+
+# The window's UTC offset after the zone, or nothing when the clocks
+# change inside the window (then each time carries its own offset).
+utc-comma = { $utc ->
+    [none] {""}
+   *[other] , { $utc }
+}
+utc-space = { $utc ->
+    [none] {""}
+   *[other] {" "}{ $utc }
+}
+
+window = on { $date } from { $start } to { $end } ({ zone }{ utc-comma })
 
 route-facts = Route: { $via }. About { $km } km, { $duration } on the road.
 departure = Gathering point: { $gather }. Leave no later than { $last } to arrive before the corridor closes.
@@ -140,19 +152,19 @@ sms-1 = { $kind ->
     [suspended] { sms-stop }
     [closed] { sms-stop }
     [cancelled] { sms-stop }
-   *[other] Humanitarian corridor { $origin } to { $destination } { sms-status } { $day } { month-short } { $start }-{ $end } { $utc }. Leave by { $last }. Gather: { $gather }
+   *[other] Humanitarian corridor { $origin } to { $destination } { sms-status } { $day } { month-short } { $start }-{ $end }{ utc-space }. Leave by { $last }. Gather: { $gather }
 }
 sms-2 = { $kind ->
     [suspended] { sms-stop }
     [closed] { sms-stop }
     [cancelled] { sms-stop }
-   *[other] Corridor { $origin } to { $destination } { sms-status } { $day } { month-short } { $start }-{ $end } { $utc }. Leave by { $last }. Gather: { $gather }
+   *[other] Corridor { $origin } to { $destination } { sms-status } { $day } { month-short } { $start }-{ $end }{ utc-space }. Leave by { $last }. Gather: { $gather }
 }
 sms-3 = { $kind ->
     [suspended] { sms-stop }
     [closed] { sms-stop }
     [cancelled] { sms-stop }
-   *[other] Corridor { $origin } to { $destination } { sms-status } { $day } { month-short } { $start }-{ $end } { $utc }. Leave by { $last }
+   *[other] Corridor { $origin } to { $destination } { sms-status } { $day } { month-short } { $start }-{ $end }{ utc-space }. Leave by { $last }
 }
 
 # Cell broadcast (EU-Alert): the headline and the description.

@@ -48,7 +48,19 @@ headline = { $kind ->
    *[cancelled] Гуманитарный коридор ОТМЕНЁН: { $origin } → { $destination }
 }
 
-window = { $date } с { $start } до { $end } { zone } ({ $utc })
+
+# The window's UTC offset after the zone, or nothing when the clocks
+# change inside the window (then each time carries its own offset).
+utc-paren = { $utc ->
+    [none] {""}
+   *[other] {" "}({ $utc })
+}
+utc-space = { $utc ->
+    [none] {""}
+   *[other] {" "}{ $utc }
+}
+
+window = { $date } с { $start } до { $end } { zone }{ utc-paren }
 
 route-facts = Маршрут: { $via }. Около { $km } км, в пути { $duration }.
 departure = Место сбора: { $gather }. Выезжайте не позднее { $last }, чтобы прибыть до закрытия коридора.
@@ -140,25 +152,25 @@ sms-1 = { $kind ->
     [suspended] { sms-stop }
     [closed] { sms-stop }
     [cancelled] { sms-stop }
-   *[other] Коридор { $origin }→{ $destination } { sms-status } { $dd }.{ $mm } { $start }-{ $end } { $utc }, выезд до { $last }. Сбор: { $gather }
+   *[other] Коридор { $origin }→{ $destination } { sms-status } { $dd }.{ $mm } { $start }-{ $end }{ utc-space }, выезд до { $last }. Сбор: { $gather }
 }
 sms-2 = { $kind ->
     [suspended] { sms-stop }
     [closed] { sms-stop }
     [cancelled] { sms-stop }
-   *[other] Коридор { $origin }→{ $destination } { sms-status } { $dd }.{ $mm } { $start }-{ $end } { $utc }, выезд до { $last }
+   *[other] Коридор { $origin }→{ $destination } { sms-status } { $dd }.{ $mm } { $start }-{ $end }{ utc-space }, выезд до { $last }
 }
 sms-3 = { $kind ->
     [suspended] { sms-stop-short }
     [closed] { sms-stop-short }
     [cancelled] { sms-stop-short }
-   *[other] Коридор { $origin }→{ $destination } { sms-status-short } { $dd }.{ $mm } { $start }-{ $end } { $utc }, выезд до { $last }
+   *[other] Коридор { $origin }→{ $destination } { sms-status-short } { $dd }.{ $mm } { $start }-{ $end }{ utc-space }, выезд до { $last }
 }
 sms-4 = { $kind ->
     [suspended] { sms-stop-short }
     [closed] { sms-stop-short }
     [cancelled] { sms-stop-short }
-   *[other] { $origin }→{ $destination } { sms-status-short } { $dd }.{ $mm } { $start }-{ $end } { $utc }, выезд до { $last }
+   *[other] { $origin }→{ $destination } { sms-status-short } { $dd }.{ $mm } { $start }-{ $end }{ utc-space }, выезд до { $last }
 }
 
 # Cell broadcast (EU-Alert): the headline and the description.

@@ -247,6 +247,13 @@ pub fn summarize(p: &Problem, s: &Schedule) -> Summary {
                 with_extra_hour - out
             )
         }
+    } else if p
+        .corridors
+        .iter()
+        .enumerate()
+        .any(|(ci, c)| c.slots() == 0 && left_on(p, &left, ci) > 0)
+    {
+        "the window is shorter than the trip: no departure from the opening arrives before the corridor closes; a longer window is needed".into()
     } else {
         "nothing the fleet or the window can change: the remaining people have no corridor or no suitable vehicle (e.g. no accessible vehicle)".into()
     };

@@ -19,8 +19,10 @@ pub mod limits {
     /// Most people in one demand.
     pub const MAX_PEOPLE: u64 = 100_000_000;
     /// Most departure slots of one corridor the planner considers: one a
-    /// minute for the longest window.
-    pub const MAX_SLOTS: usize = MAX_WINDOW_MINUTES as usize + 1;
+    /// minute for the longest window, and for the hour longer that the
+    /// summary's what-if plans (else it would find that hour worth
+    /// nothing on the longest windows).
+    pub const MAX_SLOTS: usize = MAX_WINDOW_MINUTES as usize + 60 + 1;
 }
 
 /// A corridor the plan may use: one route between an origin and a

@@ -232,3 +232,42 @@ fn the_checker_catches_broken_schedules() {
         "one vehicle in two places"
     );
 }
+
+/// Review: on a week-long window an hour more was worth nothing (the slot
+/// cap held the what-if to the week), and a trip longer than its window
+/// was explained as "no corridor or no suitable vehicle".
+#[test]
+fn the_summary_is_right_at_the_edges() {
+    let week = Problem {
+        corridors: vec![corridor("c", "a", "b", 0, 7 * 24, 1, None, 1)],
+        groups: vec![group("a", "b", false, 100_000_000)],
+        vehicles: (0..2).map(|i| vehicle(i, 1000, false, "a")).collect(),
+        loading: 0,
+        unloading: 0,
+    };
+    let s = ccrp::plan(&week);
+    let sum = summarize(&week, &s);
+    // A departure a minute: an hour more is about 60 more departures.
+    let out = s.total();
+    assert!(
+        sum.with_extra_hour >= out + 50 * 1000,
+        "{} vs {out}",
+        sum.with_extra_hour
+    );
+
+    let short = Problem {
+        corridors: vec![corridor("c", "a", "b", 0, 1, 240, None, 1)],
+        groups: vec![group("a", "b", false, 100)],
+        vehicles: vec![vehicle(0, 50, false, "a")],
+        loading: 0,
+        unloading: 0,
+    };
+    let s = ccrp::plan(&short);
+    assert_eq!(s.total(), 0);
+    let sum = summarize(&short, &s);
+    assert!(
+        sum.bottleneck.contains("shorter than the trip"),
+        "{}",
+        sum.bottleneck
+    );
+}

@@ -109,11 +109,23 @@ pub fn plan_cmd(a: PlanArgs) -> Result<(), Failure> {
         "corridor", "window", "last departure", "departures used"
     );
     for (i, c) in problem.corridors.iter().enumerate() {
+        // The window with the dates when it is not one day's.
+        let (o, e) = (hhmm(tz, c.open), hhmm(tz, c.close));
+        let window = if o.get(..5) == e.get(..5) {
+            format!("{}–{}", o.get(6..).unwrap_or(&o), e.get(6..).unwrap_or(&e))
+        } else {
+            format!("{o}–{e}")
+        };
+        let last = if sum.last_safe_departure[i] < c.open {
+            "none (trip > window)".to_string()
+        } else {
+            hhmm(tz, sum.last_safe_departure[i])
+        };
         println!(
             "  {:<26} {:>14} {:>16} {:>20}",
             c.id,
-            format!("{}–{}", &hhmm(tz, c.open)[6..], &hhmm(tz, c.close)[6..]),
-            hhmm(tz, sum.last_safe_departure[i]),
+            window,
+            last,
             format!("{} of {}", sum.slots[i].0, sum.slots[i].1)
         );
     }

@@ -188,6 +188,14 @@ pub struct Ledger {
     convoys: BTreeMap<String, crate::convoy::Convoy>,
 }
 
+/// The schema with which [`Ledger::check_new`]'s rules came, and from
+/// which a log's schema never goes down.
+pub const CHECK_NEW_SINCE: u64 = 3;
+
+/// How far after its record a movement's event may be stamped, seconds
+/// (trackers' clocks run a little ahead; records have whole seconds).
+pub const MOVEMENT_SKEW_S: i64 = 60;
+
 /// Days, as a duration.
 fn days(n: i64) -> Duration {
     Duration::days(n)
@@ -554,8 +562,8 @@ impl Ledger {
                 message: e.to_string(),
             })?;
         let t = self.check(&rec.entry.time, &rec.entry.actor, &body, schema)?;
-        if schema >= SCHEMA {
-            // Written under today's rules: replayed under them too.
+        if schema >= CHECK_NEW_SINCE {
+            // Written under these rules: replayed under them too.
             self.check_new(&body, t)?;
         }
         self.commit(rec.entry.seq, t, &rec.entry.actor, body, schema, leaf);
@@ -578,18 +586,26 @@ impl Ledger {
                     .departed
                     .as_deref()
                     .and_then(|d| DateTime::parse_from_rfc3339(d).ok());
+                // The longest trip of any version of the corridor: the
+                // convoy went on the version of its departure, which may
+                // since have changed.
                 let trip = self
                     .corridors
                     .get(&m.details.corridor)
-                    .and_then(|c| i64::try_from(c.content().route.duration_s).ok())
+                    .and_then(|c| c.contents.values().map(|x| x.route.duration_s).max())
+                    .and_then(|d| i64::try_from(d).ok())
                     .and_then(Duration::try_seconds)
                     .unwrap_or_default();
                 let earliest = departed.and_then(|d| d.checked_sub_signed(trip));
+                // Fixes, and so events, may be stamped a little ahead of
+                // the server's clock (`corridor_server`'s 30 s), and the
+                // record's time has whole seconds.
+                let latest = at + Duration::seconds(MOVEMENT_SKEW_S);
                 for e in &m.events {
                     let Ok(when) = DateTime::parse_from_rfc3339(&e.time) else {
                         continue; // `check` names it
                     };
-                    if when > at || earliest.is_none_or(|x| when < x) {
+                    if when > latest || earliest.is_none_or(|x| when < x) {
                         return refuse(
                             Rule::Convoy,
                             format!(
@@ -665,7 +681,9 @@ impl Ledger {
                 );
             }
         }
-        if schema < self.newest_schema {
+        // From schema 3 on: older logs mixed schema 1 and 2 entries (an
+        // older build appended after a newer one) and still replay.
+        if self.newest_schema >= CHECK_NEW_SINCE && schema < self.newest_schema {
             return refuse(
                 Rule::Body,
                 format!(

@@ -344,9 +344,13 @@ pub struct Track {
     last_on_road: Option<LatLon>,
     /// At the destination.
     pub arrived: bool,
-    /// Where and when the convoy set out (the route's start at the
-    /// departure mark): what the first fix is judged against.
+    /// Where and when the convoy may have set out at the earliest (the
+    /// route's start, at the departure mark less the replay slack): what
+    /// the first fix is judged against.
     pub anchor: Option<Fix>,
+    /// Whether the last fix offered was refused as implausible (not taken:
+    /// the caller neither counts nor keeps it).
+    pub last_rejected: bool,
 }
 
 /// Fastest a convoy is believed to move between two fixes, m/s (252 km/h):
@@ -358,9 +362,10 @@ pub const MAX_SPEED_MS: f64 = 70.0;
 /// [`MAX_SPEED_MS`]; nearer, it is GPS noise whatever the speed, metres.
 pub const JUMP_M: f64 = 500.0;
 
-/// How far from the destination a convoy that arrived may stand before it
-/// counts as having left it, in multiples of [`Settings::arrive_m`].
-pub const LEFT_FACTOR: f64 = 2.0;
+/// A convoy arrives only once it was seen on the road farther than this
+/// from the end (in multiples of [`Settings::arrive_m`]) by an earlier fix:
+/// a tracker whose first fix is at the destination does not arrive.
+pub const EN_ROUTE_FACTOR: f64 = 2.0;
 
 /// Fixes in a row that enter or leave a hazard.
 pub const HAZARD_FIXES: u8 = 2;
@@ -478,6 +483,7 @@ impl Track {
             return None;
         }
         let mut out = Vec::new();
+        self.last_rejected = false;
         // Reachable from the last fix (or from the start at departure)?
         // If not, nothing moves: the next fix is judged against the last
         // plausible one, so a tracker that jumps to the destination does
@@ -500,6 +506,7 @@ impl Track {
                         ),
                     });
                 }
+                self.last_rejected = true;
                 return Some(out);
             }
         }
@@ -516,23 +523,7 @@ impl Track {
         self.last_t_ms = Some(fix.t_ms);
         self.last = Some(fix);
         if self.arrived {
-            // Standing at the destination: nothing to check. Seen away
-            // from it: it has left, and every check resumes.
-            let end = route.point_at(route.length_m());
-            let away = metres(end, fix.at);
-            if away <= LEFT_FACTOR * s.arrive_m {
-                return Some(out);
-            }
-            self.arrived = false;
-            self.raised.remove(&Kind::Arrived);
-            out.push(Event {
-                kind: Kind::Arrived,
-                raised: false,
-                t_ms: fix.t_ms,
-                at: fix.at,
-                hazard: None,
-                detail: format!("left the destination: {away:.0} m from it"),
-            });
+            return Some(out);
         }
         let moved = self.last_on_road.map_or(0.0, |p| metres(p, fix.at));
         let (off, along) = route.locate_from(fix.at, self.along_m, moved, 60.0, s.off_route_m);
@@ -679,8 +670,12 @@ impl Track {
             self.raised.insert(Kind::InHazard);
         }
         self.hazards_in = now_in;
-        // Arrived.
-        if off <= s.off_route_m && route.length_m() - along <= s.arrive_m {
+        // Arrived, if seen on the road before, short of the destination.
+        let en_route = route.length_m() <= EN_ROUTE_FACTOR * s.arrive_m
+            || self.first.is_some_and(|(t0, s0)| {
+                t0 < fix.t_ms && route.length_m() - s0 > EN_ROUTE_FACTOR * s.arrive_m
+            });
+        if en_route && off <= s.off_route_m && route.length_m() - along <= s.arrive_m {
             self.arrived = true;
             self.raised.insert(Kind::Arrived);
             out.push(ev(Kind::Arrived, true, "at the destination".into()));
@@ -1425,84 +1420,46 @@ mod tests {
     }
 
     /// Review: one fix at the destination right after departure made the
-    /// convoy arrive and silenced every check for good. It is now not
-    /// taken (a jump no vehicle makes), and an arrival is left when the
-    /// convoy is seen away from the destination, every check resuming.
+    /// convoy arrive and silenced every check for good. A jump no vehicle
+    /// makes is not taken; a first fix at the destination, however
+    /// plausible its time, does not arrive (the convoy was never seen on
+    /// the road); a real trip does.
     #[test]
-    fn a_jump_to_the_destination_is_implausible_and_arrival_is_not_for_good() {
+    fn a_jump_to_the_destination_is_implausible_and_arrives_nowhere() {
         let r = line();
         let s = Settings::default();
         let end = r.point_at(r.length_m());
+        let at = |t_ms, at| Fix { t_ms, at };
         let mut tr = Track {
-            anchor: Some(Fix {
-                t_ms: 0,
-                at: r.point_at(0.0),
-            }),
+            anchor: Some(at(0, r.point_at(0.0))),
             ..Track::default()
         };
-        let ev = tr
-            .observe(
-                &r,
-                &s,
-                Fix {
-                    t_ms: 1_000,
-                    at: end,
-                },
-                &[],
-            )
-            .unwrap();
+        let ev = tr.observe(&r, &s, at(1_000, end), &[]).unwrap();
         assert_eq!(raised(&ev), vec![Kind::Implausible], "{ev:?}");
-        assert!(!tr.arrived && tr.last.is_none());
+        assert!(tr.last_rejected && !tr.arrived && tr.last.is_none());
         // Plausible again: on the road near the start, a minute in.
         let ev = tr
-            .observe(
-                &r,
-                &s,
-                Fix {
-                    t_ms: 60_000,
-                    at: r.point_at(500.0),
-                },
-                &[],
-            )
+            .observe(&r, &s, at(60_000, r.point_at(500.0)), &[])
             .unwrap();
-        assert_eq!(
-            ev.iter().map(|e| (e.kind, e.raised)).collect::<Vec<_>>(),
-            vec![(Kind::Implausible, false)]
-        );
-        // A real arrival (12 km in 10 min), then 6 km away from it for
-        // minutes: left, then off route.
-        let ev = tr
-            .observe(
-                &r,
-                &s,
-                Fix {
-                    t_ms: 660_000,
-                    at: end,
-                },
-                &[],
-            )
-            .unwrap();
+        let k: Vec<(Kind, bool)> = ev.iter().map(|e| (e.kind, e.raised)).collect();
+        assert_eq!(k, vec![(Kind::Implausible, false)]);
+        assert!(!tr.last_rejected);
+        // 12 km in 10 minutes: arrived.
+        let ev = tr.observe(&r, &s, at(660_000, end), &[]).unwrap();
         assert_eq!(raised(&ev), vec![Kind::Arrived]);
-        let away = LatLon::new(end.lat - 0.05, end.lon);
-        let mut all = Vec::new();
-        for i in 0..60 {
-            all.extend(
-                tr.observe(
-                    &r,
-                    &s,
-                    Fix {
-                        t_ms: 1_000_000 + i * 5_000,
-                        at: away,
-                    },
-                    &[],
-                )
-                .unwrap(),
-            );
+        // A tracker whose first fix is at the destination, an hour after
+        // the earliest departure (a plausible time): not arrived.
+        let mut late = Track {
+            anchor: Some(at(0, r.point_at(0.0))),
+            ..Track::default()
+        };
+        for i in 0..5 {
+            let ev = late
+                .observe(&r, &s, at(3_600_000 + i * 10_000, end), &[])
+                .unwrap();
+            assert!(raised(&ev).is_empty(), "{ev:?}");
         }
-        let k: Vec<(Kind, bool)> = all.iter().map(|e| (e.kind, e.raised)).collect();
-        assert_eq!(k[0], (Kind::Arrived, false), "{all:?}");
-        assert!(k.contains(&(Kind::OffRoute, true)), "{all:?}");
-        assert!(!tr.arrived);
+        assert!(!late.arrived);
     }
 
     /// Review: at 5 fixes a second or more, 512 recent fixes spanned less

@@ -76,7 +76,8 @@ pub struct Record {
     pub departed: Option<String>,
     /// Over: `arrived` or `called_off` (the movement entry is logged).
     pub outcome: Option<String>,
-    /// Events, positions rounded to 0.01°, the latest [`MAX_EVENTS`].
+    /// Events, positions rounded to 0.01°: the first [`MAX_EVENTS`] / 2 and
+    /// the latest as many.
     pub events: Vec<RoadEvent>,
     /// Extra words of each event, in order.
     #[serde(default)]
@@ -449,15 +450,17 @@ pub struct Batch {
 }
 
 /// Reads and checks a batch: sizes, coordinates, times (not beyond
-/// [`MAX_SKEW_S`] in the future, not older than the retention, nor than
-/// `not_before_ms`: the departure less one planned trip, the most a replay
-/// such as `corridor simulate --speedup` stamps its fixes before it).
+/// [`MAX_SKEW_S`] in the future, not older than the retention). Fixes
+/// before `not_before_ms` (the departure less one planned trip, the most a
+/// replay such as `corridor simulate --speedup` stamps its fixes before
+/// it) are left out, and counted: a tracker resending a backlog from
+/// before the departure still gets the rest through.
 pub fn read_batch(
     b: Batch,
     now_ms: i64,
     retention_s: i64,
     not_before_ms: i64,
-) -> Result<Vec<Fix>, ApiError> {
+) -> Result<(Vec<Fix>, usize), ApiError> {
     if b.positions.is_empty() || b.positions.len() > MAX_BATCH {
         return Err(ApiError::BadRequest(format!(
             "positions: 1 to {MAX_BATCH} in a batch"
@@ -478,13 +481,6 @@ pub fn read_batch(
                 p.time
             )));
         }
-        if t < not_before_ms {
-            return Err(ApiError::BadRequest(format!(
-                "positions[{i}].time: {} is before the convoy set out (its departure less one planned trip, {})",
-                p.time,
-                rfc3339(not_before_ms)
-            )));
-        }
         if t < now_ms - retention_s * 1000 {
             return Err(ApiError::BadRequest(format!(
                 "positions[{i}].time: {} is older than the retention of positions ({} h)",
@@ -494,8 +490,11 @@ pub fn read_batch(
         }
         out.push(Fix { t_ms: t, at });
     }
+    let before = out.len();
+    out.retain(|f| f.t_ms >= not_before_ms);
+    let early = before - out.len();
     out.sort_by_key(|f| f.t_ms);
-    Ok(out)
+    Ok((out, early))
 }
 
 /// The agreed line, planned trip time and window end of a corridor in the
@@ -615,12 +614,14 @@ fn record_events(st: &AppState, run: &mut Run, events: &[Event]) -> Result<(), A
         return Ok(());
     }
     for e in events {
-        // The latest MAX_EVENTS: how it ended (an arrival, say) matters
-        // more than the two-hundredth flicker of a bad tracker.
+        // The first half of MAX_EVENTS and the latest half: how the trip
+        // went wrong first and how it ended (an arrival, say) both
+        // outlast the flicker of a bad tracker in between.
         if run.rec.events.len() >= MAX_EVENTS {
-            run.rec.events.remove(0);
-            if !run.rec.details_of_events.is_empty() {
-                run.rec.details_of_events.remove(0);
+            let drop = MAX_EVENTS / 2;
+            run.rec.events.remove(drop);
+            if run.rec.details_of_events.len() > drop {
+                run.rec.details_of_events.remove(drop);
             }
         }
         run.rec.events.push(road_event(e));
@@ -721,9 +722,11 @@ pub fn take_batch(
         .ok_or_else(|| ApiError::Conflict("the convoy has no agreed route".into()))?;
     let hazards = &live.ledger.scenario().hazards.hazards;
     if run.track.anchor.is_none() {
-        // The first fix is judged against the start at the departure mark.
-        run.track.anchor = run.rec.departed.as_deref().and_then(ms).map(|t_ms| Fix {
-            t_ms,
+        // The first fix is judged against the start at the earliest time a
+        // fix may carry: the departure less one planned trip.
+        let trip = run.plan.map_or(0, |(planned, _)| planned);
+        run.track.anchor = run.rec.departed.as_deref().and_then(ms).map(|t| Fix {
+            t_ms: t.saturating_sub(trip),
             at: route.point_at(0.0),
         });
     }
@@ -731,6 +734,12 @@ pub fn take_batch(
     let mut events = Vec::new();
     for f in fixes {
         match run.track.observe(&route, settings, f, hazards) {
+            // Refused as implausible: its event goes out, the fix is
+            // neither counted as taken nor kept.
+            Some(ev) if run.track.last_rejected => {
+                ignored += 1;
+                events.extend(ev);
+            }
             Some(ev) => {
                 taken += 1;
                 run.positions.push_back(f);

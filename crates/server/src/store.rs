@@ -598,8 +598,19 @@ fn pg_config(url: &str) -> Result<postgres::Config, StoreError> {
     c.connect_timeout(PG_CONNECT_TIMEOUT)
         .keepalives(true)
         .keepalives_idle(std::time::Duration::from_secs(30))
-        .tcp_user_timeout(std::time::Duration::from_secs(60))
-        .options(&format!("-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"));
+        .tcp_user_timeout(std::time::Duration::from_secs(60));
+    Ok(c)
+}
+
+/// Connects with `config`, then sets the statement timeout (with `SET`,
+/// not a startup option, which connection poolers such as PgBouncer
+/// refuse).
+fn pg_connect(config: &postgres::Config) -> Result<postgres::Client, StoreError> {
+    let mut c = config.connect(postgres::NoTls).map_err(pg)?;
+    c.batch_execute(&format!(
+        "SET statement_timeout = {PG_STATEMENT_TIMEOUT_MS}"
+    ))
+    .map_err(pg)?;
     Ok(c)
 }
 
@@ -610,7 +621,7 @@ impl Postgres {
     /// lock so that two servers starting together migrate once.
     pub fn connect(url: &str) -> Result<Postgres, StoreError> {
         let config = pg_config(url)?;
-        let mut client = config.connect(postgres::NoTls).map_err(pg)?;
+        let mut client = pg_connect(&config)?;
         let mut tx = client.transaction().map_err(pg)?;
         tx.batch_execute(
             "SELECT pg_advisory_xact_lock(7010420);
@@ -665,7 +676,7 @@ impl Postgres {
         let mut c = self.client.lock().unwrap_or_else(|e| e.into_inner());
         if c.is_closed() {
             tracing::warn!("the PostgreSQL connection was lost: connecting again");
-            *c = self.config.connect(postgres::NoTls).map_err(pg)?;
+            *c = pg_connect(&self.config)?;
         }
         Ok(c)
     }

@@ -218,13 +218,20 @@ fn write_durably(path: &Path, text: &str) -> Result<(), Failure> {
         let _ = std::fs::remove_file(&tmp);
         return Err(io(e));
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io)
+    // On Unix the rename is durable once the directory is synced; Windows
+    // cannot open a directory as a file (and makes the rename durable
+    // itself).
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+    }
+    Ok(())
 }
 
 fn load_key(

@@ -585,7 +585,7 @@ async fn positions(
         let now = now_ms(st);
         let departed = r.rec.departed.as_deref().and_then(convoys::ms).unwrap_or(now);
         let trip = r.plan.map_or(0, |(planned, _)| planned);
-        let fixes = convoys::read_batch(
+        let (fixes, early) = convoys::read_batch(
             json_body(&body)?,
             now,
             st.convoys.retention_s,
@@ -593,6 +593,7 @@ async fn positions(
         )?;
         let live = st.live()?;
         let (taken, ignored, events) = convoys::take_batch(st, &live, &mut r, fixes, now)?;
+        let ignored = ignored + early;
         let ev: Vec<Value> = events
             .iter()
             .map(|e| json!({"kind": e.kind.name(), "raised": e.raised, "time": convoys::rfc3339(e.t_ms), "detail": e.detail}))

@@ -678,6 +678,24 @@ fn an_older_schema_cannot_follow_a_newer_one() {
         e.message.contains("schema 1 after an entry of schema 3"),
         "{e}"
     );
+    // Before schema 3 a log could mix them (an older build appending after
+    // a newer one): such a log still replays.
+    let mut mixed = Log::new();
+    for r in t.log.records() {
+        let e = &r.entry;
+        let mut b = e.body.clone();
+        b["v"] = 2.into();
+        mixed.append(&e.time, &e.actor, &e.kind, b, &key("ukraine", &e.actor));
+    }
+    mixed.append(
+        "2022-03-08T08:30:00+02:00",
+        "icrc",
+        "open",
+        serde_json::json!({"proposal": "sumy-poltava"}),
+        &key("ukraine", "icrc"),
+    );
+    let l = Ledger::replay(t.l.base().clone(), &mixed).expect("a mixed log of schemas 1 and 2");
+    assert_eq!(l.corridor("sumy-poltava").unwrap().state().name(), "open");
 }
 
 /// A route's duration beyond any date (a hostile log's 10^17 s) is refused

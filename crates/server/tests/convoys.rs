@@ -81,6 +81,13 @@ async fn notified_and_departed(st: &Arc<AppState>, hands: &Hands) -> (String, St
     (id, token)
 }
 
+/// The parties' view of convoy `id`, read with `token` (answered 200).
+async fn view(st: &Arc<AppState>, id: &str, token: &str) -> Value {
+    let (s, b) = call(st, "GET", &format!("/api/convoys/{id}"), Some(token), None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    serde_json::from_str(&b).unwrap()
+}
+
 fn route(st: &AppState) -> corridor_negotiation::convoy::RouteLine {
     let live = st.live().unwrap();
     (*corridor_server::convoys::plan_of(&live, "sumy-poltava")
@@ -327,15 +334,7 @@ async fn a_new_hazard_ahead_or_a_suspension_reaches_the_parties_at_once() {
         vec![("hazard_ahead".to_string(), false, hazard)]
     );
     // The parties' view lists them.
-    let (_, b) = call(
-        &st,
-        "GET",
-        &format!("/api/convoys/{id}"),
-        Some("token-ru"),
-        None,
-    )
-    .await;
-    let v: Value = serde_json::from_str(&b).unwrap();
+    let v = view(&st, &id, "token-ru").await;
     let kinds: Vec<&str> = v["events"]
         .as_array()
         .unwrap()
@@ -548,21 +547,13 @@ async fn no_live_position_reaches_any_public_endpoint() {
     );
     assert!(pushed.iter().any(|m| m["type"] == "position"));
     // The parties see the positions.
-    let (s, b) = call(
-        &st,
-        "GET",
-        &format!("/api/convoys/{id}"),
-        Some("token-ru"),
-        None,
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK);
-    let view: Value = serde_json::from_str(&b).unwrap();
+    let view = view(&st, &id, "token-ru").await;
     assert_eq!(view["status"], "at_destination");
     assert!(view["track"].as_array().unwrap().len() > 100);
     // The search below finds a position where one is shown: the parties'
     // own view shows the last fix in the forms searched for.
     let last = wire(track.last().unwrap());
+    let b = view.to_string();
     assert!(
         b.contains(&format!("{}", last["lat"].as_f64().unwrap())),
         "{b}"
@@ -649,15 +640,7 @@ async fn positions_are_deleted_after_the_retention_and_times_are_checked() {
         let st = st.clone();
         let id = id.clone();
         async move {
-            let (_, b) = call(
-                &st,
-                "GET",
-                &format!("/api/convoys/{id}"),
-                Some("token-icrc"),
-                None,
-            )
-            .await;
-            let v: Value = serde_json::from_str(&b).unwrap();
+            let v = view(&st, &id, "token-icrc").await;
             v["positions_kept"].as_u64().unwrap()
         }
     };
@@ -671,15 +654,7 @@ async fn positions_are_deleted_after_the_retention_and_times_are_checked() {
     ));
     assert_eq!(kept(&st).await, 0);
     // Nor is the last fix shown any more.
-    let (_, b) = call(
-        &st,
-        "GET",
-        &format!("/api/convoys/{id}"),
-        Some("token-icrc"),
-        None,
-    )
-    .await;
-    let v: Value = serde_json::from_str(&b).unwrap();
+    let v = view(&st, &id, "token-icrc").await;
     assert!(v["last"].is_null(), "{}", v["last"]);
     // A fix older than the retention, or in the future, is refused by name.
     let post = |fixes: Vec<Value>| {
@@ -785,16 +760,7 @@ async fn a_convoy_reports_on_after_a_restart_and_a_flood_does_not_silence_it() {
     );
     Arc::get_mut(&mut st).unwrap().clock = clock;
     feed(&st, &hands, &id, &token, &track[20..40], 10).await;
-    let (s, b) = call(
-        &st,
-        "GET",
-        &format!("/api/convoys/{id}"),
-        Some("token-ru"),
-        None,
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-    let v: Value = serde_json::from_str(&b).unwrap();
+    let v = view(&st, &id, "token-ru").await;
     assert!(!v["eta"].is_null(), "routed again after the restart: {v}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -931,15 +897,7 @@ async fn a_tracker_cannot_arrive_by_jumping_to_the_destination() {
         v["events"].to_string().contains("implausible_position"),
         "{v}"
     );
-    let (_, b) = call(
-        &st,
-        "GET",
-        &format!("/api/convoys/{id}"),
-        Some("token-icrc"),
-        None,
-    )
-    .await;
-    let c: Value = serde_json::from_str(&b).unwrap();
+    let c = view(&st, &id, "token-icrc").await;
     assert_ne!(c["status"], "at_destination", "{c}");
-    assert!(!b.contains("\"arrived\""), "{b}");
+    assert!(!c.to_string().contains("\"arrived\""), "{c}");
 }

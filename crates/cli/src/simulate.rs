@@ -81,7 +81,8 @@ pub struct SimulateArgs {
     /// How far from the road the detour goes, metres.
     #[arg(long, default_value_t = 600.0)]
     pub detour_m: f64,
-    /// How long the detour lasts, minutes.
+    /// How long the detour lasts, minutes (longer if it could not go out
+    /// and back at the convoy's speed: no vehicle leaps sideways).
     #[arg(long, default_value_t = 3.0)]
     pub detour_minutes: f64,
     /// Stand still for this many minutes at --stop-at of the way.

@@ -62,6 +62,29 @@ fn schema_1_cli_log_replays() {
         .contains("destination_forbidden"));
 }
 
+/// The example log as `examples/ukraine/make-log.sh` wrote it before
+/// schema 3 (schema 2, typed): it verifies and replays, under schema 2's
+/// rules, and a schema-3 entry may follow it.
+#[test]
+fn schema_2_example_log_replays() {
+    let scn = scenario("examples/ukraine/scenario.toml");
+    let mut log = fixture("ukraine-log-schema-2.jsonl", &scn);
+    let l = Ledger::replay(scn.clone(), &log).unwrap();
+    assert_eq!(l.len(), 10);
+    assert!(l.entries().iter().all(|e| e.schema == 2));
+    assert_eq!(l.corridor("sumy-poltava").unwrap().state(), State::Closed);
+    let mut l = l;
+    l.append(
+        &mut log,
+        "2022-03-09T08:00:00+02:00",
+        "ru",
+        report("h-after"),
+        &key("ukraine", "ru"),
+    )
+    .unwrap();
+    assert_eq!(l.entries().last().unwrap().schema, SCHEMA);
+}
+
 /// A log written by the server before entries were typed: hazards with
 /// explicit nulls, an incident's suspension and new version, a lift.
 #[test]

@@ -491,6 +491,11 @@ impl Track {
         if let Some(prev) = self.last.or(self.anchor) {
             let d = metres(prev.at, fix.at);
             let dt = (fix.t_ms - prev.t_ms).max(0) as f64 / 1000.0;
+            let from = if self.last.is_some() {
+                "from the last position taken"
+            } else {
+                "from the route's start at the earliest departure (the departure less one planned trip)"
+            };
             if d > JUMP_M && d > MAX_SPEED_MS * dt {
                 if self.raised.insert(Kind::Implausible) {
                     out.push(Event {
@@ -500,7 +505,7 @@ impl Track {
                         at: fix.at,
                         hazard: None,
                         detail: format!(
-                            "{:.1} km from the last position in {:.0} s: faulty or spoofed tracker? (not taken)",
+                            "{:.1} km {from} in {:.0} s: faulty or spoofed tracker? (not taken)",
                             d / 1000.0,
                             dt
                         ),
@@ -946,6 +951,7 @@ pub fn simulate(route: &RouteLine, o: &SimOptions, start_ms: i64) -> Vec<Fix> {
     let mut t = 0.0;
     let mut stood = 0.0;
     let mut detour_t: Option<f64> = None;
+    let mut normal: Option<(f64, f64)> = None;
     let mut arrived_fixes = 0;
     while out.len() < MAX_SIM_FIXES && arrived_fixes < 4 {
         let frac = if len > 0.0 { s / len } else { 1.0 };
@@ -958,16 +964,24 @@ pub fn simulate(route: &RouteLine, o: &SimOptions, start_ms: i64) -> Vec<Fix> {
             }
         }
         if let Some((at, away, secs)) = o.detour {
+            // Out and back no faster sideways than the convoy drives (a
+            // vehicle cannot leap), so a long detour asked for a short time
+            // takes longer.
+            let secs = secs.max(std::f64::consts::PI * away / v);
             if frac >= at && detour_t.is_none_or(|d| d < secs) {
                 let d = detour_t.unwrap_or(0.0);
                 detour_t = Some(d + dt);
-                // Out and back, perpendicular to the road.
+                // Perpendicular to the road where the detour begins, kept
+                // for the whole detour (the road's own bends would swing a
+                // normal taken anew at each fix from one side to the other).
+                let (nx, ny) = *normal.get_or_insert_with(|| {
+                    let q = route.point_at((s + 20.0).min(len));
+                    let (dx, dy) = LocalFrame::new(p).project(q);
+                    let n = dx.hypot(dy).max(1e-9);
+                    (-dy / n, dx / n)
+                });
                 let k = (std::f64::consts::PI * (d / secs.max(dt))).sin();
-                let q = route.point_at((s + 20.0).min(len));
-                let f = LocalFrame::new(p);
-                let (dx, dy) = f.project(q);
-                let n = dx.hypot(dy).max(1e-9);
-                p = f.unproject(-dy / n * away * k, dx / n * away * k);
+                p = LocalFrame::new(p).unproject(nx * away * k, ny * away * k);
             }
         }
         let f = LocalFrame::new(p);
@@ -1460,6 +1474,71 @@ mod tests {
             assert!(raised(&ev).is_empty(), "{ev:?}");
         }
         assert!(!late.arrived);
+    }
+
+    /// Review of the walk-through: the README's detour (600 m for a
+    /// minute) leapt 0.7 km in one 5 s step (its normal swung at a bend,
+    /// and a minute is too short to go 600 m out and back at 40 km/h), and
+    /// was refused as implausible before it was off route. Around the bend
+    /// and elsewhere, with noise, no simulated fix is implausible.
+    #[test]
+    fn a_simulated_detour_is_off_route_never_implausible() {
+        // A road that doubles back (a hairpin, 1 km apart), then goes on.
+        let r = RouteLine::new(vec![
+            LatLon::new(50.0, 30.0),
+            LatLon::new(50.0, 30.06),
+            LatLon::new(50.009, 30.06),
+            LatLon::new(50.009, 30.0),
+            LatLon::new(50.05, 30.0),
+        ])
+        .unwrap();
+        let s = Settings::default();
+        // 0.28: the first corner mid-detour, where a normal taken anew
+        // swung 90° at full offset (850 m in 5 s).
+        for at in [0.1, 0.28, 0.5] {
+            for seed in 1..6 {
+                let o = SimOptions {
+                    detour: Some((at, 600.0, 60.0)),
+                    seed,
+                    ..Default::default()
+                };
+                let mut tr = Track {
+                    anchor: Some(Fix {
+                        t_ms: 0,
+                        at: r.point_at(0.0),
+                    }),
+                    ..Track::default()
+                };
+                let mut ev = Vec::new();
+                for f in simulate(&r, &o, 0) {
+                    ev.extend(tr.observe(&r, &s, f, &[]).unwrap());
+                    assert!(!tr.last_rejected, "at {at}, seed {seed}: {ev:?}");
+                }
+                // Without noise, no step is longer than driving along and
+                // sideways at the convoy's speed (the old detour: 445 m in
+                // 5 s at the corner).
+                let exact = simulate(
+                    &r,
+                    &SimOptions {
+                        noise_m: 0.0,
+                        ..o.clone()
+                    },
+                    0,
+                );
+                let v = o.speed_kmh / 3.6 * o.interval_s;
+                for w in exact.windows(2) {
+                    assert!(metres(w[0].at, w[1].at) <= 2.0 * v + 1.0, "at {at}: {w:?}");
+                }
+                // Off route on a straight road (round a corner the offset
+                // may lie along the road beyond it).
+                let want = if at == 0.28 {
+                    raised(&ev).contains(&Kind::Arrived)
+                } else {
+                    raised(&ev) == vec![Kind::OffRoute, Kind::Arrived]
+                };
+                assert!(want, "at {at}, seed {seed}: {ev:?}");
+            }
+        }
     }
 
     /// Review: at 5 fixes a second or more, 512 recent fixes spanned less

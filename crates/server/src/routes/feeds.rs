@@ -47,10 +47,22 @@ pub fn files(st: &AppState) -> Result<Arc<Vec<corridor_publish::File>>, ApiError
         .views
         .files
         .get_or_init(|| {
-            // Never silent about an SMS over its budget (issue 14).
+            // Never silent about an SMS over its budget (issue 14), but
+            // each warning once: the files are made again at every write,
+            // and an old alert's warning would repeat with each.
+            static LOGGED: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+                std::sync::Mutex::new(None);
+            let mut logged = LOGGED.lock().unwrap_or_else(|e| e.into_inner());
+            let seen = logged.get_or_insert_with(Default::default);
             for w in corridor_publish::report(&live.ledger).warnings {
-                tracing::warn!("publishing: {w}");
+                if seen.len() >= 10_000 {
+                    seen.clear();
+                }
+                if seen.insert(w.clone()) {
+                    tracing::warn!("publishing: {w}");
+                }
             }
+            drop(logged);
             Arc::new(corridor_publish::publish(&live.ledger, &st.site))
         })
         .clone())

@@ -1737,6 +1737,18 @@ async fn the_planner_answers_over_http() {
         !b.contains("TOML"),
         "errors name fields, not lines of a file the client never sent: {b}"
     );
+    // A value of the wrong type is named by its field (review: "invalid
+    // type: string \"x\", expected i64" named none).
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/plan",
+        Some("token-icrc"),
+        Some(json!({"loading_minutes": 30, "unloading_minutes": "x"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b.contains("`unloading_minutes`"), "{b}");
     // A small request asking for minutes of planning (review: 1.7 KB, eight
     // week-long corridors, a departure a minute, 80 buses took 5.3 s and
     // answered 29 MB): refused at once, by its estimated work.

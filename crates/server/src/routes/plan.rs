@@ -70,9 +70,10 @@ async fn plan(
         };
         let is_place = |id: &str| ledger.scenario().place(id).is_some();
         // The parser names lines of the TOML it reads; the client sent
-        // JSON: keep the reasons (they name the fields), drop the lines.
+        // JSON: each reason is given with the field of its line instead
+        // (the key the TOML written from the JSON has there).
         let (_, problem) = plan_file::parse(&text, "request", &resolve, &is_place).map_err(|e| {
-            let reasons: Vec<&str> = e.iter().map(|m| m.splitn(3, ':').nth(2).unwrap_or(m).trim()).collect();
+            let reasons: Vec<String> = e.iter().map(|m| field_reason(&text, m)).collect();
             ApiError::BadRequest(reasons.join("; "))
         })?;
         if problem.vehicles.len() > MAX_VEHICLES {
@@ -101,4 +102,30 @@ async fn plan(
         Ok(Json(v))
     })
     .await
+}
+
+/// `request:LINE: reason` as `` `field`: reason ``, the field being the key
+/// on that line of `toml` (or its table's name); the reason alone if the
+/// line has none.
+fn field_reason(toml: &str, m: &str) -> String {
+    let mut parts = m.splitn(3, ':');
+    let (_, line, reason) = (parts.next(), parts.next(), parts.next());
+    let Some(reason) = reason.map(str::trim) else {
+        return m.to_string();
+    };
+    let key = line
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .and_then(|n| toml.lines().nth(n.saturating_sub(1)))
+        .map(str::trim)
+        .and_then(|l| match l.split_once('=') {
+            Some((k, _)) => Some(k.trim().trim_matches('"').to_string()),
+            None => l
+                .strip_prefix("[[")
+                .and_then(|x| x.strip_suffix("]]"))
+                .map(|t| t.trim().to_string()),
+        });
+    match key {
+        Some(k) if !reason.contains(&format!("`{k}`")) => format!("`{k}`: {reason}"),
+        _ => reason.to_string(),
+    }
 }

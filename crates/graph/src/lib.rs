@@ -181,6 +181,14 @@ pub struct Contraction {
     pub up_head: Vec<u32>,
 }
 
+/// Most arcs a stored contraction may have per node and edge of its graph
+/// ([`Contraction::validate`]): road networks have about 1.3.
+pub const MAX_ARCS_PER_ELEMENT: u64 = 16;
+
+/// Most triangles (pairs of upward neighbours) per arc: road networks have
+/// about 2.
+pub const MAX_TRIANGLES_PER_ARC: u64 = 64;
+
 impl Contraction {
     /// Checks that this is a valid contraction of a graph with `n` nodes whose
     /// edges join `tail[e]` and `head[e]`: `rank` a permutation, sorted
@@ -208,6 +216,30 @@ impl Contraction {
             || self.first_up[n] as usize != self.up_head.len()
         {
             return Err("contraction index is inconsistent".into());
+        }
+        // Road networks' hierarchies have a few arcs per node and edge, and
+        // a few triangles per arc (BENCHMARKS.md: 1.3 and 2, on every
+        // extract and tiled size); a crafted file, valid but dense, would
+        // make the customization allocate gigabytes from megabytes.
+        let arcs = self.up_head.len() as u64;
+        if arcs > MAX_ARCS_PER_ELEMENT * (n as u64 + tail.len() as u64) + 1024 {
+            return Err(format!(
+                "contraction has {arcs} arcs for {n} nodes and {} edges: far denser than any road network",
+                tail.len()
+            ));
+        }
+        let triangles: u64 = self
+            .first_up
+            .windows(2)
+            .map(|w| {
+                let d = u64::from(w[1].saturating_sub(w[0]));
+                d * d.saturating_sub(1) / 2
+            })
+            .sum();
+        if triangles > MAX_TRIANGLES_PER_ARC * arcs + 1024 {
+            return Err(format!(
+                "contraction has {triangles} triangles for {arcs} arcs: far denser than any road network"
+            ));
         }
         let up = |x: usize| &self.up_head[self.first_up[x] as usize..self.first_up[x + 1] as usize];
         for x in 0..n {
@@ -532,5 +564,40 @@ pub(crate) mod testgraph {
             }
         }
         g
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Review: a chain of N nodes whose upward lists are complete is a
+    /// valid (chordal) contraction; at N = 1000 its 4 MB file made the
+    /// customization take 2.6 GB, at 1400 abort. Refused as too dense.
+    #[test]
+    fn a_dense_contraction_is_refused_before_anything_is_allocated() {
+        let n = 300usize;
+        let mut first_up = vec![0u32];
+        let mut up_head = Vec::new();
+        for x in 0..n {
+            up_head.extend((x as u32 + 1)..n as u32);
+            first_up.push(up_head.len() as u32);
+        }
+        let c = Contraction {
+            rank: (0..n as u32).collect(),
+            first_up,
+            up_head,
+        };
+        let tail: Vec<u32> = (0..n as u32 - 1).collect();
+        let head: Vec<u32> = (1..n as u32).collect();
+        let e = c.validate(n, &tail, &head, |_| true).unwrap_err();
+        assert!(e.contains("far denser"), "{e}");
+        // A path's own contraction (each node's one upward neighbour) passes.
+        let path = Contraction {
+            rank: (0..n as u32).collect(),
+            first_up: (0..=n as u32).map(|x| x.min(n as u32 - 1)).collect(),
+            up_head: (1..n as u32).collect(),
+        };
+        assert_eq!(path.validate(n, &tail, &head, |_| true), Ok(()));
     }
 }

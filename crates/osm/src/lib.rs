@@ -85,7 +85,15 @@ pub struct ImportStats {
     pub nodes: u64,
     /// Graph edges.
     pub edges: u64,
+    /// Ways skipped for naming more than [`MAX_WAY_NODES`] nodes (OSM
+    /// allows 2,000: only a crafted file has more).
+    pub ways_too_long: u64,
 }
+
+/// Most nodes a way may name, after repeats in a row are dropped: OSM's
+/// own limit is 2,000, so only a crafted file comes near; above it a way
+/// could make an edge of every pair of its nodes.
+pub const MAX_WAY_NODES: usize = 2_000;
 
 /// Progress reports: the phase, bytes done and bytes in all.
 pub trait Progress {
@@ -157,8 +165,15 @@ pub fn import(
             if access.iter().all(Option::is_none) {
                 return;
             }
-            let refs: Vec<i64> = w.refs().collect();
+            let mut refs: Vec<i64> = w.refs().collect();
+            // A node repeated in a row is one point (a crafted way naming
+            // one node millions of times made as many self-loop edges).
+            refs.dedup();
             if refs.len() < 2 {
+                return;
+            }
+            if refs.len() > MAX_WAY_NODES {
+                stats.ways_too_long += 1;
                 return;
             }
             stats.ways_routable += 1;
@@ -190,22 +205,10 @@ pub fn import(
         progress,
         |el| match el {
             Element::Node(n) if uses.contains_key(&n.id()) => {
-                keep(
-                    &mut coords,
-                    &mut stats,
-                    n.id(),
-                    n.decimicro_lat(),
-                    n.decimicro_lon(),
-                );
+                keep(&mut coords, &mut stats, n.id(), n.nano_lat(), n.nano_lon());
             }
             Element::DenseNode(n) if uses.contains_key(&n.id()) => {
-                keep(
-                    &mut coords,
-                    &mut stats,
-                    n.id(),
-                    n.decimicro_lat(),
-                    n.decimicro_lon(),
-                );
+                keep(&mut coords, &mut stats, n.id(), n.nano_lat(), n.nano_lon());
             }
             _ => {}
         },
@@ -251,19 +254,25 @@ pub fn import(
 /// Records a node's position (1e-7 degrees) if it is on the globe; counts
 /// and skips it otherwise (issue 12: an OSM node at latitude 95 made a graph
 /// that every later command refused).
+/// Keeps node `id` at (`lat`, `lon`) in nanodegrees, as 1e-7 degrees, if
+/// on Earth. Checked before narrowing: a latitude of 478.9° read as 1e-7
+/// degrees in 32 bits wrapped round to 49.4°, a real place.
 fn keep(
     coords: &mut HashMap<i64, (i32, i32)>,
     stats: &mut ImportStats,
     id: i64,
-    lat: i32,
-    lon: i32,
+    lat: i64,
+    lon: i64,
 ) {
-    if (-900_000_000..=900_000_000).contains(&lat)
-        && (-1_800_000_000..=1_800_000_000).contains(&lon)
-    {
-        coords.insert(id, (lat, lon));
-    } else {
-        stats.nodes_out_of_range += 1;
+    let e7 = |x: i64| i32::try_from(x / 100).ok();
+    match (e7(lat), e7(lon)) {
+        (Some(y), Some(x))
+            if (-900_000_000..=900_000_000).contains(&y)
+                && (-1_800_000_000..=1_800_000_000).contains(&x) =>
+        {
+            coords.insert(id, (y, x));
+        }
+        _ => stats.nodes_out_of_range += 1,
     }
 }
 

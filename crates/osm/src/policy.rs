@@ -283,11 +283,11 @@ pub fn parse_maxspeed(v: &str, highway: &str) -> Option<MaxSpeed> {
     {
         (n.trim(), false)
     } else if let Some(n) = lower.strip_suffix("knots") {
-        return n
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .map(|k| MaxSpeed::Kmh(k * 1.852));
+        // The same range as any speed (a vandalised "1e300 knots" made an
+        // 11 km road take a millisecond and drew every route onto it).
+        let k: f64 = n.trim().parse().ok()?;
+        let kmh = k * 1.852;
+        return (kmh.is_finite() && kmh > 0.0 && kmh < 400.0).then_some(MaxSpeed::Kmh(kmh));
     } else {
         (lower.as_str(), false)
     };
@@ -328,7 +328,15 @@ fn country_limit(country: &str, kind: &str, highway: &str) -> Option<MaxSpeed> {
         "motorway" => motorway,
         "living_street" | "walk" => 7.0,
         "bicycle_road" | "cyclestreet" => 30.0,
-        k if k.starts_with("zone") => k[4..].trim_start_matches(':').parse().ok()?,
+        // "zone30": a zone's own limit, in range ("zone0", "zoneinf" and
+        // "zone99999" are no limit one can drive at).
+        k if k.starts_with("zone") => {
+            let z: f64 = k[4..].trim_start_matches(':').parse().ok()?;
+            if !(z.is_finite() && z > 0.0 && z < 400.0) {
+                return None;
+            }
+            z
+        }
         _ => {
             return if highway.starts_with("motorway") {
                 Some(MaxSpeed::None)
@@ -381,6 +389,41 @@ pub fn parse_duration_s(v: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review: "1e300 knots", "inf knots", "DE:zoneinf", "DE:zone99999" and
+    /// "DE:zone0" escaped the range every other speed is held to.
+    #[test]
+    fn every_speed_form_is_held_to_the_same_range() {
+        for v in [
+            "1e300 knots",
+            "inf knots",
+            "0 knots",
+            "-5 knots",
+            "DE:zoneinf",
+            "DE:zone99999",
+            "DE:zone0",
+            "DE:zone-30",
+        ] {
+            assert!(
+                !matches!(parse_maxspeed(v, "residential"), Some(MaxSpeed::Kmh(k)) if !(k > 0.0 && k < 400.0)),
+                "{v}: {:?}",
+                parse_maxspeed(v, "residential")
+            );
+            assert_ne!(
+                parse_maxspeed(v, "residential"),
+                Some(MaxSpeed::None),
+                "{v}"
+            );
+        }
+        assert_eq!(
+            parse_maxspeed("10 knots", "residential"),
+            Some(MaxSpeed::Kmh(18.52))
+        );
+        assert_eq!(
+            parse_maxspeed("DE:zone30", "residential"),
+            Some(MaxSpeed::Kmh(30.0))
+        );
+    }
 
     fn tags<'a>(kv: &[(&'a str, &'a str)]) -> Tags<'a> {
         Tags(kv.to_vec())

@@ -142,6 +142,12 @@ fn issue_12_nodes_out_of_range_never_reach_the_graph_file() {
             "lat-95.osm.pbf",
             [ok[0], ok[1], (3, -950_000_000, 86_910_000)],
         ),
+        // Review: 478.9°, narrowed to 32 bits before the check, wrapped
+        // round to 49.4° (Heidelberg).
+        (
+            "lat479.osm.pbf",
+            [(1, 4_789_000_000, 86_900_000), ok[1], ok[2]],
+        ),
     ] {
         match import(name, &nodes) {
             Ok((g, stats)) => {

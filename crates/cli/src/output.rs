@@ -24,6 +24,26 @@ pub struct ImportSummary {
     pub cch_arcs_foot: usize,
 }
 
+/// What the import left out of a file that is not a plain extract (nodes
+/// off the Earth, ways longer than OSM allows), if anything.
+fn skipped(s: &corridor_osm::ImportStats) -> String {
+    let mut out = String::new();
+    if s.nodes_out_of_range > 0 {
+        out += &format!(
+            "  skipped {} nodes with coordinates off the Earth\n",
+            s.nodes_out_of_range
+        );
+    }
+    if s.ways_too_long > 0 {
+        out += &format!(
+            "  skipped {} ways of more than {} nodes (OSM allows 2,000)\n",
+            s.ways_too_long,
+            corridor_osm::MAX_WAY_NODES
+        );
+    }
+    out
+}
+
 impl ImportSummary {
     pub fn human(&self) -> String {
         let s = &self.stats;
@@ -32,7 +52,7 @@ impl ImportSummary {
             self.extract, self.seconds, s.ways_routable, s.ways_read, s.ways_clipped, s.osm_nodes,
             s.nodes, s.edges, self.car_edges, self.foot_edges, self.cch_arcs, self.cch_arcs_foot, self.contraction_seconds,
             self.output, self.file_bytes as f64 / 1e6
-        )
+        ) + &skipped(s)
     }
 
     pub fn to_json(&self) -> Value {
@@ -40,7 +60,7 @@ impl ImportSummary {
         json!({
             "extract": self.extract, "output": self.output, "seconds": self.seconds,
             "ways_read": s.ways_read, "ways_routable": s.ways_routable, "ways_clipped": s.ways_clipped,
-            "nodes_out_of_range": s.nodes_out_of_range,
+            "nodes_out_of_range": s.nodes_out_of_range, "ways_too_long": s.ways_too_long,
             "osm_nodes": s.osm_nodes, "nodes": s.nodes, "edges": s.edges,
             "car_edges": self.car_edges, "foot_edges": self.foot_edges, "file_bytes": self.file_bytes,
             "cch_arcs_car": self.cch_arcs, "cch_arcs_foot": self.cch_arcs_foot, "contraction_seconds": self.contraction_seconds,

@@ -272,22 +272,31 @@ impl Router {
         })
     }
 
-    /// Distance to the nearest road the profile may use, searching up to 50 km.
+    /// Distance to the nearest road the profile may use, searching up to 50 km
+    /// in circles doubling from 2 km, keeping the least distance without
+    /// collecting or sorting the segments (a point 20 km off the map, on
+    /// a public endpoint, had every segment within 50 km gathered and
+    /// sorted for this one number: 15 ms a request).
     fn nearest_usable_m(&self, p: LatLon, profile: Profile) -> Option<f64> {
         let g = self.graph();
-        let mut r = 2_000.0;
-        while r <= 50_000.0 {
-            if let Some(h) = self
-                .index()
-                .within(p, r)
-                .into_iter()
-                .find(|h| g.usable(profile, h.edge))
-            {
-                return Some(h.distance_m);
+        let mut r: f64 = 2_000.0;
+        loop {
+            let mut best: Option<f64> = None;
+            self.index().for_each_within(
+                p,
+                r,
+                |e| g.usable(profile, e),
+                |n| {
+                    if best.is_none_or(|b| n.distance_m < b) {
+                        best = Some(n.distance_m);
+                    }
+                },
+            );
+            if best.is_some() || r >= 50_000.0 {
+                return best;
             }
-            r *= 5.0;
+            r = (r * 2.0).min(50_000.0);
         }
-        None
     }
 }
 

@@ -87,6 +87,18 @@ impl Precompressed {
             header::CONTENT_TYPE,
             HeaderValue::from_static(self.content_type),
         );
+        // No browser guesses another type than the one given, and an HTML
+        // file (the public index) runs under the page's policy.
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if self.content_type.starts_with("text/html") {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(crate::routes::public::CSP),
+            );
+        }
         let body = match gz {
             Some(gz) => {
                 h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));

@@ -2790,3 +2790,31 @@ async fn a_body_that_never_arrives_is_cut_off() {
     .await;
     assert_ne!(s, StatusCode::REQUEST_TIMEOUT, "{b}");
 }
+
+/// Review: the public index (HTML) was served without the page's CSP, and
+/// public files without `nosniff`.
+#[tokio::test]
+async fn public_files_carry_nosniff_and_html_the_policy() {
+    let st = state();
+    for (uri, html) in [
+        ("/public/index.html", true),
+        ("/public/corridors.geojson", false),
+        ("/public/alerts.atom", false),
+    ] {
+        let req = Request::builder().uri(uri).body(Body::empty()).unwrap();
+        let r = app(st.clone()).oneshot(req).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{uri}");
+        let h = r.headers();
+        assert_eq!(
+            h.get("x-content-type-options").map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{uri}"
+        );
+        assert_eq!(
+            h.get("content-security-policy")
+                .is_some_and(|v| v.to_str().unwrap().contains("script-src 'self'")),
+            html,
+            "{uri}"
+        );
+    }
+}

@@ -279,6 +279,14 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
             text
         }
     };
+    // A later time: with its date when not the window's first day.
+    let later = |t: &DateTime<chrono_tz::Tz>| {
+        own(
+            t.format(if other_day(t) { "%d.%m %H:%M" } else { "%H:%M" })
+                .to_string(),
+            t,
+        )
+    };
     Facts {
         gather: format!(
             "{gather_short} ({:.4}, {:.4})",
@@ -290,14 +298,7 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
         via: route_names.join(" – "),
         date,
         start: own(ls.format("%H:%M").to_string(), &ls),
-        end: own(
-            if other_day(&le) {
-                le.format("%d.%m %H:%M").to_string()
-            } else {
-                le.format("%H:%M").to_string()
-            },
-            &le,
-        ),
+        end: later(&le),
         offset: ls.format("%:z").to_string(),
         utc: if change {
             "none".to_string()
@@ -308,14 +309,7 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
         dd: ls.format("%d").to_string(),
         mm: ls.format("%m").to_string(),
         day_month: (day, month),
-        last: own(
-            if other_day(&last) {
-                last.format("%d.%m %H:%M").to_string()
-            } else {
-                last.format("%H:%M").to_string()
-            },
-            &last,
-        ),
+        last: later(&last),
         km: (c.route.distance_m as f64 / 1000.0).round(),
         hours: dur_s / 3600,
         minutes: (dur_s % 3600) / 60,

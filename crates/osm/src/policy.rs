@@ -243,9 +243,15 @@ fn foot(t: &Tags) -> Option<WayAccess> {
     })
 }
 
+/// The longest ferry `duration` believed, in seconds (a week): the longest
+/// scheduled crossings take three to four days. A longer one ("1e300",
+/// "inf") is a tagging error, and the way gets [`FERRY_KMH`] instead of a
+/// time that would make every route across it "no route".
+pub const MAX_FERRY_DURATION_S: f64 = 7.0 * 86_400.0;
+
 fn ferry_speed(t: &Tags) -> Speed {
     match t.get("duration").and_then(parse_duration_s) {
-        Some(s) if s > 0.0 => Speed::WholeWaySeconds(s),
+        Some(s) if s > 0.0 && s <= MAX_FERRY_DURATION_S => Speed::WholeWaySeconds(s),
         _ => Speed::Kmh(FERRY_KMH),
     }
 }
@@ -600,5 +606,17 @@ mod tests {
         assert_eq!(parse_duration_s("90"), Some(5400.0));
         assert_eq!(parse_duration_s("1:2:3"), Some(3723.0));
         assert_eq!(parse_duration_s("soon"), None);
+        // Review: a ferry of "1e300" minutes took the sentinel time, and
+        // every route across it read as "no route".
+        for v in ["1e300", "inf", "NaN", "PT1e300H", "200:00:00", "-5", "0"] {
+            let a = evaluate(&tags(&[("route", "ferry"), ("duration", v)]), Profile::Car).unwrap();
+            assert_eq!(a.forward, Some(Speed::Kmh(FERRY_KMH)), "{v}");
+        }
+        let a = evaluate(
+            &tags(&[("route", "ferry"), ("duration", "PT96H")]),
+            Profile::Car,
+        )
+        .unwrap();
+        assert_eq!(a.forward, Some(Speed::WholeWaySeconds(96.0 * 3600.0)));
     }
 }

@@ -59,7 +59,9 @@ pub fn node_to_node(
             continue;
         }
         if v == t as usize {
-            return Some(d as u32);
+            // A time at or above the sentinel is no time: the engine
+            // saturates every sum there and reads it as unreachable.
+            return (d < INFINITY as u64).then_some(d as u32);
         }
         let now = opts.depart_ms + d as i64;
         for &(to, e, dir) in &out[v] {
@@ -90,10 +92,12 @@ pub fn node_to_node(
                     Effect::Block => 1.0,
                 })
                 .fold(1.0f64, f64::max);
+            // A slowed edge stays passable: its time is capped just below
+            // the sentinel, as the engine's hazard layer caps it.
             let c = if factor == 1.0 {
                 w
             } else {
-                (w as f64 * factor).ceil() as u32
+                (w as f64 * factor).ceil().min((INFINITY - 1) as f64) as u32
             };
             let nd = d + c as u64;
             if nd < dist[to] {

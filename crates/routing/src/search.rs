@@ -291,8 +291,9 @@ impl Search {
                         };
                         match cost {
                             Ok(c) => {
+                                // A total at the sentinel is no route.
                                 let total = d.saturating_add(c).min(INFINITY);
-                                if best.is_none_or(|(b, _)| total < b) {
+                                if total < INFINITY && best.is_none_or(|(b, _)| total < b) {
                                     best = Some((
                                         total,
                                         End::Via {

@@ -4,8 +4,9 @@
 mod common;
 use common::{graph, hazards, T0};
 use corridor_geo::LatLon;
-use corridor_graph::{Profile, RoadGraph};
-use corridor_routing::{reference, HazardLayer, RouteError, RouteOptions, Router};
+use corridor_graph::{Profile, RoadGraph, INFINITY};
+use corridor_hazards::Effect;
+use corridor_routing::{reference, Engine, HazardLayer, RouteError, RouteOptions, Router};
 use proptest::prelude::*;
 
 fn incident(g: &RoadGraph, e: u32, v: u32) -> bool {
@@ -76,6 +77,71 @@ proptest! {
                 // lie on another road), so only the message's content is checked.
                 Err(RouteError::Cut { hazards }) => prop_assert!(!hazards.is_empty()),
                 Err(_) => {}
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Times near the sentinel: edges of days and of nearly
+    /// [`INFINITY`] ms, slowing hazards of up to 1000×. A total at or above
+    /// the sentinel is no route, for both engines, node to node and point to
+    /// point, as for the reference (which sums in 64 bits), and no route
+    /// ever comes back taking the sentinel's time or more.
+    #[test]
+    fn times_near_the_sentinel(
+        n in 2usize..8,
+        pts in prop::collection::vec((0.0..1.0f64, 0.0..1.0f64), 8),
+        edges in prop::collection::vec(
+            (0usize..8, 0usize..8,
+             prop_oneof![1u32..600_000, (INFINITY / 8)..(INFINITY / 2), (INFINITY - 10)..INFINITY],
+             any::<bool>()),
+            1..12),
+        hz in prop::collection::vec((0.0..1.0f64, 0.0..1.0f64, 0.1..1.5f64, 0u8..3, -30i64..120, 1i64..90, 0u8..6), 0..4),
+        thousandfold in any::<bool>(),
+        queries in prop::collection::vec((0usize..8, 0usize..8), 4),
+    ) {
+        let mut b = RoadGraph::builder();
+        for (i, (dy, dx)) in pts.iter().take(n).enumerate() {
+            b.push_node(LatLon::new(50.44 + dy * 0.02, 30.50 + dx * 0.03), i as i64 + 1);
+        }
+        for &(a, c, w, two) in &edges {
+            let back = if two { w } else { INFINITY };
+            b.push_straight_edge((a % n) as u32, (c % n) as u32, [[w, back], [INFINITY, INFINITY]]);
+        }
+        b.validate().expect("valid test graph");
+        let g = b;
+        let mut set = hazards(&hz);
+        for h in &mut set.hazards {
+            if thousandfold && matches!(h.effect, Effect::Slow(_)) {
+                h.effect = Effect::Slow(1000.0);
+            }
+        }
+        let hits = reference::edge_hazards(&g, &set);
+        let router = Router::new(g.clone());
+        let layer = HazardLayer::new(router.graph(), router.index(), set.clone());
+        let unique = |v: u32| (0..n as u32).filter(|&u| g.node_pos(u) == g.node_pos(v)).count() == 1;
+        for engine in [Engine::Cch, Engine::Dijkstra] {
+            let opts = RouteOptions { depart_ms: T0, engine, ..RouteOptions::default() };
+            for &(s, t) in &queries {
+                let (s, t) = ((s % n) as u32, (t % n) as u32);
+                let want = reference::node_to_node(&g, &set, &hits, s, t, &opts);
+                prop_assert_eq!(router.node_to_node(&layer, s, t, &opts), want, "{:?} {} -> {}", engine, s, t);
+                if !unique(s) || !unique(t) {
+                    continue;
+                }
+                if let Ok(r) = router.route(&layer, g.node_pos(s), g.node_pos(t), &opts) {
+                    prop_assert!(r.duration_ms < INFINITY as u64, "{:?} {} -> {}: {} ms", engine, s, t, r.duration_ms);
+                    if r.origin.distance_m < 1e-6
+                        && r.destination.distance_m < 1e-6
+                        && incident(&g, r.origin.edge, s)
+                        && incident(&g, r.destination.edge, t)
+                    {
+                        prop_assert_eq!(Some(r.duration_ms as u32), want, "{:?} route {} -> {}", engine, s, t);
+                    }
+                }
             }
         }
     }

@@ -16,6 +16,9 @@
 //! The crate does no IO and has no dependencies.
 #![deny(missing_docs)]
 
+mod ring_index;
+pub use ring_index::RingIndex;
+
 /// Mean Earth radius in metres (IUGG), used by every distance in corridor.
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
@@ -251,17 +254,25 @@ pub fn point_in_ring(p: (f64, f64), ring: &[(f64, f64)]) -> bool {
     let mut inside = false;
     let mut j = n - 1;
     for i in 0..n {
-        let (xi, yi) = ring[i];
-        let (xj, yj) = ring[j];
-        if (yi > p.1) != (yj > p.1) {
-            let x = xj + (p.1 - yj) / (yi - yj) * (xi - xj);
-            if p.0 < x {
-                inside = !inside;
-            }
-        }
+        inside ^= crosses_right(p, ring[i], ring[j]);
         j = i;
     }
     inside
+}
+
+/// Whether a ray from `p` towards +x crosses the ring edge from `b` to `a`
+/// (`a` the later vertex), by the half-open rule of [`point_in_ring`]: the
+/// one place that rule is written, so that [`RingIndex`] gives the same
+/// answer bit for bit.
+#[inline(always)]
+fn crosses_right(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> bool {
+    let ((xi, yi), (xj, yj)) = (a, b);
+    if (yi > p.1) != (yj > p.1) {
+        let x = xj + (p.1 - yj) / (yi - yj) * (xi - xj);
+        p.0 < x
+    } else {
+        false
+    }
 }
 
 /// Signed area of a ring in the plane: positive when counter-clockwise.

@@ -165,14 +165,19 @@ impl HazardSet {
         self.hazards.is_empty()
     }
 
-    /// Hazards whose buffered geometry contains the point `p`.
+    /// Hazards whose buffered geometry contains the point `p`. A part whose
+    /// box, widened by the buffer, does not hold `p` is passed over without
+    /// looking at its edges (the box the mapping's reference searches).
     pub fn containing(&self, p: LatLon) -> Vec<u32> {
         (0..self.hazards.len() as u32)
             .filter(|&h| {
                 let hz = &self.hazards[h as usize];
-                hz.parts
-                    .iter()
-                    .any(|part| segment_meets_part(p, p, part, hz.buffer_m))
+                hz.parts.iter().any(|part| {
+                    let (lo, hi) = mapping::query_box(part, hz.buffer_m);
+                    (lo.lat..=hi.lat).contains(&p.lat)
+                        && (lo.lon..=hi.lon).contains(&p.lon)
+                        && segment_meets_part(p, p, part, hz.buffer_m)
+                })
             })
             .collect()
     }
@@ -195,14 +200,14 @@ impl Part {
 }
 
 fn part_bbox(part: &Part) -> (LatLon, LatLon) {
-    let pts: Vec<(f64, f64)> = match part {
-        Part::Polygon(rings) => rings.first().cloned().unwrap_or_default(),
-        Part::Line(l) => l.clone(),
-        Part::Point(p) => vec![*p],
+    let pts: &[(f64, f64)] = match part {
+        Part::Polygon(rings) => rings.first().map_or(&[], |r| r.as_slice()),
+        Part::Line(l) => l,
+        Part::Point(p) => std::slice::from_ref(p),
     };
     let mut min = LatLon::new(f64::INFINITY, f64::INFINITY);
     let mut max = LatLon::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for (lon, lat) in pts {
+    for &(lon, lat) in pts {
         min.lat = min.lat.min(lat);
         min.lon = min.lon.min(lon);
         max.lat = max.lat.max(lat);
@@ -214,22 +219,61 @@ fn part_bbox(part: &Part) -> (LatLon, LatLon) {
 /// Whether the road segment `p`-`q` comes within `buffer_m` of `part`
 /// (touching or inside counts as distance 0).
 pub fn segment_meets_part(p: LatLon, q: LatLon, part: &Part, buffer_m: f64) -> bool {
+    match part {
+        Part::Polygon(rings) => {
+            let inside = |x: (f64, f64)| {
+                rings.first().is_some_and(|outer| point_in_ring(x, outer))
+                    && !rings[1..].iter().any(|hole| point_in_ring(x, hole))
+            };
+            meets_boundary(
+                p,
+                q,
+                buffer_m,
+                Some(&inside),
+                rings.iter().flat_map(|r| ring_edges(r)),
+            )
+        }
+        Part::Line(l) if l.len() >= 2 => {
+            meets_boundary(p, q, buffer_m, None, l.windows(2).map(|w| (w[0], w[1])))
+        }
+        Part::Line(l) => l.first().is_some_and(|&x| point_meets(p, q, x, buffer_m)),
+        Part::Point(x) => point_meets(p, q, *x, buffer_m),
+    }
+}
+
+/// Whether the segment `p`-`q` comes within `buffer_m` of the point `x`.
+fn point_meets(p: LatLon, q: LatLon, x: (f64, f64), buffer_m: f64) -> bool {
+    if buffer_m <= 0.0 {
+        return false;
+    }
+    let frame = LocalFrame::new(p);
+    let x = frame.project(LatLon::new(x.1, x.0));
+    point_segment_distance(x, frame.project(p), frame.project(q)).0 <= buffer_m
+}
+
+/// [`segment_meets_part`] for a polygon (`inside` its containment test) or
+/// a line (`inside` `None`) whose boundary edges are `edges`. The edges may
+/// be any subset that holds every edge within reach of the segment (the
+/// mapping passes those near an R-tree node's box): each edge is tested on
+/// its own, so the answer is the same.
+pub(crate) fn meets_boundary<I>(
+    p: LatLon,
+    q: LatLon,
+    buffer_m: f64,
+    inside: Option<&dyn Fn((f64, f64)) -> bool>,
+    edges: I,
+) -> bool
+where
+    I: Iterator<Item = ((f64, f64), (f64, f64))> + Clone,
+{
     let (pp, qq) = ((p.lon, p.lat), (q.lon, q.lat));
     // Containment and crossing in lon/lat, where GeoJSON edges are straight.
-    if let Part::Polygon(rings) = part {
-        let inside = |x: (f64, f64)| {
-            rings.first().is_some_and(|outer| point_in_ring(x, outer))
-                && !rings[1..].iter().any(|hole| point_in_ring(x, hole))
-        };
+    if let Some(inside) = inside {
         if inside(pp) || inside(qq) {
             return true;
         }
-        for ring in rings {
-            for w in ring_edges(ring) {
-                if segments_intersect(pp, qq, w.0, w.1) {
-                    return true;
-                }
-            }
+        if edges.clone().any(|(a, b)| segments_intersect(pp, qq, a, b)) {
+            return true;
         }
     }
     if buffer_m <= 0.0 {
@@ -247,26 +291,11 @@ pub fn segment_meets_part(p: LatLon, q: LatLon, part: &Part, buffer_m: f64) -> b
             && x.1.max(y.1) >= pp.1.min(qq.1) - dlat
             && x.1.min(y.1) <= pp.1.max(qq.1) + dlat
     };
-    match part {
-        Part::Point(x) => point_segment_distance(proj(*x), a, b).0 <= buffer_m,
-        Part::Line(l) => {
-            if l.len() == 1 {
-                return point_segment_distance(proj(l[0]), a, b).0 <= buffer_m;
-            }
-            l.windows(2).any(|w| {
-                near(w[0], w[1])
-                    && segment_segment_distance(a, b, proj(w[0]), proj(w[1])) <= buffer_m
-            })
-        }
-        Part::Polygon(rings) => rings.iter().any(|ring| {
-            ring_edges(ring).any(|(x, y)| {
-                near(x, y) && segment_segment_distance(a, b, proj(x), proj(y)) <= buffer_m
-            })
-        }),
-    }
+    let mut edges = edges;
+    edges.any(|(x, y)| near(x, y) && segment_segment_distance(a, b, proj(x), proj(y)) <= buffer_m)
 }
 
-fn ring_edges(ring: &[(f64, f64)]) -> impl Iterator<Item = ((f64, f64), (f64, f64))> + '_ {
+fn ring_edges(ring: &[(f64, f64)]) -> impl Iterator<Item = ((f64, f64), (f64, f64))> + Clone + '_ {
     let n = ring.len();
     (0..n).map(move |i| (ring[i], ring[(i + 1) % n]))
 }

@@ -207,6 +207,77 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Rings of hundreds of vertices, where containment goes through the
+    /// ring's grid (`RingIndex`), and a hole of as many: the same edges as
+    /// the reference, and `containing` the same hazards as the plain test
+    /// of every part.
+    #[test]
+    fn many_vertices(
+        c in point(),
+        radii in prop::collection::vec(0.0005..0.012f64, 64..400),
+        hole in prop::collection::vec(0.1..0.9f64, 64..200),
+        turn in 0.0..6.3f64,
+        buffer_m in buffer(),
+        probes in prop::collection::vec(point(), 50),
+    ) {
+        let rmin = radii.iter().cloned().fold(f64::INFINITY, f64::min)
+            * (std::f64::consts::PI / radii.len() as f64).cos();
+        let inner: Vec<f64> = hole.iter().map(|s| s * rmin).collect();
+        let rings = vec![star(c, &radii, turn, true), star(c, &inner, turn, true)];
+        let set = HazardSet { hazards: vec![
+            hazard(vec![Part::Polygon(rings)], buffer_m),
+            hazard(vec![Part::Line(star(c, &radii, turn, false))], buffer_m.max(1.0)),
+        ] };
+        check(&set)?;
+        for &(lon, lat) in &probes {
+            let p = LatLon::new(lat, lon);
+            let plain: Vec<u32> = (0..set.len() as u32)
+                .filter(|&h| {
+                    let hz = &set.hazards[h as usize];
+                    hz.parts.iter().any(|part| corridor_hazards::segment_meets_part(p, p, part, hz.buffer_m))
+                })
+                .collect();
+            prop_assert_eq!(set.containing(p), plain);
+        }
+    }
+}
+
+/// A comb of 300 teeth whose sides lie on the grid's streets and whose
+/// teeth end on its nodes: every level ray through it crosses hundreds of
+/// edges, and many roads touch its boundary exactly.
+#[test]
+fn a_comb_on_the_grid_finds_the_same_edges() {
+    let (g, index) = network();
+    for (pitch, buffer_m) in [(1e-3, 0.0), (1e-3 / 15.0, 0.0), (1e-3 / 15.0, 30.0)] {
+        let (x0, y0) = (LON0 + 1e-3, LAT0 + 2e-3);
+        let (bar, top) = (y0 + 1e-3, y0 + 15e-3);
+        let mut ring = vec![(x0, y0)];
+        for i in 0..300 {
+            let x = x0 + i as f64 * pitch;
+            ring.extend([
+                (x, top),
+                (x + pitch / 2.0, top),
+                (x + pitch / 2.0, bar),
+                (x + pitch, bar),
+            ]);
+        }
+        ring.extend([(x0 + 300.0 * pitch, y0), (x0, y0)]);
+        let set = HazardSet {
+            hazards: vec![hazard(vec![Part::Polygon(vec![ring])], buffer_m)],
+        };
+        let hits = set.edge_hits(g, index);
+        assert!(hits.len() > 100, "{pitch} {buffer_m}: {}", hits.len());
+        assert_eq!(
+            hits,
+            set.edge_hits_reference(g, index),
+            "{pitch} {buffer_m}"
+        );
+    }
+}
+
 #[test]
 fn a_large_square_takes_whole_nodes_and_finds_the_same_edges() {
     let (g, index) = network();

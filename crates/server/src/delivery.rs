@@ -17,7 +17,9 @@
 //!   so two servers on one PostgreSQL never send a row at once, and a row
 //!   whose server died mid-send is sent again when its lease ends;
 //! * a failure (no connection, a timeout, any status but 2xx) is retried
-//!   with exponential backoff, capped ([`Settings`]).
+//!   with exponential backoff, capped ([`Settings`]), and at once when a
+//!   new alert is queued (the subscriber may have recovered; a row being
+//!   sent keeps its lease).
 //!
 //! Each delivery is `POST URL` with `Content-Type: application/cap+xml`,
 //! `X-Corridor-Alert: IDENTIFIER`, `X-Corridor-Attempt: N` and

@@ -50,7 +50,8 @@ pub struct SubscriberInfo {
     pub delivered: u64,
     /// The last failure of an alert still pending, if any.
     pub last_error: Option<String>,
-    /// The earliest next attempt of its pending alerts (Unix ms).
+    /// When the alert it gets next (its oldest pending one: alerts go out
+    /// in order) is due (Unix ms).
     pub next_attempt_ms: Option<i64>,
 }
 
@@ -114,7 +115,9 @@ pub trait Store: Send + Sync {
     fn subscribers(&self) -> Result<Vec<SubscriberInfo>, StoreError>;
     /// Queues each alert `(identifier, body)` not queued before for every
     /// subscriber registered now, due at once; in one transaction.
-    /// Idempotent: returns the rows created.
+    /// Idempotent: returns the rows created. When it creates any, every
+    /// row waiting out a failure's backoff is due at once too (not a
+    /// leased one: [`PULL_BACKOFF_SQLITE`]).
     fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError>;
     /// Claims at most `limit` deliveries due at `now_ms`: for each
     /// subscriber not in `busy` (those this server is sending to: a slow
@@ -145,12 +148,16 @@ pub trait Store: Send + Sync {
     fn next_due(&self) -> Result<Option<i64>, StoreError>;
 }
 
-/// Combines the per-subscriber rows of the status query.
+/// Combines the per-subscriber rows of the status query: `pending` the
+/// undelivered rows (subscriber, identifier, next attempt), of which each
+/// subscriber's head is the one that will be sent next, and when.
 fn subscriber_infos(
     subs: Vec<(i64, String, i64)>,
-    counts: Vec<(i64, i64, i64, Option<i64>)>,
+    counts: Vec<(i64, i64, i64)>,
+    pending: Vec<(i64, String, i64)>,
     errors: Vec<(i64, String)>,
 ) -> Vec<SubscriberInfo> {
+    let heads = heads(pending);
     subs.into_iter()
         .map(|(id, url, created_ms)| {
             let c = counts.iter().find(|c| c.0 == id);
@@ -160,7 +167,7 @@ fn subscriber_infos(
                 created_ms,
                 pending: c.map_or(0, |c| c.1.max(0) as u64),
                 delivered: c.map_or(0, |c| c.2.max(0) as u64),
-                next_attempt_ms: c.and_then(|c| c.3),
+                next_attempt_ms: heads.get(&id).map(|h| h.1),
                 last_error: errors.iter().find(|e| e.0 == id).map(|e| e.1.clone()),
             }
         })
@@ -224,6 +231,19 @@ fn next_head_due(pending: Vec<(i64, String, i64)>) -> Option<i64> {
     heads(pending).into_values().map(|(_, next)| next).min()
 }
 
+/// A new alert is a reason to try every subscriber again now: the rows
+/// waiting out a failure's backoff become due at once (a subscriber that
+/// has recovered gets the new alert, and the ones before it, without
+/// waiting up to an hour). A row under a lease (being sent) keeps it, so
+/// no row is ever sent twice at once.
+const PULL_BACKOFF_SQLITE: &str = "UPDATE outbox SET next_attempt_ms = ?1
+     WHERE delivered_ms IS NULL AND next_attempt_ms > ?1
+       AND (leased_until_ms IS NULL OR leased_until_ms <= ?1)";
+/// [`PULL_BACKOFF_SQLITE`] for PostgreSQL.
+const PULL_BACKOFF_PG: &str = "UPDATE outbox SET next_attempt_ms = $1
+     WHERE delivered_ms IS NULL AND next_attempt_ms > $1
+       AND (leased_until_ms IS NULL OR leased_until_ms <= $1)";
+
 /// Longest error text kept per row.
 const MAX_ERROR: usize = 300;
 
@@ -254,6 +274,9 @@ pub const MIGRATIONS: &[&str] = &[
                           last_attempt_ms INTEGER, last_error TEXT, delivered_ms INTEGER,
                           PRIMARY KEY (subscriber, identifier));
      CREATE INDEX outbox_due ON outbox (next_attempt_ms) WHERE delivered_ms IS NULL;",
+    // 3: a claimed row's lease, apart from its backoff: a new alert pulls
+    // a subscriber's backoff forward, never a lease.
+    "ALTER TABLE outbox ADD COLUMN leased_until_ms INTEGER;",
 ];
 
 impl Sqlite {
@@ -427,15 +450,21 @@ impl Store for Sqlite {
             .prepare("SELECT id, url, created_ms FROM subscribers ORDER BY id")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
-        let counts: Vec<(i64, i64, i64, Option<i64>)> = c
+        let counts: Vec<(i64, i64, i64)> = c
             .prepare(
                 "SELECT subscriber,
                         SUM(CASE WHEN delivered_ms IS NULL THEN 1 ELSE 0 END),
-                        SUM(CASE WHEN delivered_ms IS NULL THEN 0 ELSE 1 END),
-                        MIN(CASE WHEN delivered_ms IS NULL THEN next_attempt_ms END)
+                        SUM(CASE WHEN delivered_ms IS NULL THEN 0 ELSE 1 END)
                  FROM outbox GROUP BY subscriber",
             )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let pending: Vec<(i64, String, i64)> = c
+            .prepare(
+                "SELECT subscriber, identifier, next_attempt_ms FROM outbox
+                 WHERE delivered_ms IS NULL",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         let errors: Vec<(i64, String)> = c
             .prepare(
@@ -445,7 +474,7 @@ impl Store for Sqlite {
             )?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(subscriber_infos(subs, counts, errors))
+        Ok(subscriber_infos(subs, counts, pending, errors))
     }
 
     fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError> {
@@ -467,6 +496,9 @@ impl Store for Sqlite {
                     params![identifier, body, now_ms],
                 )?;
             }
+        }
+        if rows > 0 {
+            tx.execute(PULL_BACKOFF_SQLITE, params![now_ms])?;
         }
         tx.commit()?;
         Ok(rows)
@@ -507,7 +539,8 @@ impl Store for Sqlite {
                 },
             )?);
             tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_attempt_ms = ?1, next_attempt_ms = ?2
+                "UPDATE outbox SET attempts = attempts + 1, last_attempt_ms = ?1, next_attempt_ms = ?2,
+                                   leased_until_ms = ?2
                  WHERE subscriber = ?3 AND identifier = ?4",
                 params![now_ms, now_ms.saturating_add(lease_ms), sub, id],
             )?;
@@ -534,7 +567,8 @@ impl Store for Sqlite {
         next_ms: i64,
     ) -> Result<(), StoreError> {
         self.conn().execute(
-            "UPDATE outbox SET last_error = ?1, last_attempt_ms = ?2, next_attempt_ms = ?3
+            "UPDATE outbox SET last_error = ?1, last_attempt_ms = ?2, next_attempt_ms = ?3,
+                               leased_until_ms = NULL
              WHERE subscriber = ?4 AND identifier = ?5 AND delivered_ms IS NULL",
             params![clip(error), now_ms, next_ms, subscriber, identifier],
         )?;
@@ -570,6 +604,8 @@ pub const PG_MIGRATIONS: &[&str] = &[
                           last_attempt_ms BIGINT, last_error TEXT, delivered_ms BIGINT,
                           PRIMARY KEY (subscriber, identifier));
      CREATE INDEX outbox_due ON outbox (next_attempt_ms) WHERE delivered_ms IS NULL;",
+    // 3: as SQLite's 3.
+    "ALTER TABLE outbox ADD COLUMN leased_until_ms BIGINT;",
 ];
 
 /// PostgreSQL store, for a shared deployment: several `serve` processes on
@@ -826,18 +862,27 @@ impl Store for Postgres {
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
-        let counts: Vec<(i64, i64, i64, Option<i64>)> = c
+        let counts: Vec<(i64, i64, i64)> = c
             .query(
                 "SELECT subscriber,
                         COUNT(*) FILTER (WHERE delivered_ms IS NULL),
-                        COUNT(*) FILTER (WHERE delivered_ms IS NOT NULL),
-                        MIN(next_attempt_ms) FILTER (WHERE delivered_ms IS NULL)
+                        COUNT(*) FILTER (WHERE delivered_ms IS NOT NULL)
                  FROM outbox GROUP BY subscriber",
                 &[],
             )
             .map_err(pg)?
             .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let pending: Vec<(i64, String, i64)> = c
+            .query(
+                "SELECT subscriber, identifier, next_attempt_ms FROM outbox
+                 WHERE delivered_ms IS NULL",
+                &[],
+            )
+            .map_err(pg)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
         let errors: Vec<(i64, String)> = c
             .query(
@@ -850,7 +895,7 @@ impl Store for Postgres {
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect();
-        Ok(subscriber_infos(subs, counts, errors))
+        Ok(subscriber_infos(subs, counts, pending, errors))
     }
 
     fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError> {
@@ -875,6 +920,9 @@ impl Store for Postgres {
                     )
                     .map_err(pg)? as usize;
             }
+        }
+        if rows > 0 {
+            tx.execute(PULL_BACKOFF_PG, &[&now_ms]).map_err(pg)?;
         }
         tx.commit().map_err(pg)?;
         Ok(rows)
@@ -913,7 +961,7 @@ impl Store for Postgres {
             let r = tx
                 .query_one(
                     "UPDATE outbox o SET attempts = o.attempts + 1, last_attempt_ms = $1,
-                                         next_attempt_ms = $2
+                                         next_attempt_ms = $2, leased_until_ms = $2
                      FROM subscribers s
                      WHERE o.subscriber = $3 AND o.identifier = $4 AND s.id = o.subscriber
                      RETURNING o.subscriber, s.url, s.secret, o.identifier, o.body, o.attempts",
@@ -954,7 +1002,8 @@ impl Store for Postgres {
     ) -> Result<(), StoreError> {
         self.client()?
             .execute(
-                "UPDATE outbox SET last_error = $1, last_attempt_ms = $2, next_attempt_ms = $3
+                "UPDATE outbox SET last_error = $1, last_attempt_ms = $2, next_attempt_ms = $3,
+                                   leased_until_ms = NULL
                  WHERE subscriber = $4 AND identifier = $5 AND delivered_ms IS NULL",
                 &[&clip(error), &now_ms, &next_ms, &subscriber, &identifier],
             )

@@ -172,9 +172,58 @@ fn store_suite(s: &dyn Store) {
     assert_eq!(drain(100_000), vec![o(a, "x.4"), o(c, "x.4")]);
 }
 
+/// A new alert pulls forward the backoff of a subscriber that failed (it
+/// may have recovered: the new alert, and the ones before it, should not
+/// wait an hour), but never a row being sent (leased); and the status shows
+/// when the row that will be sent next is due, not the earliest of the rows
+/// waiting behind it.
+fn backoff_suite(s: &dyn Store) {
+    let a = s
+        .add_subscriber("http://a.test/hook", "secret-a-0123456789", 10, 3)
+        .unwrap();
+    let b = s
+        .add_subscriber("http://b.test/hook", "secret-b-0123456789", 10, 3)
+        .unwrap();
+    let hour = 3_600_000;
+    assert_eq!(s.enqueue(&alerts(&["y.1"]), 1000).unwrap(), 2);
+    assert_eq!(s.claim(1000, 500, 10, &[]).unwrap().len(), 2);
+    // a fails and waits an hour; b's y.1 is still being sent.
+    s.failed(a, "y.1", "HTTP 503", 1100, 1100 + hour).unwrap();
+    let next = |id: i64| {
+        s.subscribers()
+            .unwrap()
+            .into_iter()
+            .find(|i| i.id == id)
+            .unwrap()
+            .next_attempt_ms
+    };
+    assert_eq!(next(a), Some(1100 + hour));
+    // A new alert: a's y.1 is due at once, b's lease stands.
+    assert_eq!(s.enqueue(&alerts(&["y.2"]), 1200).unwrap(), 2);
+    assert_eq!(next(a), Some(1200));
+    assert_eq!(next(b), Some(1500), "a lease is not pulled forward");
+    let due = s.claim(1200, 500, 10, &[]).unwrap();
+    let got: Vec<(i64, String, u32)> = due
+        .into_iter()
+        .map(|d| (d.subscriber, d.identifier, d.attempts))
+        .collect();
+    assert_eq!(got, vec![(a, "y.1".to_string(), 2)]);
+    // It fails again: the status shows y.1's hour, not y.2's time (y.2
+    // waits behind y.1 and is not what is sent next).
+    s.failed(a, "y.1", "HTTP 503", 1300, 1300 + hour).unwrap();
+    assert_eq!(next(a), Some(1300 + hour));
+    assert!(s.claim(1400, 500, 10, &[]).unwrap().is_empty());
+    // The same alert queued again is no new alert: nothing moves.
+    assert_eq!(s.enqueue(&alerts(&["y.1", "y.2"]), 1450).unwrap(), 0);
+    assert_eq!(next(a), Some(1300 + hour));
+    // b's lease ends (its server died mid-send): due again, as before.
+    assert_eq!(s.claim(1500, 500, 10, &[]).unwrap().len(), 1);
+}
+
 #[test]
 fn the_outbox_rules_on_sqlite() {
     store_suite(&Sqlite::memory().unwrap());
+    backoff_suite(&Sqlite::memory().unwrap());
 }
 
 #[test]
@@ -184,6 +233,8 @@ fn the_outbox_rules_on_postgresql() {
     let s = pg_store(&url);
     s.reset().unwrap();
     store_suite(&s);
+    s.reset().unwrap();
+    backoff_suite(&s);
 }
 
 /// Two servers on one PostgreSQL claim at the same moment, again and

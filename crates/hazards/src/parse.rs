@@ -160,6 +160,14 @@ fn parse_feature(f: &Value, id: Option<String>) -> Result<Hazard, String> {
     };
     let geometry = feature.geometry.as_ref().ok_or("missing geometry")?;
     let parts = parts_of(&geometry.value)?;
+    if parts.is_empty() {
+        // An empty MultiPolygon (or MultiLineString, MultiPoint) is valid
+        // GeoJSON, but as a hazard it would close nothing while the log
+        // and the map said it was reported.
+        return Err(
+            "the geometry is empty: a hazard needs at least one point, line or polygon".into(),
+        );
+    }
     let n = vertex_count(&parts);
     if n > MAX_FEATURE_VERTICES {
         return Err(format!(
@@ -317,6 +325,18 @@ fn parts_of(v: &geojson::Value) -> Result<Vec<Part>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review: an empty MultiPolygon was taken as a hazard on nothing.
+    #[test]
+    fn empty_multi_geometries_are_refused() {
+        for g in ["MultiPolygon", "MultiLineString", "MultiPoint"] {
+            let text = format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"e","kind":"shelling"}},"geometry":{{"type":"{g}","coordinates":[]}}}}]}}"#
+            );
+            let err = parse_geojson(&text).unwrap_err().to_string();
+            assert!(err.contains("the geometry is empty"), "{g}: {err}");
+        }
+    }
 
     #[test]
     fn parses_all_geometries_and_effects() {

@@ -26,31 +26,69 @@ fn bbox(rings: &Polygon) -> [f64; 4] {
     b
 }
 
-fn ring(v: &Value) -> Option<Vec<(f64, f64)>> {
-    v.as_array()?
+fn ring(v: &Value) -> Result<Vec<(f64, f64)>, String> {
+    let ring: Vec<(f64, f64)> = v
+        .as_array()
+        .ok_or("a ring is not an array of positions")?
         .iter()
         .map(|p| {
-            let p = p.as_array()?;
-            let (x, y) = (p.first()?.as_f64()?, p.get(1)?.as_f64()?);
-            ((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)).then_some((x, y))
+            let xy = p
+                .as_array()
+                .and_then(|p| Some((p.first()?.as_f64()?, p.get(1)?.as_f64()?)));
+            match xy {
+                Some((x, y)) if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) => {
+                    Ok((x, y))
+                }
+                _ => Err(format!(
+                    "{p} is not a [longitude, latitude] position on the Earth"
+                )),
+            }
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    // RFC 7946, 3.1.6: at least four positions, the last equal to the
+    // first. An open ring would be closed by the containment test but not
+    // by the length through, and the two would disagree.
+    if ring.len() < 4 || ring.first() != ring.last() {
+        return Err(format!(
+            "a polygon ring needs at least four positions and must be closed (last = first); this one has {} and {}",
+            ring.len(),
+            if ring.first() == ring.last() { "is closed" } else { "is not closed" }
+        ));
+    }
+    Ok(ring)
 }
 
-fn polygon(v: &Value) -> Option<Polygon> {
-    let rings: Option<Polygon> = v.as_array()?.iter().map(ring).collect();
-    rings.filter(|r| !r.is_empty() && r.iter().all(|x| x.len() >= 4))
+fn polygon(v: &Value) -> Result<Polygon, String> {
+    let rings: Polygon = v
+        .as_array()
+        .ok_or("a Polygon's coordinates are not an array of rings")?
+        .iter()
+        .map(ring)
+        .collect::<Result<_, _>>()?;
+    if rings.is_empty() {
+        return Err("a Polygon needs an outer ring".into());
+    }
+    Ok(rings)
 }
 
 impl Territory {
-    /// A territory from polygons given directly.
+    /// A territory from polygons given directly. An open ring is closed
+    /// (its first position added at its end), as the containment test
+    /// reads it, so that the length through sees the same boundary.
     pub fn from_polygons(id: &str, name: &str, polygons: Vec<Polygon>) -> Territory {
         Territory {
             id: id.into(),
             name: name.into(),
             polygons: polygons
                 .into_iter()
-                .map(|p| {
+                .map(|mut p| {
+                    for r in &mut p {
+                        if let (Some(&first), Some(&last)) = (r.first(), r.last()) {
+                            if first != last {
+                                r.push(first);
+                            }
+                        }
+                    }
                     let b = bbox(&p);
                     (p, b)
                 })
@@ -97,11 +135,14 @@ impl Territory {
             let coords = g.get("coordinates");
             match (g.get("type").and_then(Value::as_str), coords) {
                 (Some("Polygon"), Some(c)) => {
-                    polygons.push(polygon(c).ok_or(format!("feature {i}: bad Polygon"))?)
+                    polygons.push(polygon(c).map_err(|e| format!("feature {i}: {e}"))?)
                 }
                 (Some("MultiPolygon"), Some(Value::Array(ps))) => {
+                    if ps.is_empty() {
+                        return Err(format!("feature {i}: an empty MultiPolygon covers nothing"));
+                    }
                     for p in ps {
-                        polygons.push(polygon(p).ok_or(format!("feature {i}: bad MultiPolygon"))?);
+                        polygons.push(polygon(p).map_err(|e| format!("feature {i}: {e}"))?);
                     }
                 }
                 (t, _) => {
@@ -215,6 +256,40 @@ mod tests {
                 (30.0, 50.0),
             ]]],
         )
+    }
+
+    /// Review: a ring left open was closed by the containment test but not
+    /// by the length through (its last side was never cut).
+    #[test]
+    fn open_rings_are_refused_in_files_and_closed_when_given() {
+        let open = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},
+            "geometry":{"type":"Polygon","coordinates":[[[30,50],[31,50],[31,51],[30,51]]]}}]}"#;
+        let err = Territory::from_geojson("t", "T", open, None, &[]).unwrap_err();
+        assert!(err.contains("must be closed"), "{err}");
+        let empty = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},
+            "geometry":{"type":"MultiPolygon","coordinates":[]}}]}"#;
+        let err = Territory::from_geojson("t", "T", empty, None, &[]).unwrap_err();
+        assert!(err.contains("empty MultiPolygon"), "{err}");
+        let bad = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},
+            "geometry":{"type":"Polygon","coordinates":[[[30,50],[31,95],[31,51],[30,50]]]}}]}"#;
+        let err = Territory::from_geojson("t", "T", bad, None, &[]).unwrap_err();
+        assert!(err.contains("[31,95]"), "{err}");
+        // Given open, the square is closed: a line leaving through its
+        // closing (western) side runs through it as far as the closed one.
+        let t = Territory::from_polygons(
+            "sq",
+            "Square",
+            vec![vec![vec![
+                (30.0, 50.0),
+                (31.0, 50.0),
+                (31.0, 51.0),
+                (30.0, 51.0),
+            ]]],
+        );
+        let line = [LatLon::new(50.5, 29.5), LatLon::new(50.5, 30.5)];
+        let want = square().length_inside_m(&line);
+        assert!(want > 30_000.0);
+        assert_eq!(t.length_inside_m(&line), want);
     }
 
     #[test]

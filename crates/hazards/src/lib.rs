@@ -165,9 +165,13 @@ impl HazardSet {
         self.hazards.is_empty()
     }
 
-    /// Hazards whose buffered geometry contains the point `p`. A part whose
-    /// box, widened by the buffer, does not hold `p` is passed over without
-    /// looking at its edges (the box the mapping's reference searches).
+    /// Hazards whose buffered geometry contains the point `p`, as the
+    /// mapping sees them: a part whose box, widened by the buffer (the box
+    /// [`edge_hits_reference`](Self::edge_hits_reference) searches), does
+    /// not hold `p` is passed over without looking at its edges. (The
+    /// box's longitude margin is taken at the box's own latitudes, so a
+    /// point buffer of tens of kilometres near a pole reaches a little less
+    /// far east and west than the exact distance would.)
     pub fn containing(&self, p: LatLon) -> Vec<u32> {
         (0..self.hazards.len() as u32)
             .filter(|&h| {

@@ -245,7 +245,8 @@ pub fn queue_published(st: &AppState) -> Result<usize, ApiError> {
     }
     // The files exactly as `/public/cap/…` serves them.
     let files = crate::routes::feeds::files(st)?;
-    let rows = st.store.enqueue(&alerts_of(&files), now_ms())?;
+    let gap = st.delivery.backoff_base.as_millis().min(i64::MAX as u128) as i64;
+    let rows = st.store.enqueue(&alerts_of(&files), now_ms(), gap)?;
     *st.queued.lock().unwrap_or_else(|e| e.into_inner()) = Some(len);
     if rows > 0 {
         tracing::info!(rows, "alerts queued for subscribers");
@@ -343,6 +344,7 @@ async fn attempt(st: Arc<AppState>, d: Due) {
             Err(e) => s.store.failed(
                 d.subscriber,
                 &d.identifier,
+                d.attempts,
                 e,
                 now,
                 now.saturating_add(next.as_millis() as i64),

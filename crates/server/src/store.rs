@@ -116,9 +116,16 @@ pub trait Store: Send + Sync {
     /// Queues each alert `(identifier, body)` not queued before for every
     /// subscriber registered now, due at once; in one transaction.
     /// Idempotent: returns the rows created. When it creates any, every
-    /// row waiting out a failure's backoff is due at once too (not a
-    /// leased one: [`PULL_BACKOFF_SQLITE`]).
-    fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError>;
+    /// row waiting out a failure's backoff is due again at once, or
+    /// `retry_gap_ms` after its last attempt if that is later (so a burst
+    /// of alerts retries a failing subscriber at most once a gap), but never
+    /// a leased one: [`PULL_BACKOFF_SQLITE`].
+    fn enqueue(
+        &self,
+        alerts: &[(String, String)],
+        now_ms: i64,
+        retry_gap_ms: i64,
+    ) -> Result<usize, StoreError>;
     /// Claims at most `limit` deliveries due at `now_ms`: for each
     /// subscriber not in `busy` (those this server is sending to: a slow
     /// subscriber takes one slot, never all) its oldest undelivered alert,
@@ -135,11 +142,15 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<Due>, StoreError>;
     /// Records an acknowledgement: the row is never due again.
     fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError>;
-    /// Records a failure and when to try again.
+    /// Records a failure of the claim that made attempt `attempt` (the
+    /// claim's [`Due::attempts`]) and when to try again. A report from an
+    /// older claim (its lease ran out and the row was claimed again, maybe
+    /// by another server, which is sending it now) changes nothing.
     fn failed(
         &self,
         subscriber: i64,
         identifier: &str,
+        attempt: u32,
         error: &str,
         now_ms: i64,
         next_ms: i64,
@@ -236,13 +247,25 @@ fn next_head_due(pending: Vec<(i64, String, i64)>) -> Option<i64> {
 /// has recovered gets the new alert, and the ones before it, without
 /// waiting up to an hour). A row under a lease (being sent) keeps it, so
 /// no row is ever sent twice at once.
-const PULL_BACKOFF_SQLITE: &str = "UPDATE outbox SET next_attempt_ms = ?1
-     WHERE delivered_ms IS NULL AND next_attempt_ms > ?1
+/// `?1` is now, `?2` the least gap after a row's last attempt.
+const PULL_BACKOFF_SQLITE: &str = "UPDATE outbox
+     SET next_attempt_ms = MAX(?1, COALESCE(last_attempt_ms, 0) + ?2)
+     WHERE delivered_ms IS NULL
+       AND next_attempt_ms > MAX(?1, COALESCE(last_attempt_ms, 0) + ?2)
        AND (leased_until_ms IS NULL OR leased_until_ms <= ?1)";
-/// [`PULL_BACKOFF_SQLITE`] for PostgreSQL.
-const PULL_BACKOFF_PG: &str = "UPDATE outbox SET next_attempt_ms = $1
-     WHERE delivered_ms IS NULL AND next_attempt_ms > $1
-       AND (leased_until_ms IS NULL OR leased_until_ms <= $1)";
+/// [`PULL_BACKOFF_SQLITE`] for PostgreSQL. The rows are locked in the order
+/// a claim locks them (subscriber, identifier), so an enqueue and another
+/// server's claim never deadlock; a row claimed meanwhile is read again
+/// after the wait, and its lease keeps it out.
+const PULL_BACKOFF_PG: &str = "UPDATE outbox o
+     SET next_attempt_ms = GREATEST($1, COALESCE(o.last_attempt_ms, 0) + $2)
+     FROM (SELECT subscriber, identifier FROM outbox
+           WHERE delivered_ms IS NULL
+             AND next_attempt_ms > GREATEST($1, COALESCE(last_attempt_ms, 0) + $2)
+             AND (leased_until_ms IS NULL OR leased_until_ms <= $1)
+           ORDER BY subscriber, identifier
+           FOR UPDATE) k
+     WHERE o.subscriber = k.subscriber AND o.identifier = k.identifier";
 
 /// Longest error text kept per row.
 const MAX_ERROR: usize = 300;
@@ -275,8 +298,13 @@ pub const MIGRATIONS: &[&str] = &[
                           PRIMARY KEY (subscriber, identifier));
      CREATE INDEX outbox_due ON outbox (next_attempt_ms) WHERE delivered_ms IS NULL;",
     // 3: a claimed row's lease, apart from its backoff: a new alert pulls
-    // a subscriber's backoff forward, never a lease.
-    "ALTER TABLE outbox ADD COLUMN leased_until_ms INTEGER;",
+    // a subscriber's backoff forward, never a lease. A row an older server
+    // claimed or failed cannot be told apart: it is taken as leased until
+    // its next attempt, as it was before (so a server of the old version
+    // still sending it on the same database is never overtaken).
+    "ALTER TABLE outbox ADD COLUMN leased_until_ms INTEGER;
+     UPDATE outbox SET leased_until_ms = next_attempt_ms
+      WHERE delivered_ms IS NULL AND attempts > 0;",
 ];
 
 impl Sqlite {
@@ -477,7 +505,12 @@ impl Store for Sqlite {
         Ok(subscriber_infos(subs, counts, pending, errors))
     }
 
-    fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError> {
+    fn enqueue(
+        &self,
+        alerts: &[(String, String)],
+        now_ms: i64,
+        retry_gap_ms: i64,
+    ) -> Result<usize, StoreError> {
         let mut c = self.conn();
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut rows = 0;
@@ -498,7 +531,7 @@ impl Store for Sqlite {
             }
         }
         if rows > 0 {
-            tx.execute(PULL_BACKOFF_SQLITE, params![now_ms])?;
+            tx.execute(PULL_BACKOFF_SQLITE, params![now_ms, retry_gap_ms])?;
         }
         tx.commit()?;
         Ok(rows)
@@ -562,6 +595,7 @@ impl Store for Sqlite {
         &self,
         subscriber: i64,
         identifier: &str,
+        attempt: u32,
         error: &str,
         now_ms: i64,
         next_ms: i64,
@@ -569,8 +603,16 @@ impl Store for Sqlite {
         self.conn().execute(
             "UPDATE outbox SET last_error = ?1, last_attempt_ms = ?2, next_attempt_ms = ?3,
                                leased_until_ms = NULL
-             WHERE subscriber = ?4 AND identifier = ?5 AND delivered_ms IS NULL",
-            params![clip(error), now_ms, next_ms, subscriber, identifier],
+             WHERE subscriber = ?4 AND identifier = ?5 AND delivered_ms IS NULL
+               AND attempts = ?6",
+            params![
+                clip(error),
+                now_ms,
+                next_ms,
+                subscriber,
+                identifier,
+                attempt
+            ],
         )?;
         Ok(())
     }
@@ -605,7 +647,9 @@ pub const PG_MIGRATIONS: &[&str] = &[
                           PRIMARY KEY (subscriber, identifier));
      CREATE INDEX outbox_due ON outbox (next_attempt_ms) WHERE delivered_ms IS NULL;",
     // 3: as SQLite's 3.
-    "ALTER TABLE outbox ADD COLUMN leased_until_ms BIGINT;",
+    "ALTER TABLE outbox ADD COLUMN leased_until_ms BIGINT;
+     UPDATE outbox SET leased_until_ms = next_attempt_ms
+      WHERE delivered_ms IS NULL AND attempts > 0;",
 ];
 
 /// PostgreSQL store, for a shared deployment: several `serve` processes on
@@ -898,7 +942,12 @@ impl Store for Postgres {
         Ok(subscriber_infos(subs, counts, pending, errors))
     }
 
-    fn enqueue(&self, alerts: &[(String, String)], now_ms: i64) -> Result<usize, StoreError> {
+    fn enqueue(
+        &self,
+        alerts: &[(String, String)],
+        now_ms: i64,
+        retry_gap_ms: i64,
+    ) -> Result<usize, StoreError> {
         let mut c = self.client()?;
         let mut tx = c.transaction().map_err(pg)?;
         let mut rows = 0;
@@ -922,7 +971,8 @@ impl Store for Postgres {
             }
         }
         if rows > 0 {
-            tx.execute(PULL_BACKOFF_PG, &[&now_ms]).map_err(pg)?;
+            tx.execute(PULL_BACKOFF_PG, &[&now_ms, &retry_gap_ms])
+                .map_err(pg)?;
         }
         tx.commit().map_err(pg)?;
         Ok(rows)
@@ -996,6 +1046,7 @@ impl Store for Postgres {
         &self,
         subscriber: i64,
         identifier: &str,
+        attempt: u32,
         error: &str,
         now_ms: i64,
         next_ms: i64,
@@ -1004,8 +1055,16 @@ impl Store for Postgres {
             .execute(
                 "UPDATE outbox SET last_error = $1, last_attempt_ms = $2, next_attempt_ms = $3,
                                    leased_until_ms = NULL
-                 WHERE subscriber = $4 AND identifier = $5 AND delivered_ms IS NULL",
-                &[&clip(error), &now_ms, &next_ms, &subscriber, &identifier],
+                 WHERE subscriber = $4 AND identifier = $5 AND delivered_ms IS NULL
+                   AND attempts = $6",
+                &[
+                    &clip(error),
+                    &now_ms,
+                    &next_ms,
+                    &subscriber,
+                    &identifier,
+                    &(attempt.min(i32::MAX as u32) as i32),
+                ],
             )
             .map_err(pg)?;
         Ok(())
@@ -1063,6 +1122,7 @@ mod tests {
         st.enqueue(
             &[("c.x.8".into(), "a".into()), ("c.x.9".into(), "b".into())],
             0,
+            0,
         )
         .unwrap();
         let first = st.claim(1, 1000, 4, &[]).unwrap();
@@ -1073,7 +1133,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["c.x.8"]
         );
-        st.failed(sub, "c.x.8", "500", 2, 100).unwrap();
+        st.failed(sub, "c.x.8", 1, "500", 2, 100).unwrap();
         assert!(
             st.claim(50, 1000, 4, &[]).unwrap().is_empty(),
             "c.x.9 waits for c.x.8"
@@ -1082,6 +1142,48 @@ mod tests {
         assert_eq!(again[0].identifier, "c.x.8");
         st.delivered(sub, "c.x.8", 101).unwrap();
         assert_eq!(st.claim(102, 1000, 4, &[]).unwrap()[0].identifier, "c.x.9");
+    }
+
+    /// Schema 3 on a database of schema 2 with rows in flight: a row an
+    /// older server claimed or failed counts as leased until its next
+    /// attempt (it may still be being sent), so a new alert does not pull
+    /// it forward; a row never tried and the rows after it are unchanged.
+    #[test]
+    fn schema_3_takes_rows_of_an_older_server_as_leased() {
+        let conn = Connection::open_in_memory().unwrap();
+        for (i, m) in MIGRATIONS[..2].iter().enumerate() {
+            conn.execute_batch(&format!(
+                "BEGIN; {m} PRAGMA user_version = {}; COMMIT;",
+                i + 1
+            ))
+            .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO subscribers (id, url, secret, created_ms) VALUES (1, 'http://a/', 's', 0);
+             INSERT INTO outbox (subscriber, identifier, body, attempts, next_attempt_ms, last_attempt_ms)
+               VALUES (1, 'c.x.1', 'b', 1, 5000, 100);
+             INSERT INTO outbox (subscriber, identifier, body, next_attempt_ms) VALUES (1, 'c.x.2', 'b', 0);",
+        )
+        .unwrap();
+        let st = Sqlite::init(conn).unwrap();
+        let lease = |id: &str| -> Option<i64> {
+            st.conn()
+                .query_row(
+                    "SELECT leased_until_ms FROM outbox WHERE identifier = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(lease("c.x.1"), Some(5000));
+        assert_eq!(lease("c.x.2"), None);
+        assert_eq!(
+            st.enqueue(&[("c.x.3".into(), "b".into())], 1000, 0)
+                .unwrap(),
+            1
+        );
+        let next = st.subscribers().unwrap()[0].next_attempt_ms;
+        assert_eq!(next, Some(5000), "the older server's lease stands");
     }
 
     /// Issue 12, item 8: a database that cannot be written is refused when

@@ -63,9 +63,9 @@ fn store_suite(s: &dyn Store) {
         Err(StoreError::Refused(_))
     ));
     // Queued once per subscriber and alert, whatever the repetitions.
-    assert_eq!(s.enqueue(&alerts(&["x.1", "x.2"]), 1000).unwrap(), 4);
-    assert_eq!(s.enqueue(&alerts(&["x.1", "x.2"]), 1000).unwrap(), 0);
-    assert_eq!(s.enqueue(&alerts(&["x.2", "x.3"]), 1000).unwrap(), 2);
+    assert_eq!(s.enqueue(&alerts(&["x.1", "x.2"]), 1000, 0).unwrap(), 4);
+    assert_eq!(s.enqueue(&alerts(&["x.1", "x.2"]), 1000, 0).unwrap(), 0);
+    assert_eq!(s.enqueue(&alerts(&["x.2", "x.3"]), 1000, 0).unwrap(), 2);
     assert_eq!(s.next_due().unwrap(), Some(1000));
     let keys = |due: Vec<corridor_server::store::Due>| -> Vec<(i64, String, u32)> {
         due.into_iter()
@@ -93,11 +93,11 @@ fn store_suite(s: &dyn Store) {
         keys(s.claim(1100, 500, 10, &[]).unwrap()),
         vec![k(a, "x.2", 1)]
     );
-    s.failed(a, "x.2", "HTTP 500", 1150, 3000).unwrap();
-    s.failed(b, "x.1", "cannot connect: refused", 1200, 2000)
+    s.failed(a, "x.2", 1, "HTTP 500", 1150, 3000).unwrap();
+    s.failed(b, "x.1", 1, "cannot connect: refused", 1200, 2000)
         .unwrap();
     // An acknowledgement is final: a late failure report changes nothing.
-    s.failed(a, "x.1", "late", 1300, 1300).unwrap();
+    s.failed(a, "x.1", 1, "late", 1300, 1300).unwrap();
     // x.3 of a and x.2 of b are due since 1000, but wait behind their
     // failed elders: nothing until b's x.1 is due again at 2000.
     assert!(s.claim(1600, 500, 10, &[]).unwrap().is_empty());
@@ -155,10 +155,11 @@ fn store_suite(s: &dyn Store) {
         Err(StoreError::Refused(_))
     ));
     assert_eq!(
-        s.enqueue(&alerts(&["x.1", "x.2", "x.3"]), 20_000).unwrap(),
+        s.enqueue(&alerts(&["x.1", "x.2", "x.3"]), 20_000, 0)
+            .unwrap(),
         0
     );
-    assert_eq!(s.enqueue(&alerts(&["x.4"]), 20_000).unwrap(), 3);
+    assert_eq!(s.enqueue(&alerts(&["x.4"]), 20_000, 0).unwrap(), 3);
     let ic = s
         .subscribers()
         .unwrap()
@@ -185,10 +186,11 @@ fn backoff_suite(s: &dyn Store) {
         .add_subscriber("http://b.test/hook", "secret-b-0123456789", 10, 3)
         .unwrap();
     let hour = 3_600_000;
-    assert_eq!(s.enqueue(&alerts(&["y.1"]), 1000).unwrap(), 2);
+    assert_eq!(s.enqueue(&alerts(&["y.1"]), 1000, 0).unwrap(), 2);
     assert_eq!(s.claim(1000, 500, 10, &[]).unwrap().len(), 2);
     // a fails and waits an hour; b's y.1 is still being sent.
-    s.failed(a, "y.1", "HTTP 503", 1100, 1100 + hour).unwrap();
+    s.failed(a, "y.1", 1, "HTTP 503", 1100, 1100 + hour)
+        .unwrap();
     let next = |id: i64| {
         s.subscribers()
             .unwrap()
@@ -199,7 +201,7 @@ fn backoff_suite(s: &dyn Store) {
     };
     assert_eq!(next(a), Some(1100 + hour));
     // A new alert: a's y.1 is due at once, b's lease stands.
-    assert_eq!(s.enqueue(&alerts(&["y.2"]), 1200).unwrap(), 2);
+    assert_eq!(s.enqueue(&alerts(&["y.2"]), 1200, 0).unwrap(), 2);
     assert_eq!(next(a), Some(1200));
     assert_eq!(next(b), Some(1500), "a lease is not pulled forward");
     let due = s.claim(1200, 500, 10, &[]).unwrap();
@@ -210,14 +212,27 @@ fn backoff_suite(s: &dyn Store) {
     assert_eq!(got, vec![(a, "y.1".to_string(), 2)]);
     // It fails again: the status shows y.1's hour, not y.2's time (y.2
     // waits behind y.1 and is not what is sent next).
-    s.failed(a, "y.1", "HTTP 503", 1300, 1300 + hour).unwrap();
+    s.failed(a, "y.1", 2, "HTTP 503", 1300, 1300 + hour)
+        .unwrap();
     assert_eq!(next(a), Some(1300 + hour));
     assert!(s.claim(1400, 500, 10, &[]).unwrap().is_empty());
     // The same alert queued again is no new alert: nothing moves.
-    assert_eq!(s.enqueue(&alerts(&["y.1", "y.2"]), 1450).unwrap(), 0);
+    assert_eq!(s.enqueue(&alerts(&["y.1", "y.2"]), 1450, 0).unwrap(), 0);
     assert_eq!(next(a), Some(1300 + hour));
     // b's lease ends (its server died mid-send): due again, as before.
     assert_eq!(s.claim(1500, 500, 10, &[]).unwrap().len(), 1);
+    // The first claim's failure comes in late (attempt 1; the row is now
+    // on its second, being sent): it changes nothing, the lease stands.
+    s.failed(b, "y.1", 1, "no answer", 1510, 1510 + hour)
+        .unwrap();
+    assert_eq!(next(b), Some(2000));
+    // A new alert with a least gap of 500 ms after the last attempt: a
+    // (last tried at 1300) is due at 1800, not at once; b keeps its lease.
+    assert_eq!(s.enqueue(&alerts(&["y.3"]), 1520, 500).unwrap(), 2);
+    assert_eq!(next(a), Some(1800));
+    assert_eq!(next(b), Some(2000));
+    assert!(s.claim(1799, 500, 10, &[b]).unwrap().is_empty());
+    assert_eq!(s.claim(1800, 500, 10, &[b]).unwrap().len(), 1);
 }
 
 #[test]
@@ -253,7 +268,7 @@ fn two_servers_never_claim_the_same_row() {
         .collect();
     let ids: Vec<String> = (0..10).map(|i| format!("y.{i:02}")).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    assert_eq!(s.enqueue(&alerts(&refs), 1000).unwrap(), 60);
+    assert_eq!(s.enqueue(&alerts(&refs), 1000, 0).unwrap(), 60);
     let mut expected: Vec<(i64, String)> = subs
         .iter()
         .flat_map(|s| ids.iter().map(move |i| (*s, i.clone())))

@@ -77,3 +77,49 @@ pub fn run(graph: &str, teeth: usize, reps: usize, check: bool) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
+
+/// `corridor-bench circles GRAPH [N] [RADIUS_M] [REPS]`: `N` circles (a
+/// point with a buffer, as a party reports a hazard through the server)
+/// of `RADIUS_M` metres, spread over the network's centre: the time of the
+/// mapping (`HazardSet::edge_hits`) and of the layer routing builds from
+/// it (`HazardLayer::new`), and the (edge, hazard) pairs it holds. A party
+/// may hold 200 hazards of up to 50 km.
+pub fn circles(graph: &str, n: usize, radius_m: f64, reps: usize) -> Result<()> {
+    let (router, _) = crate::load(graph)?;
+    let g = router.graph();
+    let hub = g.node_pos(crate::hub(g, &crate::main_nodes(&router))?);
+    let set = HazardSet {
+        hazards: (0..n)
+            .map(|i| Hazard {
+                id: format!("c{i}"),
+                kind: HazardKind::Shelling,
+                parts: vec![Part::Point((
+                    hub.lon + (i % 10) as f64 * 1e-3,
+                    hub.lat + (i / 10) as f64 * 1e-3,
+                ))],
+                buffer_m: radius_m,
+                validity: Validity::ALWAYS,
+                effect: Effect::Block,
+                source: "bench".into(),
+            })
+            .collect(),
+    };
+    let (mut map_ms, mut layer_ms, mut pairs) = (vec![], vec![], 0);
+    for _ in 0..reps.max(1) {
+        let t = Instant::now();
+        pairs = set.edge_hits(g, router.index()).len();
+        map_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let layer = corridor_routing::HazardLayer::new(g, router.index(), set.clone());
+        layer_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        std::hint::black_box(layer.edges_touched());
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({"graph": graph, "circles": n, "radius_m": radius_m,
+            "edges": g.num_edges(), "pairs": pairs,
+            "edge_hits_ms_median": crate::median(map_ms.clone()), "edge_hits_ms_runs": map_ms,
+            "hazard_layer_new_ms_median": crate::median(layer_ms.clone()), "layer_ms_runs": layer_ms}))?
+    );
+    Ok(())
+}

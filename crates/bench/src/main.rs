@@ -9,6 +9,7 @@
 //!       (QUERIES_OUT: the squares and pairs, as JSON, for scripts/valhalla_same_queries.py)
 //!   corridor-bench assembly GRAPH [N] [REPS]   full route p50 against the bare path query
 //!   corridor-bench comb GRAPH [TEETH] [REPS] [check]   mapping the worst polygon a hazard file may hold
+//!   corridor-bench circles GRAPH [N] [RADIUS_M] [REPS]   mapping N circles as parties report them
 //!                                              on the same pairs; hazard mapping times
 //!   corridor-bench time-windows GRAPH [K] [REPS]  hazards valid part of the day, K routes per departure
 //!   corridor-bench evacuation [REPS]            planning 100,000 people; optimality gaps
@@ -718,6 +719,7 @@ fn run() -> Result<()> {
             num(3, 5),
             args.get(4).is_some_and(|a| a == "ready"),
         ),
+        Some("circles") if args.len() >= 2 => comb::circles(&args[1], num(2, 200), args.get(3).and_then(|s| s.parse().ok()).unwrap_or(50_000.0), num(4, 3)),
         Some("comb") if args.len() >= 2 => comb::run(&args[1], num(2, 2499), num(3, 3), args.get(4).is_some_and(|a| a == "check")),
         Some("assembly") if args.len() >= 2 => assembly::run(&args[1], num(2, 1000), num(3, 3)),
         Some("time-windows") if args.len() >= 2 => cmd_time_windows(&args[1], num(2, 25), num(3, 3)),
@@ -740,7 +742,7 @@ fn run() -> Result<()> {
         Some("custom") if args.len() >= 2 => custom::custom(&args[1], num(2, 3)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF [OUT.graph]\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench comb GRAPH [TEETH=2499] [REPS=3] [check]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5] [ready]"
+            "usage:\n  corridor-bench import PBF [OUT.graph]\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench comb GRAPH [TEETH=2499] [REPS=3] [check]\n  corridor-bench circles GRAPH [N=200] [RADIUS_M=50000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5] [ready]"
         ),
     }
 }

@@ -219,6 +219,49 @@ struct Walk<'a> {
     marks: &'a mut Marks,
 }
 
+/// Bounds on the distance the exact test ([`segment_meets_part`] of a
+/// point) measures from the point `x` to any segment lying in the box
+/// `min`–`max` (`[lon, lat]`): at least `.0`, and at most `.1` (the
+/// distance to the segment's first end bounds that to the segment). The
+/// exact test measures in the tangent
+/// plane at the segment's first end `p`: `x` lies `(Δlon · ky · cos p.lat,
+/// Δlat · ky)` from it. Over the box, Δlon, Δlat and the cosine are each
+/// bounded below and above, which bounds that distance, and the segment's
+/// other points, also in the box, are at least the lower bound away. A box
+/// across the antimeridian, or with the point's longitude more than 180°
+/// away, gets no bounds (0, ∞): it is looked into.
+fn circle_bounds(x: Pt, min: [f64; 2], max: [f64; 2]) -> (f64, f64) {
+    let ky = corridor_geo::EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
+    let span = |v: f64, lo: f64, hi: f64| -> (f64, f64) {
+        let near = if v < lo {
+            lo - v
+        } else if v > hi {
+            v - hi
+        } else {
+            0.0
+        };
+        (near, (v - lo).abs().max((hi - v).abs()))
+    };
+    let (lon_near, lon_far) = span(x.0, min[0], max[0]);
+    let (lat_near, lat_far) = span(x.1, min[1], max[1]);
+    if lon_far > 180.0 {
+        return (0.0, f64::INFINITY);
+    }
+    // The cosine over the box's latitudes (as the frame takes it, never
+    // below 1e-6): largest nearest the equator, smallest farthest.
+    let (a, b) = (min[1].abs(), max[1].abs());
+    let lowest = if min[1] <= 0.0 && max[1] >= 0.0 {
+        0.0
+    } else {
+        a.min(b)
+    };
+    let cos_hi = lowest.to_radians().cos().max(1e-6);
+    let cos_lo = a.max(b).to_radians().cos().max(1e-6);
+    let near = (lon_near * ky * cos_lo).hypot(lat_near * ky);
+    let far = (lon_far * ky * cos_hi).hypot(lat_far * ky);
+    (near, far)
+}
+
 fn boxes_meet(a: ([f64; 2], [f64; 2]), b: ([f64; 2], [f64; 2])) -> bool {
     a.0[0] <= b.1[0] && a.1[0] >= b.0[0] && a.0[1] <= b.1[1] && a.1[1] >= b.0[1]
 }
@@ -259,8 +302,28 @@ impl BoxVisitor for Walk<'_> {
             return Verdict::Skip;
         }
         if self.kind == Kind::Point {
-            // Every node meeting the search box is looked into (`leave`
-            // comes back up one level, as for the others).
+            // A circle: a node wholly within it is taken, one wholly
+            // beyond it skipped, the rest looked into (`leave` comes back
+            // up one level, as for the others).
+            let centre = match self.part {
+                Part::Point(x) => Some(*x),
+                Part::Line(l) => l.first().copied(),
+                Part::Polygon(_) => None,
+            };
+            let Some(x) = centre.filter(|_| self.buffer_m > 0.0) else {
+                return Verdict::Skip;
+            };
+            let (near, far) = circle_bounds(x, min, max);
+            if near > self.buffer_m * (1.0 + 1e-9) {
+                return Verdict::Skip;
+            }
+            let inside_query = self.query.0[0] <= min[0]
+                && self.query.0[1] <= min[1]
+                && max[0] <= self.query.1[0]
+                && max[1] <= self.query.1[1];
+            if inside_query && far < self.buffer_m * (1.0 - 1e-9) {
+                return Verdict::TakeAll;
+            }
             self.depth += 1;
             return Verdict::Descend;
         }

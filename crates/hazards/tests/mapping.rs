@@ -245,6 +245,24 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Circles (a point with a buffer, as a party reports a hazard) of
+    /// every size, from a metre to far beyond the network, anywhere near
+    /// it: whole tree nodes are taken or skipped by their distance from
+    /// the centre, and the edges are still exactly the reference's.
+    #[test]
+    fn circles_of_every_size(
+        c in point(),
+        r in prop_oneof![0.5..50.0f64, 50.0..3000.0f64, 3000.0..60_000.0f64],
+        line in any::<bool>(),
+    ) {
+        let part = if line { Part::Line(vec![c]) } else { Part::Point(c) };
+        check(&HazardSet { hazards: vec![hazard(vec![part], r)] })?;
+    }
+}
+
 /// A comb of 300 teeth whose sides lie on the grid's streets and whose
 /// teeth end on its nodes: every level ray through it crosses hundreds of
 /// edges, and many roads touch its boundary exactly.

@@ -221,6 +221,7 @@ pub fn search(
         v
     };
     let mut results = Vec::new();
+    let mut layer: Option<HazardLayer> = None;
     for d in &scn.destinations {
         let checkpoints: Vec<Waypoint> = belligerents
             .iter()
@@ -304,15 +305,20 @@ pub fn search(
             results.push(res);
             continue;
         };
-        let mut hz = window_hazards(scn, &opts.window);
-        hz.extend(territory_hazards(scn, &forbidden));
-        let set = HazardSet { hazards: hz };
-        let layer = HazardLayer::new(router.graph(), router.index(), set);
-        match fastest(scn, router, &layer, o, d, &checkpoints, opts) {
+        // The same hazards for every destination (the window's and the
+        // forbidden territories): mapped once a search, not once a
+        // destination (with 200 hazards of 50 km, a mapping is a good
+        // fraction of a second).
+        let layer: &HazardLayer = layer.get_or_insert_with(|| {
+            let mut hz = window_hazards(scn, &opts.window);
+            hz.extend(territory_hazards(scn, &forbidden));
+            HazardLayer::new(router.graph(), router.index(), HazardSet { hazards: hz })
+        });
+        match fastest(scn, router, layer, o, d, &checkpoints, opts) {
             Ok(route) => {
                 judge(scn, &s, route, &mut res);
                 if !res.options.is_empty() && opts.alternatives > 0 {
-                    alternatives(scn, router, &layer, o, d, &checkpoints, opts, &s, &mut res);
+                    alternatives(scn, router, layer, o, d, &checkpoints, opts, &s, &mut res);
                 }
             }
             Err(e) => {

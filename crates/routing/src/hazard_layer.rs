@@ -110,22 +110,36 @@ impl HazardLayer {
         for i in 0..k {
             first_edge[i + 1] += first_edge[i];
         }
+        // The longest time of each touched edge under its worst slowing,
+        // per profile: computed once an edge, not once a pair (200
+        // hazards over a whole city are millions of pairs).
+        let mut edge_worst = [Vec::with_capacity(touched), Vec::with_capacity(touched)];
+        for (wi, &bits) in touched_bits.iter().enumerate() {
+            let mut b = bits;
+            while b != 0 {
+                let e = (wi * 64) as u32 + b.trailing_zeros();
+                b &= b - 1;
+                let slow = max_slow[edge_worst[0].len()];
+                for p in [Profile::Car, Profile::Foot] {
+                    let w = [Dir::Forward, Dir::Backward]
+                        .map(|d| g.time(p, e, d))
+                        .into_iter()
+                        .filter(|&w| w < INFINITY)
+                        .max()
+                        .unwrap_or(0);
+                    edge_worst[p.index()].push((w as f64 * slow).ceil() as i64);
+                }
+            }
+        }
         let mut pos = first_edge.clone();
         let mut edges = vec![0u32; slots.len()];
         let mut worst_ms = [vec![0i64; k], vec![0i64; k]];
         for (&(e, h), &i) in pairs.iter().filter(valid).zip(&slots) {
             edges[pos[h as usize] as usize] = e;
             pos[h as usize] += 1;
-            for p in [Profile::Car, Profile::Foot] {
-                let w = [Dir::Forward, Dir::Backward]
-                    .map(|d| g.time(p, e, d))
-                    .into_iter()
-                    .filter(|&w| w < INFINITY)
-                    .max()
-                    .unwrap_or(0);
-                let worst = (w as f64 * max_slow[i as usize]).ceil() as i64;
-                let best = &mut worst_ms[p.index()][h as usize];
-                *best = (*best).max(worst);
+            for p in 0..2 {
+                let best = &mut worst_ms[p][h as usize];
+                *best = (*best).max(edge_worst[p][i as usize]);
             }
         }
         HazardLayer {

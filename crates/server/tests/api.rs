@@ -512,6 +512,24 @@ async fn an_incident_suspends_the_corridors_it_touches() {
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    // Review: hazards that change no route were taken, and every route
+    // paid for mapping them: a radius under a metre, and a hazard already
+    // over.
+    for (bad, field) in [
+        (
+            json!({"kind": "shelling", "at": "50.1,34.1", "radius_m": 1e-300}),
+            "radius_m",
+        ),
+        (
+            json!({"kind": "shelling", "at": "50.1,34.1", "radius_m": 100,
+                   "valid_from": "2001-01-01T00:00:00Z", "valid_until": "2001-01-02T00:00:00Z"}),
+            "valid_until",
+        ),
+    ] {
+        let (s, body) = call(&st, "POST", "/api/hazards", Some("token-ua"), Some(bad)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains(field), "{body}");
+    }
     assert_eq!(
         call(&st, "POST", "/api/hazards", None, Some(report))
             .await

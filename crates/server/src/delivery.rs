@@ -348,6 +348,7 @@ async fn attempt(st: Arc<AppState>, d: Due) {
                 e,
                 now,
                 now.saturating_add(next.as_millis() as i64),
+                s.delivery.backoff_base.as_millis().min(i64::MAX as u128) as i64,
             ),
         }
         .map(|()| (d, outcome))

@@ -143,9 +143,14 @@ pub trait Store: Send + Sync {
     /// Records an acknowledgement: the row is never due again.
     fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError>;
     /// Records a failure of the claim that made attempt `attempt` (the
-    /// claim's [`Due::attempts`]) and when to try again. A report from an
-    /// older claim (its lease ran out and the row was claimed again, maybe
-    /// by another server, which is sending it now) changes nothing.
+    /// claim's [`Due::attempts`]) and when to try again: at `next_ms`, or
+    /// `retry_gap_ms` from now if that is sooner and an alert for this
+    /// subscriber was queued while the attempt was being made (the new
+    /// alert could not pull a leased row forward: it does so here). A
+    /// report from an older claim (its lease ran out and the row was
+    /// claimed again, maybe by another server, which is sending it now)
+    /// changes nothing.
+    #[allow(clippy::too_many_arguments)]
     fn failed(
         &self,
         subscriber: i64,
@@ -154,6 +159,7 @@ pub trait Store: Send + Sync {
         error: &str,
         now_ms: i64,
         next_ms: i64,
+        retry_gap_ms: i64,
     ) -> Result<(), StoreError>;
     /// The earliest time a pending delivery is due (Unix ms), if any.
     fn next_due(&self) -> Result<Option<i64>, StoreError>;
@@ -599,10 +605,15 @@ impl Store for Sqlite {
         error: &str,
         now_ms: i64,
         next_ms: i64,
+        retry_gap_ms: i64,
     ) -> Result<(), StoreError> {
         self.conn().execute(
-            "UPDATE outbox SET last_error = ?1, last_attempt_ms = ?2, next_attempt_ms = ?3,
-                               leased_until_ms = NULL
+            "UPDATE outbox SET last_error = ?1, last_attempt_ms = ?2, leased_until_ms = NULL,
+                 next_attempt_ms = CASE WHEN EXISTS (
+                     SELECT 1 FROM outbox o2 JOIN outbox_alerts a ON a.identifier = o2.identifier
+                     WHERE o2.subscriber = ?4 AND o2.delivered_ms IS NULL
+                       AND a.queued_ms > outbox.last_attempt_ms)
+                   THEN MIN(?3, ?2 + ?7) ELSE ?3 END
              WHERE subscriber = ?4 AND identifier = ?5 AND delivered_ms IS NULL
                AND attempts = ?6",
             params![
@@ -611,7 +622,8 @@ impl Store for Sqlite {
                 next_ms,
                 subscriber,
                 identifier,
-                attempt
+                attempt,
+                retry_gap_ms
             ],
         )?;
         Ok(())
@@ -770,7 +782,12 @@ impl Postgres {
 }
 
 fn pg(e: postgres::Error) -> StoreError {
-    StoreError::Db(e.to_string())
+    // `Display` of a server's error is only "db error": its message and
+    // code are in the `DbError`.
+    StoreError::Db(match e.as_db_error() {
+        Some(d) => format!("{} ({})", d.message(), d.code().code()),
+        None => e.to_string(),
+    })
 }
 
 impl Store for Postgres {
@@ -1050,11 +1067,16 @@ impl Store for Postgres {
         error: &str,
         now_ms: i64,
         next_ms: i64,
+        retry_gap_ms: i64,
     ) -> Result<(), StoreError> {
         self.client()?
             .execute(
-                "UPDATE outbox SET last_error = $1, last_attempt_ms = $2, next_attempt_ms = $3,
-                                   leased_until_ms = NULL
+                "UPDATE outbox SET last_error = $1, last_attempt_ms = $2, leased_until_ms = NULL,
+                     next_attempt_ms = CASE WHEN EXISTS (
+                         SELECT 1 FROM outbox o2 JOIN outbox_alerts a ON a.identifier = o2.identifier
+                         WHERE o2.subscriber = $4 AND o2.delivered_ms IS NULL
+                           AND a.queued_ms > outbox.last_attempt_ms)
+                       THEN LEAST($3, $2::BIGINT + $7::BIGINT) ELSE $3 END
                  WHERE subscriber = $4 AND identifier = $5 AND delivered_ms IS NULL
                    AND attempts = $6",
                 &[
@@ -1064,6 +1086,7 @@ impl Store for Postgres {
                     &subscriber,
                     &identifier,
                     &(attempt.min(i32::MAX as u32) as i32),
+                    &retry_gap_ms,
                 ],
             )
             .map_err(pg)?;
@@ -1133,7 +1156,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["c.x.8"]
         );
-        st.failed(sub, "c.x.8", 1, "500", 2, 100).unwrap();
+        st.failed(sub, "c.x.8", 1, "500", 2, 100, 0).unwrap();
         assert!(
             st.claim(50, 1000, 4, &[]).unwrap().is_empty(),
             "c.x.9 waits for c.x.8"

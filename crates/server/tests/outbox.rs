@@ -50,13 +50,19 @@ fn alerts(ids: &[&str]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn store_suite(s: &dyn Store) {
+/// Subscribers a and b, registered at 10 ms (at most 3 at once).
+fn subscribers_a_and_b(s: &dyn Store) -> (i64, i64) {
     let a = s
         .add_subscriber("http://a.test/hook", "secret-a-0123456789", 10, 3)
         .unwrap();
     let b = s
         .add_subscriber("http://b.test/hook", "secret-b-0123456789", 10, 3)
         .unwrap();
+    (a, b)
+}
+
+fn store_suite(s: &dyn Store) {
+    let (a, b) = subscribers_a_and_b(s);
     assert_ne!(a, b);
     assert!(matches!(
         s.add_subscriber("http://a.test/hook", "another-secret-0000", 10, 3),
@@ -179,12 +185,7 @@ fn store_suite(s: &dyn Store) {
 /// when the row that will be sent next is due, not the earliest of the rows
 /// waiting behind it.
 fn backoff_suite(s: &dyn Store) {
-    let a = s
-        .add_subscriber("http://a.test/hook", "secret-a-0123456789", 10, 3)
-        .unwrap();
-    let b = s
-        .add_subscriber("http://b.test/hook", "secret-b-0123456789", 10, 3)
-        .unwrap();
+    let (a, b) = subscribers_a_and_b(s);
     let hour = 3_600_000;
     assert_eq!(s.enqueue(&alerts(&["y.1"]), 1000, 0).unwrap(), 2);
     assert_eq!(s.claim(1000, 500, 10, &[]).unwrap().len(), 2);

@@ -144,6 +144,30 @@ pub fn check_url(url: &str) -> Result<Uri, String> {
     Ok(uri)
 }
 
+/// The URL as it is stored and compared ([`check_url`] first): the
+/// scheme and host in lower case, the port left out when it is 80, the
+/// path `/` when there is none, an empty query dropped. So `HTTP://A.test:80/hook?`
+/// and `http://a.test/hook` are one subscriber, not two that each get
+/// every alert (a review registered both).
+pub fn canonical_url(url: &str) -> Result<String, String> {
+    let uri = check_url(url)?;
+    let authority = uri.authority().ok_or("no host")?;
+    let host = authority.host().to_ascii_lowercase();
+    let port = match authority.port_u16() {
+        Some(80) | None => String::new(),
+        Some(p) => format!(":{p}"),
+    };
+    let path = match uri.path() {
+        "" => "/",
+        p => p,
+    };
+    let query = match uri.query() {
+        Some(q) if !q.is_empty() => format!("?{q}"),
+        _ => String::new(),
+    };
+    Ok(format!("http://{host}{port}{path}{query}"))
+}
+
 /// A secret, checked: [`SECRET_LEN`] bytes of printable ASCII.
 pub fn check_secret(secret: &str) -> Result<(), String> {
     let (lo, hi) = SECRET_LEN;

@@ -425,10 +425,31 @@ async fn only_the_mediator_manages_subscribers() {
     let id = serde_json::from_str::<Value>(&b).unwrap()["id"]
         .as_i64()
         .unwrap();
-    // The same URL twice: 409.
+    // The same URL twice: 409; also written otherwise (review: each
+    // spelling was a subscriber of its own, and got every alert again).
+    for same in [
+        "http://127.0.0.1:18650/hook",
+        "HTTP://127.0.0.1:18650/hook?",
+        "http://127.0.0.1:18650/hook?",
+    ] {
+        let body = json!({"url": same, "secret": "a-secret-of-32-characters-000000"});
+        assert_eq!(
+            post(Some("token-icrc"), body).await.0,
+            StatusCode::CONFLICT,
+            "{same}"
+        );
+    }
+    let body = json!({"url": "http://X.test:80", "secret": "a-secret-of-32-characters-000000"});
+    let (s, b) = post(Some("token-icrc"), body).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert!(b.contains(r#""url":"http://x.test/""#), "{b}");
+    let removed = serde_json::from_str::<Value>(&b).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let gone = format!("/api/subscribers/{removed}");
     assert_eq!(
-        post(Some("token-icrc"), good.clone()).await.0,
-        StatusCode::CONFLICT
+        call(&st, "DELETE", &gone, Some("token-icrc"), None).await.0,
+        StatusCode::OK
     );
     let (s, b) = call(&st, "GET", "/api/subscribers", Some("token-icrc"), None).await;
     assert_eq!(s, StatusCode::OK);

@@ -12,7 +12,7 @@
 
 use super::{blocking, json_body, Shared};
 use crate::auth;
-use crate::delivery::{check_secret, check_url, now_ms, MAX_SUBSCRIBERS};
+use crate::delivery::{canonical_url, check_secret, now_ms, MAX_SUBSCRIBERS};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{StoreError, SubscriberInfo};
@@ -102,21 +102,20 @@ async fn add(
     blocking(st, move |st| {
         let who = mediator(st, &headers)?;
         let req: NewSubscriber = json_body(&body)?;
-        check_url(&req.url).map_err(|e| ApiError::BadRequest(format!("url: {e}")))?;
+        let url = canonical_url(&req.url).map_err(|e| ApiError::BadRequest(format!("url: {e}")))?;
         check_secret(&req.secret).map_err(|e| ApiError::BadRequest(format!("secret: {e}")))?;
         let id = st
             .store
-            .add_subscriber(&req.url, &req.secret, now_ms(), MAX_SUBSCRIBERS)
+            .add_subscriber(&url, &req.secret, now_ms(), MAX_SUBSCRIBERS)
             .map_err(refused)?;
         // The host only: a query string may carry the subscriber's token.
-        let host = req
-            .url
+        let host = url
             .parse::<axum::http::Uri>()
             .ok()
             .and_then(|u| u.host().map(str::to_string))
             .unwrap_or_default();
         tracing::info!(id, host = %host, by = %who, "subscriber registered");
-        Ok(Json(Registered { id, url: req.url }))
+        Ok(Json(Registered { id, url }))
     })
     .await
 }

@@ -180,6 +180,17 @@ fn parse_feature(f: &Value, id: Option<String>) -> Result<Hazard, String> {
         _ if areal => 0.0,
         _ => return Err("`buffer_m` > 0 is required for lines and points".into()),
     };
+    // A polygon drawn on one point is a point: without a buffer it closes
+    // only a road through that very point (a review's was accepted).
+    let on_one_point = |p: &Part| match p {
+        Part::Polygon(rings) => rings
+            .first()
+            .is_some_and(|r| r.iter().all(|&v| Some(&v) == r.first())),
+        _ => false,
+    };
+    if buffer_m == 0.0 && parts.iter().any(on_one_point) {
+        return Err("a polygon whose positions are all one point has no area: give `buffer_m` > 0, or draw the area".into());
+    }
     let time = |key: &str| -> Result<Option<i64>, String> {
         match props.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -325,6 +336,19 @@ fn parts_of(v: &geojson::Value) -> Result<Vec<Part>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review: a polygon on one point, without a buffer, was taken.
+    #[test]
+    fn a_polygon_on_one_point_needs_a_buffer() {
+        let f = |props: &str| {
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"p","kind":"shelling"{props}}},"geometry":{{"type":"Polygon","coordinates":[[[8.7,49.4],[8.7,49.4],[8.7,49.4],[8.7,49.4]]]}}}}]}}"#
+            )
+        };
+        let err = parse_geojson(&f("")).unwrap_err().to_string();
+        assert!(err.contains("all one point"), "{err}");
+        assert!(parse_geojson(&f(r#","buffer_m":100"#)).is_ok());
+    }
 
     /// Review: an empty MultiPolygon was taken as a hazard on nothing.
     #[test]

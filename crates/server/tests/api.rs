@@ -770,6 +770,37 @@ async fn made_up_tokens_are_limited_and_the_limiter_is_bounded() {
     assert!(limits.len() <= corridor_server::guard::MAX_CLIENTS);
 }
 
+/// Review: one party's 200 circles of 50 km over one city made every
+/// route after a write, and every corridor search, map them all again
+/// (30 s a search). A party's reports may cover at most the area of four
+/// of the largest; lifting one makes room again.
+#[tokio::test]
+async fn a_party_s_hazards_cover_a_bounded_area() {
+    let st = state();
+    let big = |i: usize| json!({"id": format!("big-{i}"), "kind": "shelling", "at": "48.5,35.0", "radius_m": 50000});
+    for i in 0..4 {
+        let (s, b) = call(&st, "POST", "/api/hazards", Some("token-ru"), Some(big(i))).await;
+        assert_eq!(s, StatusCode::OK, "{i}: {b}");
+    }
+    let (s, b) = call(&st, "POST", "/api/hazards", Some("token-ru"), Some(big(4))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert!(b.contains("km²") && b.contains("lift some first"), "{b}");
+    // Another party has a budget of its own.
+    let (s, b) = call(&st, "POST", "/api/hazards", Some("token-ua"), Some(big(5))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/hazards/big-0/lift",
+        Some("token-ru"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = call(&st, "POST", "/api/hazards", Some("token-ru"), Some(big(4))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
 /// Issue 12, item 6: expensive reads are computed once per log state, not
 /// per request.
 #[tokio::test]
@@ -777,7 +808,7 @@ async fn expensive_reads_are_computed_once_per_log_state() {
     let st = state();
     open_corridor(&st).await;
     for i in 0..20 {
-        let far = json!({"id": format!("far-{i}"), "kind": "shelling", "at": "48.5,35.0", "radius_m": 50000,
+        let far = json!({"id": format!("far-{i}"), "kind": "shelling", "at": "48.5,35.0", "radius_m": 5000,
             "valid_from": "2022-03-13T00:00:00+02:00"});
         assert_eq!(
             call(&st, "POST", "/api/hazards", Some("token-ru"), Some(far))

@@ -12,6 +12,7 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use corridor_ledger::entry::{HazardEntry, Lift};
+use corridor_ledger::state::Owner;
 use corridor_ledger::{Body, HazardReport, Verb};
 use corridor_negotiation::lifecycle::State as Life;
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,14 @@ struct HazardRequest {
 
 /// The least radius of a reported hazard, in metres.
 pub const MIN_RADIUS_M: f64 = 1.0;
+
+/// The most area one party's reported hazards may cover in all, in m²:
+/// four of the largest (4 π (50 km)², about 31,400 km²), or 200 of about
+/// 7 km. Circles that overlap count as many times.
+pub const MAX_PARTY_AREA_M2: f64 = 4.0
+    * std::f64::consts::PI
+    * corridor_ledger::state::MAX_RADIUS_M
+    * corridor_ledger::state::MAX_RADIUS_M;
 
 /// A reported hazard's entry; every rule (id, kind, radius, times, owner)
 /// is the ledger's.
@@ -101,6 +110,24 @@ fn report(st: &AppState, party: &str, req: HazardRequest) -> Result<(String, u64
         }
     }
     let (rec, _) = st.append(party, |ledger| {
+        // Each report is mapped onto the roads on every route, search and
+        // view after the next write: a party's 200 circles of 50 km over
+        // one city made a corridor search take 30 s (review). Its reports
+        // together may cover at most the area of a few of the largest.
+        let held: f64 = ledger
+            .hazards()
+            .filter(|(_, o)| matches!(o, Owner::Party(p, _) if p == party))
+            .map(|(h, _)| std::f64::consts::PI * h.buffer_m * h.buffer_m)
+            .sum();
+        let new = std::f64::consts::PI * req.radius_m * req.radius_m;
+        if held + new > MAX_PARTY_AREA_M2 {
+            return Err(ApiError::Conflict(format!(
+                "`{party}`'s hazards in force cover {:.0} km² and this one {:.0} km²: at most {:.0} km² in all; lift some first",
+                held / 1e6,
+                new / 1e6,
+                MAX_PARTY_AREA_M2 / 1e6
+            )));
+        }
         let id = req
             .id
             .clone()

@@ -38,6 +38,9 @@ pub struct SearchOptions {
     /// Largest share of an alternative's length it may have in common with
     /// a route already found.
     pub max_shared: f64,
+    /// Only this destination (its id), or every destination of the
+    /// scenario: a search for one is not paid for all of them.
+    pub destination: Option<String>,
 }
 
 /// An acceptable corridor.
@@ -222,7 +225,8 @@ pub fn search(
     };
     let mut results = Vec::new();
     let mut layer: Option<HazardLayer> = None;
-    for d in &scn.destinations {
+    let wanted = |d: &&crate::scenario::Place| opts.destination.as_ref().is_none_or(|x| *x == d.id);
+    for d in scn.destinations.iter().filter(wanted) {
         let checkpoints: Vec<Waypoint> = belligerents
             .iter()
             .flat_map(|p| p.constraints.checkpoints.iter())

@@ -130,6 +130,7 @@ fn issue_12_search_bounds_alternatives() {
         window: scn.proposals[0].window,
         alternatives,
         max_shared,
+        destination: None,
     };
     for n in [MAX_ALTERNATIVES + 1, 1_000_000, usize::MAX] {
         let e = search(&scn, &origin, &opts(n, 0.5), None).unwrap_err();

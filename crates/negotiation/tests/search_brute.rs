@@ -154,7 +154,7 @@ proptest! {
             }
         }
         let router = Router::new(g.clone());
-        let opts = SearchOptions { profile: Profile::Car, window, alternatives: 0, max_shared: 0.5 };
+        let opts = SearchOptions { profile: Profile::Car, window, alternatives: 0, max_shared: 0.5, destination: None };
         let res = search(&scn, "o", &opts, Some(&router)).unwrap();
         let found = res[0].options.first().map(|c| c.route.duration_ms);
         prop_assert_eq!(found, best, "search {:?} vs brute force {:?}; blocked by {:?}", found, best, res[0].blocked_by);
@@ -221,6 +221,7 @@ fn alternatives_are_acceptable_and_distinct() {
         window,
         alternatives: 2,
         max_shared: 0.5,
+        destination: None,
     };
     let res = search(&scn, "o", &opts, Some(&router)).unwrap();
     let opts_found = &res[0].options;

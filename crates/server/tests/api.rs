@@ -1716,6 +1716,24 @@ async fn the_search_answers_over_http() {
             .len(),
         1
     );
+    // A point as the destination is searched (it was filtered out of the
+    // scenario's destinations, after searching all of them: empty).
+    let (s, b) = call(
+        &st,
+        "GET",
+        "/api/search?origin=sumy&destination=49.59,34.55&alternatives=0",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    let r = v["results"].as_array().unwrap();
+    assert_eq!(r.len(), 1, "{b}");
+    assert!(
+        r[0]["destination"].as_str().unwrap().starts_with("pt-"),
+        "{b}"
+    );
     for (q, field) in [
         ("origin=nowhere", "origin:"),
         ("origin=sumy&alternatives=1000000", "alternatives:"),

@@ -65,6 +65,7 @@ pub fn search_cmd(a: SearchArgs) -> Result<(), Failure> {
         window,
         alternatives: a.alternatives,
         max_shared: a.max_shared,
+        destination: None,
     };
     let results = search(&scn, &a.origin, &opts, router.as_ref())
         .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!(e)))?;

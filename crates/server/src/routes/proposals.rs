@@ -319,13 +319,15 @@ async fn search_route(
             return Err(bad("max_shared", "a share within 0..1"));
         }
         let profile: Profile = q.profile.as_deref().unwrap_or("car").parse().map_err(|e| bad("profile", e))?;
-        let opts = SearchOptions { profile, window, alternatives, max_shared };
-        let mut results = with_places(scn, &o, &o, |s| search::search(s, &o.id, &opts, st.router.as_ref()))
+        // One destination asked for is the only one searched (a town or a
+        // point as well as a place of the scenario).
+        let d = match &q.destination {
+            Some(d) => Some(resolve(scn, "destination", d)?),
+            None => None,
+        };
+        let opts = SearchOptions { profile, window, alternatives, max_shared, destination: d.as_ref().map(|d| d.id.clone()) };
+        let results = with_places(scn, &o, d.as_ref().unwrap_or(&o), |s| search::search(s, &o.id, &opts, st.router.as_ref()))
             .map_err(|e| ApiError::BadRequest(format!("search: {e}")))?;
-        if let Some(d) = &q.destination {
-            let d = resolve(scn, "destination", d)?;
-            results.retain(|r| r.destination == d.id);
-        }
         Ok(Json(search::results_json(scn, &o.id, &window, &results)))
     })
     .await

@@ -165,7 +165,12 @@ pub fn canonical_url(url: &str) -> Result<String, String> {
         Some(q) if !q.is_empty() => format!("?{q}"),
         _ => String::new(),
     };
-    Ok(format!("http://{host}{port}{path}{query}"))
+    let canonical = format!("http://{host}{port}{path}{query}");
+    // The spelling is what every attempt checks and sends: it must pass
+    // too (an empty path made a URL of 2,048 bytes one byte too long, and
+    // it was registered but never delivered to).
+    check_url(&canonical)?;
+    Ok(canonical)
 }
 
 /// A secret, checked: [`SECRET_LEN`] bytes of printable ASCII.

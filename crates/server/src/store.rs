@@ -144,9 +144,9 @@ pub trait Store: Send + Sync {
     fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError>;
     /// Records a failure of the claim that made attempt `attempt` (the
     /// claim's [`Due::attempts`]) and when to try again: at `next_ms`, or
-    /// `retry_gap_ms` from now if that is sooner and an alert for this
-    /// subscriber was queued while the attempt was being made (the new
-    /// alert could not pull a leased row forward: it does so here). A
+    /// `retry_gap_ms` from now if that is sooner and a new alert was queued
+    /// while the attempt was being made (it could not pull a leased row
+    /// forward, and marked it instead: [`MARK_LEASED_SQLITE`]). A
     /// report from an older claim (its lease ran out and the row was
     /// claimed again, maybe by another server, which is sending it now)
     /// changes nothing.
@@ -272,6 +272,23 @@ const PULL_BACKOFF_PG: &str = "UPDATE outbox o
            ORDER BY subscriber, identifier
            FOR UPDATE) k
      WHERE o.subscriber = k.subscriber AND o.identifier = k.identifier";
+/// A row being sent when a new alert comes is marked instead: the failure
+/// that ends that attempt then retries after the least gap, not after the
+/// whole backoff (a flag, not a comparison of times, so two servers' clocks
+/// and a same-millisecond alert cannot lose it; on PostgreSQL the row's
+/// lock orders the mark and the failure's record).
+const MARK_LEASED_SQLITE: &str = "UPDATE outbox SET pull_pending = 1
+     WHERE delivered_ms IS NULL AND leased_until_ms > ?1";
+/// [`MARK_LEASED_SQLITE`] for PostgreSQL, locking in the claim's order.
+const MARK_LEASED_PG: &str = "UPDATE outbox o SET pull_pending = TRUE
+     FROM (SELECT subscriber, identifier FROM outbox
+           WHERE delivered_ms IS NULL AND leased_until_ms > $1
+           ORDER BY subscriber, identifier
+           FOR UPDATE) k
+     WHERE o.subscriber = k.subscriber AND o.identifier = k.identifier";
+/// Longest gap a retry may be pulled to, ms (a day): keeps the sums in
+/// range whatever `--delivery-backoff` says.
+const MAX_RETRY_GAP_MS: i64 = 86_400_000;
 
 /// Longest error text kept per row.
 const MAX_ERROR: usize = 300;
@@ -309,6 +326,7 @@ pub const MIGRATIONS: &[&str] = &[
     // its next attempt, as it was before (so a server of the old version
     // still sending it on the same database is never overtaken).
     "ALTER TABLE outbox ADD COLUMN leased_until_ms INTEGER;
+     ALTER TABLE outbox ADD COLUMN pull_pending INTEGER NOT NULL DEFAULT 0;
      UPDATE outbox SET leased_until_ms = next_attempt_ms
       WHERE delivered_ms IS NULL AND attempts > 0;",
 ];
@@ -537,7 +555,9 @@ impl Store for Sqlite {
             }
         }
         if rows > 0 {
-            tx.execute(PULL_BACKOFF_SQLITE, params![now_ms, retry_gap_ms])?;
+            let gap = retry_gap_ms.clamp(0, MAX_RETRY_GAP_MS);
+            tx.execute(PULL_BACKOFF_SQLITE, params![now_ms, gap])?;
+            tx.execute(MARK_LEASED_SQLITE, params![now_ms])?;
         }
         tx.commit()?;
         Ok(rows)
@@ -609,11 +629,8 @@ impl Store for Sqlite {
     ) -> Result<(), StoreError> {
         self.conn().execute(
             "UPDATE outbox SET last_error = ?1, last_attempt_ms = ?2, leased_until_ms = NULL,
-                 next_attempt_ms = CASE WHEN EXISTS (
-                     SELECT 1 FROM outbox o2 JOIN outbox_alerts a ON a.identifier = o2.identifier
-                     WHERE o2.subscriber = ?4 AND o2.delivered_ms IS NULL
-                       AND a.queued_ms > outbox.last_attempt_ms)
-                   THEN MIN(?3, ?2 + ?7) ELSE ?3 END
+                 next_attempt_ms = CASE WHEN pull_pending THEN MIN(?3, ?7) ELSE ?3 END,
+                 pull_pending = 0
              WHERE subscriber = ?4 AND identifier = ?5 AND delivered_ms IS NULL
                AND attempts = ?6",
             params![
@@ -623,7 +640,7 @@ impl Store for Sqlite {
                 subscriber,
                 identifier,
                 attempt,
-                retry_gap_ms
+                now_ms.saturating_add(retry_gap_ms.clamp(0, MAX_RETRY_GAP_MS))
             ],
         )?;
         Ok(())
@@ -660,6 +677,7 @@ pub const PG_MIGRATIONS: &[&str] = &[
      CREATE INDEX outbox_due ON outbox (next_attempt_ms) WHERE delivered_ms IS NULL;",
     // 3: as SQLite's 3.
     "ALTER TABLE outbox ADD COLUMN leased_until_ms BIGINT;
+     ALTER TABLE outbox ADD COLUMN pull_pending BOOLEAN NOT NULL DEFAULT FALSE;
      UPDATE outbox SET leased_until_ms = next_attempt_ms
       WHERE delivered_ms IS NULL AND attempts > 0;",
 ];
@@ -988,8 +1006,9 @@ impl Store for Postgres {
             }
         }
         if rows > 0 {
-            tx.execute(PULL_BACKOFF_PG, &[&now_ms, &retry_gap_ms])
-                .map_err(pg)?;
+            let gap = retry_gap_ms.clamp(0, MAX_RETRY_GAP_MS);
+            tx.execute(MARK_LEASED_PG, &[&now_ms]).map_err(pg)?;
+            tx.execute(PULL_BACKOFF_PG, &[&now_ms, &gap]).map_err(pg)?;
         }
         tx.commit().map_err(pg)?;
         Ok(rows)
@@ -1072,11 +1091,8 @@ impl Store for Postgres {
         self.client()?
             .execute(
                 "UPDATE outbox SET last_error = $1, last_attempt_ms = $2, leased_until_ms = NULL,
-                     next_attempt_ms = CASE WHEN EXISTS (
-                         SELECT 1 FROM outbox o2 JOIN outbox_alerts a ON a.identifier = o2.identifier
-                         WHERE o2.subscriber = $4 AND o2.delivered_ms IS NULL
-                           AND a.queued_ms > outbox.last_attempt_ms)
-                       THEN LEAST($3, $2::BIGINT + $7::BIGINT) ELSE $3 END
+                     next_attempt_ms = CASE WHEN pull_pending THEN LEAST($3::BIGINT, $7::BIGINT) ELSE $3::BIGINT END,
+                     pull_pending = FALSE
                  WHERE subscriber = $4 AND identifier = $5 AND delivered_ms IS NULL
                    AND attempts = $6",
                 &[
@@ -1086,7 +1102,7 @@ impl Store for Postgres {
                     &subscriber,
                     &identifier,
                     &(attempt.min(i32::MAX as u32) as i32),
-                    &retry_gap_ms,
+                    &now_ms.saturating_add(retry_gap_ms.clamp(0, MAX_RETRY_GAP_MS)),
                 ],
             )
             .map_err(pg)?;

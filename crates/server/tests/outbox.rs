@@ -247,6 +247,14 @@ fn backoff_suite(s: &dyn Store) {
     s.failed(a, "y.1", 4, "no answer", 2600, 2600 + hour, 500)
         .unwrap();
     assert_eq!(next(a), Some(2600 + hour));
+    // A new alert in the very millisecond of the claim still counts (a
+    // review: times compared, it did not).
+    let t = 2600 + hour;
+    assert_eq!(s.claim(t, 500, 10, &[b]).unwrap().len(), 1);
+    assert_eq!(s.enqueue(&alerts(&["y.5"]), t, 500).unwrap(), 2);
+    s.failed(a, "y.1", 5, "no answer", t + 100, t + 100 + hour, 500)
+        .unwrap();
+    assert_eq!(next(a), Some(t + 600));
 }
 
 #[test]
@@ -439,6 +447,13 @@ async fn only_the_mediator_manages_subscribers() {
             "{same}"
         );
     }
+    // A URL of the longest length whose spelling adds the path `/` is
+    // refused, not registered and never delivered to.
+    let long = format!("http://a.test?{}", "x".repeat(delivery::MAX_URL - 14));
+    assert_eq!(long.len(), delivery::MAX_URL);
+    let body = json!({"url": long, "secret": "a-secret-of-32-characters-000000"});
+    let (s, b) = post(Some("token-icrc"), body).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     let body = json!({"url": "http://X.test:80", "secret": "a-secret-of-32-characters-000000"});
     let (s, b) = post(Some("token-icrc"), body).await;
     assert_eq!(s, StatusCode::OK, "{b}");

@@ -144,15 +144,48 @@ pub fn check_url(url: &str) -> Result<Uri, String> {
     Ok(uri)
 }
 
-/// The URL as it is stored and compared ([`check_url`] first): the
-/// scheme and host in lower case, the port left out when it is 80, the
-/// path `/` when there is none, an empty query dropped. So `HTTP://A.test:80/hook?`
-/// and `http://a.test/hook` are one subscriber, not two that each get
-/// every alert (a review registered both).
+/// The URL as a new registration stores and compares it ([`check_url`]
+/// first, and spellings that reach the same place by another name
+/// refused; URLs registered before keep being sent to as they are): the
+/// scheme and host in lower case, an IPv6 address in its one form, the
+/// port left out when it is 80, the path `/` when there is none, an empty
+/// query dropped. So `HTTP://A.test:80/hook?` and `http://a.test/hook`
+/// are one subscriber, not two that each get every alert (a review
+/// registered both).
 pub fn canonical_url(url: &str) -> Result<String, String> {
     let uri = check_url(url)?;
+    // Spellings that reach the same place by another name are refused, so
+    // that one endpoint is one subscriber (a review registered several):
+    // a host with a trailing dot, an IPv4 address not written as four
+    // decimal numbers (`127.1`, `2130706433`, `0x7f.0.0.1` and `0177.0.0.1`
+    // all reach 127.0.0.1), and `.` or `..` segments in the path.
+    let host = uri.authority().ok_or("no host")?.host();
+    if host.ends_with('.') {
+        return Err("no trailing dot after the host name".into());
+    }
+    let numeric = host.rsplit('.').next().is_some_and(|last| {
+        last.bytes().all(|b| b.is_ascii_digit()) || last.to_ascii_lowercase().starts_with("0x")
+    });
+    if !host.starts_with('[') && numeric && host.parse::<std::net::Ipv4Addr>().is_err() {
+        return Err(format!(
+            "`{host}` is not an IPv4 address written as four decimal numbers (a.b.c.d)"
+        ));
+    }
+    if uri.path().split('/').any(|seg| seg == "." || seg == "..") {
+        return Err("no `.` or `..` segments in the path".into());
+    }
     let authority = uri.authority().ok_or("no host")?;
     let host = authority.host().to_ascii_lowercase();
+    // An IPv6 address in its one textual form (RFC 5952: `[0:0::1]` is
+    // `[::1]`).
+    let host = match host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .and_then(|h| h.parse::<std::net::Ipv6Addr>().ok())
+    {
+        Some(a) => format!("[{a}]"),
+        None => host,
+    };
     let port = match authority.port_u16() {
         Some(80) | None => String::new(),
         Some(p) => format!(":{p}"),
@@ -519,6 +552,41 @@ mod tests {
             assert!(check_url(bad).is_err(), "{bad}");
         }
         assert!(check_url(&format!("http://e.org/{}", "a".repeat(MAX_URL))).is_err());
+    }
+
+    /// Review: one endpoint spelled several ways was several subscribers,
+    /// each sent every alert. Equal spellings give one canonical URL; the
+    /// ones that reach the same place by another name are refused.
+    #[test]
+    fn one_endpoint_has_one_spelling() {
+        for (a, b) in [
+            ("HTTP://A.test:80/hook?", "http://a.test/hook"),
+            ("http://a.test", "http://a.test/"),
+            ("http://[0:0::1]:8000/x", "http://[::1]:8000/x"),
+            ("http://10.0.0.1:080/", "http://10.0.0.1/"),
+        ] {
+            assert_eq!(
+                canonical_url(a).unwrap(),
+                canonical_url(b).unwrap(),
+                "{a} {b}"
+            );
+        }
+        assert_eq!(canonical_url("http://[0:0::1]/").unwrap(), "http://[::1]/");
+        for bad in [
+            "http://a.test./hook",
+            "http://127.1/",
+            "http://2130706433/",
+            "http://0x7f.0.0.1/",
+            "http://0177.0.0.1/",
+            "http://a.test/./hook",
+            "http://a.test/x/../hook",
+        ] {
+            assert!(canonical_url(bad).is_err(), "{bad}");
+        }
+        // Names that merely contain digits or hex letters are names.
+        for ok in ["http://cafe.example/", "http://a1.test/", "http://1a.test/"] {
+            assert!(canonical_url(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

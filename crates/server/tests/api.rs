@@ -1734,6 +1734,17 @@ async fn the_search_answers_over_http() {
         r[0]["destination"].as_str().unwrap().starts_with("pt-"),
         "{b}"
     );
+    // An origin as the destination is named as such, not answered empty.
+    let (s, b) = call(
+        &st,
+        "GET",
+        "/api/search?origin=sumy&destination=sumy",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b.contains("is an origin"), "{b}");
     for (q, field) in [
         ("origin=nowhere", "origin:"),
         ("origin=sumy&alternatives=1000000", "alternatives:"),

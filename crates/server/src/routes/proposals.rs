@@ -325,6 +325,13 @@ async fn search_route(
             Some(d) => Some(resolve(scn, "destination", d)?),
             None => None,
         };
+        if let Some(d) = &d {
+            // A place of the scenario that is no destination (an origin)
+            // would be searched for nothing and answer an empty list.
+            if scn.place(&d.id).is_some() && !scn.destinations.iter().any(|x| x.id == d.id) {
+                return Err(bad("destination", format!("`{}` is an origin of the scenario, not a destination: give its LAT,LON to search towards it", d.id)));
+            }
+        }
         let opts = SearchOptions { profile, window, alternatives, max_shared, destination: d.as_ref().map(|d| d.id.clone()) };
         let results = with_places(scn, &o, d.as_ref().unwrap_or(&o), |s| search::search(s, &o.id, &opts, st.router.as_ref()))
             .map_err(|e| ApiError::BadRequest(format!("search: {e}")))?;

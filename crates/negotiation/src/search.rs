@@ -394,9 +394,9 @@ fn alternatives(
         if res.options.len() > opts.alternatives {
             break;
         }
-        let mut set = layer.set().clone();
+        let mut penalties = Vec::new();
         for (i, x) in res.options.iter().enumerate() {
-            set.hazards.push(Hazard {
+            penalties.push(Hazard {
                 id: format!("penalty:{round}:{i}"),
                 kind: HazardKind::Other,
                 parts: vec![Part::Line(
@@ -408,7 +408,8 @@ fn alternatives(
                 source: "alternative".into(),
             });
         }
-        let penalized = HazardLayer::new(router.graph(), router.index(), set);
+        // The search's hazards are mapped already: only the penalties are.
+        let penalized = layer.with_extra(router.graph(), router.index(), penalties);
         let Ok(cand) = fastest(scn, router, &penalized, o, d, checkpoints, opts) else {
             break;
         };

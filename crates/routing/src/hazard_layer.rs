@@ -56,6 +56,30 @@ impl HazardLayer {
         Self::from_hits(g, set, &pairs)
     }
 
+    /// This layer's hazards and `extra` after them (numbered from this
+    /// layer's count on): the same layer as [`HazardLayer::new`] of the
+    /// whole set, with this layer's mapping reused and only `extra` mapped
+    /// (the corridor search adds a few penalty lines to hundreds of
+    /// hazards, round after round).
+    pub fn with_extra(
+        &self,
+        g: &RoadGraph,
+        index: &SegmentIndex,
+        extra: Vec<Hazard>,
+    ) -> HazardLayer {
+        let k = self.set.len() as u32;
+        let extra = HazardSet { hazards: extra };
+        let added = extra.edge_hits_by_hazard(g, index);
+        let mut pairs = Vec::with_capacity(self.edges.len() + added.len());
+        for h in 0..k {
+            pairs.extend(self.edges_of(h).iter().map(|&e| (e, h)));
+        }
+        pairs.extend(added.iter().map(|x| (x.edge, k + x.hazard)));
+        let mut set = self.set.clone();
+        set.hazards.extend(extra.hazards);
+        Self::from_hits(g, set, &pairs)
+    }
+
     /// Builds the layer from distinct (edge, hazard) pairs sorted by edge
     /// then hazard, or by hazard then edge (either order gives every edge's
     /// hazards and every hazard's edges in ascending order).
@@ -289,6 +313,93 @@ mod tests {
             },
             effect,
             source: "test".into(),
+        }
+    }
+
+    /// `with_extra` is `new` of the whole set: the same hazards on every
+    /// edge, the same edges of every hazard, the same worst times.
+    #[test]
+    fn a_layer_with_extra_hazards_is_the_layer_of_them_all() {
+        let mut g = RoadGraph::builder();
+        let mut ids = Vec::new();
+        for y in 0..8 {
+            for x in 0..8 {
+                ids.push(g.push_node(
+                    LatLon::new(49.40 + y as f64 * 1e-3, 8.70 + x as f64 * 1e-3),
+                    (y * 8 + x) as i64 + 1,
+                ));
+            }
+        }
+        for y in 0..8 {
+            for x in 0..8 {
+                if x + 1 < 8 {
+                    g.push_straight_edge(
+                        ids[y * 8 + x],
+                        ids[y * 8 + x + 1],
+                        [[60_000 + x as u32; 2]; 2],
+                    );
+                }
+                if y + 1 < 8 {
+                    g.push_straight_edge(ids[y * 8 + x], ids[(y + 1) * 8 + x], [[90_000; 2]; 2]);
+                }
+            }
+        }
+        let index = SegmentIndex::build(&g);
+        let square = |i: usize, lat: f64, lon: f64, side: f64, effect: Effect| Hazard {
+            parts: vec![Part::square(LatLon::new(lat, lon), side)],
+            effect,
+            ..hazard(i, effect, 0)
+        };
+        let base: Vec<Hazard> = (0..5)
+            .map(|i| {
+                square(
+                    i,
+                    49.401 + i as f64 * 1e-3,
+                    8.702,
+                    150.0 + 40.0 * i as f64,
+                    if i % 2 == 0 {
+                        Effect::Block
+                    } else {
+                        Effect::Slow(1.5 + i as f64)
+                    },
+                )
+            })
+            .collect();
+        let extra: Vec<Hazard> = (5..8)
+            .map(|i| Hazard {
+                parts: vec![Part::Line(vec![
+                    (8.700, 49.400 + (i - 5) as f64 * 2e-3),
+                    (8.707, 49.407),
+                ])],
+                buffer_m: 1.0,
+                ..hazard(i, Effect::Slow(2.0 + i as f64), 0)
+            })
+            .collect();
+        let layer = HazardLayer::new(
+            &g,
+            &index,
+            HazardSet {
+                hazards: base.clone(),
+            },
+        );
+        let got = layer.with_extra(&g, &index, extra.clone());
+        let all: Vec<Hazard> = base.into_iter().chain(extra).collect();
+        let want = HazardLayer::new(&g, &index, HazardSet { hazards: all });
+        assert_eq!(got.set(), want.set());
+        assert!(want.edges_touched() > 20, "the hazards touch the grid");
+        assert_eq!(got.edges_touched(), want.edges_touched());
+        for e in 0..g.num_edges() as u32 {
+            assert_eq!(got.on_edge(e), want.on_edge(e), "edge {e}");
+            assert_eq!(
+                got.traverse(e, 60_000, 0, 0),
+                want.traverse(e, 60_000, 0, 0)
+            );
+        }
+        for h in 0..8 {
+            assert_eq!(got.edges_of(h), want.edges_of(h), "hazard {h}");
+            for p in [Profile::Car, Profile::Foot] {
+                assert_eq!(got.worst_ms(p, h), want.worst_ms(p, h));
+            }
         }
     }
 

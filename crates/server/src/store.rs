@@ -326,9 +326,11 @@ pub const MIGRATIONS: &[&str] = &[
     // its next attempt, as it was before (so a server of the old version
     // still sending it on the same database is never overtaken).
     "ALTER TABLE outbox ADD COLUMN leased_until_ms INTEGER;
-     ALTER TABLE outbox ADD COLUMN pull_pending INTEGER NOT NULL DEFAULT 0;
      UPDATE outbox SET leased_until_ms = next_attempt_ms
       WHERE delivered_ms IS NULL AND attempts > 0;",
+    // 4: a row being sent when a new alert comes is marked, so that the
+    // failure ending that attempt retries soon (`MARK_LEASED_SQLITE`).
+    "ALTER TABLE outbox ADD COLUMN pull_pending INTEGER NOT NULL DEFAULT 0;",
 ];
 
 impl Sqlite {
@@ -677,9 +679,10 @@ pub const PG_MIGRATIONS: &[&str] = &[
      CREATE INDEX outbox_due ON outbox (next_attempt_ms) WHERE delivered_ms IS NULL;",
     // 3: as SQLite's 3.
     "ALTER TABLE outbox ADD COLUMN leased_until_ms BIGINT;
-     ALTER TABLE outbox ADD COLUMN pull_pending BOOLEAN NOT NULL DEFAULT FALSE;
      UPDATE outbox SET leased_until_ms = next_attempt_ms
       WHERE delivered_ms IS NULL AND attempts > 0;",
+    // 4: as SQLite's 4.
+    "ALTER TABLE outbox ADD COLUMN IF NOT EXISTS pull_pending BOOLEAN NOT NULL DEFAULT FALSE;",
 ];
 
 /// PostgreSQL store, for a shared deployment: several `serve` processes on

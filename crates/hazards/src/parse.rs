@@ -180,16 +180,27 @@ fn parse_feature(f: &Value, id: Option<String>) -> Result<Hazard, String> {
         _ if areal => 0.0,
         _ => return Err("`buffer_m` > 0 is required for lines and points".into()),
     };
-    // A polygon drawn on one point is a point: without a buffer it closes
-    // only a road through that very point (a review's was accepted).
-    let on_one_point = |p: &Part| match p {
-        Part::Polygon(rings) => rings
-            .first()
-            .is_some_and(|r| r.iter().all(|&v| Some(&v) == r.first())),
+    // A polygon without area (all its positions one point, or going out
+    // and back along a line) is a point or a line: without a buffer it
+    // closes only the roads through that point or across that line, which
+    // a point or a line may not do without a buffer (a review's were
+    // accepted).
+    // (Collinear, not a zero signed area: a bowtie's two lobes cancel.)
+    let on_a_line = |r: &[(f64, f64)]| {
+        let Some(&a) = r.first() else { return true };
+        match r.iter().find(|&&v| v != a) {
+            None => true,
+            Some(&b) => r
+                .iter()
+                .all(|&c| (b.0 - a.0) * (c.1 - a.1) - (b.1 - a.1) * (c.0 - a.0) == 0.0),
+        }
+    };
+    let no_area = |p: &Part| match p {
+        Part::Polygon(rings) => rings.first().is_some_and(|r| on_a_line(r)),
         _ => false,
     };
-    if buffer_m == 0.0 && parts.iter().any(on_one_point) {
-        return Err("a polygon whose positions are all one point has no area: give `buffer_m` > 0, or draw the area".into());
+    if buffer_m == 0.0 && parts.iter().any(no_area) {
+        return Err("a polygon without area (its positions all on one point or going out and back along a line) needs `buffer_m` > 0; or draw the area".into());
     }
     let time = |key: &str| -> Result<Option<i64>, String> {
         match props.get(key) {
@@ -337,17 +348,27 @@ fn parts_of(v: &geojson::Value) -> Result<Vec<Part>, String> {
 mod tests {
     use super::*;
 
-    /// Review: a polygon on one point, without a buffer, was taken.
+    /// Review: polygons without area, without a buffer, were taken.
     #[test]
-    fn a_polygon_on_one_point_needs_a_buffer() {
+    fn a_polygon_without_area_needs_a_buffer() {
         let f = |props: &str| {
             format!(
                 r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"p","kind":"shelling"{props}}},"geometry":{{"type":"Polygon","coordinates":[[[8.7,49.4],[8.7,49.4],[8.7,49.4],[8.7,49.4]]]}}}}]}}"#
             )
         };
         let err = parse_geojson(&f("")).unwrap_err().to_string();
-        assert!(err.contains("all one point"), "{err}");
+        assert!(err.contains("without area"), "{err}");
         assert!(parse_geojson(&f(r#","buffer_m":100"#)).is_ok());
+        // Out and back along a line: a line, which needs a buffer too.
+        let line = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"l","kind":"shelling"},"geometry":{"type":"Polygon","coordinates":[[[8.7,49.4],[8.8,49.4],[8.7,49.4],[8.7,49.4]]]}}]}"#;
+        let err = parse_geojson(line).unwrap_err().to_string();
+        assert!(err.contains("without area"), "{err}");
+        // A bowtie (its lobes' signed areas cancel) has area: taken.
+        let bowtie = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"b","kind":"shelling"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}]}"#;
+        assert!(parse_geojson(bowtie).is_ok());
+        // A true polygon without a buffer is still taken.
+        let square = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"s","kind":"shelling"},"geometry":{"type":"Polygon","coordinates":[[[8.7,49.4],[8.8,49.4],[8.8,49.5],[8.7,49.4]]]}}]}"#;
+        assert!(parse_geojson(square).is_ok());
     }
 
     /// Review: an empty MultiPolygon was taken as a hazard on nothing.

@@ -302,6 +302,18 @@ fn clip(e: &str) -> String {
 pub const CONVOY_TABLE: &str =
     "CREATE TABLE IF NOT EXISTS convoys (id TEXT PRIMARY KEY, doc TEXT NOT NULL);";
 
+/// The undelivered rows, (subscriber, identifier, next attempt): what
+/// [`heads`] chooses from.
+const PENDING: &str =
+    "SELECT subscriber, identifier, next_attempt_ms FROM outbox WHERE delivered_ms IS NULL";
+
+/// [`PENDING`]'s rows on SQLite.
+fn pending_sqlite(c: &Connection) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    Ok(c.prepare(PENDING)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
 /// SQLite store.
 pub struct Sqlite {
     conn: Mutex<Connection>,
@@ -513,13 +525,7 @@ impl Store for Sqlite {
             )?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
-        let pending: Vec<(i64, String, i64)> = c
-            .prepare(
-                "SELECT subscriber, identifier, next_attempt_ms FROM outbox
-                 WHERE delivered_ms IS NULL",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
+        let pending = pending_sqlite(&c)?;
         let errors: Vec<(i64, String)> = c
             .prepare(
                 "SELECT subscriber, last_error FROM outbox
@@ -574,13 +580,7 @@ impl Store for Sqlite {
     ) -> Result<Vec<Due>, StoreError> {
         let mut c = self.conn();
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let keys: Vec<(i64, String, i64)> = tx
-            .prepare(
-                "SELECT subscriber, identifier, next_attempt_ms FROM outbox
-                 WHERE delivered_ms IS NULL",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
+        let keys = pending_sqlite(&tx)?;
         let mut due = Vec::new();
         for (sub, id) in pick(keys, now_ms, limit, busy) {
             due.push(tx.query_row(
@@ -649,14 +649,7 @@ impl Store for Sqlite {
     }
 
     fn next_due(&self) -> Result<Option<i64>, StoreError> {
-        let c = self.conn();
-        let pending = c
-            .prepare(
-                "SELECT subscriber, identifier, next_attempt_ms FROM outbox WHERE delivered_ms IS NULL",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(next_head_due(pending))
+        Ok(next_head_due(pending_sqlite(&self.conn())?))
     }
 }
 
@@ -800,6 +793,15 @@ impl Postgres {
             .batch_execute("TRUNCATE log, tokens, outbox, outbox_alerts, subscribers, convoys;")
             .map_err(pg)
     }
+}
+
+/// [`PENDING`]'s rows on PostgreSQL (a claim locks them with its own query).
+fn pending_pg(c: &mut postgres::Client) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    Ok(c.query(PENDING, &[])
+        .map_err(pg)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
 }
 
 fn pg(e: postgres::Error) -> StoreError {
@@ -956,16 +958,7 @@ impl Store for Postgres {
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
-        let pending: Vec<(i64, String, i64)> = c
-            .query(
-                "SELECT subscriber, identifier, next_attempt_ms FROM outbox
-                 WHERE delivered_ms IS NULL",
-                &[],
-            )
-            .map_err(pg)?
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect();
+        let pending = pending_pg(&mut c)?;
         let errors: Vec<(i64, String)> = c
             .query(
                 "SELECT subscriber, last_error FROM outbox
@@ -1113,17 +1106,7 @@ impl Store for Postgres {
     }
 
     fn next_due(&self) -> Result<Option<i64>, StoreError> {
-        let pending = self
-            .client()?
-            .query(
-                "SELECT subscriber, identifier, next_attempt_ms FROM outbox WHERE delivered_ms IS NULL",
-                &[],
-            )
-            .map_err(pg)?
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect();
-        Ok(next_head_due(pending))
+        Ok(next_head_due(pending_pg(&mut *self.client()?)?))
     }
 }
 

@@ -61,6 +61,11 @@ pub struct ServeArgs {
     /// Alert delivery: POSTs in flight at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub delivery_concurrency: usize,
+    /// Alert delivery: most alerts kept waiting for one subscriber; beyond
+    /// it the oldest are given up (counted as "dropped" in GET
+    /// /api/subscribers; every alert stays in the public feeds).
+    #[arg(long, value_name = "N", default_value_t = corridor_server::delivery::DEFAULT_MAX_PENDING)]
+    pub delivery_max_pending: usize,
 }
 
 /// A positive, finite number of seconds from an option.
@@ -113,6 +118,15 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
                 return Err(Failure::new(
                     exit::BAD_VALUE,
                     anyhow!("--delivery-concurrency: {n} is not from 1 to 64"),
+                ))
+            }
+        },
+        max_pending: match a.delivery_max_pending {
+            1..=1_000_000 => a.delivery_max_pending,
+            n => {
+                return Err(Failure::new(
+                    exit::BAD_VALUE,
+                    anyhow!("--delivery-max-pending: {n} is not from 1 to 1000000"),
                 ))
             }
         },

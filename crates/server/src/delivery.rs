@@ -58,11 +58,19 @@ pub struct Settings {
     pub timeout: Duration,
     /// Deliveries in flight at once (per server).
     pub concurrency: usize,
+    /// Most alerts kept waiting for one subscriber: beyond it the oldest
+    /// are given up ([`Store::trim`](crate::store::Store::trim)), so a
+    /// subscriber that is gone for good costs a bounded number of rows.
+    pub max_pending: usize,
     /// The longest the worker sleeps without being woken (it is woken by
     /// every new alert of this server; this picks up the rows of other
     /// servers on the same database).
     pub poll: Duration,
 }
+
+/// [`Settings::max_pending`] unless told otherwise: far more than any
+/// burst of alerts, so only a subscriber that stays down reaches it.
+pub const DEFAULT_MAX_PENDING: usize = 1000;
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -71,6 +79,7 @@ impl Default for Settings {
             backoff_max: Duration::from_secs(3600),
             timeout: Duration::from_secs(10),
             concurrency: 4,
+            max_pending: DEFAULT_MAX_PENDING,
             poll: Duration::from_secs(30),
         }
     }
@@ -312,6 +321,15 @@ pub fn queue_published(st: &AppState) -> Result<usize, ApiError> {
     *st.queued.lock().unwrap_or_else(|e| e.into_inner()) = Some(len);
     if rows > 0 {
         tracing::info!(rows, "alerts queued for subscribers");
+        let max_pending = st.delivery.max_pending;
+        let dropped = st.store.trim(max_pending, now_ms())?;
+        if dropped > 0 {
+            tracing::warn!(
+                dropped,
+                max_pending,
+                "outbox: gave up the oldest undelivered alerts of subscribers over the bound"
+            );
+        }
         st.outbox.notify_one();
     }
     Ok(rows)

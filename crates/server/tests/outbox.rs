@@ -257,10 +257,61 @@ fn backoff_suite(s: &dyn Store) {
     assert_eq!(next(a), Some(t + 600));
 }
 
+/// A subscriber that is gone does not make the outbox grow for ever: each
+/// keeps its newest alerts up to the bound, by log entry (`z.10` is newer
+/// than `z.9`), never losing the one being sent; the rest are counted as
+/// dropped, and what is kept still goes out in order.
+fn backlog_suite(s: &dyn Store) {
+    let (a, b) = subscribers_a_and_b(s);
+    let ids: Vec<String> = (1..=30).map(|i| format!("z.{i}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    // z.1 alone first, claimed for both: leased until 1500.
+    assert_eq!(s.enqueue(&alerts(&refs[..1]), 1000, 0).unwrap(), 2);
+    assert_eq!(s.claim(1000, 500, 10, &[]).unwrap().len(), 2);
+    s.delivered(b, "z.1", 1100).unwrap();
+    for (i, id) in refs[1..].iter().enumerate() {
+        assert_eq!(s.enqueue(&alerts(&[id]), 1100 + i as i64, 0).unwrap(), 2);
+    }
+    assert_eq!(s.trim(10, 1200).unwrap(), 19 + 19);
+    let info = |id: i64| {
+        s.subscribers()
+            .unwrap()
+            .into_iter()
+            .find(|i| i.id == id)
+            .unwrap()
+    };
+    // a: z.1 (being sent) and z.21..z.30; b: z.21..z.30.
+    assert_eq!((info(a).pending, info(a).dropped), (11, 19));
+    assert_eq!(
+        (info(b).pending, info(b).dropped, info(b).delivered),
+        (10, 19, 1)
+    );
+    assert_eq!(s.trim(10, 1200).unwrap(), 0, "within the bound");
+    let next = |now: i64, busy: &[i64]| -> Vec<(i64, String)> {
+        s.claim(now, 500, 10, busy)
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.subscriber, d.identifier))
+            .collect()
+    };
+    assert_eq!(next(1300, &[]), [(b, "z.21".to_string())]);
+    s.failed(a, "z.1", 1, "HTTP 503", 1400, 2000, 0).unwrap();
+    // Its lease over, z.1 is the oldest and goes first at the next trim.
+    assert_eq!(s.enqueue(&alerts(&["z.31"]), 1500, 0).unwrap(), 2);
+    assert_eq!(s.trim(10, 1500).unwrap(), 2);
+    assert_eq!((info(a).pending, info(a).dropped), (10, 21));
+    // b's z.21, being sent, stays though it is now one over the bound.
+    assert_eq!((info(b).pending, info(b).dropped), (11, 19));
+    assert_eq!(next(2000, &[b]), [(a, "z.22".to_string())]);
+    s.delivered(a, "z.22", 2001).unwrap();
+    assert_eq!(next(2002, &[b]), [(a, "z.23".to_string())]);
+}
+
 #[test]
 fn the_outbox_rules_on_sqlite() {
     store_suite(&Sqlite::memory().unwrap());
     backoff_suite(&Sqlite::memory().unwrap());
+    backlog_suite(&Sqlite::memory().unwrap());
 }
 
 #[test]
@@ -272,6 +323,8 @@ fn the_outbox_rules_on_postgresql() {
     store_suite(&s);
     s.reset().unwrap();
     backoff_suite(&s);
+    s.reset().unwrap();
+    backlog_suite(&s);
 }
 
 /// Two servers on one PostgreSQL claim at the same moment, again and
@@ -675,6 +728,7 @@ fn quick(st: &mut Arc<AppState>) {
         timeout: Duration::from_secs(5),
         concurrency: 2,
         poll: Duration::from_millis(500),
+        ..Settings::default()
     };
 }
 

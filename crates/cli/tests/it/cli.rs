@@ -342,4 +342,14 @@ fn a_listening_address_that_is_not_one_is_a_bad_value() {
     for addr in ["nonsense", "127.0.0.1", "127.0.0.1:99999"] {
         check(&corridor(&["serve", "--addr", addr]), 7, "not HOST:PORT");
     }
+    // The delivery settings too, each naming its option.
+    for (opt, v, says) in [
+        ("--delivery-max-pending", "0", "is not from 1 to 1000000"),
+        ("--delivery-concurrency", "65", "is not from 1 to 64"),
+        ("--delivery-backoff", "0", "not a number of seconds"),
+    ] {
+        let out = corridor(&["serve", "--addr", "127.0.0.1:1", opt, v]);
+        check(&out, 7, says);
+        assert!(String::from_utf8_lossy(&out.stderr).contains(opt), "{opt}");
+    }
 }

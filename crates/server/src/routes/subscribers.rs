@@ -75,6 +75,9 @@ struct Listed {
     created: Option<String>,
     pending: u64,
     delivered: u64,
+    /// Given up undelivered: the oldest of a backlog beyond
+    /// `--delivery-max-pending`.
+    dropped: u64,
     last_error: Option<String>,
     /// RFC 3339, UTC; none when nothing is pending.
     next_attempt: Option<String>,
@@ -88,6 +91,7 @@ impl From<SubscriberInfo> for Listed {
             created: rfc3339(s.created_ms),
             pending: s.pending,
             delivered: s.delivered,
+            dropped: s.dropped,
             last_error: s.last_error,
             next_attempt: s.next_attempt_ms.and_then(rfc3339),
         }

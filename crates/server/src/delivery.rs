@@ -158,17 +158,22 @@ pub fn check_url(url: &str) -> Result<Uri, String> {
 /// refused; URLs registered before keep being sent to as they are): the
 /// scheme and host in lower case, an IPv6 address in its one form, the
 /// port left out when it is 80, the path `/` when there is none, an empty
-/// query dropped. So `HTTP://A.test:80/hook?` and `http://a.test/hook`
-/// are one subscriber, not two that each get every alert (a review
-/// registered both).
+/// query dropped, and percent-escapes as RFC 3986 (6.2.2) has them: an
+/// escaped unreserved character (`%7E`, `%6F`) written as itself, the hex
+/// digits of the others in upper case. So `HTTP://A.test:80/hook?` and
+/// `http://a.test/hook` are one subscriber, not two that each get every
+/// alert (a review registered both), and so are `/h%6Fok` and `/hook`.
 pub fn canonical_url(url: &str) -> Result<String, String> {
     let uri = check_url(url)?;
     // Spellings that reach the same place by another name are refused, so
     // that one endpoint is one subscriber (a review registered several):
     // a host with a trailing dot, an IPv4 address not written as four
     // decimal numbers (`127.1`, `2130706433`, `0x7f.0.0.1` and `0177.0.0.1`
-    // all reach 127.0.0.1), and `.` or `..` segments in the path.
-    let host = uri.authority().ok_or("no host")?.host();
+    // all reach 127.0.0.1), and `.` or `..` segments in the path; each
+    // checked on the unescaped spelling (`%2E%2E` is `..`).
+    let authority = uri.authority().ok_or("no host")?;
+    let host = unescape_unreserved(authority.host()).to_ascii_lowercase();
+    let host = host.as_str();
     if host.ends_with('.') {
         return Err("no trailing dot after the host name".into());
     }
@@ -180,11 +185,10 @@ pub fn canonical_url(url: &str) -> Result<String, String> {
             "`{host}` is not an IPv4 address written as four decimal numbers (a.b.c.d)"
         ));
     }
-    if uri.path().split('/').any(|seg| seg == "." || seg == "..") {
+    let path = unescape_unreserved(uri.path());
+    if path.split('/').any(|seg| seg == "." || seg == "..") {
         return Err("no `.` or `..` segments in the path".into());
     }
-    let authority = uri.authority().ok_or("no host")?;
-    let host = authority.host().to_ascii_lowercase();
     // An IPv6 address in its one textual form (RFC 5952: `[0:0::1]` is
     // `[::1]`).
     let host = match host
@@ -193,18 +197,18 @@ pub fn canonical_url(url: &str) -> Result<String, String> {
         .and_then(|h| h.parse::<std::net::Ipv6Addr>().ok())
     {
         Some(a) => format!("[{a}]"),
-        None => host,
+        None => host.to_string(),
     };
     let port = match authority.port_u16() {
         Some(80) | None => String::new(),
         Some(p) => format!(":{p}"),
     };
-    let path = match uri.path() {
+    let path = match path.as_str() {
         "" => "/",
         p => p,
     };
     let query = match uri.query() {
-        Some(q) if !q.is_empty() => format!("?{q}"),
+        Some(q) if !q.is_empty() => format!("?{}", unescape_unreserved(q)),
         _ => String::new(),
     };
     let canonical = format!("http://{host}{port}{path}{query}");
@@ -213,6 +217,36 @@ pub fn canonical_url(url: &str) -> Result<String, String> {
     // it was registered but never delivered to).
     check_url(&canonical)?;
     Ok(canonical)
+}
+
+/// `s` with each percent-escape of an unreserved character (RFC 3986:
+/// letters, digits, `-`, `.`, `_`, `~`) replaced by the character, and the
+/// hex digits of every other escape in upper case; what is not an escape
+/// is kept as it is.
+fn unescape_unreserved(s: &str) -> String {
+    let b = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        if let (b'%', Some(&h), Some(&l)) = (b[i], b.get(i + 1), b.get(i + 2)) {
+            if let (Some(h), Some(l)) = (hex(h), hex(l)) {
+                let c = (h * 16 + l) as u8;
+                if c.is_ascii_alphanumeric() || b"-._~".contains(&c) {
+                    out.push(c as char);
+                } else {
+                    out.push_str(&format!("%{c:02X}"));
+                }
+                i += 3;
+                continue;
+            }
+        }
+        // Whole characters: `s` is text, and only ASCII is ever skipped.
+        let ch = s[i..].chars().next().unwrap_or('\u{FFFD}');
+        out.push(ch);
+        i += ch.len_utf8().max(1);
+    }
+    out
 }
 
 /// A secret, checked: [`SECRET_LEN`] bytes of printable ASCII.
@@ -582,6 +616,11 @@ mod tests {
             ("http://a.test", "http://a.test/"),
             ("http://[0:0::1]:8000/x", "http://[::1]:8000/x"),
             ("http://10.0.0.1:080/", "http://10.0.0.1/"),
+            ("http://a.test/h%6Fok", "http://a.test/hook"),
+            (
+                "http://a.test/%7euser?q=%61%2f",
+                "http://a.test/~user?q=a%2F",
+            ),
         ] {
             assert_eq!(
                 canonical_url(a).unwrap(),
@@ -590,6 +629,11 @@ mod tests {
             );
         }
         assert_eq!(canonical_url("http://[0:0::1]/").unwrap(), "http://[::1]/");
+        assert_eq!(
+            canonical_url("http://a.test/a%2fb%zz%4").unwrap(),
+            "http://a.test/a%2Fb%zz%4",
+            "other escapes upper-cased, malformed ones kept"
+        );
         for bad in [
             "http://a.test./hook",
             "http://127.1/",
@@ -598,6 +642,9 @@ mod tests {
             "http://0177.0.0.1/",
             "http://a.test/./hook",
             "http://a.test/x/../hook",
+            "http://a.test/x/%2E%2e/hook",
+            "http://a.test/%2E/hook",
+            "http://127%2E1/",
         ] {
             assert!(canonical_url(bad).is_err(), "{bad}");
         }

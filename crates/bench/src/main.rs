@@ -51,6 +51,7 @@ mod layer;
 mod map_tiles;
 mod order_quality;
 mod order_v1;
+mod outbox;
 mod same_graph;
 
 struct Rng(u64);
@@ -722,6 +723,7 @@ fn run() -> Result<()> {
         Some("circles") if args.len() >= 2 => comb::circles(&args[1], num(2, 200), args.get(3).and_then(|s| s.parse().ok()).unwrap_or(50_000.0), num(4, 3)),
         Some("comb") if args.len() >= 2 => comb::run(&args[1], num(2, 2499), num(3, 3), args.get(4).is_some_and(|a| a == "check")),
         Some("assembly") if args.len() >= 2 => assembly::run(&args[1], num(2, 1000), num(3, 3)),
+        Some("outbox") => outbox::run(num(1, 20), num(2, 2000), num(3, 1000), args.get(4).map(String::as_str)),
         Some("time-windows") if args.len() >= 2 => cmd_time_windows(&args[1], num(2, 25), num(3, 3)),
         Some("evacuation") => cmd_evacuation(num(1, 3)),
         Some("convoys") => convoys::run(num(1, 500), num(2, 120) as u64, num(3, 3), num(4, 18740) as u16, num(5, 100)),
@@ -742,7 +744,7 @@ fn run() -> Result<()> {
         Some("custom") if args.len() >= 2 => custom::custom(&args[1], num(2, 3)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         _ => bail!(
-            "usage:\n  corridor-bench import PBF [OUT.graph]\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench comb GRAPH [TEETH=2499] [REPS=3] [check]\n  corridor-bench circles GRAPH [N=200] [RADIUS_M=50000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5] [ready]"
+            "usage:\n  corridor-bench import PBF [OUT.graph]\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench comb GRAPH [TEETH=2499] [REPS=3] [check]\n  corridor-bench circles GRAPH [N=200] [RADIUS_M=50000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5] [ready]\n  corridor-bench outbox [SUBSCRIBERS=20] [ALERTS=2000] [MAX_PENDING=1000] [POSTGRES_URL]"
         ),
     }
 }

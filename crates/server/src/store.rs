@@ -56,8 +56,12 @@ pub struct SubscriberInfo {
     /// The last failure of an alert still pending, if any.
     pub last_error: Option<String>,
     /// When the alert it gets next (its oldest pending one: alerts go out
-    /// in order) is due (Unix ms).
+    /// in order) is due (Unix ms); while it is being sent, when that
+    /// attempt's lease ends.
     pub next_attempt_ms: Option<i64>,
+    /// The lease of the attempt that sent its next alert, if one did
+    /// (Unix ms): later than now while that attempt is under way.
+    pub leased_until_ms: Option<i64>,
 }
 
 /// One delivery claimed for sending (leased: no other claim takes it
@@ -196,6 +200,7 @@ fn subscriber_infos(
                 delivered: c.map_or(0, |c| c.2.max(0) as u64),
                 dropped: dropped.max(0) as u64,
                 next_attempt_ms: head.map(|h| h.next_attempt_ms),
+                leased_until_ms: head.and_then(|h| h.leased_until_ms),
                 last_error: head.and_then(|h| h.last_error.clone()),
             }
         })
@@ -210,6 +215,7 @@ struct Head {
     identifier: String,
     next_attempt_ms: i64,
     last_error: Option<String>,
+    leased_until_ms: Option<i64>,
 }
 
 /// Each subscriber's [`Head`], found by the database: the index
@@ -225,7 +231,7 @@ const HEADS: &str = "WITH h AS MATERIALIZED (
                WHERE p.subscriber = s.id AND p.delivered_ms IS NULL
                ORDER BY p.seq, p.identifier LIMIT 1) AS head
        FROM subscribers s)
-     SELECT o.subscriber, o.identifier, o.next_attempt_ms, o.last_error
+     SELECT o.subscriber, o.identifier, o.next_attempt_ms, o.last_error, o.leased_until_ms
      FROM h JOIN outbox o ON o.subscriber = h.sub AND o.identifier = h.head";
 
 /// The order of an alert among a subscriber's: the number of the log entry
@@ -382,6 +388,7 @@ fn heads_sqlite(c: &Connection) -> Result<Vec<Head>, StoreError> {
                 identifier: r.get(1)?,
                 next_attempt_ms: r.get(2)?,
                 last_error: r.get(3)?,
+                leased_until_ms: r.get(4)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?)
@@ -922,6 +929,7 @@ fn heads_pg(c: &mut impl postgres::GenericClient) -> Result<Vec<Head>, StoreErro
             identifier: r.get(1),
             next_attempt_ms: r.get(2),
             last_error: r.get(3),
+            leased_until_ms: r.get(4),
         })
         .collect())
 }

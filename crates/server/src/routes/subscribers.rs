@@ -79,12 +79,19 @@ struct Listed {
     /// `--delivery-max-pending`.
     dropped: u64,
     last_error: Option<String>,
-    /// RFC 3339, UTC; none when nothing is pending.
+    /// RFC 3339, UTC; none when nothing is pending or while an attempt
+    /// is under way.
     next_attempt: Option<String>,
+    /// Whether its next alert is being sent now (an attempt under way,
+    /// not yet answered).
+    sending: bool,
 }
 
-impl From<SubscriberInfo> for Listed {
-    fn from(s: SubscriberInfo) -> Listed {
+impl Listed {
+    fn new(s: SubscriberInfo, now_ms: i64) -> Listed {
+        // Under way: the next attempt is not known until this one ends
+        // (the lease's end is only when another server may take it over).
+        let sending = s.leased_until_ms.is_some_and(|t| t > now_ms);
         Listed {
             id: s.id,
             url: s.url,
@@ -93,7 +100,8 @@ impl From<SubscriberInfo> for Listed {
             delivered: s.delivered,
             dropped: s.dropped,
             last_error: s.last_error,
-            next_attempt: s.next_attempt_ms.and_then(rfc3339),
+            next_attempt: s.next_attempt_ms.filter(|_| !sending).and_then(rfc3339),
+            sending,
         }
     }
 }
@@ -130,11 +138,12 @@ async fn list(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     blocking(st, move |st| {
         mediator(st, &headers)?;
+        let now = now_ms();
         let subs: Vec<Listed> = st
             .store
             .subscribers()?
             .into_iter()
-            .map(Listed::from)
+            .map(|s| Listed::new(s, now))
             .collect();
         Ok(Json(serde_json::json!({ "subscribers": subs })))
     })
@@ -158,4 +167,44 @@ async fn remove(
         Ok(Json(serde_json::json!({ "removed": id })))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// While an attempt is under way the list says so, and shows no next
+    /// attempt (its lease's end is not when the alert will be tried
+    /// again); once the lease is over, the row's time is shown again.
+    #[test]
+    fn an_attempt_under_way_is_shown_as_sending() {
+        let info = SubscriberInfo {
+            id: 1,
+            url: "http://a.test/".into(),
+            created_ms: 0,
+            pending: 1,
+            delivered: 0,
+            dropped: 0,
+            last_error: None,
+            next_attempt_ms: Some(5_000),
+            leased_until_ms: Some(5_000),
+        };
+        let during = Listed::new(info.clone(), 4_999);
+        assert!(during.sending);
+        assert_eq!(during.next_attempt, None);
+        let after = Listed::new(info.clone(), 5_000);
+        assert!(!after.sending);
+        assert_eq!(
+            after.next_attempt.as_deref(),
+            Some("1970-01-01T00:00:05.000Z")
+        );
+        let never = Listed::new(
+            SubscriberInfo {
+                leased_until_ms: None,
+                ..info
+            },
+            0,
+        );
+        assert!(!never.sending && never.next_attempt.is_some());
+    }
 }

@@ -179,25 +179,25 @@ pub trait Store: Send + Sync {
 }
 
 /// Combines the per-subscriber rows of the status query: `subs` (id, URL,
-/// registration, dropped), `counts` (id, pending, delivered) and `heads`,
+/// registration, dropped, delivered), `pending` (id, count) and `heads`,
 /// each subscriber's oldest undelivered alert: the one sent next, when,
 /// and how its last attempt failed (a failed alert stays the head until it
 /// is acknowledged, so its error is the subscriber's latest).
 fn subscriber_infos(
-    subs: Vec<(i64, String, i64, i64)>,
-    counts: Vec<(i64, i64, i64)>,
+    subs: Vec<(i64, String, i64, i64, i64)>,
+    pending: Vec<(i64, i64)>,
     heads: Vec<Head>,
 ) -> Vec<SubscriberInfo> {
     subs.into_iter()
-        .map(|(id, url, created_ms, dropped)| {
-            let c = counts.iter().find(|c| c.0 == id);
+        .map(|(id, url, created_ms, dropped, delivered)| {
+            let c = pending.iter().find(|c| c.0 == id);
             let head = heads.iter().find(|h| h.subscriber == id);
             SubscriberInfo {
                 id,
                 url,
                 created_ms,
                 pending: c.map_or(0, |c| c.1.max(0) as u64),
-                delivered: c.map_or(0, |c| c.2.max(0) as u64),
+                delivered: delivered.max(0) as u64,
                 dropped: dropped.max(0) as u64,
                 next_attempt_ms: head.map(|h| h.next_attempt_ms),
                 leased_until_ms: head.and_then(|h| h.leased_until_ms),
@@ -379,6 +379,21 @@ fn clip(e: &str) -> String {
 pub const CONVOY_TABLE: &str =
     "CREATE TABLE IF NOT EXISTS convoys (id TEXT PRIMARY KEY, doc TEXT NOT NULL);";
 
+/// The subscriber's row, as the status shows it.
+const SUBSCRIBER_ROWS: &str =
+    "SELECT id, url, created_ms, dropped, delivered FROM subscribers ORDER BY id";
+/// Each subscriber's count of undelivered alerts, from the index
+/// `outbox_head` alone.
+const PENDING_COUNTS: &str = "SELECT subscriber, COUNT(*) FROM outbox
+     WHERE delivered_ms IS NULL GROUP BY subscriber";
+/// Marks a row delivered (`?1` now, `?2` subscriber, `?3` identifier),
+/// emptying its body: it is never sent again.
+const DELIVERED_SQLITE: &str = "UPDATE outbox SET delivered_ms = ?1, last_error = NULL, body = ''
+     WHERE subscriber = ?2 AND identifier = ?3 AND delivered_ms IS NULL";
+/// [`DELIVERED_SQLITE`] for PostgreSQL.
+const DELIVERED_PG: &str = "UPDATE outbox SET delivered_ms = $1, last_error = NULL, body = ''
+     WHERE subscriber = $2 AND identifier = $3 AND delivered_ms IS NULL";
+
 /// [`HEADS`] on SQLite.
 fn heads_sqlite(c: &Connection) -> Result<Vec<Head>, StoreError> {
     Ok(c.prepare_cached(HEADS)?
@@ -425,15 +440,24 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE outbox ADD COLUMN pull_pending INTEGER NOT NULL DEFAULT 0;",
     // 5: each row's place in its subscriber's order ([`alert_seq`]),
     // indexed for the rows not yet delivered, so that a subscriber's next
-    // alert is one index probe ([`HEADS`]); and the count of alerts given
-    // up ([`Store::trim`]).
+    // alert is one index probe ([`HEADS`]) and its pending ones are counted
+    // from the index alone (`delivered_ms` in it, though always NULL
+    // there, makes it covering for SQLite's planner); the counts of alerts
+    // delivered and given up ([`Store::trim`]) kept with the subscriber,
+    // so the status reads no delivered row; and the body of a delivered
+    // row emptied (never sent again; the published file keeps it).
     concat!(
         "ALTER TABLE outbox ADD COLUMN seq INTEGER;
          UPDATE outbox SET seq = ",
         seq_sql_sqlite!(),
         ";
-         CREATE INDEX outbox_head ON outbox (subscriber, seq, identifier) WHERE delivered_ms IS NULL;
-         ALTER TABLE subscribers ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;"
+         CREATE INDEX outbox_head ON outbox (subscriber, seq, identifier, delivered_ms)
+           WHERE delivered_ms IS NULL;
+         ALTER TABLE subscribers ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE subscribers ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0;
+         UPDATE subscribers SET delivered = (SELECT COUNT(*) FROM outbox
+           WHERE outbox.subscriber = subscribers.id AND outbox.delivered_ms IS NOT NULL);
+         UPDATE outbox SET body = '' WHERE delivered_ms IS NOT NULL;"
     ),
 ];
 
@@ -603,21 +627,22 @@ impl Store for Sqlite {
     }
 
     fn subscribers(&self) -> Result<Vec<SubscriberInfo>, StoreError> {
-        let c = self.conn();
-        let subs: Vec<(i64, String, i64, i64)> = c
-            .prepare("SELECT id, url, created_ms, dropped FROM subscribers ORDER BY id")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        let mut c = self.conn();
+        // One snapshot for the three reads.
+        let tx = c.transaction()?;
+        let subs = tx
+            .prepare(SUBSCRIBER_ROWS)?
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
             .collect::<Result<Vec<_>, _>>()?;
-        let counts: Vec<(i64, i64, i64)> = c
-            .prepare(
-                "SELECT subscriber,
-                        SUM(CASE WHEN delivered_ms IS NULL THEN 1 ELSE 0 END),
-                        SUM(CASE WHEN delivered_ms IS NULL THEN 0 ELSE 1 END)
-                 FROM outbox GROUP BY subscriber",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        let pending = tx
+            .prepare(PENDING_COUNTS)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(subscriber_infos(subs, counts, heads_sqlite(&c)?))
+        let heads = heads_sqlite(&tx)?;
+        tx.commit()?;
+        Ok(subscriber_infos(subs, pending, heads))
     }
 
     fn enqueue(
@@ -694,11 +719,15 @@ impl Store for Sqlite {
     }
 
     fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE outbox SET delivered_ms = ?1, last_error = NULL
-             WHERE subscriber = ?2 AND identifier = ?3 AND delivered_ms IS NULL",
-            params![now_ms, subscriber, identifier],
-        )?;
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        if tx.execute(DELIVERED_SQLITE, params![now_ms, subscriber, identifier])? == 1 {
+            tx.execute(
+                "UPDATE subscribers SET delivered = delivered + 1 WHERE id = ?1",
+                [subscriber],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -797,8 +826,13 @@ pub const PG_MIGRATIONS: &[&str] = &[
          UPDATE outbox SET seq = ",
         seq_sql_pg!(),
         ";
-         CREATE INDEX outbox_head ON outbox (subscriber, seq, identifier) WHERE delivered_ms IS NULL;
-         ALTER TABLE subscribers ADD COLUMN dropped BIGINT NOT NULL DEFAULT 0;"
+         CREATE INDEX outbox_head ON outbox (subscriber, seq, identifier, delivered_ms)
+           WHERE delivered_ms IS NULL;
+         ALTER TABLE subscribers ADD COLUMN dropped BIGINT NOT NULL DEFAULT 0;
+         ALTER TABLE subscribers ADD COLUMN delivered BIGINT NOT NULL DEFAULT 0;
+         UPDATE subscribers SET delivered = (SELECT COUNT(*) FROM outbox
+           WHERE outbox.subscriber = subscribers.id AND outbox.delivered_ms IS NOT NULL);
+         UPDATE outbox SET body = '' WHERE delivered_ms IS NOT NULL;"
     ),
 ];
 
@@ -1067,29 +1101,28 @@ impl Store for Postgres {
 
     fn subscribers(&self) -> Result<Vec<SubscriberInfo>, StoreError> {
         let mut c = self.client()?;
-        let subs: Vec<(i64, String, i64, i64)> = c
-            .query(
-                "SELECT id, url, created_ms, dropped FROM subscribers ORDER BY id",
-                &[],
-            )
+        // One snapshot for the three reads.
+        let mut tx = c
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(pg)?;
+        let subs = tx
+            .query(SUBSCRIBER_ROWS, &[])
             .map_err(pg)?
             .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
             .collect();
-        let counts: Vec<(i64, i64, i64)> = c
-            .query(
-                "SELECT subscriber,
-                        COUNT(*) FILTER (WHERE delivered_ms IS NULL),
-                        COUNT(*) FILTER (WHERE delivered_ms IS NOT NULL)
-                 FROM outbox GROUP BY subscriber",
-                &[],
-            )
+        let pending = tx
+            .query(PENDING_COUNTS, &[])
             .map_err(pg)?
             .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .map(|r| (r.get(0), r.get(1)))
             .collect();
-        let heads = heads_pg(&mut *c)?;
-        Ok(subscriber_infos(subs, counts, heads))
+        let heads = heads_pg(&mut tx)?;
+        tx.commit().map_err(pg)?;
+        Ok(subscriber_infos(subs, pending, heads))
     }
 
     fn enqueue(
@@ -1184,13 +1217,19 @@ impl Store for Postgres {
     }
 
     fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError> {
-        self.client()?
-            .execute(
-                "UPDATE outbox SET delivered_ms = $1, last_error = NULL
-                 WHERE subscriber = $2 AND identifier = $3 AND delivered_ms IS NULL",
-                &[&now_ms, &subscriber, &identifier],
+        let mut c = self.client()?;
+        let mut tx = c.transaction().map_err(pg)?;
+        let n = tx
+            .execute(DELIVERED_PG, &[&now_ms, &subscriber, &identifier])
+            .map_err(pg)?;
+        if n == 1 {
+            tx.execute(
+                "UPDATE subscribers SET delivered = delivered + 1 WHERE id = $1",
+                &[&subscriber],
             )
             .map_err(pg)?;
+        }
+        tx.commit().map_err(pg)?;
         Ok(())
     }
 
@@ -1425,7 +1464,8 @@ mod tests {
     }
 
     /// Schema 5 on a database of schema 4 with rows waiting: they are
-    /// sent in the order of their log entries (`.9` before `.10`).
+    /// sent in the order of their log entries (`.9` before `.10`); the
+    /// one delivered is counted, and its body let go.
     #[test]
     fn schema_5_orders_the_rows_queued_before_it() {
         let conn = Connection::open_in_memory().unwrap();
@@ -1439,13 +1479,17 @@ mod tests {
         conn.execute_batch(
             "INSERT INTO subscribers (id, url, secret, created_ms) VALUES (1, 'http://a/', 's', 0);
              INSERT INTO outbox (subscriber, identifier, body, next_attempt_ms) VALUES (1, 'c.x.10', 'b', 0);
-             INSERT INTO outbox (subscriber, identifier, body, next_attempt_ms) VALUES (1, 'c.x.9', 'b', 0);",
+             INSERT INTO outbox (subscriber, identifier, body, next_attempt_ms) VALUES (1, 'c.x.9', 'b', 0);
+             INSERT INTO outbox (subscriber, identifier, body, next_attempt_ms, delivered_ms)
+               VALUES (1, 'c.x.8', 'b', 0, 5);",
         )
         .unwrap();
         let st = Sqlite::init(conn).unwrap();
         let seqs: Vec<(String, i64)> = st
             .conn()
-            .prepare("SELECT identifier, seq FROM outbox ORDER BY identifier")
+            .prepare(
+                "SELECT identifier, seq FROM outbox WHERE delivered_ms IS NULL ORDER BY identifier",
+            )
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
@@ -1453,8 +1497,23 @@ mod tests {
             .unwrap();
         assert_eq!(seqs, [("c.x.10".to_string(), 10), ("c.x.9".to_string(), 9)]);
         let sub = st.subscribers().unwrap();
-        assert_eq!((sub[0].pending, sub[0].dropped), (2, 0));
+        assert_eq!(
+            (sub[0].pending, sub[0].delivered, sub[0].dropped),
+            (2, 1, 0)
+        );
+        let body: String = st
+            .conn()
+            .query_row(
+                "SELECT body FROM outbox WHERE identifier = 'c.x.8'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(body, "");
         assert_eq!(st.claim(1, 100, 4, &[]).unwrap()[0].identifier, "c.x.9");
+        st.delivered(1, "c.x.9", 10).unwrap();
+        st.delivered(1, "c.x.9", 11).unwrap();
+        assert_eq!(st.subscribers().unwrap()[0].delivered, 2, "counted once");
     }
 
     /// Issue 12, item 8: a database that cannot be written is refused when

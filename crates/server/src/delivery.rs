@@ -355,14 +355,17 @@ pub fn queue_published(st: &AppState) -> Result<usize, ApiError> {
     *st.queued.lock().unwrap_or_else(|e| e.into_inner()) = Some(len);
     if rows > 0 {
         tracing::info!(rows, "alerts queued for subscribers");
+        // The alerts are queued whatever becomes of the trim: a failure
+        // here is logged, and the next alert trims again.
         let max_pending = st.delivery.max_pending;
-        let dropped = st.store.trim(max_pending, now_ms())?;
-        if dropped > 0 {
-            tracing::warn!(
+        match st.store.trim(max_pending, now_ms()) {
+            Ok(0) => {}
+            Ok(dropped) => tracing::warn!(
                 dropped,
                 max_pending,
                 "outbox: gave up the oldest undelivered alerts of subscribers over the bound"
-            );
+            ),
+            Err(e) => tracing::warn!(error = %e, "outbox: cannot trim the subscribers' backlogs"),
         }
         st.outbox.notify_one();
     }

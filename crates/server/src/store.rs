@@ -262,38 +262,39 @@ macro_rules! seq_sql_sqlite {
 /// [`alert_seq`] of the column `identifier`, in PostgreSQL.
 macro_rules! seq_sql_pg {
     () => {
-        "COALESCE(substring(identifier from '(?:^|\\.)([0-9]{1,18})$')::BIGINT,
+        "COALESCE(substring(identifier from '(?:^|[.])([0-9]{1,18})$')::BIGINT,
                   9223372036854775807)"
     };
 }
 
-/// The oldest of subscriber `?1`'s newest `?2` undelivered alerts (its
-/// place, and identifier): what [`Store::trim`] keeps starts there. A walk
-/// of at most `?2` entries of the index `outbox_head`, none when the
-/// subscriber has fewer waiting.
-const TRIM_CUT_SQLITE: &str = "SELECT seq, identifier FROM outbox
-     WHERE subscriber = ?1 AND delivered_ms IS NULL
-     ORDER BY seq DESC, identifier DESC LIMIT 1 OFFSET ?2";
-/// [`TRIM_CUT_SQLITE`] for PostgreSQL.
-const TRIM_CUT_PG: &str = "SELECT seq, identifier FROM outbox
-     WHERE subscriber = $1 AND delivered_ms IS NULL
-     ORDER BY seq DESC, identifier DESC LIMIT 1 OFFSET $2";
-/// Deletes subscriber `?1`'s undelivered alerts before place `(?2, ?3)`
-/// but those being sent at `?4`.
-const TRIM_SQLITE: &str = "DELETE FROM outbox
-     WHERE subscriber = ?1 AND delivered_ms IS NULL AND (seq, identifier) < (?2, ?3)
-       AND (leased_until_ms IS NULL OR leased_until_ms <= ?4)";
-/// [`TRIM_SQLITE`] for PostgreSQL, locking the rows in the order every
-/// other statement does (so that it never deadlocks with an enqueue on
-/// another server), and checking them again once locked (a row claimed
-/// meanwhile stays).
-const TRIM_PG: &str = "DELETE FROM outbox o
-     USING (SELECT subscriber, identifier FROM outbox
-            WHERE subscriber = $1 AND delivered_ms IS NULL AND (seq, identifier) < ($2, $3)
-              AND (leased_until_ms IS NULL OR leased_until_ms <= $4)
-            ORDER BY subscriber, identifier
-            FOR UPDATE) k
-     WHERE o.subscriber = k.subscriber AND o.identifier = k.identifier";
+/// How many alerts wait for subscriber `?1`: counted from the index
+/// `outbox_head` alone.
+const TRIM_COUNT_SQLITE: &str =
+    "SELECT COUNT(*) FROM outbox WHERE subscriber = ?1 AND delivered_ms IS NULL";
+/// [`TRIM_COUNT_SQLITE`] for PostgreSQL.
+const TRIM_COUNT_PG: &str =
+    "SELECT COUNT(*) FROM outbox WHERE subscriber = $1 AND delivered_ms IS NULL";
+/// Subscriber `?1`'s oldest `?2` undelivered alerts, along the index
+/// `outbox_head`: the ones [`Store::trim`] gives up, but for one being sent.
+/// (A row filter here instead, `(seq, identifier) < cut`, made
+/// PostgreSQL's planner walk all the subscriber's rows.)
+const TRIM_ROWS_SQLITE: &str = "SELECT identifier FROM outbox
+     WHERE subscriber = ?1 AND delivered_ms IS NULL ORDER BY seq, identifier LIMIT ?2";
+/// [`TRIM_ROWS_SQLITE`] for PostgreSQL.
+const TRIM_ROWS_PG: &str = "SELECT identifier FROM outbox
+     WHERE subscriber = $1 AND delivered_ms IS NULL ORDER BY seq, identifier LIMIT $2";
+/// Deletes one row of [`TRIM_ROWS_SQLITE`] unless it is being sent at `?3`.
+const TRIM_ROW_SQLITE: &str = "DELETE FROM outbox
+     WHERE subscriber = ?1 AND identifier = ?2 AND delivered_ms IS NULL
+       AND (leased_until_ms IS NULL OR leased_until_ms <= ?3)";
+/// [`TRIM_ROW_SQLITE`] for PostgreSQL: the rows are deleted one by one in
+/// (subscriber, identifier) order, the order every other statement locks
+/// rows in (so a trim never deadlocks with an enqueue on another server),
+/// each checked again under its lock (one claimed or delivered meanwhile
+/// stays).
+const TRIM_ROW_PG: &str = "DELETE FROM outbox
+     WHERE subscriber = $1 AND identifier = $2 AND delivered_ms IS NULL
+       AND (leased_until_ms IS NULL OR leased_until_ms <= $3)";
 
 /// The rows to claim among the subscribers' [`Head`]s: the due ones,
 /// none of `busy`, the longest due first, at most `limit`.
@@ -333,16 +334,22 @@ const PULL_BACKOFF_SQLITE: &str = "UPDATE outbox
      WHERE delivered_ms IS NULL AND next_attempt_ms > ?1
        AND next_attempt_ms > MAX(?1, COALESCE(last_attempt_ms, 0) + ?2)
        AND (leased_until_ms IS NULL OR leased_until_ms <= ?1)";
-/// [`PULL_BACKOFF_SQLITE`] for PostgreSQL. The rows are locked in the order
-/// a claim locks them (subscriber, identifier), so an enqueue and another
-/// server's claim never deadlock; a row claimed meanwhile is read again
-/// after the wait, and its lease keeps it out.
-const PULL_BACKOFF_PG: &str = "UPDATE outbox o
-     SET next_attempt_ms = GREATEST($1, COALESCE(o.last_attempt_ms, 0) + $2)
+/// [`PULL_BACKOFF_SQLITE`] and [`MARK_LEASED_SQLITE`] in one statement
+/// for PostgreSQL, so that all the rows either touches (those not due:
+/// backoffs and leases) are locked at once, in the order a claim locks
+/// rows (subscriber, identifier). As two statements, each ordered, the
+/// pair was not: with the two servers' clocks a moment apart, an enqueue
+/// and a claim deadlocked (review). A row claimed meanwhile is read again
+/// after the wait (its lease then keeps it from being pulled, and marks it).
+const PULL_AND_MARK_PG: &str = "UPDATE outbox o
+     SET pull_pending = CASE WHEN o.leased_until_ms > $1 THEN TRUE ELSE o.pull_pending END,
+         next_attempt_ms = CASE
+           WHEN (o.leased_until_ms IS NULL OR o.leased_until_ms <= $1)
+                AND o.next_attempt_ms > GREATEST($1, COALESCE(o.last_attempt_ms, 0) + $2)
+           THEN GREATEST($1, COALESCE(o.last_attempt_ms, 0) + $2)
+           ELSE o.next_attempt_ms END
      FROM (SELECT subscriber, identifier FROM outbox
            WHERE delivered_ms IS NULL AND next_attempt_ms > $1
-             AND next_attempt_ms > GREATEST($1, COALESCE(last_attempt_ms, 0) + $2)
-             AND (leased_until_ms IS NULL OR leased_until_ms <= $1)
            ORDER BY subscriber, identifier
            FOR UPDATE) k
      WHERE o.subscriber = k.subscriber AND o.identifier = k.identifier";
@@ -356,13 +363,6 @@ const PULL_BACKOFF_PG: &str = "UPDATE outbox o
 /// the test on it lets the index `outbox_due` find the leased rows.
 const MARK_LEASED_SQLITE: &str = "UPDATE outbox SET pull_pending = 1
      WHERE delivered_ms IS NULL AND next_attempt_ms > ?1 AND leased_until_ms > ?1";
-/// [`MARK_LEASED_SQLITE`] for PostgreSQL, locking in the claim's order.
-const MARK_LEASED_PG: &str = "UPDATE outbox o SET pull_pending = TRUE
-     FROM (SELECT subscriber, identifier FROM outbox
-           WHERE delivered_ms IS NULL AND next_attempt_ms > $1 AND leased_until_ms > $1
-           ORDER BY subscriber, identifier
-           FOR UPDATE) k
-     WHERE o.subscriber = k.subscriber AND o.identifier = k.identifier";
 /// Longest gap a retry may be pulled to, ms (a day): keeps the sums in
 /// range whatever `--delivery-backoff` says.
 const MAX_RETRY_GAP_MS: i64 = 86_400_000;
@@ -439,7 +439,10 @@ pub const MIGRATIONS: &[&str] = &[
     // failure ending that attempt retries soon (`MARK_LEASED_SQLITE`).
     "ALTER TABLE outbox ADD COLUMN pull_pending INTEGER NOT NULL DEFAULT 0;",
     // 5: each row's place in its subscriber's order ([`alert_seq`]),
-    // indexed for the rows not yet delivered, so that a subscriber's next
+    // set by a trigger when an insert leaves it out (a server of schema 4
+    // still running while another migrates: its rows must not go first,
+    // as a NULL would on SQLite, nor be ordered as text, as on
+    // PostgreSQL), indexed for the rows not yet delivered, so that a subscriber's next
     // alert is one index probe ([`HEADS`]) and its pending ones are counted
     // from the index alone (`delivered_ms` in it, though always NULL
     // there, makes it covering for SQLite's planner); the counts of alerts
@@ -450,7 +453,12 @@ pub const MIGRATIONS: &[&str] = &[
         "ALTER TABLE outbox ADD COLUMN seq INTEGER;
          UPDATE outbox SET seq = ",
         seq_sql_sqlite!(),
-        ";
+        " WHERE delivered_ms IS NULL;
+         CREATE TRIGGER outbox_seq AFTER INSERT ON outbox WHEN NEW.seq IS NULL BEGIN
+           UPDATE outbox SET seq = ",
+        seq_sql_sqlite!(),
+        " WHERE subscriber = NEW.subscriber AND identifier = NEW.identifier;
+         END;
          CREATE INDEX outbox_head ON outbox (subscriber, seq, identifier, delivered_ms)
            WHERE delivered_ms IS NULL;
          ALTER TABLE subscribers ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;
@@ -771,19 +779,26 @@ impl Store for Sqlite {
             .prepare_cached("SELECT id FROM subscribers ORDER BY id")?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let keep = max_pending.saturating_sub(1).min(i64::MAX as usize) as i64;
+        let max = max_pending.max(1).min(i64::MAX as usize) as i64;
         let mut dropped = 0;
         for sub in subs {
-            // (A row without a place, queued by an older server since the
-            // migration, is never cut at.)
-            let cut: Option<(Option<i64>, String)> = tx
-                .prepare_cached(TRIM_CUT_SQLITE)?
-                .query_row(params![sub, keep], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            let Some((Some(seq), id)) = cut else { continue };
-            let n = tx
-                .prepare_cached(TRIM_SQLITE)?
-                .execute(params![sub, seq, id, now_ms])?;
+            let waiting: i64 = tx
+                .prepare_cached(TRIM_COUNT_SQLITE)?
+                .query_row([sub], |r| r.get(0))?;
+            if waiting <= max {
+                continue;
+            }
+            let mut rows: Vec<String> = tx
+                .prepare_cached(TRIM_ROWS_SQLITE)?
+                .query_map(params![sub, waiting - max], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            rows.sort();
+            let mut n = 0;
+            for row in &rows {
+                n += tx
+                    .prepare_cached(TRIM_ROW_SQLITE)?
+                    .execute(params![sub, row, now_ms])?;
+            }
             if n > 0 {
                 tx.execute(
                     "UPDATE subscribers SET dropped = dropped + ?1 WHERE id = ?2",
@@ -825,7 +840,18 @@ pub const PG_MIGRATIONS: &[&str] = &[
         "ALTER TABLE outbox ADD COLUMN seq BIGINT;
          UPDATE outbox SET seq = ",
         seq_sql_pg!(),
-        ";
+        " WHERE delivered_ms IS NULL;
+         CREATE FUNCTION outbox_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF NEW.seq IS NULL THEN
+             NEW.seq := (SELECT ",
+        seq_sql_pg!(),
+        " FROM (SELECT NEW.identifier AS identifier) t);
+           END IF;
+           RETURN NEW;
+         END $$;
+         CREATE TRIGGER outbox_seq BEFORE INSERT ON outbox
+           FOR EACH ROW EXECUTE FUNCTION outbox_seq();
          CREATE INDEX outbox_head ON outbox (subscriber, seq, identifier, delivered_ms)
            WHERE delivered_ms IS NULL;
          ALTER TABLE subscribers ADD COLUMN dropped BIGINT NOT NULL DEFAULT 0;
@@ -1155,8 +1181,7 @@ impl Store for Postgres {
         }
         if rows > 0 {
             let gap = retry_gap_ms.clamp(0, MAX_RETRY_GAP_MS);
-            tx.execute(MARK_LEASED_PG, &[&now_ms]).map_err(pg)?;
-            tx.execute(PULL_BACKOFF_PG, &[&now_ms, &gap]).map_err(pg)?;
+            tx.execute(PULL_AND_MARK_PG, &[&now_ms, &gap]).map_err(pg)?;
         }
         tx.commit().map_err(pg)?;
         Ok(rows)
@@ -1188,14 +1213,16 @@ impl Store for Postgres {
         picked.sort();
         let mut due = Vec::new();
         for (sub, id) in picked {
-            // A late acknowledgement of an older claim may have settled it.
+            // Checked again on the row as committed: a late acknowledgement
+            // of an older claim may have settled it, or a server of schema
+            // 4 (which takes no advisory lock) claimed it meanwhile.
             let Some(r) = tx
                 .query_opt(
                     "UPDATE outbox o SET attempts = o.attempts + 1, last_attempt_ms = $1,
                                          next_attempt_ms = $2, leased_until_ms = $2
                      FROM subscribers s
                      WHERE o.subscriber = $3 AND o.identifier = $4 AND s.id = o.subscriber
-                       AND o.delivered_ms IS NULL
+                       AND o.delivered_ms IS NULL AND o.next_attempt_ms <= $1
                      RETURNING o.subscriber, s.url, s.secret, o.identifier, o.body, o.attempts",
                     &[&now_ms, &now_ms.saturating_add(lease_ms), &sub, &id],
                 )
@@ -1219,6 +1246,14 @@ impl Store for Postgres {
     fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError> {
         let mut c = self.client()?;
         let mut tx = c.transaction().map_err(pg)?;
+        // The subscriber's row, then the outbox row: the order of a trim
+        // and of a removal. It also makes two servers that both record
+        // this acknowledgement count it once.
+        tx.execute(
+            "SELECT id FROM subscribers WHERE id = $1 FOR NO KEY UPDATE",
+            &[&subscriber],
+        )
+        .map_err(pg)?;
         let n = tx
             .execute(DELIVERED_PG, &[&now_ms, &subscriber, &identifier])
             .map_err(pg)?;
@@ -1277,22 +1312,39 @@ impl Store for Postgres {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let keep = max_pending.saturating_sub(1).min(i64::MAX as usize) as i64;
+        let max = max_pending.max(1).min(i64::MAX as usize) as i64;
         let mut dropped = 0;
         for sub in subs {
-            let Some(cut) = tx.query_opt(TRIM_CUT_PG, &[&sub, &keep]).map_err(pg)? else {
+            // The subscriber's row first, as its removal (whose cascade
+            // then deletes its rows) and an acknowledgement lock it: taken
+            // after its rows, a trim and a removal deadlocked (review).
+            if tx
+                .query_opt(
+                    "SELECT id FROM subscribers WHERE id = $1 FOR NO KEY UPDATE",
+                    &[&sub],
+                )
+                .map_err(pg)?
+                .is_none()
+            {
                 continue;
-            };
-            // (A row without a place, queued by an older server since the
-            // migration, is never cut at.)
-            let (Some(seq), id): (Option<i64>, String) = (cut.get(0), cut.get(1)) else {
+            }
+            let waiting: i64 = tx.query_one(TRIM_COUNT_PG, &[&sub]).map_err(pg)?.get(0);
+            if waiting <= max {
                 continue;
-            };
+            }
+            let mut rows: Vec<String> = tx
+                .query(TRIM_ROWS_PG, &[&sub, &(waiting - max)])
+                .map_err(pg)?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            rows.sort();
             // Only what this transaction deleted counts (another server
             // trimming at once deletes the rest).
-            let n = tx
-                .execute(TRIM_PG, &[&sub, &seq, &id, &now_ms])
-                .map_err(pg)?;
+            let mut n = 0;
+            for row in &rows {
+                n += tx.execute(TRIM_ROW_PG, &[&sub, row, &now_ms]).map_err(pg)?;
+            }
             if n > 0 {
                 tx.execute(
                     "UPDATE subscribers SET dropped = dropped + $1 WHERE id = $2",
@@ -1514,6 +1566,33 @@ mod tests {
         st.delivered(1, "c.x.9", 10).unwrap();
         st.delivered(1, "c.x.9", 11).unwrap();
         assert_eq!(st.subscribers().unwrap()[0].delivered, 2, "counted once");
+    }
+
+    /// A server of schema 4, still running while another migrated, queues
+    /// rows without `seq`: the trigger gives them their place, so the
+    /// alert it queued last does not go first (review: `.10`, `.9`, `.5`).
+    #[test]
+    fn rows_queued_without_a_place_get_one() {
+        let st = Sqlite::memory().unwrap();
+        st.add_subscriber("http://a.test/", "0123456789abcdef", 0, 4)
+            .unwrap();
+        st.enqueue(&[("c.x.5".into(), "b".into())], 0, 0).unwrap();
+        for id in ["c.x.10", "c.x.9"] {
+            st.conn()
+                .execute(
+                    "INSERT INTO outbox (subscriber, identifier, body, next_attempt_ms)
+                     SELECT id, ?1, 'b', 0 FROM subscribers",
+                    [id],
+                )
+                .unwrap();
+        }
+        let mut sent = vec![];
+        for now in 1..4 {
+            let d = st.claim(now, 100, 4, &[]).unwrap().remove(0);
+            st.delivered(d.subscriber, &d.identifier, now).unwrap();
+            sent.push(d.identifier);
+        }
+        assert_eq!(sent, ["c.x.5", "c.x.9", "c.x.10"]);
     }
 
     /// Issue 12, item 8: a database that cannot be written is refused when

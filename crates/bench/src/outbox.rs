@@ -2,7 +2,8 @@
 //! [POSTGRES_URL]`: the delivery outbox under a backlog, as when every
 //! subscriber is down. Alerts of 3 KB (a signed CAP alert's size) are
 //! queued one at a time, each followed by the trim to `MAX_PENDING` per
-//! subscriber (0: no trim, the backlog grows), as `queue_published` does;
+//! subscriber (0: no trim, the backlog grows), as the delivery worker does
+//! after each new log entry (`trim_backlogs`);
 //! then claims (4 at a time, each lease ending at once so the heads stay
 //! due), `next_due` and the mediator's status list are timed. SQLite in a
 //! file (WAL, full sync, as `serve` runs it) unless a PostgreSQL URL is

@@ -355,21 +355,35 @@ pub fn queue_published(st: &AppState) -> Result<usize, ApiError> {
     *st.queued.lock().unwrap_or_else(|e| e.into_inner()) = Some(len);
     if rows > 0 {
         tracing::info!(rows, "alerts queued for subscribers");
-        // The alerts are queued whatever becomes of the trim: a failure
-        // here is logged, and the next alert trims again.
-        let max_pending = st.delivery.max_pending;
-        match st.store.trim(max_pending, now_ms()) {
-            Ok(0) => {}
-            Ok(dropped) => tracing::warn!(
-                dropped,
-                max_pending,
-                "outbox: gave up the oldest undelivered alerts of subscribers over the bound"
-            ),
-            Err(e) => tracing::warn!(error = %e, "outbox: cannot trim the subscribers' backlogs"),
-        }
         st.outbox.notify_one();
     }
     Ok(rows)
+}
+
+/// Bounds each subscriber's backlog ([`Settings::max_pending`]) once for
+/// every log length the worker sees: the worker's job, not the write's (a
+/// write queues its alerts and is answered; with 20 subscribers down and
+/// 1,000 alerts waiting for each, a trim on PostgreSQL takes tens of
+/// milliseconds). A failure is logged and tried again on the next pass.
+pub fn trim_backlogs(st: &AppState) {
+    let Ok(len) = st.store.len() else { return };
+    if *st.trimmed.lock().unwrap_or_else(|e| e.into_inner()) == Some(len) {
+        return;
+    }
+    let max_pending = st.delivery.max_pending;
+    match st.store.trim(max_pending, now_ms()) {
+        Ok(dropped) => {
+            if dropped > 0 {
+                tracing::warn!(
+                    dropped,
+                    max_pending,
+                    "outbox: gave up the oldest undelivered alerts of subscribers over the bound"
+                );
+            }
+            *st.trimmed.lock().unwrap_or_else(|e| e.into_inner()) = Some(len);
+        }
+        Err(e) => tracing::warn!(error = %e, "outbox: cannot trim the subscribers' backlogs"),
+    }
 }
 
 /// The worker: queues what is published, claims due rows as long as
@@ -392,6 +406,7 @@ pub async fn run(st: Arc<AppState>) {
             let b: Vec<i64> = busy.values().copied().collect();
             let claimed = tokio::task::spawn_blocking(move || -> Result<Vec<Due>, ApiError> {
                 queue_published(&s)?;
+                trim_backlogs(&s);
                 let lease = s.delivery.lease().as_millis() as i64;
                 Ok(s.store.claim(now_ms(), lease, free, &b)?)
             })

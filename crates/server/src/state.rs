@@ -104,6 +104,9 @@ pub struct AppState {
     /// The log length whose alerts are queued (so an unchanged log is not
     /// published again for nothing).
     pub(crate) queued: Mutex<Option<u64>>,
+    /// The log length when the delivery worker last trimmed the
+    /// subscribers' backlogs ([`crate::delivery::trim_backlogs`]).
+    pub(crate) trimmed: Mutex<Option<u64>>,
     /// The road network indexed for map tiles, built once.
     pub tiles: OnceLock<Option<corridor_wire::tiles::Tiles>>,
     /// Tiles already made (bounded: emptied when full).
@@ -181,6 +184,7 @@ impl AppState {
             delivery: crate::delivery::Settings::default(),
             outbox: tokio::sync::Notify::new(),
             queued: Mutex::new(None),
+            trimmed: Mutex::new(None),
             tiles: OnceLock::new(),
             tile_cache: Mutex::new(HashMap::new()),
             convoys: Default::default(),

@@ -872,3 +872,79 @@ async fn alerts_stored_but_never_queued_are_queued_at_start() {
     sent.sort();
     assert_eq!(sent, published);
 }
+
+/// The worker's trim, after writes queued their alerts: a subscriber that
+/// is down keeps only the newest `max_pending`, the rest counted as
+/// dropped in the mediator's list; once per log length.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_bounds_a_dead_subscriber_s_backlog() {
+    let mut st = state_on(Box::new(Sqlite::memory().unwrap()));
+    Arc::get_mut(&mut st).expect("not shared yet").delivery = Settings {
+        max_pending: 1,
+        ..Settings::default()
+    };
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/subscribers",
+        Some("token-icrc"),
+        Some(json!({"url": "http://127.0.0.1:9/dead", "secret": SECRET})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    acts(
+        &st,
+        "sumy-poltava",
+        &[
+            ("token-ua", "propose"),
+            ("token-ru", "accept"),
+            ("token-ua", "accept"),
+            ("token-icrc", "countersign"),
+            ("token-zp-admin", "open"),
+            ("token-ru", "suspend"),
+        ],
+    )
+    .await;
+    let list = |st: &Arc<AppState>| {
+        let st = st.clone();
+        async move {
+            let (s, b) = call(&st, "GET", "/api/subscribers", Some("token-icrc"), None).await;
+            assert_eq!(s, StatusCode::OK);
+            let v: Value = serde_json::from_str(&b).unwrap();
+            (
+                v["subscribers"][0]["pending"].clone(),
+                v["subscribers"][0]["dropped"].clone(),
+            )
+        }
+    };
+    assert_eq!(
+        list(&st).await,
+        (json!(2), json!(0)),
+        "queued by the writes"
+    );
+    for _ in 0..2 {
+        let s = st.clone();
+        tokio::task::spawn_blocking(move || delivery::trim_backlogs(&s))
+            .await
+            .unwrap();
+        assert_eq!(
+            list(&st).await,
+            (json!(1), json!(1)),
+            "the opening given up"
+        );
+    }
+    // What is left is the newest alert, the suspension.
+    let files = {
+        let st = st.clone();
+        tokio::task::spawn_blocking(move || corridor_server::routes::feeds::files(&st).unwrap())
+            .await
+            .unwrap()
+    };
+    let newest = delivery::alerts_of(&files)
+        .into_iter()
+        .max_by_key(|(id, _)| corridor_server::store::alert_seq(id))
+        .unwrap();
+    let due = st.store.claim(i64::MAX / 4, 1, 10, &[]).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].identifier, newest.0);
+}

@@ -1420,20 +1420,26 @@ mod tests {
         assert_eq!(st.claim(102, 1000, 4, &[]).unwrap()[0].identifier, "c.x.9");
     }
 
-    /// Schema 3 on a database of schema 2 with rows in flight: a row an
-    /// older server claimed or failed counts as leased until its next
-    /// attempt (it may still be being sent), so a new alert does not pull
-    /// it forward; a row never tried and the rows after it are unchanged.
-    #[test]
-    fn schema_3_takes_rows_of_an_older_server_as_leased() {
+    /// An in-memory database migrated to schema `version` only.
+    fn at_schema(version: usize) -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        for (i, m) in MIGRATIONS[..2].iter().enumerate() {
+        for (i, m) in MIGRATIONS[..version].iter().enumerate() {
             conn.execute_batch(&format!(
                 "BEGIN; {m} PRAGMA user_version = {}; COMMIT;",
                 i + 1
             ))
             .unwrap();
         }
+        conn
+    }
+
+    /// Schema 3 on a database of schema 2 with rows in flight: a row an
+    /// older server claimed or failed counts as leased until its next
+    /// attempt (it may still be being sent), so a new alert does not pull
+    /// it forward; a row never tried and the rows after it are unchanged.
+    #[test]
+    fn schema_3_takes_rows_of_an_older_server_as_leased() {
+        let conn = at_schema(2);
         conn.execute_batch(
             "INSERT INTO subscribers (id, url, secret, created_ms) VALUES (1, 'http://a/', 's', 0);
              INSERT INTO outbox (subscriber, identifier, body, attempts, next_attempt_ms, last_attempt_ms)
@@ -1520,14 +1526,7 @@ mod tests {
     /// one delivered is counted, and its body let go.
     #[test]
     fn schema_5_orders_the_rows_queued_before_it() {
-        let conn = Connection::open_in_memory().unwrap();
-        for (i, m) in MIGRATIONS[..4].iter().enumerate() {
-            conn.execute_batch(&format!(
-                "BEGIN; {m} PRAGMA user_version = {}; COMMIT;",
-                i + 1
-            ))
-            .unwrap();
-        }
+        let conn = at_schema(4);
         conn.execute_batch(
             "INSERT INTO subscribers (id, url, secret, created_ms) VALUES (1, 'http://a/', 's', 0);
              INSERT INTO outbox (subscriber, identifier, body, next_attempt_ms) VALUES (1, 'c.x.10', 'b', 0);

@@ -676,10 +676,10 @@ async fn subscriber(fails: usize) -> (String, Arc<Mutex<Seen>>) {
 
 const SECRET: &str = "outbox-test-secret-0123456789abcdef";
 
-async fn delivery_suite(st: Arc<AppState>) {
-    let (url, seen) = subscriber(2).await;
+/// Registers `url` as a subscriber, as the mediator.
+async fn register(st: &Arc<AppState>, url: &str) {
     let (s, b) = call(
-        &st,
+        st,
         "POST",
         "/api/subscribers",
         Some("token-icrc"),
@@ -687,28 +687,12 @@ async fn delivery_suite(st: Arc<AppState>) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    // Another subscriber takes connections and never answers: it holds one
-    // slot for the whole timeout at each attempt, never the others.
-    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hang_url = format!("http://{}/", hang.local_addr().unwrap());
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((c, _)) = hang.accept().await {
-            held.push(c);
-        }
-    });
-    let (s, b) = call(
-        &st,
-        "POST",
-        "/api/subscribers",
-        Some("token-icrc"),
-        Some(json!({"url": hang_url, "secret": SECRET})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-    tokio::spawn(delivery::run(st.clone()));
+}
+
+/// Agrees, opens and suspends the Sumy corridor: two alerts.
+async fn open_then_suspend(st: &Arc<AppState>) {
     acts(
-        &st,
+        st,
         "sumy-poltava",
         &[
             ("token-ua", "propose"),
@@ -720,13 +704,34 @@ async fn delivery_suite(st: Arc<AppState>) {
         ],
     )
     .await;
+}
+
+/// The files the server publishes, as served.
+async fn published_files(st: &Arc<AppState>) -> Arc<Vec<corridor_publish::File>> {
+    let st = st.clone();
+    tokio::task::spawn_blocking(move || corridor_server::routes::feeds::files(&st).unwrap())
+        .await
+        .unwrap()
+}
+
+async fn delivery_suite(st: Arc<AppState>) {
+    let (url, seen) = subscriber(2).await;
+    register(&st, &url).await;
+    // Another subscriber takes connections and never answers: it holds one
+    // slot for the whole timeout at each attempt, never the others.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hang_url = format!("http://{}/", hang.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((c, _)) = hang.accept().await {
+            held.push(c);
+        }
+    });
+    register(&st, &hang_url).await;
+    tokio::spawn(delivery::run(st.clone()));
+    open_then_suspend(&st).await;
     // The published alerts, as served.
-    let files = {
-        let st = st.clone();
-        tokio::task::spawn_blocking(move || corridor_server::routes::feeds::files(&st).unwrap())
-            .await
-            .unwrap()
-    };
+    let files = published_files(&st).await;
     let published = delivery::alerts_of(&files);
     assert_eq!(published.len(), 2, "opened, suspended");
     let t = Instant::now();
@@ -819,19 +824,7 @@ fn alerts_reach_a_failing_subscriber_once_acknowledged_on_postgresql() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_stored_but_never_queued_are_queued_at_start() {
     let before = state_on(Box::new(Sqlite::memory().unwrap()));
-    acts(
-        &before,
-        "sumy-poltava",
-        &[
-            ("token-ua", "propose"),
-            ("token-ru", "accept"),
-            ("token-ua", "accept"),
-            ("token-icrc", "countersign"),
-            ("token-zp-admin", "open"),
-            ("token-ru", "suspend"),
-        ],
-    )
-    .await;
+    open_then_suspend(&before).await;
     let lines = before.store.lines().unwrap();
     let store = Sqlite::memory().unwrap();
     let sub = store
@@ -883,28 +876,8 @@ async fn the_worker_bounds_a_dead_subscriber_s_backlog() {
         max_pending: 1,
         ..Settings::default()
     };
-    let (s, b) = call(
-        &st,
-        "POST",
-        "/api/subscribers",
-        Some("token-icrc"),
-        Some(json!({"url": "http://127.0.0.1:9/dead", "secret": SECRET})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-    acts(
-        &st,
-        "sumy-poltava",
-        &[
-            ("token-ua", "propose"),
-            ("token-ru", "accept"),
-            ("token-ua", "accept"),
-            ("token-icrc", "countersign"),
-            ("token-zp-admin", "open"),
-            ("token-ru", "suspend"),
-        ],
-    )
-    .await;
+    register(&st, "http://127.0.0.1:9/dead").await;
+    open_then_suspend(&st).await;
     let list = |st: &Arc<AppState>| {
         let st = st.clone();
         async move {
@@ -934,12 +907,7 @@ async fn the_worker_bounds_a_dead_subscriber_s_backlog() {
         );
     }
     // What is left is the newest alert, the suspension.
-    let files = {
-        let st = st.clone();
-        tokio::task::spawn_blocking(move || corridor_server::routes::feeds::files(&st).unwrap())
-            .await
-            .unwrap()
-    };
+    let files = published_files(&st).await;
     let newest = delivery::alerts_of(&files)
         .into_iter()
         .max_by_key(|(id, _)| corridor_server::store::alert_seq(id))

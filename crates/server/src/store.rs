@@ -439,29 +439,39 @@ pub const MIGRATIONS: &[&str] = &[
     // failure ending that attempt retries soon (`MARK_LEASED_SQLITE`).
     "ALTER TABLE outbox ADD COLUMN pull_pending INTEGER NOT NULL DEFAULT 0;",
     // 5: each row's place in its subscriber's order ([`alert_seq`]),
-    // set by a trigger when an insert leaves it out (a server of schema 4
-    // still running while another migrates: its rows must not go first,
-    // as a NULL would on SQLite, nor be ordered as text, as on
-    // PostgreSQL), indexed for the rows not yet delivered, so that a subscriber's next
-    // alert is one index probe ([`HEADS`]) and its pending ones are counted
-    // from the index alone (`delivered_ms` in it, though always NULL
-    // there, makes it covering for SQLite's planner); the counts of alerts
-    // delivered and given up ([`Store::trim`]) kept with the subscriber,
-    // so the status reads no delivered row; and the body of a delivered
-    // row emptied (never sent again; the published file keeps it).
+    // indexed for the rows not yet delivered, so that a subscriber's next
+    // alert is one index probe ([`HEADS`]); and the count of alerts given
+    // up ([`Store::trim`]).
     concat!(
         "ALTER TABLE outbox ADD COLUMN seq INTEGER;
          UPDATE outbox SET seq = ",
         seq_sql_sqlite!(),
-        " WHERE delivered_ms IS NULL;
+        ";
+         CREATE INDEX outbox_head ON outbox (subscriber, seq, identifier) WHERE delivered_ms IS NULL;
+         ALTER TABLE subscribers ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;"
+    ),
+    // 6: a trigger gives a row inserted without `seq` its place (a server
+    // of schema 4 still running while another migrated: its rows must not
+    // go first, as a NULL would on SQLite, nor be ordered as text, as on
+    // PostgreSQL), and the rows it queued since get theirs; `delivered_ms`
+    // in `outbox_head`, though always NULL there, makes the index covering
+    // for SQLite's planner (a subscriber's pending rows counted from the
+    // index alone); the count of alerts delivered kept with the
+    // subscriber, so the status reads no delivered row; and the body of a
+    // delivered row emptied (never sent again; the published file keeps
+    // it).
+    concat!(
+        "UPDATE outbox SET seq = ",
+        seq_sql_sqlite!(),
+        " WHERE seq IS NULL AND delivered_ms IS NULL;
          CREATE TRIGGER outbox_seq AFTER INSERT ON outbox WHEN NEW.seq IS NULL BEGIN
            UPDATE outbox SET seq = ",
         seq_sql_sqlite!(),
         " WHERE subscriber = NEW.subscriber AND identifier = NEW.identifier;
          END;
+         DROP INDEX outbox_head;
          CREATE INDEX outbox_head ON outbox (subscriber, seq, identifier, delivered_ms)
            WHERE delivered_ms IS NULL;
-         ALTER TABLE subscribers ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;
          ALTER TABLE subscribers ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0;
          UPDATE subscribers SET delivered = (SELECT COUNT(*) FROM outbox
            WHERE outbox.subscriber = subscribers.id AND outbox.delivered_ms IS NOT NULL);
@@ -840,8 +850,16 @@ pub const PG_MIGRATIONS: &[&str] = &[
         "ALTER TABLE outbox ADD COLUMN seq BIGINT;
          UPDATE outbox SET seq = ",
         seq_sql_pg!(),
-        " WHERE delivered_ms IS NULL;
-         CREATE FUNCTION outbox_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+        ";
+         CREATE INDEX outbox_head ON outbox (subscriber, seq, identifier) WHERE delivered_ms IS NULL;
+         ALTER TABLE subscribers ADD COLUMN dropped BIGINT NOT NULL DEFAULT 0;"
+    ),
+    // 6: as SQLite's 6, written to run again harmlessly.
+    concat!(
+        "UPDATE outbox SET seq = ",
+        seq_sql_pg!(),
+        " WHERE seq IS NULL AND delivered_ms IS NULL;
+         CREATE OR REPLACE FUNCTION outbox_seq() RETURNS trigger LANGUAGE plpgsql AS $$
          BEGIN
            IF NEW.seq IS NULL THEN
              NEW.seq := (SELECT ",
@@ -850,15 +868,16 @@ pub const PG_MIGRATIONS: &[&str] = &[
            END IF;
            RETURN NEW;
          END $$;
+         DROP TRIGGER IF EXISTS outbox_seq ON outbox;
          CREATE TRIGGER outbox_seq BEFORE INSERT ON outbox
            FOR EACH ROW EXECUTE FUNCTION outbox_seq();
+         DROP INDEX IF EXISTS outbox_head;
          CREATE INDEX outbox_head ON outbox (subscriber, seq, identifier, delivered_ms)
            WHERE delivered_ms IS NULL;
-         ALTER TABLE subscribers ADD COLUMN dropped BIGINT NOT NULL DEFAULT 0;
-         ALTER TABLE subscribers ADD COLUMN delivered BIGINT NOT NULL DEFAULT 0;
+         ALTER TABLE subscribers ADD COLUMN IF NOT EXISTS delivered BIGINT NOT NULL DEFAULT 0;
          UPDATE subscribers SET delivered = (SELECT COUNT(*) FROM outbox
            WHERE outbox.subscriber = subscribers.id AND outbox.delivered_ms IS NOT NULL);
-         UPDATE outbox SET body = '' WHERE delivered_ms IS NOT NULL;"
+         UPDATE outbox SET body = '' WHERE delivered_ms IS NOT NULL AND body <> '';"
     ),
 ];
 
@@ -1521,11 +1540,11 @@ mod tests {
         }
     }
 
-    /// Schema 5 on a database of schema 4 with rows waiting: they are
+    /// Schemas 5 and 6 on a database of schema 4 with rows waiting: they are
     /// sent in the order of their log entries (`.9` before `.10`); the
     /// one delivered is counted, and its body let go.
     #[test]
-    fn schema_5_orders_the_rows_queued_before_it() {
+    fn schemas_5_and_6_order_the_rows_queued_before_them() {
         let conn = at_schema(4);
         conn.execute_batch(
             "INSERT INTO subscribers (id, url, secret, created_ms) VALUES (1, 'http://a/', 's', 0);

@@ -366,7 +366,13 @@ pub fn queue_published(st: &AppState) -> Result<usize, ApiError> {
 /// 1,000 alerts waiting for each, a trim on PostgreSQL takes tens of
 /// milliseconds). A failure is logged and tried again on the next pass.
 pub fn trim_backlogs(st: &AppState) {
-    let Ok(len) = st.store.len() else { return };
+    // The length whose alerts are queued (set once their enqueue has
+    // committed), not the log's length now: a write appended but not yet
+    // queued must not count as trimmed (review: its rows then stayed over
+    // the bound until the next entry).
+    let Some(len) = *st.queued.lock().unwrap_or_else(|e| e.into_inner()) else {
+        return;
+    };
     if *st.trimmed.lock().unwrap_or_else(|e| e.into_inner()) == Some(len) {
         return;
     }

@@ -267,32 +267,25 @@ macro_rules! seq_sql_pg {
     };
 }
 
-/// How many alerts wait for subscriber `?1`: counted from the index
+// The trim's statements, one text for both stores: SQLite takes `$N`
+// parameters too, bound by position as they first appear.
+
+/// How many alerts wait for subscriber `$1`: counted from the index
 /// `outbox_head` alone.
-const TRIM_COUNT_SQLITE: &str =
-    "SELECT COUNT(*) FROM outbox WHERE subscriber = ?1 AND delivered_ms IS NULL";
-/// [`TRIM_COUNT_SQLITE`] for PostgreSQL.
-const TRIM_COUNT_PG: &str =
+const TRIM_COUNT: &str =
     "SELECT COUNT(*) FROM outbox WHERE subscriber = $1 AND delivered_ms IS NULL";
-/// Subscriber `?1`'s oldest `?2` undelivered alerts, along the index
+/// Subscriber `$1`'s oldest `$2` undelivered alerts, along the index
 /// `outbox_head`: the ones [`Store::trim`] gives up, but for one being sent.
 /// (A row filter here instead, `(seq, identifier) < cut`, made
 /// PostgreSQL's planner walk all the subscriber's rows.)
-const TRIM_ROWS_SQLITE: &str = "SELECT identifier FROM outbox
-     WHERE subscriber = ?1 AND delivered_ms IS NULL ORDER BY seq, identifier LIMIT ?2";
-/// [`TRIM_ROWS_SQLITE`] for PostgreSQL.
-const TRIM_ROWS_PG: &str = "SELECT identifier FROM outbox
+const TRIM_ROWS: &str = "SELECT identifier FROM outbox
      WHERE subscriber = $1 AND delivered_ms IS NULL ORDER BY seq, identifier LIMIT $2";
-/// Deletes one row of [`TRIM_ROWS_SQLITE`] unless it is being sent at `?3`.
-const TRIM_ROW_SQLITE: &str = "DELETE FROM outbox
-     WHERE subscriber = ?1 AND identifier = ?2 AND delivered_ms IS NULL
-       AND (leased_until_ms IS NULL OR leased_until_ms <= ?3)";
-/// [`TRIM_ROW_SQLITE`] for PostgreSQL: the rows are deleted one by one in
-/// (subscriber, identifier) order, the order every other statement locks
-/// rows in (so a trim never deadlocks with an enqueue on another server),
-/// each checked again under its lock (one claimed or delivered meanwhile
-/// stays).
-const TRIM_ROW_PG: &str = "DELETE FROM outbox
+/// Deletes one row of [`TRIM_ROWS`] unless it is being sent at `$3`. On
+/// PostgreSQL the rows are deleted one by one in (subscriber, identifier)
+/// order, the order every other statement locks rows in (so a trim never
+/// deadlocks with an enqueue on another server), each checked again under
+/// its lock (one claimed or delivered meanwhile stays).
+const TRIM_ROW: &str = "DELETE FROM outbox
      WHERE subscriber = $1 AND identifier = $2 AND delivered_ms IS NULL
        AND (leased_until_ms IS NULL OR leased_until_ms <= $3)";
 
@@ -809,20 +802,20 @@ impl Store for Sqlite {
         let mut dropped = 0;
         for sub in subs {
             let waiting: i64 = tx
-                .prepare_cached(TRIM_COUNT_SQLITE)?
+                .prepare_cached(TRIM_COUNT)?
                 .query_row([sub], |r| r.get(0))?;
             if waiting <= max {
                 continue;
             }
             let mut rows: Vec<String> = tx
-                .prepare_cached(TRIM_ROWS_SQLITE)?
+                .prepare_cached(TRIM_ROWS)?
                 .query_map(params![sub, waiting - max], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             rows.sort();
             let mut n = 0;
             for row in &rows {
                 n += tx
-                    .prepare_cached(TRIM_ROW_SQLITE)?
+                    .prepare_cached(TRIM_ROW)?
                     .execute(params![sub, row, now_ms])?;
             }
             if n > 0 {
@@ -1383,12 +1376,12 @@ impl Store for Postgres {
             {
                 continue;
             }
-            let waiting: i64 = tx.query_one(TRIM_COUNT_PG, &[&sub]).map_err(pg)?.get(0);
+            let waiting: i64 = tx.query_one(TRIM_COUNT, &[&sub]).map_err(pg)?.get(0);
             if waiting <= max {
                 continue;
             }
             let mut rows: Vec<String> = tx
-                .query(TRIM_ROWS_PG, &[&sub, &(waiting - max)])
+                .query(TRIM_ROWS, &[&sub, &(waiting - max)])
                 .map_err(pg)?
                 .iter()
                 .map(|r| r.get(0))
@@ -1398,7 +1391,7 @@ impl Store for Postgres {
             // trimming at once deletes the rest).
             let mut n = 0;
             for row in &rows {
-                n += tx.execute(TRIM_ROW_PG, &[&sub, row, &now_ms]).map_err(pg)?;
+                n += tx.execute(TRIM_ROW, &[&sub, row, &now_ms]).map_err(pg)?;
             }
             if n > 0 {
                 tx.execute(

@@ -486,9 +486,19 @@ fn status(s: Status) -> &'static str {
 /// Every alert for the events, in order, each referencing the earlier
 /// alerts of its corridor.
 pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> Vec<Alert> {
-    let slug: String = scn
-        .name
-        .chars()
+    let slug = slug(&scn.name);
+    let mut out: Vec<Alert> = Vec::with_capacity(events.len());
+    for e in events {
+        let a = alert(scn, e, site, texts, &slug, &out);
+        out.push(a);
+    }
+    out
+}
+
+/// The scenario's name in identifiers: ASCII letters and digits, lower
+/// case, runs of anything else one `-`.
+fn slug(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
                 c.to_ascii_lowercase()
@@ -500,29 +510,78 @@ pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> V
         .split('-')
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
-        .join("-");
-    let mut out: Vec<Alert> = Vec::new();
-    for e in events {
-        let identifier = format!(
-            "corridor.{slug}.{}.{}",
-            e.corridor.replace([' ', ',', '<', '&'], "_"),
-            e.seq
-        );
-        let sent = e.sent();
-        let references: Vec<String> = out
-            .iter()
-            .filter(|a| a.corridor == e.corridor)
-            .map(|a| format!("{},{},{}", site.sender, a.identifier, a.sent))
-            .collect();
-        let msg_type = match (e.kind, references.is_empty()) {
-            (Kind::Cancelled, false) => "Cancel",
-            (_, true) => "Alert",
-            _ => "Update",
-        };
-        let en = facts(scn, e, Lang::En, texts);
-        // Times: an open corridor is in force for its window; a suspension,
-        // closure or cancellation from now until the window would have ended
-        // (at least an hour).
+        .join("-")
+}
+
+/// The alert announcing event `e`, after the `earlier` alerts of the same
+/// list (those of its corridor are its references).
+fn alert(
+    scn: &Scenario,
+    e: &Event,
+    site: &Site,
+    texts: &Texts,
+    slug: &str,
+    earlier: &[Alert],
+) -> Alert {
+    let identifier = format!(
+        "corridor.{slug}.{}.{}",
+        e.corridor.replace([' ', ',', '<', '&'], "_"),
+        e.seq
+    );
+    let sent = e.sent();
+    let references: Vec<String> = earlier
+        .iter()
+        .filter(|a| a.corridor == e.corridor)
+        .map(|a| format!("{},{},{}", site.sender, a.identifier, a.sent))
+        .collect();
+    let msg_type = match (e.kind, references.is_empty()) {
+        (Kind::Cancelled, false) => "Cancel",
+        (_, true) => "Alert",
+        _ => "Update",
+    };
+    let en = facts(scn, e, Lang::En, texts);
+    let block = Block::new(e, &en);
+    let polygons = corridor_polygons(&en.line, CORRIDOR_HALF_WIDTH_M);
+    let mut x = header(scn, site, &identifier, &sent, msg_type, &references);
+    let mut headline_en = String::new();
+    for lang in Lang::ALL {
+        let headline = info(&mut x, scn, e, lang, site, texts, &block, &polygons);
+        if lang == Lang::En {
+            headline_en = headline;
+        }
+    }
+    x += "</alert>\n";
+    Alert {
+        corridor: e.corridor.clone(),
+        identifier,
+        seq: e.seq,
+        sent,
+        msg_type,
+        references,
+        effective: block.effective,
+        expires: block.expires,
+        polygons,
+        headline_en,
+        xml: x,
+    }
+}
+
+/// What every `<info>` of an alert shares whatever its language: its
+/// times and the response asked for.
+struct Block {
+    effective: String,
+    onset: String,
+    expires: String,
+    response: &'static str,
+    urgency: &'static str,
+    severity: &'static str,
+}
+
+impl Block {
+    /// Times: an open corridor is in force for its window; a suspension,
+    /// closure or cancellation from now until the window would have ended
+    /// (at least an hour).
+    fn new(e: &Event, en: &Facts) -> Block {
         let (effective, onset, expires) = if e.kind.open() {
             let eff = en.window.0.max(e.time);
             (
@@ -539,8 +598,6 @@ pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> V
         } else {
             (e.time, e.time, en.window.1.max(e.time + Duration::hours(1)))
         };
-        let (effective, onset, expires) = (cap_time(effective), cap_time(onset), cap_time(expires));
-        let polygons = corridor_polygons(&en.line, CORRIDOR_HALF_WIDTH_M);
         let (response, urgency, severity) = match e.kind {
             Kind::Opened | Kind::Changed | Kind::Reopened => (
                 "Evacuate",
@@ -555,118 +612,140 @@ pub fn alerts(scn: &Scenario, events: &[Event], site: &Site, texts: &Texts) -> V
             Kind::Closed => ("AllClear", "Past", "Minor"),
             Kind::Cancelled => ("Avoid", "Immediate", "Moderate"),
         };
-        let mut x = String::new();
-        x += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-        x += "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n";
-        x += &format!("  <identifier>{}</identifier>\n", escape(&identifier));
-        x += &format!("  <sender>{}</sender>\n", escape(&site.sender));
-        x += &format!("  <sent>{sent}</sent>\n");
-        x += &format!("  <status>{}</status>\n", status(scn.status));
-        x += &format!("  <msgType>{msg_type}</msgType>\n");
-        x += "  <scope>Public</scope>\n";
-        if scn.status != Status::Actual {
-            x += &format!(
-                "  <note>{} — not a real alert</note>\n",
-                if scn.status == Status::Exercise {
-                    "EXERCISE"
-                } else {
-                    "TEST"
-                }
-            );
+        Block {
+            effective: cap_time(effective),
+            onset: cap_time(onset),
+            expires: cap_time(expires),
+            response,
+            urgency,
+            severity,
         }
-        if !references.is_empty() {
-            x += &format!(
-                "  <references>{}</references>\n",
-                escape(&references.join(" "))
-            );
-        }
-        let mut headline_en = String::new();
-        for lang in Lang::ALL {
-            let f = facts(scn, e, lang, texts);
-            let duration = duration_text(texts, lang, f.hours, f.minutes);
-            let km = format!("{}", f.km);
-            let a = args(&f, e.kind, scn.tz.name(), &duration, &km);
-            let headline = texts.get(lang, "headline", &a);
-            if lang == Lang::En {
-                headline_en = headline.clone();
-            }
-            x += "  <info>\n";
-            x += &format!("    <language>{}</language>\n", lang.tag());
-            x += "    <category>Safety</category>\n";
-            x += &format!(
-                "    <event>{}</event>\n",
-                escape(&texts.get(lang, "event", &a))
-            );
-            x += &format!("    <responseType>{response}</responseType>\n");
-            x += &format!("    <urgency>{urgency}</urgency>\n");
-            x += &format!("    <severity>{severity}</severity>\n");
-            x += "    <certainty>Observed</certainty>\n";
-            x += &format!("    <effective>{effective}</effective>\n");
-            x += &format!("    <onset>{onset}</onset>\n");
-            x += &format!("    <expires>{expires}</expires>\n");
-            x += &format!(
-                "    <senderName>{}</senderName>\n",
-                escape(&site.sender_name)
-            );
-            x += &format!("    <headline>{}</headline>\n", escape(&headline));
-            x += &format!(
-                "    <description>{}</description>\n",
-                escape(&texts.get(lang, "description", &a))
-            );
-            x += &format!(
-                "    <instruction>{}</instruction>\n",
-                escape(&texts.get(lang, "instruction", &a))
-            );
-            x += &format!(
-                "    <web>{}</web>\n",
-                escape(&format!("{}index.html", site.base_url))
-            );
-            for (name, value) in [
-                ("corridor", e.corridor.clone()),
-                ("corridorVersion", e.version.clone()),
-                ("logEntry", e.seq.to_string()),
-                ("logEntryHash", e.entry_hash.clone()),
-            ] {
-                x += &format!(
-                    "    <parameter><valueName>{name}</valueName><value>{}</value></parameter>\n",
-                    escape(&value)
-                );
-            }
-            x += "    <area>\n";
-            x += &format!(
-                "      <areaDesc>{}</areaDesc>\n",
-                escape(&texts.get(lang, "area", &a))
-            );
-            for polygon in polygons.iter().filter(|p| p.len() >= 4) {
-                let p: Vec<String> = polygon
-                    .iter()
-                    .map(|(la, lo)| format!("{la},{lo}"))
-                    .collect();
-                x += &format!("      <polygon>{}</polygon>\n", p.join(" "));
-            }
-            x += &format!(
-                "      <circle>{:.5},{:.5} {GATHER_RADIUS_KM}</circle>\n",
-                f.gather_at.lat, f.gather_at.lon
-            );
-            x += "    </area>\n";
-            x += "  </info>\n";
-        }
-        x += "</alert>\n";
-        out.push(Alert {
-            corridor: e.corridor.clone(),
-            identifier,
-            seq: e.seq,
-            sent,
-            msg_type,
-            references,
-            effective,
-            expires,
-            polygons,
-            headline_en,
-            xml: x,
-        });
     }
-    out
+}
+
+/// The document's start, up to its first `<info>`.
+fn header(
+    scn: &Scenario,
+    site: &Site,
+    identifier: &str,
+    sent: &str,
+    msg_type: &str,
+    references: &[String],
+) -> String {
+    let mut x = String::new();
+    x += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    x += "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n";
+    x += &format!("  <identifier>{}</identifier>\n", escape(identifier));
+    x += &format!("  <sender>{}</sender>\n", escape(&site.sender));
+    x += &format!("  <sent>{sent}</sent>\n");
+    x += &format!("  <status>{}</status>\n", status(scn.status));
+    x += &format!("  <msgType>{msg_type}</msgType>\n");
+    x += "  <scope>Public</scope>\n";
+    if scn.status != Status::Actual {
+        x += &format!(
+            "  <note>{} — not a real alert</note>\n",
+            if scn.status == Status::Exercise {
+                "EXERCISE"
+            } else {
+                "TEST"
+            }
+        );
+    }
+    if !references.is_empty() {
+        x += &format!(
+            "  <references>{}</references>\n",
+            escape(&references.join(" "))
+        );
+    }
+    x
+}
+
+/// Appends the `<info>` of `lang` to `x`; returns its headline.
+#[allow(clippy::too_many_arguments)]
+fn info(
+    x: &mut String,
+    scn: &Scenario,
+    e: &Event,
+    lang: Lang,
+    site: &Site,
+    texts: &Texts,
+    block: &Block,
+    polygons: &[Vec<(f64, f64)>],
+) -> String {
+    let f = facts(scn, e, lang, texts);
+    let duration = duration_text(texts, lang, f.hours, f.minutes);
+    let km = format!("{}", f.km);
+    let a = args(&f, e.kind, scn.tz.name(), &duration, &km);
+    let headline = texts.get(lang, "headline", &a);
+    let Block {
+        effective,
+        onset,
+        expires,
+        response,
+        urgency,
+        severity,
+    } = block;
+    *x += "  <info>\n";
+    *x += &format!("    <language>{}</language>\n", lang.tag());
+    *x += "    <category>Safety</category>\n";
+    *x += &format!(
+        "    <event>{}</event>\n",
+        escape(&texts.get(lang, "event", &a))
+    );
+    *x += &format!("    <responseType>{response}</responseType>\n");
+    *x += &format!("    <urgency>{urgency}</urgency>\n");
+    *x += &format!("    <severity>{severity}</severity>\n");
+    *x += "    <certainty>Observed</certainty>\n";
+    *x += &format!("    <effective>{effective}</effective>\n");
+    *x += &format!("    <onset>{onset}</onset>\n");
+    *x += &format!("    <expires>{expires}</expires>\n");
+    *x += &format!(
+        "    <senderName>{}</senderName>\n",
+        escape(&site.sender_name)
+    );
+    *x += &format!("    <headline>{}</headline>\n", escape(&headline));
+    *x += &format!(
+        "    <description>{}</description>\n",
+        escape(&texts.get(lang, "description", &a))
+    );
+    *x += &format!(
+        "    <instruction>{}</instruction>\n",
+        escape(&texts.get(lang, "instruction", &a))
+    );
+    *x += &format!(
+        "    <web>{}</web>\n",
+        escape(&format!("{}index.html", site.base_url))
+    );
+    for (name, value) in [
+        ("corridor", e.corridor.as_str()),
+        ("corridorVersion", e.version.as_str()),
+        ("logEntry", &e.seq.to_string()),
+        ("logEntryHash", e.entry_hash.as_str()),
+    ] {
+        *x += &format!(
+            "    <parameter><valueName>{name}</valueName><value>{}</value></parameter>\n",
+            escape(value)
+        );
+    }
+    *x += "    <area>\n";
+    *x += &format!(
+        "      <areaDesc>{}</areaDesc>\n",
+        escape(&texts.get(lang, "area", &a))
+    );
+    for polygon in polygons.iter().filter(|p| p.len() >= 4) {
+        let p: Vec<String> = polygon
+            .iter()
+            .map(|(la, lo)| format!("{la},{lo}"))
+            .collect();
+        *x += &format!("      <polygon>{}</polygon>\n", p.join(" "));
+    }
+    *x += &format!(
+        "      <circle>{:.5},{:.5} {GATHER_RADIUS_KM}</circle>\n",
+        f.gather_at.lat, f.gather_at.lon
+    );
+    *x += "    </area>\n";
+    *x += "  </info>\n";
+    headline
 }
 
 /// The rules the schema cannot express: closed polygons of at least four

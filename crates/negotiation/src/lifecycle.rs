@@ -155,8 +155,79 @@ pub struct Book {
 #[error("{0}")]
 pub struct Refused(pub String);
 
+/// Who may take an action, from which states, and the state it leads to.
+struct Rule {
+    /// Roles allowed, in the order the refusal names them.
+    roles: &'static [Role],
+    /// Whether the corridor's state allows the action.
+    from: fn(State) -> bool,
+    /// The states `from` allows, as the refusal names them.
+    want: &'static str,
+    /// The state after it (a vote's is decided by the votes).
+    to: State,
+}
+
+impl Rule {
+    fn of(action: &Action) -> Rule {
+        use Role::{Authority as A, Belligerent as B, Mediator as M};
+        let rule = |roles, from, want, to| Rule {
+            roles,
+            from,
+            want,
+            to,
+        };
+        match action {
+            // A proposal's state is checked by `Book::propose`, which
+            // also refuses a version already on the table.
+            Action::Propose { .. } => {
+                rule(&[B, M], |s| !s.is_final(), "not yet ended", State::Proposed)
+            }
+            Action::Accept { .. } | Action::Reject { .. } => rule(
+                &[B, M, A],
+                |s| matches!(s, State::Proposed | State::Agreed),
+                "proposed or agreed",
+                State::Proposed,
+            ),
+            Action::Countersign { .. } => rule(
+                &[M],
+                |s| s == State::Agreed,
+                "agreed by every belligerent",
+                State::Countersigned,
+            ),
+            Action::Open => rule(
+                &[M, A],
+                |s| s == State::Countersigned,
+                "countersigned",
+                State::Open,
+            ),
+            Action::Suspend { .. } => {
+                rule(&[B, M, A], |s| s == State::Open, "open", State::Suspended)
+            }
+            Action::Reopen => rule(&[M, A], |s| s == State::Suspended, "suspended", State::Open),
+            Action::Close => rule(
+                &[M, A],
+                |s| matches!(s, State::Open | State::Suspended),
+                "open or suspended",
+                State::Closed,
+            ),
+            Action::Complete => rule(&[M, A], |s| s == State::Open, "open", State::Completed),
+            Action::Cancel { .. } => rule(
+                &[M, B],
+                |s| !s.is_final(),
+                "not yet ended",
+                State::Cancelled,
+            ),
+        }
+    }
+}
+
 impl Book {
     /// Applies `action` by `actor` on corridor `id`; returns the new state.
+    ///
+    /// Checked in this order, the first failure being the refusal: the
+    /// actor is a party; the corridor exists (but for a proposal); the
+    /// actor's role may take the action ([`Rule`]); the version named is
+    /// the current one; the corridor's state allows the action.
     pub fn apply(
         &mut self,
         scn: &Scenario,
@@ -167,162 +238,117 @@ impl Book {
         let party = scn
             .party(actor)
             .ok_or_else(|| Refused(format!("`{actor}` is not a party of this scenario")))?;
-        let role = party.role;
-        let may = |roles: &[Role]| -> Result<(), Refused> {
-            if roles.contains(&role) {
-                Ok(())
-            } else {
-                Err(Refused(format!(
-                    "a {} may not {} (only {})",
-                    role.name(),
-                    action.name(),
-                    roles
-                        .iter()
-                        .map(|r| r.name())
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                )))
+        let rule = Rule::of(action);
+        let may = || -> Result<(), Refused> {
+            if rule.roles.contains(&party.role) {
+                return Ok(());
             }
+            let only: Vec<&str> = rule.roles.iter().map(|r| r.name()).collect();
+            Err(Refused(format!(
+                "a {} may not {} (only {})",
+                party.role.name(),
+                action.name(),
+                only.join(" or ")
+            )))
         };
         if let Action::Propose { version } = action {
-            may(&[Role::Belligerent, Role::Mediator])?;
-            match self.corridors.get_mut(id) {
-                Some(c) if c.state.is_final() => {
-                    return Err(Refused(format!(
-                        "corridor `{id}` is {}: propose a new one",
-                        c.state.name()
-                    )))
-                }
-                Some(c) if &c.version == version => {
-                    return Err(Refused(format!(
-                        "this version of `{id}` is already on the table"
-                    )))
-                }
-                Some(c) => {
-                    c.version = version.clone();
-                    c.versions += 1;
-                    c.state = State::Proposed;
-                    c.accepted.clear();
-                    c.rejected.clear();
-                }
-                None => {
-                    self.corridors.insert(
-                        id.to_string(),
-                        Corridor {
-                            id: id.to_string(),
-                            version: version.clone(),
-                            versions: 1,
-                            state: State::Proposed,
-                            accepted: BTreeSet::new(),
-                            rejected: BTreeMap::new(),
-                        },
-                    );
-                }
-            }
-            return Ok(State::Proposed);
+            may()?;
+            return self.propose(id, version);
         }
         let c = self
             .corridors
             .get_mut(id)
             .ok_or_else(|| Refused(format!("no corridor `{id}` has been proposed")))?;
-        let state = c.state;
-        let wrong_state = |want: &str| {
-            Refused(format!(
-                "corridor `{id}` is {}; {} needs it {want}",
-                state.name(),
-                action.name()
-            ))
-        };
-        let current = |v: &String| -> Result<(), Refused> {
-            if v == &c.version {
-                Ok(())
-            } else {
-                Err(Refused(format!(
+        may()?;
+        if let Action::Accept { version }
+        | Action::Reject { version, .. }
+        | Action::Countersign { version } = action
+        {
+            if version != &c.version {
+                return Err(Refused(format!(
                     "version {} is not the current version {} of `{id}`",
-                    &v[..v.len().min(12)],
+                    &version[..version.len().min(12)],
                     &c.version[..c.version.len().min(12)]
-                )))
+                )));
             }
-        };
+        }
+        if !(rule.from)(c.state) {
+            return Err(Refused(format!(
+                "corridor `{id}` is {}; {} needs it {}",
+                c.state.name(),
+                action.name(),
+                rule.want
+            )));
+        }
         let next = match action {
-            Action::Propose { .. } => unreachable!("handled above"),
-            Action::Accept { version } | Action::Reject { version, .. } => {
-                may(&[Role::Belligerent, Role::Mediator, Role::Authority])?;
-                current(version)?;
-                if !matches!(state, State::Proposed | State::Agreed) {
-                    return Err(wrong_state("proposed or agreed"));
-                }
-                if let Action::Reject { reason, .. } = action {
-                    c.accepted.remove(actor);
-                    c.rejected.insert(actor.to_string(), reason.clone());
-                } else {
-                    c.rejected.remove(actor);
-                    c.accepted.insert(actor.to_string());
-                }
-                let all = scn
-                    .parties
-                    .iter()
-                    .filter(|p| p.role == Role::Belligerent)
-                    .all(|p| c.accepted.contains(&p.id));
-                if all {
-                    State::Agreed
-                } else {
-                    State::Proposed
-                }
-            }
-            Action::Countersign { version } => {
-                may(&[Role::Mediator])?;
-                current(version)?;
-                if state != State::Agreed {
-                    return Err(wrong_state("agreed by every belligerent"));
-                }
-                State::Countersigned
-            }
-            Action::Open => {
-                may(&[Role::Mediator, Role::Authority])?;
-                if state != State::Countersigned {
-                    return Err(wrong_state("countersigned"));
-                }
-                State::Open
-            }
-            Action::Suspend { .. } => {
-                may(&[Role::Belligerent, Role::Mediator, Role::Authority])?;
-                if state != State::Open {
-                    return Err(wrong_state("open"));
-                }
-                State::Suspended
-            }
-            Action::Reopen => {
-                may(&[Role::Mediator, Role::Authority])?;
-                if state != State::Suspended {
-                    return Err(wrong_state("suspended"));
-                }
-                State::Open
-            }
-            Action::Close => {
-                may(&[Role::Mediator, Role::Authority])?;
-                if !matches!(state, State::Open | State::Suspended) {
-                    return Err(wrong_state("open or suspended"));
-                }
-                State::Closed
-            }
-            Action::Complete => {
-                may(&[Role::Mediator, Role::Authority])?;
-                if state != State::Open {
-                    return Err(wrong_state("open"));
-                }
-                State::Completed
-            }
-            Action::Cancel { .. } => {
-                may(&[Role::Mediator, Role::Belligerent])?;
-                if state.is_final() {
-                    return Err(wrong_state("not yet ended"));
-                }
-                State::Cancelled
-            }
+            Action::Accept { .. } | Action::Reject { .. } => c.vote(scn, actor, action),
+            _ => rule.to,
         };
         c.state = next;
         Ok(next)
+    }
+
+    /// A new corridor, or a new version of one on the table (its votes
+    /// start again).
+    fn propose(&mut self, id: &str, version: &String) -> Result<State, Refused> {
+        match self.corridors.get_mut(id) {
+            Some(c) if c.state.is_final() => {
+                return Err(Refused(format!(
+                    "corridor `{id}` is {}: propose a new one",
+                    c.state.name()
+                )))
+            }
+            Some(c) if &c.version == version => {
+                return Err(Refused(format!(
+                    "this version of `{id}` is already on the table"
+                )))
+            }
+            Some(c) => {
+                c.version = version.clone();
+                c.versions += 1;
+                c.state = State::Proposed;
+                c.accepted.clear();
+                c.rejected.clear();
+            }
+            None => {
+                self.corridors.insert(
+                    id.to_string(),
+                    Corridor {
+                        id: id.to_string(),
+                        version: version.clone(),
+                        versions: 1,
+                        state: State::Proposed,
+                        accepted: BTreeSet::new(),
+                        rejected: BTreeMap::new(),
+                    },
+                );
+            }
+        }
+        Ok(State::Proposed)
+    }
+}
+
+impl Corridor {
+    /// Records `actor`'s acceptance or rejection of the current version;
+    /// the corridor is agreed once every belligerent has accepted it.
+    fn vote(&mut self, scn: &Scenario, actor: &str, action: &Action) -> State {
+        if let Action::Reject { reason, .. } = action {
+            self.accepted.remove(actor);
+            self.rejected.insert(actor.to_string(), reason.clone());
+        } else {
+            self.rejected.remove(actor);
+            self.accepted.insert(actor.to_string());
+        }
+        let all = scn
+            .parties
+            .iter()
+            .filter(|p| p.role == Role::Belligerent)
+            .all(|p| self.accepted.contains(&p.id));
+        if all {
+            State::Agreed
+        } else {
+            State::Proposed
+        }
     }
 }
 

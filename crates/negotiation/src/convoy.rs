@@ -444,6 +444,18 @@ pub fn hazards_on_route(route: &RouteLine, hazards: &[Hazard]) -> Vec<OnRoute> {
     out
 }
 
+/// An event about `fix`, raised or cleared, with no hazard named.
+fn event(fix: Fix, kind: Kind, raised: bool, detail: String) -> Event {
+    Event {
+        kind,
+        raised,
+        t_ms: fix.t_ms,
+        at: fix.at,
+        hazard: None,
+        detail,
+    }
+}
+
 fn metres(a: LatLon, b: LatLon) -> f64 {
     let f = LocalFrame::new(a);
     let q = f.project(b);
@@ -451,25 +463,6 @@ fn metres(a: LatLon, b: LatLon) -> f64 {
 }
 
 impl Track {
-    /// A track that resumes the conditions raised before (after a restart
-    /// of the server; positions are never kept on disk, so the next fix
-    /// starts the geometry afresh): the kinds raised, arrival, and the
-    /// hazards the convoy was in and had ahead.
-    pub fn resume(
-        raised: impl IntoIterator<Item = Kind>,
-        hazards_in: impl IntoIterator<Item = String>,
-        hazards_ahead: impl IntoIterator<Item = String>,
-    ) -> Track {
-        let raised: BTreeSet<Kind> = raised.into_iter().collect();
-        Track {
-            arrived: raised.contains(&Kind::Arrived),
-            raised,
-            hazards_in: hazards_in.into_iter().collect(),
-            hazards_ahead: hazards_ahead.into_iter().collect(),
-            ..Track::default()
-        }
-    }
-
     /// Takes one fix (later than the last: earlier ones are ignored and
     /// `None` is returned); the events it raises or clears.
     pub fn observe(
@@ -483,11 +476,37 @@ impl Track {
             return None;
         }
         let mut out = Vec::new();
-        self.last_rejected = false;
-        // Reachable from the last fix (or from the start at departure)?
-        // If not, nothing moves: the next fix is judged against the last
-        // plausible one, so a tracker that jumps to the destination does
-        // not arrive, and one that really was off for a while is believed.
+        self.last_rejected = !self.plausible(fix, &mut out);
+        if self.last_rejected {
+            return Some(out);
+        }
+        self.last_t_ms = Some(fix.t_ms);
+        self.last = Some(fix);
+        if self.arrived {
+            return Some(out);
+        }
+        let (off, along) = self.on_route(route, s, fix, &mut out);
+        self.stopped(s, fix, &mut out);
+        self.in_hazards(s, fix, hazards, &mut out);
+        // Arrived, if seen on the road before, short of the destination.
+        let en_route = route.length_m() <= EN_ROUTE_FACTOR * s.arrive_m
+            || self.first.is_some_and(|(t0, s0)| {
+                t0 < fix.t_ms && route.length_m() - s0 > EN_ROUTE_FACTOR * s.arrive_m
+            });
+        if en_route && off <= s.off_route_m && route.length_m() - along <= s.arrive_m {
+            self.arrived = true;
+            self.raised.insert(Kind::Arrived);
+            out.push(event(fix, Kind::Arrived, true, "at the destination".into()));
+        }
+        Some(out)
+    }
+
+    /// Whether `fix` is reachable from the last fix (or from the start at
+    /// departure). If not, nothing moves: the next fix is judged against
+    /// the last plausible one, so a tracker that jumps to the destination
+    /// does not arrive, and one that really was off for a while is
+    /// believed.
+    fn plausible(&mut self, fix: Fix, out: &mut Vec<Event>) -> bool {
         if let Some(prev) = self.last.or(self.anchor) {
             let d = metres(prev.at, fix.at);
             let dt = (fix.t_ms - prev.t_ms).max(0) as f64 / 1000.0;
@@ -498,73 +517,52 @@ impl Track {
             };
             if d > JUMP_M && d > MAX_SPEED_MS * dt {
                 if self.raised.insert(Kind::Implausible) {
-                    out.push(Event {
-                        kind: Kind::Implausible,
-                        raised: true,
-                        t_ms: fix.t_ms,
-                        at: fix.at,
-                        hazard: None,
-                        detail: format!(
-                            "{:.1} km {from} in {:.0} s: faulty or spoofed tracker? (not taken)",
-                            d / 1000.0,
-                            dt
-                        ),
-                    });
+                    let detail = format!(
+                        "{:.1} km {from} in {:.0} s: faulty or spoofed tracker? (not taken)",
+                        d / 1000.0,
+                        dt
+                    );
+                    out.push(event(fix, Kind::Implausible, true, detail));
                 }
-                self.last_rejected = true;
-                return Some(out);
+                return false;
             }
         }
         if self.raised.remove(&Kind::Implausible) {
-            out.push(Event {
-                kind: Kind::Implausible,
-                raised: false,
-                t_ms: fix.t_ms,
-                at: fix.at,
-                hazard: None,
-                detail: "positions plausible again".into(),
-            });
+            let detail = "positions plausible again".into();
+            out.push(event(fix, Kind::Implausible, false, detail));
         }
-        self.last_t_ms = Some(fix.t_ms);
-        self.last = Some(fix);
-        if self.arrived {
-            return Some(out);
-        }
+        true
+    }
+
+    /// Where `fix` lies against the route: its distance off it and how far
+    /// along; raises or clears off-route.
+    fn on_route(
+        &mut self,
+        route: &RouteLine,
+        s: &Settings,
+        fix: Fix,
+        out: &mut Vec<Event>,
+    ) -> (f64, f64) {
         let moved = self.last_on_road.map_or(0.0, |p| metres(p, fix.at));
         let (off, along) = route.locate_from(fix.at, self.along_m, moved, 60.0, s.off_route_m);
         self.off_m = off;
-        let ev = |kind, raised, detail: String| Event {
-            kind,
-            raised,
-            t_ms: fix.t_ms,
-            at: fix.at,
-            hazard: None,
-            detail,
-        };
-        // Off route.
         if off > s.off_route_m {
             let since = *self.off_since.get_or_insert(fix.t_ms);
             if !self.raised.contains(&Kind::OffRoute) && fix.t_ms - since >= s.off_route_s * 1000 {
                 self.raised.insert(Kind::OffRoute);
-                out.push(ev(
-                    Kind::OffRoute,
-                    true,
-                    format!(
-                        "{:.0} m from the agreed road for {} s",
-                        off,
-                        (fix.t_ms - since) / 1000
-                    ),
-                ));
+                let detail = format!(
+                    "{:.0} m from the agreed road for {} s",
+                    off,
+                    (fix.t_ms - since) / 1000
+                );
+                out.push(event(fix, Kind::OffRoute, true, detail));
             }
         } else {
             if off <= s.off_route_m / 2.0 {
                 self.off_since = None;
                 if self.raised.remove(&Kind::OffRoute) {
-                    out.push(ev(
-                        Kind::OffRoute,
-                        false,
-                        format!("back on the agreed road ({off:.0} m)"),
-                    ));
+                    let detail = format!("back on the agreed road ({off:.0} m)");
+                    out.push(event(fix, Kind::OffRoute, false, detail));
                 }
             }
             // Progress counts only on the road: a detour's projection
@@ -575,9 +573,14 @@ impl Track {
                 self.first = Some((fix.t_ms, along));
             }
         }
-        // Stopped. Fixes at most every stop_s / (MAX_RECENT / 2) are
-        // kept, so that the window spans stop_s at any reporting rate (at
-        // 5 Hz, 512 fixes in a row were 102 s: never the 2 minutes).
+        (off, along)
+    }
+
+    /// Raises or clears stopped. Fixes at most every stop_s /
+    /// (MAX_RECENT / 2) are kept, so that the window spans stop_s at any
+    /// reporting rate (at 5 Hz, 512 fixes in a row were 102 s: never the 2
+    /// minutes).
+    fn stopped(&mut self, s: &Settings, fix: Fix, out: &mut Vec<Event>) {
         let gap = s.stop_s.saturating_mul(1000) / (MAX_RECENT as i64 / 2);
         if self.recent.back().is_none_or(|b| fix.t_ms - b.t_ms >= gap) {
             self.recent.push_back(fix);
@@ -594,7 +597,7 @@ impl Track {
             if metres(stood, fix.at) > 2.0 * s.stop_m {
                 self.stood_at = None;
                 self.raised.remove(&Kind::Stopped);
-                out.push(ev(Kind::Stopped, false, "moving again".into()));
+                out.push(event(fix, Kind::Stopped, false, "moving again".into()));
             }
         } else if let Some(first) = self.recent.front() {
             // The window must span the whole time: fixes reach back to
@@ -609,17 +612,17 @@ impl Track {
                 if self.recent.iter().all(|f| metres(c, f.at) <= s.stop_m) {
                     self.stood_at = Some(c);
                     self.raised.insert(Kind::Stopped);
-                    out.push(ev(
-                        Kind::Stopped,
-                        true,
-                        format!("no movement for {} s", span / 1000),
-                    ));
+                    let detail = format!("no movement for {} s", span / 1000);
+                    out.push(event(fix, Kind::Stopped, true, detail));
                 }
             }
         }
-        // Hazards in force at the fix's time, with hysteresis: entered
-        // after HAZARD_FIXES fixes in a row inside, left after as many
-        // beyond the margin (or at once when no longer in force).
+    }
+
+    /// Hazards in force at the fix's time, with hysteresis: entered after
+    /// HAZARD_FIXES fixes in a row inside, left after as many beyond the
+    /// margin (or at once when no longer in force).
+    fn in_hazards(&mut self, s: &Settings, fix: Fix, hazards: &[Hazard], out: &mut Vec<Event>) {
         let mut now_in = BTreeSet::new();
         for h in hazards {
             if !(h.validity.from_ms <= fix.t_ms && fix.t_ms < h.validity.until_ms) {
@@ -657,16 +660,18 @@ impl Track {
         // Streaks of hazards gone from the list go too (bounded).
         self.hazard_streak
             .retain(|id, _| hazards.iter().any(|h| &h.id == id));
-        for id in now_in.difference(&self.hazards_in) {
+        for (id, raised, word) in now_in
+            .difference(&self.hazards_in)
+            .map(|id| (id, true, "inside"))
+            .chain(
+                self.hazards_in
+                    .difference(&now_in)
+                    .map(|id| (id, false, "out of")),
+            )
+        {
             out.push(Event {
                 hazard: Some(id.clone()),
-                ..ev(Kind::InHazard, true, format!("inside hazard {id}"))
-            });
-        }
-        for id in self.hazards_in.difference(&now_in) {
-            out.push(Event {
-                hazard: Some(id.clone()),
-                ..ev(Kind::InHazard, false, format!("out of hazard {id}"))
+                ..event(fix, Kind::InHazard, raised, format!("{word} hazard {id}"))
             });
         }
         if now_in.is_empty() {
@@ -675,17 +680,6 @@ impl Track {
             self.raised.insert(Kind::InHazard);
         }
         self.hazards_in = now_in;
-        // Arrived, if seen on the road before, short of the destination.
-        let en_route = route.length_m() <= EN_ROUTE_FACTOR * s.arrive_m
-            || self.first.is_some_and(|(t0, s0)| {
-                t0 < fix.t_ms && route.length_m() - s0 > EN_ROUTE_FACTOR * s.arrive_m
-            });
-        if en_route && off <= s.off_route_m && route.length_m() - along <= s.arrive_m {
-            self.arrived = true;
-            self.raised.insert(Kind::Arrived);
-            out.push(ev(Kind::Arrived, true, "at the destination".into()));
-        }
-        Some(out)
     }
 
     /// Checks the ETA from the last fix, `eta_ms` (time to the destination

@@ -463,6 +463,25 @@ fn metres(a: LatLon, b: LatLon) -> f64 {
 }
 
 impl Track {
+    /// A track that resumes the conditions raised before (after a restart
+    /// of the server; positions are never kept on disk, so the next fix
+    /// starts the geometry afresh): the kinds raised, arrival, and the
+    /// hazards the convoy was in and had ahead.
+    pub fn resume(
+        raised: impl IntoIterator<Item = Kind>,
+        hazards_in: impl IntoIterator<Item = String>,
+        hazards_ahead: impl IntoIterator<Item = String>,
+    ) -> Track {
+        let raised: BTreeSet<Kind> = raised.into_iter().collect();
+        Track {
+            arrived: raised.contains(&Kind::Arrived),
+            raised,
+            hazards_in: hazards_in.into_iter().collect(),
+            hazards_ahead: hazards_ahead.into_iter().collect(),
+            ..Track::default()
+        }
+    }
+
     /// Takes one fix (later than the last: earlier ones are ignored and
     /// `None` is returned); the events it raises or clears.
     pub fn observe(

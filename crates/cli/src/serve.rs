@@ -90,67 +90,153 @@ fn example(rel: &str) -> PathBuf {
 }
 
 pub fn serve(a: ServeArgs) -> Result<(), Failure> {
-    // An address that names nothing is a bad value (7), not a failure to
-    // listen on a real one (3, e.g. a port in use), nor a name that could
-    // not be looked up just now (3: a DNS failure is not the user's typo).
-    match std::net::ToSocketAddrs::to_socket_addrs(a.addr.as_str()).map(|mut x| x.next()) {
-        Ok(Some(_)) => {}
-        Err(e) if e.kind() != std::io::ErrorKind::InvalidInput => {
-            return Err(Failure::new(
-                exit::IO,
-                anyhow!("--addr {}: cannot look the name up: {e}", a.addr),
-            ));
-        }
-        _ => {
-            return Err(Failure::new(
-                exit::BAD_VALUE,
-                anyhow!("--addr {}: not HOST:PORT (e.g. 127.0.0.1:8080)", a.addr),
-            ));
-        }
+    // Every option is checked before anything is read or written.
+    check_addr(&a.addr)?;
+    let delivery = delivery_settings(&a)?;
+    if !(a.position_retention_hours > 0.0 && a.position_retention_hours <= 24.0 * 30.0) {
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("--position-retention-hours: more than 0, at most 720 (30 days)"),
+        ));
     }
-    let delivery = corridor_server::delivery::Settings {
-        backoff_base: seconds("--delivery-backoff", a.delivery_backoff)?,
-        backoff_max: seconds("--delivery-backoff-max", a.delivery_backoff_max)?,
-        timeout: seconds("--delivery-timeout", a.delivery_timeout)?,
-        concurrency: match a.delivery_concurrency {
-            1..=64 => a.delivery_concurrency,
-            n => {
-                return Err(Failure::new(
-                    exit::BAD_VALUE,
-                    anyhow!("--delivery-concurrency: {n} is not from 1 to 64"),
-                ))
-            }
-        },
-        max_pending: match a.delivery_max_pending {
-            1..=1_000_000 => a.delivery_max_pending,
-            n => {
-                return Err(Failure::new(
-                    exit::BAD_VALUE,
-                    anyhow!("--delivery-max-pending: {n} is not from 1 to 1000000"),
-                ))
-            }
-        },
-        ..Default::default()
-    };
     let scn_path = a
         .scenario
         .clone()
         .unwrap_or_else(|| example("heidelberg/scenario.toml"));
     let scenario = load_scenario(&scn_path)?;
-    let router = match &scenario.map {
-        None => None,
-        Some(m) => {
-            let p = scn_path.parent().unwrap_or(Path::new(".")).join(m);
-            let g = if m.ends_with(".pbf") {
-                corridor_osm::import(&p, &mut |_, _, _| {})
-                    .map_err(|e| Failure::new(exit::BAD_FILE, anyhow!("{}: {e}", p.display())))?
-                    .0
-            } else {
-                crate::commands::load_graph(&p)?
-            };
-            Some(Router::new(g))
+    let router = load_router(&scenario, &scn_path)?;
+    let keys = load_keys(&scenario, &a, &scn_path)?;
+    let (store, db_desc) = open_store(&a)?;
+    let creds = demo_credentials(&scenario, &keys, store.as_ref())?;
+    let cred_file = a.data.join("credentials.txt");
+    write_credentials(&cred_file, &creds)?;
+    let publisher_dir = a
+        .publisher
+        .clone()
+        .unwrap_or_else(|| a.data.join("publisher"));
+    let (signer, made) = if a.publisher.is_some() {
+        (crate::publisher::load(&publisher_dir)?, false)
+    } else {
+        crate::publisher::load_or_create(&publisher_dir, SENDER_NAME)?
+    };
+    let signed_by = crate::publisher::describe(&publisher_dir, &signer);
+    tracing::info!(certificate = %signed_by, new = made, "alerts are signed");
+    let mut state = corridor_server::AppState::new(
+        scenario,
+        router,
+        store,
+        keys,
+        corridor_publish::Site {
+            base_url: format!("http://{}/public/", a.addr),
+            sender: "alerts@corridor.example.org".into(),
+            sender_name: SENDER_NAME.into(),
+            signer: Some(signer),
+        },
+    );
+    state.per_minute.1 = a.reads_per_minute.max(1);
+    state.delivery = delivery;
+    state.convoys.retention_s = (a.position_retention_hours * 3600.0).round().max(1.0) as i64;
+    let clock_line = exercise_clock(&mut state)?;
+    let mut banner = vec![
+        format!(
+            "corridor is serving {} on http://{}/",
+            state.scenario().name,
+            a.addr
+        ),
+        format!("  database: {db_desc}"),
+    ];
+    banner.extend(clock_line);
+    if creds.is_empty() {
+        banner.push(format!(
+            "  parties' tokens: in {} (made at the first start)",
+            cred_file.display()
+        ));
+    } else {
+        banner.push(format!(
+            "  demo credentials (party, role, token; also in {}):",
+            cred_file.display()
+        ));
+        banner.extend(creds.iter().map(|c| format!("    {c}")));
+    }
+    banner.extend([
+        format!("  public feeds: http://{0}/public/alerts.atom, http://{0}/public/corridors.geojson", a.addr),
+        format!("  CAP alerts signed with {signed_by}{}", if made { ", made now" } else { "" }),
+        "  convoys: POST /api/convoys, then `corridor simulate --help` (README: \"Watching a convoy\")".to_string(),
+        format!("  act: curl -H 'Authorization: Bearer TOKEN' -d '{{\"action\":\"propose\",\"proposal\":\"ID\"}}' http://{}/api/act", a.addr),
+        format!("  alert delivery: register a subscriber (mediator): curl -H 'Authorization: Bearer TOKEN' -d '{{\"url\":\"http://HOST/hook\",\"secret\":\"SECRET\"}}' http://{}/api/subscribers", a.addr),
+        "  Map data (c) OpenStreetMap contributors, ODbL. Ctrl-C stops.".to_string(),
+    ]);
+    run(Arc::new(state), &a.addr, &banner)
+}
+
+/// The name the alerts are signed by.
+const SENDER_NAME: &str = "Humanitarian corridor coordination cell";
+
+/// An address that names nothing is a bad value (7), not a failure to
+/// listen on a real one (3, e.g. a port in use), nor a name that could not
+/// be looked up just now (3: a DNS failure is not the user's typo).
+fn check_addr(addr: &str) -> Result<(), Failure> {
+    match std::net::ToSocketAddrs::to_socket_addrs(addr).map(|mut x| x.next()) {
+        Ok(Some(_)) => Ok(()),
+        Err(e) if e.kind() != std::io::ErrorKind::InvalidInput => Err(Failure::new(
+            exit::IO,
+            anyhow!("--addr {addr}: cannot look the name up: {e}"),
+        )),
+        _ => Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("--addr {addr}: not HOST:PORT (e.g. 127.0.0.1:8080)"),
+        )),
+    }
+}
+
+/// The `--delivery-*` options, each within its range.
+fn delivery_settings(a: &ServeArgs) -> Result<corridor_server::delivery::Settings, Failure> {
+    let within = |option: &str, n: usize, hi: usize| {
+        if (1..=hi).contains(&n) {
+            Ok(n)
+        } else {
+            Err(Failure::new(
+                exit::BAD_VALUE,
+                anyhow!("{option}: {n} is not from 1 to {hi}"),
+            ))
         }
     };
+    Ok(corridor_server::delivery::Settings {
+        backoff_base: seconds("--delivery-backoff", a.delivery_backoff)?,
+        backoff_max: seconds("--delivery-backoff-max", a.delivery_backoff_max)?,
+        timeout: seconds("--delivery-timeout", a.delivery_timeout)?,
+        concurrency: within("--delivery-concurrency", a.delivery_concurrency, 64)?,
+        max_pending: within("--delivery-max-pending", a.delivery_max_pending, 1_000_000)?,
+        ..Default::default()
+    })
+}
+
+/// The scenario's road graph (imported when it is a `.pbf`), if it names one.
+fn load_router(
+    scenario: &corridor_negotiation::Scenario,
+    scn_path: &Path,
+) -> Result<Option<Router>, Failure> {
+    let Some(m) = &scenario.map else {
+        return Ok(None);
+    };
+    let p = scn_path.parent().unwrap_or(Path::new(".")).join(m);
+    let g = if m.ends_with(".pbf") {
+        corridor_osm::import(&p, &mut |_, _, _| {})
+            .map_err(|e| Failure::new(exit::BAD_FILE, anyhow!("{}: {e}", p.display())))?
+            .0
+    } else {
+        crate::commands::load_graph(&p)?
+    };
+    Ok(Some(Router::new(g)))
+}
+
+/// The parties' secret keys found (a party without one cannot act through
+/// the server); a key that is not the party's is an error.
+fn load_keys(
+    scenario: &corridor_negotiation::Scenario,
+    a: &ServeArgs,
+    scn_path: &Path,
+) -> Result<HashMap<String, ed25519_dalek::SigningKey>, Failure> {
     let keys_dir = a
         .keys
         .clone()
@@ -172,50 +258,68 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         }
         keys.insert(p.id.clone(), k);
     }
+    Ok(keys)
+}
+
+/// Owner-only permissions (unix) on `path`, where it exists.
+fn owner_only(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if path.exists() {
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
+/// The data folder (made if missing) and the store: PostgreSQL from
+/// `--database`, else SQLite in the folder. Also its description for the
+/// banner.
+fn open_store(a: &ServeArgs) -> Result<(Box<dyn Store>, String), Failure> {
+    if let Some(url) = &a.database {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(Failure::new(
+                exit::BAD_VALUE,
+                anyhow!("--database: `{url}` is not a postgres:// URL"),
+            ));
+        }
+    }
     let fresh = !a.data.exists();
     std::fs::create_dir_all(&a.data)
         .map_err(|e| Failure::new(exit::IO, anyhow!("cannot create {}: {e}", a.data.display())))?;
     // The folder holds the parties' tokens, the publisher's key and the
     // subscribers' secrets: its owner's only.
-    #[cfg(unix)]
     if fresh {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&a.data, std::fs::Permissions::from_mode(0o700));
+        owner_only(&a.data, 0o700);
+    }
+    if let Some(url) = &a.database {
+        let s = corridor_server::store::Postgres::connect(url)
+            .map_err(|e| Failure::new(exit::IO, anyhow!("{e}")))?;
+        return Ok((Box::new(s), "PostgreSQL (--database)".to_string()));
     }
     let db = a.data.join("corridor.sqlite");
-    let (store, db_desc): (Box<dyn Store>, String) = match &a.database {
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            let s = corridor_server::store::Postgres::connect(url)
-                .map_err(|e| Failure::new(exit::IO, anyhow!("{e}")))?;
-            (Box::new(s), "PostgreSQL (--database)".to_string())
-        }
-        Some(other) => {
-            return Err(Failure::new(
-                exit::BAD_VALUE,
-                anyhow!("--database: `{other}` is not a postgres:// URL"),
-            ))
-        }
-        None => {
-            let s = Sqlite::open(&db)
-                .map_err(|e| Failure::new(exit::IO, anyhow!("{}: {e}", db.display())))?;
-            // The database holds the subscribers' secrets (and its WAL the
-            // same pages): readable by its owner only.
-            #[cfg(unix)]
-            for suffix in ["", "-wal", "-shm"] {
-                use std::os::unix::fs::PermissionsExt;
-                let f = a.data.join(format!("corridor.sqlite{suffix}"));
-                if f.exists() {
-                    let _ = std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600));
-                }
-            }
-            (
-                Box::new(s),
-                format!("{} (SQLite, WAL, full sync)", db.display()),
-            )
-        }
-    };
-    // Demo credentials: a token per party that has none yet, shown once and
-    // kept in a file only its owner can read.
+    let s =
+        Sqlite::open(&db).map_err(|e| Failure::new(exit::IO, anyhow!("{}: {e}", db.display())))?;
+    // The database holds the subscribers' secrets (and its WAL the same
+    // pages): readable by its owner only.
+    for suffix in ["", "-wal", "-shm"] {
+        owner_only(&a.data.join(format!("corridor.sqlite{suffix}")), 0o600);
+    }
+    Ok((
+        Box::new(s),
+        format!("{} (SQLite, WAL, full sync)", db.display()),
+    ))
+}
+
+/// Demo credentials: a token made for each party with a key and no token
+/// yet, as `party\trole\ttoken` lines (shown once).
+fn demo_credentials(
+    scenario: &corridor_negotiation::Scenario,
+    keys: &HashMap<String, ed25519_dalek::SigningKey>,
+    store: &dyn Store,
+) -> Result<Vec<String>, Failure> {
     let mut creds = Vec::new();
     for p in scenario.parties.iter().filter(|p| keys.contains_key(&p.id)) {
         if store
@@ -225,84 +329,57 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         {
             let t = corridor_server::new_token()
                 .map_err(|e| Failure::new(exit::INTERNAL, anyhow!(e)))?;
-            corridor_server::set_token(store.as_ref(), &p.id, &t)
+            corridor_server::set_token(store, &p.id, &t)
                 .map_err(|e| Failure::new(exit::IO, anyhow!("{e}")))?;
             creds.push(format!("{}\t{}\t{}", p.id, p.role.name(), t));
         }
     }
-    let cred_file = a.data.join("credentials.txt");
-    if !creds.is_empty() {
-        let text = format!(
-            "# party\trole\ttoken (send as: Authorization: Bearer TOKEN)\n{}\n",
-            creds.join("\n")
-        );
-        std::fs::write(&cred_file, text).map_err(|e| {
-            Failure::new(
-                exit::IO,
-                anyhow!("cannot write {}: {e}", cred_file.display()),
-            )
-        })?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&cred_file, std::fs::Permissions::from_mode(0o600));
-        }
+    Ok(creds)
+}
+
+/// Keeps new tokens in a file only its owner can read.
+fn write_credentials(cred_file: &Path, creds: &[String]) -> Result<(), Failure> {
+    if creds.is_empty() {
+        return Ok(());
     }
-    let publisher_dir = a
-        .publisher
-        .clone()
-        .unwrap_or_else(|| a.data.join("publisher"));
-    let sender_name = "Humanitarian corridor coordination cell";
-    let (signer, made) = if a.publisher.is_some() {
-        (crate::publisher::load(&publisher_dir)?, false)
-    } else {
-        crate::publisher::load_or_create(&publisher_dir, sender_name)?
-    };
-    let signed_by = crate::publisher::describe(&publisher_dir, &signer);
-    tracing::info!(certificate = %signed_by, new = made, "alerts are signed");
-    let mut state = corridor_server::AppState::new(
-        scenario,
-        router,
-        store,
-        keys,
-        corridor_publish::Site {
-            base_url: format!("http://{}/public/", a.addr),
-            sender: "alerts@corridor.example.org".into(),
-            sender_name: sender_name.into(),
-            signer: Some(signer),
-        },
+    let text = format!(
+        "# party\trole\ttoken (send as: Authorization: Bearer TOKEN)\n{}\n",
+        creds.join("\n")
     );
-    state.per_minute.1 = a.reads_per_minute.max(1);
-    state.delivery = delivery;
-    if !(a.position_retention_hours > 0.0 && a.position_retention_hours <= 24.0 * 30.0) {
-        return Err(Failure::new(
-            exit::BAD_VALUE,
-            anyhow!("--position-retention-hours: more than 0, at most 720 (30 days)"),
-        ));
-    }
-    state.convoys.retention_s = (a.position_retention_hours * 3600.0).round().max(1.0) as i64;
-    // An exercise written for a past date is played today: its times move
-    // by whole days, recorded as the log's first entry.
-    let mut clock_note = None;
-    match state.start_exercise_clock() {
-        Ok(Some(days)) => {
-            tracing::info!(days, "exercise clock set");
-            clock_note = Some(days);
+    std::fs::write(cred_file, text).map_err(|e| {
+        Failure::new(
+            exit::IO,
+            anyhow!("cannot write {}: {e}", cred_file.display()),
+        )
+    })?;
+    owner_only(cred_file, 0o600);
+    Ok(())
+}
+
+/// An exercise written for a past date is played today: its times move by
+/// whole days, recorded as the log's first entry. The banner's line about
+/// it, if they moved.
+fn exercise_clock(state: &mut corridor_server::AppState) -> Result<Option<String>, Failure> {
+    let clock_note = match state.start_exercise_clock() {
+        Ok(days) => {
+            if let Some(days) = days {
+                tracing::info!(days, "exercise clock set");
+            }
+            days
         }
-        Ok(None) => {}
         Err(e) => {
             return Err(Failure::new(
                 exit::IO,
                 anyhow!("cannot start the exercise clock: {}", e.message()),
             ))
         }
-    }
+    };
     // The store is read here, outside the runtime (the PostgreSQL client
     // blocks).
     let live = state
         .live()
         .map_err(|e| Failure::new(exit::IO, anyhow!("{}", e.message())))?;
-    let clock_line = (live.ledger.shift_days() != 0).then(|| {
+    Ok((live.ledger.shift_days() != 0).then(|| {
         let scn = live.ledger.scenario();
         let first = scn.proposals.iter().map(|p| p.window.start).min();
         format!(
@@ -318,13 +395,20 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
                 corridor_ledger::state::local_time(scn, t)
             ))
         )
-    });
-    drop(live);
-    let state = Arc::new(state);
-    // One serving thread per core, each with its own event loop and
-    // listening socket (corridor_server::front::serve_per_core), as nginx
-    // runs its workers; one more runtime thread for the alert delivery
-    // worker and the signals.
+    }))
+}
+
+/// Serves `state` on `addr` until Ctrl-C, after printing `banner`.
+///
+/// One serving thread per core, each with its own event loop and listening
+/// socket (corridor_server::front::serve_per_core), as nginx runs its
+/// workers; one more runtime thread for the alert delivery worker and the
+/// signals.
+fn run(
+    state: Arc<corridor_server::AppState>,
+    addr: &str,
+    banner: &[String],
+) -> Result<(), Failure> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -334,31 +418,15 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     // The PostgreSQL client must be dropped outside the runtime.
     let keep = state.clone();
     let listening =
-        corridor_server::front::serve_per_core(&a.addr, corridor_server::app(state.clone()), cores)
-            .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {}: {e}", a.addr)))?;
+        corridor_server::front::serve_per_core(addr, corridor_server::app(state.clone()), cores)
+            .map_err(|e| Failure::new(exit::IO, anyhow!("cannot listen on {addr}: {e}")))?;
     let result = rt.block_on(async move {
-        println!("corridor is serving {} on http://{}/", state.scenario().name, a.addr);
-        println!("  database: {db_desc}");
-        if let Some(line) = &clock_line {
+        for line in banner {
             println!("{line}");
         }
-        if creds.is_empty() {
-            println!("  parties' tokens: in {} (made at the first start)", cred_file.display());
-        } else {
-            println!("  demo credentials (party, role, token; also in {}):", cred_file.display());
-            for c in &creds {
-                println!("    {c}");
-            }
-        }
-        println!("  public feeds: http://{0}/public/alerts.atom, http://{0}/public/corridors.geojson", a.addr);
-        println!("  CAP alerts signed with {signed_by}{}", if made { ", made now" } else { "" });
-        println!("  convoys: POST /api/convoys, then `corridor simulate --help` (README: \"Watching a convoy\")");
-        println!("  act: curl -H 'Authorization: Bearer TOKEN' -d '{{\"action\":\"propose\",\"proposal\":\"ID\"}}' http://{}/api/act", a.addr);
-        println!("  alert delivery: register a subscriber (mediator): curl -H 'Authorization: Bearer TOKEN' -d '{{\"url\":\"http://HOST/hook\",\"secret\":\"SECRET\"}}' http://{}/api/subscribers", a.addr);
-        println!("  Map data (c) OpenStreetMap contributors, ODbL. Ctrl-C stops.");
         // The outbox worker: queues what is published (also what a crash
         // left unqueued) and delivers it.
-        tokio::spawn(corridor_server::delivery::run(state.clone()));
+        tokio::spawn(corridor_server::delivery::run(state));
         let _ = tokio::signal::ctrl_c().await;
         Ok::<(), Failure>(())
     });

@@ -405,10 +405,12 @@ fn simplify(pts: &[(f64, f64)], tol: f64) -> Vec<(f64, f64)> {
     left
 }
 
-/// The corridor as CAP polygons whose union is the route buffered by
-/// `half_width_m`: the route simplified to at most 40 points, then one
-/// rectangle per stretch, extended by `half_width_m` at both ends so that
-/// consecutive stretches overlap at every bend. Each is convex, so never
+/// The corridor as CAP polygons whose union holds the route buffered by
+/// `half_width_m`: the route simplified to at most 40 points (within a
+/// tolerance of a quarter of `half_width_m`, doubled until so few remain),
+/// then one rectangle per stretch, `half_width_m` plus the tolerance either
+/// side and extended as much at both ends, so that consecutive stretches
+/// overlap at every bend. Each is convex, so never
 /// self-crossing, and every point of the route lies inside one of them
 /// (an offset curve of a winding route crosses itself, and point-in-polygon
 /// tests by the even-odd rule then put parts of the route, the gathering
@@ -431,7 +433,14 @@ pub fn corridor_polygons(line: &[LatLon], half_width_m: f64) -> Vec<Vec<(f64, f6
     if simple.len() == 1 {
         simple.push((simple[0].0 + 1.0, simple[0].1));
     }
-    let w = half_width_m;
+    // Every point of the route is within `tol` of the simplified line
+    // (Douglas–Peucker keeps original points, each stretch of the route
+    // lying within `tol` of the one segment between its kept ends), within
+    // a metre more after dropping points a metre apart, and the corners'
+    // rounding to 1e-5° moves them less than a metre: so a band of
+    // `half_width_m + tol + 2` around the simplified line holds the band of
+    // `half_width_m` around the route.
+    let w = half_width_m + tol + 2.0;
     simple
         .windows(2)
         .map(|s| {

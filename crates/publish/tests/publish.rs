@@ -447,6 +447,68 @@ fn the_alert_area_covers_a_winding_route_with_simple_polygons() {
     }
 }
 
+/// Points `d` metres either side of every stretch of `line` (and beyond
+/// its two ends), at several places along each.
+fn band_points(line: &[corridor_geo::LatLon], d: f64) -> Vec<(f64, f64)> {
+    use corridor_geo::LocalFrame;
+    let frame = LocalFrame::new(line[0]);
+    let mut out = Vec::new();
+    for w in line.windows(2) {
+        let (a, b) = (frame.project(w[0]), frame.project(w[1]));
+        let l = (b.0 - a.0).hypot(b.1 - a.1);
+        if l < 1e-6 {
+            continue;
+        }
+        let (dx, dy) = ((b.0 - a.0) / l, (b.1 - a.1) / l);
+        for k in 0..=4 {
+            let s = k as f64 / 4.0;
+            let (x, y) = (a.0 + s * (b.0 - a.0), a.1 + s * (b.1 - a.1));
+            for side in [-1.0, 1.0] {
+                let p = frame.unproject(x - dy * d * side, y + dx * d * side);
+                out.push((p.lat, p.lon));
+            }
+        }
+    }
+    for (end, next) in [(line[0], line[1]), (line[line.len() - 1], line[line.len() - 2])] {
+        let (a, b) = (frame.project(end), frame.project(next));
+        let l = (b.0 - a.0).hypot(b.1 - a.1).max(1e-9);
+        let p = frame.unproject(a.0 - (b.0 - a.0) / l * d, a.1 - (b.1 - a.1) / l * d);
+        out.push((p.lat, p.lon));
+    }
+    out
+}
+
+#[test]
+fn the_alert_area_holds_the_whole_band_either_side_of_the_route() {
+    use corridor_geo::LatLon;
+    // A road winding over 60 km (a sine of 2 km amplitude, 3,000 points):
+    // simplified to 40 points, its tolerance far above a quarter of the
+    // width; and the bundled switchback.
+    let winding: Vec<LatLon> = (0..3000)
+        .map(|i| {
+            let x = i as f64 * 20.0;
+            let y = 2000.0 * (x / 1500.0).sin();
+            LatLon::new(49.0 + y / 111_200.0, 30.0 + x / (111_200.0 * 49f64.to_radians().cos()))
+        })
+        .collect();
+    let hairpins: Vec<LatLon> = (0..=20)
+        .map(|i| LatLon::new(49.40, 8.68 + i as f64 * 0.001))
+        .chain((0..=20).rev().map(|i| LatLon::new(49.4012, 8.68 + i as f64 * 0.001)))
+        .collect();
+    for (name, line) in [("winding", &winding), ("hairpins", &hairpins)] {
+        for half in [250.0, 1000.0] {
+            let polygons = cap::corridor_polygons(line, half);
+            assert!(polygons.len() <= 40, "{name}: {} polygons", polygons.len());
+            for q in band_points(line, half * 0.995) {
+                assert!(
+                    polygons.iter().any(|p| cap::inside(p, q)),
+                    "{name}, {half} m: {q:?} within the band but outside the alert area"
+                );
+            }
+        }
+    }
+}
+
 /// A publisher key and certificate made from a fixed secret.
 fn signer() -> corridor_xmldsig::Signer {
     let p = corridor_xmldsig::new_publisher(

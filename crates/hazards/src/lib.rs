@@ -18,6 +18,7 @@
 
 mod mapping;
 mod parse;
+pub mod write;
 
 pub use mapping::EPS_DEG;
 

@@ -3,26 +3,10 @@
 //! holes clockwise, status and window as properties.
 
 use crate::events::{cap_time, Event};
-use corridor_geo::ring_signed_area;
-use corridor_hazards::{Effect, Part};
 use corridor_negotiation::plan::from_e6;
 use corridor_negotiation::Scenario;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-fn oriented(ring: &[(f64, f64)], ccw: bool) -> Vec<[f64; 2]> {
-    let mut r: Vec<[f64; 2]> = ring.iter().map(|&(x, y)| [x, y]).collect();
-    if r.first() != r.last() {
-        if let Some(&f) = r.first() {
-            r.push(f);
-        }
-    }
-    let area = ring_signed_area(ring);
-    if (area > 0.0) != ccw {
-        r.reverse();
-    }
-    r
-}
 
 fn validity(ms: i64, open: i64) -> Value {
     if ms == open {
@@ -68,21 +52,7 @@ pub fn collection(scn: &Scenario, events: &[Event]) -> String {
         }));
     }
     for h in &scn.hazards.hazards {
-        let geoms: Vec<Value> = h
-            .parts
-            .iter()
-            .map(|p| match p {
-                Part::Polygon(rings) => json!({"type": "Polygon", "coordinates":
-                    rings.iter().enumerate().map(|(i, r)| oriented(r, i == 0)).collect::<Vec<_>>()}),
-                Part::Line(l) => json!({"type": "LineString", "coordinates": l.iter().map(|&(x, y)| [x, y]).collect::<Vec<_>>()}),
-                Part::Point((x, y)) => json!({"type": "Point", "coordinates": [x, y]}),
-            })
-            .collect();
-        let geometry = if geoms.len() == 1 {
-            geoms[0].clone()
-        } else {
-            json!({"type": "GeometryCollection", "geometries": geoms})
-        };
+        let geometry = corridor_hazards::write::geometry(h);
         features.push(json!({
             "type": "Feature",
             "id": format!("hazard:{}", h.id),
@@ -90,7 +60,7 @@ pub fn collection(scn: &Scenario, events: &[Event]) -> String {
             "properties": {
                 "kind": "hazard", "hazard": h.id, "hazard_kind": h.kind.name(), "buffer_m": h.buffer_m,
                 "source": h.source,
-                "effect": match h.effect { Effect::Block => json!("block"), Effect::Slow(f) => json!({"slow": f}) },
+                "effect": corridor_hazards::write::effect(h.effect),
                 "valid_from": validity(h.validity.from_ms, i64::MIN),
                 "valid_until": validity(h.validity.until_ms, i64::MAX),
             },

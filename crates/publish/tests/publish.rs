@@ -469,7 +469,10 @@ fn band_points(line: &[corridor_geo::LatLon], d: f64) -> Vec<(f64, f64)> {
             }
         }
     }
-    for (end, next) in [(line[0], line[1]), (line[line.len() - 1], line[line.len() - 2])] {
+    for (end, next) in [
+        (line[0], line[1]),
+        (line[line.len() - 1], line[line.len() - 2]),
+    ] {
         let (a, b) = (frame.project(end), frame.project(next));
         let l = (b.0 - a.0).hypot(b.1 - a.1).max(1e-9);
         let p = frame.unproject(a.0 - (b.0 - a.0) / l * d, a.1 - (b.1 - a.1) / l * d);
@@ -488,12 +491,19 @@ fn the_alert_area_holds_the_whole_band_either_side_of_the_route() {
         .map(|i| {
             let x = i as f64 * 20.0;
             let y = 2000.0 * (x / 1500.0).sin();
-            LatLon::new(49.0 + y / 111_200.0, 30.0 + x / (111_200.0 * 49f64.to_radians().cos()))
+            LatLon::new(
+                49.0 + y / 111_200.0,
+                30.0 + x / (111_200.0 * 49f64.to_radians().cos()),
+            )
         })
         .collect();
     let hairpins: Vec<LatLon> = (0..=20)
         .map(|i| LatLon::new(49.40, 8.68 + i as f64 * 0.001))
-        .chain((0..=20).rev().map(|i| LatLon::new(49.4012, 8.68 + i as f64 * 0.001)))
+        .chain(
+            (0..=20)
+                .rev()
+                .map(|i| LatLon::new(49.4012, 8.68 + i as f64 * 0.001)),
+        )
         .collect();
     for (name, line) in [("winding", &winding), ("hairpins", &hairpins)] {
         for half in [250.0, 1000.0] {

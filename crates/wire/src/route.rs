@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use corridor_geo::LatLon;
-use corridor_hazards::{Effect, Part};
+use corridor_hazards::Effect;
 use corridor_routing::{HazardLayer, Route, Router};
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -66,6 +66,14 @@ impl<'a> RouteView<'a> {
         }
     }
 
+    /// The hazards in force at some time of the trip, from departure to
+    /// arrival (indices into the layer's set), and the others.
+    fn in_force(&self) -> (Vec<u32>, Vec<u32>) {
+        let (a, b) = (self.route.depart_ms, self.route.arrive_ms());
+        (0..self.layer.set().len() as u32)
+            .partition(|&h| self.layer.set().hazards[h as usize].validity.overlaps(a, b))
+    }
+
     /// For people (what `corridor route` prints).
     pub fn human(&self) -> String {
         let r = self.route;
@@ -99,18 +107,28 @@ impl<'a> RouteView<'a> {
         );
         let set = self.layer.set();
         if !set.is_empty() {
-            let blocking = set
-                .hazards
+            let (now, other) = self.in_force();
+            let blocking = now
                 .iter()
-                .filter(|h| h.effect == Effect::Block)
+                .filter(|&&h| set.hazards[h as usize].effect == Effect::Block)
                 .count();
+            let mut edges: Vec<u32> = now
+                .iter()
+                .flat_map(|&h| self.layer.edges_of(h).iter().copied())
+                .collect();
+            edges.sort_unstable();
+            edges.dedup();
             let _ = writeln!(
                 s,
-                "  hazards   {} in force ({} blocking, {} slowing) touching {} road edges",
-                set.len(),
+                "  hazards   {} in force during the trip ({} blocking, {} slowing) touching {} road edges{}",
+                now.len(),
                 blocking,
-                set.len() - blocking,
-                self.layer.edges_touched()
+                now.len() - blocking,
+                edges.len(),
+                match other.len() {
+                    0 => String::new(),
+                    n => format!("; {n} more loaded, not in force then"),
+                }
             );
             if !r.slowed_by.is_empty() {
                 let _ = writeln!(s, "            slowed by {}", r.slowed_by.join(", "));
@@ -134,6 +152,13 @@ impl<'a> RouteView<'a> {
     /// For machines (`corridor route --json`, `GET /api/route`).
     pub fn to_json(&self) -> Value {
         let r = self.route;
+        let (now, other) = self.in_force();
+        let set = self.layer.set();
+        let ids = |hs: &[u32]| -> Vec<String> {
+            hs.iter()
+                .map(|&h| set.hazards[h as usize].id.clone())
+                .collect()
+        };
         let snap = |sn: &corridor_routing::Snap| {
             json!({
                 "input": lonlat(sn.input), "snapped": lonlat(sn.point),
@@ -158,13 +183,15 @@ impl<'a> RouteView<'a> {
             "osm_way_ids": r.way_ids,
             "slowed_by": r.slowed_by,
             "method": r.method.name(),
-            "hazards_in_force": self.layer.set().hazards.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            "hazards_in_force": ids(&now),
+            "hazards_not_in_force": ids(&other),
             "geometry": { "type": "LineString", "coordinates": r.geometry.iter().map(|p| lonlat(*p)).collect::<Vec<_>>() },
             "attribution": "Map data (c) OpenStreetMap contributors, ODbL",
         })
     }
 
-    /// A FeatureCollection: the route, its snapped ends, the hazards in force.
+    /// A FeatureCollection: the route, its snapped ends, and each loaded
+    /// hazard (`in_force`: at some time of the trip).
     pub fn to_geojson(&self) -> Value {
         let mut props = self.to_json();
         let geometry = props
@@ -183,25 +210,18 @@ impl<'a> RouteView<'a> {
                 "geometry": {"type": "Point", "coordinates": lonlat(sn.point)},
             }));
         }
+        let (a, b) = (self.route.depart_ms, self.route.arrive_ms());
         for h in &self.layer.set().hazards {
             for part in &h.parts {
-                let geometry = match part {
-                    Part::Point(p) => json!({"type": "Point", "coordinates": [p.0, p.1]}),
-                    Part::Line(l) => {
-                        json!({"type": "LineString", "coordinates": l.iter().map(|p| [p.0, p.1]).collect::<Vec<_>>()})
-                    }
-                    Part::Polygon(rings) => {
-                        json!({"type": "Polygon", "coordinates": rings.iter().map(|r| r.iter().map(|p| [p.0, p.1]).collect::<Vec<_>>()).collect::<Vec<_>>()})
-                    }
-                };
                 features.push(json!({
                     "type": "Feature",
                     "properties": {
                         "role": "hazard", "id": h.id, "kind": h.kind.name(), "buffer_m": h.buffer_m,
-                        "effect": match h.effect { Effect::Block => json!("block"), Effect::Slow(f) => json!({"slow": f}) },
+                        "effect": corridor_hazards::write::effect(h.effect),
+                        "in_force": h.validity.overlaps(a, b),
                         "source": h.source,
                     },
-                    "geometry": geometry,
+                    "geometry": corridor_hazards::write::part_geometry(part),
                 }));
             }
         }

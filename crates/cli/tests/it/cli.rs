@@ -99,6 +99,54 @@ fn route_outputs_human_json_and_geojson() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["type"], "FeatureCollection");
     assert_eq!(v["features"][0]["properties"]["profile"], "foot");
+    // A hazard of 2020, drawn clockwise: loaded, not in force during a trip
+    // of 2022, and written back counter-clockwise (RFC 7946).
+    let old = write(
+        &dir,
+        "old.geojson",
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature",
+            "properties":{"id":"old-shelling","kind":"shelling","valid_from":"2020-01-01T00:00:00Z","valid_until":"2020-01-02T00:00:00Z"},
+            "geometry":{"type":"Polygon","coordinates":[[[8.69,49.40],[8.69,49.41],[8.70,49.41],[8.70,49.40],[8.69,49.40]]]}}]}"#,
+    );
+    let mut args = base.to_vec();
+    args.extend(["--hazards", &old]);
+    let out = corridor(&args);
+    check(
+        &out,
+        0,
+        "0 in force during the trip (0 blocking, 0 slowing) touching 0 road edges; 1 more loaded, not in force then",
+    );
+    args.push("--json");
+    let v: serde_json::Value = serde_json::from_slice(&corridor(&args).stdout).unwrap();
+    assert_eq!(v["hazards_in_force"], serde_json::json!([]));
+    assert_eq!(
+        v["hazards_not_in_force"],
+        serde_json::json!(["old-shelling"])
+    );
+    args.pop();
+    args.push("--geojson");
+    let v: serde_json::Value = serde_json::from_slice(&corridor(&args).stdout).unwrap();
+    let hz = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["role"] == "hazard")
+        .unwrap();
+    assert_eq!(hz["properties"]["in_force"], false);
+    let ring: Vec<(f64, f64)> = hz["geometry"]["coordinates"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let twice_area: f64 = ring
+        .windows(2)
+        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+        .sum();
+    assert!(
+        twice_area > 0.0,
+        "exterior ring counter-clockwise: {ring:?}"
+    );
 }
 
 #[test]

@@ -30,8 +30,8 @@ Start with the demo on the bundled Heidelberg extract:
 
 Or step by step:
     corridor import data/osm/heidelberg.osm.pbf -o heidelberg.graph
-    corridor route --graph heidelberg.graph --from 49.4093,8.6753 \\
-        --to 49.4185,8.7570 --hazards data/demo-hazards.geojson \\
+    corridor route --graph heidelberg.graph --from 49.4037,8.6760 \\
+        --to 49.4225,8.6860 --hazards data/demo-hazards.geojson \\
         --depart 2022-03-05T10:00:00+01:00
 
 Map data (c) OpenStreetMap contributors, ODbL.";

@@ -70,6 +70,19 @@ fn route_outputs_human_json_and_geojson() {
         "--depart",
         "2022-03-05T10:00:00+03:00",
     ];
+    // The example `corridor --help` gives runs as shown.
+    let help = String::from_utf8(corridor(&["--help"]).stdout).unwrap();
+    let example = help
+        .split("corridor route ")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").next())
+        .unwrap()
+        .replace("\\\n", " ")
+        .replace("heidelberg.graph", &g)
+        .replace("data/demo-hazards.geojson", hz.to_str().unwrap());
+    let mut args = vec!["route"];
+    args.extend(example.split_whitespace());
+    check(&corridor(&args), 0, "hazards   3 in force during the trip");
     let out = corridor(&base);
     check(&out, 0, "arrive    2022-03-05T10:");
     check(&out, 0, "via ");

@@ -281,11 +281,23 @@ pub fn facts(scn: &Scenario, e: &Event, lang: Lang, texts: &Texts) -> Facts {
     };
     // A later time: with its date when not the window's first day.
     let later = |t: &DateTime<chrono_tz::Tz>| {
-        own(
-            t.format(if other_day(t) { "%d.%m %H:%M" } else { "%H:%M" })
-                .to_string(),
-            t,
-        )
+        let time = t.format("%H:%M").to_string();
+        if !other_day(t) {
+            return own(time, t);
+        }
+        let (dd, mm) = (t.format("%d").to_string(), t.format("%m").to_string());
+        let text = texts.get(
+            lang,
+            "later-day",
+            &[
+                ("day", Arg::Num(f64::from(t.day()))),
+                ("m", Arg::Num(f64::from(t.month()))),
+                ("dd", Arg::Str(&dd)),
+                ("mm", Arg::Str(&mm)),
+                ("time", Arg::Str(&time)),
+            ],
+        );
+        own(text, t)
     };
     Facts {
         gather: format!(

@@ -16,6 +16,8 @@ month = { $m ->
    *[12] December
 }
 date = { $day } { month } { $year }
+# A time on a later day than the window's first: day, month, time.
+later-day = { $day } { month-short } { $time }
 zone = { $tzkey ->
     [kyiv] Kyiv time
    *[other] local time

@@ -16,6 +16,8 @@ month = { $m ->
    *[12] декабря
 }
 date = { $day } { month } { $year } г.
+# A time on a later day than the window's first: dd.mm and the time.
+later-day = { $dd }.{ $mm } { $time }
 zone = { $tzkey ->
     [kyiv] по киевскому времени
    *[other] по местному времени

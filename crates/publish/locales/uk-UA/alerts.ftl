@@ -16,6 +16,8 @@ month = { $m ->
    *[12] грудня
 }
 date = { $day } { month } { $year } р.
+# A time on a later day than the window's first: dd.mm and the time.
+later-day = { $dd }.{ $mm } { $time }
 zone = { $tzkey ->
     [kyiv] за київським часом
    *[other] за місцевим часом

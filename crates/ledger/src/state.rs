@@ -235,6 +235,23 @@ pub fn local_time(scn: &Scenario, t: DateTime<FixedOffset>) -> String {
     )
 }
 
+/// The party whose default hazard ids have the form of `id`:
+/// `KIND-PARTY-N`, a hazard kind, a party of the scenario and a number (the
+/// server names a report that gives no id so). No other party may take
+/// such an id, or it could fill the ids a party's reports would get and
+/// show its own reports under that party's name.
+pub fn default_id_owner<'a>(scn: &'a Scenario, id: &str) -> Option<&'a str> {
+    let (rest, n) = id.rsplit_once('-')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    scn.parties.iter().map(|p| p.id.as_str()).find(|p| {
+        rest.strip_suffix(p)
+            .and_then(|k| k.strip_suffix('-'))
+            .is_some_and(|k| corridor_hazards::HazardKind::parse(k).is_some())
+    })
+}
+
 /// Whether a hazard id is plain: 1 to 64 of `A-Z a-z 0-9 . _ : -`.
 pub fn plain_id(id: &str) -> bool {
     !id.is_empty()
@@ -357,6 +374,11 @@ impl Ledger {
     /// One corridor.
     pub fn corridor(&self, id: &str) -> Option<&Corridor> {
         self.corridors.get(id)
+    }
+
+    /// Whether hazard id `id` has been used (ids are never reused).
+    pub fn id_used(&self, id: &str) -> bool {
+        self.used_ids.contains(id)
     }
 
     /// Who may lift hazard `id` (`None`: not in force).
@@ -859,6 +881,12 @@ impl Ledger {
         }
         if corridor_hazards::HazardKind::parse(&h.kind).is_none() {
             return refuse(Rule::Hazard, format!("`{}` is not a hazard kind", h.kind));
+        }
+        if let Some(owner) = default_id_owner(&self.scenario, &h.id).filter(|&o| o != actor) {
+            return refuse(
+                Rule::Hazard,
+                format!("hazard id `{}` has the form of `{owner}`'s own reports (KIND-{owner}-N): choose another id", h.id),
+            );
         }
         if corridor_geo::LatLon::checked(h.at[0], h.at[1]).is_err() {
             return refuse(

@@ -2896,3 +2896,122 @@ async fn public_files_carry_nosniff_and_html_the_policy() {
         );
     }
 }
+
+/// Review: a belligerent took the ids the other's reports would get by
+/// default (KIND-PARTY-N, N the log's length), so every report of the
+/// other failed (409) and the public file showed its hazards under the
+/// other's name; a hazard with latitude and longitude swapped went into
+/// the record 5,400 km from the map; an incident starting after a
+/// corridor's window suspended it.
+#[tokio::test]
+async fn hazard_ids_and_places_cannot_be_used_against_another_party() {
+    let st = heidelberg();
+    let report = |id: Option<&str>, at: &str| {
+        let mut v = json!({"kind": "shelling", "at": at, "radius_m": 50});
+        if let Some(id) = id {
+            v["id"] = json!(id);
+        }
+        v
+    };
+    let n = st.live().unwrap().ledger.len();
+    for k in [n, n + 1, n + 5] {
+        let id = format!("shelling-south-{k}");
+        let (s, b) = call(
+            &st,
+            "POST",
+            "/api/hazards",
+            Some("token-north"),
+            Some(report(Some(&id), "49.40,8.69")),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        assert!(b.contains("`south`'s own reports"), "{b}");
+    }
+    // Other ids are free to choose; south may use its own form.
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/hazards",
+        Some("token-north"),
+        Some(report(Some("shelling-south-gate"), "49.40,8.69")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let n = st.live().unwrap().ledger.len();
+    let own = format!("shelling-south-{n}");
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/hazards",
+        Some("token-south"),
+        Some(report(Some(&own), "49.40,8.69")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // Its next report without an id would be named so (the log has grown
+    // by one since): it gets the next free number instead.
+    let mut ids = vec![];
+    for _ in 0..2 {
+        let (s, b) = call(
+            &st,
+            "POST",
+            "/api/hazards",
+            Some("token-south"),
+            Some(report(None, "49.40,8.69")),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let v: Value = serde_json::from_str(&b).unwrap();
+        ids.push(v["hazard"].as_str().unwrap().to_string());
+    }
+    assert!(ids[0] != own && ids[1] != ids[0], "{ids:?}");
+    assert!(
+        ids.iter().all(|i| i.starts_with("shelling-south-")),
+        "{ids:?}"
+    );
+    // Longitude first: refused, with the likely mistake named.
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/hazards",
+        Some("token-north"),
+        Some(report(None, "8.70,49.41")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(
+        b.contains("from the map") && b.contains("latitude,longitude"),
+        "{b}"
+    );
+}
+
+#[tokio::test]
+async fn an_incident_after_a_corridor_s_window_does_not_suspend_it() {
+    let st = heidelberg();
+    common::acts(
+        &st,
+        "altstadt-rohrbach",
+        &[
+            ("token-north", "propose"),
+            ("token-south", "accept"),
+            ("token-north", "accept"),
+            ("token-mediator", "countersign"),
+            ("token-mediator", "open"),
+        ],
+    )
+    .await;
+    let later = json!({"kind": "shelling", "at": "49.4098,8.7000", "radius_m": 400,
+        "valid_from": "2022-03-06T00:00:00+01:00"});
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/incidents",
+        Some("token-south"),
+        Some(later),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["suspended"], json!([]), "{v}");
+    assert_eq!(v["not_affected"], json!(["altstadt-rohrbach"]), "{v}");
+}

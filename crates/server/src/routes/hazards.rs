@@ -41,6 +41,10 @@ struct HazardRequest {
     description: Option<String>,
 }
 
+/// How far beyond its radius a reported hazard may lie from the map's
+/// bounding box, in metres.
+pub const MAX_OFF_MAP_M: f64 = 50_000.0;
+
 /// The least radius of a reported hazard, in metres.
 pub const MIN_RADIUS_M: f64 = 1.0;
 
@@ -57,6 +61,22 @@ pub const MAX_PARTY_AREA_M2: f64 = 4.0
 fn report(st: &AppState, party: &str, req: HazardRequest) -> Result<(String, u64), ApiError> {
     let bad = |field: &str, why: String| ApiError::BadRequest(format!("{field}: {why}"));
     let at = corridor_geo::LatLon::parse(&req.at).map_err(|e| bad("at", e.to_string()))?;
+    // A hazard far from the map (latitude and longitude swapped, most
+    // likely) would go into the public record touching no road.
+    if let Some((lo, hi)) = st.router.as_ref().and_then(|r| r.graph().bbox()) {
+        let inside =
+            corridor_geo::LatLon::new(at.lat.clamp(lo.lat, hi.lat), at.lon.clamp(lo.lon, hi.lon));
+        let d = corridor_geo::haversine_m(at, inside);
+        if d > req.radius_m.max(0.0) + MAX_OFF_MAP_M {
+            return Err(bad(
+                "at",
+                format!(
+                    "{},{} is {:.0} km from the map ({:.4},{:.4} to {:.4},{:.4}): is it latitude,longitude?",
+                    at.lat, at.lon, d / 1000.0, lo.lat, lo.lon, hi.lat, hi.lon
+                ),
+            ));
+        }
+    }
     // The request's own mistakes are 400s naming the field; the ledger
     // then holds the entry to the rules (owners, ids never reused: 409/403).
     if let Some(id) = &req.id {
@@ -128,10 +148,15 @@ fn report(st: &AppState, party: &str, req: HazardRequest) -> Result<(String, u64
                 MAX_PARTY_AREA_M2 / 1e6
             )));
         }
-        let id = req
-            .id
-            .clone()
-            .unwrap_or_else(|| format!("{}-{}-{}", req.kind, party, ledger.len()));
+        // A report without an id is named KIND-PARTY-N, N the log's length
+        // or the next number free (no other party may take such an id:
+        // `default_id_owner`).
+        let id = req.id.clone().unwrap_or_else(|| {
+            (ledger.len()..)
+                .map(|n| format!("{}-{}-{}", req.kind, party, n))
+                .find(|id| !ledger.id_used(id))
+                .unwrap_or_default()
+        });
         Ok(Body::Hazard(HazardEntry {
             hazard: HazardReport {
                 id,
@@ -247,13 +272,21 @@ async fn incident(
             if c.state() != Life::Open {
                 continue;
             }
-            let line = c.content().line();
-            let hit = line.windows(2).any(|w| {
+            // Only while the corridor is in force: a hazard that starts
+            // after its window closes, or ended before it opens, touches no
+            // convoy of it (the time rule of the router).
+            let in_window = c.content().window().is_none_or(|(a, b)| {
                 hazard
-                    .parts
-                    .iter()
-                    .any(|p| corridor_hazards::segment_meets_part(w[0], w[1], p, hazard.buffer_m))
+                    .validity
+                    .overlaps(a.timestamp_millis(), b.timestamp_millis())
             });
+            let line = c.content().line();
+            let hit = in_window
+                && line.windows(2).any(|w| {
+                    hazard.parts.iter().any(|p| {
+                        corridor_hazards::segment_meets_part(w[0], w[1], p, hazard.buffer_m)
+                    })
+                });
             if !hit {
                 out.not_affected.push(id.clone());
                 continue;

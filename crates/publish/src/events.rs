@@ -1,7 +1,7 @@
 //! The status changes the public must hear about, read from the ledger.
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
-use corridor_hazards::HazardKind;
+use corridor_hazards::{segment_meets_part, Hazard, HazardKind};
 use corridor_ledger::{Body, Ledger};
 use corridor_negotiation::plan::ProposalContent;
 use std::collections::BTreeMap;
@@ -98,20 +98,23 @@ pub fn events(ledger: &Ledger) -> Vec<Event> {
     }
     let mut cs: BTreeMap<&str, C> = BTreeMap::new();
     let mut out = Vec::new();
-    // Hazards by id, to name the cause of a suspension.
-    let mut hazards: BTreeMap<String, HazardKind> = ledger
+    // Hazards in force by id, to name the cause of a suspension.
+    let mut hazards: BTreeMap<String, Hazard> = ledger
         .base()
         .hazards
         .hazards
         .iter()
-        .map(|h| (h.id.clone(), h.kind))
+        .map(|h| (h.id.clone(), h.clone()))
         .collect();
     for e in ledger.entries() {
-        if let Body::Hazard(h) = &e.body {
-            hazards.insert(
-                h.hazard.id.clone(),
-                HazardKind::parse(&h.hazard.kind).unwrap_or(HazardKind::Other),
-            );
+        match &e.body {
+            Body::Hazard(h) => {
+                hazards.insert(h.hazard.id.clone(), h.hazard.to_hazard());
+            }
+            Body::Lift(l) => {
+                hazards.remove(&l.hazard);
+            }
+            _ => {}
         }
         let Some(id) = e.body.corridor() else {
             continue;
@@ -136,9 +139,17 @@ pub fn events(ledger: &Ledger) -> Vec<Event> {
         if kind.open() {
             c.opened_version = Some(c.version.clone());
         }
+        // The public heard of the version last opened: a suspension,
+        // closure or cancellation is of that one, whatever version has
+        // been proposed since (a cancelled counter-proposal was never
+        // announced).
+        let version = match (&c.opened_version, kind.open()) {
+            (Some(v), false) => v.clone(),
+            _ => c.version.clone(),
+        };
         let Some(content) = ledger
             .corridor(id)
-            .and_then(|x| x.contents.get(&c.version))
+            .and_then(|x| x.contents.get(&version))
             .cloned()
         else {
             continue;
@@ -149,18 +160,19 @@ pub fn events(ledger: &Ledger) -> Vec<Event> {
             seq: e.seq,
             time: e.time,
             actor: e.actor.clone(),
-            version: c.version.clone(),
             entry_hash: e.leaf.clone(),
             reason: match &e.body {
                 Body::Suspend(x) | Body::Cancel(x) | Body::Close(x) => x.reason.clone(),
                 _ => None,
             },
             cause: match &e.body {
-                Body::Suspend(x) | Body::Cancel(x) | Body::Close(x) => {
-                    x.reason.as_deref().and_then(|r| cause(r, &hazards))
-                }
+                Body::Suspend(x) | Body::Cancel(x) | Body::Close(x) => x
+                    .reason
+                    .as_deref()
+                    .and_then(|r| cause(r, &hazards, &content)),
                 _ => None,
             },
+            version,
             content,
         });
     }
@@ -168,34 +180,42 @@ pub fn events(ledger: &Ledger) -> Vec<Event> {
 }
 
 /// The kind of the hazard whose id the reason names as a word (ids are
-/// letters, digits, `-`, `_` and `.`); the longest id wins.
-fn cause(reason: &str, hazards: &BTreeMap<String, HazardKind>) -> Option<HazardKind> {
+/// letters, digits, `-`, `_` and `.`; the longest id wins), if that hazard
+/// is a fact about the corridor: in force now (`hazards`: reported and not
+/// lifted), at some time of its window, and within [`CAUSE_NEAR_M`] of its
+/// route. A party's reason is its own words and is never broadcast; naming
+/// a hazard far away, lifted or of another day does not make it the cause
+/// the public hears.
+fn cause(
+    reason: &str,
+    hazards: &BTreeMap<String, Hazard>,
+    content: &ProposalContent,
+) -> Option<HazardKind> {
+    let line = content.line();
+    let window = content
+        .window()
+        .map(|(a, b)| (a.timestamp_millis(), b.timestamp_millis()));
     reason
         .split(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
         .map(|w| w.trim_end_matches('.'))
-        .filter_map(|w| hazards.get_key_value(w))
-        .max_by_key(|(id, _)| id.len())
-        .map(|(_, k)| *k)
+        .filter_map(|w| hazards.get(w))
+        .filter(|h| window.is_none_or(|(a, b)| h.validity.overlaps(a, b)))
+        .filter(|h| {
+            let near = |a, b| {
+                h.parts
+                    .iter()
+                    .any(|p| segment_meets_part(a, b, p, h.buffer_m + CAUSE_NEAR_M))
+            };
+            match line.as_slice() {
+                [p] => near(*p, *p),
+                _ => line.windows(2).any(|w| near(w[0], w[1])),
+            }
+        })
+        .max_by_key(|h| h.id.len())
+        .map(|h| h.kind)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_cause_is_the_hazard_the_reason_names() {
-        let hz: BTreeMap<String, HazardKind> = [
-            ("inc-3".to_string(), HazardKind::Shelling),
-            ("mines-okhtyrka".to_string(), HazardKind::Mines),
-        ]
-        .into_iter()
-        .collect();
-        assert_eq!(
-            cause("incident: inc-3 (shelling)", &hz),
-            Some(HazardKind::Shelling)
-        );
-        assert_eq!(cause("mines-okhtyrka.", &hz), Some(HazardKind::Mines));
-        assert_eq!(cause("incident: inc-33 (shelling)", &hz), None);
-        assert_eq!(cause("as decided", &hz), None);
-    }
-}
+/// How near a corridor's route a hazard must be (beyond its buffer) to be
+/// given as the cause of a suspension: the corridor's half-width on the
+/// alert's map.
+pub const CAUSE_NEAR_M: f64 = crate::cap::CORRIDOR_HALF_WIDTH_M;

@@ -92,7 +92,26 @@ fn every_kind() -> (Scenario, Ledger) {
 
 /// [`every_kind`], with its log.
 fn every_kind_log() -> (Scenario, Ledger, Log) {
-    let scn = scenario();
+    let mut scn = scenario();
+    // Shelling 1.5 km north of the gathering point in Sumy at midday of
+    // 8 March, its 600 m clear of the route: the cause of the first
+    // suspension.
+    scn.hazards.hazards.push(corridor_hazards::Hazard {
+        id: "shelling-sumy-north".into(),
+        kind: corridor_hazards::HazardKind::Shelling,
+        parts: vec![corridor_hazards::Part::Point((34.7991, 50.9309))],
+        buffer_m: 600.0,
+        validity: corridor_hazards::Validity {
+            from_ms: chrono::DateTime::parse_from_rfc3339("2022-03-08T12:00:00+02:00")
+                .unwrap()
+                .timestamp_millis(),
+            until_ms: chrono::DateTime::parse_from_rfc3339("2022-03-08T13:00:00+02:00")
+                .unwrap()
+                .timestamp_millis(),
+        },
+        effect: corridor_hazards::Effect::Block,
+        source: "test".into(),
+    });
     let mut t = Table {
         scn: scn.clone(),
         log: Log::new(),
@@ -117,7 +136,7 @@ fn every_kind_log() -> (Scenario, Ledger, Log) {
         Verb::Suspend,
         sp,
         "2022-03-08T12:40:00+02:00",
-        "incident: shelling-orikhiv (shelling)",
+        "incident: shelling-sumy-north (shelling)",
     );
     t.verb("icrc", Verb::Reopen, sp, "2022-03-08T13:30:00+02:00");
     t.verb_why(
@@ -1094,4 +1113,108 @@ fn a_window_across_a_change_of_the_clocks_gives_each_time_its_offset() {
         assert!(s.contains(&format!("23:00 UTC+2-{end} 12:00 UTC+3")), "{s}");
         assert!(s.contains("UTC+3") && !s.contains("UTC+3 UTC+2"), "{s}");
     }
+}
+
+/// Review: any hazard id in a party's reason became the cause the
+/// mediator-signed alert gave ("shelling near the route"), even one far
+/// from the route, of another day, or lifted. The cause is given only for
+/// a hazard in force, at some time of the window, near the route.
+#[test]
+fn a_hazard_far_away_lifted_or_of_another_day_is_not_the_cause() {
+    use corridor_ledger::entry::{HazardEntry, Lift};
+    let scn = scenario();
+    let mut t = Table {
+        scn: scn.clone(),
+        log: Log::new(),
+        l: Ledger::new(scn.clone()),
+    };
+    let sp = "sumy-poltava";
+    t.agree(
+        sp,
+        0,
+        [
+            "2022-03-07T18:00:00+02:00",
+            "2022-03-07T19:10:00+02:00",
+            "2022-03-07T19:25:00+02:00",
+            "2022-03-07T20:00:00+02:00",
+        ],
+    );
+    t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
+    // By the route, reported and lifted before the suspension.
+    let near = corridor_ledger::HazardReport {
+        id: "shelling-near-sumy".into(),
+        kind: "shelling".into(),
+        at: [50.9309, 34.7991],
+        radius_m: 600.0,
+        valid_from: None,
+        valid_until: None,
+        source: "ua: shelling".into(),
+    };
+    t.put(
+        "ua",
+        Body::Hazard(HazardEntry { hazard: near }),
+        "2022-03-08T11:00:00+02:00",
+    );
+    t.put(
+        "ua",
+        Body::Lift(Lift {
+            hazard: "shelling-near-sumy".into(),
+            reason: None,
+        }),
+        "2022-03-08T11:30:00+02:00",
+    );
+    let name = t.l.scenario().party("ru").unwrap().name.clone();
+    // shelling-orikhiv is the scenario's, 300 km away and of 5 March.
+    for (time, why) in [
+        ("2022-03-08T12:40:00+02:00", "because of shelling-orikhiv"),
+        ("2022-03-08T13:40:00+02:00", "because of shelling-near-sumy"),
+    ] {
+        t.verb_why("ru", Verb::Suspend, sp, time, why);
+        let evs = events(&t.l);
+        assert_eq!(evs.last().unwrap().cause, None, "{why}");
+        let alerts = cap::alerts(t.l.scenario(), &evs, &site(), &Texts::new());
+        let en = field(&alerts.last().unwrap().xml, Lang::En, "description");
+        assert!(en.contains(&format!("a decision of {name}")), "{en}");
+        assert!(!en.contains("shelling"), "{en}");
+        t.verb("icrc", Verb::Reopen, sp, &time.replace(":40:", ":50:"));
+    }
+}
+
+/// Review: a corridor suspended, then proposed again with another window,
+/// then cancelled, was announced as cancelled with the new window, which
+/// the public had never heard of. A suspension, closure or cancellation is
+/// of the version last opened.
+#[test]
+fn a_cancellation_is_of_the_version_the_public_heard_of() {
+    let scn = scenario();
+    let mut t = Table {
+        scn: scn.clone(),
+        log: Log::new(),
+        l: Ledger::new(scn.clone()),
+    };
+    let sp = "sumy-poltava";
+    t.agree(
+        sp,
+        0,
+        [
+            "2022-03-07T18:00:00+02:00",
+            "2022-03-07T19:10:00+02:00",
+            "2022-03-07T19:25:00+02:00",
+            "2022-03-07T20:00:00+02:00",
+        ],
+    );
+    t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
+    t.verb("icrc", Verb::Suspend, sp, "2022-03-08T12:40:00+02:00");
+    let mut spec = t.scn.proposal(sp).unwrap().clone();
+    spec.window.start += chrono::Duration::hours(24);
+    spec.window.end += chrono::Duration::hours(24);
+    let route = plan::plan(&t.scn, &spec, None).unwrap();
+    let body = corridor_ledger::propose(plan::canonical(&t.scn, &spec, &route), None);
+    t.put("ua", body, "2022-03-08T13:00:00+02:00");
+    t.verb("icrc", Verb::Cancel, sp, "2022-03-08T13:10:00+02:00");
+    let evs = events(&t.l);
+    let (opened, cancelled) = (&evs[0], evs.last().unwrap());
+    assert_eq!(cancelled.kind, Kind::Cancelled);
+    assert_eq!(cancelled.version, opened.version);
+    assert_eq!(cancelled.content, opened.content);
 }

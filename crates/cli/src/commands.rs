@@ -4,7 +4,7 @@
 use crate::exit::{self, Failure};
 use crate::output;
 use anyhow::anyhow;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset};
 use clap::Args;
 use corridor_geo::LatLon;
 use corridor_graph::{GraphFileError, Profile, RoadGraph};
@@ -189,12 +189,20 @@ pub fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, Failure> {
     if s == "now" {
         return Ok(chrono::Utc::now().fixed_offset());
     }
-    DateTime::parse_from_rfc3339(s).map_err(|_| {
+    let t = DateTime::parse_from_rfc3339(s).map_err(|e| {
         Failure::new(
             exit::BAD_VALUE,
-            anyhow!("`{s}` is not a time with a UTC offset: use RFC 3339, e.g. 2022-03-05T10:00:00+03:00 (Kyiv/Moscow) or …Z for UTC"),
+            anyhow!("`{s}` is not a valid time with a UTC offset ({e}): use RFC 3339, e.g. 2022-03-05T10:00:00+03:00 (Kyiv/Moscow) or …Z for UTC"),
         )
-    })
+    })?;
+    // Arrivals are written in RFC 3339 too, which has four-digit years.
+    if !(1900..=9000).contains(&t.year()) {
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("`{s}`: a departure is from the year 1900 to 9000"),
+        ));
+    }
+    Ok(t)
 }
 
 fn route_failure(e: RouteError) -> Failure {

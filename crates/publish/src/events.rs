@@ -78,8 +78,14 @@ impl Event {
     }
 }
 
-/// A time in CAP's form.
+/// A time in CAP's form. An offset beyond ±14:00, which RFC 3339 allows
+/// and xs:dateTime does not, is written as UTC.
 pub fn cap_time(t: DateTime<FixedOffset>) -> String {
+    let t = if t.offset().local_minus_utc().abs() > 14 * 3600 {
+        t.with_timezone(&FixedOffset::east_opt(0).unwrap_or(*t.offset()))
+    } else {
+        t
+    };
     let s = t.to_rfc3339_opts(SecondsFormat::Secs, false);
     match s.strip_suffix('Z') {
         Some(x) => format!("{x}+00:00"),
@@ -219,3 +225,18 @@ fn cause(
 /// given as the cause of a suspension: the corridor's half-width on the
 /// alert's map.
 pub const CAUSE_NEAR_M: f64 = crate::cap::CORRIDOR_HALF_WIDTH_M;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cap_times_have_an_offset_xs_datetime_accepts() {
+        let t = |s| cap_time(DateTime::parse_from_rfc3339(s).unwrap());
+        assert_eq!(t("2022-03-08T09:00:00Z"), "2022-03-08T09:00:00+00:00");
+        assert_eq!(t("2022-03-08T09:00:00.5+02:00"), "2022-03-08T09:00:00+02:00");
+        assert_eq!(t("2022-03-08T09:00:00+14:00"), "2022-03-08T09:00:00+14:00");
+        assert_eq!(t("2022-03-08T09:00:00+23:59"), "2022-03-07T09:01:00+00:00");
+        assert_eq!(t("2022-03-08T09:00:00-14:01"), "2022-03-08T23:01:00+00:00");
+    }
+}

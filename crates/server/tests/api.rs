@@ -3015,3 +3015,51 @@ async fn an_incident_after_a_corridor_s_window_does_not_suspend_it() {
     assert_eq!(v["suspended"], json!([]), "{v}");
     assert_eq!(v["not_affected"], json!(["altstadt-rohrbach"]), "{v}");
 }
+
+/// Review: a window given at UTC+23:59 (RFC 3339 allows it) went into
+/// signed CAP alerts that fail the OASIS schema; a window in the year 9999
+/// was announced today, its SMS without a year.
+#[tokio::test]
+async fn windows_with_impossible_offsets_or_years_ahead_are_refused() {
+    let st = state();
+    for (start, end, field, why) in [
+        (
+            "2022-03-08T09:00:00+23:59",
+            "2022-03-08T21:00:00+23:59",
+            "window_start",
+            "at most 14 hours",
+        ),
+        (
+            "2022-03-08T09:00:00+02:00",
+            "2022-03-08T21:00:00-14:30",
+            "window_end",
+            "at most 14 hours",
+        ),
+        (
+            "2022-05-08T09:00:00+02:00",
+            "2022-05-08T21:00:00+02:00",
+            "window_start",
+            "days ahead",
+        ),
+        (
+            "2022-02-30T09:00:00+02:00",
+            "2022-03-08T21:00:00+02:00",
+            "window_start",
+            "out of range",
+        ),
+    ] {
+        let (s, b) = call(
+            &st,
+            "POST",
+            "/api/proposals",
+            Some("token-ru"),
+            Some(
+                json!({"origin": "kharkiv", "destination": "belgorod", "dry_run": true,
+                        "window_start": start, "window_end": end}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{start}: {b}");
+        assert!(b.contains(field) && b.contains(why), "{start}: {b}");
+    }
+}

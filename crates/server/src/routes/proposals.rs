@@ -131,13 +131,23 @@ pub fn resolve(scn: &Scenario, field: &str, s: &str) -> Result<Place, ApiError> 
 }
 
 fn time(field: &str, s: &str) -> Result<DateTime<FixedOffset>, ApiError> {
-    DateTime::parse_from_rfc3339(s).map_err(|_| {
+    let t = DateTime::parse_from_rfc3339(s).map_err(|e| {
         bad(
             field,
-            "not an RFC 3339 time with a UTC offset (e.g. 2026-12-01T09:00:00+02:00)",
+            format!("not an RFC 3339 time with a UTC offset ({e}; e.g. 2026-12-01T09:00:00+02:00)"),
         )
-    })
+    })?;
+    // RFC 3339 allows offsets to ±23:59; no zone is beyond ±14:00, and CAP
+    // (xs:dateTime) refuses them.
+    if t.offset().local_minus_utc().abs() > 14 * 3600 {
+        return Err(bad(field, "a UTC offset is at most 14 hours either way"));
+    }
+    Ok(t)
 }
+
+/// How far ahead a window may open: corridors are arranged days ahead, and
+/// an alert's short texts give no year.
+pub const MAX_LEAD_DAYS: i64 = 60;
 
 /// What `POST /api/proposals` answers.
 #[derive(Serialize)]
@@ -207,6 +217,12 @@ async fn propose(
             return Err(bad(
                 "window_end",
                 format!("the window closed at {}: propose a window still to come", local_time(scn, end)),
+            ));
+        }
+        if start > now + chrono::Duration::days(MAX_LEAD_DAYS) {
+            return Err(bad(
+                "window_start",
+                format!("{} is more than {MAX_LEAD_DAYS} days ahead: propose it nearer the time", local_time(scn, start)),
             ));
         }
         let profile: Profile = req.profile.as_deref().unwrap_or("car").parse().map_err(|e| bad("profile", e))?;

@@ -50,6 +50,9 @@ pub struct Views {
     pub pages: [OnceLock<Arc<Precompressed>>; 3],
     /// The text-only page, per language.
     pub text_pages: [OnceLock<Arc<Precompressed>>; 3],
+    /// The whole log as served by `/api/log` (megabytes for a long one:
+    /// made and compressed once per log state, not per request).
+    pub log_text: OnceLock<Arc<Precompressed>>,
 }
 
 impl Clone for Views {

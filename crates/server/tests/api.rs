@@ -850,6 +850,23 @@ async fn expensive_reads_are_computed_once_per_log_state() {
         &files,
         st.live().unwrap().views.files.get().unwrap()
     ));
+    // The log's text (megabytes for a long log; a review measured 32
+    // requests a second with it made per request).
+    let (_, text) = call(&st, "GET", "/api/log", None, None).await;
+    assert_eq!(text, st.live().unwrap().log.to_text());
+    let log = st
+        .live()
+        .unwrap()
+        .views
+        .log_text
+        .get()
+        .cloned()
+        .expect("made");
+    call(&st, "GET", "/api/log", None, None).await;
+    assert!(Arc::ptr_eq(
+        &log,
+        st.live().unwrap().views.log_text.get().unwrap()
+    ));
     // A new entry makes new views.
     call(
         &st,

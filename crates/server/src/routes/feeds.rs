@@ -6,7 +6,7 @@
 use super::{blocking, Shared};
 use crate::compressed::Precompressed;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, Live};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -42,9 +42,13 @@ pub fn router() -> Router<Shared> {
 
 /// Every public file of the live log state.
 pub fn files(st: &AppState) -> Result<Arc<Vec<corridor_publish::File>>, ApiError> {
-    let live = st.live()?;
-    Ok(live
-        .views
+    Ok(files_of(st, &*st.live()?))
+}
+
+/// Every public file of the log state `live` (a view made from another
+/// state than the caller's would be cached with the wrong one).
+pub fn files_of(st: &AppState, live: &Live) -> Arc<Vec<corridor_publish::File>> {
+    live.views
         .files
         .get_or_init(|| {
             // Never silent about an SMS over its budget (issue 14), but
@@ -65,7 +69,7 @@ pub fn files(st: &AppState) -> Result<Arc<Vec<corridor_publish::File>>, ApiError
             drop(logged);
             Arc::new(corridor_publish::publish(&live.ledger, &st.site))
         })
-        .clone())
+        .clone()
 }
 
 fn content_type(path: &str) -> &'static str {

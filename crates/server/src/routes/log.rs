@@ -2,15 +2,17 @@
 //! proofs, and server-sent events for every new entry.
 
 use super::{blocking, Shared};
+use crate::compressed::Precompressed;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// The routes of this module.
 pub fn router() -> Router<Shared> {
@@ -21,13 +23,22 @@ pub fn router() -> Router<Shared> {
         .route("/api/events", get(sse))
 }
 
-async fn log_text(State(st): State<Shared>) -> Result<Response, ApiError> {
-    let live = blocking(st, AppState::live).await?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/x-ndjson")],
-        live.log.to_text(),
-    )
-        .into_response())
+async fn log_text(State(st): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let text = blocking(st, |st| {
+        let live = st.live()?;
+        Ok(live
+            .views
+            .log_text
+            .get_or_init(|| {
+                Arc::new(Precompressed::new(
+                    live.log.to_text(),
+                    "application/x-ndjson",
+                ))
+            })
+            .clone())
+    })
+    .await?;
+    Ok(text.respond(&headers, "no-cache"))
 }
 
 /// Size and tree hash of the log, with a tree head signed by the mediator

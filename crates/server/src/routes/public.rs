@@ -163,11 +163,13 @@ async fn page(
     let Query(q) = q?;
     let (lang, i) = page_lang(&q, &headers);
     let page = blocking(st, move |st| {
+        // The files of the same log state as the page, which is cached
+        // with that state.
+        let live = st.live()?;
         let files = match which {
-            Page::Text => Some(crate::routes::feeds::files(st)?),
+            Page::Text => Some(crate::routes::feeds::files_of(st, &live)),
             Page::Map => None,
         };
-        let live = st.live()?;
         let slot = match which {
             Page::Map => &live.views.pages[i],
             Page::Text => &live.views.text_pages[i],

@@ -36,6 +36,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Most hazards one party may have in force at once.
 pub const MAX_HAZARDS_PER_PARTY: usize = 200;
+/// Most corridors a party may have proposed and not yet ended (closed,
+/// completed or cancelled), for entries of today's schema.
+pub const MAX_CORRIDORS_PER_PARTY: usize = 100;
+/// Most versions one corridor may be proposed in.
+pub const MAX_VERSIONS: usize = 100;
 /// Largest radius of a reported hazard, metres.
 pub const MAX_RADIUS_M: f64 = 50_000.0;
 /// Farthest ahead of its report a hazard may start, in days: a report is
@@ -568,6 +573,7 @@ impl Ledger {
     ) -> Result<Record, Refusal> {
         let t = self.check(time, actor, &body, SCHEMA)?;
         self.check_new(&body, t)?;
+        self.check_limits(actor, &body)?;
         let rec = log
             .append(time, actor, body.kind(), body.encode(), key)
             .clone();
@@ -659,6 +665,55 @@ impl Ledger {
                     _ => Ok(()),
                 }
             }
+            _ => Ok(()),
+        }
+    }
+
+    /// Limits on what one party may write, checked when an entry is
+    /// written, never when a log is replayed (they guard the server's
+    /// views and the other parties' reports, not what the record proves;
+    /// a log written before them replays as it did):
+    /// at most [`MAX_CORRIDORS_PER_PARTY`] corridors a party proposed on
+    /// the table, at most [`MAX_VERSIONS`] versions of one corridor (every
+    /// view of the table holds them all), and no hazard id of the form of
+    /// another party's own reports ([`default_id_owner`]).
+    pub fn check_limits(&self, actor: &str, body: &Body) -> Result<(), Refusal> {
+        match body {
+            Body::Propose(p) => match self.corridors.get(&p.proposal) {
+                None => {
+                    let mine = self
+                        .corridors
+                        .values()
+                        .filter(|c| c.proposed_by == actor && !c.state().is_final())
+                        .count();
+                    if mine >= MAX_CORRIDORS_PER_PARTY {
+                        return refuse(
+                            Rule::Content,
+                            format!("`{actor}` has {mine} corridors on the table, the most a party may: cancel some first"),
+                        );
+                    }
+                    Ok(())
+                }
+                Some(c) if c.contents.len() >= MAX_VERSIONS => refuse(
+                    Rule::Content,
+                    format!(
+                        "corridor `{}` has {} versions, the most one may: propose a new corridor",
+                        p.proposal,
+                        c.contents.len()
+                    ),
+                ),
+                Some(_) => Ok(()),
+            },
+            Body::Hazard(h) => match default_id_owner(&self.scenario, &h.hazard.id) {
+                Some(owner) if owner != actor => refuse(
+                    Rule::Hazard,
+                    format!(
+                        "hazard id `{}` has the form of `{owner}`'s own reports (KIND-{owner}-N): choose another id",
+                        h.hazard.id
+                    ),
+                ),
+                _ => Ok(()),
+            },
             _ => Ok(()),
         }
     }
@@ -881,12 +936,6 @@ impl Ledger {
         }
         if corridor_hazards::HazardKind::parse(&h.kind).is_none() {
             return refuse(Rule::Hazard, format!("`{}` is not a hazard kind", h.kind));
-        }
-        if let Some(owner) = default_id_owner(&self.scenario, &h.id).filter(|&o| o != actor) {
-            return refuse(
-                Rule::Hazard,
-                format!("hazard id `{}` has the form of `{owner}`'s own reports (KIND-{owner}-N): choose another id", h.id),
-            );
         }
         if corridor_geo::LatLon::checked(h.at[0], h.at[1]).is_err() {
             return refuse(

@@ -742,3 +742,69 @@ fn a_duration_beyond_any_date_is_refused_not_a_panic() {
     let (_, e) = Ledger::replay(t.l.base().clone(), &forged).unwrap_err();
     assert!(e.message.contains("beyond any date"), "{e}");
 }
+
+/// Limits on what a party writes (`Ledger::check_limits`): no hazard id of
+/// another party's default form, at most 100 corridors on the table per
+/// party; checked when written, not when a log is replayed, so that a log
+/// written before them replays as it did.
+#[test]
+fn write_limits_bind_new_entries_and_older_logs_still_replay() {
+    use corridor_ledger::state::{MAX_CORRIDORS_PER_PARTY, MAX_VERSIONS};
+    let mut t = Table::ukraine();
+    let at = "2022-03-07T10:00:00+02:00";
+    for id in ["shelling-ua-3", "mines-ua-17", "front_line-ua-0"] {
+        let e = t.act(at, "ru", report(id)).unwrap_err();
+        assert_eq!(e.rule, Rule::Hazard, "{id}");
+        assert!(e.message.contains("`ua`'s own reports"), "{e}");
+    }
+    // Its own form, and names that are not it, are free.
+    for id in ["shelling-ru-3", "shelling-ua", "shelling-ua-x", "rain-ua-3"] {
+        t.act(at, "ru", report(id)).unwrap();
+    }
+    // Written before the limit (by appending to the log directly), the
+    // entry still replays.
+    let k = key("ukraine", "ru");
+    let squat = report("shelling-ua-99");
+    t.log.append(at, "ru", squat.kind(), squat.encode(), &k);
+    let l = Ledger::replay(t.l.base().clone(), &t.log).unwrap();
+    assert!(matches!(l.owner("shelling-ua-99"), Some(Owner::Party(p, _)) if p == "ru"));
+    // Corridors: a party's 100 on the table, then none until one ends.
+    let mut t = Table::ukraine();
+    let scn = t.l.scenario().clone();
+    let base = scn.proposal("sumy-poltava").unwrap().clone();
+    let put = |t: &mut Table, id: &str| {
+        let mut spec = base.clone();
+        spec.id = id.into();
+        let r = plan::plan(&scn, &spec, None).unwrap();
+        t.act(
+            "2022-03-07T18:00:00+02:00",
+            "ua",
+            propose(plan::canonical(&scn, &spec, &r), None),
+        )
+    };
+    for i in 0..MAX_CORRIDORS_PER_PARTY {
+        put(&mut t, &format!("c{i}")).unwrap();
+    }
+    let e = put(&mut t, "one-more").unwrap_err();
+    assert!(e.message.contains("corridors on the table"), "{e}");
+    t.verb("2022-03-07T18:00:00+02:00", "ua", Verb::Cancel, "c0")
+        .unwrap();
+    put(&mut t, "one-more").unwrap();
+    // Versions: 100 of one corridor, then a new corridor is needed.
+    let mut t = Table::ukraine();
+    let version = |t: &mut Table, i: i64| {
+        let mut spec = base.clone();
+        spec.window.start += chrono::Duration::minutes(i);
+        let r = plan::plan(&scn, &spec, None).unwrap();
+        t.act(
+            "2022-03-07T18:00:00+02:00",
+            "ua",
+            propose(plan::canonical(&scn, &spec, &r), None),
+        )
+    };
+    for i in 0..MAX_VERSIONS as i64 {
+        version(&mut t, i).unwrap();
+    }
+    let e = version(&mut t, MAX_VERSIONS as i64).unwrap_err();
+    assert!(e.message.contains("versions, the most one may"), "{e}");
+}

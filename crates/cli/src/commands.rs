@@ -98,6 +98,19 @@ fn progress_bar() -> ProgressBar {
 fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Failure> {
     let started = Instant::now();
     crate::files::check(extract, "extract", crate::files::EXTRACT_LIMIT)?;
+    // `-o` naming the extract itself would replace the map with the graph.
+    if let (Ok(a), Ok(b)) = (extract.canonicalize(), output.canonicalize()) {
+        if a == b {
+            return Err(Failure::new(
+                exit::BAD_VALUE,
+                anyhow!(
+                    "-o {}: that is the extract itself; write the graph to another file (e.g. {})",
+                    output.display(),
+                    extract.with_extension("graph").display()
+                ),
+            ));
+        }
+    }
     let pb = progress_bar();
     let mut progress = |phase: &'static str, done: u64, total: u64| {
         pb.set_length(total);
@@ -127,8 +140,18 @@ fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Fai
     let cch_arcs_foot = contractions[Profile::Foot.index()].up_head.len();
     graph.contractions = contractions;
     let bytes = graph.to_bytes();
-    std::fs::write(output, &bytes)
-        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", output.display())))?;
+    // Written beside and renamed over: an import stopped half way leaves
+    // the old graph, not half of a new one.
+    let name = output
+        .file_name()
+        .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());
+    let partial = output.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    std::fs::write(&partial, &bytes)
+        .and_then(|_| std::fs::rename(&partial, output))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            Failure::new(exit::IO, anyhow!("cannot write {}: {e}", output.display()))
+        })?;
     Ok(output::ImportSummary {
         extract: extract.display().to_string(),
         output: output.display().to_string(),

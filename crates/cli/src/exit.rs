@@ -40,16 +40,18 @@ pub const TABLE: &str = "\
 Exit codes:
    0  success
    1  internal error (a bug: please report it)
-   2  usage error (unknown flag, missing argument)
+   2  usage error (unknown flag, missing argument, a value not among a
+      flag's choices)
    3  a file could not be read or written (serve: the address could not
       be looked up or listened on)
    4  input file corrupt, truncated or of the wrong format (PBF, graph,
       the publisher's key or certificate), or not a regular file
    5  graph file from another format version: re-import the extract
    6  invalid hazard file (every bad feature is listed with its index)
-   7  invalid value: coordinates out of range, time without a UTC offset,
-      a publisher's key and certificate that do not match or have expired,
-      a listening address that is not one
+   7  invalid value: coordinates out of range, a time without a UTC offset
+      or an impossible date, a party's key that is not one or not the
+      party's, a publisher's key and certificate that do not match or have
+      expired, a listening address that is not one, an option out of range
    8  a point is off the map (no road within --max-snap-m)
    9  origin or destination inside a blocking hazard (the hazard is named)
   10  no route: hazards cut the points apart (the hazards are named)

@@ -75,11 +75,17 @@ pub fn read(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>, Failure> {
 /// Reads a UTF-8 text file of at most [`TEXT_LIMIT`] bytes.
 pub fn read_text(path: &Path, what: &str) -> Result<String, Failure> {
     let bytes = read(path, what, TEXT_LIMIT)?;
-    String::from_utf8(bytes).map_err(|_| {
+    let text = String::from_utf8(bytes).map_err(|_| {
         Failure::new(
             exit::BAD_FILE,
             anyhow!("{what} {} is not UTF-8 text", path.display()),
         )
+    })?;
+    // Editors on Windows start UTF-8 files with a byte order mark, which
+    // JSON and TOML parsers take for text.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
     })
 }
 
@@ -113,6 +119,12 @@ mod tests {
         assert_eq!(e.code, exit::BAD_FILE);
         assert!(e.error.to_string().contains("larger than"));
         assert_eq!(read_text(&p, "text").unwrap(), "0123456789");
+        std::fs::write(&p, "\u{feff}{\"a\": 1}").unwrap();
+        assert_eq!(
+            read_text(&p, "text").unwrap(),
+            "{\"a\": 1}",
+            "a byte order mark is dropped"
+        );
         std::fs::write(&p, [0xff, 0xfe]).unwrap();
         assert_eq!(read_text(&p, "text").unwrap_err().code, exit::BAD_FILE);
         let e = read(&dir.join("missing"), "text", 9).unwrap_err();

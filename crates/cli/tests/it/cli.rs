@@ -222,6 +222,17 @@ fn bad_extracts_are_refused() {
         "cannot read",
     );
     assert!(!out_g.exists(), "no graph is written on failure");
+    // `-o` naming the extract: refused before anything is written.
+    let copy = dir.join("copy.osm.pbf");
+    std::fs::copy(crate::data("osm/tiny-finnish-town.osm.pbf"), &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let c = copy.to_str().unwrap();
+    check(
+        &corridor(&["import", c, "-o", c]),
+        7,
+        "that is the extract itself",
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
 }
 
 #[test]

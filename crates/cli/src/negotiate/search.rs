@@ -42,6 +42,17 @@ pub fn search_cmd(a: SearchArgs) -> Result<(), Failure> {
             anyhow!("--max-shared must be within 0..1"),
         ));
     }
+    let Some(o) = scn.origins.iter().find(|p| p.id == a.origin) else {
+        let ids: Vec<&str> = scn.origins.iter().map(|p| p.id.as_str()).collect();
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!(
+                "unknown origin `{}`: the scenario's origins are {}",
+                a.origin,
+                ids.join(", ")
+            ),
+        ));
+    };
     let window = match (&a.window_start, &a.window_end) {
         (Some(s), Some(e)) => {
             let bad = |e: String| Failure::new(exit::BAD_VALUE, anyhow!(e));
@@ -69,7 +80,6 @@ pub fn search_cmd(a: SearchArgs) -> Result<(), Failure> {
     };
     let results = search(&scn, &a.origin, &opts, router.as_ref())
         .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!(e)))?;
-    let o = scn.place(&a.origin).expect("search checked the origin");
     if a.json {
         crate::output::print_json(&corridor_negotiation::search::results_json(
             &scn, &a.origin, &window, &results,

@@ -240,6 +240,15 @@ fn the_examples_run_from_the_command_line() {
         .as_str()
         .unwrap()
         .ends_with("+02:00"));
+    // An unknown origin is named as such, with the origins there are
+    // (not "no proposal gives a window").
+    let out = corridor(&["search", ukr.to_str().unwrap(), "--origin", "nowhere"]);
+    assert_eq!(out.status.code(), Some(7));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("unknown origin `nowhere`") && e.contains("sumy"),
+        "{e}"
+    );
     let out = corridor(&["search", ukr.to_str().unwrap(), "--origin", "sumy"]);
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("Poltava reception centre: 1 corridor(s)"), "{s}");

@@ -228,6 +228,34 @@ pub fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, Failure> {
     Ok(t)
 }
 
+/// Warns (on stderr) of each hazard more than 50 km beyond its buffer
+/// from the map: most likely latitude and longitude swapped (GeoJSON is
+/// longitude first), though a country's file may well hold hazards beyond
+/// a city's extract.
+fn warn_far_hazards(g: &corridor_graph::RoadGraph, hazards: &HazardSet) {
+    let Some((lo, hi)) = g.bbox() else { return };
+    for h in &hazards.hazards {
+        let points = h.parts.iter().flat_map(|p| match p {
+            corridor_hazards::Part::Point(x) => vec![*x],
+            corridor_hazards::Part::Line(l) => l.clone(),
+            corridor_hazards::Part::Polygon(r) => r.iter().flatten().copied().collect(),
+        });
+        let near = points.map(|(lon, lat)| {
+            let p = LatLon::new(lat, lon);
+            let q = LatLon::new(lat.clamp(lo.lat, hi.lat), lon.clamp(lo.lon, hi.lon));
+            corridor_geo::haversine_m(p, q)
+        });
+        let d = near.fold(f64::INFINITY, f64::min);
+        if d.is_finite() && d > h.buffer_m + 50_000.0 {
+            eprintln!(
+                "warning: hazard `{}` lies {:.0} km from the map: GeoJSON is longitude first ([lon, lat])",
+                h.id,
+                d / 1000.0
+            );
+        }
+    }
+}
+
 fn route_failure(e: RouteError) -> Failure {
     let code = match e {
         RouteError::OffMap { .. } => exit::OFF_MAP,
@@ -257,6 +285,7 @@ pub fn route(a: RouteArgs) -> Result<(), Failure> {
         None => HazardSet::default(),
     };
     let router = Router::new(load_graph(&a.graph)?);
+    warn_far_hazards(router.graph(), &hazards);
     let layer = HazardLayer::new(router.graph(), router.index(), hazards);
     let opts = RouteOptions {
         profile,

@@ -121,6 +121,19 @@ fn route_outputs_human_json_and_geojson() {
             "properties":{"id":"old-shelling","kind":"shelling","valid_from":"2020-01-01T00:00:00Z","valid_until":"2020-01-02T00:00:00Z"},
             "geometry":{"type":"Polygon","coordinates":[[[8.69,49.40],[8.69,49.41],[8.70,49.41],[8.70,49.40],[8.69,49.40]]]}}]}"#,
     );
+    // Latitude first by mistake: routed, with a warning.
+    let swapped = write(
+        &dir,
+        "swapped.geojson",
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"swapped","kind":"shelling","buffer_m":100},"geometry":{"type":"Point","coordinates":[49.41,8.69]}}]}"#,
+    );
+    let mut args = base.to_vec();
+    args.extend(["--hazards", &swapped]);
+    check(
+        &corridor(&args),
+        0,
+        "`swapped` lies 5861 km from the map: GeoJSON is longitude first",
+    );
     let mut args = base.to_vec();
     args.extend(["--hazards", &old]);
     let out = corridor(&args);

@@ -52,11 +52,21 @@ pub struct RouteArgs {
         clap::builder::PossibleValuesParser::new(Profile::NAMES), |s: String| s.parse::<Profile>().expect("a listed name")))]
     pub profile: Profile,
     /// A point farther than this from any road is an error, in metres.
-    #[arg(long, value_name = "METRES", default_value_t = 1000.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "METRES",
+        default_value_t = 1000.0
+    )]
     pub max_snap_m: f64,
     /// Delay allowance of the time rule, in minutes: a hazard counts if it is
     /// valid while the traveller could be on the road, up to this late.
-    #[arg(long, value_name = "MINUTES", default_value_t = 15)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "MINUTES",
+        default_value_t = 15
+    )]
     pub margin_min: u32,
     /// Routing engine: `cch` (the contraction hierarchy, microseconds per
     /// query) or `dijkstra` (the plain time-dependent search it is checked

@@ -25,7 +25,7 @@ pub struct ServeArgs {
     /// answered from memory (the public files and pages) or not; an IPv6
     /// address counts by its /64. Over it: 429. Searches and plans have a
     /// budget of their own (30 a minute); writes are limited per party.
-    #[arg(long, default_value_t = corridor_server::READS_PER_MINUTE)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = corridor_server::READS_PER_MINUTE)]
     pub reads_per_minute: u32,
     /// PostgreSQL instead of the embedded SQLite, for a shared deployment
     /// of several servers: postgres://USER:PASSWORD@HOST/DB.
@@ -34,7 +34,12 @@ pub struct ServeArgs {
     /// How long convoys' reported positions are kept (in memory only, for
     /// the parties), hours; older ones are deleted. Events keep a position
     /// rounded to about a kilometre.
-    #[arg(long, value_name = "HOURS", default_value_t = 24.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "HOURS",
+        default_value_t = 24.0
+    )]
     pub position_retention_hours: f64,
     /// Folder of the parties' secret keys, PARTY.key (default: keys/ next to
     /// the scenario). The server signs each party's actions with its key.
@@ -49,22 +54,42 @@ pub struct ServeArgs {
     /// seconds (fractions allowed); it doubles after each further failure,
     /// up to --delivery-backoff-max. Subscribers are registered by the
     /// mediator with POST /api/subscribers.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "SECONDS",
+        default_value_t = 10.0
+    )]
     pub delivery_backoff: f64,
     /// Alert delivery: the longest wait between two attempts, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 3600.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "SECONDS",
+        default_value_t = 3600.0
+    )]
     pub delivery_backoff_max: f64,
     /// Alert delivery: how long one POST to a subscriber may take
     /// (connect, send, answer) before it counts as failed, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "SECONDS",
+        default_value_t = 10.0
+    )]
     pub delivery_timeout: f64,
     /// Alert delivery: POSTs in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "N",
+        default_value_t = 4
+    )]
     pub delivery_concurrency: usize,
     /// Alert delivery: most alerts kept waiting for one subscriber; beyond
     /// it the oldest are given up (counted as "dropped" in GET
     /// /api/subscribers; every alert stays in the public feeds).
-    #[arg(long, value_name = "N", default_value_t = corridor_server::delivery::DEFAULT_MAX_PENDING)]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = corridor_server::delivery::DEFAULT_MAX_PENDING)]
     pub delivery_max_pending: usize,
 }
 

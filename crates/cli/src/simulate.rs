@@ -58,51 +58,51 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "TOKEN")]
     pub token: String,
     /// Cruising speed, km/h.
-    #[arg(long, default_value_t = 40.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 40.0)]
     pub speed_kmh: f64,
     /// Seconds between two fixes of the tracker.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5.0)]
     pub interval_s: f64,
     /// GPS noise: standard deviation per axis, metres.
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 20.0)]
     pub noise_m: f64,
     /// Fixes sent in one request (a tracker on a poor link sends several).
     /// Raised as needed so that at most 5 requests a second are sent (the
     /// server takes 600 a minute per convoy).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub batch: usize,
     /// Leave the agreed road: drive alongside it, up to --detour-m away,
     /// for --detour-minutes, from --detour-at of the way.
     #[arg(long)]
     pub detour: bool,
     /// Fraction of the way where the detour starts.
-    #[arg(long, default_value_t = 0.4)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.4)]
     pub detour_at: f64,
     /// How far from the road the detour goes, metres.
-    #[arg(long, default_value_t = 600.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 600.0)]
     pub detour_m: f64,
     /// How long the detour lasts, minutes (longer if it could not go out
     /// and back at the convoy's speed: no vehicle leaps sideways).
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 3.0)]
     pub detour_minutes: f64,
     /// Stand still for this many minutes at --stop-at of the way.
-    #[arg(long, value_name = "MINUTES")]
+    #[arg(long, allow_negative_numbers = true, value_name = "MINUTES")]
     pub stop_minutes: Option<f64>,
     /// Fraction of the way where the stop is made.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.5)]
     pub stop_at: f64,
     /// Arrive this many minutes late: from --delay-at of the way on, drive
     /// slower by as much.
-    #[arg(long, value_name = "MINUTES")]
+    #[arg(long, allow_negative_numbers = true, value_name = "MINUTES")]
     pub delay_minutes: Option<f64>,
     /// Fraction of the way where the delay starts.
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.3)]
     pub delay_at: f64,
     /// Replay this many times faster than real time (1 to 10000).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1.0)]
     pub speedup: f64,
     /// Seed of the noise (the same seed, the same track).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub seed: u64,
     /// Drive a trip of an evacuation plan: the JSON that `corridor plan
     /// --json` prints (or `POST /api/plan` answers). Its first loaded leg

@@ -21,11 +21,11 @@ pub struct SearchArgs {
         clap::builder::PossibleValuesParser::new(Profile::NAMES), |s: String| s.parse::<Profile>().expect("a listed name")))]
     pub profile: Profile,
     /// Alternatives wanted per destination, besides the fastest (0 to 10).
-    #[arg(long, default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10))]
     pub alternatives: usize,
     /// Largest share of an alternative's length in common with a route
     /// already found (0..1).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.5)]
     pub max_shared: f64,
     /// Print JSON.
     #[arg(long)]

@@ -678,6 +678,18 @@ impl Ledger {
     /// view of the table holds them all), and no hazard id of the form of
     /// another party's own reports ([`default_id_owner`]).
     pub fn check_limits(&self, actor: &str, body: &Body) -> Result<(), Refusal> {
+        // The Arabic letter mark reorders text shown after it as the other
+        // marks [`plain_text`] refuses do (refused when written since; a
+        // log holding one still replays).
+        let mut texts = reasons(body);
+        match body {
+            Body::Hazard(h) => texts.push(&h.hazard.source),
+            Body::Movement(m) => texts.push(&m.details.vehicles.markings),
+            _ => {}
+        }
+        if texts.iter().any(|t| t.contains('\u{061c}')) {
+            return refuse(Rule::Body, "a text may not hold direction marks (U+061C)");
+        }
         match body {
             Body::Propose(p) => match self.corridors.get(&p.proposal) {
                 None => {

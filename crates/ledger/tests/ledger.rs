@@ -790,6 +790,12 @@ fn write_limits_bind_new_entries_and_older_logs_still_replay() {
     t.verb("2022-03-07T18:00:00+02:00", "ua", Verb::Cancel, "c0")
         .unwrap();
     put(&mut t, "one-more").unwrap();
+    // A direction mark in a reason.
+    let b =
+        t.l.action("ua", Verb::Cancel, "c1", Some("why\u{061c} not".into()))
+            .unwrap();
+    let e = t.act("2022-03-07T18:00:00+02:00", "ua", b).unwrap_err();
+    assert_eq!(e.rule, Rule::Body, "{e}");
     // Versions: 100 of one corridor, then a new corridor is needed.
     let mut t = Table::ukraine();
     let version = |t: &mut Table, i: i64| {

@@ -195,11 +195,41 @@ pub enum RouteError {
         hazards: Vec<String>,
     },
     /// Not connected even without hazards.
-    #[error("no route: no {profile} road connects the origin with the destination, even without hazards")]
+    #[error("no route: no {profile} road connects the origin with the destination, even without hazards{}", .islands.iter().map(|i| i.to_string()).collect::<String>())]
     Disconnected {
         /// The profile.
         profile: &'static str,
+        /// The ends snapped to a road off the profile's main network (a
+        /// car park, a stretch of path cut off from the rest).
+        islands: Vec<Island>,
     },
+}
+
+/// An end of a route snapped to a road off the profile's main network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Island {
+    /// Which end.
+    pub endpoint: Endpoint,
+    /// How far the main network is from the point given, if within 50 km.
+    pub main_m: Option<f64>,
+}
+
+impl std::fmt::Display for Island {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "; the {} was matched to a road cut off from the main network",
+            self.endpoint
+        )?;
+        match self.main_m {
+            Some(d) => write!(
+                f,
+                ", which is {d:.0} m away (a snapping distance of {:.0} m reaches it, or move the point)",
+                (d / 100.0).ceil() * 100.0
+            ),
+            None => write!(f, ", and none is within 50 km"),
+        }
+    }
 }
 
 /// A graph made ready for queries: adjacency per profile, segment index and

@@ -508,6 +508,14 @@ impl Router {
         };
         let disconnected = || RouteError::Disconnected {
             profile: opts.profile.name(),
+            islands: [(Endpoint::Origin, &s), (Endpoint::Destination, &t)]
+                .into_iter()
+                .filter(|(_, sn)| !self.on_main(opts.profile, sn.edge))
+                .map(|(endpoint, sn)| crate::Island {
+                    endpoint,
+                    main_m: self.nearest_main_m(sn.input, opts.profile),
+                })
+                .collect(),
         };
         let mut cut = match answer {
             Answer::Route(route) => return Ok(route),

@@ -272,6 +272,19 @@ impl Router {
         })
     }
 
+    /// Whether edge `e` lies on `profile`'s main network.
+    pub(crate) fn on_main(&self, profile: Profile, e: u32) -> bool {
+        self.snap_class
+            .get(e as usize)
+            .is_some_and(|c| c & main_bit(profile) != 0)
+    }
+
+    /// Distance to the nearest road of `profile`'s main network, as
+    /// [`Router::nearest_usable_m`] finds any road.
+    pub(crate) fn nearest_main_m(&self, p: LatLon, profile: Profile) -> Option<f64> {
+        self.nearest_m(p, |e| self.on_main(profile, e))
+    }
+
     /// Distance to the nearest road the profile may use, searching up to 50 km
     /// in circles doubling from 2 km, keeping the least distance without
     /// collecting or sorting the segments (a point 20 km off the map, on
@@ -279,19 +292,19 @@ impl Router {
     /// sorted for this one number: 15 ms a request).
     fn nearest_usable_m(&self, p: LatLon, profile: Profile) -> Option<f64> {
         let g = self.graph();
+        self.nearest_m(p, |e| g.usable(profile, e))
+    }
+
+    /// Distance to the nearest edge `keep` takes, within 50 km.
+    fn nearest_m(&self, p: LatLon, keep: impl Fn(u32) -> bool + Copy) -> Option<f64> {
         let mut r: f64 = 2_000.0;
         loop {
             let mut best: Option<f64> = None;
-            self.index().for_each_within(
-                p,
-                r,
-                |e| g.usable(profile, e),
-                |n| {
-                    if best.is_none_or(|b| n.distance_m < b) {
-                        best = Some(n.distance_m);
-                    }
-                },
-            );
+            self.index().for_each_within(p, r, keep, |n| {
+                if best.is_none_or(|b| n.distance_m < b) {
+                    best = Some(n.distance_m);
+                }
+            });
             if best.is_some() || r >= 50_000.0 {
                 return best;
             }

@@ -196,6 +196,44 @@ fn disconnected_and_cut_are_told_apart() {
         .route(&empty, g.node_pos(0), g.node_pos(3), &opts)
         .unwrap_err();
     assert!(matches!(err, RouteError::Disconnected { .. }), "{err}");
+    // A point matched to an island (two nodes, beside a network of three):
+    // the error says how far the main network is.
+    let pts = [
+        (0.0, 0.0),
+        (0.0, 0.01),
+        (0.0, 0.02),
+        (1.0, 0.0),
+        (1.0, 0.001),
+    ];
+    let g = graph(
+        5,
+        &pts,
+        &[(0, 1, 60_000, 0), (1, 2, 60_000, 0), (3, 4, 60_000, 0)],
+    );
+    let router = Router::new(g.clone());
+    let empty = HazardLayer::empty(router.graph());
+    let err = router
+        .route(
+            &empty,
+            g.node_pos(3),
+            g.node_pos(2),
+            &RouteOptions::default(),
+        )
+        .unwrap_err();
+    match &err {
+        RouteError::Disconnected { islands, .. } => {
+            assert_eq!(islands.len(), 1, "{err}");
+            let d = islands[0].main_m.unwrap();
+            let want = corridor_geo::haversine_m(g.node_pos(3), g.node_pos(0));
+            assert!((d - want).abs() < 1.0, "{err}: {want}");
+        }
+        _ => panic!("{err}"),
+    }
+    assert!(
+        err.to_string()
+            .contains("origin was matched to a road cut off from the main network, which is 2"),
+        "{err}"
+    );
 
     let pts = [(0.0, 0.0), (0.0, 0.5), (0.0, 1.0)];
     let g = graph(3, &pts, &[(0, 1, 600_000, 0), (1, 2, 600_000, 0)]);

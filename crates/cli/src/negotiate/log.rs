@@ -7,6 +7,7 @@ pub enum LogCommand {
     /// Verify a whole log offline from the scenario's public keys: every
     /// line canonical, in order, chained, signed by its party; every action
     /// allowed by the corridor lifecycle; and the signed tree heads.
+    #[command(after_help = crate::exit::TABLE)]
     Verify {
         /// The log file.
         log: PathBuf,
@@ -21,6 +22,7 @@ pub enum LogCommand {
         json: bool,
     },
     /// Sign the log's current tree head and append it to a heads file.
+    #[command(after_help = crate::exit::TABLE)]
     Head {
         /// The log file.
         log: PathBuf,
@@ -36,12 +38,14 @@ pub enum LogCommand {
         /// Heads file to append to.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        /// When (default now).
-        #[arg(long, default_value = "now")]
+        /// When the head is signed: `now`, or an RFC 3339 time with a UTC
+        /// offset (e.g. 2022-03-08T12:00:00+02:00).
+        #[arg(long, default_value = "now", value_name = "TIME")]
         time: String,
     },
     /// Print an inclusion proof for entry N, or a consistency proof from an
     /// earlier size, as JSON.
+    #[command(after_help = crate::exit::TABLE)]
     Prove {
         /// The log file.
         log: PathBuf,

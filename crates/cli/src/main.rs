@@ -172,6 +172,7 @@ fn main() -> ExitCode {
         // Colours only on a terminal: a log redirected to a file stays text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    let json = std::env::args_os().skip(1).any(|a| a == "--json");
     let result = match cli.command {
         Command::Import(a) => commands::import(a),
         Command::Route(a) => commands::route(a),
@@ -190,6 +191,14 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::from(exit::OK),
         Err(f) => {
             eprintln!("error: {:#}", f.error);
+            // A machine that asked for JSON gets the failure as JSON too,
+            // on standard output where it reads the answer.
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"error": format!("{:#}", f.error), "exit_code": f.code})
+                );
+            }
             ExitCode::from(f.code)
         }
     }

@@ -3080,3 +3080,30 @@ async fn windows_with_impossible_offsets_or_years_ahead_are_refused() {
         assert!(b.contains(field) && b.contains(why), "{start}: {b}");
     }
 }
+
+/// Review: an acceptance's reason was taken and dropped unseen. Only the
+/// actions that record why take one.
+#[tokio::test]
+async fn a_reason_is_refused_where_it_would_not_be_recorded() {
+    let st = heidelberg();
+    common::acts(&st, "altstadt-rohrbach", &[("token-north", "propose")]).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-south"),
+        Some(json!({"action": "accept", "proposal": "altstadt-rohrbach", "reason": "on condition of X"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b.contains("records no reason"), "{b}");
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/act",
+        Some("token-south"),
+        Some(json!({"action": "reject", "proposal": "altstadt-rohrbach", "reason": "too close to the front"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}

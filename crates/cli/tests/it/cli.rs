@@ -282,6 +282,11 @@ fn bad_values_points_and_hazards() {
     );
     // Off the map: the Atlantic.
     check(&r("45.0,-30.0", TO, &[]), 8, "off the map");
+    // With --json, the failure is JSON on standard output too.
+    let out = r("45.0,-30.0", TO, &["--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["exit_code"], 8);
+    assert!(v["error"].as_str().unwrap().contains("off the map"), "{v}");
     // Inside a blocking hazard, named.
     let hz = write(
         &dir,

@@ -373,7 +373,7 @@ fn the_web_page_renders_in_headless_chromium() {
             if r.as_str().unwrap_or("").contains("signed in as icrc") {
                 break;
             }
-            assert!(t.elapsed() < Duration::from_secs(5), "no session: {r}");
+            assert!(t.elapsed() < PAGE_WAIT, "no session: {r}");
             std::thread::sleep(Duration::from_millis(50));
         }
         assert_eq!(
@@ -402,10 +402,7 @@ fn the_web_page_renders_in_headless_chromium() {
             if r.contains("icrc: reopen sumy-poltava → open") {
                 break;
             }
-            assert!(
-                t.elapsed() < Duration::from_secs(5),
-                "reopen from the page: {r}"
-            );
+            assert!(t.elapsed() < PAGE_WAIT, "reopen from the page: {r}");
             std::thread::sleep(Duration::from_millis(50));
         }
         // A version proposed while the page is open (here by ru, through
@@ -424,10 +421,7 @@ fn the_web_page_renders_in_headless_chromium() {
           return 'clicked'; })()";
         let t = Instant::now();
         while cdp.eval(click).unwrap() != "clicked" {
-            assert!(
-                t.elapsed() < Duration::from_secs(5),
-                "the new version never drawn"
-            );
+            assert!(t.elapsed() < PAGE_WAIT, "the new version never drawn");
             std::thread::sleep(Duration::from_millis(20));
         }
         wait_for(
@@ -641,6 +635,11 @@ fn the_web_page_renders_in_headless_chromium() {
 }
 
 /// Waits up to 5 s until `expr` (a string in the page) contains `want`.
+/// How long the page may take to show what it should: a moment on a
+/// quiet machine, seconds on two cores shared with a build (CI failed once
+/// at 5 s).
+const PAGE_WAIT: Duration = Duration::from_secs(20);
+
 fn wait_for(cdp: &mut crate::cdp::Cdp, expr: &str, want: &str) {
     let t = Instant::now();
     loop {
@@ -649,10 +648,7 @@ fn wait_for(cdp: &mut crate::cdp::Cdp, expr: &str, want: &str) {
         if v.contains(want) {
             return;
         }
-        assert!(
-            t.elapsed() < Duration::from_secs(5),
-            "{expr} never showed `{want}`: {v}"
-        );
+        assert!(t.elapsed() < PAGE_WAIT, "{expr} never showed `{want}`: {v}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -120,7 +120,8 @@ impl Ledger {
     /// The entry for `verb` by `actor` on corridor `id` (every verb but
     /// `propose`, whose content comes from routing: see [`propose`]).
     /// Acceptances and rejections record the party's verdict; versions are
-    /// the one on the table.
+    /// the one on the table; the reason given, if any, is recorded with
+    /// every action.
     pub fn action(
         &self,
         actor: &str,
@@ -139,7 +140,7 @@ impl Ledger {
                     message: "a proposal carries its content: route it first".into(),
                 })
             }
-            Verb::Accept => self.answer(actor, id, true, None)?,
+            Verb::Accept => self.answer(actor, id, true, reason)?,
             Verb::Reject => self.answer(actor, id, false, reason)?,
             Verb::Countersign => {
                 let c = self.corridor(id).ok_or_else(|| Refusal {
@@ -149,15 +150,18 @@ impl Ledger {
                 Body::Countersign(OnVersion {
                     proposal: id.to_string(),
                     version: c.life.version.clone(),
-                    reason: None,
+                    reason: reason.filter(|r| !r.is_empty()),
                     verdict: None,
                 })
             }
-            Verb::Open => Body::Open(on(None)),
+            // Every action records the reason given with it: none is
+            // dropped unseen (an acceptance "on condition that…" is
+            // evidence too).
+            Verb::Open => Body::Open(on(reason)),
             Verb::Suspend => Body::Suspend(on(reason)),
-            Verb::Reopen => Body::Reopen(on(None)),
+            Verb::Reopen => Body::Reopen(on(reason)),
             Verb::Close => Body::Close(on(reason)),
-            Verb::Complete => Body::Complete(on(None)),
+            Verb::Complete => Body::Complete(on(reason)),
             Verb::Cancel => Body::Cancel(on(reason)),
         })
     }

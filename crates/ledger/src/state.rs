@@ -1218,7 +1218,7 @@ impl Ledger {
         };
         let verdict = self.verdict(party, id);
         let reason = match (accept, reason) {
-            (true, _) => None,
+            (true, r) => r.filter(|r| !r.is_empty()),
             (false, Some(r)) if !r.is_empty() => Some(r),
             (false, _) => verdict
                 .as_ref()

@@ -72,18 +72,6 @@ async fn act(
         {
             return Err(ApiError::BadRequest(format!("version: {why}")));
         }
-        // Only a rejection, suspension, closure or cancellation records
-        // why; a reason given to any other action would be dropped unseen.
-        if req.reason.as_deref().is_some_and(|r| !r.is_empty())
-            && !matches!(
-                verb,
-                Verb::Reject | Verb::Suspend | Verb::Close | Verb::Cancel
-            )
-        {
-            return Err(ApiError::BadRequest(format!(
-                "reason: `{verb}` records no reason (reject, suspend, close and cancel do)"
-            )));
-        }
         act_on(
             st,
             &party,

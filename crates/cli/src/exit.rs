@@ -68,6 +68,9 @@ pub struct Failure {
     pub code: u8,
     /// Message for the user.
     pub error: anyhow::Error,
+    /// The command has written its own JSON document for this failure
+    /// (`--json`), so `main` writes no other.
+    pub json_written: bool,
 }
 
 impl Failure {
@@ -76,15 +79,19 @@ impl Failure {
         Failure {
             code,
             error: error.into(),
+            json_written: false,
         }
+    }
+
+    /// The same failure, its JSON document written by the command.
+    pub fn json_written(mut self) -> Failure {
+        self.json_written = true;
+        self
     }
 }
 
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Self {
-        Failure {
-            code: INTERNAL,
-            error,
-        }
+        Failure::new(INTERNAL, error)
     }
 }

@@ -193,7 +193,7 @@ fn main() -> ExitCode {
             eprintln!("error: {:#}", f.error);
             // A machine that asked for JSON gets the failure as JSON too,
             // on standard output where it reads the answer.
-            if json {
+            if json && !f.json_written {
                 println!(
                     "{}",
                     serde_json::json!({"error": format!("{:#}", f.error), "exit_code": f.code})

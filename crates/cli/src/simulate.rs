@@ -243,7 +243,8 @@ pub fn simulate_cmd(a: SimulateArgs) -> Result<(), Failure> {
             json!({"error": format!("{:#}", f.error), "exit_code": f.code, "events": []})
         );
     }
-    r
+    // Written here, or with the events while feeding.
+    r.map_err(|f| if json { f.json_written() } else { f })
 }
 
 fn run(a: SimulateArgs, printed: &mut bool) -> Result<(), Failure> {

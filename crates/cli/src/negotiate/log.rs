@@ -121,10 +121,12 @@ pub fn log_cmd(c: LogCommand) -> Result<(), Failure> {
                 }
                 Ok(())
             } else {
-                Err(Failure::new(
+                let f = Failure::new(
                     exit::LOG_INVALID,
                     anyhow!("the log does not verify:\n{}", problems.join("\n")),
-                ))
+                );
+                // The report above names every problem.
+                Err(if json { f.json_written() } else { f })
             }
         }
         LogCommand::Head {

@@ -443,3 +443,24 @@ fn a_listening_address_that_is_not_one_is_a_bad_value() {
         assert!(String::from_utf8_lossy(&out.stderr).contains(opt), "{opt}");
     }
 }
+
+/// Review: with --json, a command that writes its own failure document
+/// (simulate, log verify) got a second one from `main`.
+#[test]
+fn a_failure_with_json_is_one_document() {
+    let out = corridor(&[
+        "simulate",
+        "--server",
+        "ftp://x",
+        "--corridor",
+        "c",
+        "--convoy",
+        "v",
+        "--token",
+        "t",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(7));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(v["exit_code"], 7);
+}

@@ -491,6 +491,18 @@ fn a_corridor_lives_through_signed_actions_and_the_log_verifies() {
     assert_eq!(o.status.code(), Some(13));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("line 2: signature"), "{err}");
+    // With --json: one document on standard output, the report.
+    let o = corridor(&[
+        "log",
+        "verify",
+        log.to_str().unwrap(),
+        "--scenario",
+        scn.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(13));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert!(v.to_string().contains("signature"), "{v}");
     // Truncated history: the tree head no longer matches.
     let lines: Vec<&str> = text.lines().collect();
     std::fs::write(&log, lines[..5].join("\n") + "\n").unwrap();

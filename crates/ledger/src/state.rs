@@ -39,6 +39,8 @@ pub const MAX_HAZARDS_PER_PARTY: usize = 200;
 /// Most corridors a party may have proposed and not yet ended (closed,
 /// completed or cancelled), for entries of today's schema.
 pub const MAX_CORRIDORS_PER_PARTY: usize = 100;
+/// Most corridors a party may propose in one log, ended ones included.
+pub const MAX_CORRIDORS_PER_PARTY_EVER: usize = 1_000;
 /// Most versions one corridor may be proposed in.
 pub const MAX_VERSIONS: usize = 100;
 /// Largest radius of a reported hazard, metres.
@@ -674,8 +676,9 @@ impl Ledger {
     /// views and the other parties' reports, not what the record proves;
     /// a log written before them replays as it did):
     /// at most [`MAX_CORRIDORS_PER_PARTY`] corridors a party proposed on
-    /// the table, at most [`MAX_VERSIONS`] versions of one corridor (every
-    /// view of the table holds them all), and no hazard id of the form of
+    /// the table and [`MAX_CORRIDORS_PER_PARTY_EVER`] in all, at most
+    /// [`MAX_VERSIONS`] versions of one corridor (every view of the table
+    /// holds them all), and no hazard id of the form of
     /// another party's own reports ([`default_id_owner`]).
     pub fn check_limits(&self, actor: &str, body: &Body) -> Result<(), Refusal> {
         // The Arabic letter mark reorders text shown after it as the other
@@ -693,15 +696,24 @@ impl Ledger {
         match body {
             Body::Propose(p) => match self.corridors.get(&p.proposal) {
                 None => {
-                    let mine = self
-                        .corridors
-                        .values()
-                        .filter(|c| c.proposed_by == actor && !c.state().is_final())
-                        .count();
-                    if mine >= MAX_CORRIDORS_PER_PARTY {
+                    let (mut on_table, mut ever) = (0, 0);
+                    for c in self.corridors.values().filter(|c| c.proposed_by == actor) {
+                        ever += 1;
+                        on_table += usize::from(!c.state().is_final());
+                    }
+                    if on_table >= MAX_CORRIDORS_PER_PARTY {
                         return refuse(
                             Rule::Content,
-                            format!("`{actor}` has {mine} corridors on the table, the most a party may: cancel some first"),
+                            format!("`{actor}` has {on_table} corridors on the table, the most a party may: cancel some first"),
+                        );
+                    }
+                    // Ended corridors stay in every view of the table: a
+                    // party that proposed and cancelled in turn would grow
+                    // it without end.
+                    if ever >= MAX_CORRIDORS_PER_PARTY_EVER {
+                        return refuse(
+                            Rule::Content,
+                            format!("`{actor}` has proposed {ever} corridors, the most a party may in one log"),
                         );
                     }
                     Ok(())

@@ -749,7 +749,9 @@ fn a_duration_beyond_any_date_is_refused_not_a_panic() {
 /// written before them replays as it did.
 #[test]
 fn write_limits_bind_new_entries_and_older_logs_still_replay() {
-    use corridor_ledger::state::{MAX_CORRIDORS_PER_PARTY, MAX_VERSIONS};
+    use corridor_ledger::state::{
+        MAX_CORRIDORS_PER_PARTY, MAX_CORRIDORS_PER_PARTY_EVER, MAX_VERSIONS,
+    };
     let mut t = Table::ukraine();
     let at = "2022-03-07T10:00:00+02:00";
     for id in ["shelling-ua-3", "mines-ua-17", "front_line-ua-0"] {
@@ -790,9 +792,27 @@ fn write_limits_bind_new_entries_and_older_logs_still_replay() {
     t.verb("2022-03-07T18:00:00+02:00", "ua", Verb::Cancel, "c0")
         .unwrap();
     put(&mut t, "one-more").unwrap();
+    // Proposed and cancelled in turn: at most 1,000 in all.
+    t.verb("2022-03-07T18:00:00+02:00", "ua", Verb::Cancel, "c1")
+        .unwrap();
+    let mut i = 0;
+    let e = loop {
+        let id = format!("turn-{i}");
+        if let Err(e) = put(&mut t, &id) {
+            break e;
+        }
+        t.verb("2022-03-07T18:00:00+02:00", "ua", Verb::Cancel, &id)
+            .unwrap();
+        i += 1;
+    };
+    assert!(e.message.contains("has proposed 1000 corridors"), "{e}");
+    assert_eq!(
+        i + MAX_CORRIDORS_PER_PARTY + 1,
+        MAX_CORRIDORS_PER_PARTY_EVER
+    );
     // A direction mark in a reason.
     let b =
-        t.l.action("ua", Verb::Cancel, "c1", Some("why\u{061c} not".into()))
+        t.l.action("ua", Verb::Cancel, "c2", Some("why\u{061c} not".into()))
             .unwrap();
     let e = t.act("2022-03-07T18:00:00+02:00", "ua", b).unwrap_err();
     assert_eq!(e.rule, Rule::Body, "{e}");

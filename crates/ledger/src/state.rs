@@ -373,6 +373,12 @@ impl Ledger {
         self.shift_days
     }
 
+    /// The scenario file's own content with the exercise clock applied:
+    /// its hazards as they stood before any report or lift.
+    pub fn base_on_clock(&self) -> Scenario {
+        shifted(&self.base, self.shift_days)
+    }
+
     /// Every corridor proposed, by id.
     pub fn corridors(&self) -> &BTreeMap<String, Corridor> {
         &self.corridors

@@ -105,8 +105,9 @@ pub fn events(ledger: &Ledger) -> Vec<Event> {
     let mut cs: BTreeMap<&str, C> = BTreeMap::new();
     let mut out = Vec::new();
     // Hazards in force by id, to name the cause of a suspension.
+    // The scenario's own, on the exercise clock (as the windows are).
     let mut hazards: BTreeMap<String, Hazard> = ledger
-        .base()
+        .base_on_clock()
         .hazards
         .hazards
         .iter()
@@ -175,7 +176,7 @@ pub fn events(ledger: &Ledger) -> Vec<Event> {
                 Body::Suspend(x) | Body::Cancel(x) | Body::Close(x) => x
                     .reason
                     .as_deref()
-                    .and_then(|r| cause(r, &hazards, &content)),
+                    .and_then(|r| cause(r, &hazards, &content, e.time)),
                 _ => None,
             },
             version,
@@ -188,19 +189,25 @@ pub fn events(ledger: &Ledger) -> Vec<Event> {
 /// The kind of the hazard whose id the reason names as a word (ids are
 /// letters, digits, `-`, `_` and `.`; the longest id wins), if that hazard
 /// is a fact about the corridor: in force now (`hazards`: reported and not
-/// lifted), at some time of its window, and within [`CAUSE_NEAR_M`] of its
-/// route. A party's reason is its own words and is never broadcast; naming
+/// lifted), at some time of its window from the entry `at` on, and within
+/// [`CAUSE_NEAR_M`] of its route. A party's reason is its own words and is never broadcast; naming
 /// a hazard far away, lifted or of another day does not make it the cause
 /// the public hears.
 fn cause(
     reason: &str,
     hazards: &BTreeMap<String, Hazard>,
     content: &ProposalContent,
+    at: DateTime<FixedOffset>,
 ) -> Option<HazardKind> {
     let line = content.line();
-    let window = content
-        .window()
-        .map(|(a, b)| (a.timestamp_millis(), b.timestamp_millis()));
+    // From the entry (or the window's opening, if later) to the window's
+    // end: a hazard over before the suspension is not its cause.
+    let window = content.window().map(|(a, b)| {
+        (
+            a.timestamp_millis().max(at.timestamp_millis()),
+            b.timestamp_millis(),
+        )
+    });
     reason
         .split(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
         .map(|w| w.trim_end_matches('.'))

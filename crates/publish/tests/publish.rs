@@ -1218,3 +1218,64 @@ fn a_cancellation_is_of_the_version_the_public_heard_of() {
     assert_eq!(cancelled.version, opened.version);
     assert_eq!(cancelled.content, opened.content);
 }
+
+/// Review: on the exercise clock the windows moved and the scenario's
+/// hazards did not, so a suspension's cause was lost. The same log, its
+/// times moved 30 days and the clock set, gives the same cause.
+#[test]
+fn the_cause_is_the_same_on_the_exercise_clock() {
+    let run = |shift: i64| {
+        let (mut scn, _) = every_kind();
+        scn = Scenario {
+            hazards: scn.hazards.clone(),
+            ..scenario()
+        };
+        scn.hazards
+            .hazards
+            .retain(|h| h.id == "shelling-sumy-north" || h.id == "shelling-orikhiv");
+        let mut t = Table {
+            scn: scn.clone(),
+            log: Log::new(),
+            l: Ledger::new(scn.clone()),
+        };
+        let d = |s: &str| {
+            (chrono::DateTime::parse_from_rfc3339(s).unwrap() + chrono::Duration::days(shift))
+                .to_rfc3339()
+        };
+        if shift != 0 {
+            t.put(
+                "icrc",
+                Body::Clock(corridor_ledger::entry::Clock { shift_days: shift }),
+                &d("2022-03-07T17:00:00+02:00"),
+            );
+        }
+        let sp = "sumy-poltava";
+        let s2 = t.l.scenario().clone();
+        let spec = s2.proposal(sp).unwrap().clone();
+        let route = plan::plan(&s2, &spec, None).unwrap();
+        t.put(
+            "ua",
+            corridor_ledger::propose(plan::canonical(&s2, &spec, &route), None),
+            &d("2022-03-07T18:00:00+02:00"),
+        );
+        t.verb("ru", Verb::Accept, sp, &d("2022-03-07T19:10:00+02:00"));
+        t.verb("ua", Verb::Accept, sp, &d("2022-03-07T19:25:00+02:00"));
+        t.verb(
+            "icrc",
+            Verb::Countersign,
+            sp,
+            &d("2022-03-07T20:00:00+02:00"),
+        );
+        t.verb("icrc", Verb::Open, sp, &d("2022-03-08T08:30:00+02:00"));
+        t.verb_why(
+            "icrc",
+            Verb::Suspend,
+            sp,
+            &d("2022-03-08T12:40:00+02:00"),
+            "incident: shelling-sumy-north (shelling)",
+        );
+        events(&t.l).last().unwrap().cause
+    };
+    assert_eq!(run(0), Some(corridor_hazards::HazardKind::Shelling));
+    assert_eq!(run(30), Some(corridor_hazards::HazardKind::Shelling));
+}

@@ -214,6 +214,7 @@ impl<'a> Assembly<'a> {
         Route {
             profile: self.opts.profile,
             depart_ms: self.opts.depart_ms,
+            margin_ms: self.opts.margin_ms,
             duration_ms: cost as u64,
             distance_m: self.legs.iter().map(|l| l.length_m).sum(),
             origin,

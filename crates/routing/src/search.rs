@@ -50,6 +50,10 @@ pub struct Route {
     pub profile: Profile,
     /// Departure, ms since the epoch.
     pub depart_ms: i64,
+    /// The time rule's delay allowance it was found with
+    /// ([`RouteOptions::margin_ms`]): a hazard counts while the traveller
+    /// could be on the road, up to this late.
+    pub margin_ms: i64,
     /// Travel time in milliseconds.
     pub duration_ms: u64,
     /// Length in metres.

@@ -67,11 +67,19 @@ impl<'a> RouteView<'a> {
     }
 
     /// The hazards in force at some time of the trip, from departure to
-    /// arrival (indices into the layer's set), and the others.
+    /// arrival and the time rule's margin after (indices into the layer's
+    /// set), and the others: those the route was found with, and not.
     fn in_force(&self) -> (Vec<u32>, Vec<u32>) {
-        let (a, b) = (self.route.depart_ms, self.route.arrive_ms());
+        let (a, b) = self.trip();
         (0..self.layer.set().len() as u32)
             .partition(|&h| self.layer.set().hazards[h as usize].validity.overlaps(a, b))
+    }
+
+    /// When the trip is on the road for the time rule: departure to
+    /// arrival plus the margin.
+    fn trip(&self) -> (i64, i64) {
+        let r = self.route;
+        (r.depart_ms, r.arrive_ms().saturating_add(r.margin_ms))
     }
 
     /// For people (what `corridor route` prints).
@@ -210,7 +218,7 @@ impl<'a> RouteView<'a> {
                 "geometry": {"type": "Point", "coordinates": lonlat(sn.point)},
             }));
         }
-        let (a, b) = (self.route.depart_ms, self.route.arrive_ms());
+        let (a, b) = self.trip();
         for h in &self.layer.set().hazards {
             for part in &h.parts {
                 features.push(json!({

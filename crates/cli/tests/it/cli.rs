@@ -121,6 +121,26 @@ fn route_outputs_human_json_and_geojson() {
             "properties":{"id":"old-shelling","kind":"shelling","valid_from":"2020-01-01T00:00:00Z","valid_until":"2020-01-02T00:00:00Z"},
             "geometry":{"type":"Polygon","coordinates":[[[8.69,49.40],[8.69,49.41],[8.70,49.41],[8.70,49.40],[8.69,49.40]]]}}]}"#,
     );
+    // A hazard starting after arrival but within the time rule's margin
+    // (15 min) is in force for this trip, as the router counts it; with no
+    // margin it is not.
+    let soon = write(
+        &dir,
+        "soon.geojson",
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature",
+            "properties":{"id":"soon","kind":"shelling","effect":{"slow":1.2},"valid_from":"2022-03-05T10:15:00+03:00"},
+            "geometry":{"type":"Polygon","coordinates":[[[8.60,49.35],[8.80,49.35],[8.80,49.48],[8.60,49.48],[8.60,49.35]]]}}]}"#,
+    );
+    for (margin, want) in [("15", "[\"soon\"]"), ("0", "[]")] {
+        let mut args = base.to_vec();
+        args.extend(["--hazards", &soon, "--margin-min", margin, "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&corridor(&args).stdout).unwrap();
+        assert!(
+            v["arrive"].as_str().unwrap() < "2022-03-05T10:15:00+03:00",
+            "{v}"
+        );
+        assert_eq!(v["hazards_in_force"].to_string(), want, "margin {margin}");
+    }
     // Latitude first by mistake: routed, with a warning.
     let swapped = write(
         &dir,

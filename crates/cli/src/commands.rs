@@ -150,18 +150,8 @@ fn do_import(extract: &Path, output: &Path) -> Result<output::ImportSummary, Fai
     let cch_arcs_foot = contractions[Profile::Foot.index()].up_head.len();
     graph.contractions = contractions;
     let bytes = graph.to_bytes();
-    // Written beside and renamed over: an import stopped half way leaves
-    // the old graph, not half of a new one.
-    let name = output
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());
-    let partial = output.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-    std::fs::write(&partial, &bytes)
-        .and_then(|_| std::fs::rename(&partial, output))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&partial);
-            Failure::new(exit::IO, anyhow!("cannot write {}: {e}", output.display()))
-        })?;
+    write_replacing(output, &bytes)
+        .map_err(|e| Failure::new(exit::IO, anyhow!("cannot write {}: {e}", output.display())))?;
     Ok(output::ImportSummary {
         extract: extract.display().to_string(),
         output: output.display().to_string(),
@@ -187,6 +177,39 @@ pub fn import(a: ImportArgs) -> Result<(), Failure> {
         print!("{}", s.human());
     }
     Ok(())
+}
+
+/// Writes `bytes` to `path` beside it and renames it over, synced first:
+/// an import stopped half way, or a crash, leaves the old file whole, not
+/// half of a new one. A symbolic link is followed (its target replaced, the
+/// link kept).
+fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => path.canonicalize()?,
+        _ => path.to_path_buf(),
+    };
+    let name = target
+        .file_name()
+        .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());
+    let partial = target.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&partial)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&partial, &target)?;
+        // The rename itself, durable (where a folder can be opened).
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }
 
 /// Reads a graph file, mapping each failure to its exit code.
@@ -228,11 +251,12 @@ pub fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, Failure> {
             anyhow!("`{s}` is not a valid time with a UTC offset ({e}): use RFC 3339, e.g. 2022-03-05T10:00:00+03:00 (Kyiv/Moscow) or …Z for UTC"),
         )
     })?;
-    // Arrivals are written in RFC 3339 too, which has four-digit years.
+    // Arrivals (and a window's last safe departure) are written in RFC 3339
+    // too, which has four-digit years.
     if !(1900..=9000).contains(&t.year()) {
         return Err(Failure::new(
             exit::BAD_VALUE,
-            anyhow!("`{s}`: a departure is from the year 1900 to 9000"),
+            anyhow!("`{s}`: a time is from the year 1900 to 9000"),
         ));
     }
     Ok(t)
@@ -241,22 +265,36 @@ pub fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, Failure> {
 /// Warns (on stderr) of each hazard more than 50 km beyond its buffer
 /// from the map: most likely latitude and longitude swapped (GeoJSON is
 /// longitude first), though a country's file may well hold hazards beyond
-/// a city's extract.
+/// a city's extract. Measured between the hazard's bounding box and the
+/// map's, so that an area around the map is not taken for one far away.
 fn warn_far_hazards(g: &corridor_graph::RoadGraph, hazards: &HazardSet) {
     let Some((lo, hi)) = g.bbox() else { return };
+    // The nearest pair of values of two intervals.
+    let near = |a0: f64, a1: f64, b0: f64, b1: f64| {
+        if a1 < b0 {
+            (a1, b0)
+        } else if b1 < a0 {
+            (a0, b1)
+        } else {
+            let x = a0.max(b0);
+            (x, x)
+        }
+    };
     for h in &hazards.hazards {
-        let points = h.parts.iter().flat_map(|p| match p {
+        let mut pts = h.parts.iter().flat_map(|p| match p {
             corridor_hazards::Part::Point(x) => vec![*x],
             corridor_hazards::Part::Line(l) => l.clone(),
             corridor_hazards::Part::Polygon(r) => r.iter().flatten().copied().collect(),
         });
-        let near = points.map(|(lon, lat)| {
-            let p = LatLon::new(lat, lon);
-            let q = LatLon::new(lat.clamp(lo.lat, hi.lat), lon.clamp(lo.lon, hi.lon));
-            corridor_geo::haversine_m(p, q)
-        });
-        let d = near.fold(f64::INFINITY, f64::min);
-        if d.is_finite() && d > h.buffer_m + 50_000.0 {
+        let Some(first) = pts.next() else { continue };
+        let (mut w, mut s, mut e, mut n) = (first.0, first.1, first.0, first.1);
+        for (lon, lat) in pts {
+            (w, s, e, n) = (w.min(lon), s.min(lat), e.max(lon), n.max(lat));
+        }
+        let (la, lb) = near(s, n, lo.lat, hi.lat);
+        let (oa, ob) = near(w, e, lo.lon, hi.lon);
+        let d = corridor_geo::haversine_m(LatLon::new(la, oa), LatLon::new(lb, ob));
+        if d > h.buffer_m + 50_000.0 {
             eprintln!(
                 "warning: hazard `{}` lies {:.0} km from the map: GeoJSON is longitude first ([lon, lat])",
                 h.id,

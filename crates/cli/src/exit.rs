@@ -52,6 +52,7 @@ Exit codes:
       or an impossible date, a party's key that is not one or not the
       party's, a publisher's key and certificate that do not match or have
       expired, a listening address that is not one, an option out of range
+      (a value its type cannot hold, such as -5 for a count, is 2)
    8  a point is off the map (no road within --max-snap-m)
    9  origin or destination inside a blocking hazard (the hazard is named)
   10  no route: hazards cut the points apart (the hazards are named)

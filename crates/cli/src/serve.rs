@@ -115,7 +115,8 @@ fn example(rel: &str) -> PathBuf {
 }
 
 pub fn serve(a: ServeArgs) -> Result<(), Failure> {
-    // Every option is checked before anything is read or written.
+    // Every option is checked before anything is read, and every file
+    // given before anything is written.
     check_addr(&a.addr)?;
     let delivery = delivery_settings(&a)?;
     if !(a.position_retention_hours > 0.0 && a.position_retention_hours <= 24.0 * 30.0) {
@@ -131,6 +132,11 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     let scenario = load_scenario(&scn_path)?;
     let router = load_router(&scenario, &scn_path)?;
     let keys = load_keys(&scenario, &a, &scn_path)?;
+    // A publisher's key given is read before anything is written.
+    let given = match &a.publisher {
+        Some(dir) => Some(crate::publisher::load(dir)?),
+        None => None,
+    };
     let (store, db_desc) = open_store(&a)?;
     let creds = demo_credentials(&scenario, &keys, store.as_ref())?;
     let cred_file = a.data.join("credentials.txt");
@@ -139,10 +145,9 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         .publisher
         .clone()
         .unwrap_or_else(|| a.data.join("publisher"));
-    let (signer, made) = if a.publisher.is_some() {
-        (crate::publisher::load(&publisher_dir)?, false)
-    } else {
-        crate::publisher::load_or_create(&publisher_dir, SENDER_NAME)?
+    let (signer, made) = match given {
+        Some(signer) => (signer, false),
+        None => crate::publisher::load_or_create(&publisher_dir, SENDER_NAME)?,
     };
     let signed_by = crate::publisher::describe(&publisher_dir, &signer);
     tracing::info!(certificate = %signed_by, new = made, "alerts are signed");

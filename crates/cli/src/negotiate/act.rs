@@ -23,7 +23,9 @@ pub struct ActArgs {
     pub action: Verb,
     /// The proposal (corridor) id.
     pub proposal: String,
-    /// Why (reject, suspend, cancel).
+    /// Why, recorded in the log with the action (any action but propose,
+    /// whose content says what it is); published for a suspension, a
+    /// closure or a cancellation by the mediator.
     #[arg(long)]
     pub reason: Option<String>,
     /// The version read (its hash, 64 hex digits, as `corridor act` prints
@@ -67,6 +69,12 @@ pub fn act(a: ActArgs) -> Result<(), Failure> {
             return Err(Failure::new(exit::BAD_VALUE, anyhow!("--version: {why}")));
         }
         ledger.on_version(&a.proposal, v).map_err(refused)?;
+    }
+    if a.action == Verb::Propose && a.reason.as_deref().is_some_and(|r| !r.is_empty()) {
+        return Err(Failure::new(
+            exit::BAD_VALUE,
+            anyhow!("--reason: a proposal records no reason (its content says what it is)"),
+        ));
     }
     let body = match a.action {
         Verb::Propose => {

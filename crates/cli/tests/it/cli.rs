@@ -154,6 +154,20 @@ fn route_outputs_human_json_and_geojson() {
         0,
         "`swapped` lies 5861 km from the map: GeoJSON is longitude first",
     );
+    // An area around the whole map, its corners far away: no warning.
+    let around = write(
+        &dir,
+        "around.geojson",
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"around","kind":"front_line","valid_until":"2020-01-02T00:00:00Z"},"geometry":{"type":"Polygon","coordinates":[[[0,40],[20,40],[20,60],[0,60],[0,40]]]}}]}"#,
+    );
+    let mut args = base.to_vec();
+    args.extend(["--hazards", &around]);
+    let out = corridor(&args);
+    check(&out, 0, "arrive");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{out:?}"
+    );
     let mut args = base.to_vec();
     args.extend(["--hazards", &old]);
     let out = corridor(&args);

@@ -72,6 +72,13 @@ async fn act(
         {
             return Err(ApiError::BadRequest(format!("version: {why}")));
         }
+        // Every other action records its reason; a proposal's content
+        // says what it is, and a reason would be dropped unseen.
+        if verb == Verb::Propose && req.reason.as_deref().is_some_and(|r| !r.is_empty()) {
+            return Err(ApiError::BadRequest(
+                "reason: a proposal records no reason (its content says what it is)".into(),
+            ));
+        }
         act_on(
             st,
             &party,

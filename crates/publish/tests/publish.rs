@@ -80,6 +80,32 @@ impl Table {
     }
 }
 
+impl Table {
+    /// The exercise's sumy-poltava agreed on 7 March and opened at 08:30
+    /// on 8 March.
+    fn opened() -> Table {
+        let scn = scenario();
+        let mut t = Table {
+            scn: scn.clone(),
+            log: Log::new(),
+            l: Ledger::new(scn),
+        };
+        let sp = "sumy-poltava";
+        t.agree(
+            sp,
+            0,
+            [
+                "2022-03-07T18:00:00+02:00",
+                "2022-03-07T19:10:00+02:00",
+                "2022-03-07T19:25:00+02:00",
+                "2022-03-07T20:00:00+02:00",
+            ],
+        );
+        t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
+        t
+    }
+}
+
 /// A ledger with every kind of status change, through the whole lifecycle:
 /// sumy-poltava opened, suspended, reopened, suspended again to be changed
 /// (an open corridor takes no new version), changed (a second version with
@@ -955,24 +981,8 @@ fn towns_beyond_the_file_take_the_tables_names() {
 /// quoted; a party's decision is named as such, its words stay in the log.
 #[test]
 fn a_partys_own_words_are_not_published_as_the_cause() {
-    let scn = scenario();
-    let mut t = Table {
-        scn: scn.clone(),
-        log: Log::new(),
-        l: Ledger::new(scn.clone()),
-    };
+    let mut t = Table::opened();
     let sp = "sumy-poltava";
-    t.agree(
-        sp,
-        0,
-        [
-            "2022-03-07T18:00:00+02:00",
-            "2022-03-07T19:10:00+02:00",
-            "2022-03-07T19:25:00+02:00",
-            "2022-03-07T20:00:00+02:00",
-        ],
-    );
-    t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
     let claim = "The other side is shelling civilians; their corridor is a trap";
     t.verb_why("ru", Verb::Suspend, sp, "2022-03-08T12:40:00+02:00", claim);
     let alerts = cap::alerts(t.l.scenario(), &events(&t.l), &site(), &Texts::new());
@@ -1122,24 +1132,8 @@ fn a_window_across_a_change_of_the_clocks_gives_each_time_its_offset() {
 #[test]
 fn a_hazard_far_away_lifted_or_of_another_day_is_not_the_cause() {
     use corridor_ledger::entry::{HazardEntry, Lift};
-    let scn = scenario();
-    let mut t = Table {
-        scn: scn.clone(),
-        log: Log::new(),
-        l: Ledger::new(scn.clone()),
-    };
+    let mut t = Table::opened();
     let sp = "sumy-poltava";
-    t.agree(
-        sp,
-        0,
-        [
-            "2022-03-07T18:00:00+02:00",
-            "2022-03-07T19:10:00+02:00",
-            "2022-03-07T19:25:00+02:00",
-            "2022-03-07T20:00:00+02:00",
-        ],
-    );
-    t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
     // By the route, reported and lifted before the suspension.
     let near = corridor_ledger::HazardReport {
         id: "shelling-near-sumy".into(),
@@ -1186,24 +1180,8 @@ fn a_hazard_far_away_lifted_or_of_another_day_is_not_the_cause() {
 /// of the version last opened.
 #[test]
 fn a_cancellation_is_of_the_version_the_public_heard_of() {
-    let scn = scenario();
-    let mut t = Table {
-        scn: scn.clone(),
-        log: Log::new(),
-        l: Ledger::new(scn.clone()),
-    };
+    let mut t = Table::opened();
     let sp = "sumy-poltava";
-    t.agree(
-        sp,
-        0,
-        [
-            "2022-03-07T18:00:00+02:00",
-            "2022-03-07T19:10:00+02:00",
-            "2022-03-07T19:25:00+02:00",
-            "2022-03-07T20:00:00+02:00",
-        ],
-    );
-    t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
     t.verb("icrc", Verb::Suspend, sp, "2022-03-08T12:40:00+02:00");
     let mut spec = t.scn.proposal(sp).unwrap().clone();
     spec.window.start += chrono::Duration::hours(24);

@@ -977,18 +977,7 @@ async fn hazard_text_with_control_or_markup_is_refused() {
 async fn on_a_road_graph_a_corridor_whose_origin_is_shelled_can_still_be_stopped() {
     let st = heidelberg();
     let act = |a: &str| json!({"action": a, "proposal": "altstadt-rohrbach"});
-    common::acts(
-        &st,
-        "altstadt-rohrbach",
-        &[
-            ("token-north", "propose"),
-            ("token-south", "accept"),
-            ("token-north", "accept"),
-            ("token-mediator", "countersign"),
-            ("token-mediator", "open"),
-        ],
-    )
-    .await;
+    common::acts(&st, "altstadt-rohrbach", common::TO_OPEN).await;
     let at_origin = json!({"kind": "shelling", "at": "49.4098,8.7000", "radius_m": 400});
     let (s, b) = call(
         &st,
@@ -2423,18 +2412,7 @@ async fn on_a_road_graph_the_gathering_point_names_the_nearest_road() {
         .road
         .clone()
         .expect("a named road within 500 m of the Altstadt point");
-    common::acts(
-        &st,
-        "altstadt-rohrbach",
-        &[
-            ("token-north", "propose"),
-            ("token-south", "accept"),
-            ("token-north", "accept"),
-            ("token-mediator", "countersign"),
-            ("token-mediator", "open"),
-        ],
-    )
-    .await;
+    common::acts(&st, "altstadt-rohrbach", common::TO_OPEN).await;
     let (_, uk) = call(&st, "GET", "/api/alerts?lang=uk", None, None).await;
     assert!(
         uk.contains(&format!(
@@ -3005,18 +2983,7 @@ async fn hazard_ids_and_places_cannot_be_used_against_another_party() {
 #[tokio::test]
 async fn an_incident_after_a_corridor_s_window_does_not_suspend_it() {
     let st = heidelberg();
-    common::acts(
-        &st,
-        "altstadt-rohrbach",
-        &[
-            ("token-north", "propose"),
-            ("token-south", "accept"),
-            ("token-north", "accept"),
-            ("token-mediator", "countersign"),
-            ("token-mediator", "open"),
-        ],
-    )
-    .await;
+    common::acts(&st, "altstadt-rohrbach", common::TO_OPEN).await;
     let later = json!({"kind": "shelling", "at": "49.4098,8.7000", "radius_m": 400,
         "valid_from": "2022-03-06T00:00:00+01:00"});
     let (s, b) = call(

@@ -134,6 +134,15 @@ pub async fn call(
     (status, String::from_utf8_lossy(&bytes).to_string())
 }
 
+/// The Heidelberg exercise's acts from proposal to opening.
+pub const TO_OPEN: &[(&str, &str)] = &[
+    ("token-north", "propose"),
+    ("token-south", "accept"),
+    ("token-north", "accept"),
+    ("token-mediator", "countersign"),
+    ("token-mediator", "open"),
+];
+
 /// Lifecycle actions on `proposal`, each by its token, each answered 200.
 pub async fn acts(st: &Arc<AppState>, proposal: &str, steps: &[(&str, &str)]) {
     for (token, action) in steps {

@@ -84,7 +84,11 @@ impl Table {
     /// The exercise's sumy-poltava agreed on 7 March and opened at 08:30
     /// on 8 March.
     fn opened() -> Table {
-        let scn = scenario();
+        Table::opened_on(scenario())
+    }
+
+    /// [`Table::opened`] on `scn`.
+    fn opened_on(scn: Scenario) -> Table {
         let mut t = Table {
             scn: scn.clone(),
             log: Log::new(),
@@ -138,23 +142,8 @@ fn every_kind_log() -> (Scenario, Ledger, Log) {
         effect: corridor_hazards::Effect::Block,
         source: "test".into(),
     });
-    let mut t = Table {
-        scn: scn.clone(),
-        log: Log::new(),
-        l: Ledger::new(scn.clone()),
-    };
+    let mut t = Table::opened_on(scn.clone());
     let sp = "sumy-poltava";
-    t.agree(
-        sp,
-        0,
-        [
-            "2022-03-07T18:00:00+02:00",
-            "2022-03-07T19:10:00+02:00",
-            "2022-03-07T19:25:00+02:00",
-            "2022-03-07T20:00:00+02:00",
-        ],
-    );
-    t.verb("icrc", Verb::Open, sp, "2022-03-08T08:30:00+02:00");
     // Suspended for a hazard of the scenario, named in the reason as the
     // server names the incident that suspends a corridor.
     t.verb_why(

@@ -4,7 +4,6 @@ use crate::exit::{self, Failure};
 use crate::negotiate::load_scenario;
 use anyhow::anyhow;
 use clap::Args;
-use corridor_routing::Router;
 use corridor_server::store::{Sqlite, Store};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -130,7 +129,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| example("heidelberg/scenario.toml"));
     let scenario = load_scenario(&scn_path)?;
-    let router = load_router(&scenario, &scn_path)?;
+    let router = crate::negotiate::load_map(&scn_path, &scenario)?;
     let keys = load_keys(&scenario, &a, &scn_path)?;
     // A publisher's key given is read before anything is written.
     let given = match &a.publisher {
@@ -239,25 +238,6 @@ fn delivery_settings(a: &ServeArgs) -> Result<corridor_server::delivery::Setting
         max_pending: within("--delivery-max-pending", a.delivery_max_pending, 1_000_000)?,
         ..Default::default()
     })
-}
-
-/// The scenario's road graph (imported when it is a `.pbf`), if it names one.
-fn load_router(
-    scenario: &corridor_negotiation::Scenario,
-    scn_path: &Path,
-) -> Result<Option<Router>, Failure> {
-    let Some(m) = &scenario.map else {
-        return Ok(None);
-    };
-    let p = scn_path.parent().unwrap_or(Path::new(".")).join(m);
-    let g = if m.ends_with(".pbf") {
-        corridor_osm::import(&p, &mut |_, _, _| {})
-            .map_err(|e| Failure::new(exit::BAD_FILE, anyhow!("{}: {e}", p.display())))?
-            .0
-    } else {
-        crate::commands::load_graph(&p)?
-    };
-    Ok(Some(Router::new(g)))
 }
 
 /// The parties' secret keys found (a party without one cannot act through

@@ -25,12 +25,13 @@ use std::path::Path;
 #[non_exhaustive]
 pub enum ImportError {
     /// The file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The file.
         path: String,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (in the message, not also as a source: a chain of
+        /// causes printed would give it twice).
+        error: std::io::Error,
     },
     /// Not a PBF file, or a damaged or truncated one.
     #[error(
@@ -122,9 +123,9 @@ pub fn import(
     progress: &mut dyn Progress,
 ) -> Result<(RoadGraph, ImportStats), ImportError> {
     let shown = path.display().to_string();
-    let io = |source| ImportError::Io {
+    let io = |error| ImportError::Io {
         path: shown.clone(),
-        source,
+        error,
     };
     let total = std::fs::metadata(path).map_err(io)?.len();
     let mut head = [0u8; 64];

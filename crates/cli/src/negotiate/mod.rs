@@ -58,15 +58,29 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, Failure> {
 
 /// The scenario's road graph, if it names one (a `.graph`, or an
 /// `.osm.pbf` imported on the fly), ready for routing.
-fn load_map(path: &Path, scn: &Scenario) -> Result<Option<Router>, Failure> {
+/// The road graph the scenario at `path` names as its `map` (an extract
+/// imported on the fly, or a graph file), if it names one. A map that
+/// cannot be read is a file error (3, or 4 when corrupt), as for
+/// `corridor import` and `--graph`, named with the scenario that gives it.
+pub(crate) fn load_map(path: &Path, scn: &Scenario) -> Result<Option<Router>, Failure> {
     let Some(map) = &scn.map else { return Ok(None) };
     let p = path.parent().unwrap_or(Path::new(".")).join(map);
+    let in_scenario = |f: Failure| Failure {
+        error: f.error.context(format!("{}: map `{map}`", path.display())),
+        ..f
+    };
     let g = if map.ends_with(".pbf") {
         corridor_osm::import(&p, &mut |_, _, _| {})
-            .map_err(|e| Failure::new(exit::BAD_FILE, anyhow!("{}: {e}", p.display())))?
+            .map_err(|e| {
+                let code = match e {
+                    corridor_osm::ImportError::Io { .. } => exit::IO,
+                    _ => exit::BAD_FILE,
+                };
+                in_scenario(Failure::new(code, e))
+            })?
             .0
     } else {
-        load_graph(&p)?
+        load_graph(&p).map_err(in_scenario)?
     };
     Ok(Some(Router::new(g)))
 }

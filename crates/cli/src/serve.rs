@@ -26,6 +26,13 @@ pub struct ServeArgs {
     /// budget of their own (30 a minute); writes are limited per party.
     #[arg(long, allow_negative_numbers = true, default_value_t = corridor_server::READS_PER_MINUTE)]
     pub reads_per_minute: u32,
+    /// Connections one client address may hold open at once (an IPv6
+    /// address counts by its /64); more are closed as soon as they are
+    /// accepted. Behind a reverse proxy on the same machine every client
+    /// is the proxy's address: raise it, or give 0 for no limit, and let
+    /// the proxy bound its clients.
+    #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = corridor_server::front::CONNECTIONS_PER_ADDRESS)]
+    pub connections_per_address: u32,
     /// PostgreSQL instead of the embedded SQLite, for a shared deployment
     /// of several servers: postgres://USER:PASSWORD@HOST/DB.
     #[arg(long, value_name = "URL")]
@@ -163,6 +170,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         },
     );
     state.per_minute.1 = a.reads_per_minute.max(1);
+    state.connections = corridor_server::front::Connections::new(a.connections_per_address);
     state.delivery = delivery;
     state.convoys.retention_s = (a.position_retention_hours * 3600.0).round().max(1.0) as i64;
     let clock_line = exercise_clock(&mut state)?;

@@ -6,6 +6,8 @@ use crate::state::AppState;
 use crate::store::{Store, StoreError};
 use axum::http::{header, HeaderMap};
 use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The stored form of a token: SHA-256 of its bytes, hex. The only place a
 /// token is hashed.
@@ -30,16 +32,50 @@ fn eq_ct(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// How long the parties' token hashes read from the store are used before
+/// they are read again: a token set by another server on a shared database
+/// works here within this time.
+pub const TOKENS_FRESH: Duration = Duration::from_secs(2);
+
+/// The parties' token hashes as last read from the store, and when. A
+/// made-up token would otherwise cost one store query per party; with
+/// this, a flood of them costs at most one round of queries every
+/// [`TOKENS_FRESH`], and a real token is never refused for its address.
+#[derive(Default)]
+pub struct TokenCache {
+    held: Mutex<Option<(Instant, Arc<Vec<(String, String)>>)>>,
+}
+
+impl TokenCache {
+    /// Every party's (id, token hash), read again when older than
+    /// [`TOKENS_FRESH`].
+    fn hashes(&self, st: &AppState) -> Result<Arc<Vec<(String, String)>>, ApiError> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, h)) = held.as_ref() {
+            if at.elapsed() < TOKENS_FRESH {
+                return Ok(h.clone());
+            }
+        }
+        let mut all = Vec::new();
+        for p in &st.scenario().parties {
+            if let Some(stored) = st.store.token_hash(&p.id)? {
+                all.push((p.id.clone(), stored));
+            }
+        }
+        let all = Arc::new(all);
+        *held = Some((Instant::now(), all.clone()));
+        Ok(all)
+    }
+}
+
 /// The party whose token this is (every party's hash compared, in
 /// constant time).
 pub fn party_of_token(st: &AppState, token: &str) -> Result<Option<String>, ApiError> {
     let h = hash_token(token);
     let mut found = None;
-    for p in &st.scenario().parties {
-        if let Some(stored) = st.store.token_hash(&p.id)? {
-            if eq_ct(stored.as_bytes(), h.as_bytes()) {
-                found = Some(p.id.clone());
-            }
+    for (party, stored) in st.tokens.hashes(st)?.iter() {
+        if eq_ct(stored.as_bytes(), h.as_bytes()) {
+            found = Some(party.clone());
         }
     }
     Ok(found)

@@ -21,7 +21,8 @@
 //! [`serve`] runs the connections: HTTP/1.1 with keep-alive, `TCP_NODELAY`,
 //! and a limit on the time to send a request's headers (which also closes
 //! idle keep-alive connections), so that slow or idle clients cannot hold
-//! connections for ever.
+//! connections for ever, and at most [`CONNECTIONS_PER_ADDRESS`] open from
+//! one address at once ([`Connections`]).
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -41,6 +42,81 @@ use std::time::Duration;
 /// Longest time a client may take to send a request's headers, counted
 /// from the end of the previous response on a kept-alive connection.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Most connections one client address (an IPv6 host by its /64,
+/// [`crate::guard::client_key`]) may hold open at once, by default: far
+/// more than a browser (six) or a carrier's NAT in front of many phones
+/// needs, far fewer than the descriptors a process has.
+pub const CONNECTIONS_PER_ADDRESS: u32 = 256;
+
+/// Open connections per client address, across every serving thread. A
+/// connection beyond an address's share is closed as soon as it is
+/// accepted, so that no one address (a single host, or one /64) can hold
+/// every descriptor the process has: the header and body timeouts bound
+/// how long a connection lasts, this bounds how many one client holds at
+/// once. Only addresses with a connection open are held, so the table is
+/// bounded by the connections themselves.
+pub struct Connections {
+    most: u32,
+    open: std::sync::Mutex<std::collections::HashMap<IpAddr, u32>>,
+}
+
+impl Connections {
+    /// At most `most` connections per address (0: no limit).
+    pub fn new(most: u32) -> Arc<Connections> {
+        Arc::new(Connections {
+            most,
+            open: Default::default(),
+        })
+    }
+
+    /// A slot for one more connection from `addr`, given back when
+    /// dropped; `None` when the address holds its share already.
+    pub fn open(self: &Arc<Self>, addr: IpAddr) -> Option<Slot> {
+        let key = crate::guard::client_key(addr);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(key).or_insert(0);
+        if self.most > 0 && *n >= self.most {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            table: self.clone(),
+            key,
+        })
+    }
+
+    /// Connections open from `addr`'s client key.
+    pub fn held(&self, addr: IpAddr) -> u32 {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.get(&crate::guard::client_key(addr))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Addresses with a connection open.
+    pub fn addresses(&self) -> usize {
+        self.open.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+/// One open connection of [`Connections`].
+pub struct Slot {
+    table: Arc<Connections>,
+    key: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.table.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
 
 /// The application: the public fast path in front of the router.
 #[derive(Clone)]
@@ -206,6 +282,12 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
+        // Beyond its address's share, a connection is closed unread.
+        let Some(slot) = app.inner.state.connections.open(addr.ip()) else {
+            tracing::debug!(peer = %addr.ip(), "too many connections from one address");
+            drop(tcp);
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let svc = App {
             inner: app.inner.clone(),
@@ -227,6 +309,7 @@ pub async fn serve(
                 }
             }
             drop(stopped);
+            drop(slot);
         });
     }
     drop(listener);

@@ -94,6 +94,10 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Rate-limit counters.
     pub limits: crate::guard::Limits,
+    /// The parties' token hashes, read from the store now and then.
+    pub tokens: crate::auth::TokenCache,
+    /// Open connections per client address, and how many one may hold.
+    pub connections: Arc<crate::front::Connections>,
     /// Open event streams per client address.
     pub streams: Mutex<HashMap<String, usize>>,
     /// The car network for the map, built once.
@@ -181,6 +185,8 @@ impl AppState {
             clock: wall_clock(),
             sessions: Sessions::default(),
             limits: Default::default(),
+            tokens: Default::default(),
+            connections: crate::front::Connections::new(crate::front::CONNECTIONS_PER_ADDRESS),
             streams: Mutex::new(HashMap::new()),
             network: OnceLock::new(),
             territories: OnceLock::new(),

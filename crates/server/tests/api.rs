@@ -770,6 +770,69 @@ async fn made_up_tokens_are_limited_and_the_limiter_is_bounded() {
     assert!(limits.len() <= corridor_server::guard::MAX_CLIENTS);
 }
 
+/// A made-up token cost one store query per party, whatever the address's
+/// rate limit: the parties' token hashes are now read at most once every
+/// `TOKENS_FRESH`, so a flood costs the store nearly nothing, while a real
+/// token from the same address is never refused for the flood. A token set
+/// in the store later (by another server on a shared database) works once
+/// that time has passed.
+#[tokio::test]
+async fn made_up_tokens_cost_the_store_nothing() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let st = state_on(Box::new(common::CountingTokens {
+        inner: Box::new(corridor_server::store::Sqlite::memory().unwrap()),
+        lookups: lookups.clone(),
+    }));
+    let t0 = std::time::Instant::now();
+    let mut limited = false;
+    for i in 0..200 {
+        let uri = if i % 2 == 0 {
+            "/api/hazards".to_string()
+        } else {
+            format!("/api/convoys/made-up-{i}/positions")
+        };
+        let (s, _) = call(
+            &st,
+            "POST",
+            &uri,
+            Some(&format!("made-up-{i}")),
+            Some(json!({})),
+        )
+        .await;
+        limited |= s == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(limited, "made-up tokens are limited per address");
+    let fresh = corridor_server::auth::TOKENS_FRESH;
+    let rounds = 1 + (t0.elapsed().as_secs_f64() / fresh.as_secs_f64()) as usize;
+    let parties = st.scenario().parties.len();
+    let n = lookups.load(Ordering::SeqCst);
+    assert!(n <= rounds * parties, "{n} look-ups for 200 made-up tokens");
+    // The real token still writes from the same address.
+    let hazard = json!({"kind": "mines", "at": "50.1,34.1", "radius_m": 10});
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/hazards",
+        Some("token-ua"),
+        Some(hazard.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // A token set in the store later works once the hashes are read again.
+    corridor_server::set_token(st.store.as_ref(), "ua", "new-token-ua").unwrap();
+    tokio::time::sleep(fresh + std::time::Duration::from_millis(100)).await;
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/hazards",
+        Some("new-token-ua"),
+        Some(hazard),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
 /// Review: one party's 200 circles of 50 km over one city made every
 /// route after a write, and every corridor search, map them all again
 /// (30 s a search). A party's reports may cover at most the area of four
@@ -3046,6 +3109,49 @@ async fn windows_with_impossible_offsets_or_years_ahead_are_refused() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{start}: {b}");
         assert!(b.contains(field) && b.contains(why), "{start}: {b}");
     }
+}
+
+/// Review: a proposal from a place to itself, or to a point across the
+/// street, was routed, logged and could be announced as a corridor.
+#[tokio::test]
+async fn a_corridor_from_a_place_to_itself_is_refused() {
+    let st = state();
+    for (origin, destination) in [
+        ("kharkiv", "kharkiv"),
+        ("Kharkiv", "kharkiv"),
+        ("50.0,36.2", "50.0005,36.2"),
+    ] {
+        let (s, b) = call(
+            &st,
+            "POST",
+            "/api/proposals",
+            Some("token-ru"),
+            Some(
+                json!({"origin": origin, "destination": destination, "dry_run": true,
+                        "window_start": "2022-03-08T09:00:00+02:00",
+                        "window_end": "2022-03-08T21:00:00+02:00"}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{origin}: {b}");
+        assert!(
+            b.contains("destination") && b.contains("m from the origin"),
+            "{b}"
+        );
+    }
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/proposals",
+        Some("token-ru"),
+        Some(
+            json!({"origin": "kharkiv", "destination": "poltava", "dry_run": true,
+                    "window_start": "2022-03-08T09:00:00+02:00",
+                    "window_end": "2022-03-08T21:00:00+02:00"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
 }
 
 /// Review: an acceptance's reason was taken and dropped unseen. Every

@@ -546,3 +546,69 @@ fn per_core_listeners_serve_keep_alive_and_refuse_a_taken_port() {
     listening.stop();
     assert!(std::net::TcpStream::connect(addr).is_err(), "stopped");
 }
+
+/// One address may hold at most its share of connections open at once:
+/// one more is closed unread, the ones it holds are served, and a slot
+/// freed is free for the next connection. The table forgets an address
+/// once its connections are closed.
+#[test]
+fn one_address_holds_at_most_its_share_of_connections() {
+    use std::time::{Duration, Instant};
+    let mut st = state();
+    Arc::get_mut(&mut st).unwrap().connections = corridor_server::front::Connections::new(3);
+    let listening =
+        corridor_server::front::serve_per_core("127.0.0.1:0", app(st.clone()), 1).unwrap();
+    let addr = listening.local_addr();
+    let me: IpAddr = "127.0.0.1".parse().unwrap();
+    let until = |want: u32| {
+        let t0 = Instant::now();
+        while st.connections.held(me) != want {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "held {} of {want}",
+                st.connections.held(me)
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let connect = || {
+        let s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s
+    };
+    let healthz = |s: &mut std::net::TcpStream| {
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+            .unwrap();
+        let r = responses(s, 1);
+        assert!(r[0].0.starts_with("HTTP/1.1 200"), "{}", r[0].0);
+    };
+    let mut held: Vec<_> = (0..3).map(|_| connect()).collect();
+    until(3);
+    // The fourth is closed without an answer.
+    let mut extra = connect();
+    let _ = extra.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+    let mut buf = [0u8; 64];
+    match extra.read(&mut buf) {
+        Ok(0) => {}
+        Err(e)
+            if e.kind() != std::io::ErrorKind::WouldBlock
+                && e.kind() != std::io::ErrorKind::TimedOut => {}
+        other => panic!("a fourth connection was served: {other:?}"),
+    }
+    assert_eq!(st.connections.held(me), 3);
+    // Those held are served; a slot freed serves the next one.
+    healthz(&mut held[0]);
+    held.truncate(1);
+    until(1);
+    let mut next = connect();
+    healthz(&mut next);
+    drop(next);
+    drop(held);
+    until(0);
+    assert_eq!(
+        st.connections.addresses(),
+        0,
+        "no address is held once closed"
+    );
+    listening.stop();
+}

@@ -149,6 +149,11 @@ fn time(field: &str, s: &str) -> Result<DateTime<FixedOffset>, ApiError> {
 /// an alert's short texts give no year.
 pub const MAX_LEAD_DAYS: i64 = 60;
 
+/// Nearest a proposal's destination may be to its origin, in metres: a
+/// corridor from a place to itself (or across the street) leads nobody
+/// out, and would be announced as if it did.
+pub const MIN_APART_M: f64 = 100.0;
+
 /// What `POST /api/proposals` answers.
 #[derive(Serialize)]
 pub struct Proposed {
@@ -195,6 +200,13 @@ async fn propose(
         let scn = live.ledger.scenario();
         let o = resolve(scn, "origin", &req.origin)?;
         let d = resolve(scn, "destination", &req.destination)?;
+        let apart = corridor_geo::haversine_m(o.at, d.at);
+        if o.id == d.id || apart < MIN_APART_M {
+            return Err(bad(
+                "destination",
+                format!("the destination is {apart:.0} m from the origin: a corridor leads people from one place to another"),
+            ));
+        }
         if req.via.len() + req.checkpoints.len() > MAX_VIA {
             return Err(bad("via", format!("at most {MAX_VIA} via points and checkpoints")));
         }

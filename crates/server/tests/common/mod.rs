@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use corridor_negotiation::Scenario;
-use corridor_server::store::{Sqlite, Store};
+use corridor_server::store::{Due, Sqlite, Store, StoreError, SubscriberInfo};
 use corridor_server::{app, set_token, AppState};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -174,4 +174,99 @@ pub fn test_signer() -> corridor_xmldsig::Signer {
     )
     .unwrap();
     corridor_xmldsig::Signer::from_pem(&p.key_pem, &p.cert_pem).unwrap()
+}
+
+/// A store that counts the token look-ups made through it (each party's
+/// token hash asked for counts one), and otherwise is `inner`.
+pub struct CountingTokens {
+    pub inner: Box<dyn Store>,
+    pub lookups: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Store for CountingTokens {
+    fn append(&self, seq: u64, line: &str) -> Result<(), StoreError> {
+        self.inner.append(seq, line)
+    }
+    fn lines(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.lines()
+    }
+    fn len(&self) -> Result<u64, StoreError> {
+        self.inner.len()
+    }
+    fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError> {
+        self.lookups
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.token_hash(party)
+    }
+    fn set_token_hash(&self, party: &str, sha256_hex: &str) -> Result<(), StoreError> {
+        self.inner.set_token_hash(party, sha256_hex)
+    }
+    fn convoy_put(&self, id: &str, doc: &str) -> Result<(), StoreError> {
+        self.inner.convoy_put(id, doc)
+    }
+    fn convoy_all(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.inner.convoy_all()
+    }
+    fn add_subscriber(
+        &self,
+        url: &str,
+        secret: &str,
+        now_ms: i64,
+        max: usize,
+    ) -> Result<i64, StoreError> {
+        self.inner.add_subscriber(url, secret, now_ms, max)
+    }
+    fn remove_subscriber(&self, id: i64) -> Result<bool, StoreError> {
+        self.inner.remove_subscriber(id)
+    }
+    fn subscribers(&self) -> Result<Vec<SubscriberInfo>, StoreError> {
+        self.inner.subscribers()
+    }
+    fn enqueue(
+        &self,
+        alerts: &[(String, String)],
+        now_ms: i64,
+        retry_gap_ms: i64,
+    ) -> Result<usize, StoreError> {
+        self.inner.enqueue(alerts, now_ms, retry_gap_ms)
+    }
+    fn claim(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+        busy: &[i64],
+    ) -> Result<Vec<Due>, StoreError> {
+        self.inner.claim(now_ms, lease_ms, limit, busy)
+    }
+    fn delivered(&self, subscriber: i64, identifier: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.inner.delivered(subscriber, identifier, now_ms)
+    }
+    #[allow(clippy::too_many_arguments)]
+    fn failed(
+        &self,
+        subscriber: i64,
+        identifier: &str,
+        attempt: u32,
+        error: &str,
+        now_ms: i64,
+        next_ms: i64,
+        retry_gap_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.inner.failed(
+            subscriber,
+            identifier,
+            attempt,
+            error,
+            now_ms,
+            next_ms,
+            retry_gap_ms,
+        )
+    }
+    fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        self.inner.next_due()
+    }
+    fn trim(&self, max_pending: usize, now_ms: i64) -> Result<u64, StoreError> {
+        self.inner.trim(max_pending, now_ms)
+    }
 }

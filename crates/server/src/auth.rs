@@ -43,13 +43,16 @@ pub const TOKENS_FRESH: Duration = Duration::from_secs(2);
 /// [`TOKENS_FRESH`], and a real token is never refused for its address.
 #[derive(Default)]
 pub struct TokenCache {
-    held: Mutex<Option<(Instant, Arc<Vec<(String, String)>>)>>,
+    held: Mutex<Option<(Instant, Hashes)>>,
 }
+
+/// Every party's (id, token hash).
+type Hashes = Arc<Vec<(String, String)>>;
 
 impl TokenCache {
     /// Every party's (id, token hash), read again when older than
     /// [`TOKENS_FRESH`].
-    fn hashes(&self, st: &AppState) -> Result<Arc<Vec<(String, String)>>, ApiError> {
+    fn hashes(&self, st: &AppState) -> Result<Hashes, ApiError> {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((at, h)) = held.as_ref() {
             if at.elapsed() < TOKENS_FRESH {

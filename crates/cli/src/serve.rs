@@ -397,23 +397,55 @@ fn exercise_clock(state: &mut corridor_server::AppState) -> Result<Option<String
     let live = state
         .live()
         .map_err(|e| Failure::new(exit::IO, anyhow!("{}", e.message())))?;
+    let now = (state.clock)();
     Ok((live.ledger.shift_days() != 0).then(|| {
         let scn = live.ledger.scenario();
-        let first = scn.proposals.iter().map(|p| p.window.start).min();
         format!(
-            "  exercise clock: the scenario's times moved {} days{}{}",
+            "  exercise clock: the scenario's times moved {} days{}; {}",
             live.ledger.shift_days(),
             if clock_note.is_some() {
                 " (now, as the log's first entry)"
             } else {
                 ""
             },
-            first.map_or(String::new(), |t| format!(
-                "; the first window opens {}",
-                corridor_ledger::state::local_time(scn, t)
-            ))
+            windows_now(scn, now)
         )
     }))
+}
+
+/// Where the scenario's windows stand at `now`, for the banner: one open
+/// (until when), else the next to open, else that all have closed (a
+/// server restarted days into an exercise must not name a window as
+/// still to open).
+fn windows_now(
+    scn: &corridor_negotiation::Scenario,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> String {
+    let at = |t| corridor_ledger::state::local_time(scn, t);
+    let windows = || {
+        scn.proposals
+            .iter()
+            .map(|p| (p.id.as_str(), p.window.start, p.window.end))
+    };
+    let open: Vec<_> = windows()
+        .filter(|&(_, start, end)| start <= now && now < end)
+        .collect();
+    if let Some(&(id, _, end)) = open.iter().min_by_key(|&&(_, _, end)| end) {
+        return match open.len() {
+            1 => format!("the window of `{id}` is open until {}", at(end)),
+            n => format!(
+                "{n} windows are open; `{id}`'s closes first, at {}",
+                at(end)
+            ),
+        };
+    }
+    match windows()
+        .filter(|&(_, start, _)| start > now)
+        .min_by_key(|&(_, start, _)| start)
+    {
+        Some((_, start, _)) => format!("the next window opens {}", at(start)),
+        None => "every window of the scenario has closed".to_string(),
+    }
 }
 
 /// Serves `state` on `addr` until Ctrl-C, after printing `banner`.
@@ -453,4 +485,39 @@ fn run(
     drop(rt);
     drop(keep);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Review: a server restarted days into an exercise announced "the
+    /// first window opens" for a window long open, or closed.
+    #[test]
+    fn the_banner_names_the_window_open_or_next_or_says_all_closed() {
+        let scn = load_scenario(&example("ukraine/scenario.toml")).unwrap();
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let said = windows_now(&scn, t("2022-03-01T12:00:00+02:00"));
+        assert_eq!(
+            said,
+            "the next window opens 05.03.2022 10:00 (Europe/Kyiv, UTC+02:00)"
+        );
+        let said = windows_now(&scn, t("2022-03-07T12:00:00+02:00"));
+        assert_eq!(
+            said,
+            "2 windows are open; `kharkiv-belgorod`'s closes first, at 07.03.2022 18:00 (Europe/Kyiv, UTC+02:00)"
+        );
+        let said = windows_now(&scn, t("2022-03-07T19:00:00+02:00"));
+        assert_eq!(
+            said,
+            "the next window opens 08.03.2022 09:00 (Europe/Kyiv, UTC+02:00)"
+        );
+        let said = windows_now(&scn, t("2022-03-08T12:00:00+02:00"));
+        assert_eq!(
+            said,
+            "the window of `sumy-poltava` is open until 08.03.2022 21:00 (Europe/Kyiv, UTC+02:00)"
+        );
+        let said = windows_now(&scn, t("2022-03-09T12:00:00+02:00"));
+        assert_eq!(said, "every window of the scenario has closed");
+    }
 }

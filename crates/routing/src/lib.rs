@@ -156,6 +156,19 @@ impl Default for RouteOptions {
     }
 }
 
+/// Why a hazard not yet in force at departure still closes an end: its
+/// start (UTC) and the rule that reaches it.
+fn later(endpoint: Endpoint, from_ms: Option<i64>) -> String {
+    let Some(t) = from_ms.and_then(chrono::DateTime::from_timestamp_millis) else {
+        return String::new();
+    };
+    let why = match endpoint {
+        Endpoint::Origin => "within the safety margin after departure",
+        Endpoint::Destination => "a destination must stay clear for a day after departure",
+    };
+    format!(", in force from {} ({why})", t.format("%Y-%m-%dT%H:%MZ"))
+}
+
 /// Why no route was given.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -175,7 +188,7 @@ pub enum RouteError {
         nearest_m: Option<f64>,
     },
     /// The point lies inside a blocking hazard, or every road near it is blocked.
-    #[error("the {endpoint} {point} is {} blocking hazard `{hazard}` ({kind}); choose a point outside it", if *.inside { "inside" } else { "cut off: every road near it is in" })]
+    #[error("the {endpoint} {point} is {} blocking hazard `{hazard}` ({kind}){}; choose a point outside it", if *.inside { "inside" } else { "cut off: every road near it is in" }, later(*.endpoint, *.from_ms))]
     InHazard {
         /// Which end.
         endpoint: Endpoint,
@@ -187,6 +200,11 @@ pub enum RouteError {
         kind: &'static str,
         /// True when the point itself is within the hazard's buffer.
         inside: bool,
+        /// When the hazard comes into force after departure (Unix ms): a
+        /// destination must stay clear for a day after it
+        /// ([`DESTINATION_CLEAR_MS`]), an origin for the time rule's
+        /// margin.
+        from_ms: Option<i64>,
     },
     /// A route exists without hazards, but these hazards cut the points apart.
     #[error("no safe route: hazard(s) {} cut the origin off from the destination (a route exists without them)", .hazards.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "))]

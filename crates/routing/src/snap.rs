@@ -184,6 +184,7 @@ impl Router {
                 hazard: hz.id.clone(),
                 kind: hz.kind.name(),
                 inside,
+                from_ms: (hz.validity.from_ms > opts.depart_ms).then_some(hz.validity.from_ms),
             }
         };
         if let Some(&h) = set.containing(p).iter().find(|&&h| {

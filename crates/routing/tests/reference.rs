@@ -300,5 +300,28 @@ fn the_destination_is_clear_for_a_day_not_for_ever() {
             refused,
             "a hazard from minute {start_min}: {r:?}"
         );
+        // Refused for a hazard not yet in force: the message says when
+        // it starts, and why that reaches the destination.
+        if let Err(e @ RouteError::InHazard { from_ms, .. }) = &r {
+            assert_eq!(*from_ms, Some(T0 + start_min * 60_000));
+            let start = chrono::DateTime::from_timestamp_millis(T0 + start_min * 60_000).unwrap();
+            let text = e.to_string();
+            assert!(
+                text.contains(&format!(
+                    "in force from {}",
+                    start.format("%Y-%m-%dT%H:%MZ")
+                )) && text.contains("a day after departure"),
+                "{text}"
+            );
+        }
     }
+    // One in force at departure says nothing of a start.
+    let set = hazards(&[(0.0, 0.75, 0.5, 2, -60, 600, 1)]);
+    let layer = HazardLayer::new(router.graph(), router.index(), set);
+    let e = router.route(&layer, from, to, &opts).unwrap_err();
+    assert!(
+        matches!(e, RouteError::InHazard { from_ms: None, .. }),
+        "{e:?}"
+    );
+    assert!(!e.to_string().contains("in force from"), "{e}");
 }

@@ -33,6 +33,12 @@ pub struct ServeArgs {
     /// the proxy bound its clients.
     #[arg(long, allow_negative_numbers = true, value_name = "N", default_value_t = corridor_server::front::CONNECTIONS_PER_ADDRESS)]
     pub connections_per_address: u32,
+    /// Connections held open at once in all; more are closed as soon as
+    /// they are accepted (default: the open-file limit, which serve raises
+    /// to its hard limit, less 256 descriptors kept for the store, the
+    /// published files and the alert delivery).
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<u32>,
     /// PostgreSQL instead of the embedded SQLite, for a shared deployment
     /// of several servers: postgres://USER:PASSWORD@HOST/DB.
     #[arg(long, value_name = "URL")]
@@ -170,7 +176,15 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         },
     );
     state.per_minute.1 = a.reads_per_minute.max(1);
-    state.connections = corridor_server::front::Connections::new(a.connections_per_address);
+    let total = a
+        .max_connections
+        .unwrap_or_else(|| corridor_server::front::connections_total(open_file_limit()));
+    tracing::info!(
+        per_address = a.connections_per_address,
+        total,
+        "connection limits"
+    );
+    state.connections = corridor_server::front::Connections::new(a.connections_per_address, total);
     state.delivery = delivery;
     state.convoys.retention_s = (a.position_retention_hours * 3600.0).round().max(1.0) as i64;
     let clock_line = exercise_clock(&mut state)?;
@@ -446,6 +460,38 @@ fn windows_now(
         Some((_, start, _)) => format!("the next window opens {}", at(start)),
         None => "every window of the scenario has closed".to_string(),
     }
+}
+
+/// The number of files the process may open, its soft limit first raised
+/// to the hard one (as nginx's `worker_rlimit_nofile` and Go's runtime do):
+/// every client connection takes one.
+#[cfg(unix)]
+fn open_file_limit() -> u64 {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read or write the struct given.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) != 0 {
+            return 1024;
+        }
+        if r.rlim_cur < r.rlim_max && r.rlim_max != libc::RLIM_INFINITY {
+            let raised = libc::rlimit {
+                rlim_cur: r.rlim_max,
+                rlim_max: r.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                r.rlim_cur = r.rlim_max;
+            }
+        }
+    }
+    r.rlim_cur as u64
+}
+
+#[cfg(not(unix))]
+fn open_file_limit() -> u64 {
+    8192
 }
 
 /// Serves `state` on `addr` until Ctrl-C, after printing `banner`.

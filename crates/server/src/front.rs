@@ -22,7 +22,8 @@
 //! and a limit on the time to send a request's headers (which also closes
 //! idle keep-alive connections), so that slow or idle clients cannot hold
 //! connections for ever, and at most [`CONNECTIONS_PER_ADDRESS`] open from
-//! one address at once ([`Connections`]).
+//! one address at once, and a total kept below the open-file limit
+//! ([`Connections`], [`connections_total`]).
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -49,37 +50,64 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// needs, far fewer than the descriptors a process has.
 pub const CONNECTIONS_PER_ADDRESS: u32 = 256;
 
-/// Open connections per client address, across every serving thread. A
-/// connection beyond an address's share is closed as soon as it is
-/// accepted, so that no one address (a single host, or one /64) can hold
-/// every descriptor the process has: the header and body timeouts bound
-/// how long a connection lasts, this bounds how many one client holds at
-/// once. Only addresses with a connection open are held, so the table is
-/// bounded by the connections themselves.
+/// Descriptors the process keeps for anything but client connections:
+/// the store, the published files, the alert delivery's connections.
+pub const RESERVED_DESCRIPTORS: u64 = 256;
+
+/// The most connections to hold open at once when the process may open
+/// `nofile` descriptors: all but [`RESERVED_DESCRIPTORS`], at least 64.
+pub fn connections_total(nofile: u64) -> u32 {
+    nofile
+        .saturating_sub(RESERVED_DESCRIPTORS)
+        .clamp(64, u32::MAX as u64) as u32
+}
+
+/// Open connections per client address, across every serving thread, and
+/// in all. A connection beyond an address's share, or beyond the total, is
+/// closed as soon as it is accepted: no one address (a single host, or one
+/// /64) can hold every descriptor the process has, and many addresses
+/// together cannot take the descriptors the store, the published files and
+/// the alert delivery need (the total is kept below the open-file limit).
+/// The header and body timeouts bound how long a connection lasts; this
+/// bounds how many are held at once. Only addresses with a connection open
+/// are held, so the table is bounded by the connections themselves.
 pub struct Connections {
-    most: u32,
-    open: std::sync::Mutex<std::collections::HashMap<IpAddr, u32>>,
+    per_address: u32,
+    total: u32,
+    open: std::sync::Mutex<(u32, std::collections::HashMap<IpAddr, u32>)>,
 }
 
 impl Connections {
-    /// At most `most` connections per address (0: no limit).
-    pub fn new(most: u32) -> Arc<Connections> {
+    /// At most `per_address` connections per address and `total` in all
+    /// (0: no limit).
+    pub fn new(per_address: u32, total: u32) -> Arc<Connections> {
         Arc::new(Connections {
-            most,
+            per_address,
+            total,
             open: Default::default(),
         })
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u32, std::collections::HashMap<IpAddr, u32>)> {
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// A slot for one more connection from `addr`, given back when
-    /// dropped; `None` when the address holds its share already.
+    /// dropped; `None` when the address holds its share already, or the
+    /// server its total.
     pub fn open(self: &Arc<Self>, addr: IpAddr) -> Option<Slot> {
         let key = crate::guard::client_key(addr);
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        let n = open.entry(key).or_insert(0);
-        if self.most > 0 && *n >= self.most {
+        let mut open = self.lock();
+        let (all, by_address) = &mut *open;
+        if self.total > 0 && *all >= self.total {
+            return None;
+        }
+        let n = by_address.entry(key).or_insert(0);
+        if self.per_address > 0 && *n >= self.per_address {
             return None;
         }
         *n += 1;
+        *all += 1;
         Some(Slot {
             table: self.clone(),
             key,
@@ -88,15 +116,14 @@ impl Connections {
 
     /// Connections open from `addr`'s client key.
     pub fn held(&self, addr: IpAddr) -> u32 {
-        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        open.get(&crate::guard::client_key(addr))
-            .copied()
-            .unwrap_or(0)
+        let key = crate::guard::client_key(addr);
+        self.lock().1.get(&key).copied().unwrap_or(0)
     }
 
-    /// Addresses with a connection open.
-    pub fn addresses(&self) -> usize {
-        self.open.lock().unwrap_or_else(|e| e.into_inner()).len()
+    /// Connections open in all, and addresses they come from.
+    pub fn counts(&self) -> (u32, usize) {
+        let open = self.lock();
+        (open.0, open.1.len())
     }
 }
 
@@ -108,11 +135,13 @@ pub struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut open = self.table.open.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = open.get_mut(&self.key) {
+        let mut open = self.table.lock();
+        let (all, by_address) = &mut *open;
+        *all = all.saturating_sub(1);
+        if let Some(n) = by_address.get_mut(&self.key) {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                open.remove(&self.key);
+                by_address.remove(&self.key);
             }
         }
     }
@@ -282,9 +311,10 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
-        // Beyond its address's share, a connection is closed unread.
+        // Beyond its address's share, or the total, a connection is
+        // closed unread.
         let Some(slot) = app.inner.state.connections.open(addr.ip()) else {
-            tracing::debug!(peer = %addr.ip(), "too many connections from one address");
+            tracing::debug!(peer = %addr.ip(), "too many connections");
             drop(tcp);
             continue;
         };
@@ -432,4 +462,34 @@ fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     s.set_reuseport(true)?;
     s.bind(addr)?;
     s.listen(1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each address its share, the server its total; a /64 is one
+    /// address; a slot given back is free again, and an address without a
+    /// connection is forgotten.
+    #[test]
+    fn connections_are_bounded_per_address_and_in_all() {
+        let c = Connections::new(2, 3);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let a1 = c.open(ip("10.0.0.1")).unwrap();
+        let _a2 = c.open(ip("10.0.0.1")).unwrap();
+        assert!(c.open(ip("10.0.0.1")).is_none(), "the address's share");
+        let b = c.open(ip("2001:db8::1")).unwrap();
+        assert!(c.open(ip("10.0.0.2")).is_none(), "the total");
+        drop(a1);
+        let c2 = c.open(ip("10.0.0.2")).unwrap();
+        assert_eq!(c.counts(), (3, 3));
+        drop((b, c2));
+        assert_eq!(c.counts(), (1, 1));
+        let c = Connections::new(1, 0);
+        let _x = c.open(ip("2001:db8::1")).unwrap();
+        assert!(c.open(ip("2001:db8::ffff")).is_none(), "one /64, one share");
+        assert!(c.open(ip("2001:db8:0:1::1")).is_some(), "another /64");
+        assert_eq!(connections_total(20_000), 19_744);
+        assert_eq!(connections_total(100), 64);
+    }
 }

@@ -186,7 +186,7 @@ impl AppState {
             sessions: Sessions::default(),
             limits: Default::default(),
             tokens: Default::default(),
-            connections: crate::front::Connections::new(crate::front::CONNECTIONS_PER_ADDRESS),
+            connections: crate::front::Connections::new(crate::front::CONNECTIONS_PER_ADDRESS, 0),
             streams: Mutex::new(HashMap::new()),
             network: OnceLock::new(),
             territories: OnceLock::new(),

@@ -555,7 +555,7 @@ fn per_core_listeners_serve_keep_alive_and_refuse_a_taken_port() {
 fn one_address_holds_at_most_its_share_of_connections() {
     use std::time::{Duration, Instant};
     let mut st = state();
-    Arc::get_mut(&mut st).unwrap().connections = corridor_server::front::Connections::new(3);
+    Arc::get_mut(&mut st).unwrap().connections = corridor_server::front::Connections::new(3, 0);
     let listening =
         corridor_server::front::serve_per_core("127.0.0.1:0", app(st.clone()), 1).unwrap();
     let addr = listening.local_addr();
@@ -606,8 +606,8 @@ fn one_address_holds_at_most_its_share_of_connections() {
     drop(held);
     until(0);
     assert_eq!(
-        st.connections.addresses(),
-        0,
+        st.connections.counts(),
+        (0, 0),
         "no address is held once closed"
     );
     listening.stop();

@@ -229,7 +229,21 @@ pub fn load_graph(path: &Path) -> Result<RoadGraph, Failure> {
         ms = started.elapsed().as_millis() as u64,
         "graph loaded"
     );
+    if let Some(note) = older_policy(&g.meta.policy) {
+        eprintln!("warning: {}: {note}", path.display());
+    }
     Ok(g)
+}
+
+/// What a graph made by another tag policy lacks, for a warning: it still
+/// routes, by the rules it was made with.
+fn older_policy(policy: &str) -> Option<String> {
+    let now = corridor_osm::policy::POLICY_VERSION;
+    (policy != now).then(|| {
+        format!(
+            "made by tag policy `{policy}`, not `{now}` (barriers such as bollards, roads for motor vehicles only, platforms and piers): import the extract again for routes by today's rules"
+        )
+    })
 }
 
 /// Reads and validates a hazard file.

@@ -486,7 +486,10 @@ fn open_file_limit() -> u64 {
             }
         }
     }
-    r.rlim_cur as u64
+    // `rlim_t` is `u64` on Linux, not on every Unix.
+    #[allow(clippy::unnecessary_cast)]
+    let limit = r.rlim_cur as u64;
+    limit
 }
 
 #[cfg(not(unix))]

@@ -3,9 +3,11 @@
 //! Two passes over the file, as every PBF importer does: the first reads ways
 //! and asks the [`policy`] which profiles may use each one, counting how many
 //! times every node is used; the second reads the coordinates of just those
-//! nodes. Ways are then cut at junctions (nodes used more than once) and at
-//! their ends, so every chain of degree-2 nodes inside a way becomes one edge
-//! that keeps its full shape.
+//! nodes, and which of them stop a profile (barriers). Ways are then cut at
+//! junctions (nodes used more than once), at barriers and at their ends, so
+//! every chain of degree-2 nodes inside a way becomes one edge that keeps
+//! its full shape; a barrier is split so that the profiles it stops cannot
+//! pass it ([`Nodes`]).
 //!
 //! **Architecture invariant:** all OSM tag interpretation lives in
 //! [`policy`]; the importer only follows its verdicts.
@@ -89,6 +91,8 @@ pub struct ImportStats {
     /// Ways skipped for naming more than [`MAX_WAY_NODES`] nodes (OSM
     /// allows 2,000: only a crafted file has more).
     pub ways_too_long: u64,
+    /// Nodes on routable ways that stop a profile ([`policy::node_stops`]).
+    pub barriers: u64,
 }
 
 /// Most nodes a way may name, after repeats in a row are dropped: OSM's
@@ -198,6 +202,8 @@ pub fn import(
     stats.osm_nodes = uses.len() as u64;
 
     let mut coords: HashMap<i64, (i32, i32)> = HashMap::with_capacity(uses.len());
+    // Nodes on routable ways that stop a profile (barriers), and which.
+    let mut stops: HashMap<i64, [bool; 2]> = HashMap::new();
     for_each_block(
         path,
         &shown,
@@ -207,13 +213,20 @@ pub fn import(
         |el| match el {
             Element::Node(n) if uses.contains_key(&n.id()) => {
                 keep(&mut coords, &mut stats, n.id(), n.nano_lat(), n.nano_lon());
+                note_stops(&mut stops, n.id(), n.tags());
             }
             Element::DenseNode(n) if uses.contains_key(&n.id()) => {
                 keep(&mut coords, &mut stats, n.id(), n.nano_lat(), n.nano_lon());
+                note_stops(&mut stops, n.id(), n.tags());
             }
             _ => {}
         },
     )?;
+    // A barrier cuts the ways through it, as a junction does.
+    for id in stops.keys() {
+        uses.insert(*id, 2);
+    }
+    stats.barriers = stops.len() as u64;
 
     let mut g = RoadGraph {
         meta: GraphMeta {
@@ -227,10 +240,15 @@ pub fn import(
         ..Default::default()
     };
     g.shape_first.push(0);
-    let mut node_of: HashMap<i64, u32> = HashMap::new();
+    let mut nodes = Nodes {
+        of: HashMap::new(),
+        stops: &stops,
+        copies: HashMap::new(),
+    };
     for w in &ways {
-        build_way_edges(&mut g, &mut node_of, &uses, &coords, w, &mut stats);
+        build_way_edges(&mut g, &mut nodes, &uses, &coords, w, &mut stats);
     }
+    pass_barriers(&mut g, &nodes);
     stats.nodes = g.num_nodes() as u64;
     stats.edges = g.num_edges() as u64;
     if g.num_edges() == 0 {
@@ -325,7 +343,7 @@ fn for_each_block(
 /// Cuts one way at junctions and ends, adding an edge per piece.
 fn build_way_edges(
     g: &mut RoadGraph,
-    node_of: &mut HashMap<i64, u32>,
+    nodes: &mut Nodes,
     uses: &HashMap<i64, u8>,
     coords: &HashMap<i64, (i32, i32)>,
     w: &WayRec,
@@ -371,7 +389,7 @@ fn build_way_edges(
             let is_end = i == piece.len() - 1;
             let junction = uses.get(&piece[i].0).copied().unwrap_or(0) >= 2;
             if is_end || junction {
-                add_edge(g, node_of, w, &piece[start..=i], way_len);
+                add_edge(g, nodes, w, &piece[start..=i], way_len);
                 start = i;
             }
         }
@@ -382,24 +400,110 @@ fn pos(p: (i64, (i32, i32))) -> LatLon {
     LatLon::from_e7(p.1 .0, p.1 .1)
 }
 
-/// Adds one edge; `way_len` (metres, all pieces) spreads a ferry's `duration`.
-fn add_edge(
-    g: &mut RoadGraph,
-    node_of: &mut HashMap<i64, u32>,
-    w: &WayRec,
-    pts: &[(i64, (i32, i32))],
-    way_len: f64,
-) {
-    let mut node = |g: &mut RoadGraph, (id, (lat, lon)): (i64, (i32, i32))| -> u32 {
-        *node_of.entry(id).or_insert_with(|| {
+/// The graph nodes made of OSM nodes.
+///
+/// A node that stops a profile (a barrier, [`policy::node_stops`]) gets one
+/// copy for each edge that ends at it, so that no edge leads through it;
+/// [`pass_barriers`] then joins the copies with edges of no length that
+/// only the profiles it does not stop may use (a bollard: pedestrians pass,
+/// cars reach it from either side and turn). This is how GraphHopper
+/// models barriers in a graph of nodes; OSRM forbids the turns through
+/// them in its graph of edges.
+struct Nodes<'a> {
+    /// Graph node of each OSM node (not of barriers).
+    of: HashMap<i64, u32>,
+    /// OSM nodes that stop a profile, and which.
+    stops: &'a HashMap<i64, [bool; 2]>,
+    /// The copies of each barrier, each with the edge that ends at it.
+    copies: HashMap<i64, Vec<(u32, u32)>>,
+}
+
+impl Nodes<'_> {
+    /// The graph node at OSM node `id` for edge `edge` (about to be added).
+    fn at(&mut self, g: &mut RoadGraph, (id, (lat, lon)): (i64, (i32, i32)), edge: u32) -> u32 {
+        let new = |g: &mut RoadGraph| {
             g.node_lat.push(lat);
             g.node_lon.push(lon);
             g.node_osm.push(id);
             (g.node_lat.len() - 1) as u32
-        })
-    };
-    let tail = node(g, pts[0]);
-    let head = node(g, pts[pts.len() - 1]);
+        };
+        if self.stops.contains_key(&id) {
+            let v = new(g);
+            self.copies.entry(id).or_default().push((v, edge));
+            return v;
+        }
+        *self.of.entry(id).or_insert_with(|| new(g))
+    }
+}
+
+/// Records node `id`'s barrier, if its tags stop any profile.
+fn note_stops<'a>(
+    stops: &mut HashMap<i64, [bool; 2]>,
+    id: i64,
+    tags: impl Iterator<Item = (&'a str, &'a str)>,
+) {
+    let tags: Vec<_> = tags.collect();
+    if tags.is_empty() {
+        return;
+    }
+    let stopped = policy::node_stops(&Tags(tags));
+    if stopped.iter().any(|&s| s) {
+        stops.insert(id, stopped);
+    }
+}
+
+/// Joins the copies of each barrier ([`Nodes`]) with edges of no length,
+/// usable (1 ms) by the profiles the barrier does not stop, each taking
+/// the way, name and ref of the edge at the copy it leads to.
+fn pass_barriers(g: &mut RoadGraph, nodes: &Nodes) {
+    let mut ids: Vec<&i64> = nodes.copies.keys().collect();
+    ids.sort_unstable();
+    for id in ids {
+        let copies = &nodes.copies[id];
+        let stopped = nodes.stops.get(id).copied().unwrap_or([true; 2]);
+        if stopped.iter().all(|&s| s) {
+            continue;
+        }
+        let (first, _) = copies[0];
+        for &(v, edge) in &copies[1..] {
+            let e = edge as usize;
+            let (way, name, road_ref) = (g.edge_way[e], g.edge_name[e], g.edge_ref[e]);
+            g.edge_tail.push(first);
+            g.edge_head.push(v);
+            g.edge_way.push(way);
+            g.edge_name.push(name);
+            g.edge_ref.push(road_ref);
+            g.edge_flags.push(0);
+            g.edge_length_m.push(0.0);
+            for _ in 0..2 {
+                g.shape_lat.push(g.node_lat[v as usize]);
+                g.shape_lon.push(g.node_lon[v as usize]);
+            }
+            g.shape_first.push(g.shape_lat.len() as u32);
+            for profile in Profile::ALL {
+                let t = if stopped[profile.index()] {
+                    INFINITY
+                } else {
+                    1
+                };
+                g.time_ms[profile.index()][0].push(t);
+                g.time_ms[profile.index()][1].push(t);
+            }
+        }
+    }
+}
+
+/// Adds one edge; `way_len` (metres, all pieces) spreads a ferry's `duration`.
+fn add_edge(
+    g: &mut RoadGraph,
+    nodes: &mut Nodes,
+    w: &WayRec,
+    pts: &[(i64, (i32, i32))],
+    way_len: f64,
+) {
+    let edge = g.num_edges() as u32;
+    let tail = nodes.at(g, pts[0], edge);
+    let head = nodes.at(g, pts[pts.len() - 1], edge);
     let len: f64 = pts
         .windows(2)
         .map(|s| haversine_m(pos(s[0]), pos(s[1])))

@@ -16,17 +16,24 @@
 //! * `route=ferry` at the speed its `duration` gives, else [`FERRY_KMH`].
 //!
 //! Foot: every road but motorways and trunk roads (those only when `foot`
-//! allows), plus footways, paths, steps, pedestrian streets and tracks, at
-//! [`FOOT_KMH`] ([`STEPS_KMH`] on steps), ignoring `oneway`; access from
+//! allows) and roads for motor vehicles only (`motorroad=yes`), plus
+//! footways, paths, steps, pedestrian streets, tracks, platforms and piers,
+//! at [`FOOT_KMH`] ([`STEPS_KMH`] on steps), ignoring `oneway`; access from
 //! `foot`, then `access`.
 //!
 //! Both: `highway=construction|proposed`, a `construction=*` tag, `area=yes`
 //! and `impassable=yes` leave a way out.
+//!
+//! Nodes ([`node_stops`]): a barrier on a road (a bollard, a gate, a block:
+//! anything but a cattle grid, a toll booth, a border control and the like)
+//! stops cars and buses; a wall or fence stops pedestrians; a node's own
+//! access tags decide over its barrier, as OSRM's profiles do. Version 2 of
+//! the policy added barriers, `motorroad`, platforms and piers.
 
 use corridor_graph::{flags, Profile};
 
 /// Version of this policy, stored in every graph file it made.
-pub const POLICY_VERSION: &str = "corridor-tag-policy/1";
+pub const POLICY_VERSION: &str = "corridor-tag-policy/2";
 
 /// Default car speeds in km/h by `highway` class (as in OSRM's car profile).
 pub const CAR_SPEEDS: &[(&str, f64)] = &[
@@ -76,7 +83,89 @@ const FOOT_HIGHWAYS: &[&str] = &[
     "bridleway",
     "platform",
     "corridor",
+    "pier",
 ];
+/// Access keys for cars and buses, most specific first.
+const CAR_ACCESS_KEYS: &[&str] = &["motorcar", "motor_vehicle", "vehicle", "access"];
+
+/// Access values that keep cars and buses off a way or out of a node.
+const CAR_REFUSED: &[&str] = &[
+    "no",
+    "private",
+    "agricultural",
+    "forestry",
+    "emergency",
+    "military",
+    "delivery",
+    "psv",
+    "bus",
+    "discouraged",
+    "use_sidepath",
+];
+
+/// Access keys for pedestrians, most specific first.
+const FOOT_ACCESS_KEYS: &[&str] = &["foot", "access"];
+
+/// Access values that keep pedestrians off a way or out of a node.
+const FOOT_REFUSED: &[&str] = &[
+    "no",
+    "private",
+    "agricultural",
+    "forestry",
+    "military",
+    "use_sidepath",
+    "emergency",
+    "delivery",
+];
+
+/// `barrier` values a car or bus passes (as OSRM's car profile): anything
+/// else on a node (a bollard, a gate, a block, a chain) stops it, unless
+/// the node's own access tags let cars through.
+const CAR_PASSES_BARRIERS: &[&str] = &[
+    "cattle_grid",
+    "border_control",
+    "toll_booth",
+    "sally_port",
+    "no",
+    "entrance",
+    "height_restrictor",
+    "arch",
+];
+
+/// `barrier` values that stop a pedestrian (as OSRM's foot profile): a
+/// gate, a bollard or a stile does not.
+const FOOT_STOPPED_BY_BARRIERS: &[&str] = &["yes", "wall", "fence"];
+
+/// Whether a node stops each profile ([`Profile::index`] order): a barrier
+/// on a road, or access tags on the node that refuse the profile. A
+/// stopped profile may reach the node from either side but not pass it
+/// (the importer gives each way through it its own copy of the node).
+///
+/// As OSRM's profiles: the node's access tags, if any, decide (the
+/// profile's refused values stop it, any other value lets it through);
+/// else its `barrier` tag, but for a rising bollard (`bollard=rising`),
+/// a lowered or flush kerb, or a kerb at a crossing.
+pub fn node_stops(t: &Tags) -> [bool; 2] {
+    let barrier = t.get("barrier");
+    let exempt = t.get("bollard") == Some("rising")
+        || matches!(t.get("kerb"), Some("lowered" | "flush"))
+        || (barrier == Some("kerb") && t.get("highway") == Some("crossing"));
+    let stops = |keys: &[&str], refused: &[&str], barrier_stops: &dyn Fn(&str) -> bool| {
+        match most_specific(t, keys) {
+            Some(v) => refused.contains(&v),
+            None => barrier.is_some_and(|b| !exempt && barrier_stops(b)),
+        }
+    };
+    let mut out = [false; 2];
+    out[Profile::Car.index()] = stops(CAR_ACCESS_KEYS, CAR_REFUSED, &|b| {
+        !CAR_PASSES_BARRIERS.contains(&b)
+    });
+    out[Profile::Foot.index()] = stops(FOOT_ACCESS_KEYS, FOOT_REFUSED, &|b| {
+        FOOT_STOPPED_BY_BARRIERS.contains(&b)
+    });
+    out
+}
+
 /// Open to pedestrians only when a `foot` tag says so.
 const FOOT_IF_TAGGED: &[&str] = &["trunk", "trunk_link", "cycleway", "busway"];
 
@@ -158,11 +247,8 @@ fn car(t: &Tags) -> Option<WayAccess> {
         return None;
     }
     let mut flags = 0;
-    match most_specific(t, &["motorcar", "motor_vehicle", "vehicle", "access"]) {
-        Some(
-            "no" | "private" | "agricultural" | "forestry" | "emergency" | "military" | "delivery"
-            | "psv" | "bus" | "discouraged" | "use_sidepath",
-        ) => return None,
+    match most_specific(t, CAR_ACCESS_KEYS) {
+        Some(v) if CAR_REFUSED.contains(&v) => return None,
         Some("destination" | "customers") => flags |= corridor_graph::flags::DESTINATION_ONLY,
         _ => {}
     }
@@ -202,26 +288,25 @@ fn car(t: &Tags) -> Option<WayAccess> {
 fn foot(t: &Tags) -> Option<WayAccess> {
     let ferry = t.get("route") == Some("ferry");
     let hw = t.get("highway").unwrap_or("");
-    let access = most_specific(t, &["foot", "access"]);
+    let access = most_specific(t, FOOT_ACCESS_KEYS);
     let tagged_yes = matches!(t.get("foot"), Some("yes" | "designated" | "permissive"));
+    // A platform or a pier without a `highway` tag is walked all the same.
+    let walked_without_highway = hw.is_empty()
+        && (t.get("railway") == Some("platform") || t.get("man_made") == Some("pier"));
     let allowed_class = ferry
         || FOOT_HIGHWAYS.contains(&hw)
+        || walked_without_highway
         || (FOOT_IF_TAGGED.contains(&hw) && tagged_yes)
         || (hw.starts_with("motorway") && tagged_yes);
     if !allowed_class {
         return None;
     }
-    if matches!(
-        access,
-        Some(
-            "no" | "private"
-                | "agricultural"
-                | "forestry"
-                | "military"
-                | "use_sidepath"
-                | "emergency"
-        )
-    ) {
+    // A road for motor vehicles only (`motorroad=yes`, Germany's
+    // Kraftfahrstraße): pedestrians are forbidden on it by law.
+    if t.get("motorroad") == Some("yes") && !tagged_yes {
+        return None;
+    }
+    if access.is_some_and(|v| FOOT_REFUSED.contains(&v)) {
         return None;
     }
     let speed = if ferry {
@@ -395,6 +480,75 @@ pub fn parse_duration_s(v: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Barriers as OSRM's car and foot profiles read them: a bollard stops
+    /// cars, not pedestrians; a wall stops both; a cattle grid neither; the
+    /// node's own access tags decide over its barrier; a rising bollard and
+    /// a lowered kerb stop nobody.
+    #[test]
+    fn barriers_stop_the_profiles_osrm_s_profiles_stop() {
+        let (car, foot) = (Profile::Car.index(), Profile::Foot.index());
+        for (kv, want_car, want_foot) in [
+            (vec![("barrier", "bollard")], true, false),
+            (vec![("barrier", "gate")], true, false),
+            (vec![("barrier", "lift_gate")], true, false),
+            (vec![("barrier", "block")], true, false),
+            (vec![("barrier", "wall")], true, true),
+            (vec![("barrier", "fence")], true, true),
+            (vec![("barrier", "cattle_grid")], false, false),
+            (vec![("barrier", "toll_booth")], false, false),
+            (vec![("barrier", "border_control")], false, false),
+            (
+                vec![("barrier", "bollard"), ("bollard", "rising")],
+                false,
+                false,
+            ),
+            (vec![("barrier", "kerb"), ("kerb", "lowered")], false, false),
+            (vec![("barrier", "gate"), ("access", "yes")], false, false),
+            (
+                vec![("barrier", "gate"), ("motor_vehicle", "yes")],
+                false,
+                false,
+            ),
+            (vec![("barrier", "gate"), ("access", "private")], true, true),
+            (
+                vec![("barrier", "gate"), ("access", "no"), ("foot", "yes")],
+                true,
+                false,
+            ),
+            (
+                vec![("barrier", "bollard"), ("motorcar", "no")],
+                true,
+                false,
+            ),
+            (vec![("access", "no")], true, true),
+            (vec![("highway", "crossing")], false, false),
+            (vec![("highway", "traffic_signals")], false, false),
+        ] {
+            let got = node_stops(&tags(&kv));
+            assert_eq!((got[car], got[foot]), (want_car, want_foot), "{kv:?}");
+        }
+    }
+
+    /// Pedestrians: never on a road for motor vehicles only unless a `foot`
+    /// tag allows it; along platforms and piers; not on delivery-only ways.
+    #[test]
+    fn pedestrians_keep_off_motorroads_and_walk_platforms_and_piers() {
+        let walks = |kv: &[(&str, &str)]| evaluate(&tags(kv), Profile::Foot).is_some();
+        assert!(walks(&[("highway", "primary")]));
+        assert!(!walks(&[("highway", "primary"), ("motorroad", "yes")]));
+        assert!(walks(&[
+            ("highway", "primary"),
+            ("motorroad", "yes"),
+            ("foot", "yes")
+        ]));
+        assert!(walks(&[("railway", "platform")]));
+        assert!(walks(&[("man_made", "pier")]));
+        assert!(walks(&[("highway", "pier")]));
+        assert!(!walks(&[("railway", "rail")]));
+        assert!(!walks(&[("highway", "service"), ("access", "delivery")]));
+        assert!(evaluate(&tags(&[("railway", "platform")]), Profile::Car).is_none());
+    }
 
     /// Review: "1e300 knots", "inf knots", "DE:zoneinf", "DE:zone99999" and
     /// "DE:zone0" escaped the range every other speed is held to.

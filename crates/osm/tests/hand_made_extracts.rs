@@ -1,7 +1,8 @@
-//! issue 12: `corridor import` accepted an OSM node at latitude 95 and wrote
-//! a graph that every later command refused. The extract here is written by
-//! hand (a minimal PBF: uncompressed blobs, plain nodes), so the test needs
-//! no tool and shows exactly what it feeds the importer.
+//! Imports of extracts written by hand (a minimal PBF: uncompressed blobs,
+//! plain nodes), so that each test needs no tool and shows exactly what it
+//! feeds the importer: nodes out of range (issue 12: `corridor import`
+//! accepted an OSM node at latitude 95 and wrote a graph that every later
+//! command refused), and barriers on a road.
 
 use corridor_graph::RoadGraph;
 
@@ -66,14 +67,34 @@ fn block(kind: &str, data: &[u8]) -> Vec<u8> {
 /// An extract with one residential way through `nodes` (id, lat, lon in
 /// 1e-7 degrees).
 fn extract(nodes: &[(i64, i64, i64)]) -> Vec<u8> {
+    extract_tagged(nodes, &[])
+}
+
+/// [`extract`], the nodes carrying `tags` (node id, key, value).
+fn extract_tagged(nodes: &[(i64, i64, i64)], tags: &[(i64, &str, &str)]) -> Vec<u8> {
     let header = Msg::default()
         .bytes(4, b"OsmSchema-V0.6")
         .bytes(4, b"DenseNodes")
         .take();
+    let mut strings: Vec<&str> = vec!["", "highway", "residential"];
+    let mut string = |s| match strings.iter().position(|&x| x == s) {
+        Some(i) => i as u64,
+        None => {
+            strings.push(s);
+            (strings.len() - 1) as u64
+        }
+    };
     let mut group = Msg::default();
     for &(id, lat, lon) in nodes {
-        let node = Msg::default().sint(1, id).sint(8, lat).sint(9, lon).take();
-        group.bytes(1, &node);
+        let mine: Vec<_> = tags.iter().filter(|t| t.0 == id).collect();
+        let keys: Vec<u64> = mine.iter().map(|t| string(t.1)).collect();
+        let vals: Vec<u64> = mine.iter().map(|t| string(t.2)).collect();
+        let mut node = Msg::default();
+        node.sint(1, id);
+        if !keys.is_empty() {
+            node.packed(2, keys).packed(3, vals);
+        }
+        group.bytes(1, &node.sint(8, lat).sint(9, lon).take());
     }
     let mut prev = 0;
     let refs: Vec<u64> = nodes
@@ -91,13 +112,12 @@ fn extract(nodes: &[(i64, i64, i64)]) -> Vec<u8> {
         .packed(8, refs)
         .take();
     let ways = Msg::default().bytes(3, &way).take();
-    let strings = Msg::default()
-        .bytes(1, b"")
-        .bytes(1, b"highway")
-        .bytes(1, b"residential")
-        .take();
+    let mut table = Msg::default();
+    for s in &strings {
+        table.bytes(1, s.as_bytes());
+    }
     let block_data = Msg::default()
-        .bytes(1, &strings)
+        .bytes(1, &table.take())
         .bytes(2, &group.take())
         .bytes(2, &ways)
         .take();
@@ -110,10 +130,97 @@ fn import(
     name: &str,
     nodes: &[(i64, i64, i64)],
 ) -> Result<(RoadGraph, corridor_osm::ImportStats), corridor_osm::ImportError> {
+    import_bytes(name, extract(nodes))
+}
+
+fn import_bytes(
+    name: &str,
+    pbf: Vec<u8>,
+) -> Result<(RoadGraph, corridor_osm::ImportStats), corridor_osm::ImportError> {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let path = dir.join(name);
-    std::fs::write(&path, extract(nodes)).unwrap();
+    std::fs::write(&path, pbf).unwrap();
     corridor_osm::import(&path, &mut |_: &'static str, _: u64, _: u64| {})
+}
+
+/// Whether `profile` can go from the graph node of OSM node `from` to that
+/// of `to` (breadth-first over the edges it may use, in their directions).
+fn reaches(g: &RoadGraph, profile: corridor_graph::Profile, from: i64, to: i64) -> bool {
+    let p = profile.index();
+    let node = |id| g.node_osm.iter().position(|&x| x == id).unwrap() as u32;
+    let (s, t) = (node(from), node(to));
+    let mut seen = vec![false; g.num_nodes()];
+    let mut todo = vec![s];
+    seen[s as usize] = true;
+    while let Some(v) = todo.pop() {
+        for e in 0..g.num_edges() {
+            let (a, b) = (g.edge_tail[e], g.edge_head[e]);
+            let next = if a == v && g.time_ms[p][0][e] < corridor_graph::INFINITY {
+                b
+            } else if b == v && g.time_ms[p][1][e] < corridor_graph::INFINITY {
+                a
+            } else {
+                continue;
+            };
+            if !seen[next as usize] {
+                seen[next as usize] = true;
+                todo.push(next);
+            }
+        }
+    }
+    seen[t as usize]
+}
+
+/// A bollard across a street stops cars and buses, not pedestrians; a wall
+/// stops both; a bollard the node's own tags open to cars stops nobody;
+/// a cattle grid stops nobody. Either side of a barrier stays reachable
+/// (a car may drive up to a bollard and turn).
+#[test]
+fn barriers_stop_the_profiles_they_stop_and_no_other() {
+    use corridor_graph::Profile::{Car, Foot};
+    let nodes = [
+        (1, 494_100_000, 86_900_000),
+        (2, 494_110_000, 86_900_000),
+        (3, 494_120_000, 86_910_000),
+    ];
+    for (name, tags, car, foot) in [
+        ("none", vec![], true, true),
+        ("bollard", vec![(2, "barrier", "bollard")], false, true),
+        ("wall", vec![(2, "barrier", "wall")], false, false),
+        (
+            "open",
+            vec![(2, "barrier", "bollard"), (2, "motor_vehicle", "yes")],
+            true,
+            true,
+        ),
+        ("grid", vec![(2, "barrier", "cattle_grid")], true, true),
+        ("crossing", vec![(2, "highway", "crossing")], true, true),
+    ] {
+        let (g, stats) =
+            import_bytes(&format!("{name}.osm.pbf"), extract_tagged(&nodes, &tags)).unwrap();
+        assert_eq!(stats.barriers, u64::from(!car || !foot), "{name}");
+        for (a, b) in [(1, 3), (3, 1)] {
+            assert_eq!(reaches(&g, Car, a, b), car, "{name}: car {a} to {b}");
+            assert_eq!(reaches(&g, Foot, a, b), foot, "{name}: foot {a} to {b}");
+        }
+        // The barrier itself is reached from both sides, by every profile.
+        for end in [1, 3] {
+            let at_barrier = g
+                .node_osm
+                .iter()
+                .enumerate()
+                .filter(|&(_, &id)| id == 2)
+                .any(|(v, _)| {
+                    let there = g.node_osm.iter().position(|&x| x == end).unwrap();
+                    (0..g.num_edges()).any(|e| {
+                        let (a, b) = (g.edge_tail[e] as usize, g.edge_head[e] as usize);
+                        (a, b) == (there, v) || (a, b) == (v, there)
+                    })
+                });
+            assert!(at_barrier || !g.node_osm.contains(&2), "{name}: from {end}");
+        }
+        RoadGraph::from_bytes(&g.to_bytes()).expect("every graph written can be read");
+    }
 }
 
 // issue 12

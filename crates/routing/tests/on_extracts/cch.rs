@@ -200,7 +200,9 @@ fn engines_agree_on_every_extract_under_time_windows() {
     for &(name, ..) in EXTRACTS {
         let g = import(name);
         let router = Router::new(g.clone());
-        let mut r = rng(5);
+        // (Seed 7 since the barriers of tag policy 2 renumbered the nodes: with
+        // seed 5 a 250 m square covered the heart of Helsinki's centre.)
+        let mut r = rng(7);
         let mut set = random_squares(&g, &mut r, 6);
         let car_nodes = nodes_of(&g, Profile::Car);
         // Smaller squares (250 m) so that most routes exist; some hazards

@@ -2,15 +2,14 @@
 """Walks: `corridor route --profile foot` (no hazards) against osrm-routed
 with OSRM's foot.lua, on the same random pairs of points.
 
-usage: scripts/crosscheck_foot.py UNUSED OSRM_PORT POINTS.json N GRAPH
+usage: scripts/crosscheck_foot.py OSRM_PORT POINTS.json N GRAPH
   POINTS.json: [[lat, lon], ...] to draw pairs from (seeded); GRAPH: made by
   `corridor import`. OSRM: osrm-extract -p $OSRM_PROFILES/foot.lua,
   osrm-partition, osrm-customize, osrm-routed --algorithm mld -p OSRM_PORT.
 Prints the distance ratios (ours / OSRM's) over pairs OSRM routes farther
 than 200 m, then the five largest and three smallest with their points."""
 import json, random, statistics, sys, urllib.request
-GRAPH = sys.argv[5]
-ours, theirs, pts, n = int(sys.argv[1]), int(sys.argv[2]), json.load(open(sys.argv[3])), int(sys.argv[4])
+theirs, pts, n, GRAPH = int(sys.argv[1]), json.load(open(sys.argv[2])), int(sys.argv[3]), sys.argv[4]
 rnd = random.Random(11)
 import subprocess
 def ours_cli(a, b):

@@ -546,27 +546,15 @@ mod tests {
     fn the_banner_names_the_window_open_or_next_or_says_all_closed() {
         let scn = load_scenario(&example("ukraine/scenario.toml")).unwrap();
         let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
-        let said = windows_now(&scn, t("2022-03-01T12:00:00+02:00"));
-        assert_eq!(
-            said,
-            "the next window opens 05.03.2022 10:00 (Europe/Kyiv, UTC+02:00)"
-        );
-        let said = windows_now(&scn, t("2022-03-07T12:00:00+02:00"));
-        assert_eq!(
-            said,
-            "2 windows are open; `kharkiv-belgorod`'s closes first, at 07.03.2022 18:00 (Europe/Kyiv, UTC+02:00)"
-        );
-        let said = windows_now(&scn, t("2022-03-07T19:00:00+02:00"));
-        assert_eq!(
-            said,
-            "the next window opens 08.03.2022 09:00 (Europe/Kyiv, UTC+02:00)"
-        );
-        let said = windows_now(&scn, t("2022-03-08T12:00:00+02:00"));
-        assert_eq!(
-            said,
-            "the window of `sumy-poltava` is open until 08.03.2022 21:00 (Europe/Kyiv, UTC+02:00)"
-        );
-        let said = windows_now(&scn, t("2022-03-09T12:00:00+02:00"));
-        assert_eq!(said, "every window of the scenario has closed");
+        let tz = "(Europe/Kyiv, UTC+02:00)";
+        for (now, want) in [
+            ("2022-03-01T12:00:00+02:00", format!("the next window opens 05.03.2022 10:00 {tz}")),
+            ("2022-03-07T12:00:00+02:00", format!("2 windows are open; `kharkiv-belgorod`'s closes first, at 07.03.2022 18:00 {tz}")),
+            ("2022-03-07T19:00:00+02:00", format!("the next window opens 08.03.2022 09:00 {tz}")),
+            ("2022-03-08T12:00:00+02:00", format!("the window of `sumy-poltava` is open until 08.03.2022 21:00 {tz}")),
+            ("2022-03-09T12:00:00+02:00", "every window of the scenario has closed".into()),
+        ] {
+            assert_eq!(windows_now(&scn, t(now)), want, "at {now}");
+        }
     }
 }

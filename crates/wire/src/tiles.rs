@@ -85,7 +85,8 @@ impl Tiles {
                 e,
                 Dir::Backward,
             ));
-            if t >= INFINITY {
+            // An edge of no length (a barrier's connector) draws nothing.
+            if t >= INFINITY || graph.edge_length_m[e as usize] <= 0.0 {
                 continue;
             }
             let pts: Vec<LatLon> = graph.shape(e).collect();
@@ -417,6 +418,43 @@ mod tests {
             4,
             "every edge once"
         );
+    }
+
+    #[test]
+    fn an_edge_of_no_length_is_not_drawn() {
+        // a–b, then b' at b's place (a barrier's two copies joined by an
+        // edge of no length), then b'–c: the tiles draw a–b–c.
+        let mut g = RoadGraph::builder();
+        let b = LatLon::new(49.0, 8.001);
+        let n = [
+            g.push_node(LatLon::new(49.0, 8.0), 1),
+            g.push_node(b, 2),
+            g.push_node(b, 2),
+            g.push_node(LatLon::new(49.0, 8.002), 3),
+        ];
+        let t = [[1000u32; 2]; 2];
+        let e = [
+            g.push_straight_edge(n[0], n[1], t),
+            g.push_straight_edge(n[1], n[2], [[1; 2]; 2]),
+            g.push_straight_edge(n[2], n[3], t),
+        ];
+        let tiles = Tiles::new(&g);
+        let drawn: Vec<bool> = e
+            .iter()
+            .map(|&e| tiles.level[e as usize] != u8::MAX)
+            .collect();
+        assert_eq!(drawn, [true, false, true]);
+        let (x, y) = tile_of(b, MAX_ZOOM);
+        let body = tiles.tile(&g, MAX_ZOOM, x, y).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let lines: usize = v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["geometry"]["coordinates"].as_array().unwrap().len())
+            .sum();
+        // One line from a to c, joined through b: the copies share a place.
+        assert_eq!(lines, 1, "{body}");
     }
 
     #[test]

@@ -306,8 +306,11 @@ async fn network(State(st): State<Shared>, headers: HeaderMap) -> Response {
                 let g = r.graph();
                 (0..g.num_edges() as u32)
                     .filter(|&e| {
-                        g.time(Profile::Car, e, Dir::Forward) < corridor_graph::INFINITY
-                            || g.time(Profile::Car, e, Dir::Backward) < corridor_graph::INFINITY
+                        // An edge of no length (a barrier's connector) draws nothing.
+                        g.edge_length_m[e as usize] > 0.0
+                            && (g.time(Profile::Car, e, Dir::Forward) < corridor_graph::INFINITY
+                                || g.time(Profile::Car, e, Dir::Backward)
+                                    < corridor_graph::INFINITY)
                     })
                     .map(|e| {
                         g.shape(e)

@@ -453,6 +453,9 @@ fn windows_now(
             ),
         };
     }
+    if scn.proposals.is_empty() {
+        return "no corridor is proposed in the scenario yet".to_string();
+    }
     match windows()
         .filter(|&(_, start, _)| start > now)
         .min_by_key(|&(_, start, _)| start)
@@ -556,5 +559,11 @@ mod tests {
         ] {
             assert_eq!(windows_now(&scn, t(now)), want, "at {now}");
         }
+        let mut none = scn.clone();
+        none.proposals.clear();
+        assert_eq!(
+            windows_now(&none, t("2022-03-09T12:00:00+02:00")),
+            "no corridor is proposed in the scenario yet"
+        );
     }
 }

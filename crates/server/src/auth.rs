@@ -51,7 +51,10 @@ type Hashes = Arc<Vec<(String, String)>>;
 
 impl TokenCache {
     /// Every party's (id, token hash), read again when older than
-    /// [`TOKENS_FRESH`].
+    /// [`TOKENS_FRESH`]. Their age counts from before the first read, so
+    /// that no hash is used longer than that after the store gave it, however
+    /// slow the reads; the lock is held meanwhile, so that a flood waiting
+    /// on a slow store makes one round of reads, not one each.
     fn hashes(&self, st: &AppState) -> Result<Hashes, ApiError> {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((at, h)) = held.as_ref() {
@@ -59,6 +62,7 @@ impl TokenCache {
                 return Ok(h.clone());
             }
         }
+        let read_from = Instant::now();
         let mut all = Vec::new();
         for p in &st.scenario().parties {
             if let Some(stored) = st.store.token_hash(&p.id)? {
@@ -66,7 +70,7 @@ impl TokenCache {
             }
         }
         let all = Arc::new(all);
-        *held = Some((Instant::now(), all.clone()));
+        *held = Some((read_from, all.clone()));
         Ok(all)
     }
 }

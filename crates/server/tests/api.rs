@@ -770,6 +770,50 @@ async fn made_up_tokens_are_limited_and_the_limiter_is_bounded() {
     assert!(limits.len() <= corridor_server::guard::MAX_CLIENTS);
 }
 
+/// A token revoked in the store (by another server on a shared database)
+/// stops working here within `TOKENS_FRESH` of its revocation, however slow
+/// the store: the hashes' age counts from before the first read (a review
+/// revoked the first party's token just after it was read, in a round of
+/// reads 500 ms each, and it worked 4 s on).
+#[test]
+fn a_revoked_token_stops_working_within_the_cache_s_time() {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+    let (lookups, pause_ms) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicU64::new(400)));
+    let st = state_on(Box::new(common::CountingTokens {
+        inner: Box::new(corridor_server::store::Sqlite::memory().unwrap()),
+        lookups: lookups.clone(),
+        pause_ms: pause_ms.clone(),
+    }));
+    assert!(st.scenario().parties.len() >= 3);
+    let first = st.scenario().parties[0].id.clone();
+    let token = format!("token-{first}");
+    let reader = {
+        let (st, token) = (st.clone(), token.clone());
+        std::thread::spawn(move || corridor_server::auth::party_of_token(&st, &token).unwrap())
+    };
+    // Revoked as soon as the first party's hash has been read, the others
+    // still to come.
+    while lookups.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    corridor_server::set_token(st.store.as_ref(), &first, "a-new-token").unwrap();
+    let revoked = Instant::now();
+    assert_eq!(reader.join().unwrap(), Some(first.clone()), "read before");
+    pause_ms.store(0, Ordering::SeqCst);
+    while corridor_server::auth::party_of_token(&st, &token)
+        .unwrap()
+        .is_some()
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let took = revoked.elapsed();
+    assert!(
+        took <= corridor_server::auth::TOKENS_FRESH + Duration::from_millis(150),
+        "the revoked token worked {took:?} after its revocation"
+    );
+}
+
 /// A made-up token cost one store query per party, whatever the address's
 /// rate limit: the parties' token hashes are now read at most once every
 /// `TOKENS_FRESH`, so a flood costs the store nearly nothing, while a real
@@ -783,6 +827,7 @@ async fn made_up_tokens_cost_the_store_nothing() {
     let st = state_on(Box::new(common::CountingTokens {
         inner: Box::new(corridor_server::store::Sqlite::memory().unwrap()),
         lookups: lookups.clone(),
+        pause_ms: Default::default(),
     }));
     let t0 = std::time::Instant::now();
     let mut limited = false;
@@ -3152,6 +3197,32 @@ async fn a_corridor_from_a_place_to_itself_is_refused() {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
+    // Two places 120 m apart either side of a dead end's last node meet
+    // the roads at that one node (a second review): refused as well.
+    let mut g = corridor_graph::RoadGraph::builder();
+    let a = g.push_node(corridor_geo::LatLon::new(49.39, 8.65), 1);
+    let z = g.push_node(corridor_geo::LatLon::new(49.39, 8.66), 2);
+    g.push_straight_edge(a, z, [[60_000; 2]; 2]);
+    let st = common::exercise(
+        "heidelberg",
+        Box::new(corridor_server::store::Sqlite::memory().unwrap()),
+        Some(corridor_routing::Router::new(g)),
+        "2022-03-05T08:00:00+01:00",
+    );
+    let (s, b) = call(
+        &st,
+        "POST",
+        "/api/proposals",
+        Some("token-mediator"),
+        Some(
+            json!({"origin": "49.39054,8.661105", "destination": "49.38946,8.661105",
+                    "dry_run": true, "window_start": "2022-03-05T10:00:00+01:00",
+                    "window_end": "2022-03-05T12:00:00+01:00"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b.contains("0 m from where they leave the origin"), "{b}");
 }
 
 /// Review: an acceptance's reason was taken and dropped unseen. Every

@@ -269,6 +269,17 @@ async fn propose(
         let layer = st.layer(&live);
         let r = plan::plan_between(scn, &spec, &o, &d, st.router.as_ref().zip(layer.as_deref()))
             .map_err(|e| ApiError::Conflict(format!("no route: {e}")))?;
+        // Two places apart may still meet the roads at one point (the end
+        // of a dead end between them): the road points must be apart too.
+        if let (Some(&a), Some(&b)) = (r.geometry.first(), r.geometry.last()) {
+            let apart = corridor_geo::haversine_m(a, b);
+            if apart < MIN_APART_M {
+                return Err(bad(
+                    "destination",
+                    format!("the roads reach the destination {apart:.0} m from where they leave the origin: a corridor leads people from one place to another"),
+                ));
+            }
+        }
         let content = plan::canonical_between(scn, &spec, &o, &d, &r);
         let version = content.version();
         let evaluation = with_places(scn, &o, &d, |s| corridor_negotiation::evaluate(s, &spec, &r, &version).to_json(s));

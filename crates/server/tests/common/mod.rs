@@ -177,10 +177,12 @@ pub fn test_signer() -> corridor_xmldsig::Signer {
 }
 
 /// A store that counts the token look-ups made through it (each party's
-/// token hash asked for counts one), and otherwise is `inner`.
+/// token hash asked for counts one, once read), then pauses `pause_ms`
+/// after each (a slow shared database), and otherwise is `inner`.
 pub struct CountingTokens {
     pub inner: Box<dyn Store>,
     pub lookups: Arc<std::sync::atomic::AtomicUsize>,
+    pub pause_ms: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store for CountingTokens {
@@ -194,9 +196,11 @@ impl Store for CountingTokens {
         self.inner.len()
     }
     fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError> {
-        self.lookups
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.token_hash(party)
+        use std::sync::atomic::Ordering::SeqCst;
+        let read = self.inner.token_hash(party);
+        self.lookups.fetch_add(1, SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(self.pause_ms.load(SeqCst)));
+        read
     }
     fn set_token_hash(&self, party: &str, sha256_hex: &str) -> Result<(), StoreError> {
         self.inner.set_token_hash(party, sha256_hex)

@@ -3,11 +3,11 @@
 //! Two passes over the file, as every PBF importer does: the first reads ways
 //! and asks the [`policy`] which profiles may use each one, counting how many
 //! times every node is used; the second reads the coordinates of just those
-//! nodes, and which of them stop a profile (barriers). Ways are then cut at
+//! nodes, and which of them stop or hold a profile (barriers). Ways are then cut at
 //! junctions (nodes used more than once), at barriers and at their ends, so
 //! every chain of degree-2 nodes inside a way becomes one edge that keeps
 //! its full shape; a barrier is split so that the profiles it stops cannot
-//! pass it ([`Nodes`]).
+//! pass it, and those it holds wait ([`Nodes`]).
 //!
 //! **Architecture invariant:** all OSM tag interpretation lives in
 //! [`policy`]; the importer only follows its verdicts.
@@ -18,7 +18,7 @@ pub mod policy;
 use corridor_geo::{haversine_m, LatLon};
 use corridor_graph::{GraphMeta, Profile, RoadGraph, INFINITY};
 use osmpbf::{BlobDecode, BlobReader, Element};
-use policy::{Speed, Tags, WayAccess};
+use policy::{Passage, Speed, Tags, WayAccess};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -91,7 +91,8 @@ pub struct ImportStats {
     /// Ways skipped for naming more than [`MAX_WAY_NODES`] nodes (OSM
     /// allows 2,000: only a crafted file has more).
     pub ways_too_long: u64,
-    /// Nodes on routable ways that stop a profile ([`policy::node_stops`]).
+    /// Nodes on routable ways that stop or hold a profile
+    /// ([`policy::node_passage`]): bollards, gates, walls...
     pub barriers: u64,
 }
 
@@ -202,8 +203,8 @@ pub fn import(
     stats.osm_nodes = uses.len() as u64;
 
     let mut coords: HashMap<i64, (i32, i32)> = HashMap::with_capacity(uses.len());
-    // Nodes on routable ways that stop a profile (barriers), and which.
-    let mut stops: HashMap<i64, [bool; 2]> = HashMap::new();
+    // Nodes on routable ways that stop or hold a profile (barriers), and how.
+    let mut stops: HashMap<i64, [Passage; 2]> = HashMap::new();
     for_each_block(
         path,
         &shown,
@@ -402,18 +403,20 @@ fn pos(p: (i64, (i32, i32))) -> LatLon {
 
 /// The graph nodes made of OSM nodes.
 ///
-/// A node that stops a profile (a barrier, [`policy::node_stops`]) gets one
-/// copy for each edge that ends at it, so that no edge leads through it;
-/// [`pass_barriers`] then joins the copies with edges of no length that
-/// only the profiles it does not stop may use (a bollard: pedestrians pass,
-/// cars reach it from either side and turn). This is how GraphHopper
+/// A node that stops or holds a profile (a barrier,
+/// [`policy::node_passage`]) gets one copy for each edge that ends at it,
+/// so that no edge leads through it; [`pass_barriers`] then joins the
+/// copies with edges of no length that only the profiles it does not stop
+/// may use, taking the wait it holds them (a bollard: pedestrians pass,
+/// cars reach it from either side and turn; a gate: cars pass in a
+/// minute). This is how GraphHopper
 /// models barriers in a graph of nodes; OSRM forbids the turns through
 /// them in its graph of edges.
 struct Nodes<'a> {
     /// Graph node of each OSM node (not of barriers).
     of: HashMap<i64, u32>,
-    /// OSM nodes that stop a profile, and which.
-    stops: &'a HashMap<i64, [bool; 2]>,
+    /// OSM nodes that stop or hold a profile, and how.
+    stops: &'a HashMap<i64, [Passage; 2]>,
     /// The copies of each barrier, each with the edge that ends at it.
     copies: HashMap<i64, Vec<(u32, u32)>>,
 }
@@ -436,9 +439,9 @@ impl Nodes<'_> {
     }
 }
 
-/// Records node `id`'s barrier, if its tags stop any profile.
+/// Records node `id`'s barrier, if its tags stop or hold any profile.
 fn note_stops<'a>(
-    stops: &mut HashMap<i64, [bool; 2]>,
+    stops: &mut HashMap<i64, [Passage; 2]>,
     id: i64,
     tags: impl Iterator<Item = (&'a str, &'a str)>,
 ) {
@@ -446,48 +449,51 @@ fn note_stops<'a>(
     if tags.is_empty() {
         return;
     }
-    let stopped = policy::node_stops(&Tags(tags));
-    if stopped.iter().any(|&s| s) {
-        stops.insert(id, stopped);
+    let passage = policy::node_passage(&Tags(tags));
+    if passage.iter().any(|&p| p != Passage::Free) {
+        stops.insert(id, passage);
     }
 }
 
 /// Joins the copies of each barrier ([`Nodes`]) with edges of no length,
-/// usable (1 ms) by the profiles the barrier does not stop, each taking
-/// the way, name and ref of the edge at the copy it leads to.
+/// one between every two copies (so that passing costs one wait, from
+/// whichever way to whichever other), usable by the profiles the barrier
+/// does not stop, in 1 ms or the wait it holds them, each taking the way,
+/// name and ref of the edge at the copy it leads to.
 fn pass_barriers(g: &mut RoadGraph, nodes: &Nodes) {
     let mut ids: Vec<&i64> = nodes.copies.keys().collect();
     ids.sort_unstable();
     for id in ids {
         let copies = &nodes.copies[id];
-        let stopped = nodes.stops.get(id).copied().unwrap_or([true; 2]);
-        if stopped.iter().all(|&s| s) {
+        let passage = nodes.stops.get(id).copied().unwrap_or([Passage::Stop; 2]);
+        if passage.iter().all(|&p| p == Passage::Stop) {
             continue;
         }
-        let (first, _) = copies[0];
-        for &(v, edge) in &copies[1..] {
-            let e = edge as usize;
-            let (way, name, road_ref) = (g.edge_way[e], g.edge_name[e], g.edge_ref[e]);
-            g.edge_tail.push(first);
-            g.edge_head.push(v);
-            g.edge_way.push(way);
-            g.edge_name.push(name);
-            g.edge_ref.push(road_ref);
-            g.edge_flags.push(0);
-            g.edge_length_m.push(0.0);
-            for _ in 0..2 {
-                g.shape_lat.push(g.node_lat[v as usize]);
-                g.shape_lon.push(g.node_lon[v as usize]);
-            }
-            g.shape_first.push(g.shape_lat.len() as u32);
-            for profile in Profile::ALL {
-                let t = if stopped[profile.index()] {
-                    INFINITY
-                } else {
-                    1
-                };
-                g.time_ms[profile.index()][0].push(t);
-                g.time_ms[profile.index()][1].push(t);
+        for (i, &(u, _)) in copies.iter().enumerate() {
+            for &(v, edge) in &copies[i + 1..] {
+                let e = edge as usize;
+                let (way, name, road_ref) = (g.edge_way[e], g.edge_name[e], g.edge_ref[e]);
+                g.edge_tail.push(u);
+                g.edge_head.push(v);
+                g.edge_way.push(way);
+                g.edge_name.push(name);
+                g.edge_ref.push(road_ref);
+                g.edge_flags.push(0);
+                g.edge_length_m.push(0.0);
+                for _ in 0..2 {
+                    g.shape_lat.push(g.node_lat[v as usize]);
+                    g.shape_lon.push(g.node_lon[v as usize]);
+                }
+                g.shape_first.push(g.shape_lat.len() as u32);
+                for profile in Profile::ALL {
+                    let t = match passage[profile.index()] {
+                        Passage::Free => 1,
+                        Passage::Wait(ms) => ms.clamp(1, INFINITY - 1),
+                        Passage::Stop => INFINITY,
+                    };
+                    g.time_ms[profile.index()][0].push(t);
+                    g.time_ms[profile.index()][1].push(t);
+                }
             }
         }
     }

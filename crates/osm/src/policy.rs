@@ -13,7 +13,9 @@
 //!   `access`: `no`, `private`, `agricultural`, `forestry`, `emergency`,
 //!   `military`, `delivery`, `psv`, `bus` keep cars out; `destination` lets them
 //!   in but marks the edge [`flags::DESTINATION_ONLY`];
-//! * `route=ferry` at the speed its `duration` gives, else [`FERRY_KMH`].
+//! * `route=ferry` at the speed its `duration` gives, else [`FERRY_KMH`];
+//! * only roads the convoy's bus fits ([`CONVOY_VEHICLE`]: `maxheight`,
+//!   `maxwidth`, `width`, `maxlength`, `maxweight`).
 //!
 //! Foot: every road but motorways and trunk roads (those only when `foot`
 //! allows) and roads for motor vehicles only (`motorroad=yes`), plus
@@ -24,11 +26,13 @@
 //! Both: `highway=construction|proposed`, a `construction=*` tag, `area=yes`
 //! and `impassable=yes` leave a way out.
 //!
-//! Nodes ([`node_stops`]): a barrier on a road (a bollard, a gate, a block:
-//! anything but a cattle grid, a toll booth, a border control and the like)
-//! stops cars and buses; a wall or fence stops pedestrians; a node's own
-//! access tags decide over its barrier, as OSRM's profiles do. Version 2 of
-//! the policy added barriers, `motorroad`, platforms and piers.
+//! Nodes ([`node_passage`]): a barrier on a road stops cars and buses (a
+//! bollard, a block, a chain: anything but a cattle grid, a toll booth, a
+//! border control and the like) or holds them 60 s (a gate, a lift gate);
+//! a height restrictor lower than the bus stops it; a wall or fence stops
+//! pedestrians; a node's own access tags decide over its barrier, as OSRM's
+//! profiles do. Version 2 of the policy added barriers, the convoy's size
+//! and weight, `motorroad`, platforms and piers.
 
 use corridor_graph::{flags, Profile};
 
@@ -119,8 +123,9 @@ const FOOT_REFUSED: &[&str] = &[
 ];
 
 /// `barrier` values a car or bus passes (as OSRM's car profile): anything
-/// else on a node (a bollard, a gate, a block, a chain) stops it, unless
-/// the node's own access tags let cars through.
+/// else on a node (a bollard, a block, a chain) stops it, unless the node's
+/// own access tags let cars through; gates are passed after a wait
+/// ([`CAR_WAITS_AT_BARRIERS`]).
 const CAR_PASSES_BARRIERS: &[&str] = &[
     "cattle_grid",
     "border_control",
@@ -132,38 +137,177 @@ const CAR_PASSES_BARRIERS: &[&str] = &[
     "arch",
 ];
 
+/// `barrier` values a car or bus passes after a wait, in seconds (as OSRM's
+/// car profile: a gate or a lift gate is opened, 60 s).
+pub const CAR_WAITS_AT_BARRIERS: &[(&str, u32)] = &[("gate", 60), ("lift_gate", 60)];
+
 /// `barrier` values that stop a pedestrian (as OSRM's foot profile): a
 /// gate, a bollard or a stile does not.
 const FOOT_STOPPED_BY_BARRIERS: &[&str] = &["yes", "wall", "fence"];
 
-/// Whether a node stops each profile ([`Profile::index`] order): a barrier
-/// on a road, or access tags on the node that refuse the profile. A
-/// stopped profile may reach the node from either side but not pass it
-/// (the importer gives each way through it its own copy of the node).
+/// The convoy's vehicle, whose size and weight every road of the car
+/// profile must take: a full-size bus (2.55 m wide, the EU limit; a 12 m
+/// coach about 3.5 m high and 18 t laden). A way or a height restrictor
+/// with a smaller `maxheight`, `maxwidth`, `width`, `maxlength` or
+/// `maxweight` is left out for it (OSRM's car profile does the same for a
+/// car of 2.0 m, 1.9 m, 4.8 m and 2 t).
+pub const CONVOY_VEHICLE: Vehicle = Vehicle {
+    height_m: 3.5,
+    width_m: 2.55,
+    length_m: 12.0,
+    weight_t: 18.0,
+};
+
+/// A vehicle's size and laden weight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Vehicle {
+    /// Height, metres.
+    pub height_m: f64,
+    /// Width, metres.
+    pub width_m: f64,
+    /// Length, metres.
+    pub length_m: f64,
+    /// Laden weight, tonnes.
+    pub weight_t: f64,
+}
+
+/// How a profile gets past a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Passage {
+    /// As if the node were not there.
+    Free,
+    /// After a wait of this many ms (a gate to open).
+    Wait(u32),
+    /// Not at all: the node may be reached from either side, not passed.
+    Stop,
+}
+
+/// How each profile ([`Profile::index`] order) gets past a node: a barrier
+/// on a road, or access tags on the node that refuse the profile. The
+/// importer gives each way through a node that is not [`Passage::Free`]
+/// for some profile its own copy of the node, joined to the others by
+/// edges of no length that take the wait, or that the stopped profile
+/// may not use.
 ///
 /// As OSRM's profiles: the node's access tags, if any, decide (the
-/// profile's refused values stop it, any other value lets it through);
-/// else its `barrier` tag, but for a rising bollard (`bollard=rising`),
-/// a lowered or flush kerb, or a kerb at a crossing.
-pub fn node_stops(t: &Tags) -> [bool; 2] {
+/// profile's refused values stop it, any other value lets it through
+/// freely); else its `barrier` tag, but for a rising bollard
+/// (`bollard=rising`), a lowered or flush kerb, a kerb at a crossing, or
+/// a virtual fence (`sensory=audible`); a height restrictor stops the
+/// convoy only when its `maxheight` is below [`CONVOY_VEHICLE`]'s.
+/// Unlike OSRM, which passes a car through a node tagged `private` or
+/// `delivery` (it discourages such ways instead), these stop cars here,
+/// as the same values keep them off a way: a convoy cannot open a
+/// private gate.
+pub fn node_passage(t: &Tags) -> [Passage; 2] {
     let barrier = t.get("barrier");
     let exempt = t.get("bollard") == Some("rising")
         || matches!(t.get("kerb"), Some("lowered" | "flush"))
-        || (barrier == Some("kerb") && t.get("highway") == Some("crossing"));
-    let stops = |keys: &[&str], refused: &[&str], barrier_stops: &dyn Fn(&str) -> bool| {
+        || (barrier == Some("kerb") && t.get("highway") == Some("crossing"))
+        || (barrier == Some("fence") && matches!(t.get("sensory"), Some("audible" | "audio")));
+    let passage = |keys: &[&str], refused: &[&str], by_barrier: &dyn Fn(&str) -> Passage| {
         match most_specific(t, keys) {
-            Some(v) => refused.contains(&v),
-            None => barrier.is_some_and(|b| !exempt && barrier_stops(b)),
+            Some(v) if refused.contains(&v) => Passage::Stop,
+            Some(_) => Passage::Free,
+            None => match barrier {
+                Some(b) if !exempt => by_barrier(b),
+                _ => Passage::Free,
+            },
         }
     };
-    let mut out = [false; 2];
-    out[Profile::Car.index()] = stops(CAR_ACCESS_KEYS, CAR_REFUSED, &|b| {
-        !CAR_PASSES_BARRIERS.contains(&b)
+    let mut out = [Passage::Free; 2];
+    out[Profile::Car.index()] = passage(CAR_ACCESS_KEYS, CAR_REFUSED, &|b| {
+        if b == "height_restrictor"
+            && t.get("maxheight")
+                .and_then(parse_metres)
+                .is_some_and(|h| h < CONVOY_VEHICLE.height_m)
+        {
+            return Passage::Stop;
+        }
+        if let Some(&(_, s)) = CAR_WAITS_AT_BARRIERS.iter().find(|(k, _)| *k == b) {
+            return Passage::Wait(s * 1000);
+        }
+        if CAR_PASSES_BARRIERS.contains(&b) {
+            Passage::Free
+        } else {
+            Passage::Stop
+        }
     });
-    out[Profile::Foot.index()] = stops(FOOT_ACCESS_KEYS, FOOT_REFUSED, &|b| {
-        FOOT_STOPPED_BY_BARRIERS.contains(&b)
+    out[Profile::Foot.index()] = passage(FOOT_ACCESS_KEYS, FOOT_REFUSED, &|b| {
+        if FOOT_STOPPED_BY_BARRIERS.contains(&b) {
+            Passage::Stop
+        } else {
+            Passage::Free
+        }
     });
     out
+}
+
+/// Whether the convoy's vehicle fits a way: its `maxheight`, `maxwidth`,
+/// `width`, `maxlength` and `maxweight` (the `:physical` forms first) are
+/// none of them below [`CONVOY_VEHICLE`]'s (a width equal to the
+/// vehicle's is too narrow). Values that are not a measure (`default`,
+/// `none`, `below_default`...) are no limit.
+fn convoy_fits(t: &Tags) -> bool {
+    let v = CONVOY_VEHICLE;
+    let metres = |keys: &[&str]| most_specific(t, keys).and_then(parse_metres);
+    !(metres(&["maxheight:physical", "maxheight"]).is_some_and(|h| h < v.height_m)
+        || metres(&["maxwidth:physical", "maxwidth", "width", "est_width"])
+            .is_some_and(|w| w <= v.width_m)
+        || metres(&["maxlength"]).is_some_and(|l| l < v.length_m)
+        || most_specific(t, &["maxweight:physical", "maxweight"])
+            .and_then(parse_tonnes)
+            .is_some_and(|w| w < v.weight_t))
+}
+
+/// A length as OSM writes one: metres (`"3.5"`, `"3.5 m"`, `"3,5"`), feet
+/// and inches (`"11'6\""`, `"11 ft"`). Anything else gives `None`.
+pub fn parse_metres(v: &str) -> Option<f64> {
+    let v = v.trim();
+    if let Some((feet, rest)) = v.split_once('\'') {
+        let inches = rest.trim().trim_end_matches('"').trim();
+        let inches: f64 = if inches.is_empty() {
+            0.0
+        } else {
+            inches.parse().ok()?
+        };
+        let feet: f64 = feet.trim().parse().ok()?;
+        return finite(feet * 0.3048 + inches * 0.0254);
+    }
+    let (num, unit) = split_unit(v);
+    let n: f64 = num.replace(',', ".").parse().ok()?;
+    match unit {
+        "" | "m" => finite(n),
+        "ft" => finite(n * 0.3048),
+        "cm" => finite(n / 100.0),
+        _ => None,
+    }
+}
+
+/// A weight as OSM writes one, in tonnes: `"7.5"`, `"7.5 t"`, `"7500 kg"`,
+/// `"5 st"` (short tons), `"6000 lbs"`. Anything else gives `None`.
+pub fn parse_tonnes(v: &str) -> Option<f64> {
+    let (num, unit) = split_unit(v.trim());
+    let n: f64 = num.replace(',', ".").parse().ok()?;
+    match unit {
+        "" | "t" => finite(n),
+        "kg" => finite(n / 1000.0),
+        "st" => finite(n * 0.907_185),
+        "lbs" | "lb" => finite(n * 0.000_453_592),
+        _ => None,
+    }
+}
+
+/// `"7.5 t"` or `"7.5t"` as `("7.5", "t")`.
+fn split_unit(v: &str) -> (&str, &str) {
+    let end = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(v.len());
+    (v[..end].trim(), v[end..].trim())
+}
+
+fn finite(x: f64) -> Option<f64> {
+    (x.is_finite() && x >= 0.0).then_some(x)
 }
 
 /// Open to pedestrians only when a `foot` tag says so.
@@ -252,7 +396,7 @@ fn car(t: &Tags) -> Option<WayAccess> {
         Some("destination" | "customers") => flags |= corridor_graph::flags::DESTINATION_ONLY,
         _ => {}
     }
-    if matches!(t.get("smoothness"), Some("impassable")) {
+    if matches!(t.get("smoothness"), Some("impassable")) || !convoy_fits(t) {
         return None;
     }
     let (fwd_ok, bwd_ok) = match t.get("oneway") {
@@ -482,52 +626,123 @@ mod tests {
     use super::*;
 
     /// Barriers as OSRM's car and foot profiles read them: a bollard stops
-    /// cars, not pedestrians; a wall stops both; a cattle grid neither; the
-    /// node's own access tags decide over its barrier; a rising bollard and
-    /// a lowered kerb stop nobody.
+    /// cars, not pedestrians; a gate holds cars a minute; a wall stops
+    /// both; a cattle grid neither; the node's own access tags decide over
+    /// its barrier; a rising bollard, a lowered kerb and a virtual fence
+    /// stop nobody; a height restrictor stops the bus if lower than it.
     #[test]
-    fn barriers_stop_the_profiles_osrm_s_profiles_stop() {
+    fn barriers_stop_or_hold_the_profiles_osrm_s_profiles_do() {
+        use Passage::{Free, Stop, Wait};
         let (car, foot) = (Profile::Car.index(), Profile::Foot.index());
         for (kv, want_car, want_foot) in [
-            (vec![("barrier", "bollard")], true, false),
-            (vec![("barrier", "gate")], true, false),
-            (vec![("barrier", "lift_gate")], true, false),
-            (vec![("barrier", "block")], true, false),
-            (vec![("barrier", "wall")], true, true),
-            (vec![("barrier", "fence")], true, true),
-            (vec![("barrier", "cattle_grid")], false, false),
-            (vec![("barrier", "toll_booth")], false, false),
-            (vec![("barrier", "border_control")], false, false),
+            (vec![("barrier", "bollard")], Stop, Free),
+            (vec![("barrier", "gate")], Wait(60_000), Free),
+            (vec![("barrier", "lift_gate")], Wait(60_000), Free),
+            (vec![("barrier", "block")], Stop, Free),
+            (vec![("barrier", "chain")], Stop, Free),
+            (vec![("barrier", "wall")], Stop, Stop),
+            (vec![("barrier", "fence")], Stop, Stop),
+            (
+                vec![("barrier", "fence"), ("sensory", "audible")],
+                Free,
+                Free,
+            ),
+            (vec![("barrier", "cattle_grid")], Free, Free),
+            (vec![("barrier", "toll_booth")], Free, Free),
+            (vec![("barrier", "border_control")], Free, Free),
+            (vec![("barrier", "height_restrictor")], Free, Free),
+            (
+                vec![("barrier", "height_restrictor"), ("maxheight", "4")],
+                Free,
+                Free,
+            ),
+            (
+                vec![("barrier", "height_restrictor"), ("maxheight", "2.1 m")],
+                Stop,
+                Free,
+            ),
+            (
+                vec![("barrier", "height_restrictor"), ("maxheight", "10'6\"")],
+                Stop,
+                Free,
+            ),
+            (
+                vec![("barrier", "height_restrictor"), ("maxheight", "default")],
+                Free,
+                Free,
+            ),
             (
                 vec![("barrier", "bollard"), ("bollard", "rising")],
-                false,
-                false,
+                Free,
+                Free,
             ),
-            (vec![("barrier", "kerb"), ("kerb", "lowered")], false, false),
-            (vec![("barrier", "gate"), ("access", "yes")], false, false),
+            (vec![("barrier", "kerb"), ("kerb", "lowered")], Free, Free),
+            (vec![("barrier", "gate"), ("access", "yes")], Free, Free),
             (
                 vec![("barrier", "gate"), ("motor_vehicle", "yes")],
-                false,
-                false,
+                Free,
+                Free,
             ),
-            (vec![("barrier", "gate"), ("access", "private")], true, true),
+            (vec![("barrier", "gate"), ("access", "private")], Stop, Stop),
             (
                 vec![("barrier", "gate"), ("access", "no"), ("foot", "yes")],
-                true,
-                false,
+                Stop,
+                Free,
             ),
-            (
-                vec![("barrier", "bollard"), ("motorcar", "no")],
-                true,
-                false,
-            ),
-            (vec![("access", "no")], true, true),
-            (vec![("highway", "crossing")], false, false),
-            (vec![("highway", "traffic_signals")], false, false),
+            (vec![("barrier", "bollard"), ("motorcar", "no")], Stop, Free),
+            (vec![("access", "no")], Stop, Stop),
+            (vec![("highway", "crossing")], Free, Free),
+            (vec![("highway", "traffic_signals")], Free, Free),
         ] {
-            let got = node_stops(&tags(&kv));
+            let got = node_passage(&tags(&kv));
             assert_eq!((got[car], got[foot]), (want_car, want_foot), "{kv:?}");
         }
+    }
+
+    /// The convoy's bus keeps off ways too low, narrow, short or weak for
+    /// it, whatever unit the limit is written in; pedestrians do not.
+    #[test]
+    fn the_convoy_keeps_to_roads_its_bus_fits() {
+        let drives = |kv: &[(&str, &str)]| {
+            let mut all = vec![("highway", "residential")];
+            all.extend_from_slice(kv);
+            evaluate(&tags(&all), Profile::Car).is_some()
+        };
+        for (kv, fits) in [
+            (vec![], true),
+            (vec![("maxheight", "3.8")], true),
+            (vec![("maxheight", "3.2")], false),
+            (vec![("maxheight", "3,2 m")], false),
+            (vec![("maxheight", "11'")], false),
+            (vec![("maxheight", "12'6\"")], true),
+            (vec![("maxheight", "default")], true),
+            (vec![("maxheight", "none")], true),
+            (
+                vec![("maxheight", "4"), ("maxheight:physical", "3.3")],
+                false,
+            ),
+            (vec![("maxwidth", "2.2")], false),
+            (vec![("maxwidth", "2.55")], false),
+            (vec![("width", "6")], true),
+            (vec![("width", "2.5")], false),
+            (vec![("maxlength", "10")], false),
+            (vec![("maxweight", "7.5")], false),
+            (vec![("maxweight", "7.5 t")], false),
+            (vec![("maxweight", "3500 kg")], false),
+            (vec![("maxweight", "40")], true),
+            (vec![("maxweight", "30 st")], true),
+            (vec![("maxweight", "10000 lbs")], false),
+            (vec![("maxweight", "signs")], true),
+        ] {
+            assert_eq!(drives(&kv), fits, "{kv:?}");
+            let mut walk = vec![("highway", "residential")];
+            walk.extend_from_slice(&kv);
+            assert!(evaluate(&tags(&walk), Profile::Foot).is_some(), "{kv:?}");
+        }
+        assert_eq!(parse_metres("inf"), None);
+        assert_eq!(parse_metres("-3"), None);
+        assert_eq!(parse_tonnes("NaN t"), None);
+        assert_eq!(parse_metres("150 cm"), Some(1.5));
     }
 
     /// Pedestrians: never on a road for motor vehicles only unless a `foot`

@@ -72,6 +72,17 @@ fn extract(nodes: &[(i64, i64, i64)]) -> Vec<u8> {
 
 /// [`extract`], the nodes carrying `tags` (node id, key, value).
 fn extract_tagged(nodes: &[(i64, i64, i64)], tags: &[(i64, &str, &str)]) -> Vec<u8> {
+    let ids: Vec<i64> = nodes.iter().map(|n| n.0).collect();
+    extract_ways(nodes, tags, &[(100, &ids)])
+}
+
+/// An extract of residential ways (id, node ids) through `nodes`, the
+/// nodes carrying `tags` (node id, key, value).
+fn extract_ways(
+    nodes: &[(i64, i64, i64)],
+    tags: &[(i64, &str, &str)],
+    ways: &[(i64, &[i64])],
+) -> Vec<u8> {
     let header = Msg::default()
         .bytes(4, b"OsmSchema-V0.6")
         .bytes(4, b"DenseNodes")
@@ -96,22 +107,25 @@ fn extract_tagged(nodes: &[(i64, i64, i64)], tags: &[(i64, &str, &str)]) -> Vec<
         }
         group.bytes(1, &node.sint(8, lat).sint(9, lon).take());
     }
-    let mut prev = 0;
-    let refs: Vec<u64> = nodes
-        .iter()
-        .map(|&(id, _, _)| {
-            let d = id - prev;
-            prev = id;
-            ((d << 1) ^ (d >> 63)) as u64
-        })
-        .collect();
-    let way = Msg::default()
-        .int(1, 100)
-        .packed(2, [1])
-        .packed(3, [2])
-        .packed(8, refs)
-        .take();
-    let ways = Msg::default().bytes(3, &way).take();
+    let mut way_group = Msg::default();
+    for &(way_id, way_nodes) in ways {
+        let mut prev = 0;
+        let refs: Vec<u64> = way_nodes
+            .iter()
+            .map(|&id| {
+                let d = id - prev;
+                prev = id;
+                ((d << 1) ^ (d >> 63)) as u64
+            })
+            .collect();
+        let way = Msg::default()
+            .int(1, way_id)
+            .packed(2, [1])
+            .packed(3, [2])
+            .packed(8, refs)
+            .take();
+        way_group.bytes(3, &way);
+    }
     let mut table = Msg::default();
     for s in &strings {
         table.bytes(1, s.as_bytes());
@@ -119,7 +133,7 @@ fn extract_tagged(nodes: &[(i64, i64, i64)], tags: &[(i64, &str, &str)]) -> Vec<
     let block_data = Msg::default()
         .bytes(1, &table.take())
         .bytes(2, &group.take())
-        .bytes(2, &ways)
+        .bytes(2, &way_group.take())
         .take();
     let mut out = block("OSMHeader", &header);
     out.extend(block("OSMData", &block_data));
@@ -220,6 +234,95 @@ fn barriers_stop_the_profiles_they_stop_and_no_other() {
             assert!(at_barrier || !g.node_osm.contains(&2), "{name}: from {end}");
         }
         RoadGraph::from_bytes(&g.to_bytes()).expect("every graph written can be read");
+    }
+}
+
+/// The fastest time in ms for `profile` from any graph node of OSM node
+/// `from` to any of `to` (Bellman–Ford: the graphs here are tiny).
+fn fastest(g: &RoadGraph, profile: corridor_graph::Profile, from: i64, to: i64) -> Option<u64> {
+    let p = profile.index();
+    let inf = u64::MAX;
+    let mut d: Vec<u64> = g
+        .node_osm
+        .iter()
+        .map(|&id| if id == from { 0 } else { inf })
+        .collect();
+    for _ in 0..g.num_nodes() {
+        for e in 0..g.num_edges() {
+            let (a, b) = (g.edge_tail[e] as usize, g.edge_head[e] as usize);
+            for (u, v, t) in [(a, b, g.time_ms[p][0][e]), (b, a, g.time_ms[p][1][e])] {
+                if d[u] < inf && t < corridor_graph::INFINITY {
+                    d[v] = d[v].min(d[u] + u64::from(t));
+                }
+            }
+        }
+    }
+    (0..g.num_nodes())
+        .filter(|&v| g.node_osm[v] == to)
+        .map(|v| d[v])
+        .min()
+        .filter(|&t| t < inf)
+}
+
+/// A barrier where three ways meet, and one on a closed way: a profile it
+/// stops passes from no way to another, one it holds waits once (60 s at
+/// a gate) whichever two ways it joins, one it lets through loses 1 ms;
+/// each way still reaches the barrier.
+#[test]
+fn a_barrier_where_ways_meet_is_passed_once_or_not_at_all() {
+    use corridor_graph::Profile::{Car, Foot};
+    // Arms 1, 2, 3 meet at 10; a loop 10-4-5-10 starts and ends there,
+    // with a spur 4-6.
+    let nodes = [
+        (10, 494_100_000, 86_900_000),
+        (1, 494_110_000, 86_900_000),
+        (2, 494_090_000, 86_900_000),
+        (3, 494_100_000, 86_910_000),
+        (4, 494_100_000, 86_890_000),
+        (5, 494_105_000, 86_885_000),
+        (6, 494_100_000, 86_880_000),
+    ];
+    let ways: [(i64, &[i64]); 5] = [
+        (101, &[1, 10]),
+        (102, &[10, 2]),
+        (103, &[3, 10]),
+        (104, &[10, 4, 5, 10]),
+        (105, &[4, 6]),
+    ];
+    let plain = import_bytes("meet-none.osm.pbf", extract_ways(&nodes, &[], &ways))
+        .unwrap()
+        .0;
+    for (name, barrier, car, foot) in [
+        ("bollard", "bollard", None, Some(1)),
+        ("gate", "gate", Some(60_000), Some(1)),
+        ("wall", "wall", None, None),
+    ] {
+        let (g, stats) = import_bytes(
+            &format!("meet-{name}.osm.pbf"),
+            extract_ways(&nodes, &[(10, "barrier", barrier)], &ways),
+        )
+        .unwrap();
+        assert_eq!(stats.barriers, 1, "{name}");
+        // One copy of the barrier for each way's end at it.
+        assert_eq!(
+            g.node_osm.iter().filter(|&&id| id == 10).count(),
+            5,
+            "{name}"
+        );
+        for (profile, wait) in [(Car, car), (Foot, foot)] {
+            for (a, b) in [(1, 2), (2, 3), (3, 1), (1, 4), (4, 3), (6, 2)] {
+                let through = fastest(&g, profile, a, b);
+                let free = fastest(&plain, profile, a, b).unwrap();
+                assert_eq!(
+                    through,
+                    wait.map(|w| free + w),
+                    "{name}: {profile:?} {a} to {b}"
+                );
+                for end in [a, b] {
+                    assert!(fastest(&g, profile, end, 10).is_some(), "{name}: {end}");
+                }
+            }
+        }
     }
 }
 

@@ -158,6 +158,9 @@ function publicStream(on) {
   if (on && live && !publicEvents) {
     publicEvents = new EventSource("/api/events");
     publicEvents.addEventListener("entry", onEntry);
+    // Entries made while no stream was open (the switch from the convoy
+    // stream, a reconnection) are read again once this one is open.
+    publicEvents.onopen = onEntry;
   } else if (!on && publicEvents) {
     publicEvents.close();
     publicEvents = null;

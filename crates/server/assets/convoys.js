@@ -137,6 +137,9 @@
     // This stream carries the public entries too: one connection per tab.
     if (typeof publicStream === "function") publicStream(false);
     source.addEventListener("entry", () => { if (typeof onEntry === "function") onEntry(); });
+    // Entries made while no stream was open (the public one is closed just
+    // above, before this one opens; a reconnection) are read again now.
+    source.onopen = () => { if (typeof onEntry === "function") onEntry(); };
     source.addEventListener("convoy", e => {
       let m;
       try { m = JSON.parse(e.data); } catch (x) { return; }

@@ -163,10 +163,10 @@ fn later(endpoint: Endpoint, from_ms: Option<i64>) -> String {
         return String::new();
     };
     let why = match endpoint {
-        Endpoint::Origin => "within the safety margin after departure",
+        Endpoint::Origin => "before the origin's road is left, with the safety margin",
         Endpoint::Destination => "a destination must stay clear for a day after departure",
     };
-    format!(", in force from {} ({why})", t.format("%Y-%m-%dT%H:%MZ"))
+    format!(", in force from {} ({why})", t.format("%Y-%m-%dT%H:%M:%SZ"))
 }
 
 /// Why no route was given.

@@ -309,7 +309,7 @@ fn the_destination_is_clear_for_a_day_not_for_ever() {
             assert!(
                 text.contains(&format!(
                     "in force from {}",
-                    start.format("%Y-%m-%dT%H:%MZ")
+                    start.format("%Y-%m-%dT%H:%M:%SZ")
                 )) && text.contains("a day after departure"),
                 "{text}"
             );

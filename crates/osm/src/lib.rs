@@ -455,11 +455,19 @@ fn note_stops<'a>(
     }
 }
 
+/// Most copies of a barrier joined two by two; beyond (only a crafted file
+/// ends thousands of ways at one node), they are joined through one more
+/// copy, a hub, so that the edges added grow with the copies, not with
+/// their square.
+const MAX_PAIRWISE_COPIES: usize = 8;
+
 /// Joins the copies of each barrier ([`Nodes`]) with edges of no length,
 /// one between every two copies (so that passing costs one wait, from
 /// whichever way to whichever other), usable by the profiles the barrier
 /// does not stop, in 1 ms or the wait it holds them, each taking the way,
-/// name and ref of the edge at the copy it leads to.
+/// name and ref of the edge at the copy it leads to. Past
+/// [`MAX_PAIRWISE_COPIES`], each copy is joined to a hub in half the wait
+/// (rounded up, at least 1 ms).
 fn pass_barriers(g: &mut RoadGraph, nodes: &Nodes) {
     let mut ids: Vec<&i64> = nodes.copies.keys().collect();
     ids.sort_unstable();
@@ -469,33 +477,54 @@ fn pass_barriers(g: &mut RoadGraph, nodes: &Nodes) {
         if passage.iter().all(|&p| p == Passage::Stop) {
             continue;
         }
-        for (i, &(u, _)) in copies.iter().enumerate() {
-            for &(v, edge) in &copies[i + 1..] {
-                let e = edge as usize;
-                let (way, name, road_ref) = (g.edge_way[e], g.edge_name[e], g.edge_ref[e]);
-                g.edge_tail.push(u);
-                g.edge_head.push(v);
-                g.edge_way.push(way);
-                g.edge_name.push(name);
-                g.edge_ref.push(road_ref);
-                g.edge_flags.push(0);
-                g.edge_length_m.push(0.0);
-                for _ in 0..2 {
-                    g.shape_lat.push(g.node_lat[v as usize]);
-                    g.shape_lon.push(g.node_lon[v as usize]);
-                }
-                g.shape_first.push(g.shape_lat.len() as u32);
-                for profile in Profile::ALL {
-                    let t = match passage[profile.index()] {
-                        Passage::Free => 1,
-                        Passage::Wait(ms) => ms.clamp(1, INFINITY - 1),
-                        Passage::Stop => INFINITY,
-                    };
-                    g.time_ms[profile.index()][0].push(t);
-                    g.time_ms[profile.index()][1].push(t);
+        let time = |halved: bool| {
+            passage.map(|p| match p {
+                Passage::Free => 1,
+                Passage::Wait(ms) if halved => ms.div_ceil(2).clamp(1, INFINITY - 1),
+                Passage::Wait(ms) => ms.clamp(1, INFINITY - 1),
+                Passage::Stop => INFINITY,
+            })
+        };
+        if copies.len() <= MAX_PAIRWISE_COPIES {
+            for (i, &(u, _)) in copies.iter().enumerate() {
+                for &(v, edge) in &copies[i + 1..] {
+                    join(g, u, v, edge, time(false));
                 }
             }
+        } else {
+            let hub = copies[0].0 as usize;
+            g.node_lat.push(g.node_lat[hub]);
+            g.node_lon.push(g.node_lon[hub]);
+            g.node_osm.push(*id);
+            let hub = (g.node_lat.len() - 1) as u32;
+            for &(v, edge) in copies {
+                join(g, hub, v, edge, time(true));
+            }
         }
+    }
+}
+
+/// Adds an edge of no length from `u` to `v` (at one place) in `time_ms`
+/// per profile either way, with the way, name and ref of edge `like`.
+fn join(g: &mut RoadGraph, u: u32, v: u32, like: u32, time_ms: [u32; 2]) {
+    let e = like as usize;
+    let (way, name, road_ref) = (g.edge_way[e], g.edge_name[e], g.edge_ref[e]);
+    g.edge_tail.push(u);
+    g.edge_head.push(v);
+    g.edge_way.push(way);
+    g.edge_name.push(name);
+    g.edge_ref.push(road_ref);
+    g.edge_flags.push(0);
+    g.edge_length_m.push(0.0);
+    for _ in 0..2 {
+        g.shape_lat.push(g.node_lat[v as usize]);
+        g.shape_lon.push(g.node_lon[v as usize]);
+    }
+    g.shape_first.push(g.shape_lat.len() as u32);
+    for profile in Profile::ALL {
+        let t = time_ms[profile.index()];
+        g.time_ms[profile.index()][0].push(t);
+        g.time_ms[profile.index()][1].push(t);
     }
 }
 

@@ -326,6 +326,37 @@ fn a_barrier_where_ways_meet_is_passed_once_or_not_at_all() {
     }
 }
 
+/// Twelve ways ending at one gate (more than are joined two by two): the
+/// copies meet at a hub, so the edges added grow with the ways, and a car
+/// still waits exactly 60 s from any way to any other.
+#[test]
+fn many_ways_at_one_barrier_meet_at_a_hub() {
+    use corridor_graph::Profile::Car;
+    let mut nodes = vec![(50, 494_100_000, 86_900_000)];
+    for i in 1..=12i64 {
+        let a = i as f64 * std::f64::consts::TAU / 12.0;
+        let lat = 494_100_000 + (10_000.0 * a.sin()) as i64;
+        let lon = 86_900_000 + (10_000.0 * a.cos()) as i64;
+        nodes.push((i, lat, lon));
+    }
+    let refs: Vec<[i64; 2]> = (1..=12).map(|i| [i, 50]).collect();
+    let ways: Vec<(i64, &[i64])> = refs.iter().zip(100..).map(|(r, id)| (id, &r[..])).collect();
+    let (plain, _) = import_bytes("hub-none.osm.pbf", extract_ways(&nodes, &[], &ways)).unwrap();
+    let (g, stats) = import_bytes(
+        "hub-gate.osm.pbf",
+        extract_ways(&nodes, &[(50, "barrier", "gate")], &ways),
+    )
+    .unwrap();
+    assert_eq!(stats.barriers, 1);
+    // 12 copies and a hub; 12 ways and 12 joins (not 66).
+    assert_eq!(g.node_osm.iter().filter(|&&id| id == 50).count(), 13);
+    assert_eq!(g.num_edges(), 24);
+    for (a, b) in [(1, 2), (1, 7), (5, 12), (12, 11)] {
+        let free = fastest(&plain, Car, a, b).unwrap();
+        assert_eq!(fastest(&g, Car, a, b), Some(free + 60_000), "{a} to {b}");
+    }
+}
+
 // issue 12
 #[test]
 fn issue_12_nodes_out_of_range_never_reach_the_graph_file() {

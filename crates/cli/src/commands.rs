@@ -241,7 +241,7 @@ fn older_policy(policy: &str) -> Option<String> {
     let now = corridor_osm::policy::POLICY_VERSION;
     (policy != now).then(|| {
         format!(
-            "made by tag policy `{policy}`, not `{now}` (barriers such as bollards, roads for motor vehicles only, platforms and piers): import the extract again for routes by today's rules"
+            "made by tag policy `{policy}`, not `{now}` (barriers such as bollards and gates, roads too small for the convoy's bus, roads for motor vehicles only, platforms and piers): import the extract again for routes by today's rules"
         )
     })
 }
@@ -436,4 +436,21 @@ pub fn demo(a: DemoArgs) -> Result<(), Failure> {
     println!("\nWrote {} (the route, its endpoints and the hazards; open it in any GeoJSON viewer, e.g. geojson.io).", out.display());
     println!("Map data (c) OpenStreetMap contributors, ODbL.");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::older_policy;
+
+    /// A graph of today's policy loads quietly; one of another says which,
+    /// and what to do.
+    #[test]
+    fn a_graph_of_another_tag_policy_is_named_with_the_cure() {
+        assert_eq!(older_policy(corridor_osm::policy::POLICY_VERSION), None);
+        let note = older_policy("corridor-tag-policy/1").unwrap_or_default();
+        assert!(
+            note.contains("`corridor-tag-policy/1`") && note.contains("import the extract again"),
+            "{note}"
+        );
+    }
 }

@@ -402,6 +402,20 @@ fn cmd_hazard_change(
             failed = results.iter().filter(|x| x.is_none()).count();
             touched = layer.edges_touched();
         }
+        // The routes alone, with the hazard's metric already customized:
+        // the same pairs with and without the hazard, in passes of their own.
+        let layer = HazardLayer::new(g, router.index(), block_square("shelling", c, side));
+        let _ = router.route(&layer, qs[0].0, qs[0].1, &opts);
+        let (mut with_us, mut without_us) = (vec![], vec![]);
+        for _ in 0..reps {
+            for (l, out) in [(&layer, &mut with_us), (&empty, &mut without_us)] {
+                for &(a, b) in &qs {
+                    let t0 = Instant::now();
+                    std::hint::black_box(router.route(l, a, b, &opts).is_ok());
+                    out.push(t0.elapsed().as_secs_f64() * 1e6);
+                }
+            }
+        }
         // The same queries for another engine (scripts/valhalla_same_queries.py).
         let ring = match Part::square(c, side) {
             Part::Polygon(rings) => rings.into_iter().next().unwrap_or_default(),
@@ -417,7 +431,9 @@ fn cmd_hazard_change(
             format!("square_{}m", side as u32),
             json!({"corridors": qs.len(), "total_ms": median(total.clone()), "total_ms_runs": total,
                    "map_hazard_ms": median(layer_ms), "map_and_first_route_ms": median(first_ms),
-                   "edges_touched": touched, "routes_changed": changed, "no_route": failed}),
+                   "edges_touched": touched, "routes_changed": changed, "no_route": failed,
+                   "route_with_hazard_us_p50": pct(&with_us, 0.5),
+                   "route_without_hazard_us_p50": pct(&without_us, 0.5)}),
         );
     }
     if let Some(path) = queries_out {

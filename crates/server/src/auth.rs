@@ -37,40 +37,70 @@ fn eq_ct(a: &[u8], b: &[u8]) -> bool {
 /// works here within this time.
 pub const TOKENS_FRESH: Duration = Duration::from_secs(2);
 
+/// How long after a failed read of the parties' token hashes every bearer
+/// token is answered 503 without asking the store again.
+pub const TOKENS_RETRY: Duration = Duration::from_secs(1);
+
 /// The parties' token hashes as last read from the store, and when. A
 /// made-up token would otherwise cost one store query per party; with
 /// this, a flood of them costs at most one round of queries every
 /// [`TOKENS_FRESH`], and a real token is never refused for its address.
+/// A read that fails is remembered for [`TOKENS_RETRY`]: during a store
+/// outage a flood costs one attempt a second, not one per request queued
+/// behind the last one's time-out.
 #[derive(Default)]
 pub struct TokenCache {
-    held: Mutex<Option<(Instant, Hashes)>>,
+    held: Mutex<Option<Held>>,
+}
+
+/// What the last read of the hashes gave, and when it began.
+enum Held {
+    Hashes(Instant, Hashes),
+    Failed(Instant),
 }
 
 /// Every party's (id, token hash).
 type Hashes = Arc<Vec<(String, String)>>;
+
+/// The answer to a bearer token while the hashes cannot be read.
+fn unreadable() -> ApiError {
+    ApiError::Unavailable(
+        "the server cannot read the parties' tokens from its store just now; try again shortly"
+            .into(),
+    )
+}
 
 impl TokenCache {
     /// Every party's (id, token hash), read again when older than
     /// [`TOKENS_FRESH`]. Their age counts from before the first read, so
     /// that no hash is used longer than that after the store gave it, however
     /// slow the reads; the lock is held meanwhile, so that a flood waiting
-    /// on a slow store makes one round of reads, not one each.
+    /// on a slow store makes one round of reads, not one each. Within
+    /// [`TOKENS_RETRY`] of a failed read the answer is 503 at once (the
+    /// old hashes are not used past their time: a revoked token must not
+    /// work longer because the store is down).
     fn hashes(&self, st: &AppState) -> Result<Hashes, ApiError> {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, h)) = held.as_ref() {
-            if at.elapsed() < TOKENS_FRESH {
-                return Ok(h.clone());
-            }
+        match held.as_ref() {
+            Some(Held::Hashes(at, h)) if at.elapsed() < TOKENS_FRESH => return Ok(h.clone()),
+            Some(Held::Failed(at)) if at.elapsed() < TOKENS_RETRY => return Err(unreadable()),
+            _ => {}
         }
         let read_from = Instant::now();
         let mut all = Vec::new();
         for p in &st.scenario().parties {
-            if let Some(stored) = st.store.token_hash(&p.id)? {
-                all.push((p.id.clone(), stored));
+            match st.store.token_hash(&p.id) {
+                Ok(Some(stored)) => all.push((p.id.clone(), stored)),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, party = %p.id, "cannot read the token hashes");
+                    *held = Some(Held::Failed(read_from));
+                    return Err(unreadable());
+                }
             }
         }
         let all = Arc::new(all);
-        *held = Some((read_from, all.clone()));
+        *held = Some(Held::Hashes(read_from, all.clone()));
         Ok(all)
     }
 }

@@ -309,13 +309,15 @@ pub async fn guard(
         }
     } else if write {
         let st2 = st.clone();
-        let party = tokio::task::spawn_blocking(move || crate::auth::authenticate(&st2, &h).ok())
-            .await
-            .ok()
-            .flatten();
+        let party = tokio::task::spawn_blocking(move || crate::auth::authenticate(&st2, &h)).await;
         match party {
-            Some(p) => (format!("party:{p}"), st.per_minute.0),
-            None => (format!("anon:{addr}"), (st.per_minute.0 / 2).max(1)),
+            Ok(Ok(p)) => (format!("party:{p}"), st.per_minute.0),
+            // The tokens cannot be read from the store: 503 at once (it
+            // costs nothing, `auth::TOKENS_RETRY`), not counted against
+            // the address as a made-up token, so that a party whose
+            // token was refused for the outage is not also limited after.
+            Ok(Err(e @ ApiError::Unavailable(_))) => return e.into_response(),
+            _ => (format!("anon:{addr}"), (st.per_minute.0 / 2).max(1)),
         }
     } else {
         (format!("heavy:{addr}"), HEAVY_PER_MINUTE)

@@ -784,6 +784,7 @@ fn a_revoked_token_stops_working_within_the_cache_s_time() {
         inner: Box::new(corridor_server::store::Sqlite::memory().unwrap()),
         lookups: lookups.clone(),
         pause_ms: pause_ms.clone(),
+        failing: Default::default(),
     }));
     assert!(st.scenario().parties.len() >= 3);
     let first = st.scenario().parties[0].id.clone();
@@ -814,6 +815,57 @@ fn a_revoked_token_stops_working_within_the_cache_s_time() {
     );
 }
 
+/// A failed read of the token hashes was not remembered: during a store
+/// outage every request with a bearer token, made-up or real, asked the
+/// store again, each queued behind the last one's failure. Now a failure
+/// answers 503 at once for `TOKENS_RETRY`, the store asked once in that
+/// time, and tokens work again once it can be read.
+#[tokio::test]
+async fn a_store_that_cannot_be_read_is_asked_once_a_second() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let (lookups, failing) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(true)),
+    );
+    let st = state_on(Box::new(common::CountingTokens {
+        inner: Box::new(corridor_server::store::Sqlite::memory().unwrap()),
+        lookups: lookups.clone(),
+        pause_ms: Default::default(),
+        failing: failing.clone(),
+    }));
+    let hazard = json!({"kind": "mines", "at": "50.1,34.1", "radius_m": 10});
+    let t0 = std::time::Instant::now();
+    for i in 0..40 {
+        let token = if i % 2 == 0 {
+            "token-ua".to_string()
+        } else {
+            format!("made-up-{i}")
+        };
+        let (s, b) = call(
+            &st,
+            "POST",
+            "/api/hazards",
+            Some(&token),
+            Some(hazard.clone()),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{b}");
+        assert!(b.contains("try again"), "{b}");
+    }
+    let retry = corridor_server::auth::TOKENS_RETRY;
+    let rounds = 1 + (t0.elapsed().as_secs_f64() / retry.as_secs_f64()) as usize;
+    let n = lookups.load(Ordering::SeqCst);
+    assert!(
+        n <= rounds,
+        "{n} reads for 40 requests in {:?}",
+        t0.elapsed()
+    );
+    failing.store(false, Ordering::SeqCst);
+    tokio::time::sleep(retry + std::time::Duration::from_millis(100)).await;
+    let (s, b) = call(&st, "POST", "/api/hazards", Some("token-ua"), Some(hazard)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
 /// A made-up token cost one store query per party, whatever the address's
 /// rate limit: the parties' token hashes are now read at most once every
 /// `TOKENS_FRESH`, so a flood costs the store nearly nothing, while a real
@@ -828,6 +880,7 @@ async fn made_up_tokens_cost_the_store_nothing() {
         inner: Box::new(corridor_server::store::Sqlite::memory().unwrap()),
         lookups: lookups.clone(),
         pause_ms: Default::default(),
+        failing: Default::default(),
     }));
     let t0 = std::time::Instant::now();
     let mut limited = false;

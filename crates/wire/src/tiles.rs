@@ -55,6 +55,57 @@ pub fn levels_at(z: u8) -> u8 {
     }
 }
 
+/// Whether a map of the network draws edge `e` of `graph`, and if so its
+/// car time the faster way: an edge a car may use in some direction, of
+/// positive length (an edge of no length is a barrier's connector and
+/// draws nothing). The one rule for every map of the network: the tiles
+/// and [`network_geojson`].
+pub fn drawn(graph: &RoadGraph, e: u32) -> Option<u32> {
+    if !graph
+        .edge_length_m
+        .get(e as usize)
+        .is_some_and(|&l| l > 0.0)
+    {
+        return None;
+    }
+    let t =
+        graph
+            .time(Profile::Car, e, Dir::Forward)
+            .min(graph.time(Profile::Car, e, Dir::Backward));
+    (t < INFINITY).then_some(t)
+}
+
+/// The whole drawn network as one GeoJSON feature collection: a single
+/// `MultiLineString` of every edge [`drawn`] keeps, coordinates rounded to
+/// 1e-5 degrees (about a metre), with the map data's attribution; an empty
+/// collection for a graph with no drawn edge.
+pub fn network_geojson(graph: &RoadGraph) -> String {
+    let mut lines = String::new();
+    for e in 0..graph.num_edges() as u32 {
+        if drawn(graph, e).is_none() {
+            continue;
+        }
+        lines.push(if lines.is_empty() { '[' } else { ',' });
+        for (i, p) in graph.shape(e).enumerate() {
+            lines.push(if i == 0 { '[' } else { ',' });
+            let _ = write!(
+                lines,
+                "[{},{}]",
+                (p.lon * 1e5).round() / 1e5,
+                (p.lat * 1e5).round() / 1e5
+            );
+        }
+        lines.push(']');
+    }
+    if lines.is_empty() {
+        return r#"{"type":"FeatureCollection","features":[]}"#.to_string();
+    }
+    lines.push(']');
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","geometry":{{"type":"MultiLineString","coordinates":{lines}}},"properties":{{"attribution":"(c) OpenStreetMap contributors"}}}}]}}"#
+    )
+}
+
 struct EdgeBox {
     edge: u32,
     env: AABB<[f64; 2]>,
@@ -80,15 +131,9 @@ impl Tiles {
         let mut level = vec![u8::MAX; graph.num_edges()];
         let mut boxes = Vec::new();
         for e in 0..graph.num_edges() as u32 {
-            let t = graph.time(Profile::Car, e, Dir::Forward).min(graph.time(
-                Profile::Car,
-                e,
-                Dir::Backward,
-            ));
-            // An edge of no length (a barrier's connector) draws nothing.
-            if t >= INFINITY || graph.edge_length_m[e as usize] <= 0.0 {
+            let Some(t) = drawn(graph, e) else {
                 continue;
-            }
+            };
             let pts: Vec<LatLon> = graph.shape(e).collect();
             let len: f64 = pts.windows(2).map(|w| haversine_m(w[0], w[1])).sum();
             let kmh = if t == 0 {
@@ -455,6 +500,54 @@ mod tests {
             .sum();
         // One line from a to c, joined through b: the copies share a place.
         assert_eq!(lines, 1, "{body}");
+    }
+
+    #[test]
+    fn the_whole_network_draws_what_the_tiles_draw() {
+        // a–b, b–b' of no length (a barrier's connector), b'–c, and a
+        // footpath c–d: the network is a–b and b'–c, valid GeoJSON.
+        let mut g = RoadGraph::builder();
+        let b = LatLon::new(49.0, 8.001);
+        let n = [
+            g.push_node(LatLon::new(49.0, 8.0), 1),
+            g.push_node(b, 2),
+            g.push_node(b, 2),
+            g.push_node(LatLon::new(49.0, 8.002), 3),
+            g.push_node(LatLon::new(49.001, 8.002), 4),
+        ];
+        let t = [[1000u32; 2]; 2];
+        let e = [
+            g.push_straight_edge(n[0], n[1], t),
+            g.push_straight_edge(n[1], n[2], [[1; 2]; 2]),
+            g.push_straight_edge(n[2], n[3], t),
+            g.push_straight_edge(n[3], n[4], [[INFINITY; 2], [1000; 2]]),
+        ];
+        let kept: Vec<bool> = e.iter().map(|&e| drawn(&g, e).is_some()).collect();
+        assert_eq!(kept, [true, false, true, false]);
+        assert_eq!(drawn(&g, 99), None, "an edge out of range");
+        let text = network_geojson(&g);
+        let fc = match text.parse::<geojson::GeoJson>().unwrap() {
+            geojson::GeoJson::FeatureCollection(fc) => fc,
+            other => panic!("not a feature collection: {other}"),
+        };
+        let f = &fc.features[0];
+        assert_eq!(
+            f.property("attribution").and_then(|v| v.as_str()),
+            Some("(c) OpenStreetMap contributors")
+        );
+        match &f.geometry.as_ref().unwrap().value {
+            geojson::Value::MultiLineString(lines) => assert_eq!(
+                lines,
+                &vec![
+                    vec![vec![8.0, 49.0], vec![8.001, 49.0]],
+                    vec![vec![8.001, 49.0], vec![8.002, 49.0]],
+                ]
+            ),
+            other => panic!("{other:?}"),
+        }
+        let empty = RoadGraph::builder();
+        let fc: geojson::FeatureCollection = network_geojson(&empty).parse().unwrap();
+        assert!(fc.features.is_empty());
     }
 
     #[test]

@@ -13,7 +13,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use corridor_graph::{Dir, Profile};
 use corridor_negotiation::Role;
 use corridor_publish::lang::{Lang, Texts};
 use serde::Deserialize;
@@ -300,36 +299,11 @@ fn geojson(body: Arc<String>) -> Response {
 /// server needed). Built once.
 async fn network(State(st): State<Shared>, headers: HeaderMap) -> Response {
     let body = st.network.get_or_init(|| {
-        let lines: Vec<Vec<[f64; 2]>> = match &st.router {
-            None => Vec::new(),
-            Some(r) => {
-                let g = r.graph();
-                (0..g.num_edges() as u32)
-                    .filter(|&e| {
-                        // An edge of no length (a barrier's connector) draws nothing.
-                        g.edge_length_m[e as usize] > 0.0
-                            && (g.time(Profile::Car, e, Dir::Forward) < corridor_graph::INFINITY
-                                || g.time(Profile::Car, e, Dir::Backward)
-                                    < corridor_graph::INFINITY)
-                    })
-                    .map(|e| {
-                        g.shape(e)
-                            .map(|p| [(p.lon * 1e5).round() / 1e5, (p.lat * 1e5).round() / 1e5])
-                            .collect()
-                    })
-                    .collect()
-            }
+        let text = match &st.router {
+            Some(r) => corridor_wire::tiles::network_geojson(r.graph()),
+            None => r#"{"type":"FeatureCollection","features":[]}"#.to_string(),
         };
-        let features = if lines.is_empty() {
-            json!([])
-        } else {
-            json!([{"type": "Feature", "geometry": {"type": "MultiLineString", "coordinates": lines},
-                "properties": {"attribution": "(c) OpenStreetMap contributors"}}])
-        };
-        Arc::new(Precompressed::new(
-            json!({"type": "FeatureCollection", "features": features}).to_string(),
-            "application/geo+json",
-        ))
+        Arc::new(Precompressed::new(text, "application/geo+json"))
     });
     // 1.5 MB for a city: compressed once, not per request.
     body.respond(&headers, "public, max-age=3600")

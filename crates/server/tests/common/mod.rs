@@ -183,6 +183,8 @@ pub struct CountingTokens {
     pub inner: Box<dyn Store>,
     pub lookups: Arc<std::sync::atomic::AtomicUsize>,
     pub pause_ms: Arc<std::sync::atomic::AtomicU64>,
+    /// While set, every token hash read fails (a store outage).
+    pub failing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Store for CountingTokens {
@@ -197,7 +199,13 @@ impl Store for CountingTokens {
     }
     fn token_hash(&self, party: &str) -> Result<Option<String>, StoreError> {
         use std::sync::atomic::Ordering::SeqCst;
-        let read = self.inner.token_hash(party);
+        let read = if self.failing.load(SeqCst) {
+            Err(StoreError::Db(
+                "the store is unreachable (a test's outage)".into(),
+            ))
+        } else {
+            self.inner.token_hash(party)
+        };
         self.lookups.fetch_add(1, SeqCst);
         std::thread::sleep(std::time::Duration::from_millis(self.pause_ms.load(SeqCst)));
         read

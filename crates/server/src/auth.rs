@@ -94,7 +94,12 @@ impl TokenCache {
                 Ok(None) => {}
                 Err(e) => {
                     tracing::error!(error = %e, party = %p.id, "cannot read the token hashes");
-                    *held = Some(Held::Failed(read_from));
+                    // Remembered from when it failed, not from when the
+                    // read began: a read that takes its store's whole
+                    // time-out (seconds) to fail would otherwise be stale
+                    // at once, and every request queued behind it would
+                    // ask again (review).
+                    *held = Some(Held::Failed(Instant::now()));
                     return Err(unreadable());
                 }
             }

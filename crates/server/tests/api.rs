@@ -866,6 +866,42 @@ async fn a_store_that_cannot_be_read_is_asked_once_a_second() {
     assert_eq!(s, StatusCode::OK, "{b}");
 }
 
+/// Review: a failed read was remembered from when it began, so a read
+/// that took its store's time-out to fail was stale when stored and every
+/// request queued behind it asked the store again (6 reads for 6
+/// requests, answered at 1.2, 2.4, ... 7.2 s). Now one read, and the
+/// others answered 503 at once.
+#[test]
+fn a_slow_failure_is_remembered_too() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let st = state_on(Box::new(common::CountingTokens {
+        inner: Box::new(corridor_server::store::Sqlite::memory().unwrap()),
+        lookups: lookups.clone(),
+        pause_ms: Arc::new(AtomicU64::new(1200)),
+        failing: Arc::new(AtomicBool::new(true)),
+    }));
+    let t0 = std::time::Instant::now();
+    let asks: Vec<_> = (0..6)
+        .map(|i| {
+            let st = st.clone();
+            std::thread::spawn(move || {
+                corridor_server::auth::party_of_token(&st, &format!("made-up-{i}")).is_err()
+            })
+        })
+        .collect();
+    for a in asks {
+        assert!(a.join().unwrap(), "refused while the store cannot be read");
+    }
+    let n = lookups.load(Ordering::SeqCst);
+    assert_eq!(n, 1, "{n} reads in {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < std::time::Duration::from_millis(2000),
+        "{:?}",
+        t0.elapsed()
+    );
+}
+
 /// A made-up token cost one store query per party, whatever the address's
 /// rate limit: the parties' token hashes are now read at most once every
 /// `TOKENS_FRESH`, so a flood costs the store nearly nothing, while a real

@@ -241,7 +241,7 @@ fn older_policy(policy: &str) -> Option<String> {
     let now = corridor_osm::policy::POLICY_VERSION;
     (policy != now).then(|| {
         format!(
-            "made by tag policy `{policy}`, not `{now}` (barriers such as bollards and gates, roads too small for the convoy's bus, roads for motor vehicles only, platforms and piers): import the extract again for routes by today's rules"
+            "made by tag policy `{policy}`, not `{now}` (turn restrictions; barriers such as bollards and gates, roads too small for the convoy's bus, roads for motor vehicles only, platforms and piers): import the extract again for routes by today's rules"
         )
     })
 }

@@ -48,9 +48,9 @@ impl ImportSummary {
     pub fn human(&self) -> String {
         let s = &self.stats;
         format!(
-            "Imported {} in {:.2} s\n  {} of {} ways routable ({} clipped at the extract's edge), {} OSM nodes, {} barriers\n  graph: {} nodes, {} edges ({} for car, {} for foot)\n  routing hierarchies: {} arcs for car, {} for foot, ordered and contracted in {:.2} s\n  wrote {} ({:.1} MB)\n",
+            "Imported {} in {:.2} s\n  {} of {} ways routable ({} clipped at the extract's edge), {} OSM nodes, {} barriers, {} turn restrictions ({} left out: via a way, or not on the roads read)\n  graph: {} nodes, {} edges ({} for car, {} for foot)\n  routing hierarchies: {} arcs for car, {} for foot, ordered and contracted in {:.2} s\n  wrote {} ({:.1} MB)\n",
             self.extract, self.seconds, s.ways_routable, s.ways_read, s.ways_clipped, s.osm_nodes, s.barriers,
-            s.nodes, s.edges, self.car_edges, self.foot_edges, self.cch_arcs, self.cch_arcs_foot, self.contraction_seconds,
+            s.turn_restrictions, s.turn_restrictions_skipped, s.nodes, s.edges, self.car_edges, self.foot_edges, self.cch_arcs, self.cch_arcs_foot, self.contraction_seconds,
             self.output, self.file_bytes as f64 / 1e6
         ) + &skipped(s)
     }
@@ -61,7 +61,9 @@ impl ImportSummary {
             "extract": self.extract, "output": self.output, "seconds": self.seconds,
             "ways_read": s.ways_read, "ways_routable": s.ways_routable, "ways_clipped": s.ways_clipped,
             "nodes_out_of_range": s.nodes_out_of_range, "ways_too_long": s.ways_too_long,
-            "osm_nodes": s.osm_nodes, "barriers": s.barriers, "nodes": s.nodes, "edges": s.edges,
+            "osm_nodes": s.osm_nodes, "barriers": s.barriers,
+            "turn_restrictions": s.turn_restrictions, "turn_restrictions_skipped": s.turn_restrictions_skipped,
+            "nodes": s.nodes, "edges": s.edges,
             "car_edges": self.car_edges, "foot_edges": self.foot_edges, "file_bytes": self.file_bytes,
             "cch_arcs_car": self.cch_arcs, "cch_arcs_foot": self.cch_arcs_foot, "contraction_seconds": self.contraction_seconds,
         })

@@ -108,6 +108,16 @@ pub mod flags {
     pub const DESTINATION_ONLY: u8 = 8;
     /// The way is a roundabout.
     pub const ROUNDABOUT: u8 = 16;
+    /// The forward half of a two-way edge split at a turn restriction's
+    /// node ([`RoadGraph::twin`]): it carries travel from tail to head
+    /// only; the next edge is its twin, of the same shape, carrying the
+    /// other way. A route arrives at the restricted node by one half and
+    /// leaves by another edge's other half, so no turn made up of two
+    /// allowed ones through a third edge's end can replace a forbidden one.
+    pub const TWIN_FORWARD: u8 = 32;
+    /// The backward half of such a split edge: the previous edge is its
+    /// twin.
+    pub const TWIN_BACKWARD: u8 = 64;
 }
 
 /// Where a graph came from.
@@ -310,6 +320,37 @@ impl RoadGraph {
         self.time_ms[profile.index()][dir as usize][e as usize]
     }
 
+    /// The other half of a split edge ([`flags::TWIN_FORWARD`]): the same
+    /// road, the same shape, the other direction of travel.
+    pub fn twin(&self, e: u32) -> Option<u32> {
+        let f = self.edge_flags.get(e as usize).copied().unwrap_or(0);
+        if f & flags::TWIN_FORWARD != 0 {
+            Some(e + 1)
+        } else if f & flags::TWIN_BACKWARD != 0 {
+            Some(e - 1)
+        } else {
+            None
+        }
+    }
+
+    /// The edge that carries travel along edge `e`'s road in direction
+    /// `dir` of its shape: `e` itself, or its twin when `e` is the half of
+    /// a split edge for the other direction.
+    pub fn carrier(&self, e: u32, dir: Dir) -> u32 {
+        let f = self.edge_flags.get(e as usize).copied().unwrap_or(0);
+        match dir {
+            Dir::Forward if f & flags::TWIN_BACKWARD != 0 => e - 1,
+            Dir::Backward if f & flags::TWIN_FORWARD != 0 => e + 1,
+            _ => e,
+        }
+    }
+
+    /// One id per road: the forward half of a split edge for both halves,
+    /// any other edge itself.
+    pub fn canonical(&self, e: u32) -> u32 {
+        self.carrier(e, Dir::Forward)
+    }
+
     /// Whether `profile` may use edge `e` in at least one direction.
     pub fn usable(&self, profile: Profile, e: u32) -> bool {
         self.time(profile, e, Dir::Forward) < INFINITY
@@ -468,6 +509,36 @@ impl RoadGraph {
                 "an edge has {MAX_SHAPE_POINTS} shape points or more"
             ));
         }
+        // Twins come in pairs, forward half first, of one shape (a corrupt
+        // file must not send `twin` out of range).
+        for e in 0..m {
+            let f = self.edge_flags[e];
+            let pair = |a: usize| {
+                let b = a + 1;
+                b < m
+                    && self.edge_flags[a] & (flags::TWIN_FORWARD | flags::TWIN_BACKWARD)
+                        == flags::TWIN_FORWARD
+                    && self.edge_flags[b] & (flags::TWIN_FORWARD | flags::TWIN_BACKWARD)
+                        == flags::TWIN_BACKWARD
+                    && {
+                        let (ra, rb) = (self.shape_range(a as u32), self.shape_range(b as u32));
+                        let ra = ra.0..ra.1;
+                        let rb = rb.0..rb.1;
+                        self.shape_lat[ra.clone()] == self.shape_lat[rb.clone()]
+                            && self.shape_lon[ra] == self.shape_lon[rb]
+                    }
+            };
+            let ok = if f & flags::TWIN_FORWARD != 0 {
+                pair(e)
+            } else if f & flags::TWIN_BACKWARD != 0 {
+                e > 0 && pair(e - 1)
+            } else {
+                true
+            };
+            if !ok {
+                return Err(format!("edge {e} is half of a split edge without its twin"));
+            }
+        }
         let ns = self.strings.len();
         for e in 0..m {
             let (t, h) = (self.edge_tail[e] as usize, self.edge_head[e] as usize);
@@ -599,5 +670,46 @@ mod tests {
             up_head: (1..n as u32).collect(),
         };
         assert_eq!(path.validate(n, &tail, &head, |_| true), Ok(()));
+    }
+
+    /// The halves of a split road find each other, carry one way each, and
+    /// a file whose flags pair a half with nothing (the last edge, another
+    /// forward half, an edge of another shape) is refused, not followed
+    /// out of range.
+    #[test]
+    fn twins_pair_up_or_the_graph_is_refused() {
+        let mut g = testgraph::grid(3, 1);
+        // Edges 0 (nodes 0-1) and 1 (1-2); edge 2 is edge 0's twin.
+        g.push_straight_edge(0, 1, [[5; 2]; 2]);
+        let half = |g: &mut RoadGraph, flags: [u8; 3]| {
+            g.edge_flags.copy_from_slice(&flags);
+            g.validate()
+        };
+        use flags::{TWIN_BACKWARD as B, TWIN_FORWARD as F};
+        assert!(
+            half(&mut g, [0, F, B]).is_err(),
+            "edge 1 (1-2) is not edge 2's shape"
+        );
+        g.edge_tail.swap(0, 1);
+        g.edge_head.swap(0, 1);
+        g.shape_lat.swap(0, 2);
+        g.shape_lon.swap(0, 2);
+        g.shape_lat.swap(1, 3);
+        g.shape_lon.swap(1, 3);
+        // Now edge 0 is 1-2 and edge 1 is 0-1, as edge 2.
+        assert_eq!(half(&mut g, [0, F, B]), Ok(()));
+        assert_eq!((g.twin(1), g.twin(2), g.twin(0)), (Some(2), Some(1), None));
+        assert_eq!(
+            (g.carrier(1, Dir::Backward), g.carrier(2, Dir::Forward)),
+            (2, 1)
+        );
+        assert_eq!(
+            (g.carrier(1, Dir::Forward), g.carrier(2, Dir::Backward)),
+            (1, 2)
+        );
+        assert_eq!((g.canonical(1), g.canonical(2), g.canonical(0)), (1, 1, 0));
+        for bad in [[0, 0, F], [0, F, F], [B, 0, 0], [0, B, F], [0, F | B, B]] {
+            assert!(half(&mut g, bad).is_err(), "{bad:?}");
+        }
     }
 }

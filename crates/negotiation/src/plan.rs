@@ -34,7 +34,8 @@ pub struct PlannedRoute {
     pub duration_ms: u64,
     /// Places or main roads along it, for people.
     pub via: Vec<String>,
-    /// Graph edges travelled (graph routes), for overlap between routes.
+    /// Graph edges travelled (graph routes), for overlap between routes;
+    /// a split road by its forward half (`RoadGraph::canonical`).
     pub edges: Vec<u32>,
 }
 
@@ -84,7 +85,10 @@ pub fn route_through(
             }
         }
         stretches.extend(r.roads.iter().cloned());
-        out.edges.extend(r.legs.iter().map(|l| l.edge));
+        // One id per road: the two halves of a road split at a turn
+        // restriction are the same road for overlap.
+        let g = router.graph();
+        out.edges.extend(r.legs.iter().map(|l| g.canonical(l.edge)));
     }
     // The main roads of the whole route, not of its first leg.
     out.via = corridor_routing::main_roads(&stretches, out.distance_m, 4, 0.05);

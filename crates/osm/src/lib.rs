@@ -2,12 +2,15 @@
 //!
 //! Two passes over the file, as every PBF importer does: the first reads ways
 //! and asks the [`policy`] which profiles may use each one, counting how many
-//! times every node is used; the second reads the coordinates of just those
+//! times every node is used, and reads the turn restrictions for cars
+//! (relations); the second reads the coordinates of just those
 //! nodes, and which of them stop or hold a profile (barriers). Ways are then cut at
-//! junctions (nodes used more than once), at barriers and at their ends, so
+//! junctions (nodes used more than once), at barriers, at the via nodes of
+//! turn restrictions and at their ends, so
 //! every chain of degree-2 nodes inside a way becomes one edge that keeps
 //! its full shape; a barrier is split so that the profiles it stops cannot
-//! pass it, and those it holds wait ([`Nodes`]).
+//! pass it, and those it holds wait, and the via node of a turn
+//! restriction so that cars cannot make the turns it forbids ([`Nodes`]).
 //!
 //! **Architecture invariant:** all OSM tag interpretation lives in
 //! [`policy`]; the importer only follows its verdicts.
@@ -17,8 +20,8 @@ pub mod policy;
 
 use corridor_geo::{haversine_m, LatLon};
 use corridor_graph::{GraphMeta, Profile, RoadGraph, INFINITY};
-use osmpbf::{BlobDecode, BlobReader, Element};
-use policy::{Passage, Speed, Tags, WayAccess};
+use osmpbf::{BlobDecode, BlobReader, Element, RelMemberType};
+use policy::{Passage, Speed, Tags, Turn, WayAccess};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -94,6 +97,13 @@ pub struct ImportStats {
     /// Nodes on routable ways that stop or hold a profile
     /// ([`policy::node_passage`]): bollards, gates, walls...
     pub barriers: u64,
+    /// Turn restrictions for cars ([`policy::car_turn`]) applied: via a
+    /// node where both their ways have an edge.
+    pub turn_restrictions: u64,
+    /// Turn restrictions for cars left out: via a way, members missing or
+    /// off the roads read, or at a node where more than
+    /// [`MAX_PAIRWISE_COPIES`] edges meet.
+    pub turn_restrictions_skipped: u64,
 }
 
 /// Most nodes a way may name, after repeats in a row are dropped: OSM's
@@ -159,8 +169,37 @@ pub fn import(
     let mut ways: Vec<WayRec> = Vec::new();
     // Times each OSM node is used by routable ways (saturating at 2+).
     let mut uses: HashMap<i64, u8> = HashMap::new();
+    // Car turn restrictions read, by via node: (from way, to way, kind).
+    let mut turns: HashMap<i64, Vec<TurnRule>> = HashMap::new();
+    let mut turns_read = 0u64;
 
     for_each_block(path, &shown, total, "reading ways", progress, |el| {
+        if let Element::Relation(r) = &el {
+            let tags = Tags(r.tags().collect());
+            let Some(kind) = policy::car_turn(&tags) else {
+                return;
+            };
+            turns_read += 1;
+            let (mut from, mut via, mut to, mut other) = (vec![], vec![], vec![], false);
+            for m in r.members() {
+                match (m.role().unwrap_or(""), m.member_type) {
+                    ("from", RelMemberType::Way) => from.push(m.member_id),
+                    ("to", RelMemberType::Way) => to.push(m.member_id),
+                    ("via", RelMemberType::Node) => via.push(m.member_id),
+                    // A via way (or relation): not read.
+                    ("via", _) => other = true,
+                    _ => {}
+                }
+            }
+            if let ([from], [via], [to], false) = (&from[..], &via[..], &to[..], other) {
+                turns.entry(*via).or_default().push(TurnRule {
+                    from: *from,
+                    to: *to,
+                    kind,
+                });
+            }
+            return;
+        }
         if let Element::Way(w) = el {
             stats.ways_read += 1;
             let tags = Tags(w.tags().collect());
@@ -223,8 +262,26 @@ pub fn import(
             _ => {}
         },
     )?;
-    // A barrier cuts the ways through it, as a junction does.
-    for id in stops.keys() {
+    // A barrier cuts the ways through it, as a junction does; so does the
+    // via node of a turn restriction.
+    turns.retain(|id, _| uses.contains_key(id));
+    // A turn node joins each road's arrival to every other road's
+    // departure: past MAX_PAIRWISE_COPIES roads (only a crafted file ends
+    // so many at one node) its restrictions are left out, so that the
+    // joins stay few.
+    if !turns.is_empty() {
+        let mut ends: HashMap<i64, usize> = HashMap::new();
+        for w in &ways {
+            let last = w.refs.len() - 1;
+            for (i, r) in w.refs.iter().enumerate() {
+                if turns.contains_key(r) {
+                    *ends.entry(*r).or_default() += if i == 0 || i == last { 1 } else { 2 };
+                }
+            }
+        }
+        turns.retain(|id, _| ends.get(id).is_some_and(|&n| n <= MAX_PAIRWISE_COPIES));
+    }
+    for id in stops.keys().chain(turns.keys()) {
         uses.insert(*id, 2);
     }
     stats.barriers = stops.len() as u64;
@@ -244,12 +301,14 @@ pub fn import(
     let mut nodes = Nodes {
         of: HashMap::new(),
         stops: &stops,
+        turns: &turns,
         copies: HashMap::new(),
     };
     for w in &ways {
         build_way_edges(&mut g, &mut nodes, &uses, &coords, w, &mut stats);
     }
-    pass_barriers(&mut g, &nodes);
+    stats.turn_restrictions = join_copies(&mut g, &nodes);
+    stats.turn_restrictions_skipped = turns_read - stats.turn_restrictions;
     stats.nodes = g.num_nodes() as u64;
     stats.edges = g.num_edges() as u64;
     if g.num_edges() == 0 {
@@ -405,34 +464,76 @@ fn pos(p: (i64, (i32, i32))) -> LatLon {
 ///
 /// A node that stops or holds a profile (a barrier,
 /// [`policy::node_passage`]) gets one copy for each edge that ends at it,
-/// so that no edge leads through it; [`pass_barriers`] then joins the
+/// so that no edge leads through it; [`join_copies`] then joins the
 /// copies with edges of no length that only the profiles it does not stop
 /// may use, taking the wait it holds them (a bollard: pedestrians pass,
 /// cars reach it from either side and turn; a gate: cars pass in a
 /// minute). This is how GraphHopper
 /// models barriers in a graph of nodes; OSRM forbids the turns through
 /// them in its graph of edges.
+///
+/// The via node of a turn restriction goes further: every edge ending at
+/// it is split into two halves, one per direction of travel
+/// ([`flags::TWIN_FORWARD`](corridor_graph::flags::TWIN_FORWARD)), and
+/// each half ends at a copy of its own, where it arrives or where it
+/// leaves. The joins lead from arrivals to departures only, one per
+/// allowed turn: a node where travel both arrives and leaves would let a
+/// route make a forbidden turn as two allowed ones through a third road's
+/// end.
 struct Nodes<'a> {
     /// Graph node of each OSM node (not of barriers).
     of: HashMap<i64, u32>,
     /// OSM nodes that stop or hold a profile, and how.
     stops: &'a HashMap<i64, [Passage; 2]>,
-    /// The copies of each barrier, each with the edge that ends at it.
-    copies: HashMap<i64, Vec<(u32, u32)>>,
+    /// The car turn restrictions via each OSM node.
+    turns: &'a HashMap<i64, Vec<TurnRule>>,
+    /// The copies of each split node: the copy, the edge ending there,
+    /// and what travel does there.
+    copies: HashMap<i64, Vec<(u32, u32, Role)>>,
+}
+
+/// What travel does at a copy of a split node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Arrives and leaves (a barrier's copy).
+    Both,
+    /// Arrives by its edge (a turn restriction's node).
+    Arrive,
+    /// Leaves by its edge.
+    Leave,
 }
 
 impl Nodes<'_> {
-    /// The graph node at OSM node `id` for edge `edge` (about to be added).
-    fn at(&mut self, g: &mut RoadGraph, (id, (lat, lon)): (i64, (i32, i32)), edge: u32) -> u32 {
+    /// The graph node at OSM node `id` for edge `edge` (about to be added)
+    /// in role `role` ([`Role::Both`] unless the edge is half of a split
+    /// one). `road` is the edge's road: the forward half for both halves,
+    /// so that at a barrier both share one copy.
+    fn at(
+        &mut self,
+        g: &mut RoadGraph,
+        (id, (lat, lon)): (i64, (i32, i32)),
+        edge: u32,
+        road: u32,
+        role: Role,
+    ) -> u32 {
         let new = |g: &mut RoadGraph| {
             g.node_lat.push(lat);
             g.node_lon.push(lon);
             g.node_osm.push(id);
             (g.node_lat.len() - 1) as u32
         };
-        if self.stops.contains_key(&id) {
+        if self.turns.contains_key(&id) {
             let v = new(g);
-            self.copies.entry(id).or_default().push((v, edge));
+            self.copies.entry(id).or_default().push((v, edge, role));
+            return v;
+        }
+        if self.stops.contains_key(&id) {
+            let copies = self.copies.entry(id).or_default();
+            if let Some(&(v, ..)) = copies.iter().find(|c| c.1 == road) {
+                return v;
+            }
+            let v = new(g);
+            copies.push((v, road, Role::Both));
             return v;
         }
         *self.of.entry(id).or_insert_with(|| new(g))
@@ -461,19 +562,45 @@ fn note_stops<'a>(
 /// their square.
 const MAX_PAIRWISE_COPIES: usize = 8;
 
-/// Joins the copies of each barrier ([`Nodes`]) with edges of no length,
-/// one between every two copies (so that passing costs one wait, from
-/// whichever way to whichever other), usable by the profiles the barrier
-/// does not stop, in 1 ms or the wait it holds them, each taking the way,
-/// name and ref of the edge at the copy it leads to. Past
+/// A car turn restriction at its via node.
+struct TurnRule {
+    from: i64,
+    to: i64,
+    kind: Turn,
+}
+
+/// Whether a car may turn from the edge of way `from` onto the edge of way
+/// `to` at a node with these restrictions. A `no_*` naming one way as
+/// both `from` and `to` forbids only a U-turn, which no fastest route
+/// makes: it forbids nothing here (were it read as from the way to the
+/// way, it would forbid going straight on where the way goes through).
+fn turn_allowed(rules: &[TurnRule], from: i64, to: i64) -> bool {
+    rules.iter().all(|r| match r.kind {
+        Turn::No => !(r.from != r.to && r.from == from && r.to == to),
+        Turn::Only => r.from != from || r.to == to,
+    })
+}
+
+/// Joins the copies of each split node ([`Nodes`]) with edges of no
+/// length, usable by the profiles the barrier there (if any) does not
+/// stop, in 1 ms or the wait it holds them, each taking the way, name and
+/// ref of the edge at the copy it leads to.
+///
+/// At a barrier, one join between every two copies, either way (so that
+/// passing costs one wait, from whichever way to whichever other); past
 /// [`MAX_PAIRWISE_COPIES`], each copy is joined to a hub in half the wait
-/// (rounded up, at least 1 ms).
-fn pass_barriers(g: &mut RoadGraph, nodes: &Nodes) {
+/// (rounded up, at least 1 ms). At a turn restriction's node, one join
+/// from each arrival to each departure of another road: a turn, which a
+/// car may not take where a restriction forbids it (pedestrians may).
+/// Returns how many turn restrictions were applied.
+fn join_copies(g: &mut RoadGraph, nodes: &Nodes) -> u64 {
+    let mut applied = 0;
     let mut ids: Vec<&i64> = nodes.copies.keys().collect();
     ids.sort_unstable();
+    let car = Profile::Car.index();
     for id in ids {
         let copies = &nodes.copies[id];
-        let passage = nodes.stops.get(id).copied().unwrap_or([Passage::Stop; 2]);
+        let passage = nodes.stops.get(id).copied().unwrap_or([Passage::Free; 2]);
         if passage.iter().all(|&p| p == Passage::Stop) {
             continue;
         }
@@ -485,10 +612,31 @@ fn pass_barriers(g: &mut RoadGraph, nodes: &Nodes) {
                 Passage::Stop => INFINITY,
             })
         };
-        if copies.len() <= MAX_PAIRWISE_COPIES {
-            for (i, &(u, _)) in copies.iter().enumerate() {
-                for &(v, edge) in &copies[i + 1..] {
-                    join(g, u, v, edge, time(false));
+        if let Some(rules) = nodes.turns.get(id) {
+            let way = |e: u32| g.edge_way[e as usize];
+            applied += rules
+                .iter()
+                .filter(|r| {
+                    copies.iter().any(|&(_, e, _)| way(e) == r.from)
+                        && copies.iter().any(|&(_, e, _)| way(e) == r.to)
+                })
+                .count() as u64;
+            for &(u, from, _) in copies.iter().filter(|c| c.2 == Role::Arrive) {
+                for &(v, to, _) in copies.iter().filter(|c| c.2 == Role::Leave) {
+                    if g.canonical(from) == g.canonical(to) {
+                        continue; // a U-turn: no fastest route makes one
+                    }
+                    let mut t = time(false).map(|x| [x, INFINITY]);
+                    if !turn_allowed(rules, g.edge_way[from as usize], g.edge_way[to as usize]) {
+                        t[car][0] = INFINITY;
+                    }
+                    join(g, u, v, to, t);
+                }
+            }
+        } else if copies.len() <= MAX_PAIRWISE_COPIES {
+            for (i, &(u, ..)) in copies.iter().enumerate() {
+                for &(v, edge, _) in &copies[i + 1..] {
+                    join(g, u, v, edge, time(false).map(|x| [x; 2]));
                 }
             }
         } else {
@@ -497,16 +645,18 @@ fn pass_barriers(g: &mut RoadGraph, nodes: &Nodes) {
             g.node_lon.push(g.node_lon[hub]);
             g.node_osm.push(*id);
             let hub = (g.node_lat.len() - 1) as u32;
-            for &(v, edge) in copies {
-                join(g, hub, v, edge, time(true));
+            for &(v, edge, _) in copies {
+                join(g, hub, v, edge, time(true).map(|x| [x; 2]));
             }
         }
     }
+    applied
 }
 
-/// Adds an edge of no length from `u` to `v` (at one place) in `time_ms`
-/// per profile either way, with the way, name and ref of edge `like`.
-fn join(g: &mut RoadGraph, u: u32, v: u32, like: u32, time_ms: [u32; 2]) {
+/// Adds an edge of no length from `u` to `v` (at one place) taking
+/// `time_ms[profile][direction]` (forward: `u` to `v`), with the way, name
+/// and ref of edge `like`.
+fn join(g: &mut RoadGraph, u: u32, v: u32, like: u32, time_ms: [[u32; 2]; 2]) {
     let e = like as usize;
     let (way, name, road_ref) = (g.edge_way[e], g.edge_name[e], g.edge_ref[e]);
     g.edge_tail.push(u);
@@ -522,13 +672,15 @@ fn join(g: &mut RoadGraph, u: u32, v: u32, like: u32, time_ms: [u32; 2]) {
     }
     g.shape_first.push(g.shape_lat.len() as u32);
     for profile in Profile::ALL {
-        let t = time_ms[profile.index()];
-        g.time_ms[profile.index()][0].push(t);
-        g.time_ms[profile.index()][1].push(t);
+        let [forward, backward] = time_ms[profile.index()];
+        g.time_ms[profile.index()][0].push(forward);
+        g.time_ms[profile.index()][1].push(backward);
     }
 }
 
-/// Adds one edge; `way_len` (metres, all pieces) spreads a ferry's `duration`.
+/// Adds one edge; `way_len` (metres, all pieces) spreads a ferry's
+/// `duration`. An edge ending at a turn restriction's node is added as two
+/// halves, forward then backward ([`Nodes`]).
 fn add_edge(
     g: &mut RoadGraph,
     nodes: &mut Nodes,
@@ -536,26 +688,12 @@ fn add_edge(
     pts: &[(i64, (i32, i32))],
     way_len: f64,
 ) {
-    let edge = g.num_edges() as u32;
-    let tail = nodes.at(g, pts[0], edge);
-    let head = nodes.at(g, pts[pts.len() - 1], edge);
+    let (first, last) = (pts[0], pts[pts.len() - 1]);
     let len: f64 = pts
         .windows(2)
         .map(|s| haversine_m(pos(s[0]), pos(s[1])))
         .sum();
-    g.edge_tail.push(tail);
-    g.edge_head.push(head);
-    g.edge_way.push(w.id);
-    g.edge_name.push(w.name);
-    g.edge_ref.push(w.road_ref);
-    g.edge_flags.push(w.flags);
-    g.edge_length_m.push(len);
-    for p in pts {
-        g.shape_lat.push(p.1 .0);
-        g.shape_lon.push(p.1 .1);
-    }
-    g.shape_first.push(g.shape_lat.len() as u32);
-    for profile in Profile::ALL {
+    let times = Profile::ALL.map(|profile| {
         let a = w.access[profile.index()];
         let t = |s: Option<Speed>| -> u32 {
             match s {
@@ -564,8 +702,65 @@ fn add_edge(
                 Some(Speed::WholeWaySeconds(s)) => ms(s * len / way_len.max(1e-9)),
             }
         };
-        g.time_ms[profile.index()][0].push(t(a.and_then(|a| a.forward)));
-        g.time_ms[profile.index()][1].push(t(a.and_then(|a| a.backward)));
+        [t(a.and_then(|a| a.forward)), t(a.and_then(|a| a.backward))]
+    });
+    let edge = g.num_edges() as u32;
+    if !(nodes.turns.contains_key(&first.0) || nodes.turns.contains_key(&last.0)) {
+        let tail = nodes.at(g, first, edge, edge, Role::Both);
+        let head = nodes.at(g, last, edge, edge, Role::Both);
+        push_edge(g, w, pts, len, tail, head, w.flags, times);
+        return;
+    }
+    use corridor_graph::flags::{TWIN_BACKWARD, TWIN_FORWARD};
+    let (fwd, bwd) = (edge, edge + 1);
+    // The forward half leaves its tail and arrives at its head; the
+    // backward half the other way round.
+    let tail = nodes.at(g, first, fwd, fwd, Role::Leave);
+    let head = nodes.at(g, last, fwd, fwd, Role::Arrive);
+    let only = |dir: usize| {
+        times.map(|t| {
+            if dir == 0 {
+                [t[0], INFINITY]
+            } else {
+                [INFINITY, t[1]]
+            }
+        })
+    };
+    push_edge(g, w, pts, len, tail, head, w.flags | TWIN_FORWARD, only(0));
+    let tail = nodes.at(g, first, bwd, fwd, Role::Arrive);
+    let head = nodes.at(g, last, bwd, fwd, Role::Leave);
+    push_edge(g, w, pts, len, tail, head, w.flags | TWIN_BACKWARD, only(1));
+}
+
+/// Appends an edge of way `w` along `pts` (`len` metres) from `tail` to
+/// `head`, taking `times[profile][direction]`.
+#[allow(clippy::too_many_arguments)]
+fn push_edge(
+    g: &mut RoadGraph,
+    w: &WayRec,
+    pts: &[(i64, (i32, i32))],
+    len: f64,
+    tail: u32,
+    head: u32,
+    flags: u8,
+    times: [[u32; 2]; 2],
+) {
+    g.edge_tail.push(tail);
+    g.edge_head.push(head);
+    g.edge_way.push(w.id);
+    g.edge_name.push(w.name);
+    g.edge_ref.push(w.road_ref);
+    g.edge_flags.push(flags);
+    g.edge_length_m.push(len);
+    for p in pts {
+        g.shape_lat.push(p.1 .0);
+        g.shape_lon.push(p.1 .1);
+    }
+    g.shape_first.push(g.shape_lat.len() as u32);
+    for profile in Profile::ALL {
+        let [forward, backward] = times[profile.index()];
+        g.time_ms[profile.index()][0].push(forward);
+        g.time_ms[profile.index()][1].push(backward);
     }
 }
 

@@ -33,11 +33,16 @@
 //! pedestrians; a node's own access tags decide over its barrier, as OSRM's
 //! profiles do. Version 2 of the policy added barriers, the convoy's size
 //! and weight, `motorroad`, platforms and piers.
+//!
+//! Relations ([`car_turn`]): turn restrictions (`no_*`, `only_*`) bind cars
+//! and buses, not pedestrians, as in OSRM's profiles; those whose `via` is
+//! a node are applied, those via a way are counted and left out. Version 3
+//! added them.
 
 use corridor_graph::{flags, Profile};
 
 /// Version of this policy, stored in every graph file it made.
-pub const POLICY_VERSION: &str = "corridor-tag-policy/2";
+pub const POLICY_VERSION: &str = "corridor-tag-policy/3";
 
 /// Default car speeds in km/h by `highway` class (as in OSRM's car profile).
 pub const CAR_SPEEDS: &[(&str, f64)] = &[
@@ -180,6 +185,56 @@ pub enum Passage {
     Wait(u32),
     /// Not at all: the node may be reached from either side, not passed.
     Stop,
+}
+
+/// What a turn restriction asks of cars and buses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Turn {
+    /// `no_*`: the turn from the `from` way to the `to` way is forbidden.
+    No,
+    /// `only_*`: from the `from` way, the turn onto the `to` way is the
+    /// only one allowed at the `via` node.
+    Only,
+}
+
+/// The vehicle kinds a car turn restriction names, most specific first
+/// (OSRM's car profile: `motorcar`, `motor_vehicle`, `vehicle`).
+const TURN_VEHICLES: [&str; 3] = ["motorcar", "motor_vehicle", "vehicle"];
+
+/// The turn restriction a relation's tags make for cars and buses, as
+/// OSRM's car profile reads them: `type=restriction` (or
+/// `restriction:*`), the value of the most specific of
+/// `restriction:motorcar`, `restriction:motor_vehicle`,
+/// `restriction:vehicle` and `restriction`, `no_*` or `only_*`; none when
+/// `except` (a `;` list) names one of those kinds. Conditional
+/// restrictions (`restriction:conditional`) and those for other vehicles
+/// only (`restriction:hgv`, `restriction:bus`) are not read.
+pub fn car_turn(t: &Tags) -> Option<Turn> {
+    let ty = t.get("type")?;
+    if ty != "restriction" && !ty.starts_with("restriction:") {
+        return None;
+    }
+    if let Some(except) = t.get("except") {
+        if except.split(';').any(|v| TURN_VEHICLES.contains(&v.trim())) {
+            return None;
+        }
+    }
+    let value = most_specific(
+        t,
+        &[
+            "restriction:motorcar",
+            "restriction:motor_vehicle",
+            "restriction:vehicle",
+            "restriction",
+        ],
+    )?;
+    if value.starts_with("no_") {
+        Some(Turn::No)
+    } else if value.starts_with("only_") {
+        Some(Turn::Only)
+    } else {
+        None
+    }
 }
 
 /// How each profile ([`Profile::index`] order) gets past a node: a barrier
@@ -624,6 +679,95 @@ pub fn parse_duration_s(v: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Turn restrictions as OSRM's car profile reads them: `no_*` and
+    /// `only_*`, the most specific vehicle key first, `except` sparing
+    /// cars, other vehicles' and conditional restrictions not read.
+    #[test]
+    fn turn_restrictions_bind_cars_as_osrm_s_car_profile_reads_them() {
+        use Turn::{No, Only};
+        for (kv, want) in [
+            (
+                vec![("type", "restriction"), ("restriction", "no_left_turn")],
+                Some(No),
+            ),
+            (
+                vec![("type", "restriction"), ("restriction", "no_u_turn")],
+                Some(No),
+            ),
+            (
+                vec![("type", "restriction"), ("restriction", "no_entry")],
+                Some(No),
+            ),
+            (
+                vec![("type", "restriction"), ("restriction", "only_straight_on")],
+                Some(Only),
+            ),
+            (
+                vec![("type", "restriction"), ("restriction", "only_right_turn")],
+                Some(Only),
+            ),
+            (
+                vec![("type", "restriction"), ("restriction", "give_way")],
+                None,
+            ),
+            (vec![("restriction", "no_left_turn")], None),
+            (
+                vec![("type", "multipolygon"), ("restriction", "no_left_turn")],
+                None,
+            ),
+            (
+                vec![
+                    ("type", "restriction"),
+                    ("restriction", "no_left_turn"),
+                    ("except", "bicycle;motorcar"),
+                ],
+                None,
+            ),
+            (
+                vec![
+                    ("type", "restriction"),
+                    ("restriction", "no_left_turn"),
+                    ("except", "psv"),
+                ],
+                Some(No),
+            ),
+            (
+                vec![
+                    ("type", "restriction:hgv"),
+                    ("restriction:hgv", "no_left_turn"),
+                ],
+                None,
+            ),
+            (
+                vec![
+                    ("type", "restriction"),
+                    (
+                        "restriction:conditional",
+                        "no_left_turn @ (Mo-Fr 07:00-09:00)",
+                    ),
+                ],
+                None,
+            ),
+            (
+                vec![
+                    ("type", "restriction:motorcar"),
+                    ("restriction:motorcar", "only_left_turn"),
+                ],
+                Some(Only),
+            ),
+            (
+                vec![
+                    ("type", "restriction"),
+                    ("restriction", "no_right_turn"),
+                    ("restriction:motor_vehicle", "only_straight_on"),
+                ],
+                Some(Only),
+            ),
+        ] {
+            assert_eq!(car_turn(&Tags(kv.clone())), want, "{kv:?}");
+        }
+    }
 
     /// Barriers as OSRM's car and foot profiles read them: a bollard stops
     /// cars, not pedestrians; a gate holds cars a minute; a wall stops

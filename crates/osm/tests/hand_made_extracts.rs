@@ -83,6 +83,19 @@ fn extract_ways(
     tags: &[(i64, &str, &str)],
     ways: &[(i64, &[i64])],
 ) -> Vec<u8> {
+    extract_relations(nodes, tags, ways, &[])
+}
+
+/// A relation: id, tags, members (role, type: 0 node, 1 way, id).
+type Relation<'a> = (i64, &'a [(&'a str, &'a str)], &'a [(&'a str, u64, i64)]);
+
+/// [`extract_ways`] with relations.
+fn extract_relations(
+    nodes: &[(i64, i64, i64)],
+    tags: &[(i64, &str, &str)],
+    ways: &[(i64, &[i64])],
+    relations: &[Relation],
+) -> Vec<u8> {
     let header = Msg::default()
         .bytes(4, b"OsmSchema-V0.6")
         .bytes(4, b"DenseNodes")
@@ -126,6 +139,30 @@ fn extract_ways(
             .take();
         way_group.bytes(3, &way);
     }
+    let mut relation_group = Msg::default();
+    for &(id, kv, members) in relations {
+        let keys: Vec<u64> = kv.iter().map(|t| string(t.0)).collect();
+        let vals: Vec<u64> = kv.iter().map(|t| string(t.1)).collect();
+        let roles: Vec<u64> = members.iter().map(|m| string(m.0)).collect();
+        let mut prev = 0;
+        let ids: Vec<u64> = members
+            .iter()
+            .map(|m| {
+                let d = m.2 - prev;
+                prev = m.2;
+                ((d << 1) ^ (d >> 63)) as u64
+            })
+            .collect();
+        let relation = Msg::default()
+            .int(1, id)
+            .packed(2, keys)
+            .packed(3, vals)
+            .packed(8, roles)
+            .packed(9, ids)
+            .packed(10, members.iter().map(|m| m.1))
+            .take();
+        relation_group.bytes(4, &relation);
+    }
     let mut table = Msg::default();
     for s in &strings {
         table.bytes(1, s.as_bytes());
@@ -134,6 +171,7 @@ fn extract_ways(
         .bytes(1, &table.take())
         .bytes(2, &group.take())
         .bytes(2, &way_group.take())
+        .bytes(2, &relation_group.take())
         .take();
     let mut out = block("OSMHeader", &header);
     out.extend(block("OSMData", &block_data));
@@ -401,4 +439,121 @@ fn issue_12_nodes_out_of_range_never_reach_the_graph_file() {
             Err(e) => panic!("{name}: {e}"),
         }
     }
+}
+
+/// A crossing of four residential ways at node 1: west (way 10, from
+/// node 2), east (11, to 3), north (12, to 4), south (13, to 5). A
+/// restriction forbids cars a turn; they make it only by turning round at
+/// a dead end beyond (the graph's nodes allow U-turns), in exactly the
+/// time that takes, while pedestrians and the other turns are unaffected.
+#[test]
+fn turn_restrictions_forbid_cars_their_turns_and_nothing_else() {
+    use corridor_graph::Profile::{Car, Foot};
+    let nodes = [
+        (1, 494_100_000, 86_900_000),
+        (2, 494_100_000, 86_890_000),
+        (3, 494_100_000, 86_910_000),
+        (4, 494_110_000, 86_900_000),
+        (5, 494_090_000, 86_900_000),
+    ];
+    let ways: [(i64, &[i64]); 4] = [(10, &[2, 1]), (11, &[1, 3]), (12, &[1, 4]), (13, &[5, 1])];
+    let restriction = |kv: &'static [(&'static str, &'static str)], from, to| -> Vec<u8> {
+        let members: &[(&str, u64, i64)] = &[("from", 1, from), ("via", 0, 1), ("to", 1, to)];
+        extract_relations(&nodes, &[], &ways, &[(900, kv, members)])
+    };
+    let (plain, _) = import_bytes("turns-none.osm.pbf", extract_ways(&nodes, &[], &ways)).unwrap();
+    // Each way's time by car, either way (all are two-way, 25 km/h).
+    let t = |way: i64| -> u64 {
+        (0..plain.num_edges())
+            .filter(|&e| plain.edge_way[e] == way && plain.edge_length_m[e] > 0.0)
+            .map(|e| u64::from(plain.time_ms[0][0][e]))
+            .min()
+            .unwrap()
+    };
+    // Straight through the crossing: no join at an unsplit node.
+    assert_eq!(fastest(&plain, Car, 2, 4), Some(t(10) + t(12)));
+    // West to north the long way: to the east end, round, back, and north;
+    // a join (1 ms) at each pass through the split crossing.
+    let round = Some(t(10) + 2 * t(11).min(t(13)) + t(12) + 2);
+    let straight = Some(t(10) + t(12) + 1);
+    const NO_LEFT: &[(&str, &str)] = &[("type", "restriction"), ("restriction", "no_left_turn")];
+    const SPARED: &[(&str, &str)] = &[
+        ("type", "restriction"),
+        ("restriction", "no_left_turn"),
+        ("except", "motorcar"),
+    ];
+    const ONLY_AHEAD: &[(&str, &str)] =
+        &[("type", "restriction"), ("restriction", "only_straight_on")];
+    for (name, pbf, applied, car_west_north, car_west_east) in [
+        (
+            "no-left",
+            restriction(NO_LEFT, 10, 12),
+            1,
+            round,
+            Some(t(10) + t(11) + 1),
+        ),
+        (
+            "spared",
+            restriction(SPARED, 10, 12),
+            0,
+            Some(t(10) + t(12)),
+            Some(t(10) + t(11)),
+        ),
+        (
+            "only-ahead",
+            restriction(ONLY_AHEAD, 10, 11),
+            1,
+            round,
+            Some(t(10) + t(11) + 1),
+        ),
+    ] {
+        let (g, stats) = import_bytes(&format!("turns-{name}.osm.pbf"), pbf).unwrap();
+        assert_eq!(stats.turn_restrictions, applied, "{name}");
+        // A restriction that spares cars is none for them.
+        assert_eq!(stats.turn_restrictions_skipped, 0, "{name}");
+        assert_eq!(
+            fastest(&g, Car, 2, 4),
+            car_west_north,
+            "{name}: car west to north"
+        );
+        assert_eq!(
+            fastest(&g, Car, 2, 3),
+            car_west_east,
+            "{name}: car west to east"
+        );
+        if applied == 1 {
+            // The turn the other way round, and pedestrians, are free.
+            assert_eq!(
+                fastest(&g, Car, 4, 2),
+                straight,
+                "{name}: car north to west"
+            );
+            let walk = |way: i64| -> u64 {
+                (0..plain.num_edges())
+                    .filter(|&e| plain.edge_way[e] == way)
+                    .map(|e| u64::from(plain.time_ms[1][0][e]))
+                    .min()
+                    .unwrap()
+            };
+            assert_eq!(
+                fastest(&g, Foot, 2, 4),
+                Some(walk(10) + walk(12) + 1),
+                "{name}: pedestrians turn"
+            );
+        }
+        g.validate().unwrap();
+        RoadGraph::from_bytes(&g.to_bytes()).expect("every graph written can be read");
+    }
+    // A restriction via a way is counted and left out.
+    let via_way: &[(&str, u64, i64)] = &[("from", 1, 10), ("via", 1, 11), ("to", 1, 12)];
+    let (g, stats) = import_bytes(
+        "turns-via-way.osm.pbf",
+        extract_relations(&nodes, &[], &ways, &[(901, NO_LEFT, via_way)]),
+    )
+    .unwrap();
+    assert_eq!(
+        (stats.turn_restrictions, stats.turn_restrictions_skipped),
+        (0, 1)
+    );
+    assert_eq!(fastest(&g, Car, 2, 4), Some(t(10) + t(12)));
 }

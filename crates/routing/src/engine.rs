@@ -34,7 +34,7 @@
 use crate::assembly::{leg, Assembly};
 use crate::cch::{Cch, CchQuery, Metric, Step};
 use crate::cut::{self, CutIndex};
-use crate::search::{at, end_cost, Ends, Two};
+use crate::search::{at, edge_end, end_cost, Ends, Two};
 use crate::{Engine, EngineStats, HazardLayer, Method, Route, RouteOptions, Router, Snap};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -447,13 +447,9 @@ impl Router {
             from_head,
         } = ends.target
         {
-            let (tail, head) = (g.edge_tail[edge as usize], g.edge_head[edge as usize]);
-            for (v, dir, share) in [
-                (tail, Dir::Forward, from_tail),
-                (head, Dir::Backward, from_head),
-            ] {
-                if found.reached(v) {
-                    if let Some(Err(h)) = end_cost(g, p, edge, dir, share, cost) {
+            for (dir, share) in [(Dir::Forward, from_tail), (Dir::Backward, from_head)] {
+                if found.reached(edge_end(g, edge, dir)) {
+                    if let Some(Err(h)) = end_cost(g, p, g.carrier(edge, dir), dir, share, cost) {
                         cut.push(h);
                     }
                 }
@@ -583,7 +579,7 @@ impl Router {
         let Some((cost, target, clock, mut route)) = found else {
             let (c, dir) = ends.direct?;
             let mut route = Assembly::new(g, layer, opts, &self.shape_repeats, 1);
-            route.push(leg(g, s.edge, dir, s.frac, t.frac, 0, c));
+            route.push(leg(g, g.carrier(s.edge, dir), dir, s.frac, t.frac, 0, c));
             return Some(Found {
                 method: Method::Hierarchy,
                 cost: c,
@@ -596,7 +592,7 @@ impl Router {
             .min_by_key(|x| x.2)?;
         let from = if dir == Dir::Forward { 0.0 } else { 1.0 };
         if from != t.frac && !at(g, node, t.point) {
-            route.push(leg(g, t.edge, dir, from, t.frac, clock, c));
+            route.push(leg(g, g.carrier(t.edge, dir), dir, from, t.frac, clock, c));
         }
         debug_assert_eq!(clock + c, cost, "legs add up to the path cost");
         Some(Found {

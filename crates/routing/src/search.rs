@@ -166,7 +166,9 @@ pub(crate) enum Target {
     Node(u32),
     /// At a position on an edge, reached from its tail after `from_tail`
     /// of its length, or from its head after `from_head` (0 when the
-    /// position is the node itself, whatever the edge's shape).
+    /// position is the node itself, whatever the edge's shape). Of a split
+    /// edge, each way is travelled on the half that carries it
+    /// ([`RoadGraph::carrier`]), from that half's tail or head.
     Edge {
         edge: u32,
         from_tail: f64,
@@ -280,14 +282,14 @@ impl Search {
                     from_tail,
                     from_head,
                 } => {
-                    let (tail, head) = (g.edge_tail[edge as usize], g.edge_head[edge as usize]);
                     for (end, dir, share) in [
-                        (tail, Dir::Forward, from_tail),
-                        (head, Dir::Backward, from_head),
+                        (edge_end(g, edge, Dir::Forward), Dir::Forward, from_tail),
+                        (edge_end(g, edge, Dir::Backward), Dir::Backward, from_head),
                     ] {
                         if end != v {
                             continue;
                         }
+                        let edge = g.carrier(edge, dir);
                         let Some(cost) = end_cost(g, opts.profile, edge, dir, share, |e, w| {
                             layer.traverse(e, w, now, opts.margin_ms)
                         }) else {
@@ -336,6 +338,16 @@ pub(crate) fn partial(w: u32, share: f64) -> u32 {
     (w as f64 * share.clamp(0.0, 1.0)).round() as u32
 }
 
+/// Where a route enters edge `e`'s road to travel it in `dir`: the tail of
+/// the half carrying `dir` when forward, its head when backward.
+pub(crate) fn edge_end(g: &RoadGraph, e: u32, dir: Dir) -> u32 {
+    let c = g.carrier(e, dir) as usize;
+    match dir {
+        Dir::Forward => g.edge_tail[c],
+        Dir::Backward => g.edge_head[c],
+    }
+}
+
 /// Cost of the last stretch of a route: `share` of `edge` travelled in `dir`
 /// to the destination point, under `cost` (the hazard rule in force).
 /// `None` when the profile cannot travel it that way.
@@ -379,11 +391,15 @@ impl Ends {
             cost: 0,
             leg: None,
         });
-        let (tail, head) = (g.edge_tail[e as usize], g.edge_head[e as usize]);
-        for (node, dir, share, to) in [
-            (head, Dir::Forward, 1.0 - f, 1.0),
-            (tail, Dir::Backward, f, 0.0),
-        ] {
+        // Leaving forward reaches the head of the half carrying forward
+        // travel, backward the tail of the other (the same edge unless
+        // split: `RoadGraph::carrier`).
+        for (dir, share, to) in [(Dir::Forward, 1.0 - f, 1.0), (Dir::Backward, f, 0.0)] {
+            let e = g.carrier(e, dir);
+            let node = match dir {
+                Dir::Forward => g.edge_head[e as usize],
+                Dir::Backward => g.edge_tail[e as usize],
+            };
             if at(g, node, s.point) {
                 sources.push(Source {
                     node,
@@ -405,15 +421,17 @@ impl Ends {
             }
         }
         let mut direct = None;
-        if t.edge == e && t.frac == f {
+        let same_road = g.canonical(t.edge) == g.canonical(e);
+        if same_road && t.frac == f {
             // The same place: nothing to travel.
             direct = Some((0, Dir::Forward));
-        } else if t.edge == e {
+        } else if same_road {
             let dir = if t.frac > f {
                 Dir::Forward
             } else {
                 Dir::Backward
             };
+            let e = g.carrier(e, dir);
             let w = g.time(p, e, dir);
             if w < INFINITY {
                 if let Ok(c) = cost(e, partial(w, (t.frac - f).abs())) {
@@ -423,12 +441,12 @@ impl Ends {
         }
         let target = Target::Edge {
             edge: t.edge,
-            from_tail: if at(g, g.edge_tail[t.edge as usize], t.point) {
+            from_tail: if at(g, edge_end(g, t.edge, Dir::Forward), t.point) {
                 0.0
             } else {
                 t.frac
             },
-            from_head: if at(g, g.edge_head[t.edge as usize], t.point) {
+            from_head: if at(g, edge_end(g, t.edge, Dir::Backward), t.point) {
                 0.0
             } else {
                 1.0 - t.frac
@@ -458,12 +476,9 @@ impl Ends {
         else {
             return out;
         };
-        let (tail, head) = (g.edge_tail[edge as usize], g.edge_head[edge as usize]);
-        for (v, dir, share) in [
-            (tail, Dir::Forward, from_tail),
-            (head, Dir::Backward, from_head),
-        ] {
-            if let Some(Ok(c)) = end_cost(g, p, edge, dir, share, &cost) {
+        for (dir, share) in [(Dir::Forward, from_tail), (Dir::Backward, from_head)] {
+            let v = edge_end(g, edge, dir);
+            if let Some(Ok(c)) = end_cost(g, p, g.carrier(edge, dir), dir, share, &cost) {
                 out.push((v, dir, c));
             }
         }
@@ -604,7 +619,7 @@ impl Router {
         // Walk the predecessors back to the source.
         let mut legs: Vec<Traversal> = Vec::new();
         match end {
-            End::Direct(dir) => legs.push(leg(g, e, dir, f, t.frac, 0, cost)),
+            End::Direct(dir) => legs.push(leg(g, g.carrier(e, dir), dir, f, t.frac, 0, cost)),
             End::Via { node, last } => {
                 let adj = self.adjacency(p);
                 let mut v = node;
@@ -638,7 +653,7 @@ impl Router {
                     if from != t.frac && !at(g, node, t.point) {
                         legs.push(leg(
                             g,
-                            t.edge,
+                            g.carrier(t.edge, dir),
                             dir,
                             from,
                             t.frac,

@@ -57,8 +57,8 @@ pub fn levels_at(z: u8) -> u8 {
 
 /// Whether a map of the network draws edge `e` of `graph`, and if so its
 /// car time the faster way: an edge a car may use in some direction, of
-/// positive length (an edge of no length is a barrier's connector and
-/// draws nothing). The one rule for every map of the network: the tiles
+/// positive length (an edge of no length is a barrier's or a turn's
+/// connector and draws nothing), once per road (`RoadGraph::canonical`). The one rule for every map of the network: the tiles
 /// and [`network_geojson`].
 pub fn drawn(graph: &RoadGraph, e: u32) -> Option<u32> {
     if !graph
@@ -68,10 +68,16 @@ pub fn drawn(graph: &RoadGraph, e: u32) -> Option<u32> {
     {
         return None;
     }
-    let t =
-        graph
-            .time(Profile::Car, e, Dir::Forward)
-            .min(graph.time(Profile::Car, e, Dir::Backward));
+    // A road split in two halves at a turn restriction is drawn once, by
+    // its forward half, usable if either half is.
+    if graph.canonical(e) != e {
+        return None;
+    }
+    let t = graph.time(Profile::Car, e, Dir::Forward).min(graph.time(
+        Profile::Car,
+        graph.carrier(e, Dir::Backward),
+        Dir::Backward,
+    ));
     (t < INFINITY).then_some(t)
 }
 

@@ -265,12 +265,15 @@ pub fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, Failure> {
             anyhow!("`{s}` is not a valid time with a UTC offset ({e}): use RFC 3339, e.g. 2022-03-05T10:00:00+03:00 (Kyiv/Moscow) or …Z for UTC"),
         )
     })?;
-    // Arrivals (and a window's last safe departure) are written in RFC 3339
-    // too, which has four-digit years.
-    if !(1900..=9000).contains(&t.year()) {
+    let years = corridor_wire::DEPART_YEARS;
+    if !years.contains(&t.year()) {
         return Err(Failure::new(
             exit::BAD_VALUE,
-            anyhow!("`{s}`: a time is from the year 1900 to 9000"),
+            anyhow!(
+                "`{s}`: a time is from the year {} to {}",
+                years.start(),
+                years.end()
+            ),
         ));
     }
     Ok(t)

@@ -50,18 +50,19 @@ impl LatLon {
     }
 
     /// Parses `"LAT,LON"` (degrees, optional spaces), checking the range.
+    /// The error quotes at most the first 40 characters of the input (a
+    /// client's 20,000 were echoed whole in its 400).
     pub fn parse(s: &str) -> Result<Self, CoordError> {
-        let (a, b) = s
-            .split_once(',')
-            .ok_or_else(|| CoordError::Syntax(s.to_string()))?;
-        let lat: f64 = a
-            .trim()
-            .parse()
-            .map_err(|_| CoordError::Syntax(s.to_string()))?;
-        let lon: f64 = b
-            .trim()
-            .parse()
-            .map_err(|_| CoordError::Syntax(s.to_string()))?;
+        let syntax = || {
+            let mut shown: String = s.chars().take(40).collect();
+            if shown.len() < s.len() {
+                shown.push('…');
+            }
+            CoordError::Syntax(shown)
+        };
+        let (a, b) = s.split_once(',').ok_or_else(syntax)?;
+        let lat: f64 = a.trim().parse().map_err(|_| syntax())?;
+        let lon: f64 = b.trim().parse().map_err(|_| syntax())?;
         LatLon::checked(lat, lon)
     }
 
@@ -292,6 +293,19 @@ pub fn ring_signed_area(ring: &[(f64, f64)]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review: a 20,000-character coordinate was echoed whole in the
+    /// error; now its first 40 characters, marked as cut.
+    #[test]
+    fn a_bad_coordinate_is_quoted_short() {
+        let long = "1".repeat(20_000);
+        let e = LatLon::parse(&format!("x{long}")).unwrap_err().to_string();
+        assert!(e.len() < 200, "{} bytes", e.len());
+        assert!(e.contains(&format!("`x{}…`", &long[..39])), "{e}");
+        let e = LatLon::parse("49.4,east").unwrap_err().to_string();
+        assert!(e.contains("`49.4,east`"), "{e}");
+        assert_eq!(LatLon::parse(" 49.4 , 8.6 "), Ok(LatLon::new(49.4, 8.6)));
+    }
 
     #[test]
     fn haversine_known_distance() {

@@ -64,7 +64,7 @@ type Hashes = Arc<Vec<(String, String)>>;
 
 /// The answer to a bearer token while the hashes cannot be read.
 fn unreadable() -> ApiError {
-    ApiError::Unavailable(
+    ApiError::TryAgain(
         "the server cannot read the parties' tokens from its store just now; try again shortly"
             .into(),
     )

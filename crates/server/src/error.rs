@@ -33,6 +33,9 @@ pub enum ApiError {
     Internal,
     /// 503: the store refuses writes (read-only, full).
     Unavailable(String),
+    /// 503 with `Retry-After: 1`: the store cannot be read just now (the
+    /// parties' tokens, `auth::TOKENS_RETRY`).
+    TryAgain(String),
 }
 
 /// The body of every error response.
@@ -61,7 +64,7 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::TryAgain(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -72,7 +75,8 @@ impl ApiError {
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
-            | ApiError::Unavailable(m) => m,
+            | ApiError::Unavailable(m)
+            | ApiError::TryAgain(m) => m,
             ApiError::Unauthorized => "a valid bearer token or session is required",
             ApiError::MethodNotAllowed => "this method is not allowed here",
             ApiError::TooMany => "too many requests: slow down",
@@ -121,11 +125,17 @@ impl From<crate::store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if matches!(self, ApiError::TooMany) {
-            // Limits are per minute.
+        // Limits are per minute; an unreadable store is asked again after
+        // a second.
+        let retry = match self {
+            ApiError::TooMany => Some("60"),
+            ApiError::TryAgain(_) => Some("1"),
+            _ => None,
+        };
+        if let Some(retry) = retry {
             return (
                 self.status(),
-                [(axum::http::header::RETRY_AFTER, "60")],
+                [(axum::http::header::RETRY_AFTER, retry)],
                 Json(ErrorBody {
                     error: self.message(),
                 }),

@@ -316,7 +316,7 @@ pub async fn guard(
             // costs nothing, `auth::TOKENS_RETRY`), not counted against
             // the address as a made-up token, so that a party whose
             // token was refused for the outage is not also limited after.
-            Ok(Err(e @ ApiError::Unavailable(_))) => return e.into_response(),
+            Ok(Err(e @ ApiError::TryAgain(_))) => return e.into_response(),
             _ => (format!("anon:{addr}"), (st.per_minute.0 / 2).max(1)),
         }
     } else {

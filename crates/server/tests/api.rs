@@ -852,6 +852,21 @@ async fn a_store_that_cannot_be_read_is_asked_once_a_second() {
         assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{b}");
         assert!(b.contains("try again"), "{b}");
     }
+    // It says when: a second.
+    let r = app(st.clone())
+        .oneshot(
+            Request::builder()
+                .method("POST")
+                .uri("/api/hazards")
+                .header("authorization", "Bearer token-ua")
+                .header("content-type", "application/json")
+                .body(Body::from(hazard.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.headers()["retry-after"], "1");
     let retry = corridor_server::auth::TOKENS_RETRY;
     let rounds = 1 + (t0.elapsed().as_secs_f64() / retry.as_secs_f64()) as usize;
     let n = lookups.load(Ordering::SeqCst);
@@ -2093,6 +2108,16 @@ async fn routes_over_http_in_our_shape_and_osrms() {
     assert_eq!(s, StatusCode::OK, "{b}");
     let ours: Value = serde_json::from_str(&b).unwrap();
     assert!(ours["distance_m"].as_f64().unwrap() > 1000.0 && ours["method"].is_string());
+    // Review: a departure at the end of year 9999 gave an arrival written
+    // `+10000-…`, which is no RFC 3339 time; both APIs refuse it (400).
+    for uri in [
+        "/api/route?from=49.4037,8.6760&to=49.4225,8.6860&depart=9999-12-31T23:59:59%2B14:00",
+        "/route/v1/driving/8.6760,49.4037;8.6860,49.4225?depart=9999-12-31T23:59:59%2B14:00",
+    ] {
+        let (s, b) = call(&st, "GET", uri, None, None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {b}");
+        assert!(b.contains("year 1900 to 9000"), "{b}");
+    }
     // Departing now (no `depart`), the times are given in the scenario's
     // zone (Europe/Berlin) whatever offset the server's clock keeps.
     let utc = common::exercise(

@@ -19,3 +19,9 @@ pub mod route;
 pub mod tiles;
 
 pub use route::{duration_text, RouteView};
+
+/// The years a departure may be given in, both ends included: routes are
+/// written in RFC 3339, whose years have four digits, and an arrival (or a
+/// window's last safe departure) comes days after its departure. The CLI
+/// and the server both refuse a departure outside them.
+pub const DEPART_YEARS: std::ops::RangeInclusive<i32> = 1900..=9000;

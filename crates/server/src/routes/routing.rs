@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset};
 use corridor_geo::LatLon;
 use corridor_graph::Profile;
 use corridor_routing::{Route, RouteError, RouteOptions};
@@ -42,14 +42,24 @@ struct RouteQuery {
 /// server's machine keeps.
 fn depart(st: &AppState, t: Option<&str>) -> Result<DateTime<FixedOffset>, String> {
     match t {
-        None | Some("now") => Ok((st.clock)()
-            .with_timezone(&st.scenario().tz)
-            .fixed_offset()),
-        Some(t) => DateTime::parse_from_rfc3339(t)
-            .map_err(|_| format!(
-                "depart: `{}` is not an RFC 3339 time with a UTC offset (in a URL, write `+` as %2B)",
-                t.chars().take(40).collect::<String>()
-            )),
+        None | Some("now") => Ok((st.clock)().with_timezone(&st.scenario().tz).fixed_offset()),
+        Some(t) => {
+            let shown = t.chars().take(40).collect::<String>();
+            let parsed = DateTime::parse_from_rfc3339(t).map_err(|_| format!(
+                "depart: `{shown}` is not an RFC 3339 time with a UTC offset (in a URL, write `+` as %2B)"
+            ))?;
+            // An arrival years ahead would be written with a fifth digit,
+            // which RFC 3339 has not (review: 9999-12-31 gave `+10000-…`).
+            let years = corridor_wire::DEPART_YEARS;
+            if !years.contains(&parsed.year()) {
+                return Err(format!(
+                    "depart: `{shown}` is not from the year {} to {}",
+                    years.start(),
+                    years.end()
+                ));
+            }
+            Ok(parsed)
+        }
     }
 }
 

@@ -118,6 +118,11 @@ pub mod flags {
     /// The backward half of such a split edge: the previous edge is its
     /// twin.
     pub const TWIN_BACKWARD: u8 = 64;
+    /// An edge of no length from a turn restriction's node as a whole (a
+    /// place a route starts from) to a road's departure there, or from a
+    /// road's arrival to the node as a whole (a place a route ends at): a
+    /// route starting or ending on such a node is bound by no turn.
+    pub const CENTRE: u8 = 128;
 }
 
 /// Where a graph came from.

@@ -495,8 +495,12 @@ struct Nodes<'a> {
 /// What travel does at a copy of a split node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
-    /// Arrives and leaves (a barrier's copy).
-    Both,
+    /// Arrives and leaves (a barrier's copy), at the tail of its edge or
+    /// its head.
+    Both {
+        /// At the tail.
+        tail: bool,
+    },
     /// Arrives by its edge (a turn restriction's node).
     Arrive,
     /// Leaves by its edge.
@@ -505,15 +509,17 @@ enum Role {
 
 impl Nodes<'_> {
     /// The graph node at OSM node `id` for edge `edge` (about to be added)
-    /// in role `role` ([`Role::Both`] unless the edge is half of a split
-    /// one). `road` is the edge's road: the forward half for both halves,
-    /// so that at a barrier both share one copy.
+    /// at its tail (`tail`) or head, in role `role` ([`Role::Both`] unless
+    /// the edge is half of a split one). `road` is the edge's road: the
+    /// forward half for both halves, so that at a barrier both share one
+    /// copy of each end (a closed way whose one cut is the barrier has two,
+    /// one per end: review).
     fn at(
         &mut self,
         g: &mut RoadGraph,
         (id, (lat, lon)): (i64, (i32, i32)),
         edge: u32,
-        road: u32,
+        (road, tail): (u32, bool),
         role: Role,
     ) -> u32 {
         let new = |g: &mut RoadGraph| {
@@ -529,11 +535,12 @@ impl Nodes<'_> {
         }
         if self.stops.contains_key(&id) {
             let copies = self.copies.entry(id).or_default();
-            if let Some(&(v, ..)) = copies.iter().find(|c| c.1 == road) {
+            let key = Role::Both { tail };
+            if let Some(&(v, ..)) = copies.iter().find(|c| c.1 == road && c.2 == key) {
                 return v;
             }
             let v = new(g);
-            copies.push((v, road, Role::Both));
+            copies.push((v, road, key));
             return v;
         }
         *self.of.entry(id).or_insert_with(|| new(g))
@@ -633,6 +640,31 @@ fn join_copies(g: &mut RoadGraph, nodes: &Nodes) -> u64 {
                     join(g, u, v, to, t);
                 }
             }
+            // The node as a whole, where a route starts or ends: a source
+            // joined to every departure and a sink every arrival joins, one
+            // after the other (`RoadGraph` flag CENTRE), so that a trip from
+            // or to the node itself is bound by no turn, and neither is a
+            // way through it.
+            let at = copies[0].0 as usize;
+            let (lat, lon) = (g.node_lat[at], g.node_lon[at]);
+            for _ in 0..2 {
+                g.node_lat.push(lat);
+                g.node_lon.push(lon);
+                g.node_osm.push(*id);
+            }
+            let sink = (g.node_lat.len() - 1) as u32;
+            let source = sink - 1;
+            let free = [[1, INFINITY]; 2];
+            for &(c, edge, role) in copies {
+                match role {
+                    Role::Leave => join(g, source, c, edge, free),
+                    Role::Arrive => join(g, c, sink, edge, free),
+                    Role::Both { .. } => continue,
+                }
+                if let Some(f) = g.edge_flags.last_mut() {
+                    *f = corridor_graph::flags::CENTRE;
+                }
+            }
         } else if copies.len() <= MAX_PAIRWISE_COPIES {
             for (i, &(u, ..)) in copies.iter().enumerate() {
                 for &(v, edge, _) in &copies[i + 1..] {
@@ -706,8 +738,8 @@ fn add_edge(
     });
     let edge = g.num_edges() as u32;
     if !(nodes.turns.contains_key(&first.0) || nodes.turns.contains_key(&last.0)) {
-        let tail = nodes.at(g, first, edge, edge, Role::Both);
-        let head = nodes.at(g, last, edge, edge, Role::Both);
+        let tail = nodes.at(g, first, edge, (edge, true), Role::Both { tail: true });
+        let head = nodes.at(g, last, edge, (edge, false), Role::Both { tail: false });
         push_edge(g, w, pts, len, tail, head, w.flags, times);
         return;
     }
@@ -715,8 +747,8 @@ fn add_edge(
     let (fwd, bwd) = (edge, edge + 1);
     // The forward half leaves its tail and arrives at its head; the
     // backward half the other way round.
-    let tail = nodes.at(g, first, fwd, fwd, Role::Leave);
-    let head = nodes.at(g, last, fwd, fwd, Role::Arrive);
+    let tail = nodes.at(g, first, fwd, (fwd, true), Role::Leave);
+    let head = nodes.at(g, last, fwd, (fwd, false), Role::Arrive);
     let only = |dir: usize| {
         times.map(|t| {
             if dir == 0 {
@@ -727,8 +759,8 @@ fn add_edge(
         })
     };
     push_edge(g, w, pts, len, tail, head, w.flags | TWIN_FORWARD, only(0));
-    let tail = nodes.at(g, first, bwd, fwd, Role::Arrive);
-    let head = nodes.at(g, last, bwd, fwd, Role::Leave);
+    let tail = nodes.at(g, first, bwd, (fwd, true), Role::Arrive);
+    let head = nodes.at(g, last, bwd, (fwd, false), Role::Leave);
     push_edge(g, w, pts, len, tail, head, w.flags | TWIN_BACKWARD, only(1));
 }
 

@@ -203,7 +203,7 @@ const TURN_VEHICLES: [&str; 3] = ["motorcar", "motor_vehicle", "vehicle"];
 
 /// The turn restriction a relation's tags make for cars and buses, as
 /// OSRM's car profile reads them: `type=restriction` (or
-/// `restriction:*`), the value of the most specific of
+/// `restriction:motorcar` and the like), the value of the most specific of
 /// `restriction:motorcar`, `restriction:motor_vehicle`,
 /// `restriction:vehicle` and `restriction`, `no_*` or `only_*`; none when
 /// `except` (a `;` list) names one of those kinds. Conditional
@@ -211,8 +211,14 @@ const TURN_VEHICLES: [&str; 3] = ["motorcar", "motor_vehicle", "vehicle"];
 /// only (`restriction:hgv`, `restriction:bus`) are not read.
 pub fn car_turn(t: &Tags) -> Option<Turn> {
     let ty = t.get("type")?;
-    if ty != "restriction" && !ty.starts_with("restriction:") {
-        return None;
+    // `type=restriction:hgv` is another vehicle's, whatever its keys say.
+    match ty.strip_prefix("restriction") {
+        Some("") => {}
+        Some(v)
+            if TURN_VEHICLES
+                .iter()
+                .any(|k| v.strip_prefix(':') == Some(*k)) => {}
+        _ => return None,
     }
     if let Some(except) = t.get("except") {
         if except.split(';').any(|v| TURN_VEHICLES.contains(&v.trim())) {
@@ -737,6 +743,14 @@ mod tests {
                     ("type", "restriction:hgv"),
                     ("restriction:hgv", "no_left_turn"),
                 ],
+                None,
+            ),
+            (
+                vec![("type", "restriction:hgv"), ("restriction", "no_left_turn")],
+                None,
+            ),
+            (
+                vec![("type", "restrictions"), ("restriction", "no_left_turn")],
                 None,
             ),
             (

@@ -557,3 +557,39 @@ fn turn_restrictions_forbid_cars_their_turns_and_nothing_else() {
     );
     assert_eq!(fastest(&g, Car, 2, 4), Some(t(10) + t(12)));
 }
+
+/// Review: a closed way whose one cut is the barrier where it closes is one
+/// edge from the barrier back to it; its two ends shared one copy, so a
+/// car drove round through a gate without waiting, and through a bollard.
+/// Each end has its own copy, joined as at any barrier.
+#[test]
+fn a_loop_closing_at_a_barrier_passes_it_as_any_way_does() {
+    use corridor_graph::INFINITY;
+    let nodes = [
+        (31, 494_100_000, 86_900_000),
+        (32, 494_102_000, 86_902_000),
+        (33, 494_100_000, 86_904_000),
+        (34, 494_098_000, 86_902_000),
+    ];
+    let ways: [(i64, &[i64]); 1] = [(30, &[31, 32, 33, 34, 31])];
+    for (barrier, car_join) in [("gate", Some(60_000)), ("bollard", None)] {
+        let pbf = extract_ways(&nodes, &[(31, "barrier", barrier)], &ways);
+        let (g, _) = import_bytes(&format!("loop-{barrier}.osm.pbf"), pbf).unwrap();
+        let road: Vec<usize> = (0..g.num_edges())
+            .filter(|&e| g.edge_length_m[e] > 0.0)
+            .collect();
+        assert_eq!(road.len(), 1, "{barrier}");
+        let (tail, head) = (g.edge_tail[road[0]], g.edge_head[road[0]]);
+        assert_ne!(tail, head, "{barrier}: the loop's two ends share a node");
+        let joins: Vec<u32> = (0..g.num_edges())
+            .filter(|&e| g.edge_length_m[e] == 0.0)
+            .filter(|&e| {
+                let (a, b) = (g.edge_tail[e], g.edge_head[e]);
+                (a, b) == (tail, head) || (a, b) == (head, tail)
+            })
+            .map(|e| g.time_ms[0][0][e])
+            .filter(|&t| t < INFINITY)
+            .collect();
+        assert_eq!(joins.first().copied(), car_join, "{barrier}: {joins:?}");
+    }
+}

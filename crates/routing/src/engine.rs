@@ -431,7 +431,7 @@ impl Router {
         let g = self.graph();
         let mask = mask(layer, active);
         let cost = |e: u32, w: u32| layer.static_time(e, w, &mask);
-        let ends = Ends::new(g, p, s, t, cost);
+        let ends = Ends::new(g, &self.centres, p, s, t, cost);
         let refuse = |e: u32, w: u32| cost(e, w).err();
         let sources: Vec<u32> = ends.sources.iter().map(|x| x.node).collect();
         let mut found = match self.cch.cut_index(layer, p, active, || {
@@ -516,7 +516,7 @@ impl Router {
         let metric = eng.metric(g, layer, p, active);
         let mask = mask(layer, active);
         let cost = |e: u32, w: u32| layer.static_time(e, w, &mask);
-        let ends = Ends::new(g, p, s, t, cost);
+        let ends = Ends::new(g, &self.centres, p, s, t, cost);
         let mut sources = Two::new((0, 0));
         for x in ends.sources.iter() {
             sources.push((x.node, x.cost));

@@ -262,6 +262,9 @@ pub struct Router {
     snap_class: Vec<u8>,
     /// Edges whose shape repeats a point (`assembly::repeated_points`).
     shape_repeats: Vec<u64>,
+    /// The node as a whole of each copy of a turn restriction's node
+    /// (`search::centres`).
+    centres: search::Centres,
     cch: engine::CchEngine,
 }
 
@@ -271,7 +274,7 @@ impl Router {
         // The segment index (its R-tree and snapping's grid, about a
         // second on a country) is built on a second thread while this one
         // prepares the rest, the hierarchies above all.
-        let (index, adj, snap_class, shape_repeats, cch) = std::thread::scope(|s| {
+        let (index, adj, snap_class, shape_repeats, centres, cch) = std::thread::scope(|s| {
             let index = s.spawn(|| SegmentIndex::build(&graph));
             let adj = [
                 Adjacency::build(&graph, Profile::Car, false),
@@ -279,11 +282,12 @@ impl Router {
             ];
             let snap_class = snap::snap_classes(&graph);
             let shape_repeats = assembly::repeated_points(&graph);
+            let centres = search::centres(&graph);
             let cch = engine::CchEngine::new(&graph);
             let index = index
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (index, adj, snap_class, shape_repeats, cch)
+            (index, adj, snap_class, shape_repeats, centres, cch)
         });
         Router {
             graph,
@@ -291,6 +295,7 @@ impl Router {
             adj,
             snap_class,
             shape_repeats,
+            centres,
             cch,
         }
     }

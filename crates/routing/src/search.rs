@@ -8,7 +8,7 @@ use corridor_geo::{haversine_m, LatLon};
 use corridor_graph::{Dir, Profile, RoadGraph, INFINITY};
 use corridor_hazards::Effect;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 /// One edge (or part of one) that a route travels.
@@ -367,6 +367,51 @@ pub(crate) fn end_cost(
     Some(cost(edge, base))
 }
 
+/// The node as a whole of each copy of a turn restriction's node: its
+/// source and sink (`flags::CENTRE`), where a route from or to the node
+/// itself starts or ends, bound by no turn (review: a route to the node
+/// ended only by turning onto the road it was snapped to, so arriving by a
+/// road from which that turn is forbidden went round the block). A graph
+/// whose centre joins do not pair up (a corrupt file) maps nothing.
+pub(crate) type Centres = HashMap<u32, (u32, u32)>;
+
+/// [`Centres`] of a graph.
+pub(crate) fn centres(g: &RoadGraph) -> Centres {
+    use corridor_graph::flags::CENTRE;
+    let n = g.num_nodes();
+    let centre = |e: usize| g.edge_flags[e] & CENTRE != 0;
+    // Nodes with an edge that is no centre join (a centre has none).
+    let mut other = vec![false; n];
+    for e in (0..g.num_edges()).filter(|&e| !centre(e)) {
+        other[g.edge_tail[e] as usize] = true;
+        other[g.edge_head[e] as usize] = true;
+    }
+    let same = |a: u32, b: u32| {
+        g.node_osm[a as usize] == g.node_osm[b as usize]
+            && g.node_pos(a) == g.node_pos(b)
+            && !other[a as usize]
+    };
+    let mut out = Centres::new();
+    for e in (0..g.num_edges()).filter(|&e| centre(e)) {
+        let (t, h) = (g.edge_tail[e], g.edge_head[e]);
+        let (copy, pair) = if !other[t as usize] {
+            (h, (t, t.wrapping_add(1)))
+        } else if !other[h as usize] {
+            (t, (h.wrapping_sub(1), h))
+        } else {
+            continue;
+        };
+        if (pair.0 as usize) < n
+            && (pair.1 as usize) < n
+            && same(pair.0, copy)
+            && same(pair.1, copy)
+        {
+            out.insert(copy, pair);
+        }
+    }
+    out
+}
+
 /// Where a route may start and end on the network, under a cost rule.
 pub(crate) struct Ends {
     pub(crate) sources: Two<Source>,
@@ -378,8 +423,11 @@ pub(crate) struct Ends {
 impl Ends {
     /// The starts, target and direct option of a route from `s` to `t`;
     /// `cost(edge, ms)` applies the hazards to a traversal at departure.
+    /// An end on a turn restriction's node starts or ends at the node as a
+    /// whole ([`Centres`]).
     pub(crate) fn new(
         g: &RoadGraph,
+        centres: &Centres,
         p: Profile,
         s: &Snap,
         t: &Snap,
@@ -402,7 +450,7 @@ impl Ends {
             };
             if at(g, node, s.point) {
                 sources.push(Source {
-                    node,
+                    node: centres.get(&node).map_or(node, |c| c.0),
                     cost: 0,
                     leg: None,
                 });
@@ -439,6 +487,24 @@ impl Ends {
                 }
             }
         }
+        let ends_at = [Dir::Forward, Dir::Backward]
+            .map(|d| edge_end(g, t.edge, d))
+            .into_iter()
+            .find(|&v| at(g, v, t.point));
+        if let Some(sink) = ends_at.and_then(|v| centres.get(&v)).map(|c| c.1) {
+            // Both ends on one turn restriction's node: nothing to travel.
+            if sources
+                .iter()
+                .any(|x| x.cost == 0 && x.node.wrapping_add(1) == sink)
+            {
+                direct = Some((0, Dir::Forward));
+            }
+            return Ends {
+                sources,
+                target: Target::Node(sink),
+                direct,
+            };
+        }
         let target = Target::Edge {
             edge: t.edge,
             from_tail: if at(g, edge_end(g, t.edge, Dir::Forward), t.point) {
@@ -474,6 +540,9 @@ impl Ends {
             from_head,
         } = self.target
         else {
+            if let Target::Node(v) = self.target {
+                out.push((v, Dir::Forward, 0));
+            }
             return out;
         };
         for (dir, share) in [(Dir::Forward, from_tail), (Dir::Backward, from_head)] {
@@ -611,7 +680,7 @@ impl Router {
         let g = self.graph();
         let p = opts.profile;
         let (e, f) = (s.edge, s.frac);
-        let ends = Ends::new(g, p, s, t, |e, w| {
+        let ends = Ends::new(g, &self.centres, p, s, t, |e, w| {
             layer.traverse(e, w, opts.depart_ms, opts.margin_ms)
         });
         let sources = &ends.sources;

@@ -120,9 +120,14 @@ impl<'a> RouteView<'a> {
                 .iter()
                 .filter(|&&h| set.hazards[h as usize].effect == Effect::Block)
                 .count();
+            // Roads, not graph edges: a road split at a turn restriction
+            // is one, and the joins of no length there are none (review).
+            let g = self.router.graph();
             let mut edges: Vec<u32> = now
                 .iter()
                 .flat_map(|&h| self.layer.edges_of(h).iter().copied())
+                .filter(|&e| g.edge_length_m[e as usize] > 0.0)
+                .map(|e| g.canonical(e))
                 .collect();
             edges.sort_unstable();
             edges.dedup();

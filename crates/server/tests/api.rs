@@ -2223,6 +2223,12 @@ async fn routes_over_http_in_our_shape_and_osrms() {
             code,
             "{u}: {b}"
         );
+        // A point is written as the client wrote it, longitude first
+        // (review: "the destination 60.000000,30.000000" to a client that
+        // sent 30.0,60.0).
+        if code == "NoSegment" {
+            assert!(b.contains("30.000000,60.000000 (lon,lat)"), "{b}");
+        }
     }
     let (s, b) = call(&st, "GET", "/api/route?from=91,8&to=49.4,8.7", None, None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");

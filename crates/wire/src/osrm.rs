@@ -83,10 +83,21 @@ impl Error {
     /// The error for a route the router refused: `NoSegment` when a point
     /// is off the map, `NoRoute` otherwise (cut by hazards, inside one, or
     /// not connected), with corridor's reason as the message.
+    /// A point in the message is written as the client wrote it, longitude
+    /// first, and says so (corridor's own messages put latitude first).
     pub fn from_route(e: &RouteError) -> Error {
+        let text = e.to_string();
+        let lon_first = |p: &LatLon| {
+            text.replacen(
+                &p.to_string(),
+                &format!("{:.6},{:.6} (lon,lat)", p.lon, p.lat),
+                1,
+            )
+        };
         match e {
-            RouteError::OffMap { .. } => Error::new("NoSegment", e.to_string()),
-            _ => Error::new("NoRoute", e.to_string()),
+            RouteError::OffMap { point, .. } => Error::new("NoSegment", lon_first(point)),
+            RouteError::InHazard { point, .. } => Error::new("NoRoute", lon_first(point)),
+            _ => Error::new("NoRoute", text),
         }
     }
 }

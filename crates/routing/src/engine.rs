@@ -579,7 +579,12 @@ impl Router {
         let Some((cost, target, clock, mut route)) = found else {
             let (c, dir) = ends.direct?;
             let mut route = Assembly::new(g, layer, opts, &self.shape_repeats, 1);
-            route.push(leg(g, g.carrier(s.edge, dir), dir, s.frac, t.frac, 0, c));
+            // Both ends on one turn restriction's node, snapped to two of its
+            // roads, is a route of nothing (review: a leg along the origin's
+            // road to the destination's share of another was 7.5 m in 0 s).
+            if g.canonical(s.edge) == g.canonical(t.edge) {
+                route.push(leg(g, g.carrier(s.edge, dir), dir, s.frac, t.frac, 0, c));
+            }
             return Some(Found {
                 method: Method::Hierarchy,
                 cost: c,

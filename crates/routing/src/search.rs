@@ -688,7 +688,12 @@ impl Router {
         // Walk the predecessors back to the source.
         let mut legs: Vec<Traversal> = Vec::new();
         match end {
-            End::Direct(dir) => legs.push(leg(g, g.carrier(e, dir), dir, f, t.frac, 0, cost)),
+            // Along one road; or nothing, both ends on one turn
+            // restriction's node, snapped to two of its roads.
+            End::Direct(dir) if g.canonical(e) == g.canonical(t.edge) => {
+                legs.push(leg(g, g.carrier(e, dir), dir, f, t.frac, 0, cost))
+            }
+            End::Direct(_) => {}
             End::Via { node, last } => {
                 let adj = self.adjacency(p);
                 let mut v = node;

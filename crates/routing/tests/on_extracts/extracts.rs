@@ -592,4 +592,44 @@ fn a_turn_restriction_s_node_itself_is_left_and_reached_by_any_road() {
         left >= 100 && reached >= 100,
         "left {left}, reached {reached}"
     );
+    // Review: from the node to itself (two points under a millimetre
+    // apart, snapped to two of its roads) was a leg of 7.5 m in 0 s along
+    // the origin's road. Nothing to travel, by both engines.
+    let mut sources: Vec<u32> = (0..g.num_edges())
+        .filter(|&j| g.edge_flags[j] & CENTRE != 0)
+        .map(|j| g.edge_tail[j])
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let mut apart = 0;
+    for &v in sources.iter().take(300) {
+        let p = g.node_pos(v);
+        for q in [
+            LatLon::new(p.lat, p.lon + 5e-9),
+            LatLon::new(p.lat + 3e-9, p.lon),
+        ] {
+            for (a, b) in [(p, q), (q, p)] {
+                for opts in [&car, &dijkstra] {
+                    // Where the profile's nearest road is at the node (a
+                    // node on a footway snaps a car elsewhere).
+                    let Ok(r) = router.route(&empty, a, b, opts) else {
+                        continue;
+                    };
+                    if r.origin.distance_m > 1e-3 || r.destination.distance_m > 1e-3 {
+                        continue;
+                    }
+                    // Under a millimetre: the share between the two points where
+                    // both snapped to one road.
+                    assert!(
+                        r.distance_m < 1e-3 && r.duration_ms == 0,
+                        "{a:?} -> {b:?}: {} m, {} ms",
+                        r.distance_m,
+                        r.duration_ms
+                    );
+                    apart += usize::from(r.origin.edge != r.destination.edge);
+                }
+            }
+        }
+    }
+    assert!(apart > 0, "no two ends snapped to two roads at one node");
 }

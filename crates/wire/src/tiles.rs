@@ -471,47 +471,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn an_edge_of_no_length_is_not_drawn() {
-        // a–b, then b' at b's place (a barrier's two copies joined by an
-        // edge of no length), then b'–c: the tiles draw a–b–c.
-        let mut g = RoadGraph::builder();
-        let b = LatLon::new(49.0, 8.001);
-        let n = [
-            g.push_node(LatLon::new(49.0, 8.0), 1),
-            g.push_node(b, 2),
-            g.push_node(b, 2),
-            g.push_node(LatLon::new(49.0, 8.002), 3),
-        ];
-        let t = [[1000u32; 2]; 2];
-        let e = [
-            g.push_straight_edge(n[0], n[1], t),
-            g.push_straight_edge(n[1], n[2], [[1; 2]; 2]),
-            g.push_straight_edge(n[2], n[3], t),
-        ];
-        let tiles = Tiles::new(&g);
-        let drawn: Vec<bool> = e
-            .iter()
-            .map(|&e| tiles.level[e as usize] != u8::MAX)
-            .collect();
-        assert_eq!(drawn, [true, false, true]);
-        let (x, y) = tile_of(b, MAX_ZOOM);
-        let body = tiles.tile(&g, MAX_ZOOM, x, y).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let lines: usize = v["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["geometry"]["coordinates"].as_array().unwrap().len())
-            .sum();
-        // One line from a to c, joined through b: the copies share a place.
-        assert_eq!(lines, 1, "{body}");
-    }
-
-    #[test]
-    fn the_whole_network_draws_what_the_tiles_draw() {
-        // a–b, b–b' of no length (a barrier's connector), b'–c, and a
-        // footpath c–d: the network is a–b and b'–c, valid GeoJSON.
+    /// a–b, then b' at b's place (a barrier's two copies joined by an edge
+    /// of no length), then b'–c, and a footpath c–d: the graph, the point
+    /// b and the edges in that order.
+    fn street_through_a_barrier() -> (RoadGraph, LatLon, [u32; 4]) {
         let mut g = RoadGraph::builder();
         let b = LatLon::new(49.0, 8.001);
         let n = [
@@ -528,6 +491,36 @@ mod tests {
             g.push_straight_edge(n[2], n[3], t),
             g.push_straight_edge(n[3], n[4], [[INFINITY; 2], [1000; 2]]),
         ];
+        (g, b, e)
+    }
+
+    #[test]
+    fn an_edge_of_no_length_is_not_drawn() {
+        // The tiles draw a–b–c: not the connector, not the footpath.
+        let (g, b, e) = street_through_a_barrier();
+        let tiles = Tiles::new(&g);
+        let drawn: Vec<bool> = e
+            .iter()
+            .map(|&e| tiles.level[e as usize] != u8::MAX)
+            .collect();
+        assert_eq!(drawn, [true, false, true, false]);
+        let (x, y) = tile_of(b, MAX_ZOOM);
+        let body = tiles.tile(&g, MAX_ZOOM, x, y).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let lines: usize = v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["geometry"]["coordinates"].as_array().unwrap().len())
+            .sum();
+        // One line from a to c, joined through b: the copies share a place.
+        assert_eq!(lines, 1, "{body}");
+    }
+
+    #[test]
+    fn the_whole_network_draws_what_the_tiles_draw() {
+        // The network is a–b and b'–c, valid GeoJSON.
+        let (g, _, e) = street_through_a_barrier();
         let kept: Vec<bool> = e.iter().map(|&e| drawn(&g, e).is_some()).collect();
         assert_eq!(kept, [true, false, true, false]);
         assert_eq!(drawn(&g, 99), None, "an edge out of range");

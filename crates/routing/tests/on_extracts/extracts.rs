@@ -68,6 +68,16 @@ pub fn random_squares(g: &RoadGraph, rng: &mut Rng, k: usize) -> HazardSet {
     set
 }
 
+/// The point at share `f` of straight edge `e` (two shape points).
+fn along_straight(g: &RoadGraph, e: u32, f: f64) -> LatLon {
+    let pts: Vec<LatLon> = g.shape(e).collect();
+    let (tail, head) = (pts[0], pts[pts.len() - 1]);
+    LatLon::new(
+        tail.lat + f * (head.lat - tail.lat),
+        tail.lon + f * (head.lon - tail.lon),
+    )
+}
+
 #[test]
 fn every_extract_imports_round_trips_and_routes_exactly() {
     for &(name, nodes, edges, car, foot) in EXTRACTS {
@@ -250,14 +260,7 @@ fn foot_goes_against_one_way_streets_and_cars_do_not() {
     };
     let mut checked = 0;
     for e in candidates {
-        let pts: Vec<LatLon> = g.shape(e).collect();
-        let (tail, head) = (pts[0], pts[1]);
-        let along = |f: f64| {
-            LatLon::new(
-                tail.lat + f * (head.lat - tail.lat),
-                tail.lon + f * (head.lon - tail.lon),
-            )
-        };
+        let along = |f: f64| along_straight(&g, e, f);
         let (a, b) = (along(0.8), along(0.2));
         let Ok(foot) = router.route(&empty, a, b, &foot_opts) else {
             continue;
@@ -449,13 +452,7 @@ fn split_roads_are_driven_both_ways_from_a_point_on_them() {
         {
             continue;
         }
-        let pts: Vec<LatLon> = g.shape(e).collect();
-        let along = |f: f64| {
-            LatLon::new(
-                pts[0].lat + f * (pts[1].lat - pts[0].lat),
-                pts[0].lon + f * (pts[1].lon - pts[0].lon),
-            )
-        };
+        let along = |f: f64| along_straight(&g, e, f);
         let len = g.edge_length_m[e as usize];
         for (a, b) in [(0.3, 0.7), (0.7, 0.3)] {
             let r = router.route(&empty, along(a), along(b), &car).unwrap();

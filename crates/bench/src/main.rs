@@ -715,6 +715,9 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Every subcommand and its arguments.
+const USAGE: &str = "usage:\n  corridor-bench import PBF [OUT.graph]\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench comb GRAPH [TEETH=2499] [REPS=3] [check]\n  corridor-bench circles GRAPH [N=200] [RADIUS_M=50000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench evacuation [REPS=3]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5] [ready]\n  corridor-bench outbox [SUBSCRIBERS=20] [ALERTS=2000] [MAX_PENDING=1000] [POSTGRES_URL]";
+
 fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
@@ -727,22 +730,48 @@ fn run() -> Result<()> {
             args.get(4).map_or("cch", String::as_str),
         ),
         Some("crosscheck") if args.len() >= 4 => cmd_crosscheck(&args[1], num(2, 200), &args[3]),
-        Some("hazard-change") if args.len() >= 2 => {
-            cmd_hazard_change(&args[1], num(2, 100), num(3, 3), args.get(4).map(String::as_str))
-        }
+        Some("hazard-change") if args.len() >= 2 => cmd_hazard_change(
+            &args[1],
+            num(2, 100),
+            num(3, 3),
+            args.get(4).map(String::as_str),
+        ),
         Some("layer") if args.len() >= 2 => layer::run(
             &args[1],
             num(2, 1),
             num(3, 5),
             args.get(4).is_some_and(|a| a == "ready"),
         ),
-        Some("circles") if args.len() >= 2 => comb::circles(&args[1], num(2, 200), args.get(3).and_then(|s| s.parse().ok()).unwrap_or(50_000.0), num(4, 3)),
-        Some("comb") if args.len() >= 2 => comb::run(&args[1], num(2, 2499), num(3, 3), args.get(4).is_some_and(|a| a == "check")),
+        Some("circles") if args.len() >= 2 => comb::circles(
+            &args[1],
+            num(2, 200),
+            args.get(3).and_then(|s| s.parse().ok()).unwrap_or(50_000.0),
+            num(4, 3),
+        ),
+        Some("comb") if args.len() >= 2 => comb::run(
+            &args[1],
+            num(2, 2499),
+            num(3, 3),
+            args.get(4).is_some_and(|a| a == "check"),
+        ),
         Some("assembly") if args.len() >= 2 => assembly::run(&args[1], num(2, 1000), num(3, 3)),
-        Some("outbox") => outbox::run(num(1, 20), num(2, 2000), num(3, 1000), args.get(4).map(String::as_str)),
-        Some("time-windows") if args.len() >= 2 => cmd_time_windows(&args[1], num(2, 25), num(3, 3)),
+        Some("outbox") => outbox::run(
+            num(1, 20),
+            num(2, 2000),
+            num(3, 1000),
+            args.get(4).map(String::as_str),
+        ),
+        Some("time-windows") if args.len() >= 2 => {
+            cmd_time_windows(&args[1], num(2, 25), num(3, 3))
+        }
         Some("evacuation") => cmd_evacuation(num(1, 3)),
-        Some("convoys") => convoys::run(num(1, 500), num(2, 120) as u64, num(3, 3), num(4, 18740) as u16, num(5, 100)),
+        Some("convoys") => convoys::run(
+            num(1, 500),
+            num(2, 120) as u64,
+            num(3, 3),
+            num(4, 18740) as u16,
+            num(5, 100),
+        ),
         Some("export") if args.len() >= 3 => same_graph::export(&args[1], &args[2]),
         Some("cch") if args.len() >= 2 => same_graph::cch(&args[1], num(2, 3)),
         Some("prep") if args.len() >= 2 => same_graph::prep(&args[1], num(2, 3)),
@@ -756,11 +785,15 @@ fn run() -> Result<()> {
             num(3, 1),
             args.get(4).is_some_and(|a| a == "ablate"),
         ),
-        Some("tiled-export") if args.len() >= 4 => custom::tiled_export(&args[1], num(2, 2), &args[3]),
+        Some("tiled-export") if args.len() >= 4 => {
+            custom::tiled_export(&args[1], num(2, 2), &args[3])
+        }
         Some("custom") if args.len() >= 2 => custom::custom(&args[1], num(2, 3)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
-        _ => bail!(
-            "usage:\n  corridor-bench import PBF [OUT.graph]\n  corridor-bench routes GRAPH [N=1000] [REPS=3] [cch|dijkstra]\n  corridor-bench crosscheck GRAPH N OUT.json\n  corridor-bench hazard-change GRAPH [N=100] [REPS=3] [QUERIES_OUT.json]\n  corridor-bench assembly GRAPH [N=1000] [REPS=3]\n  corridor-bench comb GRAPH [TEETH=2499] [REPS=3] [check]\n  corridor-bench circles GRAPH [N=200] [RADIUS_M=50000] [REPS=3]\n  corridor-bench time-windows GRAPH [K=25] [REPS=3]\n  corridor-bench export GRAPH DIR\n  corridor-bench cch DIR [REPS=3]\n  corridor-bench prep GRAPH [REPS=3]\n  corridor-bench tiled DIR K [REPS=1]\n  corridor-bench convoys [VEHICLES=500] [SECONDS=120] [REPS=3] [PORT=18740] [BATCH=100]\n  corridor-bench order DIR [new|v1]\n  corridor-bench order-compare DIR [REPS=3] [K=1] [ablate]\n  corridor-bench tiled-export DIR K OUT\n  corridor-bench custom DIR [REPS=3]\n  corridor-bench map-tiles GRAPH [K=1]\n  corridor-bench layer GRAPH [K=1] [REPS=5] [ready]\n  corridor-bench outbox [SUBSCRIBERS=20] [ALERTS=2000] [MAX_PENDING=1000] [POSTGRES_URL]"
-        ),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}\n\nEach prints JSON on stdout; BENCHMARKS.md gives the commands behind its figures.");
+            Ok(())
+        }
+        _ => bail!("{USAGE}\n(--help for this list)"),
     }
 }

@@ -328,38 +328,81 @@ pub fn cch(dir: &str, reps: usize) -> Result<()> {
 }
 
 impl Plain {
-    /// Nodes of the strongly connected component of a node of highest
-    /// degree (forward and backward search from it).
+    /// Nodes of the largest strongly connected component (Kosaraju, both
+    /// passes iterative). Not the component of a node of highest degree:
+    /// since tag policy 3 that node can be a turn restriction's source,
+    /// which has arcs out and none in, a component of one.
     fn main_scc(&self) -> Vec<bool> {
         let n = self.n();
-        let mut deg = vec![0u32; n];
-        for &t in &self.tail {
-            deg[t as usize] += 1;
-        }
-        let root = (0..n).max_by_key(|&v| deg[v]).unwrap_or(0);
-        let reach = |from: &[u32], to: &[u32]| {
-            let mut adj = vec![Vec::new(); n];
+        let csr = |from: &[u32], to: &[u32]| {
+            let mut first = vec![0u32; n + 1];
+            for &a in from {
+                first[a as usize + 1] += 1;
+            }
+            for v in 0..n {
+                first[v + 1] += first[v];
+            }
+            let mut fill = first.clone();
+            let mut adj = vec![0u32; from.len()];
             for (&a, &b) in from.iter().zip(to) {
-                adj[a as usize].push(b);
+                adj[fill[a as usize] as usize] = b;
+                fill[a as usize] += 1;
             }
-            let mut seen = vec![false; n];
-            let mut stack = vec![root as u32];
-            if n > 0 {
-                seen[root] = true;
+            (first, adj)
+        };
+        let (fo, fa) = csr(&self.tail, &self.head);
+        let (bo, ba) = csr(&self.head, &self.tail);
+        // First pass: nodes in order of finishing, on the forward arcs.
+        let mut seen = vec![false; n];
+        let mut finished = Vec::with_capacity(n);
+        let mut stack: Vec<(u32, u32)> = vec![];
+        for r in 0..n {
+            if seen[r] {
+                continue;
             }
-            while let Some(v) = stack.pop() {
-                for &u in &adj[v as usize] {
+            seen[r] = true;
+            stack.push((r as u32, fo[r]));
+            while let Some(top) = stack.last_mut() {
+                let (v, next) = *top;
+                if next < fo[v as usize + 1] {
+                    top.1 += 1;
+                    let u = fa[next as usize];
                     if !seen[u as usize] {
                         seen[u as usize] = true;
-                        stack.push(u);
+                        stack.push((u, fo[u as usize]));
+                    }
+                } else {
+                    finished.push(v);
+                    stack.pop();
+                }
+            }
+        }
+        // Second pass: components on the backward arcs, latest finish first.
+        let mut comp = vec![u32::MAX; n];
+        let mut size = vec![];
+        let mut todo = vec![];
+        for &r in finished.iter().rev() {
+            if comp[r as usize] != u32::MAX {
+                continue;
+            }
+            let c = size.len() as u32;
+            size.push(0u32);
+            comp[r as usize] = c;
+            todo.push(r);
+            while let Some(v) = todo.pop() {
+                size[c as usize] += 1;
+                for &u in &ba[bo[v as usize] as usize..bo[v as usize + 1] as usize] {
+                    if comp[u as usize] == u32::MAX {
+                        comp[u as usize] = c;
+                        todo.push(u);
                     }
                 }
             }
-            seen
+        }
+        let Some(big) = (0..size.len()).max_by_key(|&c| size[c]) else {
+            return vec![];
         };
-        let fwd = reach(&self.tail, &self.head);
-        let bwd = reach(&self.head, &self.tail);
-        fwd.iter().zip(&bwd).map(|(a, b)| *a && *b).collect()
+        comp.iter().map(|&c| c as usize == big).collect()
     }
 
     /// `k × k` copies of this graph side by side, each joined to its east and
@@ -423,14 +466,14 @@ impl Plain {
                 let base = ((i * k + j) * n) as u32;
                 if j + 1 < k {
                     let right = ((i * k + j + 1) * n) as u32;
-                    for l in 0..links {
-                        join(base + east[l] as u32, right + west[l] as u32);
+                    for (&a, &b) in east.iter().zip(&west) {
+                        join(base + a as u32, right + b as u32);
                     }
                 }
                 if i + 1 < k {
                     let up = (((i + 1) * k + j) * n) as u32;
-                    for l in 0..links {
-                        join(base + north[l] as u32, up + south[l] as u32);
+                    for (&a, &b) in north.iter().zip(&south) {
+                        join(base + a as u32, up + b as u32);
                     }
                 }
             }
@@ -546,4 +589,40 @@ pub fn prep(graph: &str, reps: usize) -> Result<()> {
     );
     println!("{}", serde_json::to_string(&out)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Plain;
+
+    /// A ring of three nodes, and a source (like a turn restriction's) with
+    /// arcs to all of them and none in: the source has the highest degree,
+    /// the ring is the largest component.
+    fn ring_and_source() -> Plain {
+        let (tail, head) = (vec![0, 1, 2, 3, 3, 3], vec![1, 2, 0, 0, 1, 2]);
+        Plain {
+            lat: vec![0, 0, 100, 50],
+            lon: vec![0, 100, 50, 50],
+            w: vec![1; tail.len()],
+            tail,
+            head,
+        }
+    }
+
+    #[test]
+    fn the_main_component_is_the_largest_not_the_busiest_node_s() {
+        assert_eq!(ring_and_source().main_scc(), [true, true, true, false]);
+    }
+
+    #[test]
+    fn tiling_joins_the_copies_through_the_main_component() {
+        let g = ring_and_source();
+        // Fewer nodes in the component (3) than links asked for (12).
+        let t = g.tiled(2, 12);
+        assert_eq!(t.n(), 16);
+        let joins = t.tail.len() - 4 * g.tail.len();
+        // Four borders between the 2 x 2 copies, three links each, both ways.
+        assert_eq!(joins, 4 * 3 * 2);
+        assert!(t.main_scc().iter().filter(|&&x| x).count() == 12);
+    }
 }

@@ -176,9 +176,24 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         },
     );
     state.per_minute.1 = a.reads_per_minute.max(1);
-    let total = a
-        .max_connections
-        .unwrap_or_else(|| corridor_server::front::connections_total(open_file_limit()));
+    // The soft limit is raised whether or not --max-connections is given
+    // (review: it was raised only without it, so a limit given above the
+    // default soft limit of 1,024 files was one the process could not keep).
+    let fits = corridor_server::front::connections_total(open_file_limit());
+    let total = match a.max_connections {
+        Some(n) => {
+            if n > fits {
+                tracing::warn!(
+                    max_connections = n,
+                    fits,
+                    "--max-connections is more than the open-file limit leaves room for: \
+                     connections past that are refused by the kernel, not by corridor"
+                );
+            }
+            n
+        }
+        None => fits,
+    };
     tracing::info!(
         per_address = a.connections_per_address,
         total,
@@ -276,10 +291,14 @@ fn load_keys(
     let mut keys = HashMap::new();
     for p in &scenario.parties {
         let f = keys_dir.join(format!("{}.key", p.id));
-        let Ok(text) = std::fs::read_to_string(&f) else {
+        // A party without a key file cannot act through the server; a
+        // key file that is there is read as every input file is (regular,
+        // capped: a FIFO or device named PARTY.key is refused, not read).
+        if std::fs::symlink_metadata(&f).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
             tracing::warn!(party = %p.id, file = %f.display(), "no key: this party cannot act through the server");
             continue;
-        };
+        }
+        let text = crate::files::read_text(&f, "key")?;
         let k = corridor_log::parse_secret_key(&text)
             .map_err(|e| Failure::new(exit::BAD_VALUE, anyhow!("{}: {e}", f.display())))?;
         if k.verifying_key() != p.key {

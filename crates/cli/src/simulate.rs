@@ -371,8 +371,7 @@ fn plan_speed(
     length_m: f64,
 ) -> Result<(String, f64), Failure> {
     let bad = |m: String| fail(exit::BAD_FILE, format!("{}: {m}", file.display()));
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| fail(exit::IO, format!("{}: {e}", file.display())))?;
+    let text = crate::files::read_text(file, "plan")?;
     let v: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
     let legs = v["legs"]
         .as_array()
@@ -528,6 +527,18 @@ mod tests {
             plan_speed(&f, "a-b", None, 1.0).unwrap_err().code,
             exit::BAD_FILE
         );
+        // Review: the plan was read with no check, so `--plan /dev/zero`
+        // read until memory ran out.
+        #[cfg(unix)]
+        {
+            let e = plan_speed(Path::new("/dev/zero"), "a-b", None, 1.0).unwrap_err();
+            assert_eq!(e.code, exit::BAD_FILE);
+            assert!(
+                e.error.to_string().contains("not a regular file"),
+                "{}",
+                e.error
+            );
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

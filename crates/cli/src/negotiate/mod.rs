@@ -70,6 +70,7 @@ pub(crate) fn load_map(path: &Path, scn: &Scenario) -> Result<Option<Router>, Fa
         ..f
     };
     let g = if map.ends_with(".pbf") {
+        crate::files::check(&p, "map", crate::files::EXTRACT_LIMIT).map_err(in_scenario)?;
         corridor_osm::import(&p, &mut |_, _, _| {})
             .map_err(|e| {
                 let code = match e {

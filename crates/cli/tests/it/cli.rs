@@ -457,6 +457,47 @@ fn issue_12_special_files_are_refused() {
         4,
         "not a regular file",
     );
+    // Review: three more inputs were read with no check: a scenario's
+    // `.osm.pbf` map, a party's key file for `serve`, `simulate --plan`
+    // (the last has a unit test in simulate.rs).
+    let dir = std::env::temp_dir().join(format!("corridor-special-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.osm.pbf")).unwrap();
+    let example = crate::data("../examples/heidelberg/scenario.toml");
+    let text = std::fs::read_to_string(&example)
+        .unwrap()
+        .replace("../../data/osm/heidelberg.osm.pbf", "zero.osm.pbf")
+        .replace("../../data/", &format!("{}/", crate::data("").display()))
+        .replace(
+            "\"zones.geojson\"",
+            &format!("{:?}", crate::data("../examples/heidelberg/zones.geojson")),
+        );
+    assert!(
+        text.contains("map = \"zero.osm.pbf\""),
+        "the example names its map"
+    );
+    let scenario = dir.join("scenario.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let out = corridor(&["evaluate", scenario.to_str().unwrap()]);
+    check(&out, 4, "not a regular file");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("map `zero.osm.pbf`"), "{stderr}");
+    std::os::unix::fs::symlink("/dev/zero", dir.join("keys/ua.key")).unwrap();
+    let ukraine = crate::data("../examples/ukraine/scenario.toml");
+    let out = corridor(&[
+        "serve",
+        "--scenario",
+        ukraine.to_str().unwrap(),
+        "--keys",
+        dir.join("keys").to_str().unwrap(),
+        "--data",
+        dir.join("data").to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+    ]);
+    check(&out, 4, "not a regular file");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A listening address that names nothing is a bad value (7), found before

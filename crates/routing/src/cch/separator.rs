@@ -92,25 +92,33 @@ pub(crate) fn separator(
     let cell = LocalCell { first, head, twin };
     let dirs = opts.directions.max(1);
     let mut best: Option<(Candidate, Vec<u32>)> = None;
-    let mut order: Vec<u32> = (0..k as u32).collect();
+    // The terminal set sizes of the stages, ascending and distinct.
+    let mut sizes: Vec<usize> = Vec::with_capacity(opts.stages.len());
+    for &share in &opts.stages {
+        let t = ((k as f64 * share).ceil() as usize).clamp(1, k / 2);
+        if sizes.last().is_none_or(|&last| t > last) {
+            sizes.push(t);
+        }
+    }
+    let mut keyed: Vec<u64> = Vec::with_capacity(k);
+    let mut order: Vec<u32> = Vec::with_capacity(k);
     let mut flow = FlowState::new(k, cell.head.len());
     let mut cover = Cover::new(k);
     let mut seeds: Vec<u32> = Vec::new();
     for d in 0..dirs {
         let angle = std::f64::consts::PI * d as f64 / dirs as f64;
         let (dx, dy) = (angle.cos() as f32, angle.sin() as f32);
-        let key = |l: u32| {
-            let (x, y) = xy[nodes[l as usize] as usize];
-            x * dx + y * dy
-        };
-        order.sort_unstable_by(|&a, &b| key(a).total_cmp(&key(b)).then(a.cmp(&b)));
+        keyed.clear();
+        keyed.extend(nodes.iter().zip(0..k as u32).map(|(&v, l)| {
+            let (x, y) = xy[v as usize];
+            by_projection(x * dx + y * dy, l)
+        }));
+        ends_by_projection(&mut keyed, &sizes);
+        order.clear();
+        order.extend(keyed.iter().map(|&x| x as u32));
         flow.reset();
         let mut taken = 0;
-        for &share in &opts.stages {
-            let t = ((k as f64 * share).ceil() as usize).clamp(1, k / 2);
-            if t <= taken {
-                continue;
-            }
+        for &t in &sizes {
             for i in taken..t {
                 flow.role[order[i] as usize] = SOURCE;
                 flow.role[order[k - 1 - i] as usize] = SINK;
@@ -137,6 +145,45 @@ pub(crate) fn separator(
         return nodes.to_vec();
     }
     sep.into_iter().map(|l| nodes[l as usize]).collect()
+}
+
+/// Node `l` with projection `key` as one integer, so that integers compare
+/// as nodes by projection (`f32::total_cmp`), then by local id: the order
+/// the stages take their terminals in, compared in one instruction.
+fn by_projection(key: f32, l: u32) -> u64 {
+    // f32::total_cmp's own mapping of a float to an ordered integer, with
+    // the sign bit flipped so that it orders as unsigned.
+    let bits = key.to_bits() as i32;
+    let ordered = (bits ^ (((bits >> 31) as u32) >> 1) as i32) as u32 ^ 0x8000_0000;
+    u64::from(ordered) << 32 | u64::from(l)
+}
+
+/// Arranges `v` so that, for every size `t` of `sizes` (ascending, each at
+/// most half of `v`), its first `t` entries are the `t` first
+/// (see [`by_projection`]) and its last `t` the `t` last, in some order within
+/// each band between two sizes. That is all the stages read of the order,
+/// and it takes a few linear-time selections where a whole sort took 38 %
+/// of the order's instructions (BENCHMARKS.md, seventeenth round); the
+/// terminal sets, and so the cuts, are the same as a sort's.
+fn ends_by_projection(v: &mut [u64], sizes: &[usize]) {
+    let k = v.len();
+    let Some(&top) = sizes.last() else { return };
+    if top == 0 || 2 * top > k {
+        v.sort_unstable();
+        return;
+    }
+    v.select_nth_unstable(top - 1);
+    let rest = &mut v[top..];
+    let j = rest.len() - top;
+    if j > 0 {
+        rest.select_nth_unstable(j);
+    }
+    // Within the bands: each smaller size splits the band above it.
+    for w in sizes.windows(2).rev() {
+        let (t, above) = (w[0], w[1]);
+        v[..above].select_nth_unstable(t - 1);
+        v[k - above..].select_nth_unstable(above - t);
+    }
 }
 
 /// A cut's quality: separator size and the nodes on each side without it.
@@ -179,7 +226,8 @@ struct FlowState {
     seen: Vec<u32>,
     stamp: u32,
     pred: Vec<u32>,
-    queue: Vec<u32>,
+    /// Nodes found and not yet searched from.
+    stack: Vec<u32>,
 }
 
 const FREE: u8 = 0;
@@ -195,7 +243,7 @@ impl FlowState {
             seen: vec![0; k],
             stamp: 0,
             pred: vec![NO; k],
-            queue: Vec::with_capacity(k),
+            stack: Vec::with_capacity(k),
         }
     }
 
@@ -204,22 +252,25 @@ impl FlowState {
         self.role.iter_mut().for_each(|r| *r = FREE);
     }
 
-    /// Breadth-first search in the residual graph from every source node.
-    /// Returns the sink reached, if any; `pred` holds the arcs used. When
-    /// none is reached, the nodes with `seen == stamp` are the source side
-    /// of a minimum cut.
-    fn bfs(&mut self, c: &LocalCell, sources: &[u32]) -> Option<u32> {
+    /// Search in the residual graph from every source node, last found
+    /// first (FlowCutter's pseudo depth-first search: a path to a sink is
+    /// found long before a breadth-first search has swept every node
+    /// nearer the sources: the whole order in about half the time,
+    /// BENCHMARKS.md, seventeenth round). Returns the sink
+    /// reached, if any; `pred` holds the arcs used. When none is reached,
+    /// the nodes with `seen == stamp` are the source side of a minimum cut:
+    /// those the sources reach in the residual graph of a maximum flow,
+    /// the same whichever maximum flow and whatever order of search, so
+    /// the separators, and the order, are those of a breadth-first search.
+    fn search(&mut self, c: &LocalCell, sources: &[u32]) -> Option<u32> {
         self.stamp += 1;
-        self.queue.clear();
+        self.stack.clear();
         for &s in sources {
             self.seen[s as usize] = self.stamp;
             self.pred[s as usize] = NO;
-            self.queue.push(s);
+            self.stack.push(s);
         }
-        let mut i = 0;
-        while i < self.queue.len() {
-            let v = self.queue[i];
-            i += 1;
+        while let Some(v) = self.stack.pop() {
             for a in c.first[v as usize]..c.first[v as usize + 1] {
                 if self.flow[a as usize] >= 1 {
                     continue;
@@ -233,7 +284,7 @@ impl FlowState {
                 if self.role[u as usize] == SINK {
                     return Some(u);
                 }
-                self.queue.push(u);
+                self.stack.push(u);
             }
         }
         None
@@ -242,7 +293,7 @@ impl FlowState {
     /// Augments the current flow (valid for smaller terminal sets) to a
     /// maximum one between `sources` and the nodes marked `SINK`.
     fn max_flow(&mut self, c: &LocalCell, sources: &[u32]) {
-        while let Some(t) = self.bfs(c, sources) {
+        while let Some(t) = self.search(c, sources) {
             let mut v = t;
             while self.pred[v as usize] != NO {
                 let a = self.pred[v as usize] as usize;
@@ -423,4 +474,58 @@ fn augment(
         stack.push((m, first_edge[m as usize]));
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The integers order as the projections do (`total_cmp`), then
+        /// as the local ids.
+        #[test]
+        fn the_integers_order_as_projection_then_id(
+            a in any::<f32>(), b in any::<f32>(), i in 0u32..4, j in 0u32..4,
+        ) {
+            let want = a.total_cmp(&b).then(i.cmp(&j));
+            prop_assert_eq!(by_projection(a, i).cmp(&by_projection(b, j)), want);
+        }
+
+        /// Every band the stages read holds the nodes a whole sort puts
+        /// there, ties in the projection included.
+        #[test]
+        fn the_ends_hold_what_a_sort_puts_there(
+            keys in prop::collection::vec(-4i8..4, 2..300),
+            shares in prop::collection::vec(0.01f64..0.5, 1..5),
+        ) {
+            let k = keys.len();
+            let mut sizes: Vec<usize> = shares
+                .iter()
+                .map(|&s| ((k as f64 * s).ceil() as usize).clamp(1, k / 2))
+                .collect();
+            sizes.sort_unstable();
+            sizes.dedup();
+            let mut v: Vec<u64> =
+                keys.iter().zip(0..).map(|(&x, l)| by_projection(f32::from(x), l)).collect();
+            let mut sorted = v.clone();
+            sorted.sort_unstable_by(|a, b| {
+                let key = |x: u64| f32::from(keys[x as u32 as usize]);
+                key(*a).total_cmp(&key(*b)).then((*a as u32).cmp(&(*b as u32)))
+            });
+            ends_by_projection(&mut v, &sizes);
+            let band = |s: &[u64]| {
+                let mut ids: Vec<u32> = s.iter().map(|&x| x as u32).collect();
+                ids.sort_unstable();
+                ids
+            };
+            let mut lo = 0;
+            for &t in &sizes {
+                prop_assert_eq!(band(&v[lo..t]), band(&sorted[lo..t]));
+                prop_assert_eq!(band(&v[k - t..k - lo]), band(&sorted[k - t..k - lo]));
+                lo = t;
+            }
+            prop_assert_eq!(band(&v), band(&sorted));
+        }
+    }
 }

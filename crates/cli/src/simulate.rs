@@ -531,7 +531,7 @@ mod tests {
         // read until memory ran out.
         #[cfg(unix)]
         {
-            let e = plan_speed(Path::new("/dev/zero"), "a-b", None, 1.0).unwrap_err();
+            let e = plan_speed(std::path::Path::new("/dev/zero"), "a-b", None, 1.0).unwrap_err();
             assert_eq!(e.code, exit::BAD_FILE);
             assert!(
                 e.error.to_string().contains("not a regular file"),

@@ -7,7 +7,7 @@ DIR holds nodes.txt, arcs.txt and our_order.txt from
 `corridor-bench export GRAPH DIR`. This script samples the queries from the
 largest strongly connected component and the hazard squares the same way
 ../shared/peers/bench/bench_cch.py does (its pbgraph helpers), writes them
-(pairs.txt, blocked_1km.txt, blocked_5km.txt), times RoutingKit's phases with
+(pairs.txt; blocked_1km.txt and blocked_5km.txt unless DIR has them), times RoutingKit's phases with
 its own inertial-flow order and with ours, writes RoutingKit's distances
 (rk_dist.txt, one per pair, "-" when unreachable) and its order
 (rk_order.txt, node ids from rank 0 up), and prints JSON.
@@ -90,13 +90,23 @@ def main():
     pairs = [(rng.choice(g.scc), rng.choice(g.scc)) for _ in range(a.queries)]
     with open(os.path.join(a.dir, "pairs.txt"), "w") as f:
         f.writelines(f"{s} {t}\n" for s, t in pairs)
-    hlat, hlon = P.hazard_square_center(g)
+    # The hazard squares: those already in DIR (`corridor-bench
+    # tiled-export` moves the extract's to the middle copy, where the
+    # sampling below finds no node: the tiles' common corner is empty), else
+    # sampled as ../shared/peers/bench/bench_cch.py does.
+    files = {side: os.path.join(a.dir, f"blocked_{side // 1000}km.txt") for side in (1000, 5000)}
     blocked = {}
-    for side in (1000, 5000):
-        arcs = P.arcs_in_square(g, P.square(hlat, hlon, side))
-        blocked[side] = arcs
-        with open(os.path.join(a.dir, f"blocked_{side // 1000}km.txt"), "w") as f:
-            f.writelines(f"{e}\n" for e in arcs)
+    if all(os.path.exists(f) for f in files.values()):
+        for side, name in files.items():
+            with open(name) as f:
+                blocked[side] = [int(x) for x in f.read().split()]
+    else:
+        hlat, hlon = P.hazard_square_center(g)
+        for side in (1000, 5000):
+            arcs = P.arcs_in_square(g, P.square(hlat, hlon, side))
+            blocked[side] = arcs
+            with open(files[side], "w") as f:
+                f.writelines(f"{e}\n" for e in arcs)
 
     res = {"engine": "RoutingKit CCH (routingkit_cch)", "nodes": g.n, "arcs": g.m,
            "largest_scc": len(g.scc), "queries": a.queries, "reps": a.reps}

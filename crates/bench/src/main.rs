@@ -791,7 +791,7 @@ fn run() -> Result<()> {
         Some("custom") if args.len() >= 2 => custom::custom(&args[1], num(2, 3)),
         Some("map-tiles") if args.len() >= 2 => map_tiles::run(&args[1], num(2, 1)),
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}\n\nEach prints JSON on stdout; BENCHMARKS.md gives the commands behind its figures.");
+            println!("{USAGE}\n\nMost print JSON on stdout (export and tiled-export write files instead); BENCHMARKS.md gives the commands behind its figures.");
             Ok(())
         }
         _ => bail!("{USAGE}\n(--help for this list)"),

@@ -144,6 +144,21 @@ pub fn export(graph: &str, dir: &str) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let p = Plain::car(&g);
     p.write(dir)?;
+    // Files of an earlier graph in DIR whose arc ids would no longer be
+    // this graph's: scripts/rk_same_graph.py samples the hazard squares
+    // again when they are absent (review: it reused them).
+    for stale in [
+        "blocked_1km.txt",
+        "blocked_5km.txt",
+        "pairs.txt",
+        "rk_dist.txt",
+        "rk_order.txt",
+    ] {
+        match std::fs::remove_file(dir.join(stale)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
     let rank = p.order();
     let mut by_rank = vec![0u32; rank.len()];
     for (v, &r) in rank.iter().enumerate() {

@@ -54,7 +54,9 @@ pub struct ServeArgs {
     )]
     pub position_retention_hours: f64,
     /// Folder of the parties' secret keys, PARTY.key (default: keys/ next to
-    /// the scenario). The server signs each party's actions with its key.
+    /// the scenario). The server signs each party's actions with its key. A
+    /// party without a key file cannot act through the server (a warning);
+    /// a key file that cannot be read, or is not a regular file, stops it.
     #[arg(long, value_name = "DIR")]
     pub keys: Option<PathBuf>,
     /// Folder of the publisher's key and certificate that sign every CAP
@@ -187,7 +189,9 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
                     max_connections = n,
                     fits,
                     "--max-connections is more than the open-file limit leaves room for: \
-                     connections past that are refused by the kernel, not by corridor"
+                     connections past that take the descriptors kept for the store, the \
+                     published files and alert delivery, and past the limit itself wait \
+                     unaccepted"
                 );
             }
             n
@@ -294,7 +298,8 @@ fn load_keys(
         // A party without a key file cannot act through the server; a
         // key file that is there is read as every input file is (regular,
         // capped: a FIFO or device named PARTY.key is refused, not read).
-        if std::fs::symlink_metadata(&f).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        // A link to a file that is gone counts as no file, as before.
+        if std::fs::metadata(&f).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
             tracing::warn!(party = %p.id, file = %f.display(), "no key: this party cannot act through the server");
             continue;
         }

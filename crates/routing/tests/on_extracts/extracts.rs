@@ -424,6 +424,18 @@ fn hazard_mapping_by_tree_nodes_equals_the_plain_test_on_every_extract() {
     }
 }
 
+/// Heidelberg's graph, its router, and car options for the hierarchy and
+/// for plain Dijkstra: the turn-restriction tests compare the two engines.
+fn heidelberg_with_both_engines() -> (RoadGraph, Router, RouteOptions, RouteOptions) {
+    let g = import("heidelberg");
+    let router = Router::new(g.clone());
+    let dijkstra = RouteOptions {
+        engine: corridor_routing::Engine::Dijkstra,
+        ..Default::default()
+    };
+    (g, router, RouteOptions::default(), dijkstra)
+}
+
 /// A two-way road split in halves at a turn restriction's node is driven
 /// both ways from a point on it: along it to a point further on either
 /// way (the "direct" stretch, on the half carrying that way), and from it
@@ -432,14 +444,8 @@ fn hazard_mapping_by_tree_nodes_equals_the_plain_test_on_every_extract() {
 /// its direction.
 #[test]
 fn split_roads_are_driven_both_ways_from_a_point_on_them() {
-    let g = import("heidelberg");
-    let router = Router::new(g.clone());
+    let (g, router, car, dijkstra) = heidelberg_with_both_engines();
     let empty = HazardLayer::empty(router.graph());
-    let car = RouteOptions::default();
-    let dijkstra = RouteOptions {
-        engine: corridor_routing::Engine::Dijkstra,
-        ..Default::default()
-    };
     let far = [LatLon::new(49.4093, 8.6753), LatLon::new(49.3886, 8.6916)];
     let mut checked = 0;
     for e in 0..g.num_edges() as u32 {
@@ -504,14 +510,8 @@ fn split_roads_are_driven_both_ways_from_a_point_on_them() {
 #[test]
 fn a_turn_restriction_s_node_itself_is_left_and_reached_by_any_road() {
     use corridor_graph::flags::CENTRE;
-    let g = import("heidelberg");
-    let router = Router::new(g.clone());
+    let (g, router, car, dijkstra) = heidelberg_with_both_engines();
     let empty = HazardLayer::empty(router.graph());
-    let car = RouteOptions::default();
-    let dijkstra = RouteOptions {
-        engine: corridor_routing::Engine::Dijkstra,
-        ..Default::default()
-    };
     let (mut left, mut reached) = (0, 0);
     for j in (0..g.num_edges()).filter(|&j| g.edge_flags[j] & CENTRE != 0) {
         // A join from the node's source to a departure, or from an
